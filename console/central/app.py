@@ -153,13 +153,15 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
         option_name,
         read_table,
         setting_path,
+        settings_present,
         typed,
     )
 
     path = args.config or default_config_path()
     table: dict[str, Any] = {}
     try:
-        if path.exists():
+        # settings_present: a folder closed to this account is one line, not a traceback.
+        if settings_present(path, "--config" if args.config is not None else ""):
             table = read_table(path, "central", CONFIG_KEYS)
         elif args.config is not None:
             raise StartError(f"--config {path}: no such file")

@@ -7,15 +7,20 @@ writes into DIR (default ./clinic-broker, which must not exist or be empty):
 
     mosquitto.conf    TLS-only listener, no anonymous clients, password file, ACL, persistence,
                       a queue sized for the clinic; run it with `mosquitto -c DIR/mosquitto.conf`
-    passwd            one account per chair and one for the central station (hashed by
+    passwd            one account per chair, one for each chair's `network resend`
+                      (<chair>.resend) and one for the central station (hashed by
                       `mosquitto_passwd -U`; the passwords never appear on a command line)
     acl               each account's topics (below)
     ca.crt, ca.key    a test CA made with `openssl` (a clinic with its own PKI signs the broker's
                       certificate there instead)
     server.crt/.key   the broker's certificate for --host, signed by that CA
     credentials.txt   every account's password, for the operator (0600: only you can read it)
+    clinic-broker.service   a systemd unit that starts the broker at boot as the files' owner
+                      (`sudo cp` it into /etc/systemd/system/, `sudo systemctl enable --now
+                      clinic-broker`); the set-up installs nothing itself
     stations/<name>/  one folder per station to copy to it: `password` (0600), `ca.crt`, and for
-                      a chair its `network.toml`, for the central station its `central.toml`
+                      a chair its `network.toml` and `resend-password` (0600), for the central
+                      station its `central.toml`
     data/             the broker's persistence
 
 Keys, passwords and credentials.txt are 0600 and the folder 0700. No password is printed or
@@ -28,7 +33,14 @@ The ACL (bus_topics: each chair publishes under its own branch):
   own alarms would defeat quiet-room mode); it reads its own `command` and `confirm` and every
   central station's status;
 - the central station reads every chair's topics, writes any chair's `command` and `confirm`,
-  and writes under its own branch `<prefix>/central/<name>/`.
+  and writes under its own branch `<prefix>/central/<name>/`;
+- `network resend`'s account of a chair (<chair>.resend) writes that chair's `pcd01` and `pcd04`
+  only, what resend sends again.
+
+The broker makes every client id its account's name (`use_username_as_clientid`): the ACL is
+per account, and a chair's account could otherwise take the central station's session (and the
+alarms queued for it) or another chair's connection. So each account has one connection and
+one session, and resend, which runs beside the chair's console, has an account of its own.
 """
 
 from __future__ import annotations
@@ -61,6 +73,13 @@ MAX_NAME: Final = 32
 # that Apple platforms and most browsers still accept for a TLS server certificate.
 CA_DAYS: Final = 3650
 SERVER_DAYS: Final = 825
+# The systemd unit written beside mosquitto.conf (the bootstrap disables Debian's own
+# mosquitto.service, a broker on 1883 nobody asked for: this one has a name of its own).
+UNIT_NAME: Final = "clinic-broker"
+UNIT: Final = f"{UNIT_NAME}.service"
+# Where Debian and Ubuntu install the broker: the unit's path when `mosquitto` is not on PATH
+# (/usr/sbin is not on a user's PATH everywhere).
+MOSQUITTO: Final = "/usr/sbin/mosquitto"
 # The broker certificate's CN, which no client checks (they check its subjectAltName, which names
 # --host); not the host itself, which may be longer than the CN's 64 characters.
 SERVER_CN: Final = "Clinic bus broker"
@@ -78,6 +97,10 @@ MIN_QUEUED: Final = 1000
 # Chair topics a chair writes, and those only a central station writes (read by the chair).
 _CENTRAL_WRITES: Final[tuple[bus_topics.Kind, ...]] = ("command", "confirm")
 _CHAIR_WRITES: Final = tuple(k for k in bus_topics.CHAIR_KINDS if k not in _CENTRAL_WRITES)
+# What `network resend` publishes again (console/network/resend.py `_bus_kind`).
+_RESEND_WRITES: Final[tuple[bus_topics.Kind, ...]] = ("pcd01", "pcd04")
+# A chair's resend account is its name and this: '.' is in no station name, so it is nobody's.
+RESEND_SUFFIX: Final = ".resend"
 
 _HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                        r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
@@ -218,6 +241,27 @@ def _bind(value: str) -> str:
                          "leave --bind out to listen on every interface") from None
 
 
+def _bind_reaches(host: str, bind: str) -> None:
+    """SetupError when the chairs dial --host, an IP address, and the broker would not listen
+    there: --bind must be that address or every interface of its family (the review: --host
+    10.0.0.5 --bind 10.0.0.6, or an IPv6 host on 0.0.0.0, and no chair could connect, nothing
+    said). Mosquitto's `listener PORT ::` is IPv6 only (it sets IPV6_V6ONLY: 127.0.0.1 was
+    refused on it), so `::` is an IPv6 host's only. A host name is not looked up: its loopback
+    case is said (`_listens_here`)."""
+    if not _is_ip(host):
+        return
+    dialled, listening = ipaddress.ip_address(host), ipaddress.ip_address(bind)
+    if listening == dialled or (listening.is_unspecified
+                                and listening.version == dialled.version):
+        return
+    every = "0.0.0.0 (every IPv4 interface)" if dialled.version == 4 \
+        else ":: (every IPv6 interface)"
+    raise SetupError(f"--bind {bind} does not reach --host {host}: every chair's kit dials "
+                     f"{host} and the broker would listen on {bind} only, so no chair could "
+                     f"connect; give --bind {host}, or {every}, or leave --bind out (every "
+                     "interface)")
+
+
 def make_plan(args: argparse.Namespace) -> Plan:
     """Check every option; SetupError naming the option, the value and what is allowed."""
     if not 1 <= args.chairs <= MAX_CHAIRS:
@@ -235,14 +279,29 @@ def make_plan(args: argparse.Namespace) -> Plan:
         raise SetupError(f"--port {args.port} is not allowed: 1-65535")
     host = _host(args.host, "--host")
     bind = _bind(args.bind) if args.bind is not None else None
+    if bind is not None:
+        _bind_reaches(host, bind)
     out = args.out.expanduser().absolute()
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    try:
+        taken = out.exists() and (not out.is_dir() or any(out.iterdir()))
+    except OSError as exc:
+        # A folder on its path closed to this account, a name too long: write() would fail the
+        # same way, and this was a traceback (the review).
+        raise SetupError(f"--out {out} cannot be used ({_os_words(exc)}): choose a folder this "
+                         "account can write") from None
+    if taken:
         raise SetupError(f"{out} already exists and is not an empty folder: choose another "
                          "--out (a new set-up makes new passwords and a new CA)")
     for tool, package in (("openssl", "openssl"), ("mosquitto_passwd", "mosquitto-clients")):
         if shutil.which(tool) is None:
             raise SetupError(f"{tool} not found: install {package} (apt-get install {package})")
     return Plan(chairs, central, host, args.port, bind, out, prefix, file_owner())
+
+
+def _os_words(exc: OSError) -> str:
+    """The system's words for `exc`, as a sentence goes on ("permission denied")."""
+    words = exc.strerror or str(exc) or type(exc).__name__
+    return words[:1].lower() + words[1:]
 
 
 def file_owner() -> str | None:
@@ -318,17 +377,25 @@ def _write_all(plan: Plan) -> None:
     out.chmod(0o700)
     (out / "data").mkdir()
     make_certificates(out, plan.host)
-    passwords = {name: secrets.token_urlsafe(18) for name in (*plan.chairs, plan.central)}
+    passwords = {name: secrets.token_urlsafe(18) for name in (
+        *plan.chairs, plan.central, *(resend_account(chair) for chair in plan.chairs))}
     _write_passwd(out / "passwd", passwords)
     (out / "acl").write_text(acl_text(plan), encoding="utf-8")
     (out / "mosquitto.conf").write_text(mosquitto_conf(plan), encoding="utf-8")
+    (out / UNIT).write_text(systemd_unit(plan), encoding="utf-8")
     _write_private(out / "credentials.txt", credentials_text(plan, passwords))
     for room, chair in enumerate(plan.chairs, start=1):
         kit = _station_kit(plan, chair, passwords[chair])
+        _write_private(kit / "resend-password", passwords[resend_account(chair)] + "\n")
         (kit / "network.toml").write_text(network_toml(plan, chair, f"Room {room}"),
                                           encoding="utf-8")
     kit = _station_kit(plan, plan.central, passwords[plan.central])
     (kit / "central.toml").write_text(central_toml(plan), encoding="utf-8")
+
+
+def resend_account(chair: str) -> str:
+    """The broker account of `network resend` on `chair`'s computer."""
+    return chair + RESEND_SUFFIX
 
 
 def _station_kit(plan: Plan, name: str, password: str) -> Path:
@@ -434,7 +501,8 @@ def mosquitto_conf(plan: Plan) -> str:
 # The clinic bus broker, written by `{PROG}` on {_stamp()}
 # for {len(plan.chairs)} chair(s) ({chairs}) and the central station {plan.central!r}.
 # Start it with:   {_start_command(plan)}
-# The paths are absolute: if you move this folder, change them here.
+# At boot: {UNIT} beside this file (its first lines say how to install it).
+# The paths are absolute: if you move this folder, change them here (and in {UNIT}).
 
 {_user_lines(plan)}
 
@@ -445,6 +513,14 @@ cafile {out}/ca.crt
 certfile {out}/server.crt
 keyfile {out}/server.key
 tls_version tlsv1.2
+# Each client's id is its account's name (mosquitto.conf(5): "replace the clientid that a client
+# connected with its username ... it is possible to prevent one client disconnecting another by
+# using the same clientid"). The ACL is per account, not per client id: without this a chair's
+# account took the central station's session and the alarms queued for it, or knocked another
+# chair off the bus. So each account has one connection and one session (the queue of an
+# absent central station is kept under its account name); `network resend` has accounts of its
+# own (<chair>.resend) so that it does not take its chair's connection.
+use_username_as_clientid true
 
 # Every client logs in, and each account uses only its own topics (acl).
 allow_anonymous false
@@ -474,6 +550,50 @@ log_type notice
 log_type information
 connection_messages true
 """
+
+
+def systemd_unit(plan: Plan) -> str:
+    """A systemd unit that starts the broker at boot with this folder's mosquitto.conf, as the
+    account that owns the files (the README's command ran it in a terminal only: after a
+    reboot no chair could connect). Written, not installed: that needs root."""
+    user = plan.broker_user if plan.broker_user is not None else str(os.geteuid())
+    binary = shutil.which("mosquitto") or MOSQUITTO
+    return f"""\
+# The clinic bus broker at boot, written by `{PROG}` on {_stamp()}.
+# Install it (as root):   cp {shlex.quote(str(plan.out / UNIT))} /etc/systemd/system/
+#                         systemctl enable --now {UNIT_NAME}
+# See it:                 systemctl status {UNIT_NAME}; journalctl -u {UNIT_NAME}
+# Moved this folder, or changed this file: copy it again, then systemctl daemon-reload.
+[Unit]
+Description=Clinic bus broker (Mosquitto) for the infusion consoles
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+# The account that owns this folder's keys and passwd (mosquitto.conf's `user`).
+User={_systemd_word(user)}
+ExecStart={_systemd_command([binary, "-c", str(plan.out / "mosquitto.conf")])}
+ExecReload=/bin/kill -HUP $MAINPID
+Restart=on-failure
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def _systemd_word(text: str) -> str:
+    """`text` as one word of a unit file's setting: in double quotes when it holds a space, a
+    quote or a backslash, with systemd's specifiers (%) doubled (systemd.unit(5))."""
+    if re.search(r'[\s"\'\\]', text):
+        text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text.replace("%", "%%")
+
+
+def _systemd_command(words: list[str]) -> str:
+    """An ExecStart line's words: as `_systemd_word`, and `$` doubled, which ExecStart would
+    take for a variable (systemd.service(5)); a folder "Clinic IT" stays one argument."""
+    return " ".join(_systemd_word(word).replace("$", "$$") for word in words)
 
 
 def _user_lines(plan: Plan) -> str:
@@ -509,7 +629,13 @@ def acl_text(plan: Plan) -> str:
         *(f"topic write {p}/chair/+/{kind}" for kind in _CENTRAL_WRITES),
         f"topic readwrite {p}/central/{plan.central}/#",   # its own presence too (twin_watch)
         "",
+        "# `network resend`'s accounts: each sends again only its chair's refused messages.",
     ]
+    for chair in plan.chairs:
+        lines.append(f"user {resend_account(chair)}")
+        lines += [f"topic write {bus_topics.chair_topic(chair, kind, p)}"
+                  for kind in _RESEND_WRITES]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -538,6 +664,10 @@ room = {_toml_string(room)}
 username = {_toml_string(chair)}
 password_file = "password"
 ca_file = "ca.crt"
+# `network resend`'s own account: it sends beside the running console, whose connection the
+# broker would give it on the chair's account (one connection per account).
+resend_username = {_toml_string(resend_account(chair))}
+resend_password_file = "resend-password"
 allow_plaintext = false
 # forward = "mllps://engine.clinic.lan:6661"   # the clinic's interface engine, if there is one
 # forward_ca_file = "engine-ca.pem"   # the CA of the engine's certificate, if not ca.crt's
@@ -569,13 +699,17 @@ def summary(plan: Plan) -> str:
         f"station {plan.central!r} into {out}:\n"
         f"  mosquitto.conf     TLS on port {plan.port}; start it with: {_start_command(plan)}\n"
         f"  passwd, acl        accounts {', '.join(plan.chairs[:3])}"
-        f"{', ...' if len(plan.chairs) > 3 else ''}, {plan.central}; each uses only its own "
-        "topics\n"
+        f"{', ...' if len(plan.chairs) > 3 else ''}, {plan.central} and each chair's "
+        f"{resend_account('<chair>')} (network resend); each uses only its own topics, one "
+        "connection at a time\n"
         f"  ca.crt, server.*   a test CA and the broker's certificate for {plan.host}\n"
         f"  stations/<name>/   for each station: password, ca.crt, and a chair's network.toml "
-        f"or the central's central.toml (broker {plan.broker_url})\n"
+        f"and resend-password or the central's central.toml (broker {plan.broker_url})\n"
         "  credentials.txt    every account's password, readable by you only (passwords are "
-        "not printed)" + _only_here(plan) + _listens_here(plan) + _as_root(plan)
+        "not printed)\n"
+        f"  {UNIT}  starts the broker at boot; install it: sudo cp "
+        f"{shlex.quote(str(out / UNIT))} /etc/systemd/system/ && sudo systemctl enable --now "
+        f"{UNIT_NAME}" + _only_here(plan) + _listens_here(plan) + _as_root(plan)
     )
 
 

@@ -15,6 +15,13 @@ command-line options (an option given wins over the file).
     patient_shown = "id"        # what the bus and the engine get of the patient: "id" or "none"
     facility = "Clinic"         # MSH-4 / PV1-3.4
     topic_prefix = "infusion"
+    resend_username = "chair-3.resend"          # `network resend`'s own account (below)
+    resend_password_file = "resend-password"
+
+`network resend` (console/network/resend.py) sends the messages the broker refused beside the
+running console, under an account of its own: a broker that makes every client id its account's
+(the set-up's, `use_username_as_clientid`) would give it the console's connection on the chair's
+account, and the console's on its reconnection. Both keys or neither; not the chair's account.
 
 Without a broker and a forward the console runs alone, as before: `NetworkConfig.enabled` is False
 and nothing of the network starts. Every mistake is a `ValueError` naming the file and the key (or
@@ -35,9 +42,11 @@ the shell history, the process list or a copied configuration.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import shlex
 import ssl
+import stat
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -53,6 +62,7 @@ PATIENT_SHOWN: Final = ("id", "none")
 _KEYS: Final = (
     "broker", "chair", "room", "username", "password_file", "ca_file", "allow_plaintext",
     "forward", "forward_ca_file", "quiet_room", "patient_shown", "facility", "topic_prefix",
+    "resend_username", "resend_password_file",
 )
 _FLAGS: Final = ("allow_plaintext", "quiet_room")
 # What each text key takes, said when it is given empty (facility may be: it is then left out).
@@ -67,6 +77,8 @@ _FORMS: Final = {
     "forward_ca_file": "the path of the CA certificate of the engine's (a PEM file)",
     "patient_shown": "id or none",
     "topic_prefix": "levels of letters, digits, '_' or '-' joined by '/' (default infusion)",
+    "resend_username": "the broker account of `network resend` (e.g. chair-3.resend)",
+    "resend_password_file": "the path of the file holding that account's password",
 }
 # What a CA file is for, said when it cannot be used.
 _CA_FOR: Final = ("give the PEM file of the CA that signed the broker's (and the engine's) "
@@ -97,6 +109,10 @@ class NetworkConfig:
     patient_shown: str = "id"
     facility: str = ""
     topic_prefix: str = DEFAULT_PREFIX
+    # `network resend`'s own broker account and its password file (read by resend only): None
+    # when the kit has none.
+    resend_username: str | None = None
+    resend_password_file: Path | None = None
     source: str = "defaults"
 
     @property
@@ -275,7 +291,13 @@ def ca_context(ca_file: Path | None, what: str = "ca_file") -> ssl.SSLContext:
         ValueError: `ca_file` is not there, is a folder, cannot be read or holds no usable
             certificate; the message names `what`, the file and the cause.
     """
-    if ca_file is not None and ca_file.is_dir():
+    try:
+        # In a folder this account cannot look into, or a name too long: OSError, not False.
+        folder = ca_file is not None and ca_file.is_dir()
+    except OSError as exc:
+        raise ValueError(f"{what} {ca_file} cannot be used ({_ca_words(exc)}): {_CA_FOR}") \
+            from None
+    if folder:
         raise ValueError(f"{what} {ca_file} is a folder, not a file: {_CA_FOR}")
     try:
         context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
@@ -417,6 +439,7 @@ def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> N
     if config.broker is not None:
         check_account(config.username or config.chair, config.chair, name("username"),
                       name("chair"))
+        _check_resend_account(config, name)
     if config.forward is not None:
         from console.network.mllp_sender import parse_mllp_url  # noqa: PLC0415
 
@@ -445,6 +468,25 @@ def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> N
     if config.ca_file is not None:
         ca_context(config.ca_file, name("ca_file"))
     return config
+
+
+def _check_resend_account(config: NetworkConfig, name: Callable[[str], str]) -> None:
+    """`network resend`'s account: with its password file, and not the chair's own (on a broker
+    that makes client ids the account's, it would take the running console's connection)."""
+    given = {"resend_username": config.resend_username,
+             "resend_password_file": config.resend_password_file}
+    missing = [key for key, value in given.items() if value is None]
+    if len(missing) == 1:
+        other = "resend_password_file" if missing == ["resend_username"] else "resend_username"
+        raise ValueError(f"{name(other)} is given without {missing[0]}: `network resend`'s "
+                         "account needs both (network setup writes them into each chair's "
+                         "kit), or leave both out")
+    if config.resend_username is not None and \
+            config.resend_username == (config.username or config.chair):
+        raise ValueError(f"{name('resend_username')} = {config.resend_username!r} is the "
+                         "chair's own account: `network resend` needs an account of its own "
+                         "(e.g. chair-3.resend, allowed to write the chair's pcd01 and pcd04), "
+                         "or it takes the running console's connection on the broker")
 
 
 def check_broker_host(url: str, host: str, what: str) -> None:
@@ -492,18 +534,40 @@ def check_account(username: str, station: str, said: str, station_said: str,
         f"(the files of stations/{station}/ that `network setup` wrote)")
 
 
+# MQTT's limit for a password (a two-byte length): a password file beyond it holds no password
+# the broker could be sent, and only so much of it is read (the review: "/dev/zero" was read
+# until memory ran out).
+MAX_PASSWORD_BYTES: Final = 65535
+
+
 def read_password(path: Path, what: str) -> str:
     """The password in `path`: one line of text (a chair's and a central station's, alike).
 
     Raises:
-        ValueError: no such file, unreadable, not text, empty, more than one line, or
-            readable by every user of the computer (naming `what`, the file and what it must
-            hold).
+        ValueError: no such file, unreadable, not a regular file, larger than
+            MAX_PASSWORD_BYTES, not text, empty, more than one line, or readable by every
+            user of the computer (naming `what`, the file and what it must hold).
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        # O_NONBLOCK: a pipe is opened without waiting for a writer, then refused unread
+        # (Windows has no such flag, nor such pipes).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise ValueError(f"{what} {path} cannot be read ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as file:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise ValueError(f"{what} {path} is not a regular file (a device, a pipe or a "
+                             "folder): it must be a file holding the password as one line")
+        try:
+            raw = file.read(MAX_PASSWORD_BYTES + 3)   # the password, its line end, one more
+        except OSError as exc:
+            raise ValueError(f"{what} {path} cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_PASSWORD_BYTES + 2 or len(raw.strip()) > MAX_PASSWORD_BYTES:
+        raise ValueError(f"{what} {path} holds more than {MAX_PASSWORD_BYTES} bytes: it must "
+                         "hold the password as one line (MQTT takes at most 65535 bytes)")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError(f"{what} {path} is not a text file: it must hold the password as one "
                          "line of text (UTF-8)") from None
@@ -515,7 +579,7 @@ def read_password(path: Path, what: str) -> str:
         # read it its own way (QA).
         raise ValueError(f"{what} {path} holds {len(lines)} lines: it must hold the password "
                          "as one line")
-    mode = path.stat().st_mode & 0o777
+    mode = status.st_mode & 0o777
     if mode & 0o004:
         # As ssh does with a private key: a secret every account here can read is no secret
         # (the clinic IT audit: a kit copied with mode 0644 started without a word).
@@ -536,6 +600,11 @@ def setting_path(value: str, settings_file: Path | None, what: str = "") -> Path
         ValueError: `~user/...` for a user this computer does not have (a kit written on the
             IT person's computer): pathlib's RuntimeError ended the start in a traceback.
     """
+    if "\0" in value:
+        # os.stat refused it with "embedded null byte", naming no setting.
+        named = f"{what} {value!r}" if what else repr(value)
+        raise ValueError(f"{named} holds a NUL character, which no file name can: give the "
+                         "file's path")
     path = _home_expanded(value, what)
     if settings_file is not None and not path.is_absolute():
         return settings_file.parent / path
@@ -739,8 +808,9 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
     table: dict[str, Any] = {}
     labels: dict[str, str] = {}
     source = "command line"
-    _refuse_dangling_link(path)
-    if path.exists():
+    present = settings_present(path, "--network-config" if named else "")
+    _refuse_dangling_link(path)   # its folders could be looked into: is_symlink can answer
+    if present:
         table = read_table(path, "network", _KEYS)
         labels = {key: f"{path}: {key}" for key in table}
         source = str(path)
@@ -804,6 +874,8 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
         patient_shown=strings["patient_shown"] or "id",
         facility=strings["facility"] or "",
         topic_prefix=strings["topic_prefix"] or DEFAULT_PREFIX,
+        resend_username=strings["resend_username"],
+        resend_password_file=file_setting("resend_password_file"),
         source=source,
     )
     return check(config, label)
@@ -811,7 +883,8 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
 
 # Settings only the clinic bus reads: with a forward but no broker the chair is never on the bus
 # (its alarms never reach the central station) while they say it should be.
-_BUS_ONLY: Final = ("username", "password_file", "topic_prefix")
+_BUS_ONLY: Final = ("username", "password_file", "topic_prefix", "resend_username",
+                    "resend_password_file")
 
 
 def _refuse_bus_only(strings: Mapping[str, str | None], labels: Mapping[str, str],
@@ -825,6 +898,25 @@ def _refuse_bus_only(strings: Mapping[str, str | None], labels: Mapping[str, str
             "a broker this chair is not on it (its alarms never reach the central station); "
             "give --broker URL (broker under [network]), or leave "
             f"{'it' if len(given) == 1 else 'them'} out")
+
+
+def settings_present(path: Path, option: str = "") -> bool:
+    """Whether the station settings file at `path` (network.toml, central.toml) is there.
+
+    Args:
+        option: the option that named it (`--config`), said before the path; "" for none.
+
+    Raises:
+        ValueError: a path that cannot be looked at: a folder on it closed to this account, a
+            name too long (the review: a PermissionError traceback at the chair's and the
+            central station's start).
+    """
+    try:
+        return path.exists()
+    except OSError as exc:
+        named = f"{option} {path}" if option else str(path)
+        raise ValueError(f"{named} cannot be read ({_ca_words(exc)}): give the path of a "
+                         "settings file this account can read") from None
 
 
 def _refuse_dangling_link(path: Path) -> None:

@@ -17,8 +17,13 @@ fixed the channel knows when it is fixed, so `resend` sends then, without a rest
 - with the SAME control id (MSH-10) and text as the outbox row holds them: a receiver that did
   take it after all drops the copy by its control id;
 - through the chair's own settings (network.toml, as the console reads them): the engine over
-  a connection of its own, the bus under the chair's account with a client id of its own
-  (`chair-<name>-resend`), so a console running beside it keeps its connections;
+  a connection of its own, the bus under the account the kit gives resend (`resend_username`,
+  `resend_password_file`: `<chair>.resend`, written by `network setup`), so a console running
+  beside it keeps its connections. Not under the chair's account: the set-up's broker makes
+  every client id its account's (`use_username_as_clientid`, so that no account can take
+  another's session), and resend would take the console's connection, the chair offline at
+  the central station meanwhile. A kit without a resend account has its bus messages refused
+  here (nothing done): the console sends them again at its next start;
 - each answer is a new `deliveries` row (`delivered`, or `failed` with the reason), never an
   update: the log is append-only and hash-chained (console/store/SCHEMA.md).
 
@@ -45,7 +50,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NoReturn
@@ -431,7 +436,12 @@ def _open_log(db: Path) -> EventLog:
     from console.store import EventLog, LogError  # noqa: PLC0415
     from console.version import VERSION  # noqa: PLC0415
 
-    if not db.is_file():   # EventLog.open would make a new, empty log
+    try:
+        present = db.is_file()
+    except OSError as exc:   # a folder closed to this account, a name too long
+        raise CommandError(f"{db} cannot be read ({exc.strerror}): give the chair's log with "
+                           "--db") from None
+    if not present:   # EventLog.open would make a new, empty log
         raise CommandError(f"no session log at {db}: give the chair's log with --db")
     try:
         return EventLog.open(db, VERSION)
@@ -454,8 +464,9 @@ def _chosen(listed: list[GivenUp], control_ids: Sequence[str], db: Path) -> list
 
 
 def _settings(path: Path | None, chosen: Sequence[GivenUp]) -> NetworkConfig:
-    """The chair's settings, checked to have each destination the messages go to."""
-    from console.network.config import default_config_path, load  # noqa: PLC0415
+    """The chair's settings, checked to have each destination the messages go to; for the bus,
+    with resend's own account and password in place of the chair's (module docstring)."""
+    from console.network.config import default_config_path, load, read_password  # noqa: PLC0415
 
     try:
         config = load(path)
@@ -471,7 +482,22 @@ def _settings(path: Path | None, chosen: Sequence[GivenUp]) -> NetworkConfig:
             raise CommandError(f"a message failed on the {who} is to be sent again, but "
                                f"{config.source} has no {key}: give the chair's network.toml "
                                "with --network-config FILE, or name only the other messages")
-    return config
+    if BUS not in needed:
+        return config
+    if config.resend_username is None or config.resend_password_file is None:
+        raise CommandError(
+            f"a message failed on the bus is to be sent again, but {config.source} names no "
+            "account for resend (resend_username, resend_password_file): on the chair's own, "
+            "the broker would give this command the running console's connection. Give resend "
+            "an account of its own (network setup writes <chair>.resend into each kit), or "
+            "restart the chair's console, which sends them at its start; or name only the "
+            "other messages")
+    try:
+        password = read_password(config.resend_password_file,
+                                 f"{config.source}: resend_password_file")
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    return replace(config, username=config.resend_username, password=password)
 
 
 def resend(chosen: Sequence[GivenUp], config: NetworkConfig, clock: Clock, wait_s: float
@@ -563,8 +589,8 @@ def _to_engine(rows: Sequence[GivenUp], config: NetworkConfig, clock: Clock,
 
 def _to_bus(rows: Sequence[GivenUp], config: NetworkConfig, clock: Clock,
             answer: _Answered) -> _Channel:
-    """Publish `rows` on the chair's topics with a client of this command's own. Its client id
-    is not the console's, so a console running beside it stays connected."""
+    """Publish `rows` on the chair's topics with a client of this command's own, under resend's
+    account (`_settings` put it in `config`): a console running beside it stays connected."""
     from console.network.mqtt_bus import (  # noqa: PLC0415 - paho here only
         BusClient,
         BusConfig,

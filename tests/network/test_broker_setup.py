@@ -19,7 +19,14 @@ from console.network import broker_setup
 from console.network.bus_topics import is_station_name
 from console.network.config import ca_context
 from console.network.mqtt_bus import BusConfig, BusState
-from tests.mosquitto import Broker, TlsFiles, free_port, on_a_free_port, wait_until
+from tests.mosquitto import (
+    Broker,
+    TlsFiles,
+    free_port,
+    mosquitto_binary,
+    on_a_free_port,
+    wait_until,
+)
 from tests.network.conftest import MakeClient
 from tests.network.test_mqtt_bus import Inbox, connected
 
@@ -59,15 +66,20 @@ def test_setup_writes_a_broker_that_runs_and_a_chair_connects_with_its_own_netwo
 
     # Secrets are the operator's only: keys, hashed passwords, the credentials list, the folder.
     for private in ("ca.key", "server.key", "passwd", "credentials.txt",
-                    "stations/chair-1/password", "stations/central/password"):
+                    "stations/chair-1/password", "stations/chair-1/resend-password",
+                    "stations/central/password"):
         assert mode(out / private) == 0o600, private
     assert mode(out) == 0o700
     passwords = {name: (out / "stations" / name / "password").read_text().strip()
                  for name in ("chair-1", "chair-2", "central")}
+    passwords |= {f"{name}.resend": (out / "stations" / name / "resend-password").read_text()
+                  .strip() for name in ("chair-1", "chair-2")}
     credentials = (out / "credentials.txt").read_text()
+    listed = [line.split() for line in credentials.splitlines() if not line.startswith("#")]
+    assert len(set(passwords.values())) == 5
     for name, password in passwords.items():
         assert len(password) >= 20
-        assert f"{name}  {password}" in credentials    # listed for the operator
+        assert [name, password] in listed    # listed for the operator
         assert password not in printed                  # never printed
         assert password not in (out / "passwd").read_text()   # hashed
     assert "credentials.txt" in printed and "not printed" in printed
@@ -78,6 +90,7 @@ def test_setup_writes_a_broker_that_runs_and_a_chair_connects_with_its_own_netwo
     assert doc == {"network": {
         "broker": f"mqtts://localhost:{port}", "chair": "chair-2", "room": "Room 2",
         "username": "chair-2", "password_file": "password", "ca_file": "ca.crt",
+        "resend_username": "chair-2.resend", "resend_password_file": "resend-password",
         "allow_plaintext": False, "quiet_room": False, "topic_prefix": "infusion"}}
     assert '# forward = "mllps://' in (out / "stations" / "chair-2" / "network.toml").read_text()
     # The console's own loader takes it as written, the kit copied as the README says (its
@@ -90,6 +103,8 @@ def test_setup_writes_a_broker_that_runs_and_a_chair_connects_with_its_own_netwo
     loaded = load(chair_config / "network.toml", {})
     assert (loaded.broker, loaded.password) == (f"mqtts://localhost:{port}", passwords["chair-2"])
     assert loaded.ca_file == chair_config / "ca.crt"
+    assert (loaded.resend_username, loaded.resend_password_file) == (
+        "chair-2.resend", chair_config / "resend-password")
     # The central station's central.toml, read by `infusion-console central` with no options.
     from console.central.app import apply_config, parser
     central_config = tmp_path / "desk-home" / ".config" / "infusion-console"
@@ -153,6 +168,13 @@ def test_the_acl_gives_each_account_its_own_topics(
         "topic write site/ward-4/chair/+/command",
         "topic write site/ward-4/chair/+/confirm",
         "topic readwrite site/ward-4/central/desk/#",   # its own presence too (twin_watch)
+        # `network resend` beside each chair's console: its own account, what it sends only.
+        "user bed1.resend",
+        "topic write site/ward-4/chair/bed1/pcd01",
+        "topic write site/ward-4/chair/bed1/pcd04",
+        "user bed2.resend",
+        "topic write site/ward-4/chair/bed2/pcd01",
+        "topic write site/ward-4/chair/bed2/pcd04",
     ]
 
 
@@ -217,6 +239,23 @@ def test_the_broker_queue_is_sized_for_the_clinic(
      "by '/'"),
     # ipaddress reads the %scope, and openssl then failed on the certificate's subjectAltName:
     # "openssl failed with exit code 1: ...X509V3_EXT_nconf_int...".
+    # The review: the kits dialled one address and the broker listened on another; no chair
+    # could connect and the summary said nothing. Mosquitto's `listener PORT ::` is IPv6 only
+    # (it sets IPV6_V6ONLY: 127.0.0.1 was refused on it), so `::` is no IPv4 host's either.
+    (["--chairs", "2", "--host", "10.0.0.5", "--bind", "10.0.0.6"],
+     "--bind 10.0.0.6 does not reach --host 10.0.0.5: every chair's kit dials 10.0.0.5 and the "
+     "broker would listen on 10.0.0.6 only, so no chair could connect; give --bind 10.0.0.5, "
+     "or 0.0.0.0 (every IPv4 interface), or leave --bind out (every interface)"),
+    (["--chairs", "2", "--host", "fd00::5", "--bind", "10.0.0.5"],
+     "--bind 10.0.0.5 does not reach --host fd00::5: every chair's kit dials fd00::5 and the "
+     "broker would listen on 10.0.0.5 only, so no chair could connect; give --bind fd00::5, or "
+     ":: (every IPv6 interface), or leave --bind out (every interface)"),
+    (["--chairs", "2", "--host", "fd00::5", "--bind", "0.0.0.0"],
+     "--bind 0.0.0.0 does not reach --host fd00::5"),
+    (["--chairs", "2", "--host", "10.0.0.5", "--bind", "::"],
+     "--bind :: does not reach --host 10.0.0.5"),
+    (["--chairs", "2", "--host", "10.0.0.5", "--bind", "127.0.0.1"],
+     "--bind 127.0.0.1 does not reach --host 10.0.0.5"),
     (["--chairs", "2", "--host", "fe80::1%eth0"],
      "--host 'fe80::1%eth0' is an IPv6 address with a scope (%eth0), which a certificate cannot "
      "name and other computers cannot dial: give the broker's host name (e.g. "
@@ -239,6 +278,12 @@ def test_a_mistake_is_one_line_on_stderr_and_exit_code_2(
     (["--host", "broker.clinic.lan", "--bind", "::1"], "listener 8883 ::1",
      "mqtts://broker.clinic.lan:8883"),
     (["--host", "Broker-2.Clinic.lan"], "listener 8883", "mqtts://broker-2.clinic.lan:8883"),
+    # The host's own address, or every interface of its family.
+    (["--host", "10.0.0.5", "--bind", "0.0.0.0"], "listener 8883 0.0.0.0",
+     "mqtts://10.0.0.5:8883"),
+    (["--host", "FD00::5", "--bind", "fd00:0::5"], "listener 8883 fd00::5",
+     "mqtts://[fd00::5]:8883"),
+    (["--host", "fd00::5", "--bind", "::"], "listener 8883 ::", "mqtts://[fd00::5]:8883"),
 ])
 def test_addresses_and_host_names_are_taken(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                             args: list[str], listener: str, broker: str) -> None:
@@ -424,3 +469,31 @@ def test_the_printed_start_command_runs_as_written_from_a_folder_with_a_space(
     conf = (out / "mosquitto.conf").read_text()
     line = next(li for li in conf.splitlines() if li.startswith("# Start it with:"))
     assert shlex.split(line.removeprefix("# Start it with:")) == expected, line
+
+
+def test_the_set_up_writes_a_systemd_unit_that_starts_the_broker_at_boot(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The review: the README's `mosquitto -c ...` runs the broker in a terminal, the bootstrap
+    # disables the distribution's service, and after a reboot no chair could connect. The
+    # unit is written, not installed (that needs root); systemd's own checker reads it here.
+    monkeypatch.setattr(broker_setup, "file_owner", lambda: "clinic-it")
+    out = tmp_path / "Clinic IT" / "clinic-broker%1"   # a space, and systemd's specifier sign
+    code, printed, _ = setup(capsys, "--chairs", "1", "--out", str(out))
+    assert code == 0
+    unit = out / "clinic-broker.service"
+    lines = unit.read_text().splitlines()
+    exec_start = next(li for li in lines if li.startswith("ExecStart="))
+    assert shlex.split(exec_start.removeprefix("ExecStart=").replace("%%", "%")) == [
+        mosquitto_binary(), "-c", str(out / "mosquitto.conf")]
+    assert "User=clinic-it" in lines           # the files' owner, as mosquitto.conf's `user`
+    assert "Restart=on-failure" in lines and "WantedBy=multi-user.target" in lines
+    line = next(li for li in printed.splitlines() if "clinic-broker.service" in li)
+    assert shlex.split(line.split("install it:", 1)[1]) == [
+        "sudo", "cp", str(unit), "/etc/systemd/system/", "&&", "sudo", "systemctl", "enable",
+        "--now", "clinic-broker"]
+    analyze = shutil.which("systemd-analyze")
+    if analyze is not None:   # the unit file's syntax, and that ExecStart's program is there
+        done = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True,
+                              timeout=60, check=False)
+        assert (done.returncode, done.stderr) == (0, ""), done.stderr

@@ -44,7 +44,7 @@ def test_ctrl_c_while_hashing_leaves_no_half_setup_and_the_rerun_works(
     monkeypatch.undo()
     code = cli.main([*SETUP, "--out", str(out)])
     assert code == 0, capsys.readouterr().err
-    assert (out / "passwd").read_text(encoding="utf-8").count(":$") == 4   # hashed, 3 + central
+    assert (out / "passwd").read_text(encoding="utf-8").count(":$") == 7   # hashed: 3, central, 3 resend
 
 
 def test_ctrl_c_while_making_the_certificates_leaves_no_ca_key(

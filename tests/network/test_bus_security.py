@@ -211,6 +211,64 @@ def test_plain_mqtt_to_the_tls_port_says_so_rather_than_connecting_for_ever(
         "address is mqtts://; retrying")
 
 
+
+def answered(client: BusClient, topic: str, payload: bytes) -> None:
+    """Publish and wait for the broker's PUBACK: what the broker sent `client` before it (the
+    messages it had queued for the session this connection resumed) has been read."""
+    done: list[bool] = []
+    client.publish(topic, payload, on_delivered=lambda: done.append(True),
+                   on_refused=lambda why: done.append(False))
+    wait_until(lambda: bool(done), f"the broker's answer to {client.client_id}'s {topic}")
+
+
+def test_R13_a_chairs_account_cannot_take_the_alarms_queued_for_the_central_station(
+        clinic: Clinic, bus_client: MakeClient) -> None:
+    # The review: Mosquitto checks topics per account, not client ids. chair-2's account (its
+    # kit is on a chair computer) connected with the central station's client id and a session
+    # to resume, and took the central's: the alarm the broker had queued for the central while
+    # it restarted was gone when it came back. The set-up's broker makes every client id its
+    # account's (use_username_as_clientid).
+    alarm = f"{clinic.prefix}/chair/chair-3/pcd04"
+    central = bus_client(clinic.config(clinic.central), "central-central",
+                         subscribe=[f"{clinic.prefix}/chair/#"], persistent_session=True)
+    central.stop()   # away: a restart
+    # chair-3 raises an alarm meanwhile: the broker queues it for the central's session.
+    chair3 = bus_client(clinic.config("chair-3"), "chair-chair-3")
+    answered(chair3, alarm, b"PCD-04 SpO2 82 start")
+    # chair-2's account asks for the central's client id and its session.
+    hijacker_heard = Inbox()
+    hijacker = bus_client(clinic.config("chair-2"), "central-central", persistent_session=True,
+                          on_message=hijacker_heard)
+    connected(hijacker)
+    answered(hijacker, f"{clinic.prefix}/chair/chair-2/status", b"online")
+    hijacker.stop()
+    assert hijacker_heard.payloads() == []
+
+    # The central station comes back: the alarm queued for it is there.
+    heard = Inbox()
+    bus_client(clinic.config(clinic.central), "central-central", persistent_session=True,
+               on_message=heard)
+    wait_until(lambda: heard.payloads(alarm) == [b"PCD-04 SpO2 82 start"],
+               "the alarm queued for the central station while it was away")
+
+
+def test_R13_a_chairs_account_cannot_knock_another_chair_off_the_bus(
+        clinic: Clinic, bus_client: MakeClient) -> None:
+    # The review: chair-2's account with chair 3's client id took chair 3's connection, again
+    # at each of their reconnections (its alarms off the central station meanwhile).
+    states: list[BusState] = []
+    chair3 = bus_client(clinic.config("chair-3"), "chair-chair-3",
+                        on_status=lambda status: states.append(status.state))
+    connected(chair3)
+    intruder = bus_client(clinic.config("chair-2"), "chair-chair-3")
+    connected(intruder)
+    answered(intruder, f"{clinic.prefix}/chair/chair-2/status", b"online")
+    # Once chair 3's own message is answered, a disconnection before it would have been seen.
+    answered(chair3, f"{clinic.prefix}/chair/chair-3/status", b"online")
+    assert BusState.DISCONNECTED not in states, states
+    assert chair3.status().state is BusState.CONNECTED
+
+
 def test_mqtts_to_a_plain_port_says_it_may_be_a_plain_port(
         clinic: Clinic, broker, bus_client: MakeClient) -> None:
     # The IT audit: mqtts:// to Mosquitto's plain 1883 said only "connection reset by peer".

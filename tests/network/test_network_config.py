@@ -68,8 +68,8 @@ quiet_room = true
      "a topic level and the broker user name)"),
     ('[network]\nbrokr = "x"\n', {},
      "{file}: unknown key(s) brokr in [network]; known: allow_plaintext, broker, ca_file, chair, "
-     "facility, forward, forward_ca_file, password_file, patient_shown, quiet_room, room, "
-     "topic_prefix, username"),
+     "facility, forward, forward_ca_file, password_file, patient_shown, quiet_room, "
+     "resend_password_file, resend_username, room, topic_prefix, username"),
     # Settings the console would otherwise never read: the chair would run alone, unsaid.
     ('broker = "mqtts://b:8883"\nchair = "c1"\n', {},
      "{file}: found outside [network]: broker, chair. This file takes only settings written "
@@ -92,6 +92,20 @@ quiet_room = true
      "{file}: patient_shown = 'name'; allowed: id, none"),
     ("", {"broker": "mqtts://b:8883", "chair": "c1", "password_file": "/nonexistent/pw"},
      "--password-file /nonexistent/pw cannot be read (No such file or directory)"),
+    # `network resend`'s account: both keys, and not the chair's (it would take the running
+    # console's connection on a broker that makes client ids the account's).
+    ('[network]\nbroker = "mqtt://127.0.0.1:1"\nchair = "c1"\nresend_username = "c1.resend"\n',
+     {}, "{file}: resend_username is given without resend_password_file: `network resend`'s "
+     "account needs both (network setup writes them into each chair's kit), or leave both out"),
+    ('[network]\nbroker = "mqtt://127.0.0.1:1"\nchair = "c1"\nresend_username = "c1"\n'
+     'resend_password_file = "/nonexistent/pw"\n', {},
+     "{file}: resend_username = 'c1' is the chair's own account: `network resend` needs an "
+     "account of its own (e.g. chair-3.resend, allowed to write the chair's pcd01 and pcd04), "
+     "or it takes the running console's connection on the broker"),
+    ('[network]\nforward = "mllps://e:6661"\nresend_username = "c1.resend"\n', {},
+     "{file}: resend_username needs a broker: it is for the clinic bus only, and without a "
+     "broker this chair is not on it (its alarms never reach the central station); give "
+     "--broker URL (broker under [network]), or leave it out"),
 ])
 def test_each_mistake_names_the_key_and_what_is_allowed(tmp_path: Path, body: str,
                                                         overrides: dict[str, str], words: str) -> None:

@@ -20,10 +20,13 @@ import pytest
 from console import cli
 from console.network.broker_setup import make_certificates
 from console.network.config import NetworkConfig
+from console.network.mqtt_bus import BusState
 from tests.mosquitto import wait_until
 from tests.network.conftest import Clinic, MakeClient
 from tests.network.mllp_peer import HOST, MllpPeer, Reply
+from tests.network.test_bus_security import answered
 from tests.network.test_link import Chair, Heard, engine_config
+from tests.network.test_mqtt_bus import connected
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
@@ -251,6 +254,55 @@ def test_a_message_the_broker_refused_is_resent_on_request_beside_the_running_co
     finally:
         running.close()
     assert cli.main(["verify", "--db", str(db)]) == cli.VERIFY_OK
+
+
+
+def test_a_resend_beside_the_chairs_own_connection_leaves_it_connected(
+        tmp_path: Path, clinic: Clinic, bus_client: MakeClient,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # The set-up's broker makes each client id its account's (use_username_as_clientid, so no
+    # account can take another's session): resend on the chair's own account would take the
+    # running console's connection, the chair offline at the central station meanwhile. The kit
+    # gives resend an account of its own (resend_username), allowed what it sends.
+    db = tmp_path / "log.sqlite3"
+    wrong, refused = refused_by_the_broker(db, clinic)
+    wrong.close()
+    states: list[BusState] = []
+    console = bus_client(clinic.config("chair-3"), "chair-chair-3",
+                         on_status=lambda status: states.append(status.state))
+    connected(console)
+    kit = clinic.files / "stations" / "chair-3" / "network.toml"
+    code, out, err = run(capsys, "resend", refused, "--db", db, "--network-config", kit)
+    assert (code, err) == (0, ""), out
+    assert out.splitlines()[0] == f"{refused} (pcd01, session 1) to bus: delivered"
+    # Once the console's own message is answered, a disconnection before it would have been seen.
+    answered(console, "infusion/chair/chair-3/status", b"online")
+    assert BusState.DISCONNECTED not in states, states
+
+
+
+def test_a_kit_without_a_resend_account_sends_nothing_on_the_bus_and_says_why(
+        tmp_path: Path, clinic: Clinic, capsys: pytest.CaptureFixture[str]) -> None:
+    # A kit written before the set-up gave resend an account: on the chair's own, resend would
+    # take the running console's connection. Nothing is done; the console's next start sends it.
+    db = tmp_path / "log.sqlite3"
+    wrong, refused = refused_by_the_broker(db, clinic)
+    wrong.close()
+    kit = tmp_path / "kit"
+    shutil.copytree(clinic.files / "stations" / "chair-3", kit)
+    toml = kit / "network.toml"
+    toml.write_text("".join(line for line in toml.read_text().splitlines(keepends=True)
+                            if not line.startswith("resend_")))
+    code, out, err = run(capsys, "resend", "--all", "--db", db, "--network-config", toml)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"infusion-console network resend: a message failed on the bus is to be sent again, but "
+        f"{toml} names no account for resend (resend_username, resend_password_file): on the "
+        "chair's own, the broker would give this command the running console's connection. "
+        "Give resend an account of its own (network setup writes <chair>.resend into each "
+        "kit), or restart the chair's console, which sends them at its start; or name only "
+        "the other messages\n")
+    assert deliveries(db, "bus")[refused] == [("failed", "refused by the broker: not authorised")]
 
 
 def test_a_resend_to_a_broker_whose_certificate_is_not_accepted_says_so(

@@ -47,7 +47,12 @@ def test_resend_all_that_delivered_all_its_own_exits_0_beside_another_chairs_row
                                           "refused by the broker: not authorised") for i in own])
     chair.close()
     settings = tmp_path / "network.toml"
-    settings.write_text(f'[network]\nbroker = "mqtt://127.0.0.1:{port}"\nchair = "chair-3"\n')
+    resend_password = tmp_path / "resend-password"
+    resend_password.write_text("secret\n")
+    resend_password.chmod(0o600)
+    settings.write_text(f'[network]\nbroker = "mqtt://127.0.0.1:{port}"\nchair = "chair-3"\n'
+                        'resend_username = "chair-3.resend"\n'
+                        'resend_password_file = "resend-password"\n')
 
     def delivered_all(chosen, config, clock, wait_s):   # the broker took every one
         return ({(g.outbox_id, g.destination): resend_mod.Answer(DELIVERED, "", START)
