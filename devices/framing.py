@@ -3,10 +3,13 @@
 Three framings, one per device format:
 
 - `MllpFramer`: HL7 v2 in MLLP (`0x0B <message> 0x1C 0x0D`) and bare HL7 without MLLP (a message
-  runs from `MSH|` to the next `MSH|` at a segment start, the next `0x0B`, or `flush`; at `flush`
-  a last segment without its CR or LF was cut by the end of the stream and is dropped, and so is
-  a segment the next message's header starts inside: the sender restarted mid-message; that
-  message is marked `cut` and its dropped row is a CUT_MESSAGE, read only in part).
+  runs from `MSH|` to the next `MSH|` at a segment start, the next `0x0B MSH|`, or `flush`; at
+  `flush` a last segment without its CR or LF was cut by the end of the stream and is dropped,
+  and so is a segment the next message's header (or `0x0B MSH|`) starts inside: the sender
+  restarted mid-message; that message is marked `cut` and its dropped row is a CUT_MESSAGE, read
+  only in part). Inside a message, a 0x0B not followed by `MSH|` is field data (a vertical tab
+  typed in a name); an MLLP frame that meets the next message (`MSH|` at a segment start, or
+  `0x0B MSH|`) before its 0x1C is dropped as `truncated-frame` and the stream read on from there.
 - `LineFramer`: one record per line (Masimo ASCII): CR, LF or CR LF; NUL bytes stripped.
 - `AnsarBFramer`: Ivy ANSAR-B: `0xFF "ANSAR-B "` + 400 waveform bytes + ASCII records + `0xFE`.
 
@@ -104,8 +107,15 @@ def _cut(data: bytes) -> Dropped:
 
 
 # Where a bare (un-enveloped) HL7 message ends: the next MSH at a segment start, an MLLP start
-# byte, or an MLLP end byte (a bare tail of an enveloped frame we joined mid-way).
-_BARE_END = re.compile(rb"[\r\n](?=MSH\|)|\x0b|\x1c")
+# byte before an MSH, or an MLLP end byte (a bare tail of an enveloped frame we joined mid-way).
+# A 0x0B alone is field data (a vertical tab typed in a patient name): taken for a frame start, it
+# had cut its message unread and held every later one as a frame that never ends (bare HL7 sends
+# no 0x1C), up to 1 MiB.
+_BARE_END = re.compile(rb"[\r\n](?=MSH\|)|\x0b(?=MSH\|)|\x1c")
+# Where an open MLLP frame meets the next message before its 0x1C: the sender gave that frame up
+# (or its 0x0B was a stray byte in a bare stream).
+_NEXT_MESSAGE = re.compile(rb"(?<=[\r\n])MSH\||\x0b(?=MSH\|)")
+_BLANKS = re.compile(rb"[\r\n\t \x00]*")
 _FRAME_START = re.compile(rb"\x0b|MSH\|")
 # A message's MSH-1 and MSH-2 as it opens: "MSH|", the encoding characters ("^~\&"; a fifth,
 # the truncation character "#", from v2.7) and the next field separator.
@@ -176,15 +186,21 @@ def _take_mllp(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split)
     """Take one MLLP frame starting at `pos`; return (new position, whether to continue)."""
     body = pos + 1
     end = buffer.find(MLLP_END, body)
-    restart = buffer.find(MLLP_START, body, end if end >= 0 else len(buffer))
-    if restart >= 0:
-        # A new 0x0B before this frame's 0x1C: the sender gave up on this frame (or bytes were
-        # lost). Resynchronise on the new start; the fragment cannot be trusted.
+    # Looked for after the frame's own MSH (blanks before it are no fragment).
+    blanks = _BLANKS.match(buffer, body)   # always matches (maybe nothing)
+    own = blanks.end() if blanks is not None else body
+    own += buffer.startswith(b"MSH|", own)
+    restart = _NEXT_MESSAGE.search(buffer, own, end if end >= 0 else len(buffer))
+    if restart is not None:
+        # The next message before this frame's 0x1C: the sender gave up on this frame (or bytes
+        # were lost, or its 0x0B was a stray byte in a bare stream). Resynchronise on the next
+        # message; the fragment cannot be trusted.
+        at = restart.start()
         out.dropped.append(
-            Dropped("truncated-frame", f"MLLP frame without 0x1C end, {restart - body} bytes: "
-                    f"{_preview(buffer[body:restart])}")
+            Dropped("truncated-frame", f"MLLP frame without 0x1C end, {at - body} bytes: "
+                    f"{_preview(buffer[body:at])}")
         )
-        return restart, True
+        return at, True
     if end < 0:
         if len(buffer) - body > max_frame:
             out.dropped.append(
@@ -241,6 +257,14 @@ def _take_bare(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split,
     cut = m.start()
     if buffer[cut : cut + 1] in (b"\r", b"\n"):
         cut += 1  # keep the segment terminator with the message it ends
+    elif buffer[cut : cut + 1] == MLLP_START:
+        # The next message, enveloped, starts here: a row it starts inside is cut, as by a
+        # bare header (`_header_inside_segment`).
+        whole = buffer[pos:cut]
+        message = _without_cut_segment(whole, out, _CUT_BY_NEXT_MESSAGE, CUT_MESSAGE)
+        if message:
+            out.frames.append(Frame(message, cut=message != whole))
+        return cut, True
     nxt = cut
     enveloped = buffer[nxt : nxt + 1] == MLLP_END
     # Ended by 0x1C: an MLLP frame whose 0x0B was lost (stream began on it); answer in MLLP.

@@ -11,6 +11,7 @@ State machine (one enum, `ConnectionState`; every transition is reported as a `D
                                      └─fails─► DISCONNECTED
     CONNECTING / CONNECTED ──no good frame for `stale_after_seconds` (4 s)──► STALE
     STALE ──a good frame──► CONNECTED
+    STALE, a `socket://` port ──no good frame for as long again──► DISCONNECTED (closed)
     CONNECTING / CONNECTED / STALE ──SerialException, OSError (pty EIO = end of stream),
                                       or any unexpected error──► DISCONNECTED
     DISCONNECTED ──retry after back-off, open ok──► CONNECTING
@@ -31,6 +32,16 @@ Rules:
   line was silent or carried only bytes that never made a frame (garbage, wrong format or baud
   rate): "no valid frame for 4 s" or "no valid frame for 4 s; 812 bytes received that
   could not be read". Garbage never resets the watchdog; only a good frame does.
+- A TCP port (`socket://`: a serial-over-LAN converter, a gateway) can die without a word: a
+  converter that loses power or a switch that reboots sends no FIN or RST, and a read on the dead
+  connection waits for ever (the console had said "Still no data" until restarted, the converter
+  long back). So such a port STALE for `stale_after_seconds` more (8 s without a good frame by
+  default) is closed, DISCONNECTED "port lost: ...", and opened again through the back-off below;
+  and its socket has TCP keep-alive (`KEEPALIVE_*`), which finds a dead peer of a connection
+  that is quiet both ways. The price: a monitor quiet behind a live converter reads "Device
+  disconnected" after those 8 s, and its connection is made again every 8-10 s until it talks.
+  A serial port stays open however long it is quiet: its line cannot die silently, and a
+  re-open would only call a quiet monitor on a cable that is in "disconnected".
 - A failed re-open while DISCONNECTED stays DISCONNECTED (no repeated events). Back-off between
   attempts: 0.25 s, doubling to a 2 s cap, reset when a frame arrives (CONNECTED). A port that
   returns is therefore picked up within about 2 s (R2 asks for 5 s; measured 0.75 s after 1 s
@@ -102,6 +113,8 @@ from devices.stream import (
 )
 
 if TYPE_CHECKING:
+    import socket
+
     import serial
 
 log = logging.getLogger(__name__)
@@ -124,6 +137,12 @@ WRITE_TIMEOUT_SECONDS = 1.0
 REPLY_WAIT_SECONDS = 10.0
 """An owed answer whose ticket is not settled in this time is dropped unsent (a stalled owner
 must not hold the line: the monitor's own time-out makes it resend)."""
+KEEPALIVE_IDLE_SECONDS = 5
+KEEPALIVE_INTERVAL_SECONDS = 2
+KEEPALIVE_COUNT = 3
+"""TCP keep-alive of a `socket://` port: a peer that answers none of 3 probes sent 2 s apart
+after 5 s without traffic is gone (11 s; the kernel's default is over two hours), and the read
+fails as "port lost". A live converter answers probes whether or not its monitor talks."""
 BACKOFF_FIRST_SECONDS = 0.25
 BACKOFF_CAP_SECONDS = 2.0
 STOP_JOIN_SECONDS = 2.0
@@ -323,9 +342,31 @@ def _socket_port(url: str) -> serial.Serial:
             raw = fcntl.ioctl(sock, termios.FIONREAD, struct.pack("i", 0))
             return max(1, int(struct.unpack("i", raw)[0])) if super().in_waiting else 0
 
+        def open(self) -> None:
+            super().open()
+            _keep_alive(getattr(self, "_socket"))  # noqa: B009 - pyserial's own socket
+
     port = SocketPort(None)
     port.port = url
     return port  # type: ignore[return-value]  # a pyserial port of another class
+
+
+def _keep_alive(sock: socket.socket) -> None:
+    """TCP keep-alive on `sock`, with the short timings where the platform lets them be set
+    (Linux: TCP_KEEPIDLE; macOS: TCP_KEEPALIVE is the idle time)."""
+    import socket
+
+    idle = getattr(socket, "TCP_KEEPIDLE", getattr(socket, "TCP_KEEPALIVE", None))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        for option, value in ((idle, KEEPALIVE_IDLE_SECONDS),
+                              (getattr(socket, "TCP_KEEPINTVL", None), KEEPALIVE_INTERVAL_SECONDS),
+                              (getattr(socket, "TCP_KEEPCNT", None), KEEPALIVE_COUNT)):
+            if option is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, option, value)
+    except OSError as exc:
+        # A help, not a need: the stale watchdog closes a dead link anyway; the monitor is read.
+        log.warning("TCP keep-alive not set on %s: %s", sock, exc)
 
 
 def resolve_format(fmt: str | FormatLike) -> FormatLike:
@@ -399,6 +440,8 @@ class DeviceConnection:
         if self.stale_after_seconds <= 0:
             raise ValueError(f"stale_after_seconds must be > 0, got {self.stale_after_seconds}")
         self.capture_path = Path(capture_path) if capture_path is not None else None
+        # A link that can die without a word (module docstring): closed when stale that long.
+        self._silent_death = url.startswith("socket://")
         self._wall = wall or (lambda: datetime.now(UTC))
         self._mono = monotonic
         self._serial_factory = serial_factory
@@ -549,6 +592,14 @@ class DeviceConnection:
             if self._bytes_since_frame:
                 detail += f"; {self._bytes_since_frame} bytes received that could not be read"
             self._set_state(ConnectionState.STALE, detail)
+        elif (
+            self._state is ConnectionState.STALE and self._silent_death
+            and now - self._last_frame_mono >= 2 * self.stale_after_seconds
+        ):
+            self._end_of_stream(
+                f"port lost: no valid frame for {2 * self.stale_after_seconds:g} s on a network "
+                "link, which may have dropped without a word (a converter power-cycled); "
+                "connecting again")
 
     def _owe(self, replies: list[Reply], now: float) -> ReplyTicket | None:
         """Queue the answers of one read; return the ticket their owner settles, if any waits."""

@@ -1190,8 +1190,10 @@ class SessionEngine:
         told_keys = [key for _, parts in told for r in parts if (key := _nibp_key(r)) is not None]
         # A resend of what is held is not on disk either: AE again, never AA.
         held_again = any(self._held_already(reading) for reading in readings)
-        # The messages of a read that are logged already (known by their ids) are kept once.
-        readings, resent = self._split_resent(readings)
+        # The messages of a read that are logged already (known by their ids), or that it
+        # brings twice, are kept once; one logged only in part has its other rows logged.
+        every = readings
+        readings, resent, completing = self._split_resent(readings)
         # A message with drops or doubts is never taken for a resend: they are logged, and a
         # decoder failure raises its alarm (a resend of it is answered as the first was).
         if not held_again and not dropped and not warnings and not impossible and (
@@ -1211,7 +1213,7 @@ class SessionEngine:
         def message_records(evaluate: bool) -> list[Record]:
             records: list[Record] = []
             if resent:
-                records.append(self._resent_record(now, device, len(resent)))
+                records.append(self._resent_record(now, device, len(resent), completing))
             for reading in readings:
                 records.extend(self._reading_records(reading, now, ENGINE, False, evaluate))
             if say_dropped:
@@ -1239,12 +1241,13 @@ class SessionEngine:
             # Only a failure in what the message decides (a rule's bug): a failed commit is
             # the log's (nothing of the message stands), and one after it wrote the rows.
             if not gathered:
-                self._message_by_parts(readings, now, partial(message_records, evaluate=False),
+                self._message_by_parts(every, now, partial(message_records, evaluate=False),
                                        first)
             raise
         # Held messages too: a resend while they are held is known by its id (AE again, kept
-        # once), and so is one after they are written (AA).
-        self._note_messages(readings)
+        # once), and so is one after they are written (AA). All the read carried, resent rows
+        # too: a message logged in part and then whole is known whole from now on.
+        self._note_messages(every)
         return step.saved and not held_again
 
     def _message_by_parts(self, readings: Sequence[Reading], now: Moment,
@@ -1293,9 +1296,11 @@ class SessionEngine:
         self._not_monitored_said.add(said)
         return False
 
-    def _split_resent(self, readings: Sequence[Reading]) -> tuple[list[Reading], list[Reading]]:
-        """(new readings, readings of messages already logged): the monitor sent a message
-        again (its answer was lost).
+    def _split_resent(self, readings: Sequence[Reading]
+                      ) -> tuple[list[Reading], list[Reading], int]:
+        """(new readings, readings of messages already logged, how many of the new ones complete
+        a message logged in part): the monitor sent a message again (its answer was lost, or
+        it was answered AE).
 
         Known by its id (HL7 MSH-10: a resend keeps it) and what it carries, once this run has
         logged a message of that device with one: a resend of any message of the last
@@ -1304,16 +1309,33 @@ class SessionEngine:
         other values or times is new: a monitor restarted numbers its messages from 1 again, and
         one whose MSH-10 names the kind of message (a Mindray bedside's "204" every second) has
         one id for all (the QA audit: every message after the first was answered AA and not
-        logged, SpO2 87 and RR 6 never alarmed)."""
+        logged, SpO2 87 and RR 6 never alarmed). One that carries everything logged under its id
+        and more is that message sent whole after it was read only in part (answered AE, as a
+        row cut by the next header): only its rows not yet logged are new (the rows before the
+        cut had been logged twice). Within one read, a row that its message's id and content
+        brought earlier in the read is a resend too: the console stalled past the monitor's
+        time-out, and the message and its resend came together (each value was logged twice)."""
         carried = _carried(readings)
         fresh: list[Reading] = []
         resent: list[Reading] = []
+        completing = 0
+        earlier: dict[tuple[str, str], set[CarriedRow]] = {}
         for reading in readings:
+            if not reading.message or reading.source == MANUAL:   # as `_carried`
+                fresh.append(reading)
+                continue
             key = (reading.source, reading.message)
-            logged = self._state.logged_messages.get(key) if reading.message else None
-            (resent if logged is not None and logged == carried.get(key) else fresh).append(
-                reading)
-        return fresh, resent
+            row = _carried_row(reading)
+            logged = self._state.logged_messages.get(key)
+            again = logged is not None and logged <= carried[key]
+            seen = earlier.setdefault(key, set())
+            if row in seen or (again and logged is not None and row in logged):
+                resent.append(reading)
+            else:
+                fresh.append(reading)
+                completing += again
+            seen.add(row)
+        return fresh, resent, completing
 
     def _resent(self, readings: Sequence[Reading]) -> bool:
         """The monitor sent the message again (its answer was lost): by its id and content
@@ -1337,11 +1359,20 @@ class SessionEngine:
             and self._state.last_sent.get((r.metric, r.source, r.channel)) == (r.value, r.measured_at)
             for r in told)
 
-    def _resent_record(self, now: Moment, device: str, values: int) -> EventRecord:
-        return EventRecord(self.session_id, now.wall, DEVICE_RESENT, ENGINE, {
+    def _resent_record(self, now: Moment, device: str, values: int,
+                       completing: int = 0) -> EventRecord:
+        """The `device_resent` event: `values` rows kept once; `completing` rows of a message
+        logged in part, logged now."""
+        detail: dict[str, object] = {
             "device": device, "values": values,
             "message": "The monitor sent a message again whose values are already logged (its "
-                       "answer was lost): kept once"})
+                       "answer was lost): kept once"}
+        if completing:
+            detail["new_values"] = completing
+            detail["message"] = (f"The monitor sent again a message read only in part: its "
+                                 f"{values} value(s) already logged kept once, its {completing} "
+                                 "new value(s) logged")
+        return EventRecord(self.session_id, now.wall, DEVICE_RESENT, ENGINE, detail)
 
     def _note_messages(self, readings: Sequence[Reading]) -> None:
         logged = self._state.logged_messages
@@ -3315,16 +3346,20 @@ _LOST_REASONS = (
 
 
 # What one device message carried: each reading's vital, channel, value and measured time.
-Carried = frozenset[tuple[str, str, float, datetime | None]]
+CarriedRow = tuple[str, str, float, datetime | None]
+Carried = frozenset[CarriedRow]
+
+
+def _carried_row(reading: Reading) -> CarriedRow:
+    return (reading.metric, reading.channel, reading.value, reading.measured_at)
 
 
 def _carried(readings: Sequence[Reading]) -> dict[tuple[str, str], Carried]:
     """What each device message among `readings` carried, by (source, message id)."""
-    found: dict[tuple[str, str], set[tuple[str, str, float, datetime | None]]] = {}
+    found: dict[tuple[str, str], set[CarriedRow]] = {}
     for r in readings:
         if r.message and r.source != MANUAL:
-            found.setdefault((r.source, r.message), set()).add(
-                (r.metric, r.channel, r.value, r.measured_at))
+            found.setdefault((r.source, r.message), set()).add(_carried_row(r))
     return {key: frozenset(items) for key, items in found.items()}
 
 

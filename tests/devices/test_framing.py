@@ -331,3 +331,43 @@ def test_ansar_b_capture_has_27_frames_whatever_the_chunking(samples_dir: Path, 
     # The capture starts 252 bytes into a frame (first 0xFF at offset 252).
     assert [d.reason for d in dropped] == ["partial-frame"]
     assert "252 bytes" in dropped[0].detail
+
+
+def test_a_vt_byte_in_a_bare_message_is_field_data_and_later_messages_are_read() -> None:
+    # A vertical tab typed in a patient name: taken for an MLLP start, it cut the message (read
+    # as whole: answered AA, its SpO2 row never read) and held every later bare message as the
+    # body of a frame that never ends, until 1 MiB had gathered.
+    named = MSG_A.replace(b"OBX", b"PID|||123||DOE\x0b^JOHN\rOBX", 1)
+    framer = MllpFramer()
+    frames: list[Frame] = []
+    for message in (named, MSG_B, MSG_A):
+        assert framer.push(message).dropped == []
+        frames.extend(framer.quiet().frames)
+    assert frames == [Frame(named), Frame(MSG_B), Frame(MSG_A)]
+    split = split_mllp(named + MSG_B + MSG_A, final=True)
+    assert [f.data for f in split.frames] == [named, MSG_B, MSG_A] and split.dropped == []
+
+
+def test_an_mllp_frame_cut_by_the_next_message_resynchronises_there() -> None:
+    # An open frame (its 0x1C lost, or its 0x0B a stray byte) meets the next message's header:
+    # the fragment is dropped and the message read, not held as the rest of the frame.
+    for stream in (b"\x0b" + MSG_A + MSG_B, b"\x0bPID|||1||DOE\r" + MSG_B):
+        framer = MllpFramer()
+        pushed = framer.push(stream)
+        assert [d.reason for d in pushed.dropped] == ["truncated-frame"]
+        assert [f.data for f in framer.quiet().frames] == [MSG_B]
+    # A stray 0x0B inside a frame is data: the frame ends at its 0x1C.
+    inside = MSG_A.replace(b"|97", b"|9\x0b7")
+    assert split_mllp(mllp(inside)).frames == [Frame(inside, mllp=True)]
+    # Blank lines before a frame's own MSH are no fragment of it.
+    blank_first = split_mllp(mllp(b"\r\n" + MSG_A))
+    assert blank_first.frames == [Frame(b"\r\n" + MSG_A, mllp=True)] and blank_first.dropped == []
+
+
+def test_a_bare_message_cut_inside_a_row_by_an_mllp_frame_is_read_only_in_part() -> None:
+    # The sender started again mid-row, this time in MLLP: the cut row was read as whole.
+    cut = MSG_A + b"OBX|2|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1|8"
+    split = split_mllp(cut + mllp(MSG_B))
+    assert [(f.data, f.cut, f.mllp) for f in split.frames] == [(MSG_A, True, False),
+                                                               (MSG_B, False, True)]
+    assert [d.reason for d in split.dropped] == [CUT_MESSAGE]

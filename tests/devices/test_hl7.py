@@ -730,3 +730,29 @@ def test_each_reading_carries_its_messages_control_id() -> None:
     engine's `_resent`): a message stamped to the minute was otherwise taken for a resend."""
     result = decode(message(SPO2.format(v=97), msh=MSH.replace("|C1|", "|QR017|")))
     assert [r.message for r in result.readings] == ["QR017"]
+
+
+def test_a_vt_byte_in_a_bare_message_is_read_and_answered_and_so_are_the_next() -> None:
+    # One 0x0B in a bare stream (a vertical tab in a patient name) cut the message at the byte,
+    # answered AA with its SpO2 unread, and swallowed every later message without a word.
+    named = message(SPO2.format(v=91)).replace(b"OBR", b"PID|||123||DOE\x0b^JOHN\rOBR", 1)
+    decoder = HL7Decoder()
+    read: list[float] = []
+    replies: list[bytes] = []
+    for data in (named, message(SPO2.format(v=92)), message(SPO2.format(v=93))):
+        result = decoder.feed(data, RX)
+        result.extend(decoder.quiet(RX))
+        read += [r.value for r in result.readings]
+        replies += answers(result)
+    assert read == [91, 92, 93]
+    assert [b"MSA|AA|C1\r" in a for a in replies] == [True] * 3
+
+
+def test_a_bare_message_cut_inside_a_row_by_an_mllp_frame_is_answered_ae() -> None:
+    whole = message(SPO2.format(v=91), "NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.2.1|72")
+    cut = whole[: whole.rindex(b"|72")]
+    result = feed_all(HL7Decoder(), cut + b"\x0b" + message(SPO2.format(v=92)) + b"\x1c\r")
+    assert summary(result) == [("spo2", 91, "1.3.1.150456"), ("spo2", 92, "1.3.1.150456")]
+    assert reasons(result) == ["cut-message"]
+    first, second = answers(result)
+    assert b"MSA|AE|C1\r" in first and b"MSA|AA|C1\r" in second

@@ -587,3 +587,121 @@ def test_a_masimo_sending_only_cut_off_lines_is_not_connected_and_goes_stale(
     assert stale.previous is S.CONNECTING
     assert S.CONNECTED not in events.states()
     assert events.readings() == []
+
+
+class SteppedClock:
+    """A monotonic clock the test moves; counts its reads, so a test knows the reader has
+    turned its loop since a step (each turn reads it) without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.reads = 0
+        self._turned = threading.Condition()
+
+    def __call__(self) -> float:
+        with self._turned:
+            self.reads += 1
+            self._turned.notify_all()
+        return self.now
+
+    def wait_turns(self, turns: int, timeout: float = 5.0) -> None:
+        with self._turned:
+            until = self.reads + turns
+            assert self._turned.wait_for(lambda: self.reads >= until, timeout)
+
+
+class TcpMonitor:
+    """A serial-over-LAN converter on loopback: accepts connections and sends what it is told
+    on the newest. One whose link went dead without a FIN or RST (power lost) is simply one
+    that sends nothing more on that connection."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"socket://127.0.0.1:{self.server.getsockname()[1]}"
+        self.peers: list[socket.socket] = []
+
+    def accept(self) -> None:
+        self.server.settimeout(5)
+        self.peers.append(self.server.accept()[0])
+
+    def send(self, data: bytes) -> None:
+        self.peers[-1].sendall(data)
+
+    def close(self) -> None:
+        for peer in self.peers:
+            peer.close()
+        self.server.close()
+
+
+def test_a_tcp_link_silent_past_the_watchdog_is_closed_and_connected_again(
+    stoppers: list[Callable[[], object]]
+) -> None:
+    # A converter power-cycled (or a switch rebooted) sends no FIN: the console kept the dead
+    # connection for ever, "Still no data from the device", and never found the converter back.
+    monitor = TcpMonitor()
+    stoppers.append(monitor.close)
+    clock = SteppedClock()
+    events = EventLog()
+    conn = start(DeviceConnection(monitor.url, LineFormat(stale_after_seconds=4), events,
+                                  monotonic=clock), stoppers)
+    monitor.accept()
+    events.wait_state(S.CONNECTING)          # opened: pyserial's open empties what came before
+    monitor.send(b"MSG 70\n")
+    events.wait_state(S.CONNECTED)
+    clock.now += 4
+    events.wait_state(S.STALE)               # "No data from the device", as on any port
+    clock.now += 4                           # as long again: the link is taken for dead
+    closed = events.wait_state(S.DISCONNECTED)
+    assert closed.detail.startswith("port lost: no valid frame for 8 s")
+    monitor.accept()                         # the converter, back, takes the new connection
+    events.wait_state(S.CONNECTING)          # through the back-off, as after an unplug
+    monitor.send(b"MSG 71\n")
+    events.wait_state(S.CONNECTED)
+    assert [r.value for r in events.readings("heart_rate")] == [70.0, 71.0]
+    assert conn.stats.opens == 2
+
+
+def test_a_quiet_serial_port_stays_open_however_long_it_is_stale(
+    stoppers: list[Callable[[], object]]
+) -> None:
+    # A serial line has no link to die silently: a quiet monitor on it is quiet, and reopening
+    # the port would only say "Device disconnected" about a cable that is in.
+    sink = PtySink()
+    stoppers.append(sink.close)
+    clock = SteppedClock()
+    events = EventLog()
+    conn = start(DeviceConnection(sink.path, LineFormat(stale_after_seconds=4), events,
+                                  monotonic=clock), stoppers)
+    events.wait_state(S.CONNECTING)
+    sink.write(b"MSG 70\n", threading.Event(), PlayerStats())
+    events.wait_state(S.CONNECTED)
+    clock.now += 4
+    events.wait_state(S.STALE)
+    clock.now += 60
+    clock.wait_turns(5)
+    events.drain()
+    assert events.states()[-1] is S.STALE and conn.stats.opens == 1
+
+
+def test_a_socket_port_has_tcp_keepalive_so_a_dead_peer_is_found() -> None:
+    import socket
+
+    from devices.transport import KEEPALIVE_COUNT, KEEPALIVE_IDLE_SECONDS, _default_serial_factory
+
+    server = socket.create_server(("127.0.0.1", 0))
+    try:
+        port = _default_serial_factory(f"socket://127.0.0.1:{server.getsockname()[1]}")
+        port.open()
+        try:
+            sock = port._socket  # type: ignore[attr-defined]
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
+            if hasattr(socket, "TCP_KEEPIDLE"):
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == \
+                    KEEPALIVE_IDLE_SECONDS
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == KEEPALIVE_COUNT
+        finally:
+            port.close()
+    finally:
+        server.close()

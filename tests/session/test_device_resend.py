@@ -268,3 +268,49 @@ def test_a_logged_id_carrying_new_values_is_a_new_message_and_alarms():
     assert s.engine.ingest_message(last, s.now())
     assert stored(s, "spo2") == [97, 96, 84]
     assert len(s.recorder.events("device_resent")) == 1
+
+
+def test_a_message_read_in_part_and_resent_whole_has_only_its_new_rows_logged():
+    """A bare message cut by the next one's header is logged without its cut row and answered
+    AE; the monitor resends it whole (same MSH-10, rows and times). Taken for a new message (it
+    carries a row more than was logged), its SpO2 and HR were logged twice."""
+    from devices.stream import CUT_MESSAGE
+
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60)
+    whole = with_id(message(s, {"spo2": 97, "heart_rate": 72, "resp_rate": 14}), "M1")
+    read_in_part = whole[:2]
+    assert s.engine.ingest_message(read_in_part, s.now(), dropped={CUT_MESSAGE: 1},
+                                   example="row cut by the next message's MSH")
+    for _ in range(2):   # the resend AE asked for, then that one again (its AA lost)
+        s.engine.tick(s.clock.advance(2))
+        again = [Reading(r.metric, r.value, r.unit, r.measured_at, s.now().wall, r.source,
+                         message="M1") for r in whole]
+        assert s.engine.ingest_message(again, s.now())
+    assert stored(s, "spo2") == [97] and stored(s, "heart_rate") == [72]
+    assert stored(s, "resp_rate") == [14]
+    first, second = s.recorder.events("device_resent")
+    assert (first.detail["values"], first.detail["new_values"]) == (2, 1)
+    assert "1 new" in first.detail["message"]
+    assert second.detail["values"] == 3 and "new_values" not in second.detail
+
+
+def test_a_message_and_its_resend_in_one_read_are_logged_once():
+    """The console stalled past the monitor's ACK time-out: the message and its resend wait in
+    the port together and come in one read. Resends were known only against earlier reads: each
+    value was logged twice (and counted twice by the alarms' persistence)."""
+    s = Session()
+    s.to_infusion()
+    s.t(s.now().mono - s.origin + 60)
+    sent = with_id(message(s, {"spo2": 97, "heart_rate": 72}), "M1")
+    later = with_id(message(s, {"spo2": 96}), "M2")
+    assert s.engine.ingest_message([*sent, *sent, *later], s.now())
+    assert stored(s, "spo2") == [97, 96] and stored(s, "heart_rate") == [72]
+    (event,) = s.recorder.events("device_resent")
+    assert event.detail["values"] == 2
+    # The read of a message in part and of its whole resend: each row once.
+    s.engine.tick(s.clock.advance(2))
+    whole = with_id(message(s, {"spo2": 95, "heart_rate": 70, "resp_rate": 12}), "M3")
+    assert s.engine.ingest_message([*whole[:2], *whole], s.now())
+    assert stored(s, "spo2") == [97, 96, 95] and stored(s, "resp_rate") == [12]
