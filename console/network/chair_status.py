@@ -14,7 +14,7 @@ from typing import Any
 
 from console.clock import Moment, iso
 from console.session.alarms import AlarmState, Occurrence
-from console.session.engine import AUDIO_UNAVAILABLE, ECG_HEART_RATE_SECONDS
+from console.session.engine import AUDIO_UNAVAILABLE
 from console.session.tile_view import (
     BP_PARTS,
     BP_TILE,
@@ -32,7 +32,7 @@ from console.session.trend_feed import (
 from console.session.view import SessionView
 from console.network.bus_topics import VITALS
 from console.records import EventRecord, ObservationRecord
-from devices.reading import AGE_UNKNOWN, MANUAL
+from devices.reading import AGE_UNKNOWN
 from protocols.model import Priority
 
 _PRIORITY_NAMES = {Priority.HIGH: "high", Priority.MEDIUM: "medium", Priority.LOW: "low"}
@@ -122,18 +122,11 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
                         "stale": stale_tiles[tile],
                         "alarm": priority_name(mark.current) if mark is not None else None}
     status["vitals"] = vitals
-    status["ecg_heart_rate"] = ecg_heart_rate_current(view, now)
+    # The engine's rule: without an ECG heart rate the pulse watches the heart, and the central
+    # shows it in the heart rate's place (a pulse oximeter alone: its card read the HR of the
+    # session's start beside the pulse alarm).
+    status["ecg_heart_rate"] = view.ecg_heart_rate_current(now)
     return status
-
-
-def ecg_heart_rate_current(view: SessionView, now: Moment) -> bool:
-    """The engine's rule (`_ecg_heart_rate_current`): a monitor's heart rate came in within
-    ECG_HEART_RATE_SECONDS, so the heart rate's alarms watch the heart; else the pulse rate's
-    do, and the central shows the pulse in the heart rate's place (a pulse oximeter alone: its
-    card read the HR of the session's start beside the pulse alarm)."""
-    latest = view.latest("heart_rate")
-    return (latest is not None and latest.reading.source != MANUAL
-            and now.mono - latest.at.mono <= ECG_HEART_RATE_SECONDS)
 
 
 def offline_status(chair: str, room: str, reason: str,

@@ -994,7 +994,7 @@ class SessionEngine:
             return   # as live (`_accept`): a cuff's pulse feeds no pulse alarm
         if keep:   # what `void` puts back (`_as_if_never`)
             self._note_trackers_before(reading.metric, reading.value, at)
-        if reading.metric == "pulse_rate" and self._ecg_heart_rate_current(at):
+        if reading.metric == "pulse_rate" and self.ecg_heart_rate_current(at):
             self._rest_pulse_rules(at)   # as it was live (the board is restored after the replay)
             return
         if after_t0 is None:
@@ -1205,7 +1205,7 @@ class SessionEngine:
                 step.records.append(self._resent_record(now, device, len(resent) + len(readings)))
             return step.saved
         # A message's heart rate before its pulse rate: the pulse's rules rest beside an ECG
-        # heart rate of the same message too (`_ecg_heart_rate_current`).
+        # heart rate of the same message too (`ecg_heart_rate_current`).
         readings = sorted(readings, key=lambda r: r.metric == "pulse_rate")
         say_dropped = bool(dropped or warnings) and not self._said_before(device, dropped,
                                                                           warnings, example)
@@ -2153,7 +2153,7 @@ class SessionEngine:
         """`name`'s trackers fed `value` (from the device `source`, "" when not known: such a
         value never goes missing with another vital's, `ConditionTracker.gone_with`)."""
         self._note_trackers_before(name, value, now)
-        if name == "pulse_rate" and self._ecg_heart_rate_current(now):
+        if name == "pulse_rate" and self.ecg_heart_rate_current(now):
             return self._rest_pulse_rules(now)
         out: list[Record] = []
         for tracker in self._trackers.values():
@@ -2167,7 +2167,7 @@ class SessionEngine:
                                          latch))
         return out
 
-    def _ecg_heart_rate_current(self, now: Moment) -> bool:
+    def ecg_heart_rate_current(self, now: Moment) -> bool:
         """A monitor's heart rate came in within ECG_HEART_RATE_SECONDS: the heart rate's rules
         watch the heart, and the pulse's rules rest. A pulse oximeter alone (a Masimo Rad-8, an
         SpO2 + NIBP monitor) sends only a pulse rate, and its rules are then the heart's watch;

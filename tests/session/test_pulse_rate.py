@@ -1,6 +1,6 @@
 """A pulse oximeter's pulse rate alarms on the heart rate's limits when no monitor heart rate
 (ECG) comes in; with an ECG, the heart rate alone alarms (console/session/engine.py,
-`_ecg_heart_rate_current`). Before this, a Masimo Rad-8's BPM 123 or 35 raised nothing: every
+`ecg_heart_rate_current`). Before this, a Masimo Rad-8's BPM 123 or 35 raised nothing: every
 shipped protocol watched `heart_rate` only (found by the alarm-path audit)."""
 
 from __future__ import annotations
