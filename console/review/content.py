@@ -43,6 +43,7 @@ from console.review.clock_steps import (
     AFTER_EVERY_EVENT, SESSION_START_ID, LoggedAt, LoggedStep, is_unknown, logged_between,
     logged_seconds, seconds_to_time,
 )
+from console.session.course import earlier_in_course, route_words
 from console.session.engine import CLOCK_STEPPED
 from console.review.integrity import RecordCheck, RecordState
 from console.review.model import (
@@ -1278,6 +1279,7 @@ COURSE_FIGURES: tuple[tuple[str, str], ...] = (
     ("date", "Date"),
     ("protocol", "Protocol"),
     ("dose", "Dose"),
+    ("weight", "Weight"),   # what a dose by weight was worked out from
     ("peak_systolic", "Peak systolic BP mmHg"),
     ("peak_diastolic", "Peak diastolic BP mmHg"),
     ("min_spo2", "Lowest SpO2"),
@@ -1295,6 +1297,65 @@ COURSE_FIGURES: tuple[tuple[str, str], ...] = (
     ("discharge", "Minutes to discharge"),
     ("restarts", "Console restarts"),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class RouteCourse:
+    """One course of a patient: the sessions of one route, oldest first (`route_courses`).
+
+    Attributes:
+        key: what tells it from the patient's other courses: its route ("iv"), or "protocol
+            <id>" for sessions whose protocol is known neither installed nor from their log.
+        name: "IV course", "Intranasal course", "iv-old course" (a protocol not known).
+        sessions: its sessions (`queries.load_course`'s rows), oldest first.
+    """
+
+    key: str
+    name: str
+    sessions: tuple[CourseRow, ...]
+
+    def title(self, patient_id: str) -> str:
+        """"IV course of MRN-4711: 2 sessions"."""
+        n = len(self.sessions)
+        return f"{self.name} of {patient_id}: {n} session{'s' if n != 1 else ''}"
+
+    def choice(self) -> str:
+        """How the course page offers it: "IV course (2 sessions)"."""
+        n = len(self.sessions)
+        return f"{self.name} ({n} session{'s' if n != 1 else ''})"
+
+
+def route_courses(rows: Sequence[CourseRow],
+                  installed: Mapping[str, Protocol]) -> list[RouteCourse]:
+    """A patient's sessions (`queries.load_course`'s rows, oldest first) as courses, one per
+    route, by the rule the chair numbers a new session by (`earlier_in_course`: the IV protocols
+    are one course, esketamine its own), in the order of their first sessions.
+
+    A session's route is its installed protocol's, else that of the protocol it logged at its
+    start: the review knows it from the log where the chair, starting from installed files,
+    needs none. A session known by neither is a course of its protocol id alone, as the chair
+    counts one. Review 48: the course put an IV course and an esketamine course side by side,
+    "Session 1 · Session 2 · Session 1", on one T0 axis.
+    """
+    known = {r.protocol_id: r.protocol for r in rows if r.protocol is not None}
+    known.update(installed)
+    courses: list[RouteCourse] = []
+    left = list(rows)
+    while left:
+        first = left[0]
+        protocol = known.get(first.protocol_id)
+        if protocol is None:
+            same = [r for r in left if r.protocol_id == first.protocol_id]
+            key, name = f"protocol {first.protocol_id}", f"{first.protocol_id} course"
+        else:
+            same = [r for r in left if r is first
+                    or earlier_in_course([r.protocol_id], protocol, known).same]
+            words = route_words(protocol)
+            key, name = protocol.route, f"{words[:1].upper()}{words[1:]} course"
+        courses.append(RouteCourse(key, name, tuple(same)))
+        taken = {r.session_id for r in same}
+        left = [r for r in left if r.session_id not in taken]
+    return courses
 
 
 def course_header(row: CourseRow, check: RecordCheck | None = None) -> str:
@@ -1339,6 +1400,7 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
         "date": f"{local(row.started_at, tz):%d %b %Y} {hhmm(row.started_at, tz)}",
         "protocol": row.protocol_id,
         "dose": _course_dose(row),
+        "weight": NONE if row.weight_kg is None else f"{row.weight_kg:g} kg",
         "peak_systolic": _peak(row.peak_systolic, row.peak_systolic_minute, row.t0_minute),
         "peak_diastolic": _peak(row.peak_diastolic, row.peak_diastolic_minute, row.t0_minute),
         "min_spo2": NONE if row.min_spo2 is None else f"{row.min_spo2:.0f} %",
@@ -1368,15 +1430,16 @@ def _course_dose(row: CourseRow) -> str:
     session never ended stops inside its infusion), "56 mg given (2 of 3 devices); 84 mg
     planned" (nasal devices: those ticked given, `devices_ticked`), "40 mg planned; never
     given". The planned dose had read as given for an infusion still running and for devices
-    not all given (an audit: "84 mg" for two of three devices)."""
+    not all given (an audit: "84 mg" for two of three devices). A dose by weight says its mg/kg
+    after its mg, "36 mg (0.5 mg/kg) planned; …" (`_per_kg`)."""
     if row.dose_mg is None:
         return NONE
-    text = f"{row.dose_mg:g} mg"
-    if row.t0_minute is None:
-        return f"{text} planned; " + ("not given yet" if row.still_open else "never given")
     # The protocol the session ran under, as its header judges it; today's file only when it
     # logged none (a clinic's 60-min version read every earlier 40-min dose as stopped).
     protocol = row.protocol if row.protocol is not None else find_protocol(row.protocol_id)
+    text = f"{row.dose_mg:g} mg" + _per_kg(row.dose_mg, row.weight_kg, protocol)
+    if row.t0_minute is None:
+        return f"{text} planned; " + ("not given yet" if row.still_open else "never given")
     if protocol is not None and protocol.dose.mode is DoseMode.DEVICES:
         return _course_devices(row.dose_mg, protocol, row.ticked, row.still_open)
     early = _stopped_early(protocol, row.dosing_minutes)
@@ -1388,6 +1451,18 @@ def _course_dose(row: CourseRow) -> str:
         if running:
             return f"{text} planned; {NOT_ENDED} (infusion at {running[0]} of {running[1]:g} min)"
     return text
+
+
+def _per_kg(mg: float, weight_kg: float | None, protocol: Protocol | None) -> str:
+    """" (0.5 mg/kg)" after a dose by weight, " (capped; 0.46 mg/kg)" for one the protocol's
+    cap cut; "" for a dose by devices, or when the weight or the protocol is not known. The
+    mg/kg is the dose over the weight, as given (the same 0.5 mg/kg at 72 kg then 80 kg had read
+    "36 mg" then "40 mg", a dose raised)."""
+    if protocol is None or protocol.dose.mode is not DoseMode.WEIGHT or not weight_kg:
+        return ""
+    dose = protocol.dose
+    capped = dose.max_mg is not None and weight_kg * dose.mg_per_kg > dose.max_mg
+    return f" ({'capped; ' if capped else ''}{round(mg / weight_kg, 2):g} mg/kg)"
 
 
 def _course_devices(planned: float, protocol: Protocol, ticked_items: Sequence[str],

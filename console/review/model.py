@@ -822,6 +822,9 @@ class CourseRow:
             dose is judged against, as its header is; None when it logged none it can read (the
             installed file with `protocol_id` stands in). The file installed today had judged
             the dose (a clinic lengthening its infusion read every earlier full dose as stopped).
+        weight_kg: the weight the session's dose was worked out from (`sessions.weight_kg`):
+            the same mg/kg had read "36 mg" then "40 mg" in the course, a dose raised to the
+            eye (a patient weighed 72 kg, then 80 kg).
     """
 
     session_id: int
@@ -857,6 +860,7 @@ class CourseRow:
     last_record_minute: float | None = None
     ticked: tuple[str, ...] = ()
     protocol: Protocol | None = None
+    weight_kg: float | None = None
 
 
 def correction_text(metric: str, value: float | None, reason: str, entered_in_error: bool) -> str:

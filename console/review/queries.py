@@ -1317,7 +1317,7 @@ def _load_course(
             last_record_minute=(_minutes(seconds_to_time(start, parse_iso(last), steps))
                                 if last is not None else None),
             ticked=tuple(ticked.get(session_id, ())),
-            protocol=as_run(events, session_id),
+            protocol=as_run(events, session_id), weight_kg=row[8],
         ))
     return out
 

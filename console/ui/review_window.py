@@ -93,6 +93,7 @@ from console.session.lock import DEFAULT_LOCK_AFTER_S
 from console.session.protocol_record import logged_protocol
 from console.session.signing import SignatureService
 from console.store import EventLog, LogError, UnknownSessionError
+from console.store.log import patient_fold
 from console.review import content as rc
 from console.ui import theme
 from console.ui.review_course_trend import CourseTrendView
@@ -359,11 +360,12 @@ class SessionListPage(QtWidgets.QWidget):
 
     Signals:
         open_requested(int): the user asked to open a session (its id).
-        course_requested(str): the user asked for a patient's course (the patient id).
+        course_requested(str, int): the user asked for a patient's course (the patient id, and
+            the session selected: its course is the one shown).
     """
 
     open_requested = QtCore.Signal(int)
-    course_requested = QtCore.Signal(str)
+    course_requested = QtCore.Signal(str, int)
 
     def __init__(self, conn: sqlite3.Connection, protocol_ids: list[str], today: date,
                  tz: tzinfo | None, records: ChainSweep | None = None,
@@ -640,7 +642,8 @@ class SessionListPage(QtWidgets.QWidget):
     def _on_course_clicked(self) -> None:
         row = self._selected_row()
         if 0 <= row < len(self.model.sessions):
-            self.course_requested.emit(self.model.session_at(row).patient_id)
+            session = self.model.session_at(row)
+            self.course_requested.emit(session.patient_id, session.id)
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if watched is self.table and event.type() == QtCore.QEvent.Type.Resize:
@@ -700,13 +703,14 @@ class SessionDetailPage(QtWidgets.QWidget):
 
     Signals:
         back_requested(): return to the list.
-        course_requested(str): show this patient's course.
+        course_requested(str, int): show this patient's course (the patient id, and this
+            session's id: its course is the one shown).
         annotate_requested(): the user pressed "Add annotation…".
         export_requested(str): an export button (its key) was pressed.
     """
 
     back_requested = QtCore.Signal()
-    course_requested = QtCore.Signal(str)
+    course_requested = QtCore.Signal(str, int)
     annotate_requested = QtCore.Signal()
     export_requested = QtCore.Signal(str)
 
@@ -1107,16 +1111,19 @@ class SessionDetailPage(QtWidgets.QWidget):
 
     def _on_course_clicked(self) -> None:
         if self.detail is not None:
-            self.course_requested.emit(self.detail.summary.patient_id)
+            self.course_requested.emit(self.detail.summary.patient_id, self.detail.summary.id)
 
 
 # ---- the course ---------------------------------------------------------------------------------
 
 
 class CoursePage(QtWidgets.QWidget):
-    """One patient's sessions side by side (columns = sessions, oldest first), and their vitals
-    drawn over each other from each session's T0 (the "Trend from T0" tab, read when shown, in
-    the background: `CourseTrendReader`; the tab says so meanwhile and the window stays usable).
+    """One course of a patient, the sessions of one route (`rc.route_courses`), side by side
+    (columns = sessions, oldest first), and their vitals drawn over each other from each
+    session's T0 (the "Trend from T0" tab, read when shown, in the background:
+    `CourseTrendReader`; the tab says so meanwhile and the window stays usable). A patient with
+    sessions of two routes has two courses: the page shows one, and offers the other beside the
+    patient (`route_box`).
 
     Signals:
         open_requested(int): a session's column was double-clicked (its id).
@@ -1147,6 +1154,15 @@ class CoursePage(QtWidgets.QWidget):
         self.before_show: Callable[[list[int]], str | None] | None = None
         self.patient_box = QtWidgets.QComboBox()
         self.patient_box.setMinimumWidth(240)
+        # The patient's courses, one per route, when there are two or more (review 48: an IV
+        # and an esketamine course read as one, "Session 1 · Session 2 · Session 1").
+        self.route_box = QtWidgets.QComboBox()
+        self.route_box.setVisible(False)
+        self.courses: list[rc.RouteCourse] = []
+        # The session the course was asked from (its course is shown), and the course chosen
+        # last, by patient (kept when the course is read again).
+        self._from_session: int | None = None
+        self._route: tuple[str, str] | None = None
         self.title = _label(role="title")
         self.hint = _label("Double-click a column to open that session", role="subtitle")
         self.error_label = _label(role="warning", wrap=True)   # a course that could not be read
@@ -1177,11 +1193,14 @@ class CoursePage(QtWidgets.QWidget):
         self.views.addTab(self.table, "Figures")
         self.views.addTab(self.trend, "Trend from T0")
         self.views.currentChanged.connect(self._on_view_changed)
+        # The hint beside the Figures tab it is about: in the patient's bar, beside the route
+        # box, it made the window wider than 1366 px.
+        self.views.setCornerWidget(self.hint, QtCore.Qt.Corner.TopRightCorner)
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(_label("Patient"))
         bar.addWidget(self.patient_box)
+        bar.addWidget(self.route_box)
         bar.addWidget(self.title, 1)
-        bar.addWidget(self.hint)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.error_label)
@@ -1194,6 +1213,7 @@ class CoursePage(QtWidgets.QWidget):
         # `activated`: the user chose (mouse or keys), even the patient already chosen: the
         # course is read again. Changes made here do not emit it.
         self.patient_box.activated.connect(self._on_patient_chosen)
+        self.route_box.activated.connect(self._on_route_chosen)
 
     def log_read_again(self) -> None:
         """The list was read again (Reload): the course shown is read again when next shown (at
@@ -1219,22 +1239,39 @@ class CoursePage(QtWidgets.QWidget):
         self.patient_box.blockSignals(True)
         self.patient_box.clear()
         self.patient_box.addItems(names)
-        if current:
-            self.patient_box.setCurrentText(current)
         self.patient_box.blockSignals(False)
+        if current:
+            self._put_in_box(current)
 
-    def select_patient(self, patient_id: str) -> None:
-        """Put `patient_id` in the box; the course is read when the page is shown (at once if
-        it is on screen), so no course is read, or logged as read, that nobody looked at."""
+    def select_patient(self, patient_id: str, session_id: int | None = None) -> None:
+        """Put `patient_id` in the box, `session_id`'s course to be shown (the session opened);
+        the course is read when the page is shown (at once if it is on screen), so no course is
+        read, or logged as read, that nobody looked at."""
         self._put_in_box(patient_id)
+        if session_id is not None and all(r.session_id != session_id for r in self.model.course):
+            self._from_session = session_id
+            self.shown = None   # another course (or patient): read when shown
         self._follow_box()
 
     def _put_in_box(self, patient_id: str) -> None:
-        if self.patient_box.findText(patient_id) < 0:
-            self._fill_patients(include_demo=True)
-        self.patient_box.blockSignals(True)
-        self.patient_box.setCurrentText(patient_id)
-        self.patient_box.blockSignals(False)
+        """Select `patient_id` in the box whatever its spelling: the box lists each patient once,
+        under its newest spelling (`queries.patients`), found by `patient_fold` (the exact text
+        missed "mrn-94 a" listed as "MRN-94 A", and the box stayed on another patient, whose
+        course the page then showed: review 48). A patient not listed, a demo one while demo
+        sessions are left out, is added alone: the "Include demo" setting stays as it is."""
+        box = self.patient_box
+        key = patient_fold(patient_id)
+        index = next((i for i in range(box.count()) if patient_fold(box.itemText(i)) == key), -1)
+        box.blockSignals(True)
+        if index < 0:
+            try:
+                every = queries.patients(self.conn, include_demo=True)
+            except queries.UnreadableLogError:
+                every = []
+            box.addItem(next((p for p in every if patient_fold(p) == key), patient_id))
+            index = box.count() - 1
+        box.setCurrentIndex(index)
+        box.blockSignals(False)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
@@ -1242,11 +1279,16 @@ class CoursePage(QtWidgets.QWidget):
 
     def _follow_box(self) -> None:
         text = self.patient_box.currentText()
-        if text and text != self.shown and self.isVisible():
+        if (text and (self.shown is None or patient_fold(text) != patient_fold(self.shown))
+                and self.isVisible()):
             self.show_patient(text)
 
-    def show_patient(self, patient_id: str) -> None:
-        """Read and show `patient_id`'s course now."""
+    def show_patient(self, patient_id: str, session_id: int | None = None) -> None:
+        """Read and show `patient_id`'s course now: `session_id`'s when given (the session the
+        clinician came from), else the course chosen last for this patient, else its latest
+        session's."""
+        if session_id is not None:
+            self._from_session = session_id
         with self.records.held():   # the background checks wait (console/review/integrity.py)
             self._show_patient(patient_id)
             # Read again, as the table is (an open session grows); a read under way was for the
@@ -1263,26 +1305,62 @@ class CoursePage(QtWidgets.QWidget):
         try:
             rows = queries.load_course(self.conn, patient_id, include_demo=demo)
         except queries.UnreadableLogError as exc:
+            self._fill_routes([], None)
             self.model.set_course([])
             self.title.setText(f"Course of {patient_id}: not shown")
             self._say_unreadable(str(exc))
             return
         self.error_label.setVisible(False)
-        refused = self.before_show([r.session_id for r in rows]) if self.before_show else None
+        courses = rc.route_courses(rows, self.protocols)
+        course = self._course_to_show(patient_id, courses)
+        self._fill_routes(courses, course)
+        self._from_session = None
+        shown = list(course.sessions) if course is not None else []
+        ids = [r.session_id for r in shown]
+        # Only the course shown is logged as read.
+        refused = self.before_show(ids) if self.before_show else None
         if refused is not None:
             self.model.set_course([])
             self.title.setText(refused)
             return
-        ids = [r.session_id for r in rows]
         try:
             self._changed = queries.changed_sessions(self.conn, ids)
         except queries.UnreadableLogError as exc:
             self._changed = {}
             self._say_unreadable(str(exc))
         self.records.want(ids)   # this patient's sessions next
-        self.model.set_course(rows, self._checks(rows))
-        n = len(rows)
-        self.title.setText(f"Course of {patient_id}: {n} session{'s' if n != 1 else ''}")
+        self.model.set_course(shown, self._checks(shown))
+        if course is None:
+            self.title.setText(f"Course of {patient_id}: 0 sessions")
+            return
+        self._route = (patient_fold(patient_id), course.key)
+        self.title.setText(course.title(patient_id))
+
+    def _course_to_show(self, patient_id: str,
+                        courses: list[rc.RouteCourse]) -> rc.RouteCourse | None:
+        """The course of the session the clinician came from, else the one chosen last for this
+        patient, else that of its latest session (None: no session)."""
+        def holding(session_id: int | None) -> rc.RouteCourse | None:
+            return next((c for c in courses
+                         if any(r.session_id == session_id for r in c.sessions)), None)
+
+        kept = next((c for c in courses if self._route == (patient_fold(patient_id), c.key)),
+                    None)
+        latest = max((r for c in courses for r in c.sessions),
+                     key=lambda r: (r.started_at, r.session_id), default=None)
+        return (holding(self._from_session) or kept
+                or holding(latest.session_id if latest is not None else None))
+
+    def _fill_routes(self, courses: list[rc.RouteCourse], shown: rc.RouteCourse | None) -> None:
+        """The route box: the patient's courses, `shown` selected; hidden for one course."""
+        self.courses = courses
+        self.route_box.blockSignals(True)
+        self.route_box.clear()
+        self.route_box.addItems([c.choice() for c in courses])
+        if shown is not None:
+            self.route_box.setCurrentIndex(courses.index(shown))
+        self.route_box.blockSignals(False)
+        self.route_box.setVisible(len(courses) > 1)
 
     def show_records(self) -> None:
         """Show the checks made since the course was drawn (in place)."""
@@ -1375,6 +1453,12 @@ class CoursePage(QtWidgets.QWidget):
         text = self.patient_box.itemText(index)
         if text:
             self.show_patient(text)
+
+    def _on_route_chosen(self, index: int) -> None:
+        """Another course of the patient shown: read and shown (and logged as read)."""
+        if self.shown is not None and 0 <= index < len(self.courses):
+            self._route = (patient_fold(self.shown), self.courses[index].key)
+            self.show_patient(self.shown)
 
     def _on_double_clicked(self, index: QtCore.QModelIndex) -> None:
         if 0 <= index.column() < len(self.model.course):
@@ -1625,7 +1709,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
                 signed = queries.load_signatures(self.conn, session_id)
             except queries.UnreadableLogError as exc:
                 integrity = " ".join(filter(None, (integrity, f"⚠ {exc}")))
-            self.course_page.select_patient(detail.summary.patient_id)
+            self.course_page.select_patient(detail.summary.patient_id, session_id)
         self.detail_page.show_session(detail, self._protocol_for(detail), signed, integrity)
         self.tabs.setTabEnabled(1, True)
         self.tabs.setCurrentWidget(self.detail_page)
@@ -1694,11 +1778,13 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self.records.stop()
         super().closeEvent(event)
 
-    def show_course(self, patient_id: str) -> None:
+    def show_course(self, patient_id: str, session_id: int | None = None) -> None:
+        """Show `patient_id`'s course: `session_id`'s (the session it was asked from) when
+        given, else as `CoursePage.show_patient` chooses."""
         access = self.access
         if access is not None and access.deidentified:
             return
-        self.course_page.show_patient(patient_id)
+        self.course_page.show_patient(patient_id, session_id)
         self.tabs.setCurrentWidget(self.course_page)
 
     def _logged(self, write: Callable[[], object]) -> str | None:

@@ -79,7 +79,7 @@ def test_a_clock_set_forward_leaves_the_peaks_minute_as_the_session_reads_it(
     cells = _cells(path)
     assert cells["peak_systolic"] == "172 at T0 + 30 min"       # not "T0 + 90"
     assert cells["peak_diastolic"] == "96 at T0 + 30 min"
-    assert cells["dose"] == "36 mg"
+    assert cells["dose"] == "36 mg (0.5 mg/kg)"
 
 
 def test_a_cuffs_peak_measured_after_a_clock_set_forward_counts_as_the_console_ran(
@@ -103,7 +103,7 @@ def test_an_infusion_run_whole_reads_whole_after_a_clock_set_back(
     # Set back 30 min at T0 + 15: the infusion's end logged 10 wall minutes after T0.
     path = tmp_path / "s.sqlite3"
     _session(path, -30, bp_at=60)
-    assert _cells(path)["dose"] == "36 mg"        # not "36 mg planned; ended at 10 of 40 min"
+    assert _cells(path)["dose"] == "36 mg (0.5 mg/kg)"   # not "…; ended at 10 of 40 min"
 
 
 def test_a_peak_a_step_back_leaves_unplaced_reads_a_question_mark(

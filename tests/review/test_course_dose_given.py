@@ -23,10 +23,10 @@ PATIENT = "MRN-DOSE"
 # The course's Dose row, one session a column, as the clinician reads it.
 DOSES = [
     "56 mg given (2 of 3 devices); 84 mg planned",                    # 2 of 3 devices
-    "36 mg planned; ended at 25 of 40 min",                           # sent home at T0 + 25
+    "36 mg (0.5 mg/kg) planned; ended at 25 of 40 min",               # sent home at T0 + 25
     "28 mg given (1 of 2 devices); 56 mg planned; session not ended",  # left open
-    "36 mg planned; session not ended (infusion at 25 of 40 min)",    # open at T0 + 25
-    "36 mg",                                                          # the whole infusion
+    "36 mg (0.5 mg/kg) planned; session not ended (infusion at 25 of 40 min)",  # open at T0 + 25
+    "36 mg (0.5 mg/kg)",                                              # the whole infusion
 ]
 # The same sessions' header "Dose" (the Session page's and the PDF's).
 HEADERS = [
@@ -114,8 +114,11 @@ def test_the_course_page_shows_the_dose_given(qtbot, dose_log):
     path, ids = dose_log
     window = open_review(qtbot, path, datetime(2026, 3, 12, 9, 0, tzinfo=UTC))
     try:
+        # One course a route: the IV course (the latest session's), then the esketamine one.
         window.show_course(PATIENT)
-        assert window.course_page.model.figure("dose") == DOSES
+        assert window.course_page.model.figure("dose") == [DOSES[i] for i in (1, 3, 4)]
+        window.show_course(PATIENT, ids[0])
+        assert window.course_page.model.figure("dose") == [DOSES[i] for i in (0, 2)]
         window.open_session(ids[3])
         assert "36 mg at 150 mL/h (planned; session not ended, infusion at 25 of 40 min)" in (
             window.detail_page.subtitle.text())

@@ -68,15 +68,15 @@ def test_a_whole_infusion_reads_whole_after_the_clinic_lengthens_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "log.sqlite3"
     _session(path, monkeypatch, 41)                              # its whole 40 minutes
-    assert _dose(path) == "36 mg"
+    assert _dose(path) == "36 mg (0.5 mg/kg)"
     _install(60, "2.0")                                          # the clinic's new version
-    assert _dose(path) == "36 mg"                                # not "ended at 41 of 60 min"
+    assert _dose(path) == "36 mg (0.5 mg/kg)"                    # not "ended at 41 of 60 min"
 
 
 def test_a_stopped_infusion_still_reads_stopped_once_its_file_is_removed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "log.sqlite3"
     installed = _session(path, monkeypatch, 11)
-    assert _dose(path) == "36 mg planned; ended at 11 of 40 min"
+    assert _dose(path) == "36 mg (0.5 mg/kg) planned; ended at 11 of 40 min"
     installed.unlink()                                           # the protocol withdrawn
-    assert _dose(path) == "36 mg planned; ended at 11 of 40 min"  # not "36 mg"
+    assert _dose(path) == "36 mg (0.5 mg/kg) planned; ended at 11 of 40 min"  # not "36 mg"

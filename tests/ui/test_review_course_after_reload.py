@@ -16,7 +16,7 @@ def test_course_tab_after_reload_shows_the_session_added_meanwhile(review, qtbot
     page = window.course_page
     window.list_page.table.selectRow(0)
     window.list_page.course_button.click()
-    assert page.title.text() == "Course of MRN-4711: 3 sessions"
+    assert page.title.text() == "IV course of MRN-4711: 3 sessions"
     # A chair writing the same log starts this patient's fourth session.
     with EventLog.open(path, "test") as log:
         log.start_session(SessionOpened("MRN-4711", "iv-ketamine", "1.0", 4, "ana", 72.0,
@@ -28,5 +28,5 @@ def test_course_tab_after_reload_shows_the_session_added_meanwhile(review, qtbot
     qtbot.keyClick(window.list_page.table, QtCore.Qt.Key.Key_Return)   # opens the new session
     assert "session 4 of" in window.detail_page.title.text()
     window.tabs.setCurrentWidget(page)                 # Ctrl+Tab / a click on "Course"
-    assert page.title.text() == "Course of MRN-4711: 4 sessions"
+    assert page.title.text() == "IV course of MRN-4711: 4 sessions"
     assert len(page.model.course) == 4

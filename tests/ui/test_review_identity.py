@@ -189,7 +189,7 @@ def test_a_course_reached_with_ctrl_tab_is_logged_and_none_before_it_is_shown(
     qtbot.keyClick(window.detail_page.back_button, QtCore.Qt.Key.Key_Tab,
                    QtCore.Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentWidget() is window.course_page
-    assert window.course_page.title.text() == "Course of MRN-5820: 1 session"
+    assert window.course_page.title.text() == "Intranasal course of MRN-5820: 1 session"
     assert [r[2] for r in access_rows(db) if r[6] == "course of the patient"] == [
         facts.ids["esketamine"]]
     window.close_log()

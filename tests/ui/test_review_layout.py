@@ -171,20 +171,21 @@ def test_the_session_list_keeps_its_record_column_in_sight_with_long_names(
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_a_course_of_six_sessions_is_in_sight_whole(qtbot, protocols, tmp_path, size):
+def test_a_course_of_eight_sessions_is_in_sight_whole(qtbot, protocols, tmp_path, size):
     """A clinician's audit at 1366x768: a course of six sessions had its last column ("Session 6
-    (still open)") off the right edge, behind a sideways scroll. The longer cells wrap instead."""
+    (still open)") off the right edge, behind a sideways scroll. The longer cells wrap instead,
+    for eight sessions too (esketamine's induction course), each dose with its mg/kg."""
     from console.store import EventLog
     from tests.ui.review_sessions import _quiet_iv
 
     path = tmp_path / "log.sqlite3"
     log = EventLog.open(path, "test", now=datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
     try:
-        for number in range(1, 6):
+        for number in range(1, 8):
             _quiet_iv(log, datetime(2026, 3, 2 * number, 9, 0, tzinfo=UTC), number,
                       nurse="Zoë Müller-Łukasiewicz, RN")
         open_one = Driver(log, "iv-ketamine", "MRN-4711", 72.0, "nurse.ana",
-                          datetime(2026, 3, 16, 9, 0, tzinfo=UTC), 6)
+                          datetime(2026, 3, 16, 9, 0, tzinfo=UTC), 8)
         open_one.manual(bp_systolic=124, bp_diastolic=80)
     finally:
         log.close()
@@ -193,8 +194,39 @@ def test_a_course_of_six_sessions_is_in_sight_whole(qtbot, protocols, tmp_path, 
     window.list_page.course_button.click()
     QtCore.QCoreApplication.processEvents()
     table = window.course_page.table
-    assert window.course_page.model.columns()[-1] == "Session 6 (still open)"
+    assert window.course_page.model.columns()[-1] == "Session 8 (still open)"
+    assert window.course_page.model.figure("dose")[0] == "36 mg (0.5 mg/kg)"
     assert cut_columns(table) == []
     assert not table.horizontalScrollBar().isVisible()
+    assert window.width() == size[0]
+    window.close_log()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_patient_with_two_courses_has_the_other_offered_in_sight(
+        qtbot, protocols, tmp_path, size):
+    """The route box beside the patient (a patient with an IV and an esketamine course: review
+    48) takes its place in the bar: the title whole, the window its size."""
+    from console.store import EventLog
+    from tests.review.test_course_one_route import _session
+
+    path = tmp_path / "log.sqlite3"
+    log = EventLog.open(path, "test", now=datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    try:
+        _session(log, "iv-ketamine", 2, 1)
+        _session(log, "esketamine", 20, 1, mg=56)
+    finally:
+        log.close()
+    window = open_window(qtbot, (path, None), protocols, size)
+    window.show_course("MRN-7070")
+    QtCore.QCoreApplication.processEvents()
+    page = window.course_page
+    assert page.title.text() == "Intranasal course of MRN-7070: 1 session"
+    assert page.route_box.isVisible()
+    for widget in (page.patient_box, page.route_box, page.title, page.hint):
+        corner = widget.mapTo(window, QtCore.QPoint(widget.width(), widget.height()))
+        assert corner.x() <= window.width(), widget
+    assert page.title.width() >= page.title.fontMetrics().horizontalAdvance(page.title.text())
+    assert page.route_box.width() >= page.route_box.sizeHint().width()
     assert window.width() == size[0]
     window.close_log()

@@ -386,7 +386,7 @@ def test_course_shows_each_session_side_by_side_with_the_values_it_produced(revi
     assert course.columns() == ("Session 1", "Session 2", "Session 3")
     assert course.figure("date") == ["02 Mar 2026 09:00", "05 Mar 2026 09:00",
                                       "09 Mar 2026 09:00"]
-    assert course.figure("dose") == ["36 mg"] * 3
+    assert course.figure("dose") == ["36 mg (0.5 mg/kg)"] * 3
     assert course.figure("peak_systolic") == [
         "141 at T0 + 30 min", "186 at T0 + 35 min", "141 at T0 + 30 min"]
     assert course.figure("peak_diastolic")[1] == "104 at T0 + 30 min"
@@ -400,7 +400,7 @@ def test_course_shows_each_session_side_by_side_with_the_values_it_produced(revi
     assert course.figure("max_hallucinations") == ["—", "1", "—"]
     assert course.figure("max_fatigue") == ["0", "1", "2"]
     assert course.figure("discharge") == ["77 (T0 + 72 min)", "80 (T0 + 75 min)", "77 (T0 + 72 min)"]
-    assert window.course_page.title.text() == "Course of MRN-4711: 3 sessions"
+    assert window.course_page.title.text() == "IV course of MRN-4711: 3 sessions"
     # A column opens its session.
     window.course_page.table.doubleClicked.emit(course.index(0, 1))
     assert window.detail_page.title.text().startswith("MRN-4711 · session 2 of 6")
@@ -432,26 +432,26 @@ def test_the_course_tab_reached_by_ctrl_tab_shows_the_patient_in_its_box(review,
                    QtCore.Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentWidget() is page
     assert page.patient_box.currentText() == "MRN-4711"
-    assert page.title.text() == "Course of MRN-4711: 3 sessions"
-    assert page.model.figure("dose") == ["36 mg"] * 3
+    assert page.title.text() == "IV course of MRN-4711: 3 sessions"
+    assert page.model.figure("dose") == ["36 mg (0.5 mg/kg)"] * 3
     # After opening a session, its patient's course.
     window.open_session(facts.ids["esketamine"])
     qtbot.keyClick(window.detail_page.back_button, QtCore.Qt.Key.Key_Tab,
                    QtCore.Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentWidget() is page
     assert page.patient_box.currentText() == "MRN-5820"
-    assert page.title.text() == "Course of MRN-5820: 1 session"
+    assert page.title.text() == "Intranasal course of MRN-5820: 1 session"
     assert page.model.figure("dose") == ["56 mg given (2 of 3 devices); 84 mg planned"]
     # Another patient chosen with the keys, then the same one again: read each time.
     page.patient_box.setFocus()
     qtbot.keyClick(page.patient_box, QtCore.Qt.Key.Key_Up)
-    assert page.title.text() == "Course of MRN-4711: 3 sessions"
+    assert page.title.text() == "IV course of MRN-4711: 3 sessions"
     path = review[3]
     with EventLog.open(path, "test") as log:   # a chair adds a session meanwhile
         log.start_session(SessionOpened("MRN-4711", "iv-ketamine", "1.0", 4, "ana", 72.0,
                                         datetime(2026, 3, 10, 11, 0, tzinfo=UTC)))
     page.patient_box.activated.emit(page.patient_box.currentIndex())   # chosen again
-    assert page.title.text() == "Course of MRN-4711: 4 sessions"
+    assert page.title.text() == "IV course of MRN-4711: 4 sessions"
 
 
 def test_with_no_session_selected_open_and_course_are_off_and_hidden_demos_are_counted(review):
