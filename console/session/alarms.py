@@ -83,7 +83,10 @@ PROMPT = "prompt"
 
 DEVICE_CHANGED = "device_changed"
 """Another monitor's values came into the session (engine `_monitor_identity`)."""
-LATCHING_EVENTS = frozenset({DEVICE_CHANGED})
+UNSAVED_RECORDS = "unsaved_records"
+"""A restart found records of the session that the log never took, left in an unsaved-records
+file by the console that stopped (engine `_unsaved_left`)."""
+LATCHING_EVENTS = frozenset({DEVICE_CHANGED, UNSAVED_RECORDS})
 """Technical conditions that are events, not states: each is over the moment it is noticed, and
 latches until a nurse at the bedside resets it, as an unseen high excursion does."""
 
@@ -144,6 +147,16 @@ class Raise:
     value: float | None = None
     threshold: str = ""
     detail: str = ""   # the full cause, shown on demand (a player's error text), never logged twice
+
+
+def another_value(held: Raise, current: Priority, value: float | None) -> bool:
+    """`held` is another value than the one its condition held (`current`, `value`): from then
+    on an escalation made before it stands, and a take-back no longer undoes it
+    (`Occurrence.before_escalation`). The board applies it to each value it is told live
+    (`_change`), a restart's replay to each value it replays, one taken back since included,
+    as it was told live (engine.py `_open_occurrences`): one rule, so a take-back after a
+    restart does what it does without one."""
+    return (held.priority, held.value) != (current, value)
 
 
 @dataclass(slots=True)
@@ -367,7 +380,7 @@ class AlarmBoard:
                 *self._break_through(occurrence, now)]
 
     def _change(self, occurrence: Occurrence, held: Raise, now: Moment) -> list[Change]:
-        if (held.priority, held.value) != (occurrence.current, occurrence.value):
+        if another_value(held, occurrence.current, occurrence.value):
             occurrence.before_escalation = None   # another value stands now: its escalation stays
         occurrence.current = held.priority
         occurrence.value = held.value

@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from bisect import bisect_left, bisect_right
 from functools import partial
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -95,6 +96,7 @@ from console.records import (
 )
 from console.session.alarms import (
     DEVICE_CHANGED,
+    UNSAVED_RECORDS,
     PHYSIOLOGICAL,
     PROMPT,
     TECHNICAL,
@@ -104,6 +106,7 @@ from console.session.alarms import (
     Occurrence,
     Raise,
     acknowledged_at,
+    another_value,
     keeps_acknowledgement,
 )
 from console.session import device_rest
@@ -117,7 +120,7 @@ from console.session.entry import (
     check_bp,
     check_number,
 )
-from console.session.holding import HeldFile, HeldWrites, reading_key
+from console.session.holding import HeldFile, HeldWrites, LeftHeld, left_held, reading_key
 from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
 from console.session.schedule import Counted, DueInfo, Schedule, timed_names
 from console.session.tile_view import STALE_MANUAL_SECONDS, same_measurement
@@ -173,6 +176,9 @@ CLOCK_BEHIND = "clock_behind"
 CLOCK_BEHIND_TOLERANCE_SECONDS = 10.0
 """A clock this much behind the log at a restart is an alarm; less is a clock being set."""
 CLOCK_STEPPED = "clock_stepped"
+UNSAVED_FOUND = "unsaved_records_found"
+"""The event of an unsaved-records file a restart found (`_unsaved_left`): its path (`file`) and
+what it holds of the session; a file an event of the session names is not raised again."""
 OBSERVATIONS_BEFORE = "observations_before"
 """The detail key of `phase_started`, `clock_stepped`, `device_state` and `session_resumed`: how
 many of the session's observation rows were logged before the event (held in memory ones too: they
@@ -513,6 +519,10 @@ class SessionEngine:
         # and its words at its own priority, without a row (`AlarmBoard._change`); `_reworded`
         # puts them back.
         self._replayed_held: dict[str, dict[Priority | None, tuple[float, Raise]]] | None = None
+        # Resume only: per condition, the replayed mono times at which another value came
+        # (`another_value`), one taken back since included: after them an escalation stands,
+        # as live (`_open_occurrences`).
+        self._replayed_changes: dict[str, list[float]] | None = None
         self._fault_alarmed = ""   # the summary of the bug the Console fault alarm stands for
         self._state = _State(phase_index=0, phase_started=started)
         self.schedule.start_phase(self.phase, started, None)
@@ -561,7 +571,7 @@ class SessionEngine:
         alarm_events: Sequence[AlarmTransition], now: Moment, actor: str = ENGINE,
         observation_ids: Sequence[int] | None = None, reads_device: bool = False,
         reports_audio: bool = False, device: tuple[str, str] | None = None,
-        device_simulated: bool = False,
+        device_simulated: bool = False, log_path: Path | None = None,
     ) -> SessionEngine:
         """Rebuild an open session from its log after a crash and carry on with its timers.
 
@@ -578,6 +588,9 @@ class SessionEngine:
         engine its state (`device_state_changed`), reports the speaker (`audio_status`): then a
         device or speaker alarm open at the stop stands as the same occurrence until that report
         ends it, rather than ending at the restart (R10).
+        `log_path`: the log file `recorder` writes; with it, records of the session the log
+        never took, left in an unsaved-records file by the console that stopped, are said
+        (`_unsaved_left`).
 
         Phases, T0, checklist ticks, latest values, baselines and the condition trackers (every
         reading replayed at its own time) come back as they were; open alarm occurrences are
@@ -813,7 +826,7 @@ class SessionEngine:
         # back (KEEP_ROWS rows; twice as many values, for the skipped ones among them): kept for
         # every replayed value, a 2-hour session's restart took 0.12 s longer.
         left = Counter(o.metric for o in observations)
-        engine._replayed_held = {}
+        engine._replayed_held, engine._replayed_changes = {}, {}
         for place, (obs, row_id) in enumerate(zip(observations, ids, strict=True)):
             left[obs.metric] -= 1
             keep = left[obs.metric] < 2 * KEEP_ROWS
@@ -829,7 +842,10 @@ class SessionEngine:
             at = moment(obs.received_at, reading_shift(place))
             replay_time(at, place)
             voided = row_id is not None and row_id in state.voided
-            if reading.is_demo_or_test or (voided and obs.corrects is None):
+            if reading.is_demo_or_test:
+                continue
+            if voided and obs.corrects is None:
+                engine._note_taken_back(reading, at)
                 continue
             if obs.corrects is not None and row_id is not None:
                 engine._replay_correction(obs, reading, row_id, at)   # as `correct` took it
@@ -868,8 +884,10 @@ class SessionEngine:
         # The device's and the speaker's stand when this console watches them again (R10: none
         # ended by the restart): a monitor silent or gone before the crash is so until its first
         # good frame (`_device_state_records`), and an acknowledgement given stays given.
-        # Another monitor's arrival stays latched until a nurse resets it, as it was.
-        outlive = {NETWORK_UNCONFIRMED, DEVICE_UNREADABLE, DEVICE_IMPLAUSIBLE, DEVICE_CHANGED}
+        # Another monitor's arrival stays latched until a nurse resets it, as it was; so do
+        # records found missing from the log at an earlier restart (`_unsaved_left`).
+        outlive = {NETWORK_UNCONFIRMED, DEVICE_UNREADABLE, DEVICE_IMPLAUSIBLE, DEVICE_CHANGED,
+                   UNSAVED_RECORDS}
         outlive |= {DEVICE_LOST, DEVICE_STALE} if reads_device else set()
         outlive |= {AUDIO_UNAVAILABLE} if reports_audio else set()
         # No row is later than the restart: one an older log's step left on its logged time
@@ -877,10 +895,11 @@ class SessionEngine:
         rows_at = [_not_after(moment(t.at, alarm_row_shift(i)), now)
                    for i, t in enumerate(alarm_events)]
         restored, ended = engine.board.restore(
-            _lost_reworded(_reworded(_open_occurrences(alarm_events, rows_at), alarm_events,
-                                     rows_at, engine._replayed_held or {}), events),
+            _lost_reworded(_reworded(_open_occurrences(alarm_events, rows_at,
+                                                       engine._replayed_changes or {}),
+                                     alarm_events, rows_at, engine._replayed_held or {}), events),
             outlive=frozenset(outlive))
-        engine._replayed_held = None
+        engine._replayed_held = engine._replayed_changes = None
         for o in restored:   # an acknowledged alarm back inside ends when it would have live
             if o.condition in engine._inside_since:
                 engine.board.back_inside_since(o.condition, engine._inside_since[o.condition])
@@ -948,6 +967,8 @@ class SessionEngine:
             for name in engine._in_time_order(engine._trackers):
                 step.records.extend(engine._tracker_time(name, now))
             step.records.extend(engine._prompts(now))
+            if log_path is not None:
+                step.records.extend(engine._unsaved_left(log_path, events, now))
             if (newest_logged - now.wall).total_seconds() > CLOCK_BEHIND_TOLERANCE_SECONDS:
                 state.clock_behind_until = newest_logged
                 step.records.extend(engine.board.update(CLOCK_BEHIND, TECHNICAL, Raise(
@@ -956,6 +977,56 @@ class SessionEngine:
                     f"{format_duration((newest_logged - now.wall).total_seconds())} ahead of "
                     "the clock; new entries are timed by the clock as it is."), now))
         return engine
+
+    def _unsaved_left(self, log_path: Path, events: Sequence[EventRecord],
+                      now: Moment) -> list[Record]:
+        """Records of this session the log never took, found at a restart: a console stopped
+        (SIGKILL, power cut, or a close with the log still refusing) while it held them left
+        them in an unsaved-records file (`HeldFile`: the log's folder, else a spare one). The
+        session comes back from the log alone, so an alarm raised and acknowledged, a typed
+        BP, are missing from it, and nothing on screen said so.
+
+        Rule: nothing handed to the console is lost without a word, and a restart restores
+        every alarm (README, "A restart restores every alarm"). So each such file is named
+        by an `UNSAVED_FOUND` event with what it holds, and a medium technical alarm says what
+        is missing and where; it latches until a nurse at the bedside resets it
+        (`LATCHING_EVENTS`, as another monitor's arrival), and a restart before that brings
+        it back (`outlive`). The log is never patched from the file: Support reads it and the
+        nurse re-enters what matters. A file an event of this session already names is not
+        news: no new alarm for it at a later restart (reset or not). When a new file is
+        found, the alarm counts every file still left, and one still latched gives way to it
+        saying so. A file whose records a `log_restored` of the run that held them wrote (the
+        console stopped before it removed the copy) is in the log: nothing is said."""
+        left = [f for f in left_held([log_path.parent, *self.spare_folders], log_path,
+                                     self.session_id)
+                if not _written_by_its_run(f, events)]
+        named = {str(e.detail.get("file")) for e in events if e.kind == UNSAVED_FOUND}
+        new = [f for f in left if str(f.path) not in named]
+        if not new:
+            return []
+        records: list[Record] = [
+            EventRecord(self.session_id, now.wall, UNSAVED_FOUND, ENGINE, {
+                "file": str(f.path), "readings": f.readings, "alarm_changes": f.alarm_changes,
+                "other_entries": f.other}) for f in new]
+        for o in self.board.occurrences():
+            if o.condition == UNSAVED_RECORDS:
+                records.extend(self.board.take_back_latched(
+                    o.id, now, "followed by an alarm that names its file too"))
+        total = LeftHeld(left[0].path, sum(f.readings for f in left),
+                         sum(f.alarm_changes for f in left), sum(f.other for f in left),
+                         max(f.last_at for f in left))
+        others = len(left) - 1
+        more = f" and {others} more file{'s' if others > 1 else ''}" if others else ""
+        said = Raise(
+            Priority.MEDIUM,
+            f"Records from before the restart are not in the log: {total.words()} in "
+            f"{left[0].path.name}{more}: re-enter what matters, tell Support",
+            detail="Not in the session log: " + "; ".join(f"{f.words()} in {f.path}"
+                                                          for f in left)
+                   + ". The log is never filled in from these files: Support reads them.")
+        records.extend(self.board.update(UNSAVED_RECORDS, TECHNICAL, said, now))
+        records.extend(self.board.update(UNSAVED_RECORDS, TECHNICAL, None, now))   # latched
+        return records
 
     def _judge_at_t0(self, metric_name: str, standing: Latest | None, t0: Moment) -> None:
         """`_as_if_never`'s T0: the value of `metric_name` standing then (the last one replayed
@@ -1014,11 +1085,39 @@ class SessionEngine:
                     self._inside_since.pop(tracker.condition, None)
 
     def _note_replayed_held(self, tracker: ConditionTracker, at: Moment) -> None:
-        """Resume only: what `tracker` holds at `at`, for `_reworded`."""
+        """Resume only: what `tracker` holds at `at`, for `_reworded`, and whether it is another
+        value than the last it held, for `_open_occurrences`."""
         held = tracker.held()
         if self._replayed_held is not None and held is not None:
             last = self._replayed_held.setdefault(tracker.condition, {})
+            self._note_replayed_change(tracker.condition, held, at)
             last[held.priority] = last[None] = (at.mono, held)
+
+    def _note_replayed_change(self, condition: str, held: Raise | None, at: Moment) -> None:
+        """Resume only: `held` came at `at`; another value than the last replayed (as the board
+        compares it live: `another_value`), it is a change `_open_occurrences` reads. A value
+        the condition stopped holding in between is no change: live, the board kept the last."""
+        if self._replayed_held is None or self._replayed_changes is None or held is None:
+            return
+        last = self._replayed_held.get(condition, {}).get(None)
+        if last is None or another_value(held, last[1].priority, last[1].value):
+            self._replayed_changes.setdefault(condition, []).append(at.mono)
+
+    def _note_taken_back(self, reading: Reading, at: Moment) -> None:
+        """Resume only: a value entered in error, which the replay skips (it counts nowhere),
+        was told to the board live before it was taken back, and from then on an escalation
+        made before it stood (`another_value`): so it is a change here too. Fed to copies of
+        its trackers, as `_replay_trackers` would feed it; the trackers stay as they are."""
+        if self._replayed_changes is None or is_cuff_pulse(reading) or (
+                reading.metric == "pulse_rate" and self.ecg_heart_rate_current(at)):
+            return
+        baseline = (self._state.baseline.get(reading.metric)
+                    if self._state.t0 is not None and self._state.t0_reached else None)
+        for tracker in self._trackers.values():
+            if tracker.metric == reading.metric:
+                twin = tracker.clone()
+                twin.on_value(reading.value, baseline, at, reading.source)
+                self._note_replayed_change(twin.condition, twin.held(), at)
 
     # ---- properties --------------------------------------------------------------------------
 
@@ -3249,7 +3348,8 @@ class SessionEngine:
         error = self.writes.error
         folders = [*([error.path.parent] if error is not None else []), *self.spare_folders,
                    *more_folders]
-        return self.held_file.copy(self.writes.held, folders, now.wall, now.mono, force)
+        return self.held_file.copy(self.writes.held, folders, now.wall, now.mono, force,
+                                   log=error.path if error is not None else None)
 
     def _log_alarm(self, now: Moment) -> list[Record]:
         """Raise (or keep) the "session log unavailable" technical alarm while records are held.
@@ -3486,6 +3586,20 @@ def _lost_reworded(occurrences: list[Occurrence],
     return occurrences
 
 
+def _written_by_its_run(left: LeftHeld, events: Sequence[EventRecord]) -> bool:
+    """The records of `left` reached the log: a `log_restored` came after the newest of them
+    with no restart between (the run that held them wrote them, and stopped before it removed
+    the file). A later run's `log_restored` wrote only its own."""
+    for event in events:
+        if event.at < left.last_at:
+            continue
+        if event.kind == "session_resumed":
+            return False
+        if event.kind == "log_restored":
+            return True
+    return False
+
+
 def _minutes(value: float | None) -> float | None:
     return value * 60 if value is not None else None
 
@@ -3570,15 +3684,24 @@ def _undone_by(records: Sequence[Record], actor: str) -> list[Record]:
             for r in records]
 
 
-def _open_occurrences(alarm_events: Sequence[AlarmTransition],
-                      moments: Sequence[Moment]) -> list[Occurrence]:
+def _open_occurrences(alarm_events: Sequence[AlarmTransition], moments: Sequence[Moment],
+                      changes: Mapping[str, Sequence[float]]) -> list[Occurrence]:
     """The occurrences the log leaves open, each in the state its last transitions gave it.
 
     A latched occurrence comes back latched (its `latched` row). A log written before latching
     had a row of its own restores it as ACTIVE, and the re-evaluation on resume latches it again
-    by the board's rule.
+    by the board's rule. `changes`: per condition, the replayed mono times at which another
+    value came (`another_value`; `_note_replayed_change`), in order.
     """
     found: dict[int, Occurrence] = {}
+    escalated_at: dict[int, float] = {}   # occurrence -> mono of the row `before_escalation` is of
+
+    def stands(o: Occurrence, until: float | None = None) -> bool:
+        """Another value came after the row that escalated `o` (and before `until`): live,
+        the board then let the escalation stand (`AlarmBoard._change`)."""
+        times = changes.get(o.condition, ())
+        after = bisect_right(times, escalated_at[o.id])
+        return after < (len(times) if until is None else bisect_left(times, until))
     # `Occurrence.before_escalation` as the board keeps it live: what the occurrence was before
     # its last `escalated` row (priority, words, acknowledgement), until another row of it says
     # the value that escalated it no longer stands alone (an acknowledgement makes it stand; a
@@ -3587,6 +3710,11 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
     # (`AlarmBoard._undo_escalation`): rebuilt only in part, a systolic 185 escalated by a
     # typed 250 stayed a high "Systolic BP 250" alarm after the 250 was taken back (review 40).
     # A take-back's own `deescalated` row (`_undone_by`: a nurse's name) puts it back.
+    # Nor does a value write a row when it changes an alarm at its priority (SpO2 88 escalates,
+    # 87 follows): live, it lets the escalation stand (`another_value`), and so it does here, from
+    # the values the replay fed (`changes`), one taken back since included. From the rows alone,
+    # the 88 and the 87 taken back after a restart put back a medium, acknowledged, silent alarm
+    # that went on high and sounding without the restart.
     for t, at in zip(alarm_events, moments, strict=True):
         if t.transition in (CLEARED, RESET):
             found.pop(t.occurrence, None)
@@ -3599,10 +3727,13 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
                 current=priority, state=AlarmState.ACTIVE, raised_at=at, message=t.message,
                 value=t.value, threshold=t.threshold)
         before = occurrence.before_escalation
+        if before is not None and stands(occurrence, at.mono):
+            before = None
         if t.transition == ESCALATED:
             occurrence.before_escalation = (occurrence.priority, occurrence.message,
                                             occurrence.threshold, occurrence.state,
                                             occurrence.silenced_at, occurrence.seen)
+            escalated_at[occurrence.id] = at.mono
         elif t.transition != REMINDED:   # a reminder leaves it (`AlarmBoard.tick`)
             occurrence.before_escalation = None
         occurrence.priority = occurrence.current = priority
@@ -3631,4 +3762,7 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition],
             occurrence.message, occurrence.value, occurrence.threshold = (
                 t.message, t.value, t.threshold)
             occurrence.current_message, occurrence.current_threshold = t.message, t.threshold
+    for o in found.values():
+        if o.before_escalation is not None and stands(o):
+            o.before_escalation = None
     return sorted(found.values(), key=lambda o: o.id)

@@ -17,17 +17,19 @@ stands between the engine and its `Recorder`:
   propagates unchanged (style rule 8: a bug ends in the crash dialog, not in a retry loop).
 
 The engine turns "something is held" into a technical alarm; the window says how many records
-are held and not yet saved.
+are held and not yet saved. A console stopped while holding leaves them in a file (`HeldFile`); a
+restart of the session finds it (`left_held`) and the engine says so (`resume`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Final
 
 from console.paths import append_private_file, write_private_file
 from console.records import ObservationRecord, Record, Recorder
@@ -158,8 +160,18 @@ def _plain(value: object) -> object:
     return value
 
 
-def _line(record: Record) -> str:
+HELD_NAME: Final = "unsaved-records-{stamp}.jsonl"
+HELD_LOG: Final = "held_from_log"
+"""The key of each line naming the log its record was for (its real path): a file in a folder
+that several logs share (two chairs' logs, the temporary folder) is known as this log's by it.
+Lines of an older console have none: read as before, but tied to no log (`left_held`)."""
+_RECORD_TIME: Final = {"ObservationRecord": "received_at", "AlarmTransition": "at",
+                       "EventRecord": "at", "SessionEnded": "ended_at"}
+
+
+def _line(record: Record, log: str | None = None) -> str:
     return json.dumps({"type": type(record).__name__,
+                       **({HELD_LOG: log} if log is not None else {}),
                        **{k: _plain(v) for k, v in asdict(record).items()}},
                       ensure_ascii=False, sort_keys=True) + "\n"
 
@@ -174,24 +186,30 @@ class HeldFile:
     the first held record>.jsonl`, flushed to disk, in the first of `folders` that takes it
     (the log's folder first: a locked log leaves it writable). Once the held records reach the
     log the file is removed; at a clean stop it is what remains. Support reads it and re-enters
-    what matters; the log is never patched from it automatically.
+    what matters; the log is never patched from it automatically. Each line names the log
+    (`HELD_LOG`), so that a restart of the session finds what it lacks (`left_held`).
     """
 
     def __init__(self, retry_seconds: float = RETRY_SECONDS) -> None:
         self.path: Path | None = None
         self.retry_seconds = retry_seconds
+        self._log: tuple[Path, str] | None = None   # the log as given, and its real path
         self._lines: list[str] = []   # each held record encoded once, in order
         self._copied = 0              # how many of them the file has
         self._next_try = 0.0          # monotonic: after a failure, no attempt before this
 
     def copy(self, held: Sequence[Record], folders: Sequence[Path], stamp: datetime,
-             mono: float, force: bool = False) -> Path | None:
+             mono: float, force: bool = False, log: Path | None = None) -> Path | None:
         """Append the held records the file lacks; return the file, or None when no folder
         takes it (the alarm already says the records are in memory only). Each record is
         encoded once; after a failure the next attempt waits `retry_seconds` (unless `force`),
         so a full disk costs a held step no more than its own records (an hour held at 1
-        message a second had each step encode every record held: 0.9 s)."""
-        self._lines.extend(_line(r) for r in held[len(self._lines):])
+        message a second had each step encode every record held: 0.9 s). `log`: the log they
+        are for, named in each line."""
+        if log is not None and (self._log is None or self._log[0] != log):
+            self._log = (log, str(real_path(log)))
+        named = self._log[1] if self._log is not None else None
+        self._lines.extend(_line(r, named) for r in held[len(self._lines):])
         if self._copied == len(self._lines) or (mono < self._next_try and not force):
             return self.path
         text = "".join(self._lines[self._copied:])
@@ -207,7 +225,7 @@ class HeldFile:
             else:
                 self._copied = len(self._lines)
                 return self.path
-        name = f"unsaved-records-{stamp.strftime('%Y%m%dT%H%M%SZ')}.jsonl"
+        name = HELD_NAME.format(stamp=stamp.strftime('%Y%m%dT%H%M%SZ'))
         self.path = write_private_file(folders, name, text)
         if self.path is None:
             self._next_try = mono + self.retry_seconds
@@ -221,3 +239,86 @@ class HeldFile:
             with contextlib.suppress(OSError):
                 self.path.unlink()
         self.path, self._lines, self._copied, self._next_try = None, [], 0, 0.0
+
+
+def real_path(path: Path) -> Path:
+    """`path` as a file of another process names it: absolute, links followed (the log is
+    made and checked where it really is; the next console may start in another folder)."""
+    with contextlib.suppress(OSError, RuntimeError):
+        return path.resolve()
+    return path.absolute()
+
+
+@dataclass(frozen=True, slots=True)
+class LeftHeld:
+    """An unsaved-records file left by a console stopped while it held records of a session:
+    those records, which the log never took, counted."""
+
+    path: Path
+    readings: int
+    alarm_changes: int
+    other: int
+    last_at: datetime   # the newest of them
+
+    def words(self) -> str:
+        """"3 readings, 2 alarm changes, 1 other entry": what is missing, for the nurse."""
+        parts = [(self.readings, "reading", "readings"),
+                 (self.alarm_changes, "alarm change", "alarm changes"),
+                 (self.other, "other entry", "other entries")]
+        return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
+
+
+def left_held(folders: Iterable[Path], log: Path, session_id: int) -> list[LeftHeld]:
+    """The unsaved-records files in `folders` (where `HeldFile` writes them: the log's folder,
+    then the spare ones) that hold records of session `session_id` of the log at `log`, by
+    file name.
+
+    A line is this session's when it names this log (`HELD_LOG`) and its session id is this
+    session's: every log numbers its sessions from 1, and the temporary folder, or a folder
+    two chairs' logs share, holds files of other logs with the same session id. A line of an
+    older console names no log and is not taken: it cannot be told from another log's (files
+    of test sessions numbered 1 at the very same times lay in the temporary folder). An
+    unreadable file or line is passed over: nothing in it can be told of this session."""
+    ours = str(real_path(log))
+    seen: set[Path] = set()
+    found: list[LeftHeld] = []
+    for folder in folders:
+        try:
+            paths = sorted(Path(folder).glob(HELD_NAME.format(stamp="*")))
+        except OSError:
+            continue
+        for path in paths:
+            if path in seen:
+                continue
+            seen.add(path)
+            left = _left_in(path, ours, session_id)
+            if left is not None:
+                found.append(left)
+    return sorted(found, key=lambda left: left.path.name)
+
+
+def _left_in(path: Path, log: str, session_id: int) -> LeftHeld | None:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    counts = {"ObservationRecord": 0, "AlarmTransition": 0}
+    other = 0
+    last: datetime | None = None
+    for line in text.splitlines():
+        try:
+            item: Any = json.loads(line)
+            kind = str(item["type"])
+            if item.get(HELD_LOG) != log or item["session_id"] != session_id:
+                continue
+            at = datetime.fromisoformat(item[_RECORD_TIME[kind]])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if kind in counts:
+            counts[kind] += 1
+        else:
+            other += 1
+        last = at if last is None else max(last, at)
+    if last is None:
+        return None
+    return LeftHeld(path, counts["ObservationRecord"], counts["AlarmTransition"], other, last)

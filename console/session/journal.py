@@ -217,6 +217,10 @@ def _worded(kind: str, d: Mapping[str, Any], journal: Journal | None) -> str | N
                                    if d.get("signal") else "Console closed by the nurse during the session")
                                   + ": no monitoring until it was started again",
         "log_restored": lambda: f"Session log writable again: {d.get('records_written')} held records saved",
+        "unsaved_records_found": lambda: (
+            f"Found at restart, not in the log: {d.get('readings')} readings, "
+            f"{d.get('alarm_changes')} alarm changes, {d.get('other_entries')} other entries in "
+            f"{d.get('file')} (for Support)"),
         "device_state": lambda: f"Device {d.get('state')}" + (f": {d['detail']}" if d.get("detail") else ""),
         "device_dropped": lambda: dropped_text(d),
         "audio_status": lambda: ("Speaker working again" if d.get("available")

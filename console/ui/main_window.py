@@ -1066,6 +1066,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 # open_session reads `device` and binds the sounder, which reports the speaker
                 reads_device=device is not None, reports_audio=True, device=device,
                 device_simulated=stop_demo is not None,
+                # Records the log never took, left in a file by the console that stopped, are
+                # said (the engine's `_unsaved_left`).
+                log_path=self.log.path,
             )
             if nurse and nurse.strip():
                 engine.hand_over(nurse, now)   # nothing written when she runs it already

@@ -36,6 +36,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
                             {"occurrence": 2, "condition": "spo2_low", "state": "active"}]},
     "device_dropped": {"device": "/dev/ttyUSB0", "counts": {"unknown-code": 1},
                        "example": "OBX 2: code 999999", "kept_with_warnings": {"name-mismatch": 1}},
+    "unsaved_records_found": {"file": "/var/lib/console/unsaved-records-20260302T090000Z.jsonl",
+                              "readings": 2, "alarm_changes": 4, "other_entries": 1},
     "device_resent": {"device": "/dev/ttyUSB0", "values": 3,
                       "message": "The monitor sent a message again: kept once"},
     "monitor_changed": {"from": "hl7:MON-A", "to": "hl7:MON-B"},

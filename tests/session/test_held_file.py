@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from console.records import ObservationRecord
-from console.session.holding import HeldFile
+from console.session.holding import HeldFile, left_held
 
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -79,7 +79,7 @@ def test_with_no_folder_that_takes_it_each_record_is_encoded_once(tmp_path, monk
 
     encoded: list[int] = []
     real = holding._line
-    monkeypatch.setattr(holding, "_line", lambda record: (encoded.append(1), real(record))[1])
+    monkeypatch.setattr(holding, "_line", lambda *line: (encoded.append(1), real(*line))[1])
     missing = tmp_path / "no such folder"
     copy = HeldFile(retry_seconds=2)
     held: list[ObservationRecord] = []
@@ -87,3 +87,22 @@ def test_with_no_folder_that_takes_it_each_record_is_encoded_once(tmp_path, monk
         held.append(record(i % 60))
         assert copy.copy(held, [missing], T, mono=i * 0.5) is None
     assert sum(encoded) == 100
+
+
+def test_each_line_names_the_log_where_it_really_is(tmp_path):
+    # A restart finds the file of its own log by it (`left_held`): a log reached through a link,
+    # or by a relative path from another folder, is named where it really is.
+    data = tmp_path / "data"
+    data.mkdir()
+    link = tmp_path / "linked"
+    link.symlink_to(data)
+    copy = HeldFile()
+    path = copy.copy([record(0), record(1)], [tmp_path], T, mono=0,
+                     log=link / "sessions.sqlite3")
+    assert path is not None
+    named = {json.loads(line)["held_from_log"] for line in path.read_text().splitlines()}
+    assert named == {str((data / "sessions.sqlite3").resolve())}
+    [left] = left_held([tmp_path], data / "sessions.sqlite3", session_id=1)
+    assert (left.path, left.readings, left.alarm_changes, left.other) == (path, 2, 0, 0)
+    assert left_held([tmp_path], data / "other.sqlite3", session_id=1) == []
+    assert left_held([tmp_path], data / "sessions.sqlite3", session_id=2) == []
