@@ -529,6 +529,11 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
 def main(argv: list[str]) -> int:
     """Run the central station until its window closes or SIGTERM/SIGINT."""
     args = parser().parse_args(argv)
+    from console.ui.display_check import missing_display  # noqa: PLC0415
+
+    if (no_display := missing_display()) is not None:   # before Qt aborts the process
+        print(f"infusion-console central: {no_display}", file=sys.stderr)
+        return 2
     # Held while the window is built, then start-up's objects frozen out of later collections
     # (console/collector_hold.py): a full collection of a running station walked them all, 50 ms
     # on the window's thread, where the cards' alarms are painted.

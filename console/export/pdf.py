@@ -45,6 +45,7 @@ from console.export.files import write_files
 from console.export.protocol_file import find_protocol
 from console.review.model import SessionDetail, SessionSignatures
 from console.review import content as rc
+from console.ui.display_check import display_named
 from protocols.vitals import METRICS
 from protocols.model import Protocol
 
@@ -174,7 +175,7 @@ def _ensure_app() -> None:
             raise RuntimeError("the PDF report needs a QApplication (widgets), not "
                                f"{type(existing).__name__}")
         return
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    if not display_named(os.environ):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _APP = QtWidgets.QApplication(["infusion-console"])
     if _APP.platformName() == "offscreen":

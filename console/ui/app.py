@@ -92,6 +92,11 @@ class StartError(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
+    from console.ui.display_check import missing_display  # noqa: PLC0415
+
+    if (no_display := missing_display()) is not None:   # before Qt aborts the process
+        print(f"infusion-console: {no_display}", file=sys.stderr)
+        return 2
     existing = QtWidgets.QApplication.instance()
     app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(sys.argv[:1])
     apply_theme(app, args)   # before any widget: each is built in its look

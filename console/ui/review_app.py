@@ -140,6 +140,11 @@ def with_close_keys(window: ReviewWindow) -> ReviewWindow:
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
+    from console.ui.display_check import missing_display  # noqa: PLC0415
+
+    if (no_display := missing_display()) is not None:   # before Qt aborts the process
+        print(f"{PROG}: {no_display}", file=sys.stderr)
+        return 2
     existing = QtWidgets.QApplication.instance()
     app = existing if isinstance(existing, QtWidgets.QApplication) else QtWidgets.QApplication(sys.argv[:1])
     theme.apply(app, theme.THEMES[args.theme])   # before any widget: each is built in its look
