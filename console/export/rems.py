@@ -61,9 +61,12 @@ additions"). `rems_form(detail)` fills them from the log:
   step logged before it, `OBSERVATIONS_BEFORE` / `ALARM_ROWS_BEFORE`; a session read with its
   rows, as `export` reads it), else by its time. By wall time, NTP setting a fast clock back 30
   min at T+5 logged a MOAA/S 3 and an SpO2-low alarm of T+20 "before" the dose: "Sedation: No",
-  "Respiratory depression: No". A record that would answer and whose side of the dose the log
-  cannot tell (a step back: the same times came twice) makes the answer "UNCERTAIN (…: before
-  or after the dose not known …; CHECK)", named in `missing` as `…_uncertain`, never "No".
+  "Respiratory depression: No". A record placed by its time where a step back may lie either
+  side of it (the same times came twice) is after the dose where both readings of its time are
+  (an 8-s step an hour after it), its minutes still not printed (`_DoseClock`). A record that
+  would answer and whose side of the dose the log cannot tell (its readings either side) makes
+  the answer "UNCERTAIN (…: before or after the dose not known …; CHECK)", named in `missing`
+  as `…_uncertain`, never "No".
 
 Values missing from the log are None and named in `missing`, so the nurse completes them by hand.
 The output is a pre-filled draft: the prescriber or nurse checks it before submitting.
@@ -97,8 +100,8 @@ from console.review.model import (
 )
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
 from console.review.clock_steps import (
-    AFTER_EVERY_EVENT, SESSION_RESUMED, SESSION_START_ID, event_seconds_between, is_unknown,
-    logged_seconds, seconds_to_time,
+    AFTER_EVERY_EVENT, SESSION_RESUMED, SESSION_START_ID, event_seconds_between, logged_seconds,
+    seconds_to_time_range,
 )
 from console.session.engine import (
     ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE, PRESCRIBER_REVIEW, logged_count,
@@ -467,10 +470,23 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     # one a step back leaves unplaced by its logged time, its minutes printed UNCERTAIN.
     total = clock.total_minutes(end) if dosed is not None and end else None
 
-    def before_dose(p: BloodPressure) -> bool:
+    def bp_after(p: BloodPressure) -> bool | None:
+        # Without its minutes, by both readings of its time a step back left (an 8-s step an
+        # hour after the dose: after it either way, its minutes still printed UNCERTAIN).
         if p.minutes_after_dose is not None:
-            return p.minutes_after_dose < 0
-        return dosed is not None and p.at < dosed
+            return p.minutes_after_dose >= 0
+        return clock.after(clock.reading_seconds("bp_systolic", p.at), p.at)
+
+    # A blood pressure after the dose assesses the pressure; one a step back leaves either side
+    # of it may be after it (the answer UNCERTAIN).
+    bp_sides = [(p, bp_after(p)) for p in pairs]
+    side_of = dict(bp_sides)
+
+    def before_dose(p: BloodPressure) -> bool:
+        side = side_of[p]
+        if side is not None:
+            return not side
+        return dosed is not None and p.at < dosed   # either side: listed by its logged time
 
     def by_discharge(p: BloodPressure) -> bool:
         if p.minutes_after_dose is not None:
@@ -596,10 +612,6 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         return f"{label} values logged {when(times[0])} to {when(times[-1])}"
 
     breathing_measured, breathing_unsure = measured("resp_rate", "spo2")
-    # A blood pressure after the dose assesses the pressure; one a step back leaves unplaced
-    # (printed UNCERTAIN) may be after it.
-    bp_sides = [(p, clock.after(p.minutes_after_dose * 60 if p.minutes_after_dose is not None
-                                else None, p.at)) for p in pairs]
 
     def highest_bp(none_standing: str) -> str:
         # "No" comes from the protocol's alarm limits: the highest pressure after the dose is
@@ -890,12 +902,25 @@ class _RowPlaces:
         return before
 
 
+_Span = tuple[float, float]
+"""Seconds from the dose to a record as the earliest and the latest it may be
+(`clock_steps.seconds_to_time_range`): one number twice where the log places the record."""
+
+
+def _exact(span: _Span | None) -> float | None:
+    """The seconds of `span` where the log places its record; None where they are one of two
+    readings a step back's size apart: no number to print (its side may still be known)."""
+    return span[0] if span is not None and span[0] == span[1] else None
+
+
 class _DoseClock:
     """Seconds from the dose as the console's timers counted them: the logged wall times net of
     the clock steps logged between (`clock_steps`, the rule of the review's times). Events are
     placed among the steps by their ids; a reading or an alarm row by the log's order where the
-    steps counted the rows before them (`_RowPlaces`), else by its time alone, None where a
-    step back leaves it on either side.
+    steps counted the rows before them (`_RowPlaces`), else by its time alone: where a step
+    back may lie either side of it, as the two readings of its time (`_Span`). Its side of the
+    dose is known where both readings agree (an 8-s step an hour after the dose: after it either
+    way), never its seconds.
 
     The dose is the first device's tick (`first_device`, the first in the log's order) when it
     came after T0 as the console's timers ran (the engine's `_first_dose`, on its monotonic
@@ -938,25 +963,25 @@ class _DoseClock:
         """The dose's event (the first device's tick, else T0's), None before T0."""
         return self._dose
 
-    def seconds_to(self, at: datetime, after_event: int | None = None) -> float | None:
-        """Seconds from the dose to a record logged at `at`; None when unknown. `after_event`:
-        the last clock step or restart logged before it (`_RowPlaces.event_before`), else it
-        is placed by its time alone."""
+    def seconds_to(self, at: datetime, after_event: int | None = None) -> _Span | None:
+        """Seconds from the dose to a record logged at `at` (`_Span`); None without the dose's
+        event. `after_event`: the last clock step or restart logged before it
+        (`_RowPlaces.event_before`), else it is placed by its time alone."""
         if self._dose is None:
             return None
         if after_event is not None:
-            return logged_seconds(self._dose.at, self._dose.id, at, after_event, self._steps)
-        seconds = seconds_to_time(self._dose, at, self._steps)
-        return None if is_unknown(seconds) else seconds
+            seconds = logged_seconds(self._dose.at, self._dose.id, at, after_event, self._steps)
+            return seconds, seconds
+        return seconds_to_time_range(self._dose, at, self._steps)
 
-    def reading_seconds(self, metric: str, at: datetime) -> float | None:
+    def reading_seconds(self, metric: str, at: datetime) -> _Span | None:
         """`seconds_to` a value of `metric` logged at `at`, placed by its row: by its time
         alone when rows of that metric and time lie apart (a step back: it came twice)."""
         places = {self._readings.event_before(row)
                   for row in self._reading_rows.get((metric, at), ())}
         return self.seconds_to(at, places.pop() if len(places) == 1 else None)
 
-    def scale_seconds(self, score: ScaleObservation) -> float | None:
+    def scale_seconds(self, score: ScaleObservation) -> _Span | None:
         """`seconds_to` a score, placed by its row (a corrected score: the first it corrects,
         whose time it stands at)."""
         row, seen = score.observation_id, set()
@@ -981,20 +1006,27 @@ class _DoseClock:
             return True   # open at the end of the log: open at the dose too
         return self.after(self._row_seconds(cleared[-1]), cleared[-1].at, strictly=True)
 
-    def _row_seconds(self, step: AlarmStep) -> float | None:
+    def _row_seconds(self, step: AlarmStep) -> _Span | None:
         return self.seconds_to(step.at, self._alarm_rows.event_before(step.id))
 
-    def after(self, seconds: float | None, at: datetime, strictly: bool = False) -> bool | None:
+    def after(self, seconds: _Span | None, at: datetime, strictly: bool = False) -> bool | None:
         """Whether a record logged at `at`, `seconds` after the dose (None: not known), came
-        after it (or at it, unless `strictly`); None when that is not known. False without a
+        after it (or at it, unless `strictly`): by both readings of its time where a step back
+        left two; None where they lie either side of the dose (or not known). False without a
         dose. A record without its events (made by hand) has no steps: its time says it."""
         if self.dose_at is None:
             return False
         if seconds is None:
             if self._dose is not None:
                 return None
-            seconds = (at - self.dose_at).total_seconds()
-        return seconds > 0 if strictly else seconds >= 0
+            wall = (at - self.dose_at).total_seconds()
+            seconds = wall, wall
+        earliest, latest = seconds
+        if earliest > 0 or (earliest == 0 and not strictly):
+            return True
+        if latest < 0 or (latest == 0 and strictly):
+            return False
+        return None
 
     def total_minutes(self, end: datetime) -> float | None:
         """Minutes from the dose to the discharge (or the session's end) logged at `end`: the
@@ -1022,10 +1054,10 @@ def _minutes_from(bp: BloodPressure, dosed: datetime | None) -> float:
 
 def _bp_pairs(sys_series: Sequence[rc.PlacedValue] | None,
               dia_series: Sequence[rc.PlacedValue] | None,
-              since_dose: Callable[[datetime], float | None] | None) -> list[BloodPressure]:
+              since_dose: Callable[[datetime], _Span | None] | None) -> list[BloodPressure]:
     """Systolic values paired with the diastolic value nearest in time (within 90 s), each at
     the time the review places it (`content.placed_series`), with its minutes after the dose
-    (`since_dose`: seconds, None when not known; None: no dose)."""
+    (`since_dose`: seconds, `_Span`; None: no dose): None where they are not one number."""
     if not sys_series or not dia_series:
         return []
     diastolic = sorted((p.at, p.value) for p in dia_series)
@@ -1037,7 +1069,7 @@ def _bp_pairs(sys_series: Sequence[rc.PlacedValue] | None,
                       key=lambda j: abs(times[j] - at))
         if abs(times[nearest] - at) > PAIR_WITHIN:
             continue
-        seconds = since_dose(at) if since_dose is not None else None
+        seconds = _exact(since_dose(at)) if since_dose is not None else None
         minutes = round(seconds / 60, 1) if seconds is not None else None
         out.append(BloodPressure(at, systolic, diastolic[nearest][1], minutes))
     return out

@@ -236,17 +236,31 @@ def seconds_to_time(first: AlarmRow, at: datetime, steps: Iterable[LoggedStep]) 
     as the review's series hold it): placed before or after each step by its time, as an older
     log's alarm rows are (`_placed_by_time`). `UNKNOWN_SECONDS` when a step back may lie either
     side of it (the same times came twice), never a guess."""
+    earliest, latest = seconds_to_time_range(first, at, steps)
+    return earliest if earliest == latest else UNKNOWN_SECONDS
+
+
+def seconds_to_time_range(first: AlarmRow, at: datetime,
+                          steps: Iterable[LoggedStep]) -> tuple[float, float]:
+    """`seconds_to_time` as the earliest and the latest it may be: one number twice where the
+    steps place the record, else each step it may lie either side of counted or not (the two
+    readings of the times a step back made come twice). A record an 8-s step back leaves
+    unplaced an hour after the dose is after it by either reading (the REMS draft's answers)."""
     placed = tuple(steps)
-    shift = 0.0
+    low = high = 0.0
     for step in placed:
         if step.reach_at is not None and at < step.reach_at:
             continue   # logged before the restart whose clock the step corrected
         before = _before_step(step, at)
         if before is None:
-            return UNKNOWN_SECONDS
-        if before:
-            shift += step.step_s
-    return round((at - first.at).total_seconds() + shift - _shift_s(placed, first.id), 3)
+            low += min(step.step_s, 0.0)
+            high += max(step.step_s, 0.0)
+        elif before:
+            low += step.step_s
+            high += step.step_s
+    seconds = (at - first.at).total_seconds()
+    first_shift = _shift_s(placed, first.id)
+    return round(seconds + low - first_shift, 3), round(seconds + high - first_shift, 3)
 
 
 def _shift_s(steps: tuple[LoggedStep, ...], event_id: int) -> float:

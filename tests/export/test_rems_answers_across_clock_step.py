@@ -8,12 +8,15 @@ the answer says UNCERTAIN, never "No"."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, timedelta
 
 from console.cli import main
 from console.clock import Moment
 from console.export.rems import RemsForm, rems_form, render_text
+from console.review.model import SessionDetail
 from console.review.queries import load_session, open_readonly
+from console.session.engine import ALARM_ROWS_BEFORE, OBSERVATIONS_BEFORE
 from console.store import EventLog
 from tests.export.test_rems import at, dosed
 from tests.identity.accounts import ensure_account, sign_in_args
@@ -26,14 +29,25 @@ def _stepped(r, minutes: float) -> None:
     r.clock._now = Moment(now.mono, now.wall + timedelta(minutes=minutes))
 
 
-def _form(path, session: int, rows: bool = True) -> RemsForm:
+def _older(detail: SessionDetail) -> SessionDetail:
+    """The session as a console before f0d39d0 logged it: its clock steps and restarts do not
+    count the rows before them, so its records are placed by their times alone."""
+    events = tuple(replace(e, detail={k: v for k, v in e.detail.items()
+                                      if k not in (OBSERVATIONS_BEFORE, ALARM_ROWS_BEFORE)})
+                   for e in detail.events)
+    return replace(detail, events=events)
+
+
+def _form(path, session: int, rows: bool = True, older: bool = False) -> RemsForm:
     """The draft as `infusion-console export --rems` makes it (the session read with its rows);
-    `rows=False`: a session read without them, its scores placed by their times alone."""
+    `rows=False`: a session read without them, its scores placed by their times alone;
+    `older`: the log as an older console wrote it (`_older`)."""
     conn = open_readonly(path)
     try:
-        return rems_form(load_session(conn, session, with_observations=rows), tz=UTC)
+        detail = load_session(conn, session, with_observations=rows)
     finally:
         conn.close()
+    return rems_form(_older(detail) if older else detail, tz=UTC)
 
 
 def _sedated_after_a_step_back(tmp_path) -> int:
@@ -135,3 +149,64 @@ def test_the_exported_draft_places_the_scores_by_the_log_order(tmp_path, capsys)
     text = target.read_text(encoding="utf-8")
     assert "Sedation: Yes (lowest MOAA/S 3)\n" in text, text
     assert "Respiratory depression: Yes\n" in text, text
+
+
+def _small_step_back_an_hour_after_the_dose(tmp_path, **values: float) -> int:
+    # Device 1 at 10:10; NTP sets the clock 8 s back at real T+60 and `values` are logged
+    # right then: on either side of the step, about 60 minutes after the dose. An SpO2 among
+    # them is the oximeter's, good again a second later: its alarm's rows all lie where the clock
+    # read the same times twice.
+    log, r = dosed(tmp_path, "MRN-OLD")
+    r.at(70)
+    _stepped(r, -8 / 60)
+    spo2 = values.pop("spo2", None)
+    if spo2 is not None:
+        r.device(heart_rate=80, spo2=spo2)       # logs clock_stepped, then the reading
+        r.ack_all()
+        for minute in (70.02, 70.1, 70.2):       # its alarm cleared 12 s after the step
+            r.at(minute)
+            r.device(heart_rate=80, spo2=97)
+    r.manual(**values)                           # logs clock_stepped, then the values
+    r.at(131)
+    assert r.engine.discharge(r.nurse, r.clock.now(), override_reason="for the test").done
+    session = r.id
+    log.close()
+    return session
+
+
+def test_a_small_step_back_an_hour_after_the_dose_leaves_sedation_yes(tmp_path):
+    # An older log places the MOAA/S 3 by its time alone, inside the step's 8 s read twice:
+    # both readings are an hour after the dose, so the answer is known (it said UNCERTAIN).
+    session = _small_step_back_an_hour_after_the_dose(tmp_path, moaas=3, resp_rate=14)
+    form = _form(tmp_path / "s.sqlite3", session, older=True)
+    text = render_text(form, tz=UTC)
+    (line,) = [x for x in text.splitlines() if x.startswith("Sedation:")]
+    assert form.sedation is True, line
+    assert line == "Sedation: Yes (lowest MOAA/S 3)", line
+
+
+def test_a_small_step_back_an_hour_after_the_dose_leaves_respiratory_depression_yes(tmp_path):
+    # The SpO2-low alarm's rows, placed by their times alone, likewise.
+    session = _small_step_back_an_hour_after_the_dose(tmp_path, spo2=88, resp_rate=14)
+    form = _form(tmp_path / "s.sqlite3", session, older=True)
+    text = render_text(form, tz=UTC)
+    assert form.respiratory_depression is True, text
+    assert "Respiratory depression: Yes\n" in text, text
+
+
+def test_a_bp_a_small_step_back_leaves_unplaced_is_after_the_dose_its_minutes_uncertain(
+        tmp_path):
+    # The only BP after the dose lies in the step's 8 s read twice: after the dose either way,
+    # so it assesses the pressure (it said UNCERTAIN); its minutes are one of two readings 8 s
+    # apart, and no number is printed for them.
+    session = _small_step_back_an_hour_after_the_dose(tmp_path, bp_systolic=128,
+                                                      bp_diastolic=82)
+    form = _form(tmp_path / "s.sqlite3", session, older=True)
+    text = render_text(form, tz=UTC)
+    (line,) = [x for x in text.splitlines()
+               if x.startswith("  Increased blood pressure (BP high alarm):")]
+    assert line.startswith("  Increased blood pressure (BP high alarm): No"), line
+    assert "highest after the dose 128/82 mmHg at 11:09" in line, line
+    assert form.bp_pre_discharge is not None, text
+    assert form.bp_pre_discharge.minutes_after_dose is None, text
+    assert "time after the dose UNCERTAIN" in text, text
