@@ -12,6 +12,8 @@ State machine (one enum, `ConnectionState`; every transition is reported as a `D
     CONNECTING / CONNECTED ──no good frame for `stale_after_seconds` (4 s)──► STALE
     STALE ──a good frame──► CONNECTED
     STALE, a `socket://` port ──no good frame for as long again──► DISCONNECTED (closed)
+    DISCONNECTED after that close ──reopened, unreported; closed again as long without a good
+                                    frame, and so on──► CONNECTED on its first good frame
     CONNECTING / CONNECTED / STALE ──SerialException, OSError (pty EIO = end of stream),
                                       or any unexpected error──► DISCONNECTED
     DISCONNECTED ──retry after back-off, open ok──► CONNECTING
@@ -40,6 +42,10 @@ Rules:
   and its socket has TCP keep-alive (`KEEPALIVE_*`), which finds a dead peer of a connection
   that is quiet both ways. The price: a monitor quiet behind a live converter reads "Device
   disconnected" after those 8 s, and its connection is made again every 8-10 s until it talks.
+  Those reconnects are one episode: reported DISCONNECTED once, with no CONNECTING or STALE
+  until a good frame comes (CONNECTED). Each cycle reported had been three state changes, so
+  three rows in the session's log every ~10 s, about 1,000 an hour, pushing T0, the ticks and
+  the typed values out of the event list (a review of 96fef33).
   A serial port stays open however long it is quiet: its line cannot die silently, and a
   re-open would only call a quiet monitor on a cable that is in "disconnected".
 - A failed re-open while DISCONNECTED stays DISCONNECTED (no repeated events). Back-off between
@@ -442,6 +448,8 @@ class DeviceConnection:
         self.capture_path = Path(capture_path) if capture_path is not None else None
         # A link that can die without a word (module docstring): closed when stale that long.
         self._silent_death = url.startswith("socket://")
+        # Closed for that silence: reopened without a word until a good frame (module docstring).
+        self._quiet_link = False
         self._wall = wall or (lambda: datetime.now(UTC))
         self._mono = monotonic
         self._serial_factory = serial_factory
@@ -553,7 +561,10 @@ class DeviceConnection:
         self._last_frame_mono = self._mono()
         self._bytes_since_frame = 0
         self.stats.opens += 1
-        self._set_state(ConnectionState.CONNECTING, f"opened {self.url}")
+        if self._quiet_link:
+            log.debug("%s opened again, still no valid frame", self.url)
+        else:
+            self._set_state(ConnectionState.CONNECTING, f"opened {self.url}")
         return True
 
     def _read_once(self) -> None:
@@ -593,9 +604,10 @@ class DeviceConnection:
                 detail += f"; {self._bytes_since_frame} bytes received that could not be read"
             self._set_state(ConnectionState.STALE, detail)
         elif (
-            self._state is ConnectionState.STALE and self._silent_death
+            (self._state is ConnectionState.STALE or self._quiet_link) and self._silent_death
             and now - self._last_frame_mono >= 2 * self.stale_after_seconds
         ):
+            self._quiet_link = True
             self._end_of_stream(
                 f"port lost: no valid frame for {2 * self.stale_after_seconds:g} s on a network "
                 "link, which may have dropped without a word (a converter power-cycled); "
@@ -663,6 +675,7 @@ class DeviceConnection:
         if result.readings or result.frames > rejected:
             self._last_frame_mono = now
             self._bytes_since_frame = 0
+            self._quiet_link = False
             if self._state is not ConnectionState.CONNECTED:
                 self._set_state(ConnectionState.CONNECTED, "frames arriving")
 

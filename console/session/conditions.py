@@ -236,8 +236,11 @@ _TECHNICAL_SHORT: Final = (
     ("Another monitor is sending", "Another monitor: check patient, reset"),
     # A restart's (engine `resume`): "* Station clock is behind this session's log: check…".
     ("Station clock is behind this session's log", "Station clock behind: check its date and time"),
-    # A restart's (engine `_unsaved_left`): the counts and the file are in the row's tooltip.
-    ("Records from before the restart are not in the log", "Records not in log: tell Support"),
+    # A restart's (engine `_unsaved_left`): the counts and the file are in the row's tooltip;
+    # the nurse's own part first ("Records not in log: tell Support" had dropped "re-enter what
+    # matters"; with it, "not in log" did not fit 1366 px: "... tell Sup…").
+    ("Records from before the restart are not in the log",
+     "Records missing: re-enter, tell Support"),
 )
 
 

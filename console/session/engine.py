@@ -968,7 +968,7 @@ class SessionEngine:
                 step.records.extend(engine._tracker_time(name, now))
             step.records.extend(engine._prompts(now))
             if log_path is not None:
-                step.records.extend(engine._unsaved_left(log_path, events, now))
+                step.records.extend(engine._unsaved_left(log_path, events, alarm_events, now))
             if (newest_logged - now.wall).total_seconds() > CLOCK_BEHIND_TOLERANCE_SECONDS:
                 state.clock_behind_until = newest_logged
                 step.records.extend(engine.board.update(CLOCK_BEHIND, TECHNICAL, Raise(
@@ -979,7 +979,7 @@ class SessionEngine:
         return engine
 
     def _unsaved_left(self, log_path: Path, events: Sequence[EventRecord],
-                      now: Moment) -> list[Record]:
+                      alarm_events: Sequence[AlarmTransition], now: Moment) -> list[Record]:
         """Records of this session the log never took, found at a restart: a console stopped
         (SIGKILL, power cut, or a close with the log still refusing) while it held them left
         them in an unsaved-records file (`HeldFile`: the log's folder, else a spare one). The
@@ -994,9 +994,11 @@ class SessionEngine:
         it back (`outlive`). The log is never patched from the file: Support reads it and the
         nurse re-enters what matters. A file an event of this session already names is not
         news: no new alarm for it at a later restart (reset or not). When a new file is
-        found, the alarm counts every file still left, and one still latched gives way to it
-        saying so. A file whose records a `log_restored` of the run that held them wrote (the
-        console stopped before it removed the copy) is in the log: nothing is said."""
+        found, the alarm names and counts the new files only (it had counted a file already
+        re-entered and reset again, and the new one was "1 more file"); one still latched gives
+        way to it, its files kept in the new alarm's detail. A file whose records a
+        `log_restored` of the run that held them wrote (the console stopped before it removed
+        the copy) is in the log: nothing is said."""
         left = [f for f in left_held([log_path.parent, *self.spare_folders], log_path,
                                      self.session_id)
                 if not _written_by_its_run(f, events)]
@@ -1008,21 +1010,25 @@ class SessionEngine:
             EventRecord(self.session_id, now.wall, UNSAVED_FOUND, ENGINE, {
                 "file": str(f.path), "readings": f.readings, "alarm_changes": f.alarm_changes,
                 "other_entries": f.other}) for f in new]
-        for o in self.board.occurrences():
-            if o.condition == UNSAVED_RECORDS:
-                records.extend(self.board.take_back_latched(
-                    o.id, now, "followed by an alarm that names its file too"))
-        total = LeftHeld(left[0].path, sum(f.readings for f in left),
-                         sum(f.alarm_changes for f in left), sum(f.other for f in left),
-                         max(f.last_at for f in left))
-        others = len(left) - 1
+        latched = [o for o in self.board.occurrences() if o.condition == UNSAVED_RECORDS]
+        unreset = _named_since_reset(events, alarm_events) if latched else set()
+        kept = [f for f in left if str(f.path) in unreset]
+        for o in latched:
+            records.extend(self.board.take_back_latched(
+                o.id, now, "followed by an alarm that keeps its files in its detail"))
+        total = LeftHeld(new[0].path, sum(f.readings for f in new),
+                         sum(f.alarm_changes for f in new), sum(f.other for f in new),
+                         max(f.last_at for f in new))
+        others = len(new) - 1
         more = f" and {others} more file{'s' if others > 1 else ''}" if others else ""
         said = Raise(
             Priority.MEDIUM,
             f"Records from before the restart are not in the log: {total.words()} in "
-            f"{left[0].path.name}{more}: re-enter what matters, tell Support",
+            f"{new[0].path.name}{more}: re-enter what matters, tell Support",
             detail="Not in the session log: " + "; ".join(f"{f.words()} in {f.path}"
-                                                          for f in left)
+                                                          for f in new)
+                   + ("; named at an earlier restart, not yet reset: "
+                      + "; ".join(f"{f.words()} in {f.path}" for f in kept) if kept else "")
                    + ". The log is never filled in from these files: Support reads them.")
         records.extend(self.board.update(UNSAVED_RECORDS, TECHNICAL, said, now))
         records.extend(self.board.update(UNSAVED_RECORDS, TECHNICAL, None, now))   # latched
@@ -2863,29 +2869,38 @@ class SessionEngine:
         fixed baseline), any value at the gate now, which the nurse had not seen: a monitor's
         166/103 decoded a few milliseconds before a tick of 130/80 and taken after it (it
         waited in the window's queue) counted as before the tick, and dosing started without
-        the prescriber. Resumed alike: the tick's baseline is logged with it."""
+        the prescriber. Resumed alike: the tick's baseline is logged with it.
+
+        Each vital is judged by its newest gate tick only (a prescriber's decision is logged
+        with its tick): with an arrival BP ticked at 130/80 and a pre-dose BP of 150/95
+        approved at its tick, the arrival tick took the approved BP for one come after it,
+        and dosing was refused asking for the decision just given (a review of e593755)."""
         if self._state.t0 is not None:
             return []
-        reasons = []
+        newest: dict[str, tuple[Tick, float]] = {}
         for phase, item in self._pre_dose_gates():
             tick = self._state.ticks.get((phase.id, item.id))
             if tick is None:
                 continue
             for name, limit in item.gate:
-                latest, shown = self.latest(name), metric(name).as_shown
-                ticked_below = shown(self._state.baseline.get(name, limit)) < limit
-                # After the tick: received after it, or come to stand after it (a correction
-                # stands for its measurement's time: a baseline approved at 150 and corrected to
-                # 175 after the tick had passed unasked, review 45). On the monotonic clock:
-                # after NTP set the clock back between the BP and the tick, the approved BP read
-                # as come after it, and dosing was refused (review 46).
-                if latest is not None and shown(latest.reading.value) >= limit and (
-                        ticked_below or latest.at.mono > tick.mono):
-                    m = metric(name)
-                    reasons.append(
-                        f"{m.label} is now {m.format(latest.reading.value)} {m.unit} (gate ≥{limit:g}) "
-                        f"since the baseline was ticked at {tick.at.astimezone():%H:%M}: a prescriber "
-                        "review is required before dosing; give the prescriber's decision")
+                if name not in newest or tick.mono >= newest[name][0].mono:
+                    newest[name] = (tick, limit)
+        reasons = []
+        for name, (tick, limit) in newest.items():
+            latest, shown = self.latest(name), metric(name).as_shown
+            ticked_below = shown(self._state.baseline.get(name, limit)) < limit
+            # After the tick: received after it, or come to stand after it (a correction
+            # stands for its measurement's time: a baseline approved at 150 and corrected to
+            # 175 after the tick had passed unasked, review 45). On the monotonic clock:
+            # after NTP set the clock back between the BP and the tick, the approved BP read
+            # as come after it, and dosing was refused (review 46).
+            if latest is not None and shown(latest.reading.value) >= limit and (
+                    ticked_below or latest.at.mono > tick.mono):
+                m = metric(name)
+                reasons.append(
+                    f"{m.label} is now {m.format(latest.reading.value)} {m.unit} (gate ≥{limit:g}) "
+                    f"since the baseline was ticked at {tick.at.astimezone():%H:%M}: a prescriber "
+                    "review is required before dosing; give the prescriber's decision")
         return reasons
 
     def prescriber_gates_open(self, now: Moment) -> list[str]:
@@ -3598,6 +3613,25 @@ def _written_by_its_run(left: LeftHeld, events: Sequence[EventRecord]) -> bool:
         if event.kind == "log_restored":
             return True
     return False
+
+
+def _named_since_reset(events: Sequence[EventRecord],
+                       alarm_events: Sequence[AlarmTransition]) -> set[str]:
+    """The unsaved-records files named (`UNSAVED_FOUND`) at a restart after the nurse last reset
+    the alarm that says them: the latched alarm still says them (each new file's alarm took the
+    one before over), a file named before that reset was dealt with. Placed among the alarm rows
+    by their restart's `ALARM_ROWS_BEFORE`, not by their times (a clock step moves those)."""
+    resets = [i for i, t in enumerate(alarm_events)
+              if t.condition == UNSAVED_RECORDS and t.transition == RESET]
+    last_reset = resets[-1] if resets else -1
+    rows_before = len(alarm_events)   # a restart that did not log where it began: after any
+    named = set()
+    for event in events:
+        if event.kind == "session_resumed":
+            rows_before = int(event.detail.get(ALARM_ROWS_BEFORE, len(alarm_events)))
+        elif event.kind == UNSAVED_FOUND and rows_before > last_reset:
+            named.add(str(event.detail.get("file")))
+    return named
 
 
 def _minutes(value: float | None) -> float | None:

@@ -656,11 +656,61 @@ def test_a_tcp_link_silent_past_the_watchdog_is_closed_and_connected_again(
     closed = events.wait_state(S.DISCONNECTED)
     assert closed.detail.startswith("port lost: no valid frame for 8 s")
     monitor.accept()                         # the converter, back, takes the new connection
-    events.wait_state(S.CONNECTING)          # through the back-off, as after an unplug
-    monitor.send(b"MSG 71\n")
-    events.wait_state(S.CONNECTED)
+    clock.wait_turns(1)                      # through the back-off, as after an unplug; opened
+    monitor.send(b"MSG 71\n")                # (still "disconnected" until it talks)
+    assert events.wait_state(S.CONNECTED).previous is S.DISCONNECTED
     assert [r.value for r in events.readings("heart_rate")] == [70.0, 71.0]
     assert conn.stats.opens == 2
+
+
+def test_a_tcp_monitor_quiet_for_a_minute_is_one_disconnection_while_its_link_is_remade(
+    tmp_path: Path, stoppers: list[Callable[[], object]]
+) -> None:
+    # Each close-and-reopen of a quiet TCP link had been reported connecting, stale,
+    # disconnected: three device_state rows in the session's log every ~10 s (~1,000 an hour),
+    # pushing T0, the ticks and the typed values out of the event list.
+    from console.session.engine import DEVICE_LOST
+    from console.store import EventLog as SessionLog
+    from tests.session.test_resume_as_live import LoggedSession
+
+    monitor = TcpMonitor()                   # the converter is up; its monitor says nothing
+    stoppers.append(monitor.close)
+    clock = SteppedClock()
+    events = EventLog()
+    conn = start(DeviceConnection(monitor.url, LineFormat(stale_after_seconds=4), events,
+                                  monotonic=clock, backoff_first=0.01, backoff_cap=0.02), stoppers)
+    monitor.accept()
+    events.wait_state(S.CONNECTING)
+    clock.now += 4
+    events.wait_state(S.STALE)
+    clock.now += 4
+    events.wait_state(S.DISCONNECTED)        # "port lost": the link taken for dead
+    for _ in range(6):                       # about a minute more of a quiet monitor
+        monitor.accept()                     # connected again (R2): the reconnect goes on
+        clock.wait_turns(1)                  # opened and read from
+        clock.now += 8
+    monitor.accept()
+    clock.wait_turns(1)
+    monitor.send(b"MSG 70\n")                # the monitor talks at last
+    events.wait_state(S.CONNECTED)
+    events.drain()
+    assert conn.stats.opens == 8
+    assert events.states() == [S.CONNECTING, S.STALE, S.DISCONNECTED, S.CONNECTED]
+
+    log = SessionLog.open(tmp_path / "sessions.sqlite3", "test")
+    try:
+        s = LoggedSession(log)
+        s.to_infusion()
+        for event in (e for e in events.seen if e.kind is EventKind.STATE and e.state):
+            if event.state is S.CONNECTED:
+                assert [o.condition for o in s.engine.alarms()].count(DEVICE_LOST) == 1
+            s.engine.device_state_changed(event.state.value, s.now(), event.detail)
+        rows = [e for _, e in log.events(s.engine.session_id) if e.kind == "device_state"]
+        assert [r.detail["state"] for r in rows] == ["connecting", "stale", "disconnected",
+                                                     "connected"]
+        assert DEVICE_LOST not in [o.condition for o in s.engine.alarms()]
+    finally:
+        log.close()
 
 
 def test_a_quiet_serial_port_stays_open_however_long_it_is_stale(

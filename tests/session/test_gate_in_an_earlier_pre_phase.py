@@ -76,3 +76,50 @@ def test_an_unticked_optional_gate_item_of_an_earlier_pre_phase_is_a_prescriber_
     # is signed by a prescriber (the controller asks when this list is not empty).
     assert any("Systolic BP 170 mmHg (gate ≥141)" in r
                for r in s.engine.prescriber_gates_open(s.now()))
+
+
+def arrival_then_pre_dose_gate() -> Protocol:
+    """Two 'pre' phases each with a BP gate item: an arrival BP, then the pre-dose BP."""
+    base = iv_protocol()
+    first, *rest = base.phases
+    gate = next(i for i in first.checklist if i.gate).gate
+    second = Phase("pre-dose", "Pre-dose checks", PhaseKind.PRE, checklist=(
+        ChecklistItem("predose_bp", "Pre-dose BP below 140/90", True, gate=gate),))
+    return replace(base, phases=(first, second, *rest))
+
+
+def test_a_bp_approved_at_the_later_gate_item_lets_dosing_start() -> None:
+    s = Session(arrival_then_pre_dose_gate())
+    s.bp(130, 80)                                    # arrival: under the gate, ticked
+    to_second_pre_phase(s)
+    s.t(600)
+    s.bp(150, 95)                                    # pre-dose: over, the prescriber approves it
+    assert s.engine.tick_item("predose_bp", NURSE, s.now(), gate_decision="Dr Lee: proceed").done
+    s.t(660)
+    # The arrival tick does not take the BP approved since for one that reached the gate.
+    assert s.engine.prescriber_gates_open(s.now()) == []
+    moved = s.engine.advance_phase(NURSE, s.now())
+    assert moved.done, moved.reasons
+    assert s.engine.phase.kind is PhaseKind.DOSING
+
+
+def test_a_bp_at_the_gate_after_the_later_approval_still_asks_the_prescriber() -> None:
+    s = Session(arrival_then_pre_dose_gate())
+    s.bp(130, 80)
+    to_second_pre_phase(s)
+    s.t(600)
+    s.bp(150, 95)
+    assert s.engine.tick_item("predose_bp", NURSE, s.now(), gate_decision="Dr Lee: proceed").done
+    s.t(660)
+    s.bp(172, 104)                                   # after the approval: asked again
+    refused = s.engine.advance_phase(NURSE, s.now())
+    assert not refused.done
+    assert any("Systolic BP is now 172" in r and "ticked at 09:10" in r
+               for r in refused.reasons), refused.reasons
+    # And after a restart alike.
+    s.engine = resume(s, 60, protocol=arrival_then_pre_dose_gate())
+    assert not s.engine.advance_phase(NURSE, s.now()).done
+    s.t(780)
+    s.bp(132, 82)                                    # back under: the approval stands
+    s.engine = resume(s, 60, protocol=arrival_then_pre_dose_gate())
+    assert s.engine.advance_phase(NURSE, s.now()).done

@@ -206,3 +206,59 @@ def test_a_file_whose_records_reached_the_log_says_nothing(tmp_path: Path) -> No
         assert found_events(log, engine.session_id) == []
     finally:
         log.close()
+
+
+def killed_again(s: LoggedSession) -> Path:
+    """Later in the resumed session: the log locks again, a typed HR is held, and a kill.
+    Returns the new unsaved-records file."""
+    log: EventLog = s.recorder   # type: ignore[assignment]
+    before = set(log.path.parent.glob("unsaved-records-*.jsonl"))
+    s.t(s.now().mono - s.origin + 600)
+    s.engine.writes.recorder = Locked(log)
+    s.manual("heart_rate", 64)
+    assert s.engine.unsaved > 0
+    (new,) = set(log.path.parent.glob("unsaved-records-*.jsonl")) - before
+    return new
+
+
+def test_a_new_file_after_the_alarm_was_reset_is_said_alone(tmp_path: Path) -> None:
+    # The first file was dealt with (re-entered, reset): the next restart's alarm had named it
+    # and counted its records as missing again, the new file only "1 more file".
+    log = log_in(tmp_path / "data")
+    try:
+        s = LoggedSession(log)
+        first = held_at_a_kill(s)
+        engine = resumed(s)
+        (alarm,) = [o for o in engine.alarms() if o.condition == UNSAVED_RECORDS]
+        assert engine.acknowledge(alarm.id, NURSE, s.now()).done   # dealt with, reset
+        second = killed_again(s)
+        engine = resumed(s)
+        [(_, _, message)] = unsaved_alarm(engine)
+        assert message == ("Records from before the restart are not in the log: 1 reading, "
+                           f"1 alarm change in {second.name}: re-enter what matters, tell Support")
+        (alarm,) = [o for o in engine.alarms() if o.condition == UNSAVED_RECORDS]
+        assert first.name not in alarm.detail and second.name in alarm.detail
+    finally:
+        log.close()
+
+
+def test_a_new_file_while_the_alarm_is_latched_is_said_alone_the_first_kept_in_its_detail(
+        tmp_path: Path) -> None:
+    # Nobody has reset the first file's alarm yet: the new alarm replaces it, saying the new
+    # file and its records; the first stays in the row's detail (its tooltip), not counted.
+    log = log_in(tmp_path / "data")
+    try:
+        s = LoggedSession(log)
+        first = held_at_a_kill(s)
+        resumed(s)
+        second = killed_again(s)
+        engine = resumed(s)
+        [(_, state, message)] = unsaved_alarm(engine)
+        assert state == "latched"
+        assert message == ("Records from before the restart are not in the log: 1 reading, "
+                           f"1 alarm change in {second.name}: re-enter what matters, tell Support")
+        (alarm,) = [o for o in engine.alarms() if o.condition == UNSAVED_RECORDS]
+        assert f"1 reading, 1 alarm change in {second}" in alarm.detail
+        assert f"2 readings, 4 alarm changes in {first}" in alarm.detail
+    finally:
+        log.close()

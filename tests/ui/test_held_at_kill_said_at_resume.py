@@ -67,10 +67,11 @@ def test_records_held_at_a_kill_are_named_when_the_session_is_resumed(tmp_path, 
         qtbot.waitExposed(window)
         assert held.exists()   # the records are on disk, not in the log
         assert not [o for o in window.controller.view.alarms() if o.condition == "spo2_low"]
-        # What the nurse reads: an equipment row that says records are missing, and on hover
-        # how many and in which file.
+        # What the nurse reads: an equipment row that says records are missing and what to do
+        # (her own part first: "tell Support" alone had dropped "re-enter what matters"), and
+        # on hover how many and in which file.
         equipment = live.alarm_bar.equipment
-        assert equipment.drawn_texts() == ["** Records not in log: tell Support (latched)"]
+        assert equipment.drawn_texts() == ["** Records missing: re-enter, tell Support (latched)"]
         tips = [equipment.list.item(i).toolTip() for i in range(equipment.list.count())]
         assert any(f"2 readings, 4 alarm changes in {held.name}" in tip and str(held) in tip
                    for tip in tips), tips
