@@ -1144,7 +1144,7 @@ class _Parser:
         else:
             self.optional_source(table, display_key)
         asks = table.text("asks", default="").strip()
-        needs = self.needs(table) if table.has("needs") else ()
+        needs = self.metric_entries(table, "needs") if table.has("needs") else ()
         if table.has("needs_checks") and kind is PhaseKind.PRE and self.authoring:
             raise table.error(
                 "needs_checks",
@@ -1168,17 +1168,18 @@ class _Parser:
                              needs=needs, needs_checks=needs_checks,
                              after_discharge_time=after_discharge_time)
 
-    def needs(self, table: _Table) -> tuple[tuple[str, ...], ...]:
-        """An item's `needs`: each entry a metric name, or a list of alternative metric names
-        any one of which counts (`["heart_rate", "pulse_rate"]`: a baseline HR from an ECG or
-        from the pulse oximeter). A metric may appear once in the whole list."""
-        values = table.list_of("needs")
+    def metric_entries(self, table: _Table, entry: str) -> tuple[tuple[str, ...], ...]:
+        """An item's `needs` or a check's `metrics` (the key `entry`): each entry a metric name,
+        or a list of alternative metric names any one of which counts (`["heart_rate",
+        "pulse_rate"]`: an HR from an ECG or from the pulse oximeter). A metric may appear once
+        in the whole list."""
+        values = table.list_of(entry)
         if not values:
-            raise table.error("needs", "must list at least one metric")
+            raise table.error(entry, "must list at least one metric")
         seen: list[str] = []
         needs: list[tuple[str, ...]] = []
         for index, value in enumerate(values):
-            key = f"{table.sub('needs')}[{index}]"
+            key = f"{table.sub(entry)}[{index}]"
             if isinstance(value, list):
                 if len(value) < 2:
                     raise ProtocolError(
@@ -1290,7 +1291,7 @@ class _Parser:
         self, table: _Table, phase_id: str, kind: PhaseKind, duration: float | None
     ) -> VitalsCheck:
         name = table.text("name")
-        metrics = self.metric_list(table)
+        metrics = self.metric_entries(table, "metrics")
         # A cadence longer than its phase would never come due in it: no prompt, ever.
         every = (
             table.optional_limited("every_minutes", MAX_MINUTES, "min", _TOO_LONG)
@@ -1368,22 +1369,6 @@ class _Parser:
                 " or one reading would satisfy two checks: write an early_minutes shorter than"
                 f" {_fmt(gap)}",
             )
-
-    def metric_list(self, table: _Table, name: str = "metrics") -> tuple[str, ...]:
-        values = table.list_of(name)
-        if not values:
-            raise table.error(name, "must list at least one metric")
-        metrics: list[str] = []
-        for index, value in enumerate(values):
-            key = f"{table.sub(name)}[{index}]"
-            if not isinstance(value, str):
-                raise ProtocolError(self.path, key, f"expected text, got {_type_name(value)}")
-            if value not in METRICS:
-                raise ProtocolError(self.path, key, _unknown_metric_reason(value))
-            if value in metrics:
-                raise ProtocolError(self.path, key, f"duplicate metric {value!r}")
-            metrics.append(value)
-        return tuple(metrics)
 
     def t0_minutes(self, table: _Table, kind: PhaseKind) -> tuple[float, ...]:
         if kind is PhaseKind.PRE:

@@ -109,15 +109,25 @@ class VitalsCheck:
     and/or at fixed minutes after T0 (the first dosing phase's start). A check is satisfied by a
     reading of every listed metric received at or after `due - early_minutes`. Overdue by more
     than `escalate_after_minutes` it becomes a medium-priority prompt.
+
+    `metrics`: each entry one value the check asks for, given as its alternatives, any one of
+    which counts, as `ChecklistItem.needs` (most are one metric, ("bp_systolic",); a heart rate
+    is ("heart_rate", "pulse_rate"): an SpO2 + NIBP monitor sends no ECG heart rate, and "BP at
+    T+40" asking for one stood overdue beside the oximeter's pulse: an esketamine review).
     """
 
     name: str
-    metrics: tuple[str, ...]
+    metrics: tuple[tuple[str, ...], ...]
     every_minutes: float | None = None
     at_minutes_after_t0: tuple[float, ...] = ()
     early_minutes: float = 2.0
     escalate_after_minutes: float = 5.0
     source: str = ""
+
+    @property
+    def named(self) -> tuple[str, ...]:
+        """Every metric the check names, alternatives too, in order."""
+        return tuple(name for names in self.metrics for name in names)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,12 @@ additions"). `rems_form(detail)` fills them from the log:
   `concomitant-medications` (ticked or not, with the nurse's note);
 - dose: `sessions.details.dose_mg`; device times and lot numbers: the ticks of `device-1..3`
   (time ticked; the lot number is what the nurse typed in the tick's note), in the order the
-  log holds them (a wall-clock step between two ticks does not reorder them); a device the dose
-  needs (the protocol's `Dose.device_count`: 84 mg is 3 devices of 28 mg) without a tick is
-  missing;
+  log holds them (a wall-clock step between two ticks does not reorder them); with none ticked,
+  the devices the dose needs (the protocol's `Dose.device_count`: 84 mg is 3 devices of 28 mg)
+  are missing. Fewer ticked than the dose needs, the dose reads as the devices recorded given
+  beside the plan, to CHECK, with the reason logged when the devices' phase was left with one
+  open ("84 planned; 2 devices (56 mg) recorded given"): "Dose (mg): 84" with device 3 to
+  complete by hand invited the entry of a device never given (an esketamine review);
 - observation start = the first device as recorded given: the first device tick in the log's
   order, as the engine takes it by its monotonic clock (`SessionEngine._first_dose`; review 45:
   by wall time, NTP setting the clock back 10 min between device 1 at 10:20 and device 2
@@ -118,7 +121,8 @@ T40: Final = timedelta(minutes=40)
 T40_LATE: Final = timedelta(minutes=60)
 # The console's check when the protocol file is not found: its time, the check's default early
 # minutes (`VitalsCheck`), as the esketamine protocol's "BP at T+40" is.
-_T40_CHECK: Final = VitalsCheck("BP at T+40", ("bp_systolic", "bp_diastolic", "heart_rate"),
+_T40_CHECK: Final = VitalsCheck("BP at T+40", (("bp_systolic",), ("bp_diastolic",),
+                                               ("heart_rate", "pulse_rate")),
                                 at_minutes_after_t0=(T40.total_seconds() / 60,))
 PAIR_WITHIN: Final = timedelta(seconds=90)   # systolic and diastolic of one measurement
 
@@ -348,6 +352,8 @@ class RemsForm:
             first device; item `rems-evaluation`), or None.
         pre_dose_bp: the blood pressures before the dose against the protocol's pre-dose
             threshold, with the prescribers' decisions to dose past it (`PreDoseBp`).
+        devices_left_reason: the reason logged when the devices' phase was left with a device
+            of the dose not ticked (its `end_phase` override), or None.
         missing: names of fields the log could not fill.
         zoned: the session spans a change of the local zone's offset: every time in the text
             carries its zone (`content.spans_zone_change`). Not in the JSON: its instants are
@@ -386,6 +392,7 @@ class RemsForm:
     vitals_acceptable_after: str | None = None
     rems_evaluation_minutes: str | None = None
     pre_dose_bp: PreDoseBp | None = None
+    devices_left_reason: str | None = None
     zoned: bool = False
 
     def missing_words(self) -> list[str]:
@@ -445,7 +452,12 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         protocol = find_protocol(s.protocol_id, detail.events, s.id)
     needed = devices_needed(detail, protocol)
     ticked = {d.item for d in devices}
-    devices_missing = tuple(name for name in _device_items(needed) if name not in ticked)
+    # Some of the dose's devices ticked: the others were not given as far as the log says
+    # (the dose line says so, to check), not values the log lacks.
+    devices_missing = (() if devices else
+                       tuple(name for name in _device_items(needed) if name not in ticked))
+    left_reason = (_devices_left_reason(detail, device_ticks[0].phase)
+                   if devices and needed is not None and len(devices) < needed else None)
     # The pressures where the review's vitals table shows them (`content.placed_series`): a
     # corrected value at its measurement's time. By the time each row was received, a 250/90
     # at T+40 corrected to 150 ten minutes later paired with no diastolic, and the form said
@@ -717,6 +729,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         discharge_override=detail.discharge_override(),
         **answers_typed,
         pre_dose_bp=pre_dose,
+        devices_left_reason=left_reason,
         missing=(*(name for name, value in values.items() if value is None),
                  *pre_dose.missing(),
                  *devices_missing,
@@ -847,6 +860,13 @@ def devices_needed(detail: SessionDetail, protocol: Protocol | None = None) -> i
     return protocol.dose.device_count(dose)
 
 
+def _devices_left_reason(detail: SessionDetail, phase: str) -> str | None:
+    """The reason of the override that ended the devices' phase `phase` (a device of the dose
+    left open), or None (still on it, or moved on with nothing open)."""
+    return next((o.reason for o in reversed(detail.overrides)
+                 if o.what == "end_phase" and o.phase == phase and o.reason.strip()), None)
+
+
 def _device_items(count: int | None) -> list[str]:
     """"device-1" ... the checklist items of `count` devices (protocols/esketamine.toml)."""
     return [f"device-{k}" for k in range(1, (count or 0) + 1)]
@@ -858,7 +878,7 @@ def t40_check_opens(protocol: Protocol | None) -> timedelta:
     minutes): of the protocol's checks timed after T0 that measure blood pressure, the time
     nearest T+40 (esketamine's "BP at T+40": T+38). Without the protocol file, `_T40_CHECK`."""
     checks = [c for c in timed_checks(protocol.phases if protocol is not None else ())
-              if {"bp_systolic", "bp_diastolic"} <= set(c.metrics)] or [_T40_CHECK]
+              if {"bp_systolic", "bp_diastolic"} <= set(c.named)] or [_T40_CHECK]
     minutes, early = min(((m, c.early_minutes) for c in checks for m in c.at_minutes_after_t0),
                          key=lambda slot: abs(timedelta(minutes=slot[0]) - T40))
     return timedelta(minutes=minutes - early)
@@ -1313,12 +1333,24 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         # dose is not what the patient had, and the form goes to the regulator.
         lines[-1] += (f" planned; {len(form.devices)} devices recorded given: CHECK the dose "
                       "given before submitting")
+    short = form.devices_needed is not None and 0 < len(form.devices) < form.devices_needed
+    if short and form.dose_mg is not None and form.devices_needed:
+        # Fewer devices recorded given than the dose: what the log says was given, the plan
+        # beside it, and why the devices stopped where the nurse said it.
+        count = len(form.devices)
+        mg = form.dose_mg / form.devices_needed * count
+        lines[-1] += (f" planned; {count} device{'s' if count != 1 else ''} ({mg:g} mg) "
+                      "recorded given: CHECK"
+                      + (f" (devices' phase left with the reason: {form.devices_left_reason})"
+                         if form.devices_left_reason else ""))
     given = {d.item: d for d in form.devices}
     needed = _device_items(form.devices_needed)
     for item in [*needed, *(name for name in given if name not in needed)]:
         d = given.get(item)
         label = f"Device {item.split('-')[-1]}"
-        if d is None:
+        if d is None and short:
+            lines.append(f"{label}: not recorded given (see the dose)")
+        elif d is None:
             lines.append(f"{label}: NOT RECORDED ({form.dose_mg:g} mg is "
                          f"{form.devices_needed} devices)")
         else:

@@ -292,7 +292,10 @@ _PROMPT = re.compile(r"Vitals (due|overdue by \d+ min): (.*?) \(([^()]*)\)" + _R
 
 
 def _listed_short(listed: str) -> str:
-    """A vital as a prompt lists it ("Sedation: MOAA/S", "Systolic BP") in its short name."""
+    """A vital as a prompt lists it ("Sedation: MOAA/S", "Systolic BP") in its short name; its
+    alternatives each so ("Heart rate or pulse rate": "HR or Pulse")."""
+    if " or " in listed:
+        return " or ".join(_listed_short(x[:1].upper() + x[1:]) for x in listed.split(" or "))
     for m in METRICS.values():
         if listed == m.label.replace(" (", ": ").removesuffix(")"):
             return m.short or m.label.rsplit("(", 1)[-1].rstrip(")")
@@ -325,6 +328,21 @@ def _short_move_on(message: str) -> str | None:
     return f"Move to next phase: {why}{reminder or ''}"
 
 
+# A device of the dose still open after the rest (engine `_devices_given_prompt`): at 1366x768
+# "Device 3 due: tick it when given, or move on wit…"; its alarm lost why it is one.
+_DEVICE_DUE = re.compile(r"(Device \d+) due: tick it when given, or move on with the reason"
+                         r"( \(the next phase's vitals checks have not started\))?" + _REMINDED)
+
+
+def _short_device_due(message: str) -> str | None:
+    found = _DEVICE_DUE.fullmatch(message)
+    if found is None:
+        return None
+    device, unstarted, reminder = found.groups()
+    why = "vitals checks not started" if unstarted else "tick it or move on with reason"
+    return f"{device} due: {why}{reminder or ''}"
+
+
 def short_message(condition: str, message: str) -> str:
     """A vital's alarm message in fewer characters, for an alarm row too narrow for it.
 
@@ -332,12 +350,13 @@ def short_message(condition: str, message: str) -> str:
     "RR 5/min, limit ≤8": the vital's short name and unit, a baseline rise as "(+27)" and its
     limit as "base +25" (the tile shows the baseline), "(confirmed)". The value and its limit
     keep their numbers. Messages are read as `_message` and the absence rule write them; the
-    device's and the clinic network's technical messages, the vitals prompts and the "move on"
-    have short forms of their own; any other is returned as it is.
+    device's and the clinic network's technical messages, the vitals prompts, the "move on" and
+    a device due have short forms of their own; any other is returned as it is.
     """
     m = METRICS.get(condition.rsplit("_", 1)[0])
     if m is None:
-        prompt = _short_prompt(message) or _short_move_on(message)
+        prompt = (_short_prompt(message) or _short_move_on(message)
+                  or _short_device_due(message))
         if prompt is not None:
             return prompt
         device = next((short for long, short in _TECHNICAL_SHORT if message.startswith(long)),

@@ -139,6 +139,14 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+def _elapsed(seconds: float) -> str:
+    """Time since, in whole seconds rounded down: a device 4:59.4 after the one before is
+    "4:59", never "5:00" beside "wait for the 5-min rest" (an esketamine review; the time left,
+    `_clock`, rounds up for the same reason)."""
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
 def countdown(rest: Rest, now: Moment) -> str:
     """The row's lead while the rest runs: "Rest 3:12 more (until 10:47:05) · "; '' once over.
     The end to the second: "until 13:49" read as over at 13:49:07, and the device was refused
@@ -151,7 +159,7 @@ def countdown(rest: Rest, now: Moment) -> str:
 
 def early_question(rest: Rest, item_id: str, now: Moment) -> str:
     """What the nurse reads when she ticks a device before its rest has run."""
-    return (f"{device_name(item_id).capitalize()} now would be {_clock(rest.since_s(now))} min "
+    return (f"{device_name(item_id).capitalize()} now would be {_elapsed(rest.since_s(now))} min "
             f"after {device_name(rest.after)} (ticked {rest.given_at(now).astimezone():%H:%M}): "
             f"the label asks a {rest.minutes:g}-minute rest after each device, until "
             f"{rest.ends_at(now).astimezone():%H:%M:%S}. Wait for the rest; if the device was "
@@ -159,20 +167,33 @@ def early_question(rest: Rest, item_id: str, now: Moment) -> str:
 
 
 def early_detail(rest: Rest, now: Moment, reason: str) -> dict[str, object]:
-    """What the log keeps with a device ticked before its rest had run."""
-    return {"after": rest.after, "minutes_after": round(rest.since_s(now) / 60, 1),
+    """What the log keeps with a device ticked before its rest had run: the time since the
+    device before in whole seconds, rounded down (in tenths of a minute, 4:58 was kept as 5.0
+    and read "given 5 min after device 1, before the 5-min rest ended": an esketamine review)."""
+    return {"after": rest.after, "seconds_after": int(rest.since_s(now)),
             "rest_minutes": rest.minutes, "reason": reason}
 
 
 def early_text(detail: Mapping[str, object]) -> str:
-    """" — given 2.2 min after device 1, before the 5-min rest ended: <reason>" for a tick's
-    `early` detail; '' without one (the review, the journal and the events file say it)."""
+    """" — given 2:12 min after device 1, before the 5-min rest ended: <reason>" for a tick's
+    `early` detail; '' without one (the review, the journal and the events file say it). A
+    log written before the seconds were kept has tenths of a minute (`minutes_after`): said as
+    they are, save one rounded up to the rest itself ("under 5 min")."""
     if not isinstance(detail, Mapping) or not detail:
         return ""
     def number(key: str) -> str:
         value = detail.get(key)
         return f"{value:g}" if isinstance(value, int | float) else str(value)
 
-    return (f" — given {number('minutes_after')} min after "
+    seconds, minutes, rest = (detail.get(key) for key in
+                              ("seconds_after", "minutes_after", "rest_minutes"))
+    if isinstance(seconds, int | float):
+        after = _elapsed(seconds)
+    elif (isinstance(minutes, int | float) and isinstance(rest, int | float)
+          and minutes >= rest):
+        after = f"under {rest:g}"
+    else:
+        after = number("minutes_after")
+    return (f" — given {after} min after "
             f"{device_name(str(detail.get('after', '')))}, before the "
             f"{number('rest_minutes')}-min rest ended: {detail.get('reason')}")

@@ -198,8 +198,9 @@ corrected RTC), logged (`CLOCK_STEPPED`) so that a restart can put the events it
 before it on the clock as it reads now (`SessionEngine.resume`). Smaller moves are left: they are
 seconds on timers of minutes."""
 PHASE_COMPLETE = "phase_complete:"   # + phase id: the "planned time reached" prompt
-# The nasal devices' "all given, move on" prompt is medium when the nurse has not moved on this
-# long after it (`_devices_given_prompt`): a due check's 5 min (clinical-defaults.md alarm 8).
+# The nasal devices' "all given, move on" prompt (or "device 3 due") is medium when the nurse has
+# not moved on this long after it (`_devices_given_prompt`): a due check's 5 min
+# (clinical-defaults.md alarm 8).
 MOVE_ON_ESCALATE_SECONDS: Final = 300.0
 STALE_ESCALATE_SECONDS = 10.0
 ENDED = "The session has ended (discharged): nothing more is recorded for it."
@@ -326,6 +327,8 @@ class Latest:
     after_t0: bool = False   # taken after T0 (`_State.t0_reached`): judged against the baseline
     # A correction: when the measurement it stands for was received (`taken`); None: `at`.
     measured: Moment | None = None
+    # Taken after the first nasal device was ticked (`_State.device_given`): after the dose.
+    after_first_device: bool = False
 
     @property
     def taken(self) -> Moment:
@@ -384,6 +387,10 @@ class _State:
     # later readings the baseline, and a restart judged them against none: a rise above the
     # baseline alarming before the restart ended at it (the clock's review).
     t0_reached: bool = False
+    # The first nasal device has been ticked, in the order readings are taken, as `t0_reached`
+    # (live at the tick, at a restart once the tick is replayed among the readings): a score
+    # taken from then on is after the dose (`SessionEngine._since_dose`).
+    device_given: bool = False
     # The session's observation rows given to the log so far, written or held in memory
     # (written later in the same order): where an event comes among them (`_placed`).
     observations_logged: int = 0
@@ -1053,6 +1060,7 @@ class SessionEngine:
         if phase is None:
             if dosed is not None:
                 self.schedule.first_dose_given(dosed, started)
+                self._state.device_given = True   # the readings replayed from here: after it
             return
         self.schedule.start_phase(phase, started, dosed)
         t0 = self._state.t0
@@ -1757,7 +1765,7 @@ class SessionEngine:
                     # The corrected measurement's value, of its time; its alarms are judged now.
                     self._remember(_standing_for(Reading(metric_name, value, m.unit, now.wall,
                                                          now.wall, MANUAL), gone),
-                                   now, after_t0, gone.taken)
+                                   now, after_t0, gone.taken, gone.after_first_device)
                     taken.extend(self._evaluate(metric_name, value, now))
                     records.extend(_ended_because(taken, metric_name, why))
                 else:
@@ -2139,12 +2147,13 @@ class SessionEngine:
             self._baseline_corrected(obs.metric, gone, rows, index, obs.value)   # as `correct`
             if not latest:
                 rows.insert(index, (row_id, Latest(_standing_for(reading, gone), at, after_t0,
-                                                   gone.taken)))
+                                                   gone.taken, gone.after_first_device)))
             else:
                 self._replay_fall_back(obs.metric, rows, gone, at)
                 self._remember_row(row_id, obs, at)
                 self._corrected_in_place(obs.metric, [row_id], after_t0, gone)
-                self._remember(_standing_for(reading, gone), at, after_t0, gone.taken)
+                self._remember(_standing_for(reading, gone), at, after_t0, gone.taken,
+                               gone.after_first_device)
                 self._replay_trackers(reading, at)
         self._withdraw_unasked_repeat(obs.metric)
 
@@ -2233,11 +2242,13 @@ class SessionEngine:
                             {"baseline": {name: value}})]
 
     def _remember(self, reading: Reading, now: Moment, after_t0: bool | None = None,
-                  measured: Moment | None = None) -> None:
-        """`reading` is the vital's latest value. `after_t0`: a correction's, that of the value
-        it corrects: a baseline score typed 1 for 10, corrected at discharge, had counted as a
-        score taken after the dose and passed the discharge gate (a review). `measured`: a
-        correction's, when the measurement it corrects was received (`Latest.taken`)."""
+                  measured: Moment | None = None,
+                  after_first_device: bool | None = None) -> None:
+        """`reading` is the vital's latest value. `after_t0`, `after_first_device`: a
+        correction's, those of the value it corrects: a baseline score typed 1 for 10, corrected
+        at discharge, had counted as a score taken after the dose and passed the discharge gate
+        (a review). `measured`: a correction's, when the measurement it corrects was received
+        (`Latest.taken`)."""
         state = self._state
         name = reading.metric
         state.absence_restored.discard(name)
@@ -2245,7 +2256,9 @@ class SessionEngine:
             state.continuous.add(name)
         if after_t0 is None:
             after_t0 = self._state.t0_reached
-        state.latest[name] = Latest(reading, now, after_t0, measured)
+        if after_first_device is None:
+            after_first_device = state.device_given
+        state.latest[name] = Latest(reading, now, after_t0, measured, after_first_device)
         if (not after_t0 and name not in state.baseline_fixed) or name not in state.baseline:
             state.baseline[name] = reading.value   # last before T0, or the first one after
             if after_t0:
@@ -2430,8 +2443,11 @@ class SessionEngine:
         run: the nurse is asked to move on, medium once ignored MOVE_ON_ESCALATE_SECONDS (as a
         due check, clinical-defaults.md alarm behaviour 8). The phase has no planned length
         (2 or 3 devices) and no checks of its own: a nurse who gave the dose and stayed on its
-        screen was asked nothing, no sedation or breathing check, ever (review 42). From the
-        ticks' monotonic times, which a restart rebuilds: the same prompt after it."""
+        screen was asked nothing, no sedation or breathing check, ever (review 42). A device of
+        the dose still open once that rest has run is asked for the same way: tick it, or move
+        on with the reason (84 mg, device 3 unticked: nothing at all was asked 25 min after its
+        rest, an esketamine review). From the ticks' monotonic times, which a restart
+        rebuilds: the same prompt after it."""
         phase, dose = self.phase, self.protocol.dose
         if phase.kind is not PhaseKind.DOSING or dose.mode is not DoseMode.DEVICES:
             return None
@@ -2439,12 +2455,20 @@ class SessionEngine:
         count = device_rest.dose_devices(self.protocol, self.details) or sum(
             1 for i in phase.checklist if i.required and device_rest.device_number(i.id))
         given = [t.mono for item, t in ticked.items() if device_rest.device_number(item)]
-        if not given or any(f"{device_rest.DEVICE_PREFIX}{k}" not in ticked
-                            for k in range(1, count + 1)):
+        if not given:
             return None
         late = now.mono - (max(given) + dose.rest_minutes * 60)
         if late < 0:
             return None
+        open_ = [f"{device_rest.DEVICE_PREFIX}{k}" for k in range(1, count + 1)
+                 if f"{device_rest.DEVICE_PREFIX}{k}" not in ticked]
+        if open_:
+            due = (f"{device_rest.device_name(open_[0]).capitalize()} due: tick it when given, "
+                   "or move on with the reason")
+            if late < MOVE_ON_ESCALATE_SECONDS:
+                return Raise(Priority.INFO, due)
+            return Raise(Priority.MEDIUM, f"{due} (the next phase's vitals checks have not "
+                                          "started)")
         devices = f"{len(given)} device{'s' if len(given) != 1 else ''}"
         if late < MOVE_ON_ESCALATE_SECONDS:
             return Raise(Priority.INFO, f"{phase.name}: all {devices} given and rested; move to "
@@ -2818,9 +2842,10 @@ class SessionEngine:
                      and dosed.mono != dosed_before.mono)
             if dosed is not None and (moved or self._first_device(item.id)):
                 # The first device: the checks timed after the dose, waiting for it, count from
-                # it (`Schedule.first_dose_given`); after T0, placed among the readings for a
-                # restart.
+                # it (`Schedule.first_dose_given`), and so do the scores (`_since_dose`); after
+                # T0, placed among the readings for a restart.
                 self.schedule.first_dose_given(dosed, now)
+                self._state.device_given = True
             if moved:
                 detail[OBSERVATIONS_BEFORE] = self._state.observations_logged
             if item.gate and self._state.t0 is None:
@@ -3220,21 +3245,32 @@ class SessionEngine:
         return reasons
 
     def _since_dose(self, metric_name: str) -> Latest | None:
-        """The metric's latest value when it was taken after T0, else None (also before T0: no
-        dose given). A score rules on the patient after the dose: the baseline MOAA/S 5 had
-        passed Observation's "alert" and the discharge gate with no score taken since (review
-        40). Post-session "MOAA/S 5; dissociation near baseline" (clinical-defaults.md;
+        """The metric's latest value when it was taken after the dose, else None (also before
+        T0: no dose given). A score rules on the patient after the dose: the baseline MOAA/S 5
+        had passed Observation's "alert" and the discharge gate with no score taken since
+        (review 40). Post-session "MOAA/S 5; dissociation near baseline" (clinical-defaults.md;
         esketamine boxed warning: observe until sedation and dissociation resolve) is a state
-        after the dose, not the pre-dose baseline. Judged by the value's own `after_t0` (set as
-        it was taken, and as a restart replays it after T0's phase start), not by comparing
-        times: a restart after the wall clock was stepped back places the baseline scores after
-        a T0 rebuilt from the stepped clock, and the patient went home on them (review 42)."""
+        after the dose, not the pre-dose baseline. The dose is T0, or for nasal devices the
+        first device ticked (`_first_dose`): scores taken on the devices' screen before device
+        1 had passed the gate with none after it (an esketamine review; the REMS draft calls
+        them before the dose). Judged by the value's own `after_t0` and `after_first_device` (set as
+        it was taken, and as a restart replays it after T0's phase start and the first
+        device's tick), not by comparing times: a restart after the wall clock was stepped back
+        places the baseline scores after a T0 rebuilt from the stepped clock, and the patient
+        went home on them (review 42)."""
         latest = self.latest(metric_name)
-        return latest if latest is not None and latest.after_t0 else None
+        if latest is None or not latest.after_t0:
+            return None
+        # With no device ticked (the phase left with a reason) T0 stands for the dose, as in
+        # `_first_dose`.
+        if self._state.device_given and not latest.after_first_device:
+            return None
+        return latest
 
     def _scores_dissociation(self) -> bool:
         """Whether the protocol scores dissociation: a check of it, or an item needing it."""
-        return any("dissociation" in c.metrics for p in self.protocol.phases for c in p.checks) or any(
+        return any("dissociation" in c.named
+                   for p in self.protocol.phases for c in p.checks) or any(
             "dissociation" in names for p in self.protocol.phases for i in p.checklist
             for names in i.needs)
 
@@ -3325,21 +3361,24 @@ class SessionEngine:
         reading = Reading(record.metric, record.value, record.unit, record.measured_at,
                           record.received_at, record.source, record.channel, record.flags)
         rows = self._state.rows.setdefault(record.metric, [])
-        rows.append((row_id, Latest(reading, at, self._state.t0_reached)))
+        rows.append((row_id, Latest(reading, at, self._state.t0_reached,
+                                    after_first_device=self._state.device_given)))
         del rows[:-KEEP_ROWS]
 
     def _corrected_in_place(self, metric_name: str, ids: Sequence[int], after_t0: bool,
                             gone: Latest | None) -> None:
         """The correction's row, kept as taken now (`_remember_row`), keeps the corrected
-        value's place before or after T0 (`_remember`), and the times of its measurement
-        (`gone`, the corrected row's, when still kept): taken back to it later, a value voided
-        after it, the tile shows the measurement as it was, not as of the correction."""
+        value's place before or after T0 and the first device (`_remember`), and the times of
+        its measurement (`gone`, the corrected row's, when still kept): taken back to it later,
+        a value voided after it, the tile shows the measurement as it was, not as of the
+        correction."""
         rows = self._state.rows.get(metric_name, [])
         for i, (row, kept) in enumerate(rows):
             if ids and row == ids[0]:
                 if gone is not None:
                     kept = replace(kept, reading=_standing_for(kept.reading, gone),
-                                   measured=gone.taken)
+                                   measured=gone.taken,
+                                   after_first_device=gone.after_first_device)
                 rows[i] = (row, replace(kept, after_t0=after_t0))
 
     def _commit(self, records: Sequence[Record], now: Moment) -> list[int] | None:

@@ -1,17 +1,18 @@
 """The vitals schedule: which checks are due, which are overdue, and the prompts they raise.
 
 A check (from the protocol, or a one-off such as "repeat NIBP to confirm") is due at a time; it is
-satisfied when every metric it lists has a reading received at or after `due - early`. When due it
-raises an INFO prompt (`vitals_due:<name>`); overdue by more than `escalate_after` it becomes
+satisfied when every metric it lists has a reading received at or after `due - early`, one of its
+alternatives for an entry that lists some (the heart rate or the oximeter's pulse rate). When due
+it raises an INFO prompt (`vitals_due:<name>`); overdue by more than `escalate_after` it becomes
 MEDIUM (clinical-defaults.md, alarm behaviour 8). Recurring checks then move to their next slot on
 the phase's grid, by that same rule: a later slot is met only by vitals received inside its own
 window. A new phase's recurring check comes one interval in, or sooner where a check of the phase
 just ended was to ask for some of its vitals before that (`_sooner_slot`); that sooner slot asks
 only for the vitals not taken recently. A check at fixed times after T0 ("BP at T+40") is the
 protocol's, not its phase's: due from the first dose whatever phase the nurse is in, once; one
-already asked when a phase starts stays at its time until its vitals come (`_add_timed`). Where
-the dose is nasal devices, the first dose is device 1's tick: until then those checks wait (no
-prompt, no reading counts for them), and the tick times them all from it (`first_dose_given`).
+already asked when a phase starts stays at its time until its vitals come (`_add_timed`). Where the
+dose is nasal devices, the first dose is device 1's tick: until then those checks wait (no prompt,
+no reading counts for them), and the tick times them all from it (`first_dose_given`).
 No Qt, no clock reads: every method takes `now`.
 """
 
@@ -31,7 +32,8 @@ PROMPT_PREFIX = "vitals_due:"
 @dataclass(slots=True)
 class _Check:
     name: str
-    metrics: tuple[str, ...]
+    # What it asks for: each entry one value, given as its alternatives (`VitalsCheck.metrics`).
+    wants: tuple[tuple[str, ...], ...]
     due: Moment
     early_s: float
     escalate_after_s: float
@@ -49,6 +51,18 @@ class _Check:
     def condition(self) -> str:
         return PROMPT_PREFIX + self.name
 
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Every vital it names, alternatives too: a reading of any counts for it."""
+        return tuple(name for names in self.wants for name in names)
+
+    def lacks(self) -> tuple[tuple[str, ...], ...]:
+        """The entries none of whose vitals was received inside the window yet."""
+        return tuple(names for names in self.wants if not any(n in self.seen for n in names))
+
+    def met(self) -> bool:
+        return not self.lacks()
+
     def takes(self, metric_name: str, received: float) -> bool:
         """A reading of `metric_name` received at mono `received` counts for the current slot."""
         opens = self.due.mono - self.early_s
@@ -65,7 +79,9 @@ class Counted:
 
 @dataclass(frozen=True, slots=True)
 class DueInfo:
-    """A check as the nurse sees it: `due_in_s` negative once it is overdue."""
+    """A check as the nurse sees it: `due_in_s` negative once it is overdue. `metrics` names
+    every vital that counts for it, `missing` those that would meet what it still lacks, an
+    entry's alternatives too (the heart rate and the pulse rate: either one)."""
 
     name: str
     metrics: tuple[str, ...]
@@ -81,7 +97,18 @@ class DueInfo:
 _RECEIVED_KEPT = 4
 
 
-def _sooner_slot(phase_start: Moment, every_s: float, metrics: tuple[str, ...],
+def _listed(names: Sequence[str]) -> str:
+    """An entry of a check as its prompt lists it: "Systolic BP", "Heart rate or pulse rate".
+    "Sedation (MOAA/S)" inside the list's own brackets read "(…, Sedation (MOAA/S))" (a nurse
+    walk on X): "Sedation: MOAA/S" there."""
+    labels = [metric(m).label.replace(" (", ": ").removesuffix(")") for m in names]
+    # An alternative's label goes on in lower case where it is a word ("pulse rate"), not a
+    # name ("SpO2").
+    return " or ".join([labels[0], *(x[:1].lower() + x[1:] if x[1:2].islower() else x
+                                     for x in labels[1:])])
+
+
+def _sooner_slot(phase_start: Moment, every_s: float, metrics: Sequence[str],
                  ending: Sequence[_Check]) -> tuple[Moment, frozenset[str]] | None:
     """A slot before a new phase's own first one (one interval in) for a recurring check, where a
     check of the phase just ended (not yet due) shares some of its vitals: one of this check's
@@ -237,7 +264,7 @@ class Schedule:
         if owed is not None and owed.due.mono > phase_start.mono:
             owed = None
         first = phase_start.plus(every)
-        sooner = _sooner_slot(phase_start, every, check.metrics, ending)
+        sooner = _sooner_slot(phase_start, every, check.named, ending)
         if owed is not None:
             self._checks[check.name] = _Check(check.name, check.metrics, owed.due, early,
                                               escalate, every, dict(owed.seen), grid=first)
@@ -264,13 +291,14 @@ class Schedule:
             received = self._received.get(name)
             if received and check.takes(name, max(received)):
                 check.seen[name] = max(received)
-        if check.seen.keys() >= set(check.metrics):
+        if check.met():
             self._advance(check)   # all taken recently: on one interval after the first
         return check
 
     def add_one_off(self, name: str, metrics: tuple[str, ...], due: Moment, escalate_after_s: float = 300) -> None:
         if name not in self._checks:
-            self._checks[name] = _Check(name, metrics, due, 0.0, escalate_after_s, None)
+            self._checks[name] = _Check(name, tuple((m,) for m in metrics), due, 0.0,
+                                        escalate_after_s, None)
 
     def one_off(self, name: str) -> Counted | None:
         """The one-off check `name` as it stands now (a copy), or None: what `put_back_one_off`
@@ -318,7 +346,7 @@ class Schedule:
 
     def _count(self, name: str, check: _Check, metric_name: str, now: Moment) -> None:
         check.seen[metric_name] = max(now.mono, check.seen.get(metric_name, now.mono))
-        if check.seen.keys() >= set(check.metrics):
+        if check.met():
             self._satisfied(name, check)
 
     def take_back(self, counted: tuple[Counted, ...],
@@ -368,7 +396,7 @@ class Schedule:
         by the last reading, a T+10 check with BP at T+9 and SpO2 at T+18.5 also met T+20: no
         BP asked until T+30."""
         every = check.every_s or 0.0
-        while check.seen.keys() >= set(check.metrics):
+        while check.met():
             if check.recent_from:
                 # A sooner slot met: the next when the vital taken first is due again (IV to
                 # plan: BP at T+40, RR at T+45, next T+55, the phase's own slot). On the phase's
@@ -396,10 +424,7 @@ class Schedule:
             late = now.mono - check.due.mono
             if late < 0 or self._waits(check):
                 continue
-            # "Sedation (MOAA/S)" inside the list's own brackets read "(…, Sedation (MOAA/S))"
-            # (a nurse walk on X): "Sedation: MOAA/S" there.
-            missing = [metric(m).label.replace(" (", ": ").removesuffix(")")
-                       for m in check.metrics if m not in check.seen]
+            missing = [_listed(names) for names in check.lacks()]
             if late >= check.escalate_after_s:
                 raise_ = Raise(
                     Priority.MEDIUM,
@@ -421,7 +446,7 @@ class Schedule:
                 wait = c.due.mono - self._dose_awaited.mono
                 return DueInfo(c.name, c.metrics, now.plus(wait), wait, c.metrics)
             return DueInfo(c.name, c.metrics, c.due, c.due.mono - now.mono,
-                           tuple(m for m in c.metrics if m not in c.seen),
+                           tuple(m for names in c.lacks() for m in names),
                            now.mono - c.due.mono >= c.escalate_after_s)
 
         return sorted((info(c) for c in self._checks.values()), key=lambda d: d.due_in_s)

@@ -71,11 +71,11 @@ def test_a4_report_has_header_alarm_with_time_to_ack_checklist_and_page_numbers(
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {count}" in page
         # The zone the times are in: the paper travels (the CSV writes UTC with its Z).
-        assert "MRN-4711 · session 2 · Thu 05 Mar 2026 · iv-ketamine v1.5 · times UTC" in page
+        assert "MRN-4711 · session 2 · Thu 05 Mar 2026 · iv-ketamine v1.6 · times UTC" in page
     first = squash(pages[0])
     assert "Infusion session report" in first
     assert "Patient MRN-4711" in first
-    assert "IV racemic ketamine 0.5 mg/kg over 40 min (iv-ketamine v1.5)" in first
+    assert "IV racemic ketamine 0.5 mg/kg over 40 min (iv-ketamine v1.6)" in first
     assert "Nurse nurse.ben" in first and "Weight 72 kg" in first
     assert "Dose 36 mg at 150 mL/h" in first
     whole = squash(" ".join(pages))

@@ -24,7 +24,7 @@ from tests.export.test_pdf import needs_poppler
 from tests.review.scenarios import Driver
 
 LONG_ID = "MRN-ST-ELSEWHERE-GENERAL-HOSPITAL-0004711-PSYCHIATRY-OUTPATIENTS-KETAMINE"
-FOOTER = f"{LONG_ID} · session 1 · Fri 06 Mar 2026 · iv-ketamine v1.5 · times UTC"
+FOOTER = f"{LONG_ID} · session 1 · Fri 06 Mar 2026 · iv-ketamine v1.6 · times UTC"
 WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
                   r"(.*?)</word>")
 PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">')

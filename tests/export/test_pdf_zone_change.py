@@ -44,7 +44,7 @@ def test_two_readings_at_02_45_print_apart_and_every_footer_names_both_zones(dst
         # Both zones on a line of their own above the footer's, which ends with the page.
         assert lines[-2] == BOTH
         assert squash(lines[-1]) == (
-            f"MRN-DST · session 1 · Sun 25 Oct 2026 · iv-ketamine v1.5 Page {number} of {count}")
+            f"MRN-DST · session 1 · Sun 25 Oct 2026 · iv-ketamine v1.6 Page {number} of {count}")
 
 
 @needs_poppler
@@ -59,5 +59,5 @@ def test_the_same_session_a_night_earlier_prints_as_before(dst_log: DstLog, tmp_
     for number, page in enumerate(pages, start=1):
         lines = [line.strip() for line in page.splitlines() if line.strip()]
         assert squash(lines[-1]) == (
-            "MRN-DST · session 1 · Sat 24 Oct 2026 · iv-ketamine v1.5 · times CEST, UTC+02:00 "
+            "MRN-DST · session 1 · Sat 24 Oct 2026 · iv-ketamine v1.6 · times CEST, UTC+02:00 "
             f"Page {number} of {count}")

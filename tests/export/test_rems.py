@@ -44,8 +44,10 @@ def test_dose_devices_and_observation_times(form):
     assert (form.observation_start, form.observation_end) == (at(10, 10), at(12, 11))
     assert form.total_monitoring_minutes == 121.0
     assert form.rems_enrolment_confirmed and form.concomitant_medications_reviewed
-    # 84 mg is three devices; nobody scored hallucinations after the dose
-    assert form.discharged and form.missing == ("device-3", "hallucinations_assessment")
+    # 84 mg is three devices, device 3 not given (the dose line says so, to check: not data
+    # missing from the log); nobody scored hallucinations after the dose
+    assert form.discharged and form.missing == ("hallucinations_assessment",)
+    assert form.devices_left_reason == "Device 3 not given: patient declined"
 
 
 def test_the_three_blood_pressures(form):
@@ -83,7 +85,8 @@ def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
         "Patient identifier: MRN-5820",
         "Session date: Fri 06 Mar 2026",
         "Time zone: UTC (UTC+00:00); every time below is local time",
-        "Dose (mg): 84",
+        "Dose (mg): 84 planned; 2 devices (56 mg) recorded given: CHECK (devices' phase left "
+        "with the reason: Device 3 not given: patient declined)",
         "Device 1: given at 10:10; lot/note: lot 4711A",
         "Start of observation (first device, T0): 10:10",
         "End of observation (discharge): 12:11",
@@ -97,15 +100,14 @@ def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
         "Respiratory depression: Yes",
         "  Increased blood pressure (BP high alarm): No - no BP alarm; highest after the dose "
         "148/90 mmHg at 10:50",
-        "Device 3: NOT RECORDED (84 mg is 3 devices)",
+        "Device 3: not recorded given (see the dose)",
         "  Hallucinations: NOT ASSESSED",
         # The form's own questions, answered with the ticks (protocol version 1.5).
         "Vital signs in acceptable range before administration: Yes",
         "Vital signs in acceptable range before treatment session completion: Yes",
         "REMS evaluation question (ready to leave without the 2-hour minimum, minutes from the "
         "first device): 90",
-        "Missing from the log (complete by hand): device 3, hallucinations (no score after the "
-        "dose)",
+        "Missing from the log (complete by hand): hallucinations (no score after the dose)",
     ):
         assert line in text.splitlines()
 
@@ -228,21 +230,26 @@ def test_the_draft_uses_the_clinics_local_date_and_times_like_the_pdf(
     assert sum("PST" in line for line in lines) == 1          # the zone is said once
 
 
-def test_a_device_the_dose_needs_and_the_log_lacks_is_missing(conn, scenario_log, evening_log):
+def test_a_dose_with_a_device_not_given_says_so_beside_the_plan(conn, scenario_log, evening_log):
     # QA: 84 mg with devices 1 and 2 logged read "Missing from the log: none"; the PDF's header
-    # says "84 mg (3 devices)" and the protocol's device-3 item "84 mg only".
+    # says "84 mg (3 devices)" and the protocol's device-3 item "84 mg only". Then device 3 was
+    # listed to complete by hand, a device never given (an esketamine review): the dose line
+    # says what was recorded given, to check, with the reason the devices' phase was left.
     detail = load_session(conn, scenario_log.facts.ids["esketamine"])
     form = rems_form(detail, tz=UTC)
     assert rc.dose_text(detail) == (   # as the PDF says: two of three devices logged
         f"84 mg planned ({form.devices_needed} devices; 2 recorded given)")
     lines = render_text(form, tz=UTC).splitlines()
-    assert lines[lines.index("Dose (mg): 84") + 1:][:3] == [
+    dose = next(i for i, line in enumerate(lines) if line.startswith("Dose (mg):"))
+    assert lines[dose:dose + 4] == [
+        "Dose (mg): 84 planned; 2 devices (56 mg) recorded given: CHECK (devices' phase left "
+        "with the reason: Device 3 not given: patient declined)",
         "Device 1: given at 10:10; lot/note: lot 4711A",
         "Device 2: given at 10:15; lot/note: lot 4711A",
-        "Device 3: NOT RECORDED (84 mg is 3 devices)",
+        "Device 3: not recorded given (see the dose)",
     ]
-    assert lines[-1] == ("Missing from the log (complete by hand): device 3, hallucinations (no "
-                         "score after the dose)")
+    assert lines[-1] == ("Missing from the log (complete by hand): hallucinations (no score "
+                         "after the dose)")
     # All three logged (a session still open): no device is missing.
     path, sid = evening_log
     evening = open_readonly(path)

@@ -278,6 +278,16 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
      "phases[0].checklist[1].gate.systolic", "unknown metric 'systolic'"),
     ("empty check", setting("phases[1].checks[0].metrics", []), "phases[1].checks[0].metrics",
      "at least one metric"),
+    ("a check with an unknown alternative",
+     setting("phases[1].checks[0].metrics", ["bp_systolic", ["heart_rate", "pulse"]]),
+     "phases[1].checks[0].metrics[1][1]", "unknown metric 'pulse'"),
+    ("a check with one alternative",
+     setting("phases[1].checks[0].metrics", ["bp_systolic", ["heart_rate"]]),
+     "phases[1].checks[0].metrics[1]", "1 alternative(s): a list of alternatives names two "
+     "metrics or more"),
+    ("a check naming a vital twice",
+     setting("phases[1].checks[0].metrics", ["heart_rate", ["pulse_rate", "heart_rate"]]),
+     "phases[1].checks[0].metrics[1][1]", "duplicate metric 'heart_rate'"),
     # unknown keys (typos must not vanish)
     ("typo in check", both(removing("phases[1].checks[0].every_minutes"),
                            setting("phases[1].checks[0].evry_minutes", 10)),
@@ -657,6 +667,18 @@ def test_times_after_t0_further_apart_than_the_early_window_load(tmp_path: Path)
     document = copy.deepcopy(valid())
     timed_check([40, 50, 60], early_minutes=9)(document)
     assert load_protocol(write(tmp_path, document)).phases[2].checks[0].early_minutes == 9
+
+
+def test_a_checks_vital_may_be_given_as_alternatives(tmp_path: Path) -> None:
+    # An SpO2 + NIBP monitor sends no ECG heart rate: its oximeter's pulse rate meets a check
+    # that lists either (as an item's `needs` takes the baseline HR). The check's heart rate
+    # alone had left "BP at T+40" overdue beside the pulse on screen (an esketamine review).
+    document = copy.deepcopy(valid())
+    setting("phases[1].checks[0].metrics",
+            ["bp_systolic", "bp_diastolic", ["heart_rate", "pulse_rate"]])(document)
+    check = load_protocol(write(tmp_path, document)).phases[1].checks[0]
+    assert check.metrics == (("bp_systolic",), ("bp_diastolic",), ("heart_rate", "pulse_rate"))
+    assert check.named == ("bp_systolic", "bp_diastolic", "heart_rate", "pulse_rate")
 
 
 def test_the_authoring_guide_example_loads(tmp_path: Path) -> None:

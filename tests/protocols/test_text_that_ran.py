@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
-from protocols.loader import ProtocolError, load_protocol, protocol_from_text
+from protocols.loader import (
+    ProtocolError, builtin_protocols_dir, load_protocol, protocol_from_text,
+)
 from tests.protocols.test_loader import to_toml, valid, write
 
 
@@ -169,3 +171,15 @@ def test_a_logged_rule_with_a_limit_and_an_absence_alarms_on_both() -> None:
     s.t(60); s.device("resp_rate", 14)
     s.t(65); s.device("resp_rate", 6)
     assert ("resp_rate_low", "high", "active") in s.shown()
+
+
+def test_a_text_that_ran_with_a_checks_heart_rate_alone_still_reads() -> None:
+    # Esketamine 1.7 and iv-ketamine 1.5 listed the heart rate alone in their checks; a session
+    # started under them resumes under its logged text, its checks as they ran then.
+    shipped = (builtin_protocols_dir() / "esketamine.toml").read_text(encoding="utf-8")
+    ran = "\n".join(line.replace('["heart_rate", "pulse_rate"]', '"heart_rate"')
+                    if line.startswith("metrics = ") else line for line in shipped.splitlines())
+    assert ran != shipped
+    protocol = protocol_from_text(ran, "session 1's logged protocol", authoring=False)
+    bp40 = next(c for p in protocol.phases for c in p.checks if c.name == "BP at T+40")
+    assert bp40.metrics == (("bp_systolic",), ("bp_diastolic",), ("heart_rate",))

@@ -28,8 +28,9 @@ SHIPPED = (builtin_protocols_dir() / "iv-ketamine.toml").read_text(encoding="utf
 def _install(minutes: int, version: str) -> Path:
     """The clinic's own IV protocol ("clinic-iv"), its infusion `minutes` long."""
     assert 'infusion_minutes = 40' in SHIPPED and 'duration_minutes = 40' in SHIPPED
+    assert 'version = "1.6"' in SHIPPED
     text = (SHIPPED.replace('id = "iv-ketamine"', 'id = "clinic-iv"', 1)
-            .replace('version = "1.5"', f'version = "{version}"', 1)
+            .replace('version = "1.6"', f'version = "{version}"', 1)
             .replace("infusion_minutes = 40", f"infusion_minutes = {minutes}", 1)
             .replace("duration_minutes = 40", f"duration_minutes = {minutes}", 1))
     folder = clinic_protocols_dir()   # the test's own user folders (tests/conftest.py)

@@ -106,7 +106,8 @@ def default_rules() -> tuple[AlarmRule, ...]:
 
 
 def iv_protocol(min_from_t0: float | None = None) -> Protocol:
-    bp = VitalsCheck("BP and HR", ("bp_systolic", "bp_diastolic", "heart_rate"), every_minutes=10)
+    bp = VitalsCheck("BP and HR", (("bp_systolic",), ("bp_diastolic",), ("heart_rate",)),
+                     every_minutes=10)
     return Protocol(
         id="test-iv", version="1", name="Test IV ketamine", route="iv",
         dose=Dose(DoseMode.WEIGHT, "test", mg_per_kg=0.5, infusion_minutes=40, bag_volume_ml=100),

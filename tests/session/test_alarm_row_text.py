@@ -89,6 +89,14 @@ def test_a_vitals_prompt_says_what_is_missing_first_even_when_reminded():
         "Due: MOAA/S · ")
 
 
+def test_a_vitals_prompt_names_a_vitals_alternatives_in_short_words():
+    # "BP at T+40" takes the heart rate or the oximeter's pulse rate (esketamine 1.8).
+    from console.session.conditions import short_text
+
+    assert short_text("Vitals overdue by 6 min: BP at T+40 (Diastolic BP, Heart rate or pulse "
+                      "rate)") == "Overdue 6 min: Diastolic, HR or Pulse · BP at T+40"
+
+
 def test_a_narrow_row_gives_way_in_its_words_never_in_its_state():
     """At 1366x768 a latched confirmed systolic, the pressure back to 140, was cut before its
     state: "*** Systolic 184 (+64), limit ≥180 or base +40 (c…", a pressure of 184 now. The
@@ -143,3 +151,18 @@ def test_the_move_on_and_the_clock_behind_say_what_to_do_first_in_short_words(tm
     r.restart()
     assert compact_row_text(only(r, "clock_behind")) == (
         "* Station clock behind: check its date and time")
+
+
+def test_a_device_due_says_which_and_what_to_do_first_in_short_words(tmp_path):
+    """84 mg, device 3 open after the rest: at 1366x768 "Device 3 due: tick it when given, or
+    move on wit…", and its alarm was cut before why it is one."""
+    from console.session.conditions import short_text
+    from tests.session.test_esketamine_checks_from_t0 import MOVE_ON, _devices_given
+
+    r = _devices_given(tmp_path, mg=84)   # device 2 at 15 min: rested at 20, medium at 25
+    r.at(20)
+    assert compact_row_text(only(r, MOVE_ON)) == "Device 3 due: tick it or move on with reason"
+    r.at(25)
+    assert compact_row_text(only(r, MOVE_ON)) == "** Device 3 due: vitals checks not started"
+    assert short_text(f"{only(r, MOVE_ON).message} (reminder: still present)") == (
+        "Device 3 due: vitals checks not started (reminder: still present)")

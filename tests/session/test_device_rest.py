@@ -54,13 +54,46 @@ def test_a_device_given_early_is_recorded_with_why_and_the_review_says_it():
     assert s.engine.tick_item("device-2", "nurse.ana", s.now(), note="LOT-2",
                               early_reason="patient had to leave the chair").done
     ticked = s.recorder.events("checklist_ticked")[-1]
-    assert ticked.detail["early"] == {"after": "device-1", "minutes_after": 2.2,
+    assert ticked.detail["early"] == {"after": "device-1", "seconds_after": 132,
                                       "rest_minutes": 5.0,
                                       "reason": "patient had to leave the chair"}
-    said = (" — given 2.2 min after device 1, before the 5-min rest ended: patient had to "
+    said = (" — given 2:12 min after device 1, before the 5-min rest ended: patient had to "
             "leave the chair")
     assert describe_event("checklist_ticked", ticked.detail).endswith(said)
     assert said in describe(ticked)   # the journal at the chair
+
+
+def test_a_device_refused_at_the_end_of_the_rest_never_reads_as_the_whole_rest_after():
+    # Device 2 at 4 min 59.4 s was refused with "5:00 min after device 1 … Wait for the rest"
+    # (the time since rounded up, as the countdown's time left is): an esketamine review.
+    s, start = at_devices()
+    s.t(start + 5 * MIN - 0.6)
+    refused = s.engine.tick_item("device-2", "nurse.ana", s.now(), note="LOT-2")
+    assert not refused.done and refused.asks == EARLY_DEVICE
+    assert refused.message.startswith("Device 2 now would be 4:59 min after device 1")
+
+
+def test_a_device_recorded_early_at_the_end_of_the_rest_says_its_time_to_the_second():
+    # Recorded early at 4:58, the log read "given 5 min after device 1, before the 5-min rest
+    # ended" (rounded to a tenth of a minute): an esketamine review.
+    s, start = at_devices()
+    s.t(start + 5 * MIN - 2)
+    assert s.engine.tick_item("device-2", "nurse.ana", s.now(), note="LOT-2",
+                              early_reason="patient leaving").done
+    ticked = s.recorder.events("checklist_ticked")[-1]
+    said = " — given 4:58 min after device 1, before the 5-min rest ended: patient leaving"
+    assert describe_event("checklist_ticked", ticked.detail).endswith(said)
+    assert said in describe(ticked)
+
+
+def test_an_early_device_logged_before_its_time_was_kept_to_the_second_still_reads():
+    # Logs written before: the time after the device before, in tenths of a minute.
+    old = {"after": "device-1", "minutes_after": 2.2, "rest_minutes": 5.0, "reason": "leaving"}
+    assert device_rest.early_text(old) == (
+        " — given 2.2 min after device 1, before the 5-min rest ended: leaving")
+    # A tenth rounded up to the rest itself (4:58 logged as 5.0) does not read as the rest.
+    assert device_rest.early_text({**old, "minutes_after": 5.0}) == (
+        " — given under 5 min after device 1, before the 5-min rest ended: leaving")
 
 
 def test_device_3_rests_after_device_2_not_device_1():

@@ -20,7 +20,8 @@ PROMPT = "vitals_due:BP and HR"
 
 def _protocol() -> Protocol:
     p = iv_protocol()
-    own = VitalsCheck("BP and HR", ("bp_systolic", "bp_diastolic", "heart_rate"), every_minutes=30)
+    own = VitalsCheck("BP and HR", (("bp_systolic",), ("bp_diastolic",), ("heart_rate",)),
+                      every_minutes=30)
     return replace(p, phases=(*p.phases[:3], replace(p.phases[3], checks=(own,))))
 
 

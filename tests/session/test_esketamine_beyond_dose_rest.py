@@ -27,10 +27,10 @@ def test_a_device_beyond_the_dose_asks_why_then_waits_for_the_rest() -> None:
     assert s.engine.tick_item("device-3", "nurse.ana", s.now(), note="LOT-1",
                               extra_reason=RAISED, early_reason="patient had to leave").done
     ticked = s.recorder.events("checklist_ticked")[-1]
-    assert ticked.detail["early"] == {"after": "device-2", "minutes_after": 1.0,
+    assert ticked.detail["early"] == {"after": "device-2", "seconds_after": 60,
                                       "rest_minutes": 5.0, "reason": "patient had to leave"}
     assert ticked.detail["beyond_dose"]["reason"] == RAISED
-    assert (" — given 1 min after device 2, before the 5-min rest ended: patient had to leave"
+    assert (" — given 1:00 min after device 2, before the 5-min rest ended: patient had to leave"
             f" — beyond the 56 mg dose of 2 devices: {RAISED}") in describe(ticked)
 
 

@@ -42,7 +42,8 @@ def test_bp_at_t40_is_asked_even_if_the_phase_was_not_moved_on(tmp_path: Path) -
     assert (BP_T40, -10 * 60) in _due(r)
     board = _board(r)
     assert board[BP_PROMPT] == (
-        "medium", "Vitals overdue by 10 min: BP at T+40 (Systolic BP, Diastolic BP, Heart rate)")
+        "medium", "Vitals overdue by 10 min: BP at T+40 (Systolic BP, Diastolic BP, Heart rate or "
+                  "pulse rate)")
     assert board[MOVE_ON][0] == "medium"
 
 
@@ -63,13 +64,42 @@ def test_devices_given_and_rested_ask_to_move_on_then_escalate(tmp_path: Path) -
     assert MOVE_ON not in _board(r)
 
 
-def test_a_dose_not_all_given_asks_no_move_on(tmp_path: Path) -> None:
-    r = _devices_given(tmp_path, mg=84)  # 3 devices, 2 given
-    r.at(T0 + 30)
+DEVICE_3_DUE = "Device 3 due: tick it when given, or move on with the reason"
+
+
+def test_a_device_of_the_dose_still_open_after_the_rest_is_asked_for(tmp_path: Path) -> None:
+    # 84 mg, devices 1 and 2 given, device 3 not ticked: 25 min after its rest ended the board
+    # was empty, no device asked, no move on, the observation's checks never started while the
+    # nurse stayed on the devices' screen (an esketamine review).
+    r = _devices_given(tmp_path, mg=84)  # 3 devices; device 2 at 15, its rest runs to 20
+    r.at(19.9)
     assert MOVE_ON not in _board(r)
-    assert r.engine.tick_item("device-3", NURSE, r.now(), note="lot A").done
+    r.at(20)
+    assert _board(r)[MOVE_ON] == ("info", DEVICE_3_DUE)
+    r.at(24.9)
+    assert _board(r)[MOVE_ON][0] == "info"
     r.at(T0 + 35)
+    assert _board(r)[MOVE_ON] == (
+        "medium", f"{DEVICE_3_DUE} (the next phase's vitals checks have not started)")
+    live = _board(r)
+    r.restart()
+    assert _board(r) == live                           # from the ticks, after a restart too
+    assert r.engine.tick_item("device-3", NURSE, r.now(), note="lot A").done
+    r.at(T0 + 36)
+    assert MOVE_ON not in _board(r)                    # device 3's own rest runs
+    r.at(T0 + 40)
     assert _board(r)[MOVE_ON][1].startswith("Nasal devices: all 3 devices given")
+
+
+def test_a_device_of_the_dose_not_given_ends_its_question_with_the_move_on(
+        tmp_path: Path) -> None:
+    r = _devices_given(tmp_path, mg=84)
+    r.at(T0 + 12)
+    assert _board(r)[MOVE_ON] == ("info", DEVICE_3_DUE)
+    assert not r.engine.advance_phase(NURSE, r.now()).done   # device 3 is required
+    assert r.engine.advance_phase(NURSE, r.now(),
+                                  override_reason="patient declined the third device").done
+    assert MOVE_ON not in _board(r)
 
 
 def test_bp_at_t40_is_asked_once_when_observation_starts(tmp_path: Path) -> None:

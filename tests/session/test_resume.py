@@ -426,7 +426,8 @@ def test_a_fixed_time_check_carried_into_the_next_phase_stands_through_a_restart
     # and ended it.
     base = iv_protocol()
     observation = replace(base.phases[2], checks=(
-        VitalsCheck("Pre-discharge BP", ("bp_systolic", "bp_diastolic"), at_minutes_after_t0=(45,)),))
+        VitalsCheck("Pre-discharge BP", (("bp_systolic",), ("bp_diastolic",)),
+                    at_minutes_after_t0=(45,)),))
     protocol = replace(base, phases=(*base.phases[:2], observation, base.phases[3]))
     s = Session(protocol)
     s.to_infusion()

@@ -140,7 +140,7 @@ def test_a_check_every_2_minutes_with_a_shorter_early_window_keeps_every_slot():
     assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="paper").done
     t0 = s.now().mono - s.origin
     s.t(t0 + 2 * MIN)   # the first slot, taken right on time
-    for name in check.metrics:
+    for name, *_ in check.metrics:   # of alternatives, the first
         s.manual(name, {"bp_systolic": 120, "bp_diastolic": 80, "heart_rate": 70, "spo2": 98,
                         "resp_rate": 14, "moaas": 5}[name])
     due = next(d for d in s.engine.due(s.now()) if d.name == check.name)

@@ -28,6 +28,8 @@ IV = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
 ESKETAMINE = load_protocol(builtin_protocols_dir() / "esketamine.toml")
 OBSERVATION = "Vitals and sedation"
 ALL = ("bp_systolic", "bp_diastolic", "heart_rate", "spo2", "resp_rate", "moaas")
+# What the observation's check asks, as `DueInfo.missing` names it: the HR or the oximeter's pulse.
+ALL_DUE = ("bp_systolic", "bp_diastolic", "heart_rate", "pulse_rate", "spo2", "resp_rate", "moaas")
 RR_AND_SEDATION = ("resp_rate", "moaas")
 
 
@@ -115,12 +117,12 @@ def test_rr_and_sedation_are_asked_15_min_after_the_last_when_the_infusion_ends(
     s.t(t0 + 54 * MIN)
     assert not due_now(s.engine, s)
     s.t(t0 + 55 * MIN)
-    assert due_now(s.engine, s) == [(OBSERVATION, ALL)]
+    assert due_now(s.engine, s) == [(OBSERVATION, ALL_DUE)]
     bp_hr_spo2(s); rr_and_sedation(s)
     s.t(t0 + 69 * MIN)
     assert not due_now(s.engine, s)
     s.t(t0 + 70 * MIN)
-    assert due_now(s.engine, s) == [(OBSERVATION, ALL)]
+    assert due_now(s.engine, s) == [(OBSERVATION, ALL_DUE)]
 
 
 def test_a_restart_after_the_infusion_ended_asks_rr_and_sedation_at_t45_as_live() -> None:
@@ -167,7 +169,7 @@ def test_rr_and_sedation_taken_after_the_infusion_ended_meet_the_t45_slot() -> N
     for name in RR_AND_SEDATION:
         s.on_reading(name, at(41))                     # taken at once, 4 min before T+45
     due = next(d for d in s.upcoming(at(45)) if d.name == OBSERVATION)
-    assert (round(due.due_in_s / MIN), due.missing) == (10, ALL)   # T+55, every vital
+    assert (round(due.due_in_s / MIN), due.missing) == (10, ALL_DUE)   # T+55, every vital
 
 
 def test_a_spo2_entered_in_error_before_the_infusion_ended_is_asked_at_t45_as_after_a_restart(
@@ -216,9 +218,10 @@ def test_the_esketamine_protocols_checks_are_unchanged() -> None:
     s.start_phase(ESKETAMINE.phase("observation"), at(10), at(0))
     assert [(d.name, round(d.due_in_s / MIN), d.missing) for d in s.upcoming(at(10))] == [
         ("Sedation and breathing", 15, ("moaas", "resp_rate", "spo2")),
-        ("BP at T+40", 30, ("bp_systolic", "bp_diastolic", "heart_rate")),
+        ("BP at T+40", 30, ("bp_systolic", "bp_diastolic", "heart_rate", "pulse_rate")),
         ("Dissociation", 30, ("dissociation",)),
-        ("Pre-discharge BP at T+115", 105, ("bp_systolic", "bp_diastolic", "heart_rate")),
+        ("Pre-discharge BP at T+115", 105,
+         ("bp_systolic", "bp_diastolic", "heart_rate", "pulse_rate")),
     ]
 
 
@@ -236,7 +239,7 @@ def test_the_titration_protocols_observation_checks_are_unchanged() -> None:
                 s.on_reading(name, at(minute))
     s.start_phase(titration.phase("observation"), at(40), at(0))
     assert [(d.name, round(d.due_in_s / MIN), d.missing) for d in s.upcoming(at(40))] == [
-        (OBSERVATION, 15, ALL)]
+        (OBSERVATION, 15, ALL_DUE)]
 
 
 def test_a_bp_of_the_infusions_end_taken_back_after_it_is_asked_at_t45_as_after_a_restart(

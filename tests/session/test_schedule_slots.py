@@ -61,7 +61,7 @@ def test_a_partial_check_finished_late_leaves_the_next_slot_asking_for_what_it_l
     held = {k: v for k, v in s.prompts(at(20)).items() if v is not None}
     assert "vitals_due:" + BP_CHECK in held   # the T+20 BP and HR: the last were at T+9
     due = next(d for d in s.upcoming(at(20)) if d.name == BP_CHECK)
-    assert due.missing == ("bp_systolic", "bp_diastolic", "heart_rate")   # its SpO2 counted
+    assert due.missing == ("bp_systolic", "bp_diastolic", "heart_rate", "pulse_rate")   # SpO2 met
 
 
 def test_a_partial_check_finished_late_prompts_the_next_bp_on_a_manual_station() -> None:
@@ -78,7 +78,7 @@ def test_a_restart_after_a_partial_check_finished_late_still_prompts_the_next_bp
     engine = resume(s, 1.5 * MIN, protocol=IV)   # back at T+20
     assert bp_due_in(engine, s) <= 0
     assert next(d for d in engine.due(s.now()) if d.name == BP_CHECK).missing == (
-        "bp_systolic", "bp_diastolic", "heart_rate")
+        "bp_systolic", "bp_diastolic", "heart_rate", "pulse_rate")
 
 
 def test_a_whole_check_taken_late_inside_the_next_window_meets_both_slots() -> None:

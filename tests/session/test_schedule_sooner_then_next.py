@@ -10,8 +10,9 @@ the change). Now the next is T+30."""
 from __future__ import annotations
 
 from tests.session.helpers import Session
-from tests.session.test_schedule_gap_after_infusion import (ALL, MIN, OBSERVATION, bp_hr_spo2,
-                                                            due_now, iv_at_t0, rr_and_sedation)
+from tests.session.test_schedule_gap_after_infusion import (ALL_DUE, MIN, OBSERVATION,
+                                                            bp_hr_spo2, due_now, iv_at_t0,
+                                                            rr_and_sedation)
 
 
 def _stopped_at_t5_every_vital_at_t15() -> tuple[Session, float]:
@@ -23,7 +24,7 @@ def _stopped_at_t5_every_vital_at_t15() -> tuple[Session, float]:
         s.engine.tick_item(item, "nurse.ana", s.now())
     assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="nausea: stopped").done
     s.t(t0 + 15 * MIN)
-    assert due_now(s.engine, s) == [(OBSERVATION, ALL)]    # the sooner slot, as designed
+    assert due_now(s.engine, s) == [(OBSERVATION, ALL_DUE)]   # the sooner slot, as designed
     bp_hr_spo2(s); rr_and_sedation(s)                      # every vital, on time
     assert due_now(s.engine, s) == []
     return s, t0

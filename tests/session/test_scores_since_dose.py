@@ -152,3 +152,73 @@ def test_a_post_dose_score_corrected_stays_post_dose(tmp_path: Path) -> None:
     assert not [b for b in r.engine.discharge_blockers(r.now()) if "Aldrete" in b]
     r.restart()
     assert not [b for b in r.engine.discharge_blockers(r.now()) if "Aldrete" in b]
+
+
+def _esketamine_scored_before_device_1(r: Run) -> None:
+    """Esketamine 56 mg: baseline, T0 (the devices' screen) at 10 min, MOAA/S 5, CADSS 0 and
+    Aldrete 10 scored at 18 on that screen, device 1 at 20, device 2 at 25, Observation at 31;
+    vitals every 15 min, no score after device 1."""
+    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)
+    r.tick_required()
+    r.at(10); r.advance()                                  # T0: the devices' phase starts
+    r.at(18); r.manual(moaas=5, dissociation=0, aldrete=10)
+    r.at(20); assert r.engine.tick_item("device-1", NURSE, r.now(), note="lot A").done
+    r.at(25); assert r.engine.tick_item("device-2", NURSE, r.now(), note="lot A").done
+    r.at(31); r.advance()                                  # Observation
+    for minute in range(35, 141, 15):
+        r.at(minute); r.manual(bp_systolic=130, bp_diastolic=82, heart_rate=70, spo2=98,
+                               resp_rate=14)
+    r.at(141); r.manual(bp_systolic=130, bp_diastolic=82, heart_rate=70)
+
+
+SINCE_DEVICE_1 = ["No MOAA/S recorded since the dose (needs 5)",
+                  "No dissociation (CADSS) score recorded since the dose (needs 4 or less)",
+                  "No modified Aldrete score recorded since the dose (needs ≥9)"]
+
+
+def test_scores_before_the_first_device_are_before_the_dose(tmp_path: Path) -> None:
+    # Nasal devices: T0 is the devices' phase start, the dose the first device. Scores taken on
+    # that screen before device 1 had passed Observation's "alert" and the discharge gate with
+    # nothing scored after the dose (the REMS draft calls them before it: an esketamine review).
+    r = Run(tmp_path, "esketamine", chosen_mg=56)
+    _esketamine_scored_before_device_1(r)
+    assert SINCE_DEVICE_1[0] in r.engine.phase_blockers(r.now())
+    assert r.engine.advance_phase(NURSE, r.now(), override_reason="test").done   # Discharge
+    r.tick_required()
+    live = r.engine.discharge_blockers(r.now())
+    assert all(b in live for b in SINCE_DEVICE_1), live
+    assert r.restart().discharge_blockers(r.now()) == live   # the log's order, as live
+    r.manual(moaas=5, dissociation=0, aldrete=10)           # scored after the dose: they rule
+    assert not any(b in r.engine.discharge_blockers(r.now()) for b in SINCE_DEVICE_1)
+
+
+def test_a_score_just_before_device_1_stays_before_it_after_a_small_step_and_restart(
+        tmp_path: Path) -> None:
+    """A step back of a few seconds is no logged clock step: the MOAA/S scored 2 s before
+    device 1 then carries a wall time after the device's. The replay places it by the log."""
+    r = Run(tmp_path, "esketamine", chosen_mg=56)
+    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)
+    r.tick_required()
+    r.at(10); r.advance()                                  # T0
+    r.at(20 - 2 / MIN); r.manual(moaas=5)                  # 2 s before device 1
+    r.step_wall(-4)                                        # the wall clock back 4 s (unlogged)
+    r.at(20); assert r.engine.tick_item("device-1", NURSE, r.now(), note="lot A").done
+    assert SINCE_DEVICE_1[0] in r.engine.discharge_blockers(r.now())
+    after = r.restart().discharge_blockers(r.now())
+    assert SINCE_DEVICE_1[0] in after, after
+
+
+def test_with_no_device_ticked_the_scores_count_from_t0(tmp_path: Path) -> None:
+    # The devices' phase left with no device ticked (a reason given): the dose is T0, as for
+    # the checks timed after it, and a score taken after T0 rules.
+    r = Run(tmp_path, "esketamine", chosen_mg=56)
+    r.manual(bp_systolic=132, bp_diastolic=84, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)
+    r.tick_required()
+    r.at(10); r.advance()                                  # T0
+    r.at(15); r.manual(moaas=5, dissociation=0, aldrete=10)
+    assert r.engine.advance_phase(NURSE, r.now(), override_reason="patient declined").done
+    assert not any(b in r.engine.discharge_blockers(r.now()) for b in SINCE_DEVICE_1)
+    assert not any(b in r.restart().discharge_blockers(r.now()) for b in SINCE_DEVICE_1)

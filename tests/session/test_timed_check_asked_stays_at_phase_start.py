@@ -21,7 +21,8 @@ def test_an_overdue_bp_at_t40_stays_asked_when_the_nurse_moves_to_observation(
     assert dict(_due(r))[BP_T40] == -6 * 60
     r.advance()                                      # Observation, no BP taken yet
     assert _board(r)[BP_PROMPT] == (
-        "medium", "Vitals overdue by 6 min: BP at T+40 (Systolic BP, Diastolic BP, Heart rate)")
+        "medium", "Vitals overdue by 6 min: BP at T+40 (Systolic BP, Diastolic BP, Heart rate or "
+                  "pulse rate)")
     assert dict(_due(r))[BP_T40] == -6 * 60
     assert [name for name, _ in _due(r)].count(BP_T40) == 1
 
@@ -45,7 +46,7 @@ def test_a_part_taken_before_the_move_still_counts(tmp_path: Path) -> None:
     r.at(T0 + 49); r.manual(bp_systolic=136)
     r.at(T0 + 51); r.advance()
     assert _board(r)[BP_PROMPT] == (
-        "info", "Vitals due: BP at T+40 (Diastolic BP, Heart rate)")
+        "info", "Vitals due: BP at T+40 (Diastolic BP, Heart rate or pulse rate)")
     assert dict(_due(r))[BP_T40] == -1 * 60
 
 

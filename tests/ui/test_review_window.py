@@ -283,8 +283,8 @@ def test_detail_shows_the_high_alarm_with_its_time_to_acknowledge(review):
         "Alarms: high 1 · medium 0 · low 0 · reminders 10")
     page.show_reminders.setChecked(True)
     assert len(model.rows()) == 11
-    assert "Vitals due: BP, HR and SpO2 (Systolic BP, Diastolic BP, Heart rate, SpO2)" in \
-        model.column("Alarm")
+    assert ("Vitals due: BP, HR and SpO2 (Systolic BP, Diastolic BP, Heart rate or pulse rate, "
+            "SpO2)") in model.column("Alarm")
     assert model.colour_of(0) is None   # a reminder is not coloured as an alarm
 
 
@@ -349,7 +349,7 @@ def test_detail_shows_observations_notes_vitals_and_phases(review):
         ("Observation", "09:45", "10:05", "20:00 min", "nurse.ben"),
         ("Discharge", "10:05", "10:20", "15:00 min", "nurse.ben")]
     assert page.protocol_label.text().startswith(
-        "Protocol in force: IV racemic ketamine 0.5 mg/kg over 40 min (iv-ketamine v1.5) · "
+        "Protocol in force: IV racemic ketamine 0.5 mg/kg over 40 min (iv-ketamine v1.6) · "
         "T0 09:05")
     assert not page.protocol_warning.isVisibleTo(page)
 
