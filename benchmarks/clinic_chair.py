@@ -89,9 +89,9 @@ _WAKE = _Wake()
 
 
 class Deferred:
-    """What a window's single-shot timers run, for a loop without Qt: `later` is the bridge's
-    `link.later` (`run` after this turn, or `delay` s later, on time.monotonic()), `run_due`
-    runs what is due, in order given."""
+    """What a window's bridge defers, for a loop without Qt (and nothing to paint): `later` is
+    the bridge's `link.later` (`run` after this turn, or `delay` s later, on time.monotonic()),
+    `run_due` runs what is due, in order given."""
 
     def __init__(self) -> None:
         self.waiting: list[tuple[float, Callable[[], None]]] = []   # (due, run)
@@ -489,9 +489,11 @@ def chair_args(broker: str | None, device: str | None = None, room: str = "") ->
 
 class Monitor:
     """A bedside monitor on a pty: HL7 PCD-01 frames over MLLP written when asked (thread-safe),
-    the console's ACKs drained on every write (the simulator's PtySink and Hl7Encoder)."""
+    the console's ACKs drained on every write (the simulator's PtySink and Hl7Encoder).
+    `keep_written`: keep every byte written in `written` (P2 counts the readings they hold)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_written: bool = False) -> None:
+        self.written: bytearray | None = bytearray() if keep_written else None
         self.sink = PtySink()
         self.path = self.sink.path
         self.encoder = Hl7Encoder()
@@ -514,9 +516,13 @@ class Monitor:
         """Write one frame (the current values, or this SpO2); the time.monotonic() of its last
         byte written (comparable across processes: CLOCK_MONOTONIC)."""
         with self._lock:
-            data = self.frame(spo2)
-            self.sink.write(data, self._stop, self.stats)
+            self._write(self.frame(spo2))
             return time.monotonic()
+
+    def _write(self, data: bytes) -> None:
+        if self.written is not None:
+            self.written += data
+        self.sink.write(data, self._stop, self.stats)
 
     def burst(self, count: int, first_at: datetime, ack_timeout: float = 10.0) -> int:
         """Send `count` frames stamped one second apart from `first_at`, each once the console
@@ -537,8 +543,7 @@ class Monitor:
         for i in range(count):
             with self._lock:
                 before = self.stats.acks
-                self.sink.write(self.frame(at=first_at + timedelta(seconds=i)), self._stop,
-                                self.stats)
+                self._write(self.frame(at=first_at + timedelta(seconds=i)))
                 deadline = time.monotonic() + ack_timeout
                 while self.stats.acks <= before and time.monotonic() < deadline:
                     self.sink.wait(0.05, self.stats)

@@ -37,7 +37,8 @@ sent, against what the sending adds (the "on" rows).
   from the simulator's start to the last message committed; "none lost" as P2 (expected rows by
   an independent decode). Ratio: time per message on / off (= rate off / rate on).
 - **P3** (alarm latency): benchmarks/p3_alarm.measure unchanged (the real window offscreen, pty
-  -> banner painted), each run in its own process; "on" is the same console given a
+  -> the alarm's row drawn by the window's own paint, after which the window tells the network),
+  each run in its own process; "on" is the same console given a
   `network.toml` (XDG_CONFIG_HOME) naming the broker and a chair: `console.ui.app.build` starts
   its NetworkBridge as a clinic's console does. A subscriber on the broker counts the PCD-04s
   that arrive from the "on" runs, and the engine must have received those same PCD-04s (by
@@ -336,7 +337,7 @@ def alarm(folder: Path, network: NetworkConfig, engine: MllpEngine, trials: int,
 
 class _Pumper:
     """The window's loop between the timed writes: the bridge's 500 ms pump timer, and what the
-    link defers through `later` (its hand-offs, as the bridge's single-shot timers run them).
+    link defers through `later` (its hand-offs, which the bridge runs after the window's paint).
     Their run time is counted."""
 
     def __init__(self, pump: Callable[[], object], every_s: float = 0.5) -> None:

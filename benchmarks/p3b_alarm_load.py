@@ -2,7 +2,8 @@
 exports PDFs.
 
 The alarm side is P3's, unchanged (`p3_alarm.measure`: the real console window offscreen on a
-pty, p99 of the last byte of an alarming frame → banner painted). While every trial runs:
+pty, p99 of the last byte of an alarming frame → the alarm's row drawn by the window's own paint,
+the end of the Paint event its loop delivers). While every trial runs:
 
 - **a review process** on a P6-sized log (`review` sessions of `minutes` minutes at 1 Hz × 6
   vitals; built once by `benchmarks/review_log.py` and cached with P6's logs,

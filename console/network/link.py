@@ -6,9 +6,11 @@ Store and forward (issue 12, "nothing lost, nothing twice"):
 - The log commits each message with its records (console/store/outbox.py) and then hands the new
   rows here (`_queue_rows`, on the thread that wrote: the GUI thread). They go on to the MQTT
   client (QoS 1, chair topic by kind) and the MLLP sender, in outbox order, by `hand_off`, which
-  runs through `later`: the console's window runs it after the current turn of its loop, so the
-  bedside changes its state and paints its alarm before its transports are woken (commit, change
-  state, notify: the network is told last, as the chair status is, network_bridge.py; P12).
+  runs through `later`: the console's window runs it at the end of the commit's turn of its
+  loop, after its paint of what the turn changed (network_bridge.AfterPaint), so the bedside
+  changes its state and paints its alarm before its transports are woken (commit, change state,
+  notify: the network is told last, as the chair status is; P12). The pump's own hand-off (in
+  case that turn has not come) waits behind it in the window too.
   The transports are told at most once every HAND_OFF_GAP_S: a row after a quiet spell goes on
   the owner's next turn, rows committed in a burst (a monitor's backlog, a held write) wait at
   most that long and go together, in one write to each transport's worker. Each hand-off wakes

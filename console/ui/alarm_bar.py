@@ -216,6 +216,11 @@ class AlarmFieldView(QtWidgets.QWidget):
                 item.setSelected(True)
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
+        # Laid out now, not on the list's own timer a turn of the loop later: the rows are drawn
+        # in the paint this change asks for, with the rest of the area, and the network is told
+        # of an alarm after that paint (network_bridge.py; review 48: the row came 10-25 ms after
+        # the rest of the area, and after the network had the alarm).
+        self.list.executeDelayedItemsLayout()
 
     def drawn_texts(self) -> list[str]:
         """The text each row draws at the field's present width (`fitted_row`): what the nurse

@@ -10,6 +10,8 @@ network whatever happens here; a failure of the network is the link's technical 
 from __future__ import annotations
 
 import math
+from collections import deque
+from collections.abc import Callable
 
 from PySide6 import QtCore, QtWidgets
 
@@ -22,6 +24,48 @@ from console.ui.controller import SessionController
 from console.ui.elided_label import ElidedLabel
 
 PUMP_MS = 500
+_TURN_ENDED = QtCore.QEvent.Type(QtCore.QEvent.registerEventType())   # `AfterPaint`'s
+
+
+class AfterPaint(QtCore.QObject):
+    """Runs what the network is to be told at the end of this turn of the loop, after the
+    window's paint of what changed: the bedside shows an alarm before the network hears of it.
+
+    Qt paints on an UpdateRequest it posts at low priority, after every normal event: a
+    zero-delay timer, the hand-off's until review 48, ran before the paint. A hand-off is asked
+    for inside the commit, before the widgets hear of the change; at the end of that turn (a
+    normal event) they have marked it, and the paint Qt posted for it is delivered then
+    (`sendPostedEvents`: that paint, not one more), before what waits runs. A reading committed
+    in between, whose rows the hand-off takes too, is in the same paint. What a widget marks
+    only on a later turn of its own (a list view's layout) is not: the alarm area lays its rows
+    out at once (alarm_bar.py).
+    """
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self._waiting: deque[Callable[[], None]] = deque()
+
+    def run_after(self, run: Callable[[], None]) -> None:
+        if not self._waiting:
+            QtCore.QCoreApplication.postEvent(self, QtCore.QEvent(_TURN_ENDED))
+        self._waiting.append(run)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._waiting)
+
+    def event(self, event: QtCore.QEvent) -> bool:
+        if event.type() != _TURN_ENDED:
+            return super().event(event)
+        # The window's own paint, posted for what changed: now, before the network is told.
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.UpdateRequest)
+        try:
+            while self._waiting:
+                self._waiting.popleft()()
+        finally:
+            if self._waiting:   # one raised (the fault handler has it): the rest next turn
+                QtCore.QCoreApplication.postEvent(self, QtCore.QEvent(_TURN_ENDED))
+        return True
 
 
 class NetworkBridge(QtCore.QObject):
@@ -50,14 +94,39 @@ class NetworkBridge(QtCore.QObject):
         self._last_shape: object = None
         self._trend: TrendPoints | None = None   # the session's points read so far
         self._pending_wake = False
-        self.woke.connect(self.pump, QtCore.Qt.ConnectionType.QueuedConnection)
+        self.after_paint = AfterPaint(self)
+        self._pump_waits = False   # a pump waits behind what `after_paint` holds (`_pump_soon`)
+        self.woke.connect(self._pump_soon, QtCore.Qt.ConnectionType.QueuedConnection)
         link.wake = self.wake
-        # The transports hear of new rows after this turn of the loop: the bedside paints first.
-        link.later = lambda run, delay: QtCore.QTimer.singleShot(math.ceil(delay * 1000), self,
-                                                                  run)
+        # The transports hear of new rows after the bedside has painted what the commit changed.
+        link.later = self.later
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(PUMP_MS)
-        self.timer.timeout.connect(self.pump)
+        self.timer.timeout.connect(self._pump_soon)
+
+    def later(self, run: Callable[[], None], delay: float) -> None:
+        """`run` after `delay` s, once the window has painted what changed until then (the
+        link's hand-off: the bedside shows its alarm before the network hears of it)."""
+        if delay > 0:
+            QtCore.QTimer.singleShot(math.ceil(delay * 1000), self,
+                                     lambda: self.after_paint.run_after(run))
+        else:
+            self.after_paint.run_after(run)
+
+    @QtCore.Slot()
+    def _pump_soon(self) -> None:
+        """The timer's pump, and the one a transport's news wakes. `link.pump` hands on what was
+        committed, so while a hand-off waits for the window's paint the pump waits behind it: a
+        delivery reported during an alarm's commit had its pump tell the network first."""
+        if not self.after_paint.pending:
+            self.pump()
+        elif not self._pump_waits:
+            self._pump_waits = True
+            self.after_paint.run_after(self._waited_pump)
+
+    def _waited_pump(self) -> None:
+        self._pump_waits = False
+        self.pump()
 
     def start(self) -> None:
         self.link.start()
@@ -102,7 +171,8 @@ class NetworkBridge(QtCore.QObject):
 
     @QtCore.Slot()
     def _on_session_changed(self) -> None:
-        """Publish at once when what a central station shows of the alarms changed."""
+        """Publish, after the window's paint, when what a central station shows of the alarms
+        changed."""
         controller = self.controller
         if controller is None:
             return
@@ -110,9 +180,9 @@ class NetworkBridge(QtCore.QObject):
         if shape != self._last_shape:
             self._last_shape = shape
             self._next_status = 0.0
-            # After this turn of the loop: the bedside paints its alarm first (P12: building and
-            # sending the status before the paint made the bedside's own alarm later).
-            QtCore.QTimer.singleShot(0, self, self._publish_now)
+            # After the bedside has painted its alarm (P12: building and sending the status
+            # before the paint made the bedside's own alarm later).
+            self.after_paint.run_after(self._publish_now)
 
     @QtCore.Slot()
     def _publish_now(self) -> None:
