@@ -18,6 +18,7 @@ No Qt, no clock reads: every method takes `now`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -27,6 +28,13 @@ from protocols.vitals import metric
 from protocols.model import Phase, PhaseKind, Priority, VitalsCheck
 
 PROMPT_PREFIX = "vitals_due:"
+
+
+@functools.cache
+def _named(wants: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """Every vital of a check's entries, alternatives too; once per distinct `wants`: asked for
+    every check at every reading (P2)."""
+    return tuple(name for names in wants for name in names)
 
 
 @dataclass(slots=True)
@@ -54,7 +62,7 @@ class _Check:
     @property
     def metrics(self) -> tuple[str, ...]:
         """Every vital it names, alternatives too: a reading of any counts for it."""
-        return tuple(name for names in self.wants for name in names)
+        return _named(self.wants)
 
     def lacks(self) -> tuple[tuple[str, ...], ...]:
         """The entries none of whose vitals was received inside the window yet."""
