@@ -433,6 +433,7 @@ class MllpSender:
         self._framer = MllpFramer()
         self._failures = 0
         self._acked_on_connection = False   # the open connection has carried an ACK
+        self._rejected_last: str | None = None  # the message its last ACK refused (AR/CR)
         self._last_error: str | None = None
         self._last_failure: str | None = None
 
@@ -597,6 +598,7 @@ class MllpSender:
         self._failures = 0
         self._last_error = None
         self._acked_on_connection = True
+        self._rejected_last = entry.control_id if ack.code in REJECTED else None
         self._judge(entry, ack)
 
     def _judge(self, entry: _Entry, ack: Ack) -> None:
@@ -639,6 +641,15 @@ class MllpSender:
         before any ACK, as a proxy in front of an engine that is down does, within
         CLOSED_ON_GIVE_UP_S of this message's first close) counts nothing and is False: the
         caller backs off as after a refused connection."""
+        if self._rejected_last not in (None, entry.control_id):
+            # The connection's last answer refused another message: an engine that hangs up
+            # after an AR (network.md: the GE B40 does) closed it as this one went. Counted,
+            # the next message lost one of its three tries unread (a review: an alarm's PCD-04
+            # given up after two AE). The caller reconnects at once; a message the engine
+            # cannot read is closed on again there, and counted as below.
+            log.warning("%s closed the connection after refusing %r, as %r went: not a try of "
+                        "it", self.peer, self._rejected_last, entry.control_id)
+            return False
         now = self._clock.now().mono
         if entry.first_closed_at is None:
             entry.first_closed_at = now
@@ -768,6 +779,7 @@ class MllpSender:
             self._sock = sock
             self._framer = MllpFramer()
             self._acked_on_connection = False
+            self._rejected_last = None
             log.info("connected to the MLLP peer %s%s", self.peer, " (TLS)" if self._ssl else "")
             return None
         return problem

@@ -132,3 +132,46 @@ def test_ae_resends_wait_one_then_five_seconds_on_the_senders_clock():
     assert len(sends) == 3
     assert 1.0 <= sends[1] - sends[0] < 1.5
     assert 5.0 <= sends[2] - sends[1] < 5.5
+
+
+def test_an_engine_hanging_up_after_an_ar_costs_the_next_message_no_try():
+    """An engine that closes the connection after answering AR (network.md: the GE B40 does),
+    as the next message goes: that close is not the next message's try. Counted, a message then
+    answered AE twice (a database locked for a moment) was given up after two real tries, never
+    delivered (an alarm's PCD-04 among them)."""
+    answered_ae = {"n": 0}
+
+    def engine(nconn, conn, peer):
+        buf = bytearray()
+        while (frame := read_frame(conn, buf)) is not None:
+            control_id = msh10(frame)
+            peer.got(control_id)
+            if control_id == "MSG00001":
+                conn.sendall(ack("AR", control_id, "unknown patient"))
+                time.sleep(0.03)   # the engine's own pause before it tears the connection down
+                return
+            if answered_ae["n"] < 2:
+                answered_ae["n"] += 1
+                conn.sendall(ack("AE", control_id, "busy"))
+            else:
+                conn.sendall(ack("AA", control_id))
+
+    clock = ManualClock()
+    peer = RawPeer(engine)
+    out = Outcomes()
+    sender = MllpSender(peer.url, clock=clock, on_delivered=out.ok, on_failed=out.bad,
+                        ack_timeout=2.0, poll_interval=0.01)
+    sender.start()
+    try:
+        for i in (1, 2):
+            sender.submit(*message(i))
+
+        def settled() -> bool:
+            with out.lock:
+                return len(out.delivered) + len(out.failed) >= 2
+        drive(clock, settled, seconds=60, step=0.05)
+    finally:
+        sender.stop()
+        peer.close()
+    assert [control_id for control_id, _ in out.failed] == ["MSG00001"], out.failed
+    assert out.delivered == ["MSG00002"]
