@@ -62,7 +62,7 @@ from typing import Final, NoReturn
 
 from console.network import bus_topics
 from console.network.bus_topics import DEFAULT_PREFIX, check_name, check_prefix, is_station_name
-from console.network.config import is_loopback, undialable
+from console.network.config import is_loopback, os_words, undialable
 
 PROG: Final = "infusion-console network setup"
 MAX_CHAIRS: Final = 500
@@ -287,7 +287,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
     except OSError as exc:
         # A folder on its path closed to this account, a name too long: write() would fail the
         # same way, and this was a traceback (the review).
-        raise SetupError(f"--out {out} cannot be used ({_os_words(exc)}): choose a folder this "
+        raise SetupError(f"--out {out} cannot be used ({os_words(exc)}): choose a folder this "
                          "account can write") from None
     if taken:
         raise SetupError(f"{out} already exists and is not an empty folder: choose another "
@@ -296,12 +296,6 @@ def make_plan(args: argparse.Namespace) -> Plan:
         if shutil.which(tool) is None:
             raise SetupError(f"{tool} not found: install {package} (apt-get install {package})")
     return Plan(chairs, central, host, args.port, bind, out, prefix, file_owner())
-
-
-def _os_words(exc: OSError) -> str:
-    """The system's words for `exc`, as a sentence goes on ("permission denied")."""
-    words = exc.strerror or str(exc) or type(exc).__name__
-    return words[:1].lower() + words[1:]
 
 
 def file_owner() -> str | None:

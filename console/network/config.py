@@ -400,6 +400,15 @@ def looks_plain(exc: BaseException) -> bool:
     return isinstance(exc, (TimeoutError, ConnectionError))
 
 
+def os_words(exc: BaseException) -> str:
+    """The system's words for `exc`, as a sentence goes on ("permission denied")."""
+    if isinstance(exc, ssl.SSLError):
+        return str(exc.reason or exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    return str(exc) or type(exc).__name__
+
+
 def _ca_words(exc: OSError) -> str:
     if isinstance(exc, ssl.SSLError):
         if exc.reason == "NO_CERTIFICATE_OR_CRL_FOUND":
@@ -407,9 +416,7 @@ def _ca_words(exc: OSError) -> str:
         return f"not a readable PEM certificate: {exc.reason or exc.strerror or exc}"
     if isinstance(exc, FileNotFoundError):
         return "no such file"
-    if exc.strerror:
-        return exc.strerror[:1].lower() + exc.strerror[1:]
-    return str(exc) or type(exc).__name__
+    return os_words(exc)
 
 
 def check(config: NetworkConfig, label: Callable[[str], str] | None = None) -> NetworkConfig:

@@ -102,6 +102,7 @@ from console.network.config import (
     handshake_refused,
     host_name_fault,
     is_loopback,
+    os_words,
     looks_plain,
     split_address,
     without_password,
@@ -739,13 +740,13 @@ class BusClient:
         elif isinstance(exc, socket.gaierror):
             self._set_status(BusState.DISCONNECTED, (
                 f"cannot find the broker host {self._host!r} of {self._address}: "
-                f"{_os_words(exc)}; check the broker address; retrying"))
+                f"{os_words(exc)}; check the broker address; retrying"))
         elif isinstance(exc, ConnectionRefusedError):
             self._set_status(BusState.DISCONNECTED, (
                 f"cannot connect to the broker {self._address}: connection refused (is the "
                 "broker running and listening on that port?); retrying"))
         else:
-            cause = _os_words(exc) if exc is not None else "no cause given"
+            cause = os_words(exc) if exc is not None else "no cause given"
             # A plain listener drops a TLS hello unanswered: "connection reset" said nothing
             # of why (the clinic IT audit: mqtts:// to port 1883).
             hint = (f" during the TLS handshake: {PLAIN_PORT_HINT}"
@@ -1018,12 +1019,6 @@ def _reason_words(code: int) -> str:
     return _REASONS.get(code, f"reason code 0x{code:02X}")
 
 
-def _os_words(exc: BaseException) -> str:
-    if isinstance(exc, ssl.SSLError):
-        return str(exc.reason or exc)
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror[:1].lower() + exc.strerror[1:]
-    return str(exc) or type(exc).__name__
 
 
 def call_owner(callback: Callable[..., None], name: str, *args: Any) -> None:

@@ -645,17 +645,37 @@ def _observation(set_id: int, record: ObservationRecord, equipment: str,
     used.add(path)
     flags = ("~".join(sorted(f for f in record.flags if f in _ABNORMAL_FLAGS)) if record.flags
              else "")
-    manual = record.source == MANUAL
+    told = _told(record)
     return _obx(
-        set_id, "NM", term.identifier, path, _number(record.value),
+        set_id, "NM", term.identifier, path, told.value,
         unit=term.unit,
         reference_range=_reference_range(ranges.get(record.metric)) if ranges else "",
         flags=flags,
         status="W" if wrong is not None else "C" if record.corrects is not None else "F",
+        observed=told.observed, observer=told.observer, method=told.method,
+        equipment=_monitor_equipment(record.source) or equipment,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Told:
+    """What an OBX says of a measurement: OBX-5, OBX-14, OBX-16 and OBX-17. One place for
+    `_observation`, which writes them, and `sent_observation`, which finds a row by them: a
+    change to one alone and a withdrawal would find nothing to withdraw, unsaid."""
+
+    value: str
+    observed: str
+    observer: str
+    method: str
+
+
+def _told(record: ObservationRecord) -> _Told:
+    manual = record.source == MANUAL
+    return _Told(
+        value=_number(record.value),
         observed=hl7_time(record.measured_at) if record.measured_at is not None else "",
         observer=escape(record.entered_by) if manual else "",
         method=_MANUAL_MEASUREMENT if manual else _AUTO_MEASUREMENT,
-        equipment=_monitor_equipment(record.source) or equipment,
     )
 
 
@@ -681,11 +701,7 @@ def sent_observation(record: ObservationRecord,
     observer and method. Two rows alike in all of those are the same measurement told twice.
     """
     term = _term(record)
-    value = _number(record.value)
-    observed = hl7_time(record.measured_at) if record.measured_at is not None else ""
-    manual = record.source == MANUAL
-    observer = escape(record.entered_by) if manual else ""
-    method = _MANUAL_MEASUREMENT if manual else _AUTO_MEASUREMENT
+    told = _told(record)
     for message in messages:
         if term.identifier not in message:
             continue
@@ -694,9 +710,10 @@ def sent_observation(record: ObservationRecord,
             if fields[0] == "OBR":
                 order = _field(fields, 3)
             elif (fields[0] == "OBX" and _field(fields, 3) == term.identifier
-                  and _field(fields, 5) == value and _field(fields, 11) in ("F", "C")
-                  and _field(fields, 14) == observed and _field(fields, 16) == observer
-                  and _field(fields, 17) == method and order and _PATH.match(_field(fields, 4))):
+                  and _field(fields, 5) == told.value and _field(fields, 11) in ("F", "C")
+                  and _field(fields, 14) == told.observed and _field(fields, 16) == told.observer
+                  and _field(fields, 17) == told.method and order
+                  and _PATH.match(_field(fields, 4))):
                 return SentObservation(order, _field(fields, 4))
     return None
 

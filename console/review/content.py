@@ -1461,7 +1461,7 @@ def _per_kg(mg: float, weight_kg: float | None, protocol: Protocol | None) -> st
     if protocol is None or protocol.dose.mode is not DoseMode.WEIGHT or not weight_kg:
         return ""
     dose = protocol.dose
-    capped = dose.max_mg is not None and weight_kg * dose.mg_per_kg > dose.max_mg
+    capped = dose.dose_mg(weight_kg) < weight_kg * dose.mg_per_kg   # the protocol's cap cut it
     return f" ({'capped; ' if capped else ''}{round(mg / weight_kg, 2):g} mg/kg)"
 
 

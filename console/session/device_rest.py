@@ -135,15 +135,17 @@ def beyond_text(detail: Mapping[str, object]) -> str:
 
 
 def _clock(seconds: float) -> str:
-    whole = int(seconds + 0.999)   # 0.2 s left still reads 0:01, never 0:00 while it runs
-    return f"{whole // 60}:{whole % 60:02d}"
+    return _minutes(int(seconds + 0.999))   # 0.2 s left reads 0:01, never 0:00 while it runs
 
 
 def _elapsed(seconds: float) -> str:
     """Time since, in whole seconds rounded down: a device 4:59.4 after the one before is
     "4:59", never "5:00" beside "wait for the 5-min rest" (an esketamine review; the time left,
     `_clock`, rounds up for the same reason)."""
-    whole = int(seconds)
+    return _minutes(int(seconds))
+
+
+def _minutes(whole: int) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 

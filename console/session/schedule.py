@@ -18,7 +18,6 @@ No Qt, no clock reads: every method takes `now`.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -28,13 +27,6 @@ from protocols.vitals import metric
 from protocols.model import Phase, PhaseKind, Priority, VitalsCheck
 
 PROMPT_PREFIX = "vitals_due:"
-
-
-@functools.cache
-def _named(wants: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
-    """Every vital of a check's entries, alternatives too; once per distinct `wants`: asked for
-    every check at every reading (P2)."""
-    return tuple(name for names in wants for name in names)
 
 
 @dataclass(slots=True)
@@ -54,22 +46,23 @@ class _Check:
     # receive time (mono) that counts for this slot, before its own window opens.
     recent_from: dict[str, float] = field(default_factory=dict)
     timed: bool = False   # a check at a fixed time after T0 (`Schedule._add_timed`)
+    # Every vital it names, alternatives too, flattened once: asked of every check at every
+    # reading (P2).
+    metrics: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.metrics = tuple(name for names in self.wants for name in names)
 
     @property
     def condition(self) -> str:
         return PROMPT_PREFIX + self.name
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        """Every vital it names, alternatives too: a reading of any counts for it."""
-        return _named(self.wants)
 
     def lacks(self) -> tuple[tuple[str, ...], ...]:
         """The entries none of whose vitals was received inside the window yet."""
         return tuple(names for names in self.wants if not any(n in self.seen for n in names))
 
     def met(self) -> bool:
-        return not self.lacks()
+        return all(any(n in self.seen for n in names) for names in self.wants)
 
     def takes(self, metric_name: str, received: float) -> bool:
         """A reading of `metric_name` received at mono `received` counts for the current slot."""

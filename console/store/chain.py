@@ -191,7 +191,7 @@ def _diagnose(
     next row: the chain head in meta (`head`) holds its hash as written, and answers instead.
     """
     if following is None and head == (row_id, expected):
-        return _hash_altered(table, row_id)
+        return hash_altered(table, row_id)
     if following is not None:
         next_values, next_stored = following[:-1], following[-1]
         try:
@@ -199,14 +199,14 @@ def _diagnose(
         except (TypeError, ValueError):   # the next row is unreadable too: say nothing of it
             chained = None
         if chained == next_stored:
-            return _hash_altered(table, row_id)
+            return hash_altered(table, row_id)
     return (
         f"{table} row {row_id}: its content does not match its row_hash: it was edited outside "
         "the console, or the row before it was replaced"
     )
 
 
-def _hash_altered(table: str, row_id: int) -> str:
+def hash_altered(table: str, row_id: int) -> str:
     """Say that only a row's row_hash column was changed."""
     return (f"{table} row {row_id}: its row_hash was altered outside the console (the content "
             "still matches the chain)")
