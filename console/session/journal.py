@@ -129,6 +129,8 @@ FLAG_WORDS: dict[str, str] = {
     AGE_UNKNOWN: "measured at an unknown time",
     NIBP_PULSE: NIBP_PULSE,
     "DEMO": "demo", "TEST": "test",
+    # A monitor's value beyond its range, kept as the limit (devices/hl7/decoder.py, SN `<^5`).
+    "<": "below the monitor's range", ">": "above the monitor's range",
 }
 
 

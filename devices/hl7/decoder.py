@@ -15,7 +15,7 @@ What the `hl7` library (python-hl7) does here and what we write ourselves:
 OBX-3 is identified by `identify`: standard codes (MDC, MDIL, LOINC) in every component and
 sub-component first, then a vendor dialect's map (devices/hl7/dialects.py; chosen per device, or
 recognised from MSH-3/MSH-4), then Mindray's legacy codes. OBX-5 of type SN is read as structured
-numeric (`=^119` is 119; `<^5` is a limit, dropped). A row identified through a sub-component
+numeric (`=^119` is 119; `<^5`, a value below the monitor's range, is 5 flagged `<`). A row identified through a sub-component
 (`8867-4&1`) without an OBX-4 path keeps that component as its channel, so sites stay apart.
 `parse_message` and `read_observations` are the same steps for the polled decoder (polled.py).
 
@@ -531,32 +531,38 @@ def _from_match(hit: codes.CodeMatch, name: str, qualifier: str = "",
 # The console's pulse_rate is the oximeter's (devices.md); like INVASIVE_PRESSURE, never shown.
 _INVASIVE_PULSE = "invasive (arterial line) pulse rate, which is not the oximeter's pulse rate"
 
-# SN comparators that make the number a limit ("below 5"), not a measured value.
-_SN_LIMITS = {"<": "below", ">": "above", "<=": "at or below", ">=": "at or above",
-              "<>": "not equal to"}
+# SN comparators that make the number a limit: the value lies beyond it, past what the monitor
+# can measure ("RR <5", "SpO2 <50": the most severe reading it can send). Kept as the limit with
+# its side as an OBX-8 flag (`<`, `>`, as a plain row flagged so is kept), so the alarm limits
+# judge it: dropped, a monitor's "RR below 5" raised no alarm until the vital's absence rule,
+# 20-30 s later and as "no value" (review 49; the rule above all: an alarm reaches the nurse).
+# "Not equal to" says nothing of where the value lies: dropped as a limit.
+_SN_LIMITS = {"<": "<", "<=": "<", ">": ">", ">=": ">"}
 
 
-def _structured_numeric(value: str, comp: str) -> tuple[str, str, str]:
-    """Take the number out of an SN value (`=^119`, `^119`).
+def _structured_numeric(value: str, comp: str) -> tuple[str, str, str, str]:
+    """Take the number out of an SN value (`=^119`, `^119`, `<^5`).
 
     Returns:
-        (number text, drop reason, detail): reason `limit` for `<^5` and the like, `not-numeric`
+        (number text, drop reason, detail, flag): flag `<` or `>` for a limit (`<^5`, `>=^300`:
+        the number is the limit, the value beyond it); reason `limit` for `<>^5`, `not-numeric`
         for a range or ratio (`^10^-^20`, `^1^:^2`) or an unknown comparator; '' when fine.
     """
     parts = [p.strip() for p in value.split(comp)]
     if len(parts) == 1:
-        return parts[0], "", ""  # a bare number in an SN row: read as sent
+        return parts[0], "", "", ""  # a bare number in an SN row: read as sent
     parts += [""] * (4 - len(parts))
     comparator, number, separator, second = parts[:4]
     if separator or second:
-        return "", "not-numeric", f"SN {value[:40]!r} is a range or ratio, not one value"
+        return "", "not-numeric", f"SN {value[:40]!r} is a range or ratio, not one value", ""
     if comparator in _SN_LIMITS:
-        return "", "limit", (f"SN {value[:40]!r} is a limit ({_SN_LIMITS[comparator]} "
-                             f"{number}), not a measured value")
+        return number, "", "", _SN_LIMITS[comparator]
+    if comparator == "<>":
+        return "", "limit", f"SN {value[:40]!r} (not equal to {number}) is not a value", ""
     if comparator not in ("", "="):
         return "", "not-numeric", f"SN comparator {comparator[:10]!r} is not one of =, <, >, " \
-            "<=, >=, <>"
-    return number, "", ""
+            "<=, >=, <>", ""
+    return number, "", "", ""
 
 
 def _is_no_value(text: str, dialect: Dialect | None) -> bool:
@@ -761,7 +767,7 @@ class _Observations:
             self._drop("no-value", where, f"OBX-5 {value!r} means no value")
             return
         if vtype == "SN":
-            number_text, reason, why = _structured_numeric(value, self.msg.comp)
+            number_text, reason, why, beyond = _structured_numeric(value, self.msg.comp)
             if reason:
                 self._drop(reason, where, why)
                 return
@@ -769,7 +775,7 @@ class _Observations:
                 self._drop("no-value", where, f"OBX-5 {value!r} means no value")
                 return
         else:
-            number_text = value
+            number_text, beyond = value, ""
         number = _parse_number(number_text)
         if number is None:
             self._drop("not-numeric", where, f"OBX-5 {value[:40]!r} is not a number")
@@ -805,7 +811,7 @@ class _Observations:
         enclosing = self._enclosing_time(path)
         measured_at = own_time or enclosing or self.obr_time
         flags = frozenset(x.strip().upper() for x in get(8).split(self.msg.rep) if x.strip())
-        flags |= _flags_of(found)
+        flags |= _flags_of(found) | ({beyond} if beyond else set())
         reading = Reading(
             metric=metric,
             value=number,

@@ -188,26 +188,29 @@ def test_nk_name_that_disagrees_is_noticed_and_the_code_trusted(shipped: Dialect
 def test_draeger_message_with_its_dialect(shipped: DialectSet) -> None:
     result = decode_message(DR_MESSAGE.encode(), RX, dialect=shipped.get("draeger-infinity"))
     assert readings(result) == [("heart_rate", 119), ("spo2", 96), ("bp_systolic", 128),
-                                ("heart_rate", 77)]
-    hr, spo2, sys_, hr_local = result.readings
+                                ("resp_rate", 5), ("heart_rate", 77)]
+    hr, spo2, sys_, rr, hr_local = result.readings
     # The sub-component channel (&1, &2) tells sites apart when OBX-4 is empty.
     assert (hr.channel, spo2.channel, hr_local.channel) == ("8867-4&1", "59408-5&1", "")
     assert sys_.measured_at == utc(2024, 3, 1, 9, 0) and hr.measured_at == utc(2024, 3, 1, 9, 15)
-    assert reasons(result) == ["no-value", "limit", "no-value", "limit"]
-    assert "SN '<^5' is a limit (below 5), not a measured value" in result.dropped[1].detail
+    # "RR <5": below what the monitor measures, kept as its limit flagged `<` so the low RR
+    # alarm judges it (dropped, it raised nothing); SpO2 ">300" % is past the hard range.
+    assert rr.flags == {"<"} and hr.flags == frozenset()
+    assert reasons(result) == ["no-value", "no-value", "out-of-hard-range"]
 
 
 def test_draeger_loinc_sub_component_needs_no_dialect() -> None:
     result = decode_message(DR_MESSAGE.encode(), RX)
     # Standard LOINC codes are found in sub-components without any dialect; only the row
     # identified by the bare mnemonic "HR" needs the Draeger map.
-    assert readings(result) == [("heart_rate", 119), ("spo2", 96), ("bp_systolic", 128)]
-    assert reasons(result) == ["no-value", "limit", "no-value", "limit", "unknown-code"]
+    assert readings(result) == [("heart_rate", 119), ("spo2", 96), ("bp_systolic", 128),
+                                ("resp_rate", 5)]
+    assert reasons(result) == ["no-value", "no-value", "out-of-hard-range", "unknown-code"]
 
 
 @pytest.mark.parametrize("value,reason", [
-    ("=^119", ""), ("^119", ""), ("119", ""), ("<^5", "limit"), (">^300", "limit"),
-    ("<=^5", "limit"), ("^10^-^20", "not-numeric"), ("^1^:^2", "not-numeric"),
+    ("=^119", ""), ("^119", ""), ("119", ""), ("<>^5", "limit"),
+    ("^10^-^20", "not-numeric"), ("^1^:^2", "not-numeric"),
     ("!^5", "not-numeric"), ("=^***", "no-value"), ("***", "no-value"), ("   ", "no-value"),
     ("=^", "no-value"), ("=^-100", "no-value"), ("=^400", "out-of-hard-range"),
 ])
@@ -219,6 +222,19 @@ def test_sn_values(value: str, reason: str) -> None:
         assert result.readings == [] and reasons(result) == [reason]
     else:
         assert readings(result) == [("heart_rate", 119)] and result.dropped == []
+
+
+@pytest.mark.parametrize("value,kept,flag", [
+    ("<^5", 5, "<"), ("<=^5", 5, "<"), (">^250", 250, ">"), (">=^250", 250, ">")])
+def test_sn_limits_are_kept_as_the_limit_with_their_side(value: str, kept: float,
+                                                         flag: str) -> None:
+    # A monitor says "<5" when the value is below what it can measure: the most alarming
+    # reading it sends, judged by the alarm limits at its limit, its side an OBX-8 flag.
+    row = f"OBX|1|SN|8867-4^HR^LN||{value}|/min^^ISO+|||||F"
+    msg = f"MSH|^~\\&|MON||||||ORU^R01|C1|P|2.6\rOBR|1\r{row}\r"
+    result = decode_message(msg.encode(), RX)
+    assert readings(result) == [("heart_rate", kept)] and result.dropped == []
+    assert result.readings[0].flags == {flag}
 
 
 @pytest.mark.parametrize("unit,expected", [("/min^^ISO+", 60), ("mm(hg)^^ISO+", None),
@@ -254,7 +270,7 @@ def test_dialect_names_never_override_an_unknown_code(shipped: DialectSet) -> No
 def test_dialect_messages_decode_the_same_in_any_chunking(shipped: DialectSet, seed: int) -> None:
     stream = b"".join(b"\x0b" + m.encode("latin-1") + b"\x1c\r" for m in (NK_MESSAGE, DR_MESSAGE))
     whole = feed_all(HL7Decoder(dialects=shipped), stream)
-    assert len(whole.readings) == 9 and whole.frames == 2
+    assert len(whole.readings) == 10 and whole.frames == 2
     chunked = feed_all(HL7Decoder(dialects=shipped), stream, seed)
     assert chunked.readings == whole.readings
     assert reasons(chunked) == reasons(whole)
