@@ -41,6 +41,13 @@ Verdict = Accepted | NeedsConfirmation | Rejected
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,](?P<decimals>\d+))?")
 
 
+def typed_number(text: str) -> float | None:
+    """`text` read as a number a nurse writes (`_NUMBER`, a decimal comma read as a point), or
+    None: the start form's weight is read so too (start_checks.parse_weight)."""
+    number = _NUMBER.fullmatch(text.strip())
+    return None if number is None else float(number[0].replace(",", "."))
+
+
 def check_value(name: str, text: str) -> Verdict:
     """Validate one typed value of metric `name`."""
     m = metric(name)
@@ -87,7 +94,11 @@ PULSE_PRESSURE_PLAUSIBLE = (20, 100)
 """Systolic minus diastolic, in mmHg, outside which a typed pair is asked about: about 40 at
 rest, wider with age and stiff arteries; beyond these a typing slip is the likelier cause."""
 
-_BP = re.compile(r"^\s*(?P<sys>[^/\s]+)\s*/\s*(?P<dia>[^/\s]+)\s*$")
+# The slashes a keyboard or an input method gives for "/": full-width (U+FF0F, an East-Asian
+# IME), division slash (U+2215) and fraction slash (U+2044, a symbol palette, an autocorrect).
+# Read as "/" as their digits are read as digits ("１２０／８０" was refused as not in the form).
+_SLASHES = "/\uff0f\u2215\u2044"
+_BP = re.compile(rf"^\s*(?P<sys>[^{_SLASHES}\s]+)\s*[{_SLASHES}]\s*(?P<dia>[^{_SLASHES}\s]+)\s*$")
 
 
 def check_bp(text: str) -> list[Verdict]:

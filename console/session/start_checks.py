@@ -13,9 +13,10 @@ The rules, and where each lived before this module (screen: console/ui/start_scr
 - patient: required (screen; CLI "give --protocol, --patient, --weight and --nurse"); at most 64
   characters (screen); a placeholder-looking identifier ("unknown", "test1", "n/a", "xxx") must be
   confirmed (screen only: the CLI took any).
-- weight: required (screen; CLI); a finite number, a decimal comma read as a point (screen; the CLI
-  left it to argparse: "invalid float value", no comma); 1–400 kg (screen; CLI "--weight … is
-  outside 1–400 kg"); outside 30–250 kg it must be confirmed (screen only).
+- weight: required (screen; CLI); a number as a typed vital is read, a decimal comma read as a
+  point (screen; the CLI left it to argparse: "invalid float value", no comma; "7_5" and "1e2",
+  which Python's `float` took, are refused: `entry.typed_number`); 1–400 kg (screen; CLI
+  "--weight … is outside 1–400 kg"); outside 30–250 kg it must be confirmed (screen only).
 - protocol: required, one of those loaded, at least one loaded (screen; CLI `_protocol`).
 - dose (a nasal-device protocol, `DoseMode.DEVICES`): chosen on purpose, one of the protocol's
   doses, where the entry asks it (`StartEntry.asks_dose`: the start screen's Dose box); none is
@@ -48,7 +49,6 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-import math
 import os
 import re
 import unicodedata
@@ -58,6 +58,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from console.session.entry import typed_number
 from devices.formats import FORMATS
 from protocols.loader import ProtocolError
 from protocols.model import DoseMode, Protocol
@@ -236,12 +237,10 @@ class StartCheck:
 
 
 def parse_weight(text: str) -> float | None:
-    """The typed weight as a finite number (a decimal comma accepted), else None."""
-    try:
-        value = float(text.strip().replace(",", "."))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+    """The typed weight as a typed vital is read (`entry.typed_number`: digits, at most one
+    decimal point or comma), else None. Python's `float` took "7_5" as 75 kg and "1e2" as 100 kg,
+    and the dose was computed from them."""
+    return typed_number(text)
 
 
 def looks_like_placeholder(patient_id: str) -> bool:

@@ -21,15 +21,16 @@ pre-filled with 10 and one click logged it while BP was 185/118):
   so a test moves it by hand; the 2 Hz tick redraws the countdown). Any later message withdraws
   it, so the button always belongs to the message beside it. After that, "Correct…" in the Events
   tab is the way.
-- What an undo writes (the log is append-only, nothing is deleted):
-  * the scale had a value before: a correction row pointing at the undone row, with that earlier
-    value and the reason "undone by the nurse within 10 s". The scale reads as it did before the
-    click; the trend shows the earlier value at the undone row's time (the value did not change).
-  * no earlier value: a correction needs a value, and inventing one would be worse than the
-    mistake, so the row is entered in error (`SessionEngine.void`: an "entered_in_error" event
-    names it): it counts nowhere from then on. The engine's latest value of the scale goes back
-    to none, its alarms and the discharge check forget it, a restart skips it, and the trend, the
-    review and the report leave it out; the log keeps the row.
+- What an undo writes (the log is append-only, nothing is deleted): the undone row is entered
+  in error (`SessionEngine.void`: an "entered_in_error" event names it, with the reason "undone
+  by the nurse within 10 s"), and it counts nowhere from then on. The scale's latest value goes
+  back to the one before it, at its own time, or to none; its alarms and the discharge check
+  forget the row, a restart skips it, the trend, the review and the report leave it out, and the
+  interface engine is told it was wrong (PCD-01, OBX-11 W); the log keeps the row. Undo had
+  written the earlier value again as a correction at the undone row's time: a baseline Aldrete
+  10 came back as scored after the dose, and the discharge gate let the patient go with no
+  Aldrete since the dose. Vitals have no Undo: a typed vital is taken back from the Events tab
+  (Correct…, or entered in error).
 
 The message area beside the form keeps its height (two lines, elided, the full text on hover), so
 nothing around it moves when a message appears.
@@ -167,18 +168,15 @@ class UndoOffer:
     """The last observation recorded, which the nurse may still take back.
 
     Attributes:
-        row_id: the observation's row in the log (what the correction or the event points at).
+        row_id: the observation's row in the log (what the `entered_in_error` event names).
         metric: the scale.
         value: what was recorded.
-        previous: the scale's value before it, or None when it had none (or only one marked
-            entered in error): what an undo goes back to.
         recorded_mono: when it was recorded (the controller clock's monotonic seconds).
     """
 
     row_id: int
     metric: str
     value: float
-    previous: float | None
     recorded_mono: float
 
     def seconds_left(self, now_mono: float) -> float:
@@ -719,8 +717,6 @@ class EntryPanel(QtWidgets.QGroupBox):
             score.clear_score()   # the next one is set on purpose too
 
     def _record_scale(self, name: str, value: int) -> bool:
-        before = self.controller.view.latest(name)
-        previous = None if before is None else before.reading.value
         answer, row_id = self.controller.enter_manual_row(name, float(value))
         if isinstance(answer, NeedsConfirmation):   # not for today's scales; asked if ever
             engine_question = self.controller.view.manual_question(name, float(value))
@@ -741,10 +737,8 @@ class EntryPanel(QtWidgets.QGroupBox):
         self._say(f"Recorded: {words}" + (f" ({meaning})" if meaning and meaning not in words else ""),
                   recorded=name)
         if row_id is not None:   # None while the log holds it in memory: nothing to point at yet
-            self._undo = UndoOffer(row_id, name, float(value), previous, self.controller.clock.now().mono)
-            self.undo_button.setToolTip(f"Take back {words}: " + (
-                f"recorded as a correction back to {scale_value_words(name, previous)}"
-                if previous is not None else "marked entered in error"))
+            self._undo = UndoOffer(row_id, name, float(value), self.controller.clock.now().mono)
+            self.undo_button.setToolTip(f"Take back {words}: marked entered in error")
             self.undo_button.show()
             self._show_undo()
         self.recorded.emit(words)
@@ -776,22 +770,22 @@ class EntryPanel(QtWidgets.QGroupBox):
                       "Events tab and use Correct….", error=True)
             return
         words = scale_words(offer.metric, offer.value)
-        if offer.previous is not None:
-            verdict = self.controller.correct(offer.row_id, offer.metric, offer.previous, reason=UNDO_REASON)
-            if isinstance(verdict, Rejected):
-                self._say(f"Not undone: {verdict.message}", error=True)
-                return
-            self._say(f"Undone: {words} taken back; {SCALE_WORDS[offer.metric]} is "
-                      f"{scale_value_words(offer.metric, offer.previous)} again (logged as a correction).")
-            return
-        # No earlier value to go back to: the row is entered in error and counts nowhere (the
-        # engine's latest value, alarms and discharge check forget it; the log keeps the row).
+        # Entered in error, never the earlier value written again: a correction is a measurement
+        # at the undone row's time, and a pre-dose Aldrete 10 so written passed the discharge
+        # gate as scored after the dose. The earlier value stands at its own time.
         outcome = self.controller.void(offer.row_id, offer.metric, reason=UNDO_REASON)
         if not outcome.done:
             self._say(f"Not undone: {outcome.message}", error=True)
             return
-        self._say(f"Undone: {words} taken back (logged as entered in error); "
-                  f"{SCALE_WORDS[offer.metric]} has no value now.")
+        label = SCALE_WORDS[offer.metric]
+        standing = self.controller.view.latest(offer.metric)
+        if standing is None:
+            left = f"{label} has no value now"
+        else:   # its time said: a value from before the dose reads as one
+            at = standing.reading.received_at.astimezone().strftime("%H:%M")
+            left = (f"the latest {label} is "
+                    f"{scale_value_words(offer.metric, standing.reading.value)}, recorded at {at}")
+        self._say(f"Undone: {words} taken back (logged as entered in error); {left}.")
         self._show_latest(self.scales[offer.metric])
 
     def _show_undo(self) -> None:

@@ -218,10 +218,11 @@ def test_vomiting_shows_how_often_and_when_last(qtbot, live):
                      "WHERE kind = 'observation'") == [("observation", "Vomiting")] * 2
 
 
-def test_undo_within_ten_seconds_goes_back_to_the_earlier_value_with_a_correction(qtbot, live):
+def test_undo_within_ten_seconds_takes_the_value_back_as_entered_in_error(qtbot, live):
     controller, journal, clock, log = live
     panel = panel_for(qtbot, controller)
     click(qtbot, panel, "moaas", 5)
+    earlier = hhmm(clock)
     clock.advance(60)
     # The mis-click: MOAA/S 1 raises the high sedation alarm.
     click(qtbot, panel, "moaas", 1)
@@ -233,18 +234,24 @@ def test_undo_within_ten_seconds_goes_back_to_the_earlier_value_with_a_correctio
     controller.tick()
     assert panel.undo_button.text() == "Undo (6 s)"
     qtbot.mouseClick(panel.undo_button, LEFT)
+    # The mistaken row is entered in error; the earlier 5 is not written again at its time
+    # (a correction there is a score of that time: a pre-dose score came back as post-dose).
     (mistake,) = rows(log, "SELECT id FROM observations WHERE metric = 'moaas' AND value = 1")
     assert rows(log, "SELECT metric, value, corrects FROM observations ORDER BY id") == [
-        ("moaas", 5.0, None), ("moaas", 1.0, None), ("moaas", 5.0, mistake[0])]
-    assert rows(log, "SELECT json_extract(detail, '$.reason'), actor FROM events WHERE kind = 'correction'") == [
-        ("undone by the nurse within 10 s", "ana")]
-    # The scale reads as before the click; the alarm follows the corrected value.
+        ("moaas", 5.0, None), ("moaas", 1.0, None)]
+    assert rows(log, "SELECT kind, json_extract(detail, '$.observation'), "
+                     "json_extract(detail, '$.reason'), actor FROM events "
+                     "WHERE kind IN ('entered_in_error', 'correction')") == [
+        ("entered_in_error", mistake[0], "undone by the nurse within 10 s", "ana")]
+    # The scale reads as before the click: the earlier 5, at its own time.
     assert controller.view.latest("moaas").reading.value == 5
     assert marked(panel, "moaas") == [5]
-    # The mis-click's high alarm ends with it, as a value entered in error does: no excursion
-    # happened (it had latched, to be reset for a value never measured: the review audit).
+    assert panel.scales["moaas"].current.text() == f"5 · {earlier}"
+    # The mis-click's high alarm ends with it: no excursion happened (it had latched, to be
+    # reset for a value never measured: the review audit).
     assert [o for o in controller.view.alarms() if o.condition == "moaas_low"] == []
-    assert panel.message.text() == "Undone: MOAA/S 1 taken back; MOAA/S is 5 again (logged as a correction)."
+    assert panel.message.text() == ("Undone: MOAA/S 1 taken back (logged as entered in error); "
+                                    f"the latest MOAA/S is 5, recorded at {earlier}.")
     assert not panel.undo_button.isVisibleTo(panel) and panel.undo_offered() is None
 
 
