@@ -15,7 +15,9 @@ Every `staff` command needs an administrator's sign-in (`--admin` name or badge;
 password is typed at the terminal prompt, or read from `--admin-secret-fd N`), except `staff
 add` while the log has no active administrator: that one creates the first, and must give it the
 administrator role. A new PIN or password is typed twice at the prompt, or read once from
-`--secret-fd N`; never from an argument. ACCOUNT is a badge id, a name, or an account id.
+`--secret-fd N`; never from an argument. ACCOUNT is a badge id, a name, or an account id; a
+badge or name is looked up as at a sign-in (`Staff.find`: an active account's badge, then its
+name, before a disabled account's), and `#N` is always account N.
 
 `enable` and `roles` write a new version of the same account (its id, its records and signatures
 stay), naming the administrator. `enable` always sets a new PIN or password (asked for as by

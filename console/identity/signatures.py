@@ -12,8 +12,11 @@ signed (`UnknownRecordError`, nothing written). The secret is checked *before* t
 wrong PIN stops it:
 
 1. `approve(account, secret, meaning, now)` checks the role the meaning needs (a prescriber's
-   decision needs the prescriber role) and the secret (same lock-out and logging as a sign-in,
-   purpose `signature`); it returns a one-time `Approval`, good for `APPROVAL_VALID` (2 min).
+   decision needs the prescriber role; `role_refusal`, before any secret is checked, nothing
+   logged) and the secret (same lock-out and logging as a sign-in, purpose `signature`: a
+   disabled account's try is a `disabled` row); it returns a one-time `Approval`, good for
+   `APPROVAL_VALID` (2 min). One entry for several meanings checks every meaning's role before
+   the first secret (console/session/signing.py).
 2. The caller takes the action; the engine commits its record as usual (one path, through the
    journal) and the caller learns the record's row id (`Journal.added_since_with_ids`).
 3. `sign_approved(approval, table, row_id, now)` writes the signature, timed at the approval
@@ -136,15 +139,16 @@ class Signatures:
         """Check the role and the secret for a signature with this meaning.
 
         Raises:
-            SignatureRefused: the account may not sign this (no secret checked, nothing
-                logged), or the secret check failed (logged as a sign-in attempt).
+            SignatureRefused: the account's roles may not sign this (`role_refusal`: no secret
+                checked, nothing logged), or the secret check failed or the account is disabled
+                (logged as a sign-in attempt, purpose `signature`).
             UnknownAccountError: no such account.
         """
         meaning = _meaning(meaning)
         current = self._staff.get(account)
-        why = refusal(current, REQUIRED_ACTION[meaning])
+        why = role_refusal(current, meaning)
         if why is not None:
-            raise SignatureRefused(f"cannot sign the {meaning.value}: {why}")
+            raise SignatureRefused(why)
         result = self._staff.verify_secret(current, secret, now, where, Purpose.SIGNATURE)
         if not result.ok or result.account is None:
             raise SignatureRefused(f"not signed: {result.message}", result)
@@ -247,6 +251,23 @@ class Signatures:
                 del self._issued[token]
 
 
+def role_refusal(account: Account, meaning: Meaning | str) -> str | None:
+    """Why `account`'s roles may not sign with `meaning` ("cannot sign the discharge against the
+    discharge gate: … it needs the prescriber role"), decided before any secret is checked; None
+    when they may. A disabled account is not refused here: its attempt goes to the secret's
+    check, which logs it as `disabled` (SCHEMA.md: `sign_ins` holds every attempt to sign) after
+    a check as long as a real one.
+
+    Raises:
+        IdentityError: an unknown meaning.
+    """
+    meaning = _meaning(meaning)
+    if not account.active:
+        return None
+    why = refusal(account, REQUIRED_ACTION[meaning])
+    return None if why is None else f"cannot sign the {meaning.value}: {why}"
+
+
 def _meaning(meaning: Meaning | str) -> Meaning:
     try:
         return Meaning(meaning)
@@ -271,4 +292,5 @@ def _missing(table: str, row_id: int) -> str:
 __all__ = [
     "APPROVAL_VALID", "REQUIRED_ACTION", "Approval", "ApprovalError", "Meaning",
     "NotPermittedError", "Signature", "SignatureRefused", "Signatures", "UnknownRecordError",
+    "role_refusal",
 ]

@@ -42,7 +42,12 @@ Lock-out, one state machine per account version:
   current version count: a new version (an administrator's reset, any change) starts OPEN
   with 0, which is how a reset ends a lock-out.
 - Signature checks (`verify_secret`) and sign-ins share the count and the lock.
-- A disabled account signs in nowhere and its secret is never checked (`disabled`, logged).
+- A disabled account signs in nowhere and signs nothing; its secret is never checked (a dummy
+  check instead, as long as a real one) and each attempt, a signature's too, is logged
+  (`disabled`).
+- A name or badge reaches an active account before a disabled one (`find`): names and badges
+  are unique among active accounts only, so a disabled account's badge may be an active
+  account's name.
 - A sign-in for something the account's roles do not allow (`may`: a prescriber at the chair, a
   nurse at the administration) is refused after its secret is checked, naming the role; its row
   is `ok` (the secret matched: it ends a run of wrong ones, as any right secret) with the purpose
@@ -474,9 +479,9 @@ class Staff:
         return None if row is None else _account(row)
 
     def find(self, name_or_badge: str) -> Account | None:
-        """The account with this badge id, else this name (case, surrounding spaces and runs
-        of spaces ignored for both); an active account before a disabled one. None when there
-        is none."""
+        """The account with this badge id or name (case, surrounding spaces and runs of spaces
+        ignored for both): an active account's badge, else an active account's name, else a
+        disabled account's badge, else a disabled account's name. None when there is none."""
         with self._log.environment_errors():
             row = self._find_row(store.current_staff(self._log.conn), name_or_badge)
         return None if row is None else _account(row)
@@ -487,15 +492,22 @@ class Staff:
         if not wanted:
             return None
         folded = _same(wanted)
-        candidates = sorted(rows, key=lambda r: (not r.active, r.account))
-        for row in candidates:
-            if row.badge is not None and _same(row.badge) == folded:
-                return row
-        # A log kept before runs of spaces read as one may hold "Ana  Nurse" beside "Ana
-        # Nurse", both active: among active ones, the name typed as it is kept reaches its own.
-        named = [row for row in candidates if _same(row.name) == folded]
-        return min(named, default=None, key=lambda r: (
-            not r.active, _folded(r.name) != _folded(wanted), r.account))
+        rows = tuple(rows)
+        # Every active account before any disabled one: names and badges are unique among
+        # active accounts only, so a disabled account's badge ("nurse.bea") may be an active
+        # account's name, and matched first it answered the new nurse typing her own name
+        # with "Bea Old's account is disabled" (review 49).
+        for active in (True, False):
+            group = sorted((r for r in rows if r.active == active), key=lambda r: r.account)
+            for row in group:
+                if row.badge is not None and _same(row.badge) == folded:
+                    return row
+            # A log kept before runs of spaces read as one may hold "Ana  Nurse" beside "Ana
+            # Nurse", both active: the name typed as it is kept reaches its own.
+            named = [row for row in group if _same(row.name) == folded]
+            if named:
+                return min(named, key=lambda r: (_folded(r.name) != _folded(wanted), r.account))
+        return None
 
     def has_any_administrator(self) -> bool:
         """True when at least one active account has the administrator role."""

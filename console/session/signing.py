@@ -26,7 +26,10 @@ the action, the record is committed through the engine as usual, and the signatu
 
 One secret entry may approve several meanings at once (a discharge that overrides its gate,
 signed by a nurse who is also a prescriber, is a discharge *and* an override): each meaning is one
-`approve`, so each signature is one checked secret and one `sign_ins` row. Meanings that need two
+`approve`, so each signature is one checked secret and one `sign_ins` row. The roles of every
+meaning are checked first, before any secret: a signer refused for one of them is refused with
+nothing checked and nothing logged, as for a single meaning, never a `sign_ins` row saying she
+signed what was then refused. Meanings that need two
 people are two requests, asked in turn before the action (`then`): a discharge against its gate is
 the prescriber's override, then the nurse's discharge.
 
@@ -267,6 +270,7 @@ class ChairSigner:
             Purpose,
             SignatureRefused,
         )
+        from console.identity.signatures import role_refusal  # noqa: PLC0415 - as above
 
         if not name_or_badge.strip():
             return "Give the signer's name or badge, then the PIN or password."
@@ -285,6 +289,13 @@ class ChairSigner:
                 return _sentence(why)
         approvals: dict[str, Approval] = {}
         try:
+            # Every meaning's role before the first secret: approved one by one, the first
+            # wrote `ok` / `signature` for a nurse the second then refused as no prescriber,
+            # and nothing was signed (review 49).
+            for meaning in request.meanings:
+                why = role_refusal(account, meaning)
+                if why is not None:
+                    return _sentence(why)
             for meaning in request.meanings:
                 approvals[meaning] = self.signatures.approve(account, secret, meaning, now,
                                                              self.station)
