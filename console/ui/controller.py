@@ -18,7 +18,8 @@ the identity layer's sentence and the station locks (acknowledge and pause never
 never wait). Locking closes an open signature dialog as cancelled, and a signed action asks the
 lock again after its signatures, before the engine acts. A lock for such a reason keeps it
 (`lock_reason`, which the lock bar shows beside the sign-in form) until the next sign-in: the
-refusal's own words went to a panel the lock hides. A window calls `refusal` before it puts a
+refusal's own words went to a panel the lock hides. Closing the console waits for a sign-in
+too (`close_refusal`), unless the log cannot record one. A window calls `refusal` before it puts a
 question to the nurse (T0 "Start the pump as you confirm", a lot number, an unusual value): a
 refused account is told so and asked nothing, and a refusal by the lock or the account is never
 offered as a gate to override (`locked` is true after it). Without one (a log without accounts)
@@ -55,7 +56,7 @@ from console.clock import Clock, Moment
 from console.session import feed
 from console.records import Record
 from console.session.alarms import AudioSignal, Occurrence, Raise
-from console.session.chair_identity import ChairIdentity, SignInAnswer
+from console.session.chair_identity import SIGN_IN_NOT_RECORDED, ChairIdentity, SignInAnswer
 from console.session.engine import Outcome, SessionEngine
 from console.session.fallback_faults import FallbackFaults
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict
@@ -114,6 +115,8 @@ class SessionController(QtCore.QObject):
         # account is disabled: ask an administrator."); "" otherwise and after a sign-in.
         self.lock_reason = ""
         self._signer: ChairSigner | None = None
+        # The log refused the last sign-in's row: nobody can sign in (`close_refusal`).
+        self._sign_in_unrecorded = False
         self.connection: DeviceConnection | None = None
         self._monitor_unknown = ""   # why the monitor asked for cannot be read (attach_device)
         self._wanted_monitor: tuple[str, str] | None = None
@@ -256,6 +259,7 @@ class SessionController(QtCore.QObject):
         engine, now = self._engine, self.clock.now()
         was_locked = identity.lock.locked
         answer = identity.sign_in(name_or_badge, secret, now, engine.nurse)
+        self._sign_in_unrecorded = answer.message.startswith(_UNRECORDED)
         if answer.ok and answer.account is not None:
             self.lock_reason = ""   # an allowed account is at the chair now
             if answer.hand_over_from is not None and not engine.discharged:
@@ -281,12 +285,41 @@ class SessionController(QtCore.QObject):
         if not identity.lock.permits(action):
             return LOCKED_MESSAGE
         if action not in ALWAYS_ALLOWED:
-            why = identity.no_longer_allowed()
-            if why is not None:
-                self.lock_now(why)
-                return f"{why} {LOCKED_MESSAGE}."
+            refused = self._account_refusal()
+            if refused is not None:
+                return refused
         identity.lock.activity(self.clock.now().mono)
         return None
+
+    def _account_refusal(self) -> str | None:
+        """The signed-in account read again: one disabled, or without the nurse role, since it
+        signed in is refused with the identity layer's sentence and the station locks."""
+        why = self.identity.no_longer_allowed() if self.identity is not None else None
+        if why is None:
+            return None
+        self.lock_now(why)
+        return f"{why} {LOCKED_MESSAGE}."
+
+    def close_refusal(self) -> str | None:
+        """Why closing the console is refused now, else None.
+
+        Closing stops every alarm of the session until the console is started again, so like
+        entry, notes and the discharge it waits for a sign-in of an account allowed to run the
+        session: anyone passing a locked station had closed it (logged as the nurse "(station
+        locked: not signed in)"), and a disabled account could too (a review). The way out:
+        when the log could not record the last sign-in here, nobody can sign in, and the
+        console must stay closable (the close is then logged with nobody signed in)."""
+        identity = self.identity
+        if identity is None:
+            return None
+        if identity.lock.locked:
+            return None if self._sign_in_unrecorded else LOCKED_MESSAGE
+        return self._account_refusal()
+
+    @property
+    def sign_in_unrecorded(self) -> bool:
+        """The station is locked and the log could not record the last sign-in at it."""
+        return self.locked and self._sign_in_unrecorded
 
     def _still_allowed(self) -> str | None:
         """Asked after a signature's approvals, just before the engine acts: the station may
@@ -755,6 +788,9 @@ SIGNED_ON_A_LOCKED_STATION = ("Not done: the station locked while the signature 
                               "(nothing was recorded). Sign in to continue, then do it again.")
 
 REQUIRED_OPEN = "Required item open: "
+
+_UNRECORDED = SIGN_IN_NOT_RECORDED.partition("{cause}")[0]
+"""How `ChairIdentity.sign_in` begins its answer when the log refused the attempt's row."""
 
 
 SHOWN_BLOCKERS = 3

@@ -31,6 +31,7 @@ from console.ui.event_list import EventsTab
 from console.ui.lock_bar import ActivityFilter, LockBar
 from console.ui.tiles import TilePanel
 from console.ui.trend import TrendPlot
+from console.ui.window_front import belongs_to
 from protocols.model import PhaseKind
 
 
@@ -142,22 +143,20 @@ class LiveWindow(QtWidgets.QWidget):
         self._show_ended(self.controller.view.ended_at)   # an ended session stays read-only
 
     def _close_questions(self) -> None:
-        """The station locked: a question this window left open is answered "no" (rejected),
+        """The station locked: a question the console left open is answered "no" (rejected),
         so nobody answers the absent nurse's question on a locked station. The T0 question
         ("Start Infusion (T0) now? … Start the pump as you confirm") stood over the sign-in
         form, and its Start was then refused: the pump ran with no T0 in the record (a
-        review). The signature dialog is closed the same way (`SessionController`)."""
-        for widget in QtWidgets.QApplication.topLevelWidgets():
-            if isinstance(widget, QtWidgets.QDialog) and widget.isVisible() and self._owns(widget):
-                widget.reject()
+        review). The signature dialog is closed the same way (`SessionController`).
 
-    def _owns(self, dialog: QtWidgets.QWidget) -> bool:
-        parent = dialog.parentWidget()
-        while parent is not None:
-            if parent is self:
-                return True
-            parent = parent.parentWidget()
-        return False
+        The questions are the console window's (`MainWindow` builds its asker and confirmer
+        on itself), so this window's top-level window is their owner: closing only this
+        window's own left every real question open (a review)."""
+        owner = self.window()
+        for widget in QtWidgets.QApplication.topLevelWidgets():
+            if (isinstance(widget, QtWidgets.QDialog) and widget.isVisible()
+                    and belongs_to(widget, owner)):
+                widget.reject()
 
     def _on_theme_changed(self, _theme: theme.Theme) -> None:
         """The header, dose line and banner are styled by this window: restyle them now."""

@@ -895,21 +895,41 @@ class MainWindow(QtWidgets.QMainWindow):
         super().closeEvent(event)
 
     def may_close(self) -> bool:
-        """No session runs, or the nurse confirms closing it (then logged)."""
+        """No session runs, or the nurse confirms closing it (then logged).
+
+        On a log with staff accounts the close waits for a sign-in (`close_refusal`): refused
+        on the lock bar, nothing asked. When the log cannot record a sign-in the close is asked
+        as before, saying it is recorded with nobody signed in."""
         controller = self.controller
         if controller is None or controller.view.discharged:
             return True
+        refused = controller.close_refusal()
+        if refused is not None:
+            self._say_not_closed(refused)
+            return False
         patient = controller.view.patient.patient_id
         lost = self._typing_lost()
+        nobody = ("\n\nThe station is locked and the sign-in cannot be recorded now: the close "
+                  "is recorded with nobody signed in." if controller.sign_in_unrecorded else "")
         if not self.asker.agree(
                 "Close the console",
                 f"The session of {patient} is running. Closing the console stops its alarms and "
                 "the monitor's readings until the console is started again (the session then "
-                "resumes from its log)." + (f"\n\n{lost}" if lost else "")
+                "resumes from its log)." + (f"\n\n{lost}" if lost else "") + nobody
                 + "\n\nClose the console anyway?", "Close the console"):
             return False
         controller.console_closed()
         return True
+
+    def _say_not_closed(self, refused: str) -> None:
+        """The close was refused by the lock or the account: said on the lock bar (the station
+        is locked now), with the sign-in form ready."""
+        if self.live is None:
+            return
+        bar = self.live.lock_bar
+        bar.message.setText("The console was not closed: closing it stops every alarm of the "
+                            f"session. {refused.rstrip('.')}.")
+        bar.name.setFocus()
 
     def stopped_by_signal(self, signal_name: str) -> None:
         """SIGTERM (a shutdown) or SIGINT ends the console unasked: a session running is logged
