@@ -291,11 +291,19 @@ _REMINDED: Final = r"( \(reminder: still present\))?"
 _PROMPT = re.compile(r"Vitals (due|overdue by \d+ min): (.*?) \(([^()]*)\)" + _REMINDED)
 
 
+# Fewer letters still, where the short names did not fit: at 1366x768 "** Overdue 7 min:
+# Systolic, Diastolic, HR or Pulse…" lost the SpO2 owed. A pressure owed whole is "BP"; the
+# heart rate or the oximeter's pulse rate "HR/PR", as monitors print them.
+_BP_PAIR: Final = ("Systolic", "Diastolic")
+_ALTERNATIVE_SHORT: Final = {"Pulse": "PR"}
+
+
 def _listed_short(listed: str) -> str:
     """A vital as a prompt lists it ("Sedation: MOAA/S", "Systolic BP") in its short name; its
-    alternatives each so ("Heart rate or pulse rate": "HR or Pulse")."""
+    alternatives each so, joined by "/" ("Heart rate or pulse rate": "HR/PR")."""
     if " or " in listed:
-        return " or ".join(_listed_short(x[:1].upper() + x[1:]) for x in listed.split(" or "))
+        names = (_listed_short(x[:1].upper() + x[1:]) for x in listed.split(" or "))
+        return "/".join(_ALTERNATIVE_SHORT.get(name, name) for name in names)
     for m in METRICS.values():
         if listed == m.label.replace(" (", ": ").removesuffix(")"):
             return m.short or m.label.rsplit("(", 1)[-1].rstrip(")")
@@ -308,9 +316,12 @@ def _short_prompt(message: str) -> str | None:
         return None
     when, check, listed, reminder = found.groups()
     lead = "Due" if when == "due" else when.replace("overdue by", "Overdue")
+    names = [_listed_short(x) for x in listed.split(", ")]
+    if all(half in names for half in _BP_PAIR):
+        names[names.index(_BP_PAIR[0])] = "BP"
+        names.remove(_BP_PAIR[1])
     # The vitals first: where even this is cut, the check's name gives way, not what is due.
-    return (f"{lead}: {', '.join(_listed_short(x) for x in listed.split(', '))} · {check}"
-            f"{reminder or ''}")
+    return f"{lead}: {', '.join(names)} · {check}{reminder or ''}"
 
 
 # Esketamine's "move on" (engine `_devices_given_prompt`), the move first, then why: at 1366x768
@@ -326,6 +337,22 @@ def _short_move_on(message: str) -> str | None:
     devices, _rested, unstarted, reminder = found.groups()
     why = "vitals checks not started" if unstarted else f"all {devices} given, rested"
     return f"Move to next phase: {why}{reminder or ''}"
+
+
+# A phase's planned time run (engine `_phase_prompt`), what it asks first: at 1366x768
+# "Infusion: planned 40 min reached; move to the n…" lost it. "When done" stays: the nurse
+# finishes the phase's work first.
+_PLANNED_TIME = re.compile(r"(.+?): planned (\S+ min) reached; move to the next phase when done"
+                           + _REMINDED)
+
+
+def _short_planned_time(message: str) -> str | None:
+    found = _PLANNED_TIME.fullmatch(message)
+    if found is None:
+        return None
+    phase, minutes, reminder = found.groups()
+    whose = f"{phase}'" if phase.endswith("s") else f"{phase}'s"
+    return f"Next phase when done: {whose} {minutes} reached{reminder or ''}"
 
 
 # A device of the dose still open after the rest (engine `_devices_given_prompt`): at 1366x768
@@ -350,13 +377,14 @@ def short_message(condition: str, message: str) -> str:
     "RR 5/min, limit ≤8": the vital's short name and unit, a baseline rise as "(+27)" and its
     limit as "base +25" (the tile shows the baseline), "(confirmed)". The value and its limit
     keep their numbers. Messages are read as `_message` and the absence rule write them; the
-    device's and the clinic network's technical messages, the vitals prompts, the "move on" and
-    a device due have short forms of their own; any other is returned as it is.
+    device's and the clinic network's technical messages, the vitals prompts, the "move on", a
+    phase's planned time reached and a device due have short forms of their own; any other is
+    returned as it is.
     """
     m = METRICS.get(condition.rsplit("_", 1)[0])
     if m is None:
         prompt = (_short_prompt(message) or _short_move_on(message)
-                  or _short_device_due(message))
+                  or _short_planned_time(message) or _short_device_due(message))
         if prompt is not None:
             return prompt
         device = next((short for long, short in _TECHNICAL_SHORT if message.startswith(long)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from console.clock import format_duration
 from protocols.model import DoseMode, PhaseKind, Protocol
 
 
@@ -71,24 +72,42 @@ def cap_text(protocol: Protocol, mg: float, weight_kg: float | None, *, with_sum
     return f" (capped; {dose.mg_per_kg:g} mg/kg × {weight_kg:g} kg = {round(uncapped, 2):g} mg)"
 
 
+def infusion_stopped_at(protocol: Protocol | None, minutes: float | None) -> str | None:
+    """"0:45 of 40 min": how long an infusion ran (`format_duration`) of its planned minutes,
+    when it ended more than `EARLY_STOP_MINUTES` before them (less than the dose was given);
+    None otherwise (run whole, a dose by devices, the minutes or the protocol unknown). The
+    chair's dose line and the review say it so. Whole minutes cut read an infusion stopped 45 s
+    after T0 "ended after 0 of 40 min", as if nothing ran, and one at 38:59 "38"."""
+    if minutes is None or protocol is None or protocol.dose.mode is not DoseMode.WEIGHT:
+        return None
+    planned = protocol.dose.infusion_minutes
+    if not minutes < planned - EARLY_STOP_MINUTES:   # NaN too: a review's unknown minute
+        return None
+    # Both in minutes, their unit is said once, at the end: "0:45 min of 40 min" cut the capped
+    # line at 1366 px (tests/ui/test_live_dose_line_fits.py). Past an hour: "1:05 h of 90 min".
+    ran = format_duration(minutes * 60).removesuffix(" min")
+    return f"{ran} of {planned:g} min"
+
+
 def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseKind,
               dosing_minutes: float | None = None, devices_ticked: int | None = None,
               weight_kg: float | None = None) -> str:
     """"Dose 36 mg in 100 mL (0.36 mg/mL) · pump 150 mL/h over 40 min" (or the devices), with
     "given:" once the dosing is over (its last phase). An infusion ended early (a side effect,
-    an override) was not all given: "Dose planned: 36 mg … · infusion ended after 12 of 40 min"
-    (it read "Dose given: 36 mg" after a stop at 12 minutes). Nasal devices likewise: fewer
-    device items ticked (`devices_ticked`) than the dose needs reads "Dose planned: 56 mg: 2
-    devices … · 1 of 2 devices recorded given" (a walk moved on after one device and read
-    "Dose given: 56 mg"); more reads what was given, the plan beside it. A dose by weight at
+    an override) was not all given: "Dose planned: 36 mg … · infusion ended after 12:00 of 40
+    min" (`infusion_stopped_at`; it read "Dose given: 36 mg" after a stop at 12 minutes).
+    Nasal devices likewise: fewer device items ticked (`devices_ticked`) than the dose needs
+    reads "Dose planned: 56 mg: 2 devices … · 1 of 2 devices recorded given" (a walk moved on
+    after one device and read "Dose given: 56 mg"); more reads what was given, the plan beside
+    it. A dose by weight at
     the protocol's maximum says so (`cap_text`, with the sum when `weight_kg` is given)."""
     dose = protocol.dose
     mg = details.get("dose_mg")
     if not isinstance(mg, int | float):
         return ""
     given = phase_kind in (PhaseKind.OBSERVATION, PhaseKind.DISCHARGE)
-    stopped = (given and dose.mode is DoseMode.WEIGHT and dosing_minutes is not None
-               and dosing_minutes < dose.infusion_minutes - EARLY_STOP_MINUTES)
+    ran = infusion_stopped_at(protocol, dosing_minutes) if given else None
+    stopped = ran is not None
     prefix = "Dose planned: " if stopped else "Dose given: " if given else "Dose "
     if dose.mode is DoseMode.WEIGHT:
         rate = details.get("pump_rate_ml_h") or dose.pump_rate_ml_per_h()
@@ -100,9 +119,8 @@ def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseK
                      f"({concentration_text(float(mg), dose.bag_volume_ml)})")
         if rate:
             line += f" · pump {pump_rate_text(rate)} over {dose.infusion_minutes:g} min"
-        if stopped and dosing_minutes is not None:
-            line += (f" · infusion ended after {int(dosing_minutes)} of "
-                     f"{dose.infusion_minutes:g} min")
+        if ran is not None:
+            line += f" · infusion ended after {ran}"
         return line
     devices = dose.device_count(float(mg))
     if devices_ticked is not None and devices_ticked > devices:

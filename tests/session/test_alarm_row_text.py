@@ -82,9 +82,9 @@ def test_a_vitals_prompt_says_what_is_missing_first_even_when_reminded():
     from console.session.conditions import short_text
 
     overdue = "Vitals overdue by 7 min: BP and HR (Systolic BP, Diastolic BP)"
-    assert short_text(overdue) == "Overdue 7 min: Systolic, Diastolic · BP and HR"
+    assert short_text(overdue) == "Overdue 7 min: BP · BP and HR"
     assert short_text(f"{overdue} (reminder: still present)") == (
-        "Overdue 7 min: Systolic, Diastolic · BP and HR (reminder: still present)")
+        "Overdue 7 min: BP · BP and HR (reminder: still present)")
     assert short_text("Vitals due: Sedation and breathing (Sedation: MOAA/S)").startswith(
         "Due: MOAA/S · ")
 
@@ -94,7 +94,7 @@ def test_a_vitals_prompt_names_a_vitals_alternatives_in_short_words():
     from console.session.conditions import short_text
 
     assert short_text("Vitals overdue by 6 min: BP at T+40 (Diastolic BP, Heart rate or pulse "
-                      "rate)") == "Overdue 6 min: Diastolic, HR or Pulse · BP at T+40"
+                      "rate)") == "Overdue 6 min: Diastolic, HR/PR · BP at T+40"
 
 
 def test_a_narrow_row_gives_way_in_its_words_never_in_its_state():

@@ -40,7 +40,7 @@ def test_an_infusion_ended_early_reads_planned_not_given_before_and_after_a_rest
     details = {"dose_mg": 35.0, "pump_rate_ml_h": 150.0}
     line = dose_line(iv_protocol(), details, s.engine.phase.kind, s.engine.dosing_minutes)
     assert line == ("Dose planned: 35 mg in 100 mL (0.35 mg/mL) · pump 150 mL/h over 40 min · "
-                    "infusion ended after 12 of 40 min")
+                    "infusion ended after 12:00 of 40 min")
     s.engine = resume(s, 30)
     assert s.engine.dosing_minutes == 12
 

@@ -83,7 +83,7 @@ def test_a_whole_infusion_in_two_phases_reads_given() -> None:
 def test_an_infusion_stopped_in_its_second_phase_reads_its_minutes() -> None:
     s = Session(split_infusion())
     to_observation(s, to_second_dosing_phase(s), 25)
-    assert "infusion ended after 25 of 40 min" in line(s)
+    assert "infusion ended after 25:00 of 40 min" in line(s)
 
 
 def test_discharge_waits_30_min_after_the_second_phase_ended() -> None:
