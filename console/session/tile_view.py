@@ -62,6 +62,13 @@ Detail
     Stale (older than `STALE_SECONDS` for a continuous value, `STALE_MANUAL_SECONDS` for a typed
     value or an NIBP and its cuff's pulse, or from a device that is not connected): "STALE · ..."
     and greyed.
+    Said short (`TileView.detail_short`) where a tile has no room for it all (the small tiles'
+    two lines of 113 px at 1366x768): the age, stale or not, and a clock's warning are kept, the
+    source word and "measured"/"received" give way: "cuff 09:00 · 45 s ago", "STALE 21 min ·
+    manual 09:00", "clock +14 min · 1 s ago" ("+" ahead, "−" behind), "STALE · time unknown".
+    Cut at the edge, the cuff's pulse had kept "device · measured …" (its time and age gone), a
+    stale typed value "STALE · manual 09:0…" and a monitor's clock 14 min ahead "device ·
+    received 09:0…".
 """
 
 from __future__ import annotations
@@ -137,6 +144,8 @@ class TileView:
     Attributes:
         parts: the value, piece by piece (`value` is their text).
         detail_phrases: source, time, age and notes ("device", "measured 09:26", "4 min ago").
+        detail_short: the same said short, for a tile with no room for it all (the module's
+            Detail rule): the age and a clock's warning kept.
         limit_lines: one per metric with rules, highest meaning first.
         explain: the full story of the value (for its tooltip): what was left out and why.
         colour: the vital's colour, shared with its trend (`trend_feed.VITAL_COLOURS`).
@@ -150,6 +159,7 @@ class TileView:
     explain: str
     colour: str
     stale: bool
+    detail_short: tuple[str, ...] = ()
 
     @property
     def value(self) -> str:
@@ -202,7 +212,8 @@ def tile_view(view: SessionView, name: str, now: Moment) -> TileView:
     stale = _stale(view, latest, when.age, long_limit=when.manual)
     part = _part(view.alarms(), name, latest.reading.value, stale)
     phrases = _state_word(view, stale) + _ages(view, when.phrases) + when.notes
-    return TileView(name, title, (part,), phrases, limits, "; ".join(when.notes), colour, stale)
+    return TileView(name, title, (part,), phrases, limits, "; ".join(when.notes), colour, stale,
+                    _short(view, stale, when))
 
 
 ENDED_WORD = "ENDED"
@@ -213,6 +224,18 @@ def _state_word(view: SessionView, stale: bool) -> tuple[str, ...]:
     if view.discharged:
         return (ENDED_WORD,)
     return ("STALE",) if stale else ()
+
+
+def _short(view: SessionView, stale: bool, when: _When) -> tuple[str, ...]:
+    """The detail said short (the module's Detail rule): where it comes from, when, and how old,
+    "STALE" with the age when stale."""
+    if view.discharged:
+        return (ENDED_WORD, ENDED_AGE)
+    if when.span is None:   # of unknown age: always stale
+        return ("STALE", "time unknown")
+    if stale:
+        return (f"STALE {when.span}", when.where)
+    return (when.where, f"{when.span} ago")
 
 
 def _ages(view: SessionView, phrases: tuple[str, ...]) -> tuple[str, ...]:
@@ -259,7 +282,9 @@ def _bp_tile(view: SessionView, now: Moment) -> TileView:
                            f"{_clock(_shown_time(view, other, now))}) is from another reading: "
                            "not shown with this one")
     phrases = _state_word(view, stale) + _ages(view, when.phrases) + tuple(notes)
-    return TileView(BP_TILE, title, tuple(parts), phrases, limits, "; ".join(explain), colour, stale)
+    short = _short(view, stale, when) + tuple(notes[len(when.notes):])   # the part left out
+    return TileView(BP_TILE, title, tuple(parts), phrases, limits, "; ".join(explain), colour,
+                    stale, short)
 
 
 def same_measurement(a: Latest, b: Latest) -> bool:
@@ -406,6 +431,12 @@ class _When:
     notes: tuple[str, ...]
     age: float
     manual: bool
+    where: str = "device"     # said short: source and time, or the clock's warning (`_short`)
+
+    @property
+    def span(self) -> str | None:
+        """The age in words ("45 s"); None when unknown."""
+        return format_span(self.age) if math.isfinite(self.age) else None
 
 
 def _when(view: SessionView, latest: Latest, now: Moment) -> _When:
@@ -414,17 +445,17 @@ def _when(view: SessionView, latest: Latest, now: Moment) -> _When:
     # Since it was received, by the monotonic clock; a correction since its measurement was.
     age = now.mono - latest.taken.mono
     if reading.source == MANUAL:
-        return _When((f"manual {_clock(reading.received_at)}", f"{format_span(age)} ago"), (), age, True)
+        typed = f"manual {_clock(reading.received_at)}"
+        return _When((typed, f"{format_span(age)} ago"), (), age, True, typed)
+    received = f"received {_clock(reading.received_at)}"
     if AGE_UNKNOWN in reading.flags:
         # Already on the monitor when it connected, with no time (ANSAR-B): never "now", and no
         # age can be given (devices.md). Shown stale, so the nurse takes a new one.
-        return _When(("device", f"received {_clock(reading.received_at)}", "time unknown"), (),
-                     math.inf, False)
+        return _When(("device", received, "time unknown"), (), math.inf, False)
     if not is_nibp_value(reading):   # the cuff's pulse is the cuff's measurement too
         return _When(("device", f"{format_span(age)} ago"), (), age, False)
     if reading.measured_at is None:
-        return _When(("device", f"received {_clock(reading.received_at)}", f"{format_span(age)} ago"),
-                     (), age, False)
+        return _When(("device", received, f"{format_span(age)} ago"), (), age, False, received)
     offset = (reading.measured_at - reading.received_at).total_seconds()
     skew = _device_clock(view, reading, now)
     if skew is not None:
@@ -432,10 +463,13 @@ def _when(view: SessionView, latest: Latest, now: Moment) -> _When:
         # "clock", after "device · received …": "monitor clock 14 min …" lost its way (ahead
         # or behind) at the tile's edge at 1366x768 (a walk on X); the trend's notice says whose.
         note = f"clock {format_span(abs(skew))} {way}"
-        return _When(("device", f"received {_clock(reading.received_at)}", f"{format_span(age)} ago"),
-                     (note,), age, False)
+        # Short, signed: "clock 14 min ahead" is wider than a small tile's line at 1366x768.
+        sign = "+" if skew > 0 else "−"
+        short = f"clock {sign}{format_span(abs(skew))}"
+        return _When(("device", received, f"{format_span(age)} ago"), (note,), age, False, short)
     age -= offset   # an NIBP is as old as its cuff measurement, not its arrival
-    return _When(("device", f"measured {_clock(reading.measured_at)}", f"{format_span(age)} ago"), (), age, False)
+    return _When(("device", f"measured {_clock(reading.measured_at)}", f"{format_span(age)} ago"),
+                 (), age, False, f"cuff {_clock(reading.measured_at)}")
 
 
 def _stale(view: SessionView, latest: Latest, age: float, long_limit: bool) -> bool:

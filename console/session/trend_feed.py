@@ -62,7 +62,9 @@ Where a value sits on the time axis (`TrendFeed.placed_at`):
 DEMO/TEST-flagged observations are never charted as patient data, unless the session is itself a
 demo (it then shows its own simulated values). Scales (MOAA/S, nausea, ...) are markers, not
 curves. Only physiological alarms (raised or escalated) are markers: technical conditions are the
-alarm area's business, and reminders would bury the alarms.
+alarm area's business, and reminders would bury the alarms. An alarm is marked once per priority
+it reaches; an escalation whose value was taken back keeps its marker ("Taken back: SpO2 88")
+but reached nothing, so the next real one to that priority is marked (`TrendFeed._mark_step`).
 
 The points of each series live in growable float64 arrays (time, value, receive time, device,
 row id), so the widget's `setData(t[:n], v[:n])` reads views, not copies, and an 8-hour session
@@ -453,6 +455,8 @@ class _MarkerEntry:
     row: int          # the scale observation's row id (-1 unknown, -2 not an observation)
     metric: str = ""  # the scale, for markers of observations; the vital, for alarms
     value: float | None = None   # the scale's value; the value that raised an alarm
+    occurrence: int = -1   # an alarm step's occurrence
+    shown: bool = True     # an alarm step is marked (`TrendFeed._mark_steps`)
 
 
 class TrendFeed:
@@ -487,7 +491,10 @@ class TrendFeed:
         }
         self._series[(CUFF_PULSE, False)] = _Points(capacity)
         self._markers: list[_MarkerEntry] = []
-        self._marked: dict[int, Priority] = {}   # occurrence -> highest priority marked
+        # An occurrence's raised and escalated steps, marked or not, in order; and the highest
+        # priority it was marked at by a value not taken back (`_mark_steps`).
+        self._steps: dict[int, list[_MarkerEntry]] = {}
+        self._marked: dict[int, Priority] = {}
         self._baselines: dict[str, float] = {}
         self._devices: dict[str, int] = {}
         self._clocks = DeviceClocks()   # the devices' clocks (the tiles' verdict too)
@@ -652,19 +659,41 @@ class TrendFeed:
         if (transition.transition not in (RAISED, ESCALATED)
                 or transition.category != "physiological"):
             return
-        # One marker per priority an occurrence reached: a rate wavering across a tier's limit
-        # (RR 8/9) escalates the same occurrence again and again, and marked it each time.
-        priority = Priority[transition.priority.upper()]
-        marked = self._marked.get(transition.occurrence, Priority.INFO)
-        if transition.transition == ESCALATED and priority <= marked:
-            return
-        self._marked[transition.occurrence] = max(priority, marked)
         entry = _MarkerEntry(TrendMarker(self._minutes(transition.at), alarm_text(transition),
                                          "alarm", transition.priority), -2,
-                             transition.condition.rsplit("_", 1)[0], transition.value)
+                             transition.condition.rsplit("_", 1)[0], transition.value,
+                             transition.occurrence, shown=False)
         if any(_raised_by(entry, *taken) for taken in self._taken_back):
-            entry = _taken_back(entry)
-        self._put_marker(entry.marker, entry.row, entry.metric, entry.value)
+            _take_back(entry)
+        steps = self._steps.setdefault(transition.occurrence, [])
+        steps.append(entry)
+        self._markers.append(entry)
+        marked = self._marked.get(transition.occurrence, Priority.INFO)
+        self._marked[transition.occurrence] = self._mark_step(entry, len(steps) == 1, marked)
+
+    def _mark_step(self, entry: _MarkerEntry, first: bool, marked: Priority) -> Priority:
+        """Mark an alarm step or not; return the occurrence's marked priority after it.
+
+        One marker per priority an occurrence reached: a rate wavering across a tier's limit
+        (RR 8/9) escalates the same occurrence again and again, and marked it each time. A step
+        taken back reached nothing: a real SpO2 87 after a typed 88 taken back was not marked,
+        the only high marker read "Taken back: SpO2 88" and the one high alarm read as a typo.
+        """
+        priority = Priority[(entry.marker.priority or "info").upper()]
+        shown = first or priority > marked
+        if shown != entry.shown:
+            entry.shown = shown
+            self._changes.markers = True
+            if shown:
+                self._end = max(self._end, entry.marker.minutes)
+        return max(priority, marked) if shown and not _is_taken_back(entry) else marked
+
+    def _mark_steps(self, occurrence: int) -> None:
+        """Mark an occurrence's steps again, one of them taken back since (`_mark_step`)."""
+        marked = Priority.INFO
+        for k, entry in enumerate(self._steps.get(occurrence, ())):
+            marked = self._mark_step(entry, k == 0, marked)
+        self._marked[occurrence] = marked
 
     def _put_marker(self, marker: TrendMarker, row: int, metric: str = "",
                     value: float | None = None) -> None:
@@ -678,10 +707,12 @@ class TrendFeed:
         read a mis-clicked MOAA/S 1 as the patient's, as the alarm table had)."""
         taken = (metric, minutes, value)
         self._taken_back.append(taken)
-        for k, entry in enumerate(self._markers):
+        for entry in self._markers:
             if _raised_by(entry, *taken):
-                self._markers[k] = _taken_back(entry)
+                _take_back(entry)
                 self._changes.markers = True
+                if entry.occurrence >= 0:
+                    self._mark_steps(entry.occurrence)
 
     # ---- the rules -----------------------------------------------------------------------------
 
@@ -839,7 +870,7 @@ class TrendFeed:
 
     def markers(self) -> list[TrendMarker]:
         """Every marker, in time order (stable for equal times)."""
-        return sorted((e.marker for e in self._markers), key=lambda m: m.minutes)
+        return sorted((e.marker for e in self._markers if e.shown), key=lambda m: m.minutes)
 
     @property
     def baselines(self) -> Mapping[str, float]:
@@ -883,11 +914,16 @@ def _raised_by(entry: _MarkerEntry, metric: str, minutes: float, value: float) -
     the nurse voided her typed copy of it 1.5 s later, as the review's table had)."""
     return (entry.marker.kind == "alarm" and entry.metric == metric and entry.value == value
             and 0 <= (entry.marker.minutes - minutes) * 60 + 1e-6 <= SAME_STEP_SECONDS + 1e-6
-            and not entry.marker.text.startswith(TAKEN_BACK))
+            and not _is_taken_back(entry))
 
 
-def _taken_back(entry: _MarkerEntry) -> _MarkerEntry:
-    return replace(entry, marker=replace(entry.marker, text=short(TAKEN_BACK + entry.marker.text)))
+def _is_taken_back(entry: _MarkerEntry) -> bool:
+    return entry.marker.text.startswith(TAKEN_BACK)
+
+
+def _take_back(entry: _MarkerEntry) -> None:
+    """The marker says its value was taken back (in place: the occurrence's steps hold it)."""
+    entry.marker = replace(entry.marker, text=short(TAKEN_BACK + entry.marker.text))
 
 
 def alarm_text(transition: AlarmTransition) -> str:

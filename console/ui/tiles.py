@@ -12,8 +12,9 @@ the look:
   acknowledged steady). The whole tile is never coloured: the alarm area says the rest.
 - Fixed space (issue 11 item 13): every line of a tile has its room reserved (title; value with
   its source and age beside it; limits below: `LINES`), so a tile never changes size when a
-  text, an alarm or a note appears; text that does not fit is elided at a phrase boundary with
-  the whole text as the tooltip.
+  text, an alarm or a note appears; a detail that does not fit is said short
+  (`TileView.detail_short`: the age and a clock's warning kept), and what still does not fit is
+  elided at a phrase boundary, with the whole text as the tooltip.
 - The value grows with the tile (28 pt at 1366x768, up to 48 pt at 1920x1080) within the width
   its widest possible text ("300", "300/250 (270)") needs, so a new value never moves the rest.
 - The blood-pressure tile takes a whole row: "185/118 (140)" with its measured time beside it.
@@ -304,7 +305,8 @@ class VitalTile(QtWidgets.QFrame):
         accent = t.stale_text if view.stale else view.colour
         self.title.setText(view.title)
         self.title.setToolTip(view.title)
-        self.detail.set_groups([view.detail_phrases])
+        self.detail.set_groups([view.detail_phrases],
+                               [view.detail_short] if view.detail_short else None)
         self.limits.set_groups([
             ([f"{line.header} {line.phrases[0]}", *line.phrases[1:]] if line.header else list(line.phrases))
             for line in view.limit_lines if line.phrases])

@@ -50,7 +50,9 @@ Drawing rules (why, with the measurement behind each; see shared/design/architec
   autoscaled per frame: a jumping scale makes a stable trace look as if it moved. Beyond 5 % of
   room, a value keeps `SYMBOL_ROOM_PX` from the panel's top and bottom, so a typed diamond at the
   scale's edge is drawn whole (it lost up to 4.6 px at 1366x768). That room is in pixels, so a
-  resize works it out again for the new height: the one time a scale may narrow.
+  resize works it out again for the new height: the one time a scale may narrow. So is the
+  whole-session strip's (`OVERVIEW_CORE`, 30-230, widened to every BP and HR given, its top
+  fifth kept empty for its caption): fixed at 30-280, an HR of 25 was clipped at its floor.
 - A panel's title is written in its left axis column, left of the tick values, never on the
   plot: at the plot's top-left it covered the first ~2 minutes of values at the top of the scale
   (a systolic of 195 at session start, on an X walk), and no corner of a plot is free of values
@@ -161,6 +163,12 @@ LARGE_EXTRA_POINTS = 2
 MIN_LIMIT_COLUMN_PX = 52
 HEADER_PX = 46
 OVERVIEW_MIN_WIDTH = 160
+# The whole-session strip: what it draws, the scale that holds every usual BP and HR, the share of
+# its height kept empty on top for its caption, and its alarm ticks' share at the bottom.
+OVERVIEW_SERIES = ("bp_systolic", "bp_diastolic", "heart_rate")
+OVERVIEW_CORE = (30.0, 230.0)
+OVERVIEW_CAPTION_SHARE = 0.2
+OVERVIEW_TICK_SHARE = 0.128
 SPACING_PX = 4
 INITIAL_CAPACITY = 1024
 TYPED_SYMBOL_PX = 12      # a typed value's diamond, 1-px pen around it
@@ -476,8 +484,8 @@ class TrendPlot(QtWidgets.QWidget):
         self._quiet(self.overview_plot)
         self.overview_plot.hideAxis("left")
         self.overview_plot.hideAxis("bottom")
-        # 30-230 holds every BP and HR; the top fifth stays empty for the caption.
-        self.overview_plot.setYRange(30.0, 280.0, padding=0)
+        self._overview_y = _caption_room(OVERVIEW_CORE)   # widened by `_overview_y_range`
+        self.overview_plot.setYRange(*self._overview_y, padding=0)
         self.overview_caption = _Label(self.overview_plot.getViewBox(), _font(FONT_POINTS - 1),
                                        fill=(0, 0, 0, 150))
         self.key = QtWidgets.QLabel(_key_html(limits))
@@ -721,7 +729,7 @@ class TrendPlot(QtWidgets.QWidget):
         colour = VITAL_COLOURS["bp_systolic"]
         self.overview_bars = _pairs(plot, pg.mkPen(colour, width=1))
         self.overview_lines: dict[str, pg.PlotDataItem] = {}
-        for name in ("bp_systolic", "bp_diastolic", "heart_rate"):
+        for name in OVERVIEW_SERIES:
             item = plot.plot(pen=pg.mkPen(VITAL_COLOURS[name], width=1), antialias=False)
             _reduce(item)   # the strip is the whole session: clipping keeps it all
             self.overview_lines[name] = item
@@ -1206,10 +1214,15 @@ class TrendPlot(QtWidgets.QWidget):
             for name in ("bp_systolic", "bp_diastolic"):
                 self.overview_lines[name].setData(np.empty(0), np.empty(0))
         self.overview_lines["heart_rate"].setData(*self.feed.series("heart_rate", False))
+        low, top = self._overview_y_range()
+        if (low, top) != self._overview_y:
+            self._overview_y = (low, top)
+            plot.setYRange(low, top, padding=0)
+        tick = (low, low + OVERVIEW_TICK_SHARE * (top - low))   # at the strip's bottom
         for style, item in self.overview_alarms.items():
             minutes = [m.minutes for m in self._markers if _style_of(m) == style]
             item.setData(np.repeat(np.asarray(minutes, dtype=np.float64), 2),
-                         np.tile([30.0, 62.0], len(minutes)))   # ticks under the data
+                         np.tile(tick, len(minutes)))
         if self._overview_range != (0.0, end):
             self._overview_range = (0.0, end)
             plot.setXRange(0.0, end, padding=0)
@@ -1217,6 +1230,20 @@ class TrendPlot(QtWidgets.QWidget):
         self.overview_caption.set(f"0–{end:g} min", "#e0e0e0")
         self.overview_caption.setPos(2.0, 0.0)
         self._overview_dirty = False
+
+    def _overview_y_range(self) -> tuple[float, float]:
+        """The strip's scale: `OVERVIEW_CORE` widened to 5 % beyond every value of its vitals
+        the feed was given (`TrendFeed.span`), and its caption's room on top; only ever widened,
+        as the panels' scales are. Fixed at 30-280, it drew an HR of 25 (a high alarm) below its
+        floor, clipped: the trace seemed to bottom out at 30; 230-280 ran under the caption."""
+        low, high = OVERVIEW_CORE
+        spans = [span for name in OVERVIEW_SERIES if (span := self.feed.span(name)) is not None]
+        if spans:
+            margin = 0.05 * (high - low)
+            low = min(low, min(span[0] for span in spans) - margin)
+            high = max(high, max(span[1] for span in spans) + margin)
+        low, top = _caption_room((low, high))
+        return min(low, self._overview_y[0]), max(top, self._overview_y[1])
 
     # ---- reading back (for tests and the review) --------------------------------------------
 
@@ -1495,6 +1522,13 @@ def _with_room(core: tuple[float, float], values: tuple[float, float] | None,
     length = max(high - low, (highest - low) / (1 - room), (high - lowest) / (1 - room),
                  (highest - lowest) / (1 - 2 * room))
     return min(low, lowest - room * length), max(high, highest + room * length)
+
+
+def _caption_room(values: tuple[float, float]) -> tuple[float, float]:
+    """The strip's range for `values` (lowest, highest): its top share
+    (`OVERVIEW_CAPTION_SHARE`) above the highest, empty for the caption."""
+    low, high = values
+    return low, low + (high - low) / (1.0 - OVERVIEW_CAPTION_SHARE)
 
 
 def _bar_points(bars: BpBars) -> tuple[np.ndarray, np.ndarray]:
