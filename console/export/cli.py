@@ -418,8 +418,8 @@ def _load(args: argparse.Namespace, conn: sqlite3.Connection, db: Path) -> Sessi
     try:
         with _EXPORT.reading(db, what):
             # A REMS draft reads the rows only to place its records against the dose across
-            # a logged clock step (`rems._RowPlaces`): a step logged after this look leaves
-            # them placed by their times, UNCERTAIN where a step back hides which side.
+            # a logged clock step (`clock_steps.RowPlaces`): a step logged after this look
+            # leaves them placed by their times, UNCERTAIN where a step back hides which side.
             rows = (bool(args.csv or args.fhir or args.pdf)
                     or clock_stepped(conn, args.session_id))
             detail = load_session(conn, args.session_id, with_observations=rows)

@@ -103,12 +103,9 @@ from console.review.model import (
 )
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
 from console.review.clock_steps import (
-    AFTER_EVERY_EVENT, SESSION_RESUMED, SESSION_START_ID, event_seconds_between, logged_seconds,
-    seconds_to_time_range,
+    AFTER_EVERY_EVENT, RowPlaces, event_seconds_between, logged_seconds, seconds_to_time_range,
 )
-from console.session.engine import (
-    ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE, PRESCRIBER_REVIEW, logged_count,
-)
+from console.session.engine import ALARM_ROWS_BEFORE, OBSERVATIONS_BEFORE, PRESCRIBER_REVIEW
 from console.session.schedule import timed_checks
 from console.session.signing import GATE_DECISION
 from protocols.model import DoseMode, PhaseKind, Protocol, VitalsCheck
@@ -893,35 +890,6 @@ def _in_log_order(ticks: Sequence[ChecklistTick]) -> list[ChecklistTick]:
     return sorted(ticks, key=lambda t: t.at)
 
 
-class _RowPlaces:
-    """Where each of the session's rows of one table (its readings, its alarm rows) came among
-    its clock steps and restarts: by the count of the table's rows each of those events logged
-    before it (`key`: `OBSERVATIONS_BEFORE`, `ALARM_ROWS_BEFORE`), which no clock step moves.
-    After a step back the rows' times cannot say it: the same times came twice. Not known for
-    a log whose events do not count them (an older console), nor without the rows (`rows`: the
-    table's row ids of the session, in id order; a session read without its readings)."""
-
-    def __init__(self, events: Iterable[LoggedEvent], key: str, rows: Sequence[int]) -> None:
-        self._index = {row: n for n, row in enumerate(rows)}
-        marks = [(logged_count(e.detail.get(key)), e.id) for e in events
-                 if e.kind in (CLOCK_STEPPED, SESSION_RESUMED)]
-        self._marks = [(count, event_id) for count, event_id in marks if count is not None]
-        self._known = bool(rows) and len(self._marks) == len(marks)
-
-    def event_before(self, row: int | None) -> int | None:
-        """The id of the last clock step or restart logged before the row `row`
-        (`SESSION_START_ID`: none was), or None when not known."""
-        n = self._index.get(row) if row is not None and self._known else None
-        if n is None:
-            return None
-        before = SESSION_START_ID
-        for count, event_id in self._marks:   # in id order, their counts rising
-            if count > n:
-                break
-            before = event_id
-        return before
-
-
 _Span = tuple[float, float]
 """Seconds from the dose to a record as the earliest and the latest it may be
 (`clock_steps.seconds_to_time_range`): one number twice where the log places the record."""
@@ -937,7 +905,7 @@ class _DoseClock:
     """Seconds from the dose as the console's timers counted them: the logged wall times net of
     the clock steps logged between (`clock_steps`, the rule of the review's times). Events are
     placed among the steps by their ids; a reading or an alarm row by the log's order where the
-    steps counted the rows before them (`_RowPlaces`), else by its time alone: where a step
+    steps counted the rows before them (`RowPlaces`), else by its time alone: where a step
     back may lie either side of it, as the two readings of its time (`_Span`). Its side of the
     dose is known where both readings agree (an 8-s step an hour after the dose: after it either
     way), never its seconds.
@@ -958,8 +926,8 @@ class _DoseClock:
         # Without a logged step, times place every record (and a 2-hour session's 43,000 rows
         # are not indexed for nothing).
         rows = detail.observations if self._steps else ()
-        self._readings = _RowPlaces(detail.events, OBSERVATIONS_BEFORE, [o.id for o in rows])
-        # A value of a series by its metric and logged time (the series hold no row ids); a
+        self._readings = RowPlaces(detail.events, OBSERVATIONS_BEFORE, [o.id for o in rows])
+        # A value of a series by its metric and logged time (as `_bp_pairs` asks for it); a
         # corrected value stands at the row it corrects (`content.placed_series`).
         self._reading_rows: dict[tuple[str, datetime], list[int]] = {}
         self._corrects: dict[int, int] = {}
@@ -967,7 +935,7 @@ class _DoseClock:
             self._reading_rows.setdefault((o.metric, o.received_at), []).append(o.id)
             if o.corrects is not None:
                 self._corrects[o.id] = o.corrects
-        self._alarm_rows = _RowPlaces(detail.events, ALARM_ROWS_BEFORE, sorted(
+        self._alarm_rows = RowPlaces(detail.events, ALARM_ROWS_BEFORE, sorted(
             s.id for a in detail.alarms for s in a.steps) if self._steps else [])
         if t0 is None or first_device is None:
             return
@@ -986,7 +954,7 @@ class _DoseClock:
     def seconds_to(self, at: datetime, after_event: int | None = None) -> _Span | None:
         """Seconds from the dose to a record logged at `at` (`_Span`); None without the dose's
         event. `after_event`: the last clock step or restart logged before it
-        (`_RowPlaces.event_before`), else it is placed by its time alone."""
+        (`RowPlaces.event_before`), else it is placed by its time alone."""
         if self._dose is None:
             return None
         if after_event is not None:

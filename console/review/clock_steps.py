@@ -12,12 +12,12 @@ to "20 s" (review 44). The engine's replay knew the answer came 10 s after the a
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Protocol
 
-from console.session.engine import CLOCK_STEPPED, run_reached
+from console.session.engine import CLOCK_STEPPED, logged_count, run_reached
 
 SESSION_RESUMED: Final = "session_resumed"
 SESSION_ENDED: Final = "session_ended"
@@ -194,6 +194,35 @@ def logged_steps(events: Iterable[SessionEvent]) -> tuple[LoggedStep, ...]:
             reach = run_reached([gap for _, _, gap in runs], step_s)
             out.append(LoggedStep(e.id, e.at, step_s, runs[reach][0], runs[reach][1]))
     return tuple(out)
+
+
+class RowPlaces:
+    """Where each of the session's rows of one table (its readings, its alarm rows) came among
+    its clock steps and restarts: by the count of the table's rows each of those events logged
+    before it (`key`: `OBSERVATIONS_BEFORE`, `ALARM_ROWS_BEFORE`), which no clock step moves.
+    After a step back the rows' times cannot say it: the same times came twice. Not known for
+    a log whose events do not count them (an older console), nor without the rows (`rows`: the
+    table's row ids of the session, in id order; a session read without its readings)."""
+
+    def __init__(self, events: Iterable[SessionEvent], key: str, rows: Sequence[int]) -> None:
+        self._index = {row: n for n, row in enumerate(rows)}
+        marks = [(logged_count(e.detail.get(key)), e.id) for e in events
+                 if e.kind in (CLOCK_STEPPED, SESSION_RESUMED)]
+        self._marks = [(count, event_id) for count, event_id in marks if count is not None]
+        self._known = bool(rows) and len(self._marks) == len(marks)
+
+    def event_before(self, row: int | None) -> int | None:
+        """The id of the last clock step or restart logged before the row `row`
+        (`SESSION_START_ID`: none was), or None when not known."""
+        n = self._index.get(row) if row is not None and self._known else None
+        if n is None:
+            return None
+        before = SESSION_START_ID
+        for count, event_id in self._marks:   # in id order, their counts rising
+            if count > n:
+                break
+            before = event_id
+        return before
 
 
 def event_seconds_between(first: AlarmRow, then: AlarmRow, steps: Iterable[LoggedStep]) -> float:

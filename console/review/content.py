@@ -40,11 +40,11 @@ from console.clock import format_duration
 from console.export.protocol_file import find_protocol
 from console.records import AlarmTransition, EventRecord, ObservationRecord
 from console.review.clock_steps import (
-    AFTER_EVERY_EVENT, SESSION_START_ID, LoggedAt, LoggedStep, is_unknown, logged_between,
-    logged_seconds, seconds_to_time,
+    AFTER_EVERY_EVENT, SESSION_START_ID, LoggedAt, LoggedStep, RowPlaces, is_unknown,
+    logged_between, logged_seconds, seconds_to_time,
 )
 from console.session.course import earlier_in_course, route_words
-from console.session.engine import CLOCK_STEPPED
+from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.review.integrity import RecordCheck, RecordState
 from console.review.model import (
     PRIORITY_ORDER,
@@ -64,7 +64,7 @@ from console.review.model import (
     correction_text,
     describe_event,
 )
-from console.session.dosing import EARLY_STOP_MINUTES, pump_rate_text
+from console.session.dosing import infusion_stopped_at, pump_rate_text
 from protocols.model import DoseMode, Protocol
 from protocols.vitals import METRICS, SCALES
 
@@ -290,6 +290,81 @@ def record_minutes(detail: SessionDetail, at: datetime,
     return seconds_to_time(since or session_start(detail), at, steps) / 60.0
 
 
+class _LogOrder:
+    """Where a session's records came as the console's timers ran, to list them in the order
+    they were written: each one's logged time put on the clock the session started on, the
+    wall-clock steps logged after it left out (`logged_seconds`, as `record_minutes` counts).
+    A clock set back makes the same wall times come twice: sorted by them, a BP typed after the
+    step stood above the baseline typed before it. An event is placed among the steps by its
+    id, a reading or an alarm row by the rows each step counted before it (`RowPlaces`, the
+    REMS form's rule); one the log does not place (an older log, a session read without its
+    rows) by its time (`seconds_to_time`), else at its wall time. Without a logged step every
+    record stays at its logged time."""
+
+    def __init__(self, detail: SessionDetail) -> None:
+        self._start = session_start(detail)
+        self._steps = detail.logged_steps()
+        rows = detail.observations if self._steps else ()
+        self._readings = RowPlaces(detail.events, OBSERVATIONS_BEFORE, [o.id for o in rows])
+        self._corrects = {o.id: o.corrects for o in rows if o.corrects is not None}
+        self._alarm_rows = RowPlaces(detail.events, ALARM_ROWS_BEFORE, sorted(
+            s.id for a in detail.alarms for s in a.steps) if self._steps else [])
+        self._moved: dict[int, timedelta] = {}   # by the event a record follows: its move
+
+    @property
+    def moves(self) -> bool:
+        """Whether any record may be moved (the session logged a clock step)."""
+        return bool(self._steps)
+
+    def event(self, at: datetime, event_id: int) -> datetime:
+        """An event logged at `at` with the id `event_id`."""
+        return self._placed(at, event_id)
+
+    def reading(self, at: datetime, row: int | None, corrected: bool = False) -> datetime:
+        """A reading (a score) of the `observations` row `row` (None: not known) shown at `at`;
+        `corrected`: a corrected value, at the first row it corrects, whose time it stands at."""
+        if not self._steps:
+            return at
+        seen: set[int] = set()
+        while corrected and row is not None and row in self._corrects and row not in seen:
+            seen.add(row)
+            row = self._corrects[row]
+        return self._placed(at, self._readings.event_before(row))
+
+    def alarm_row(self, at: datetime, row: int) -> datetime:
+        """An alarm row (`AlarmStep`) logged at `at` with the id `row`."""
+        return self._placed(at, self._alarm_rows.event_before(row))
+
+    def _placed(self, at: datetime, after_event: int | None) -> datetime:
+        if not self._steps:
+            return at
+        if after_event is not None:   # the steps logged after that event move it alike
+            moved = self._moved.get(after_event)
+            if moved is None:
+                start = self._start.at
+                moved = self._moved[after_event] = timedelta(seconds=logged_seconds(
+                    start, SESSION_START_ID, start, after_event, self._steps))
+            return at + moved
+        seconds = seconds_to_time(self._start, at, self._steps)
+        if is_unknown(seconds):
+            return at   # a step back may lie either side of it: its wall time
+        return self._start.at + timedelta(seconds=seconds)
+
+
+def _in_log_order(
+        rows: Iterable[tuple[int, datetime, tuple[str, ...]]]) -> list[tuple[str, ...]]:
+    """The cells of `rows` (event id, logged time, cells) in the order the console logged them:
+    by their events' ids, which no clock step moves (a clock set back listed a note written
+    after it before one written before it); by time where an id is not known (0: a record made
+    by hand)."""
+    listed = list(rows)
+    if all(event_id for event_id, _, _ in listed):
+        listed.sort(key=lambda r: r[0])
+    else:
+        listed.sort(key=lambda r: r[1])
+    return [cells for _, _, cells in listed]
+
+
 # What a minutes cell reads when a step back of the station's clock leaves the record's place
 # unknown: no number that may be the step's size off (`MIN_COLUMN_TIP` says it).
 UNKNOWN_MINUTE = "?"
@@ -357,37 +432,27 @@ def scale_text(name: str, value: float, short: bool = True) -> str:
 
 
 def _infusion_ended_early(detail: SessionDetail, protocol: Protocol | None) -> str:
-    """" (planned; infusion ended after 12 of 40 min)" when the dosing phase ended that early
-    (the chair's dose line says the same); " (planned; session not ended, infusion at 25 of 40
-    min)" when the record of a session never ended (running, or left open) stops inside its
-    infusion before the planned end: nothing says the rest was given (it read as the whole
-    dose, an audit); else ''."""
+    """" (planned; infusion ended after 12:00 of 40 min)" when the dosing phase ended that
+    early (the chair's dose line says the same, `infusion_stopped_at`); " (planned; session not
+    ended, infusion at 25:00 of 40 min)" when the record of a session never ended (running, or
+    left open) stops inside its infusion before the planned end: nothing says the rest was
+    given (it read as the whole dose, an audit); else ''."""
     dosing = next((p for p in detail.phases if p.kind == "dosing"), None)
     if dosing is None or detail.t0 is None:
         return ""
     # As the console's timers ran, a logged clock step left out (review 45).
     if dosing.ended_at is not None:
         ran = detail.phase_seconds(dosing)
-        early = _stopped_early(protocol, ran / 60 if ran is not None else None)
-        return f" (planned; infusion ended after {early[0]} of {early[1]:g} min)" if early else ""
+        early = infusion_stopped_at(protocol, ran / 60 if ran is not None else None)
+        return f" (planned; infusion ended after {early})" if early else ""
     minutes = record_minutes(detail, _record_end(detail),
                              since=LoggedAt(dosing.started_at, dosing.started_event))
-    running = _stopped_early(protocol, None if is_unknown(minutes) else minutes)
-    return (f" (planned; {NOT_ENDED}, infusion at {running[0]} of {running[1]:g} min)"
-            if running else "")
+    running = infusion_stopped_at(protocol, None if is_unknown(minutes) else minutes)
+    return f" (planned; {NOT_ENDED}, infusion at {running})" if running else ""
 
 
 # The words for a session whose record stops without its end (running now, or left open).
 NOT_ENDED = "session not ended"
-
-
-def _stopped_early(protocol: Protocol | None, minutes: float | None) -> tuple[int, float] | None:
-    """(minutes run, minutes planned) of an infusion stopped before its planned end (more than
-    `EARLY_STOP_MINUTES` early): less than the dose was given; None otherwise."""
-    if minutes is None or protocol is None or protocol.dose.mode is not DoseMode.WEIGHT:
-        return None
-    planned = protocol.dose.infusion_minutes
-    return (int(minutes), planned) if minutes < planned - EARLY_STOP_MINUTES else None
 
 
 def dose_text(detail: SessionDetail, protocol: Protocol | None = None) -> str:
@@ -883,52 +948,57 @@ def checklist_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, 
 
 
 def override_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
-    """Overrides, prescriber gate decisions and refused discharges, in time order."""
+    """Overrides, prescriber gate decisions and refused discharges, in the order logged
+    (`_in_log_order`)."""
     names = _phase_names(detail)
     zoned = spans_zone_change(detail, tz)
-    rows: list[tuple[datetime, tuple[str, ...]]] = []
+    rows: list[tuple[int, datetime, tuple[str, ...]]] = []
     for o in detail.overrides:
         what = (f"Ended phase {names.get(o.phase, o.phase)} early" if o.what == "end_phase"
                 else "Discharged despite refusal" if o.what == "discharge" else o.what)
-        rows.append((o.at, (hhmm(o.at, tz, zoned=zoned), what, "; ".join(o.blockers), o.reason,
-                            o.who)))
+        rows.append((o.event_id, o.at, (hhmm(o.at, tz, zoned=zoned), what,
+                                        "; ".join(o.blockers), o.reason, o.who)))
     for g in detail.gate_decisions:
-        rows.append((g.at, (hhmm(g.at, tz, zoned=zoned), f"Prescriber gate: {g.item}",
-                            "; ".join(g.values), g.decision, g.who)))
+        rows.append((g.event_id, g.at, (hhmm(g.at, tz, zoned=zoned),
+                                        f"Prescriber gate: {g.item}", "; ".join(g.values),
+                                        g.decision, g.who)))
     for r in detail.discharge_refusals:
-        rows.append((r.at, (hhmm(r.at, tz, zoned=zoned), "Discharge refused",
-                            "; ".join(r.reasons), NONE, r.who)))
-    return [cells for _, cells in sorted(rows, key=lambda x: x[0])]
+        rows.append((r.event_id, r.at, (hhmm(r.at, tz, zoned=zoned), "Discharge refused",
+                                        "; ".join(r.reasons), NONE, r.who)))
+    return _in_log_order(rows)
 
 
 def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
-    """Notes, corrections and review annotations (marked), in time order."""
+    """Notes, corrections and review annotations (marked), in the order logged
+    (`_in_log_order`: review annotations, written afterwards, last)."""
     zoned = spans_zone_change(detail, tz)
-    rows: list[tuple[datetime, tuple[str, ...]]] = []
+    rows: list[tuple[int, datetime, tuple[str, ...]]] = []
     for n in detail.notes:
         kind = "Note" if n.kind == "note" else n.kind.replace("_", " ").capitalize()
-        rows.append((n.at, (day_time(n.at, tz, zoned=zoned), kind, n.who, n.text)))
+        rows.append((n.event_id, n.at, (day_time(n.at, tz, zoned=zoned), kind, n.who, n.text)))
     for c in detail.corrections:
-        rows.append((c.at, (day_time(c.at, tz, zoned=zoned),
-                            "Entered in error" if c.entered_in_error else "Correction", c.who,
-                            correction_text(c.metric, c.value, c.reason, c.entered_in_error))))
+        rows.append((c.event_id, c.at, (
+            day_time(c.at, tz, zoned=zoned),
+            "Entered in error" if c.entered_in_error else "Correction", c.who,
+            correction_text(c.metric, c.value, c.reason, c.entered_in_error))))
     for h in detail.hand_overs():
-        rows.append((h.at, (day_time(h.at, tz, zoned=zoned), "Hand-over", h.actor,
-                            describe_event(h.kind, h.detail))))
+        rows.append((h.id, h.at, (day_time(h.at, tz, zoned=zoned), "Hand-over", h.actor,
+                                  describe_event(h.kind, h.detail))))
     for e in detail.events:
         if e.kind == CLOCK_STEPPED:
-            rows.append((e.at, (day_time(e.at, tz, zoned=zoned), "Station clock stepped",
-                                e.actor, clock_step_text(e, tz, zoned))))
+            rows.append((e.id, e.at, (day_time(e.at, tz, zoned=zoned), "Station clock stepped",
+                                      e.actor, clock_step_text(e, tz, zoned))))
     for r in detail.restarts:
-        rows.append((r.resumed, (day_time(r.resumed, tz, zoned=zoned), "Console restarted",
-                                 r.by, restart_text(r, tz, zoned, detail.closed_before(r)))))
+        rows.append((r.event_id, r.resumed, (
+            day_time(r.resumed, tz, zoned=zoned), "Console restarted", r.by,
+            restart_text(r, tz, zoned, detail.closed_before(r)))))
     # Written later, perhaps under another offset than the session's named zone: then its own.
     offset = _utc_offset(local(detail.summary.started_at, tz))
     for a in detail.annotations:
         own = zoned or _utc_offset(local(a.at, tz)) != offset
-        rows.append((a.at, (day_time(a.at, tz, zoned=own), "Review annotation", a.who,
-                            a.text)))
-    return [cells for _, cells in sorted(rows, key=lambda x: x[0])]
+        rows.append((a.event_id, a.at, (day_time(a.at, tz, zoned=own), "Review annotation",
+                                        a.who, a.text)))
+    return _in_log_order(rows)
 
 
 def clock_step_text(step: LoggedEvent, tz: tzinfo | None, zoned: bool = False) -> str:
@@ -993,20 +1063,27 @@ def observation_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str
 
     Scores entered within a minute of the row's first are one row, but never two of one scale:
     a second score starts a row of its own (a later score had overwritten an earlier one of the
-    same minute, and a correction a fresh assessment: a review audit)."""
+    same minute, and a correction a fresh assessment: a review audit).
+
+    In the order entered, as the console's timers ran (`_LogOrder`): by their times, scores
+    entered after a clock set back stood above those entered before it."""
     present = [name for name in SCALES if detail.scale_values(name)]
-    groups: list[tuple[datetime, dict[str, ScaleObservation], set[str]]] = []
-    for s in detail.scales:
-        if (groups and s.metric not in groups[-1][1]
-                and (s.at - groups[-1][0]).total_seconds() <= MANUAL_GROUP_SECONDS):
-            groups[-1][1][s.metric] = s
-            groups[-1][2].add(s.who)
+    order = _LogOrder(detail)
+    placed = sorted(((order.reading(s.at, s.observation_id, s.replaced is not None), s)
+                     for s in detail.scales), key=lambda x: x[0])   # stable: (time, id) order
+    # (as the timers ran, logged time, scores, who)
+    groups: list[tuple[datetime, datetime, dict[str, ScaleObservation], set[str]]] = []
+    for ran, s in placed:
+        if (groups and s.metric not in groups[-1][2]
+                and (ran - groups[-1][0]).total_seconds() <= MANUAL_GROUP_SECONDS):
+            groups[-1][2][s.metric] = s
+            groups[-1][3].add(s.who)
         else:
-            groups.append((s.at, {s.metric: s}, {s.who}))
+            groups.append((ran, s.at, {s.metric: s}, {s.who}))
     steps = detail.logged_steps()
     zoned = spans_zone_change(detail, tz)
     rows = []
-    for at, scores, who in groups:
+    for _, at, scores, who in groups:
         cells = [hhmm(at, tz, zoned=zoned), elapsed_cell(detail, at, steps)]
         cells.extend(_scale_cell(scores[n]) if n in scores else "" for n in present)
         cells.append(", ".join(sorted(who)))
@@ -1057,12 +1134,14 @@ class PlacedValue:
         value: the value (a corrected value: the new one).
         manual: typed at the chair, not from a device.
         replaced: for a corrected value, the value it replaced; else None.
+        row: its `observations` row (`VitalSeries.ids`), None when not known.
     """
 
     at: datetime
     value: float
     manual: bool
     replaced: float | None = None
+    row: int | None = None
 
 
 def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
@@ -1082,14 +1161,15 @@ def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
         if series is None:
             continue
         points = []
-        for t, v, m in zip(series.times, series.values, series.manual, strict=True):
+        rows = series.ids or (None,) * len(series)
+        for t, v, m, row in zip(series.times, series.values, series.manual, rows, strict=True):
             # The correcting row is typed, stamped with the correction's event.
             c = corrected.pop((name, t, v), None) if m else None
             if c is None or c.replaced_seconds is None:
-                points.append(PlacedValue(t, v, m))
+                points.append(PlacedValue(t, v, m, row=row))
             else:
                 points.append(PlacedValue(start + timedelta(seconds=c.replaced_seconds), v, m,
-                                     c.replaced_value))
+                                          c.replaced_value, row))
         points.sort(key=lambda p: p.at)   # stable: a re-entry after its correction stays last
         out[name] = points
     return out
@@ -1097,8 +1177,24 @@ def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
 
 def _record_end(detail: SessionDetail) -> datetime:
     """Where a session's record ends: its end, or for a session never ended (still running, or
-    left open) its last record."""
-    return detail.summary.ended_at or session_span(detail)[1]
+    left open) its last record: the one written last, at its logged time. Its events, alarm
+    rows, each vital's last reading and its scores are compared as the console's timers ran
+    (`_LogOrder`): after a clock set back the latest time is one from before the step (a banner
+    named 09:20 for a record that ended at 08:55 on the new clock, and the checks ran on to a
+    time the session never reached). Review annotations are written afterwards, not at the
+    chair; a corrected score is as late as its correction's event."""
+    if detail.summary.ended_at is not None:
+        return detail.summary.ended_at
+    order = _LogOrder(detail)
+    last = [(order.event(e.at, e.id), e.at) for e in detail.events if e.kind != REVIEW_NOTE]
+    last.extend((order.alarm_row(s.at, s.id), s.at) for a in detail.alarms for s in a.steps)
+    for series in detail.vitals.values():
+        if series.times:   # in commit order: its last row is the latest of its metric
+            row = series.ids[-1] if series.ids else None
+            last.append((order.reading(series.times[-1], row), series.times[-1]))
+    last.extend((order.reading(s.at, s.observation_id), s.at) for s in detail.scales
+                if s.replaced is None)
+    return max(last, default=(detail.summary.started_at,) * 2)[1]
 
 
 def scheduled_checks(detail: SessionDetail, protocol: Protocol | None) -> list[datetime]:
@@ -1107,11 +1203,19 @@ def scheduled_checks(detail: SessionDetail, protocol: Protocol | None) -> list[d
     A phase still running when the record ends (a session open, or never ended) counts up to
     the record's last row: its checks were cut at the phase's start, so an open session's table
     stopped there and the readings after it were missing (an audit)."""
+    return sorted({logged for _, logged in _scheduled(detail, protocol)})
+
+
+def _scheduled(detail: SessionDetail,
+               protocol: Protocol | None) -> list[tuple[datetime, datetime]]:
+    """`scheduled_checks` as (when due as the console's timers ran, `_LogOrder`'s clock; its
+    wall time), in the order due."""
     if protocol is None:
         return []
-    times: list[datetime] = []
+    times: list[tuple[datetime, datetime]] = []
     record_end: datetime | None = None
     steps = detail.logged_steps()
+    order = _LogOrder(detail)
     t0 = detail.t0_event()
     for span in detail.phases:
         try:
@@ -1126,28 +1230,30 @@ def scheduled_checks(detail: SessionDetail, protocol: Protocol | None) -> list[d
             if check.every_minutes:
                 every = check.every_minutes * 60
                 length = logged_seconds(span.started_at, span.started_event, end, end_id, steps)
-                times += _due(span.started_at, span.started_event, steps,
+                times += _due(span.started_at, span.started_event, steps, order,
                               (every * n for n in range(1, int(length // every) + 1)))
             anchor, anchor_id = ((t0.at, t0.id) if t0 is not None
                                  else (span.started_at, span.started_event))
             until = logged_seconds(anchor, anchor_id, end, end_id, steps)
-            times += _due(anchor, anchor_id, steps, (m * 60 for m in check.at_minutes_after_t0
-                                                     if m * 60 <= until))
+            times += _due(anchor, anchor_id, steps, order,
+                          (m * 60 for m in check.at_minutes_after_t0 if m * 60 <= until))
     return sorted(set(times))
 
 
-def _due(since: datetime, since_id: int, steps: Sequence[LoggedStep],
-         offsets_s: Iterable[float]) -> list[datetime]:
-    """The wall times of the moments `offsets_s` seconds (as the console's timers ran) after
-    the event `since_id` logged at `since`: moved by each clock step logged after it and by
-    then (review 45: NTP an hour forward read as nine scheduled checks never due, each "not
-    recorded")."""
+def _due(since: datetime, since_id: int, steps: Sequence[LoggedStep], order: _LogOrder,
+         offsets_s: Iterable[float]) -> list[tuple[datetime, datetime]]:
+    """The moments `offsets_s` seconds (as the console's timers ran) after the event `since_id`
+    logged at `since`: each on `order`'s clock, and its wall time, moved by each clock step
+    logged after the event and by then (review 45: NTP an hour forward read as nine scheduled
+    checks never due, each "not recorded")."""
+    ran = order.event(since, since_id)
     # A step moves what it reaches (`LoggedStep.reach_id`, as `logged_seconds`): one that put
     # right the clock a later restart found wrong leaves times counted from before that restart
     # (review 45: the checks of a phase begun before it were placed an hour late).
     after = [(logged_seconds(since, since_id, s.at, s.event_id, steps), s.step_s)
              for s in steps if s.event_id > since_id and s.reach_id <= since_id]
-    return [since + timedelta(seconds=o + sum(step for at, step in after if at <= o))
+    return [(ran + timedelta(seconds=o),
+             since + timedelta(seconds=o + sum(step for at, step in after if at <= o)))
             for o in offsets_s]
 
 
@@ -1161,32 +1267,48 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
     a session never ended, also its last reading from the monitor when no row reaches it (the
     clinician reads where the record stops). A corrected value is at its measurement's time,
     "150 (corrected from 250)" (the BP cell: "150/88 (systolic corrected from 250)"; a half
-    without the other "—/88")."""
+    without the other "—/88").
+
+    Rows are placed, grouped and matched as the console's timers ran (`_LogOrder`), each at its
+    logged time: after a clock set back the same wall times came twice, and by them a BP typed
+    after the step stood above the baseline (a high BP before the session began)."""
     series = placed_series(detail)
+    order = _LogOrder(detail)
+    logged: dict[datetime, datetime] = {}   # as the timers ran -> its logged time
+    if order.moves:
+        for name, points in series.items():
+            ran = []
+            for p in points:
+                at = order.reading(p.at, p.row, p.replaced is not None)
+                logged.setdefault(at, p.at)
+                ran.append(PlacedValue(at, p.value, p.manual, p.replaced, p.row))
+            series[name] = sorted(ran, key=lambda p: p.at)   # stable, as `placed_series`
     manual_times = sorted({p.at for points in series.values() for p in points if p.manual})
     groups: list[datetime] = []
     for at in manual_times:
         if not groups or (at - groups[-1]).total_seconds() > MANUAL_GROUP_SECONDS:
             groups.append(at)
-    rows_at: list[tuple[datetime, str]] = [(at, _ENTRY) for at in groups]
-    for due in scheduled_checks(detail, protocol):
+    # (as the timers ran, why, its logged time)
+    rows_at: list[tuple[datetime, str, datetime]] = [
+        (at, _ENTRY, logged.get(at, at)) for at in groups]
+    for due, wall in _scheduled(detail, protocol):
         answered = any(-120 <= (g - due).total_seconds() <= 600 for g in groups)
         if not answered:
-            rows_at.append((due, _CHECK))
+            rows_at.append((due, _CHECK, wall))
     rows_at.sort(key=lambda x: x[0])
     if detail.summary.ended_at is None:
         last = max((p.at for points in series.values() for p in points if not p.manual),
                    default=None)
         if last is not None and (not rows_at or last > rows_at[-1][0]):
-            rows_at.append((last, _LAST))
+            rows_at.append((last, _LAST, logged.get(last, last)))
     steps = detail.logged_steps()
     zoned = spans_zone_change(detail, tz)
     typed = {(name, k): point for name, points in series.items()
-             for k, (at, why) in enumerate(rows_at) if why == _ENTRY
+             for k, (at, why, _) in enumerate(rows_at) if why == _ENTRY
              for point in (_manual_at(points, at),) if point is not None}
-    device = _device_rows(series, [at for at, _ in rows_at], typed)
+    device = _device_rows(series, [at for at, _, _ in rows_at], typed)
     rows = []
-    for k, (at, why) in enumerate(rows_at):
+    for k, (_, why, at) in enumerate(rows_at):
         values: dict[str, PlacedValue] = {}
         for name in series:
             point = typed.get((name, k)) or device.get((name, k))
@@ -1425,9 +1547,10 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
 
 
 def _course_dose(row: CourseRow) -> str:
-    """The dose the record shows given: "36 mg" (all of it), "36 mg planned; ended at 11 of 40
-    min", "36 mg planned; session not ended (infusion at 25 of 40 min)" (the record of a
-    session never ended stops inside its infusion), "56 mg given (2 of 3 devices); 84 mg
+    """The dose the record shows given: "36 mg" (all of it), "36 mg planned; ended at 11:00 of
+    40 min", "36 mg planned; session not ended (infusion at 25:00 of 40 min)" (the record of a
+    session never ended stops inside its infusion; `infusion_stopped_at`: an infusion stopped
+    45 s after T0 had read "ended at 0 of 40 min"), "56 mg given (2 of 3 devices); 84 mg
     planned" (nasal devices: those ticked given, `devices_ticked`), "40 mg planned; never
     given". The planned dose had read as given for an infusion still running and for devices
     not all given (an audit: "84 mg" for two of three devices). A dose by weight says its mg/kg
@@ -1442,14 +1565,14 @@ def _course_dose(row: CourseRow) -> str:
         return f"{text} planned; " + ("not given yet" if row.still_open else "never given")
     if protocol is not None and protocol.dose.mode is DoseMode.DEVICES:
         return _course_devices(row.dose_mg, protocol, row.ticked, row.still_open)
-    early = _stopped_early(protocol, row.dosing_minutes)
+    early = infusion_stopped_at(protocol, row.dosing_minutes)
     if early:
-        return f"{text} planned; ended at {early[0]} of {early[1]:g} min"
+        return f"{text} planned; ended at {early}"
     if (row.dosing_minutes is None and row.last_record_minute is not None
             and not is_unknown(row.last_record_minute)):   # unknown: as the header, unsaid
-        running = _stopped_early(protocol, row.last_record_minute - row.t0_minute)
+        running = infusion_stopped_at(protocol, row.last_record_minute - row.t0_minute)
         if running:
-            return f"{text} planned; {NOT_ENDED} (infusion at {running[0]} of {running[1]:g} min)"
+            return f"{text} planned; {NOT_ENDED} (infusion at {running})"
     return text
 
 

@@ -339,6 +339,7 @@ class Override:
         phase: the phase id for `end_phase`; '' otherwise.
         blockers: the reasons the console gave for refusing.
         reason: the reason given for overriding.
+        event_id: its event's id (0: not known), the order it was logged in.
     """
 
     at: datetime
@@ -347,6 +348,7 @@ class Override:
     phase: str
     blockers: tuple[str, ...]
     reason: str
+    event_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,12 +362,14 @@ class Note:
         kind: the event kind: `note` (written during the session), `review_note` (an annotation
             added afterwards in review; see `queries.annotate`), or another kind a session used
             for text (e.g. `adverse_event`).
+        event_id: its event's id (0: not known), the order it was logged in.
     """
 
     at: datetime
     who: str
     text: str
     kind: str = "note"
+    event_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,6 +435,8 @@ class VitalSeries:
         seconds: the same times as seconds since the session started (for plotting).
         values: the values.
         manual: True where the value was typed by a nurse (source `manual`).
+        ids: the `observations.id` of each value, to place it among the logged clock steps
+            (`clock_steps.RowPlaces`); () when not known.
     """
 
     metric: str
@@ -439,6 +445,7 @@ class VitalSeries:
     seconds: tuple[float, ...]
     values: tuple[float, ...]
     manual: tuple[bool, ...]
+    ids: tuple[int, ...] = ()
 
     def __len__(self) -> int:
         return len(self.values)
@@ -500,6 +507,7 @@ class Correction:
             value at this time, not the correction's (an audit found it at the correction's
             time, unmarked). Seconds, not a time: a de-identified copy shifts every time and
             this stays true.
+        event_id: its event's id (0: not known), the order it was logged in.
     """
 
     at: datetime
@@ -511,6 +519,7 @@ class Correction:
     entered_in_error: bool = False
     replaced_value: float | None = None
     replaced_seconds: float | None = None
+    event_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,6 +531,7 @@ class GateDecision:
         item: the checklist item it unlocked.
         values: the values that reached the gate, as shown.
         decision: the decision text.
+        event_id: its event's id (0: not known), the order it was logged in.
     """
 
     at: datetime
@@ -529,6 +539,7 @@ class GateDecision:
     item: str
     values: tuple[str, ...]
     decision: str
+    event_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -538,11 +549,13 @@ class DischargeRefusal:
     Attributes:
         at, who: when and who asked.
         reasons: the reasons given.
+        event_id: its event's id (0: not known), the order it was logged in.
     """
 
     at: datetime
     who: str
     reasons: tuple[str, ...]
+    event_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -614,6 +627,7 @@ class Restart:
         after_row: the `alarm_events` id of the session's last alarm row logged before it (0:
             none was; its `ALARM_ROWS_BEFORE`), or None when the log does not say (an older
             console): then only its times place it among an alarm's rows.
+        event_id: the id of its `session_resumed` event (0: not known).
     """
 
     last_record: datetime
@@ -621,6 +635,7 @@ class Restart:
     by: str
     alarms_restored: int
     after_row: int | None = None
+    event_id: int = 0
 
     @property
     def unrecorded_seconds(self) -> float:

@@ -636,7 +636,8 @@ def _restarts(conn: sqlite3.Connection, session_id: int, started: datetime) -> t
                 "SELECT id FROM alarm_events WHERE session_id = ? ORDER BY id", [session_id])]
         out.append(Restart(parse_iso(last) if last else started, parse_iso(at), str(actor),
                            len(restored),
-                           _last_row(row_ids or [], before) if before is not None else None))
+                           _last_row(row_ids or [], before) if before is not None else None,
+                           event_id))
         since = here
     return tuple(out)
 
@@ -974,7 +975,7 @@ def _observations(
             metric=name, unit=_unit(conn, session_id, name),
             times=tuple(map(times.__getitem__, received)),
             seconds=tuple(map(offsets.__getitem__, received)), values=values,
-            manual=tuple(map(bool, manual)),
+            manual=tuple(map(bool, manual)), ids=ids,
         )
     # A corrected score stands at the assessment it corrects, as a corrected vital does
     # (`Correction.replaced_seconds`): at the correction's time, a MOAA/S 2 corrected to 4 forty
@@ -1127,7 +1128,7 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
             overrides.append(Override(at=e.at, who=e.actor, what=str(d.get("action", "")),
                                       phase=str(d.get("phase", "")),
                                       blockers=tuple(d.get("blockers", ())),
-                                      reason=str(d.get("reason", ""))))
+                                      reason=str(d.get("reason", "")), event_id=e.id))
         elif kind == "dosing_started":
             if t0 is None:
                 t0 = e.at
@@ -1135,21 +1136,21 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
         elif kind == "gate_decision":
             gates.append(GateDecision(at=e.at, who=e.actor, item=str(d.get("item", "")),
                                       values=tuple(d.get("values", ())),
-                                      decision=str(d.get("decision", ""))))
+                                      decision=str(d.get("decision", "")), event_id=e.id))
         elif kind == "discharge_refused":
             refusals.append(DischargeRefusal(at=e.at, who=e.actor,
-                                             reasons=tuple(d.get("reasons", ()))))
+                                             reasons=tuple(d.get("reasons", ())), event_id=e.id))
         elif kind == "correction":
             corrections.append(Correction(at=e.at, who=e.actor, metric=str(d.get("metric", "")),
                                           corrects=int(d.get("corrects", 0)),
                                           value=float(d.get("value", 0.0)),
-                                          reason=str(d.get("reason", ""))))
+                                          reason=str(d.get("reason", "")), event_id=e.id))
         elif kind == "entered_in_error":   # the value counts nowhere; the review says so
             corrections.append(Correction(at=e.at, who=e.actor, metric=str(d.get("metric", "")),
                                           corrects=int(d.get("observation", 0)),
                                           value=float(d.get("value", 0.0)),
                                           reason=str(d.get("reason", "")),
-                                          entered_in_error=True))
+                                          entered_in_error=True, event_id=e.id))
         elif kind == "device_state":
             devices.append(DeviceStateChange(at=e.at, state=str(d.get("state", "")),
                                              detail=str(d.get("detail", ""))))
@@ -1166,9 +1167,10 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
             finish = finish or e.at
             finish_event = finish_event or e.id
         elif kind == REVIEW_NOTE:
-            annotations.append(Note(at=e.at, who=e.actor, text=str(d.get("text", "")), kind=kind))
+            annotations.append(Note(at=e.at, who=e.actor, text=str(d.get("text", "")), kind=kind,
+                                    event_id=e.id))
         elif kind not in _TEXT_KINDS_EXCLUDED and isinstance(d.get("text"), str):
-            notes.append(Note(at=e.at, who=e.actor, text=d["text"], kind=kind))
+            notes.append(Note(at=e.at, who=e.actor, text=d["text"], kind=kind, event_id=e.id))
     end = finish or ended
     if phases and phases[-1]["ended_at"] is None and end is not None:
         phases[-1]["ended_at"] = end
@@ -1287,7 +1289,7 @@ def _load_course(
 
         t0 = _first(events, "dosing_started")
         t0_minute = minutes_to(t0)
-        dosing_end = minutes_to(_dosing_ended(events, t0, row[6]))
+        dosing_end = _dosing_ended(events, t0, row[6])
         last = _last_record(conn, session_id) if row[6] is None else None
         counts = {name: 0 for name in PRIORITY_RANK}
         for rank in ranks.get(session_id, ()):
@@ -1311,8 +1313,12 @@ def _load_course(
             max_fatigue=value("fatigue"),
             minutes_to_discharge=minutes_to(_first(events, "discharged")), demo=bool(row[9]),
             still_open=row[6] is None, against_gate=session_id in against,
-            dosing_minutes=(round(dosing_end - t0_minute, 1)
-                            if t0_minute is not None and dosing_end is not None else None),
+            # To the second, as the session's header counts it: the course says the time run
+            # ("ended at 0:45 of 40 min"); from minutes to one decimal it read "0:48", and a stop
+            # at 38:59 (39.0) a whole infusion.
+            dosing_minutes=(
+                logged_seconds(t0.at, t0.id, dosing_end.at, dosing_end.id, steps) / 60
+                if t0 is not None and dosing_end is not None else None),
             restarts=_restarts(conn, session_id, started),
             last_record_minute=(_minutes(seconds_to_time(start, parse_iso(last), steps))
                                 if last is not None else None),

@@ -23,17 +23,17 @@ PATIENT = "MRN-DOSE"
 # The course's Dose row, one session a column, as the clinician reads it.
 DOSES = [
     "56 mg given (2 of 3 devices); 84 mg planned",                    # 2 of 3 devices
-    "36 mg (0.5 mg/kg) planned; ended at 25 of 40 min",               # sent home at T0 + 25
+    "36 mg (0.5 mg/kg) planned; ended at 25:00 of 40 min",               # sent home at T0 + 25
     "28 mg given (1 of 2 devices); 56 mg planned; session not ended",  # left open
-    "36 mg (0.5 mg/kg) planned; session not ended (infusion at 25 of 40 min)",  # open at T0 + 25
+    "36 mg (0.5 mg/kg) planned; session not ended (infusion at 25:00 of 40 min)",  # open at T0 + 25
     "36 mg (0.5 mg/kg)",                                              # the whole infusion
 ]
 # The same sessions' header "Dose" (the Session page's and the PDF's).
 HEADERS = [
     "84 mg planned (3 devices; 2 recorded given)",
-    "36 mg at 150 mL/h (planned; infusion ended after 25 of 40 min)",
+    "36 mg at 150 mL/h (planned; infusion ended after 25:00 of 40 min)",
     "56 mg planned (2 devices; 1 recorded given)",
-    "36 mg at 150 mL/h (planned; session not ended, infusion at 25 of 40 min)",
+    "36 mg at 150 mL/h (planned; session not ended, infusion at 25:00 of 40 min)",
     "36 mg at 150 mL/h",
 ]
 
@@ -120,7 +120,7 @@ def test_the_course_page_shows_the_dose_given(qtbot, dose_log):
         window.show_course(PATIENT, ids[0])
         assert window.course_page.model.figure("dose") == [DOSES[i] for i in (0, 2)]
         window.open_session(ids[3])
-        assert "36 mg at 150 mL/h (planned; session not ended, infusion at 25 of 40 min)" in (
+        assert "36 mg at 150 mL/h (planned; session not ended, infusion at 25:00 of 40 min)" in (
             window.detail_page.subtitle.text())
     finally:
         window.close_log()

@@ -78,6 +78,6 @@ def test_a_stopped_infusion_still_reads_stopped_once_its_file_is_removed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "log.sqlite3"
     installed = _session(path, monkeypatch, 11)
-    assert _dose(path) == "36 mg (0.5 mg/kg) planned; ended at 11 of 40 min"
+    assert _dose(path) == "36 mg (0.5 mg/kg) planned; ended at 11:00 of 40 min"
     installed.unlink()                                           # the protocol withdrawn
-    assert _dose(path) == "36 mg (0.5 mg/kg) planned; ended at 11 of 40 min"  # not "36 mg"
+    assert _dose(path) == "36 mg (0.5 mg/kg) planned; ended at 11:00 of 40 min"  # not "36 mg"

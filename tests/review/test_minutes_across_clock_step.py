@@ -103,4 +103,4 @@ def test_an_open_sessions_dose_says_the_infusions_minutes_as_the_console_ran(tmp
     # the dose read as given whole (its wall times 85 min apart).
     detail = _iv_session(tmp_path, 60, (), open_until=30)
     (dose,) = [value for label, value in rc.header_fields(detail, UTC) if label == "Dose"]
-    assert dose.endswith("(planned; session not ended, infusion at 25 of 40 min)"), dose
+    assert dose.endswith("(planned; session not ended, infusion at 25:00 of 40 min)"), dose

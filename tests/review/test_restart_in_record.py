@@ -69,7 +69,7 @@ def test_a_restart_is_in_the_notes_the_time_to_ack_and_the_course(tmp_path):
     assert cells["restarts"] == "⚠ 1 (7:00 min unrecorded)"
     # Still infusing where the record stops: not the whole dose (an audit read it as given).
     assert cells["dose"] == (
-        "36 mg (0.5 mg/kg) planned; session not ended (infusion at 8 of 40 min)")
+        "36 mg (0.5 mg/kg) planned; session not ended (infusion at 8:30 of 40 min)")
 
 
 def test_the_course_marks_a_partial_infusion_a_dose_never_given_and_a_discharge_over_the_gate(
@@ -86,7 +86,7 @@ def test_the_course_marks_a_partial_infusion_a_dose_never_given_and_a_discharge_
     assert never.engine.discharge("ana", never.clock.advance(180), override_reason="unwell").done
     never.log.close()
     for folder, dose, discharge in (
-            ("a", "36 mg (0.5 mg/kg) planned; ended at 11 of 40 min",
+            ("a", "36 mg (0.5 mg/kg) planned; ended at 11:00 of 40 min",
              "13 (T0 + 12 min) ⚠ against the gate"),
             ("b", "40 mg (0.56 mg/kg) planned; never given", "3 ⚠ against the gate")):
         conn = open_readonly(tmp_path / folder / "log.sqlite3")

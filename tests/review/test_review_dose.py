@@ -60,7 +60,7 @@ def test_a_weight_based_protocol_prints_no_device_count(esketamine):
 
 
 def test_an_infusion_ended_early_reads_planned_in_the_review(tmp_path):
-    # The chair's dose line says "Dose planned … infusion ended after 12 of 40 min"; the
+    # The chair's dose line says "Dose planned … infusion ended after 12:00 of 40 min"; the
     # review's header and PDF said "36 mg at 150 mL/h" as if all of it was given.
     from tests.review.logged_session import iv_ketamine, logged_session
 
@@ -70,7 +70,7 @@ def test_an_infusion_ended_early_reads_planned_in_the_review(tmp_path):
     assert engine.phase.kind.value == "dosing"
     assert engine.advance_phase("ana", clock.advance(12 * 60), override_reason="nausea").done
     assert dose_text(s.detail(), iv_ketamine()) == (
-        "36 mg at 150 mL/h (planned; infusion ended after 12 of 40 min)")
+        "36 mg at 150 mL/h (planned; infusion ended after 12:00 of 40 min)")
 
 
 def test_a_session_never_dosed_reads_planned_never_given(tmp_path):
