@@ -2,9 +2,19 @@
 
 Without FILE: every protocol the start screen offers (the shipped ones, then the clinic's folder)
 with its id, name and file, then each refused file with the key and the reason. With FILE: each
-file checked on its own, as the console would load it, and against the ids already taken, so a
-lead nurse can try a new protocol before copying it into the clinic's folder. Exit 0 when every
-file loaded, 1 when one was refused (a script can check a file), 2 for bad usage.
+file checked as the console would load it from the clinic's folder once copied in, so a lead
+nurse can try a new protocol before copying it there:
+
+- against the ids already taken, but for the clinic-folder file of the same name, which the copy
+  replaces (a new version of a clinic protocol keeps its id: launchers start `--protocol ID`);
+  its version must then differ from that file's (protocols/README.md: change it when you change
+  the file), and the line says which version it replaces;
+- against the other files of the same command: files sharing an id are each refused, naming
+  the others, as the folder refuses them all (a file refused for another problem still takes
+  its id there when its `id` line was read).
+
+Exit 0 when every file loaded, 1 when one was refused (a script can check a file), 2 for bad
+usage.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, NoReturn, TextIO
 
@@ -84,22 +95,92 @@ def _listing(found: LoadResult) -> list[str]:
     return lines
 
 
-def _check(path: Path, taken: LoadResult) -> tuple[str, bool]:
-    """One file's verdict, and whether it loads."""
+def _load(path: Path) -> Protocol | ProtocolError:
+    """A checked file as the clinic folder would load it, or why it would not."""
     if path.suffix != ".toml" and not path.is_dir():   # a folder: load_protocol says so
         # The clinic folder reads `*.toml` only: `clinic.TOML` and `clinic.toml.txt` are refused
         # there, other names passed over; either way never loaded (review 36: said `ok`).
-        error = _misnamed(path)
-        return f"{path}: refused: {error.key}: {error.reason}", False
+        return _misnamed(path)
     try:
-        protocol = load_protocol(path)
+        return load_protocol(path)
     except ProtocolError as error:
-        return f"{path}: refused: {error.key}: {error.reason}", False
-    others = sorted({str(p) for p in _holders(taken, protocol.id) if p.resolve() != path.resolve()})
+        return error
+
+
+def _claimed(outcome: Protocol | ProtocolError) -> str | None:
+    """The id a file takes in a folder: a refused one's too, when its `id` line was read."""
+    return outcome.id if isinstance(outcome, Protocol) else outcome.protocol_id
+
+
+def _check(path: Path, outcome: Protocol | ProtocolError, taken: LoadResult,
+           run: Sequence[tuple[Path, Protocol | ProtocolError]]) -> tuple[str, bool]:
+    """One file's verdict, and whether it loads.
+
+    Args:
+        outcome: the file loaded (`_load`).
+        taken: what the console loads now.
+        run: every file of this command with its outcome, `path` among them.
+    """
+    if isinstance(outcome, ProtocolError):
+        return f"{path}: refused: {outcome.key}: {outcome.reason}", False
+    protocol = outcome
+    replaced = _replaced(path, protocol.id, taken)
+    mine = {path.resolve(), *([replaced.path.resolve()] if replaced is not None else [])}
+    others = sorted({str(p) for p in _holders(taken, protocol.id) if p.resolve() not in mine})
     if others:
         return (f"{path}: refused: id: protocol id {protocol.id!r} is already given by "
                 f"{' and '.join(others)}: give this file an id of its own"), False
-    return f"{path}: ok: {describe(protocol)}", True
+    # The folder refuses every file of an id two give: so does a check of them together.
+    twins = list(dict.fromkeys(str(p) for p, o in run
+                               if _claimed(o) == protocol.id and p.resolve() != path.resolve()))
+    if twins:
+        which = "one of them" if len(twins) == 1 else "all but one"
+        return (f"{path}: refused: id: protocol id {protocol.id!r} is also given by "
+                f"{' and '.join(twins)}, checked together: the clinic folder refuses every file "
+                f"of an id two files give; give {which} an id of its own, or copy in only one"
+                ), False
+    if replaced is None:
+        return f"{path}: ok: {describe(protocol)}", True
+    return _replacing(path, protocol, replaced)
+
+
+@dataclass(frozen=True)
+class _Installed:
+    """The clinic-folder file a checked file's copy would replace, giving the same id."""
+
+    path: Path
+    protocol: Protocol | None   # None: refused there now
+
+
+def _replaced(path: Path, protocol_id: str, taken: LoadResult) -> _Installed | None:
+    """The clinic-folder file of `path`'s name that gives `protocol_id` (copied in, `path`
+    replaces it), or None: no such file, or `path` is it."""
+    there = clinic_protocols_dir() / path.name
+    if there.resolve() == path.resolve():
+        return None
+    for holder in _holders(taken, protocol_id):
+        if holder.resolve() == there.resolve():
+            loaded = taken.protocols.get(protocol_id)
+            same = loaded is not None and Path(loaded.path).resolve() == holder.resolve()
+            return _Installed(holder, loaded if same else None)
+    return None
+
+
+def _replacing(path: Path, protocol: Protocol, replaced: _Installed) -> tuple[str, bool]:
+    """The verdict of a file that would replace the installed file of its id."""
+    ok = f"{path}: ok: {describe(protocol)}; "
+    installed = replaced.protocol
+    if installed is None:
+        return f"{ok}would replace {replaced.path} (refused there now)", True
+    if installed.text == protocol.text:
+        return f"{ok}the same text as {replaced.path}: nothing would change", True
+    if installed.version == protocol.version:
+        return (f"{path}: refused: version: version {protocol.version!r} is the version of "
+                f"{replaced.path}, which this file would replace with other text: change "
+                "`version` when you change the file (every session records it: sessions under "
+                "the two texts would say the same version)"), False
+    return (f"{ok}would replace {replaced.path} (version {installed.version} → "
+            f"{protocol.version})"), True
 
 
 def _holders(found: LoadResult, protocol_id: str) -> list[Path]:
@@ -117,6 +198,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if not args.files:
         print("\n".join(_listing(found)), file=stream)
         return 1 if found.errors else 0
-    verdicts = [_check(path, found) for path in args.files]
+    run = [(path, _load(path)) for path in args.files]
+    verdicts = [_check(path, outcome, found, run) for path, outcome in run]
     print("\n".join(text for text, _ in verdicts), file=stream)
     return 0 if all(ok for _, ok in verdicts) else 1

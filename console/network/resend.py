@@ -38,9 +38,14 @@ chair's message on the bus: the topics name the chair, and under this chair's th
 show on this chair's card at the central station (a renamed chair's card under its old name
 would come back with an old patient and its alarms); those stay to that chair's console.
 
+A log from before the clinic network (no outbox, no deliveries: schema 1) is said to have sent
+nothing, and is left as it is: `resend` opens the log to write only when it has something to send.
+
 Exit status: 0 every message named was delivered (or, for `undelivered`, the list was read);
 1 some were refused again or not answered within --wait (they stay listed); 2 nothing was done
-(a usage mistake, no log, a setting wrong, a control id not listed).
+(a usage mistake, no log, a setting wrong, a control id not listed); 3 nothing was done: the
+log is damaged, or not as the console wrote it (one line, as `verify`, `export` and `access-log`
+say it: console/log_command.py; a traceback's exit 1 read as "refused again").
 """
 
 from __future__ import annotations
@@ -49,13 +54,15 @@ import argparse
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NoReturn
 
 from console.clock import Clock, SystemClock
+from console.log_command import CommandFailure, LogCommand
 from console.network import bus_topics as topics
 from console.network.pcd_read import unescape
 from console.paths import default_db_path, user_path
@@ -75,6 +82,11 @@ DEFAULT_WAIT_S: Final = 30.0
 # The longest --wait taken: a day is more than any fix takes to show, and a wait beyond the
 # platform's time_t ended in an OverflowError traceback (threading's wait; the review: --wait inf).
 MAX_WAIT_S: Final = 24 * 3600.0
+# How each command words a log it cannot read (console/log_command.py, as export and access-log),
+# and what it was reading then.
+_UNDELIVERED: Final = LogCommand(not_done="nothing was listed", preposition="in")
+_RESEND: Final = LogCommand(not_done="nothing was sent", preposition="in")
+_MESSAGES: Final = "the network's messages"
 _RESEND_HINT: Final = ("once the channel is fixed, send them again with the same control ids "
                        "(receivers drop duplicates):\n  infusion-console network resend --all"
                        "      (or: network resend CONTROL_ID ...)")
@@ -223,12 +235,13 @@ def undelivered_main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     db: Path = args.db or default_db_path()
     chair, unknown = _station_chair(args.network_config, strict=False)
-    conn = _open_readonly(db)
-    try:
-        listed, waiting = given_up(conn), no_answer_yet(conn)
-        others = of_other_chairs(conn, chair) if chair is not None else []
-    finally:
-        conn.close()
+    with _log_read(db, _UNDELIVERED) as conn:
+        if (never := _never_sent(conn, db, _UNDELIVERED)) is None:
+            listed, waiting = given_up(conn), no_answer_yet(conn)
+            others = of_other_chairs(conn, chair) if chair is not None else []
+    if never is not None:
+        print(never)
+        return 0
     # Another chair's bus messages refused or given up are not `resend`'s to take: listed apart
     # (they were in the table whose hint said to resend them, and resend then refused them).
     listed, kept = _not_misfiled(listed, chair)
@@ -332,16 +345,56 @@ def _station_chair(path: Path | None, strict: bool) -> tuple[str | None, str | N
     return config.chair, None
 
 
-def _open_readonly(db: Path) -> sqlite3.Connection:
-    from console.review.queries import MissingLogError, open_readonly  # noqa: PLC0415
-    from console.store import LogError  # noqa: PLC0415
+@contextmanager
+def _log_read(db: Path, command: LogCommand) -> Iterator[sqlite3.Connection]:
+    """The log at `db` read-only, in one snapshot. SQLite failing to read it inside (damage, a
+    lock) ends in the command's one line, exit 3 for damage: a traceback had exit 1, which for
+    `resend` says "refused again"."""
+    from console.store.log import read_snapshot  # noqa: PLC0415
 
+    _present(db)
+    conn = command.open_readonly(db)
     try:
-        return open_readonly(db)
-    except MissingLogError:
-        raise CommandError(f"no session log at {db}: give the chair's log with --db") from None
-    except (LogError, OSError) as exc:
-        raise CommandError(str(exc)) from None
+        with command.reading(db, _MESSAGES), read_snapshot(conn):
+            yield conn
+    finally:
+        conn.close()
+
+
+def _never_sent(conn: sqlite3.Connection, db: Path, command: LogCommand) -> str | None:
+    """The line for a log from before the clinic network (neither outbox nor deliveries: it never
+    sent a message), or None for a log with both. A log that recorded them and lacks one lost it
+    outside the console, or is damaged (`verify`'s words): the command's line for that."""
+    from console.store import schema  # noqa: PLC0415
+    from console.store.log import read_head, removed_table  # noqa: PLC0415
+
+    tables = ("outbox", "deliveries")
+    missing = [table for table in tables if table not in schema.user_tables(conn)]
+    if not missing:
+        return None
+    made_by = schema.made_by("outbox") or ""
+    applied = schema.applied_migrations(conn)
+    heads = {table: read_head(conn, table) for table in missing}
+    if len(missing) < len(tables) or made_by in applied or any(heads.values()):
+        table = missing[0]
+        raise command.cannot_read(db, f"{removed_table(table, heads[table])}, or the file is "
+                                  "damaged", _MESSAGES)
+    added = [name for name, _ in schema.MIGRATIONS].index(made_by) + 1
+    return (f"No message was ever sent to the clinic network from {db}: it is of schema version "
+            f"{len(applied)}, from before the network (schema version {added} added it): "
+            "nothing to resend.")
+
+
+def _present(db: Path) -> None:
+    """Refuses a `db` that is no file in the IT person's words (these commands never make a
+    log: EventLog.open would make a new, empty one)."""
+    try:
+        present = db.is_file()
+    except OSError as exc:   # a folder closed to this account, a name too long
+        raise CommandError(f"{db} cannot be read ({exc.strerror}): give the chair's log with "
+                           "--db") from None
+    if not present:
+        raise CommandError(f"no session log at {db}: give the chair's log with --db")
 
 
 # --- resend --------------------------------------------------------------------------------------
@@ -382,17 +435,24 @@ def resend_main(argv: Sequence[str], clock: Clock | None = None) -> int:
                            f"most {MAX_WAIT_S:g} (24 h)")
     db: Path = args.db or default_db_path()
     chair, _ = _station_chair(args.network_config, strict=True)
+    # Read first: the log is opened to write (EventLog.open, which brings an older log to this
+    # console's schema) only when something is to be sent.
+    with _log_read(db, _RESEND) as conn:
+        never = _never_sent(conn, db, _RESEND)
+        listed = _resendable(conn, chair) if never is None else []
+    if never is not None and args.all:
+        print(never)
+        return DELIVERED_ALL
+    chosen, kept = _not_misfiled(_chosen(listed, args.control_ids, db), chair)
+    if not chosen:
+        print("\n".join(_kept_words(kept) + ["Nothing sent."]) if kept else
+              f"No message was refused or given up in {db}: nothing to resend.")
+        # --all left only what is not this station's to send: nothing failed (named by
+        # control id, the request was not done: 1).
+        return NOT_ALL_DELIVERED if kept and not args.all else DELIVERED_ALL
+    config = _settings(args.network_config, chosen)
     log = _open_log(db)
     try:
-        chosen, kept = _not_misfiled(_chosen(_resendable(log.conn, chair), args.control_ids,
-                                             db), chair)
-        if not chosen:
-            print("\n".join(_kept_words(kept) + ["Nothing sent."]) if kept else
-                  f"No message was refused or given up in {db}: nothing to resend.")
-            # --all left only what is not this station's to send: nothing failed (named by
-            # control id, the request was not done: 1).
-            return NOT_ALL_DELIVERED if kept and not args.all else DELIVERED_ALL
-        config = _settings(args.network_config, chosen)
         answers, unreached = resend(chosen, config, clock or SystemClock(), args.wait)
         _record(log, chosen, answers)
     finally:
@@ -433,20 +493,16 @@ def _kept_words(kept: Sequence[GivenUp]) -> list[str]:
 
 
 def _open_log(db: Path) -> EventLog:
+    """The log at `db` to record the answers in; damage found opening it is `resend`'s line,
+    exit 3 (not sent yet)."""
     from console.store import EventLog, LogError  # noqa: PLC0415
     from console.version import VERSION  # noqa: PLC0415
 
-    try:
-        present = db.is_file()
-    except OSError as exc:   # a folder closed to this account, a name too long
-        raise CommandError(f"{db} cannot be read ({exc.strerror}): give the chair's log with "
-                           "--db") from None
-    if not present:   # EventLog.open would make a new, empty log
-        raise CommandError(f"no session log at {db}: give the chair's log with --db")
+    _present(db)   # gone since it was read: EventLog.open would make a new, empty log
     try:
         return EventLog.open(db, VERSION)
     except LogError as exc:
-        raise CommandError(str(exc)) from None
+        raise _RESEND.log_failure(exc, db) from None
 
 
 def _chosen(listed: list[GivenUp], control_ids: Sequence[str], db: Path) -> list[GivenUp]:
@@ -697,3 +753,6 @@ def main(argv: Sequence[str]) -> int:
     except CommandError as exc:
         print(f"infusion-console network {argv[0]}: {exc}", file=sys.stderr)
         return NOTHING_DONE
+    except CommandFailure as failure:   # the log's (console/log_command.py): 2, or 3 for damage
+        print(f"infusion-console network {argv[0]}: {failure}", file=sys.stderr)
+        return failure.exit_status

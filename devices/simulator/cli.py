@@ -10,11 +10,13 @@
 With a pty, the FIRST line of stdout is the port path to open (flushed at once); then it waits
 for a reader to open the port (pyserial empties the port's input as it opens it: frames sent
 before were lost), and after each `disconnect` step for it to reopen, unless --no-wait; then it
-plays and exits 0 at the end. Like a monitor it keeps its pace: what nobody can take is lost and
-counted, never sent later. HL7 messages are resent on AE or without an ACK (`acks.py`). The last
-stderr line counts frames written and not delivered, ACKs (AA/CA apart from AE/AR/CE/CR) and
-resends. SIGTERM and SIGINT stop it cleanly (port closed, temp dir removed): exit 0 for SIGTERM,
-130 for SIGINT (Ctrl+C, as every command of the console).
+plays and exits 0 at the end (what the header line on stderr announced: a --scenario-file is read
+and checked once, before the wait, and not again when the reader comes). Like a monitor it keeps
+its pace: what nobody can take is lost and counted, never sent later. HL7 messages are resent on
+AE or without an ACK (`acks.py`). The last stderr line counts frames written and not delivered,
+ACKs (AA/CA apart from AE/AR/CE/CR) and resends. SIGTERM and SIGINT stop it cleanly (port
+closed, temp dir removed): exit 0 for SIGTERM, 130 for SIGINT (Ctrl+C, as every command of the
+console).
 
 A device that must be asked (`philips-efficia`, `draeger-gateway`, `mindray-gateway` with
 `--bed`, `intellivue`, `intellivue-lan`, `mindray-bedside`) is served on the connection its
@@ -176,17 +178,25 @@ def _check_replay(args: argparse.Namespace) -> None:
                           "--scenario or --scenario-file; leave it out")
 
 
-def _timeline(args: argparse.Namespace) -> Timeline:
-    if args.replay:
+def _scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario asked for, read and checked here once. The file is not read again when the
+    reader comes: edited or deleted while the program waited, it had ended in a traceback, or
+    played another scenario than the one the header line announced."""
+    if args.scenario_file:
+        return load_scenario(args.scenario_file)
+    return load_builtin(args.scenario or "normal")
+
+
+def _timeline(args: argparse.Namespace, scenario: Scenario | None) -> Timeline:
+    """What to play: the capture of --replay (`scenario` None), or `scenario` with the device's
+    clock starting now."""
+    if scenario is None:
         try:
             data = Path(args.replay).read_bytes()
         except OSError as exc:
             raise _UsageError(f"--replay: cannot read {args.replay}: {exc.strerror or exc}") from None
         # --speed multiplies the 9600 8N1 line rate of a raw capture.
         return replay_timeline(data, seed=args.seed, name=args.replay)
-    scenario: Scenario = (
-        load_scenario(args.scenario_file) if args.scenario_file else load_builtin(args.scenario or "normal")
-    )
     start = datetime.now(UTC).replace(microsecond=0)
     return compile_timeline(scenario, args.format, args.seed, start, args.duration_minutes)
 
@@ -252,9 +262,7 @@ def _answer(args: argparse.Namespace) -> int:
     if args.no_wait:
         raise _UsageError(f"--format {args.format} answers queries and never waits: --no-wait "
                           "is for --format " + ", ".join(FORMAT_NAMES))
-    scenario: Scenario = (
-        load_scenario(args.scenario_file) if args.scenario_file else load_builtin(args.scenario or "normal")
-    )
+    scenario = _scenario(args)
     minutes = args.duration_minutes or scenario.duration_minutes
     try:
         handle = answer_in_thread(scenario, args.format, args.speed, args.seed, bed=args.bed,
@@ -298,7 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_connection(args.format, args.connection)
         if args.format in ANSWERING_FORMATS:
             return _answer(args)
-        timeline = _timeline(args)
+        scenario = None if args.replay else _scenario(args)
+        timeline = _timeline(args, scenario)
     except _UsageError as exc:
         print(f"infusion-sim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -328,8 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         stats = PlayerStats()
         if waits:
             print(f"# waiting for a reader on {sink.path}", file=sys.stderr, flush=True)
-            if sink.wait_for_reader(stop, stats) and not args.replay:
-                timeline = _timeline(args)   # the device's clock starts now, as its scenario does
+            if sink.wait_for_reader(stop, stats) and scenario is not None:
+                # The device's clock starts now, as its scenario does: the scenario loaded above,
+                # whatever became of its file meanwhile.
+                timeline = _timeline(args, scenario)
         if not stop.is_set():
             play(timeline, sink, speed=args.speed, stop=stop, stats=stats, hold_for_reader=waits,
                  resend=True)

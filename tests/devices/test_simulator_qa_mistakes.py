@@ -48,7 +48,7 @@ def test_a_diastolic_ramp_reaching_the_systolic_is_refused_naming_the_step() -> 
 
 def test_ctrl_c_while_the_scenario_is_prepared_exits_130_without_a_traceback(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    def interrupted(_args: object) -> object:
+    def interrupted(*_args: object) -> object:   # _timeline(args, scenario)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "_timeline", interrupted)
