@@ -2,13 +2,16 @@
 and how one is described, in one place for the start screen and the command line.
 
 The rule: a start for a patient and protocol that have a session still open meets the newest
-such session (the one the console was running when it stopped). When that session logged
-something at the bedside less than RESUME_WITHIN_HOURS ago (a crash's restart comes minutes
-later), the start resumes it: its phase, T0, timers and alarms come back, and no second session
-of the patient is opened beside it. An older one is a session nobody ended: today's readings must
-not go into it, so a start does not resume it; it is resumed only on purpose, to discharge it, and
-a new session is started beside it only when asked for (`--new-session`, the start screen's
-question).
+such session (the one the console was running when it stopped). When the bedside cared for that
+session less than RESUME_WITHIN_HOURS ago (a reading, or an act of the nurse's:
+`EventLog.last_entry_at`; a crash's restart comes minutes later), the start resumes it: its
+phase, T0, timers and alarms come back, and no second session of the patient is opened beside
+it. An older one is a session nobody ended: today's readings must not go into it, so a start does
+not resume it; it is resumed only on purpose, to discharge it, and a new session is started
+beside it only when asked for (`--new-session`, the start screen's question). Once resumed that
+late it stays "not today's", whatever was done in it since: a session of 3 days before, resumed
+to discharge it (refused, a prescriber needed) and closed, was resumed by the next Start 15
+minutes later, and today's vitals went into it (the phases review).
 
 Before this module the command line held the rule (console/ui/app.py) and the start screen had
 none: typing the patient of a session a crash had left open 30 minutes before opened session 2
@@ -35,11 +38,12 @@ __all__ = ["LeftOpen", "left_open", "left_open_for", "open_under_other_protocols
 
 @dataclass(frozen=True, slots=True)
 class LeftOpen:
-    """A session left open, with how long it has logged nothing.
+    """A session left open, with how long the bedside has not cared for it.
 
     Attributes:
         row: the session.
-        last_entry: when it last logged anything at the bedside (`EventLog.last_entry_at`).
+        last_entry: when the bedside last cared for it (`EventLog.last_entry_at`), before it
+            was resumed that late when it was (`left_open`).
         idle_s: seconds from `last_entry` to the time asked about.
     """
 
@@ -62,8 +66,18 @@ class LeftOpen:
 
 
 def left_open(log: EventLog, row: SessionRow, now: datetime) -> LeftOpen:
-    """`row` (a session not ended) with its last bedside entry and its idle time at `now`."""
+    """`row` (a session not ended) with its last bedside entry and its idle time at `now`.
+
+    A session first resumed RESUME_WITHIN_HOURS or more after its last care was resumed only to
+    discharge it: its last entry stays the one before that resume. What was done in it since
+    (the prompts acknowledged, a note, a reading of the chair's monitor, maybe today's patient)
+    is no sign that it is today's session."""
     last = log.last_entry_at(row.id)
+    for resumed in log.resumed_at(row.id):   # oldest first
+        before = log.last_entry_at(row.id, before=resumed)
+        if (resumed - before).total_seconds() >= RESUME_WITHIN_HOURS * 3600:
+            last = before
+            break
     return LeftOpen(row, last, (now - last).total_seconds())
 
 
@@ -75,7 +89,7 @@ def left_open_for(log: EventLog, patient_id: str, protocol_id: str,
     Args:
         patient_id: as typed (`start_checks.patient_key`); matched folded (`patient_fold`):
             "mrn-94 a" meets the session a crash left open under "MRN-94 A".
-        now: wall time (UTC-aware), to measure how long it has logged nothing.
+        now: wall time (UTC-aware), to measure how long it has not been cared for.
     """
     key = patient_fold(patient_id)
     for row in log.open_sessions():   # newest first

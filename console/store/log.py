@@ -99,6 +99,15 @@ DEFAULT_BUSY_TIMEOUT_MS: Final = 2000
 # The event kind of a clinician's note written in the review, after the session (review/model.py
 # names it REVIEW_NOTE): kept apart from the bedside's activity.
 REVIEW_NOTE_KIND: Final = "review_note"
+# A resume's own record (engine.py writes it): the time of each, for `left_open`.
+SESSION_RESUMED_KIND: Final = "session_resumed"
+# Events a person's name is on that are the console's bookkeeping, not care at the bedside
+# (`last_entry_at`): counted, a session resumed 3 days later only to discharge it (refused,
+# the console closed) looked like today's and the next Start put today's vitals into it.
+_NOT_CARE_KINDS: Final = (REVIEW_NOTE_KIND, SESSION_RESUMED_KIND, "console_closed",
+                          "discharge_refused")
+# The actor of what the console logs on its own (session/engine.py ENGINE; the records' default).
+_CONSOLE_ACTOR: Final = "engine"
 PRIORITIES: Final = frozenset({"info", "low", "medium", "high"})
 CATEGORIES: Final = frozenset({"physiological", "technical", "prompt"})
 TRANSITIONS: Final = frozenset(
@@ -1521,22 +1530,41 @@ class EventLog:
         return [_session_row(row) for row in rows]
 
     @_classified
-    def last_entry_at(self, session_id: int) -> datetime:
-        """When the session last logged anything at the bedside (its start when nothing since):
-        how long ago a session left open stopped, for a start that would resume it. A
-        clinician's review note written later is no bedside activity: it made a session
-        abandoned months before look fresh, and the next start resumed it for that day's
-        treatment (the review audit)."""
+    def last_entry_at(self, session_id: int, before: datetime | None = None) -> datetime:
+        """When the bedside last cared for the session (its start when not since): how long ago
+        a session left open stopped, for a start that would resume it. Care is a reading, or an
+        event a person made (a tick, a note, a correction, a phase moved, a hand-over...); not
+        the console's own records: its alarm rows (the prompts of checks overdue for days,
+        raised by a resume), a resume, a close, a refused discharge (`_NOT_CARE_KINDS`) and a
+        clinician's review note, written later: each made a session abandoned days before look
+        fresh, and the next start resumed it for that day's treatment (the review audit, the
+        phases review).
+
+        Args:
+            before: only what was logged before this time (`left_open`: the care before a
+                resume).
+        """
+        until = _stamp(before, "before") if before is not None else None
+        kinds = ", ".join(f"?{4 + i}" for i in range(len(_NOT_CARE_KINDS)))
         row = self.conn.execute(
             "SELECT max(t) FROM ("
             " SELECT started_at AS t FROM sessions WHERE id = ?1"
-            " UNION ALL SELECT max(at) FROM events WHERE session_id = ?1 AND kind <> ?2"
-            " UNION ALL SELECT max(at) FROM alarm_events WHERE session_id = ?1"
-            " UNION ALL SELECT max(received_at) FROM observations WHERE session_id = ?1)",
-            [session_id, REVIEW_NOTE_KIND]).fetchone()
+            " UNION ALL SELECT max(at) FROM events WHERE session_id = ?1"
+            f"  AND (?2 IS NULL OR at < ?2) AND actor <> ?3 AND kind NOT IN ({kinds})"
+            " UNION ALL SELECT max(received_at) FROM observations WHERE session_id = ?1"
+            "  AND (?2 IS NULL OR received_at < ?2))",
+            [session_id, until, _CONSOLE_ACTOR, *_NOT_CARE_KINDS]).fetchone()
         if row is None or row[0] is None:
             raise KeyError(f"no session {session_id}")
         return parse_iso(row[0])
+
+    @_classified
+    def resumed_at(self, session_id: int) -> list[datetime]:
+        """When the session was resumed after a restart, oldest first."""
+        rows = self.conn.execute(
+            "SELECT at FROM events WHERE session_id = ? AND kind = ? ORDER BY at, id",
+            [session_id, SESSION_RESUMED_KIND]).fetchall()
+        return [parse_iso(at) for (at,) in rows]
 
     @_classified
     def sessions_for_patient(self, patient_id: str) -> list[SessionRow]:
