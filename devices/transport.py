@@ -57,6 +57,10 @@ Rules:
   What the connection reported of an NIBP without a time (`devices.stream.UnplacedNibp`) is
   the connection's, handed to each new decoder: the monitor still repeating it after a replug is
   not a new measurement (it had been logged again, "age unknown").
+  A decoder that cannot be built at an open (a profile's code map refused: a clinic copy saved
+  with a typo, its folder unreadable a moment) is an open that failed: the port closed again,
+  DISCONNECTED "cannot read <file>: <why>", retried with the same back-off, so the monitor is
+  read once the file is put right (it had ended the reader: "reader failed" until a restart).
 - A serial port is opened for this reader alone (pyserial's `exclusive`: an advisory lock on
   POSIX, the only mode on Windows). Two readers of one port share its bytes: each takes frames
   the other never sees, and halves of frames that neither can read, so the nurse's console loses
@@ -325,6 +329,18 @@ def _why(exc: Exception) -> str:
     return str(exc)
 
 
+def _unreadable(exc: Exception) -> str:
+    """A decoder that could not be built, in one line: the file it needed and why (a refused
+    code map's error starts with its path)."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        text = f"{exc.filename}: {exc.strerror or exc}"
+    elif isinstance(exc, ValueError | OSError):
+        text = str(exc) or type(exc).__name__
+    else:
+        return " ".join(f"unexpected error: {type(exc).__name__}: {exc}".splitlines())
+    return " ".join(f"cannot read {text}".splitlines())
+
+
 def _socket_port(url: str) -> serial.Serial:
     """pyserial's `socket://` port, told how many bytes really wait.
 
@@ -556,7 +572,17 @@ class DeviceConnection:
             return False
         self._port = port
         self._nibp.new_connection()
-        self._decoder = self.format.new_decoder(self.url, self._nibp)
+        try:
+            # Built at every (re)open, reading a profile's code map again: one refused now (a
+            # clinic copy saved with a typo, its folder unreadable a moment) is retried as a port
+            # that will not open. Outside this guard it ended the reader for good.
+            self._decoder = self.format.new_decoder(self.url, self._nibp)
+        except Exception as exc:  # noqa: BLE001 - nothing may escape the reader
+            if not isinstance(exc, ValueError | OSError):
+                log.exception("unexpected error building the decoder for %s", self.url)
+            self._close_port()
+            self._set_state(ConnectionState.DISCONNECTED, _unreadable(exc))
+            return False
         self._conversation = self._decoder if isinstance(self._decoder, Conversation) else None
         self._last_frame_mono = self._mono()
         self._bytes_since_frame = 0

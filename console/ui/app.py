@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import math
 import os
+import shlex
 import signal
 import sys
 import traceback
@@ -123,8 +124,22 @@ def run(args: argparse.Namespace) -> int:
     restart = list(window.restart_argv)
     dispose(window)
     if restart:   # "Restart and resume" after a console fault: a fresh process
-        os.execv(restart[0], restart)
+        try:
+            os.execv(restart[0], restart)
+        except OSError as exc:
+            # The interpreter gone (upgraded or moved while the console ran): the window is gone
+            # already, so say what to run instead of a traceback.
+            print(restart_failed(restart, exc), file=sys.stderr)
+            return 1
     return code
+
+
+def restart_failed(argv: list[str], exc: OSError) -> str:
+    """One line for a restart whose new process could not start: the command, why, and the
+    command that starts the console again by hand (with `--resume N` when it resumed)."""
+    by_hand = ["infusion-console", *argv[3:]] if argv[1:3] == ["-m", "console.cli"] else argv
+    return (f"infusion-console: the restart did not happen: cannot run {argv[0]}: "
+            f"{exc.strerror or exc}; start the console again with: {shlex.join(by_hand)}")
 
 
 def run_cleanups(cleanups: list[Callable[[], None]]) -> None:

@@ -274,7 +274,8 @@ class PlayerAudioOut:
 
     A player process that cannot start, exits with an error, or hangs marks the output
     unavailable, with the reason. A probe at construction (50 ms of silence) finds a dead speaker
-    path before the first alarm needs it.
+    path before the first alarm needs it; a probe that cannot be written (the temp folder full or
+    gone) leaves the speaker unavailable too, never the console unstarted.
 
     Args:
         command: the player and its options (default: the first of PLAYERS found).
@@ -338,9 +339,17 @@ class PlayerAudioOut:
         sounder's check at the next refresh, within half a second), never waited for: waiting
         cost the start-up 15-60 ms (P7) and a working device plays the whole 50 ms first."""
         if self._silence is None:
-            directory = Path(self._files.enter_context(tempfile.TemporaryDirectory()))
+            try:
+                directory = Path(self._files.enter_context(tempfile.TemporaryDirectory()))
+                write_wav(directory / "probe.wav", np.zeros(SAMPLE_RATE // 20, dtype=np.int16))
+            except OSError as exc:
+                # A temp folder that takes no file (full, TMPDIR removed) had stopped the
+                # console's start. No probe plays, so this is the verdict ("Audio unavailable";
+                # a pending one is never said), tried again by `available` (REPROBE_SECONDS).
+                self._problem = f"cannot write the speaker's probe: {exc.strerror or exc}"
+                self._judged = True
+                return
             self._silence = directory / "probe.wav"
-            write_wav(self._silence, np.zeros(SAMPLE_RATE // 20, dtype=np.int16))
         if self._command is not None:
             self._start([*self._command, str(self._silence)], 0.05)
 

@@ -12,7 +12,8 @@ Qt's message handler for fatal messages). For every fault it:
    event row and the alarm in the log when the log can take them; otherwise, and after the
    discharge, when the session's record is closed, the alarm is shown and sounded without the
    engine: `SessionController.fallback_faults`). It sounds, the nurse can silence it (F2, F3),
-   and only a restart ends it; each session attached raises it once per fault;
+   and only a restart ends it; each session attached raises it once per fault (from any
+   thread), a fault raised while another is reported once that one is out;
 3. tells the window (`fault` signal), which offers "Restart and resume": the console starts
    again with `--resume <session>` and the session carries on from its log.
 
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +60,12 @@ def _utf8(text: str) -> str:
     """`text` with what UTF-8 cannot hold (a Latin-1 path's surrogate escapes) as \\x escapes:
     such a path in a fault's message made writing its crash file raise, before its alarm."""
     return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
+
+
+def _crash_path(crash: Path | None) -> str:
+    """The crash file as the alarm, the log and the fault bar name it: escaped as `_utf8` (a
+    log in a Latin-1 folder: the log refused the fault's row, the bar dropped the byte)."""
+    return _utf8(str(crash or ""))
 
 
 def summary_of(exc: BaseException) -> str:
@@ -95,6 +103,8 @@ class FaultHandler(QtCore.QObject):
         self.controller: SessionController | None = None
         self.faults: list[tuple[str, str]] = []   # (summary, crash file) of each fault reported
         self.repeats: dict[str, int] = {}   # how often each reported fault came again (`fault_key`)
+        self._repeats_lock = threading.Lock()   # a worker thread's fault counts there too
+        self._waiting: deque[tuple[str, str]] = deque()   # faults to report, in their order
         self._previous: ExceptHook | None = None
         self._previous_thread_hook: Callable[[threading.ExceptHookArgs], object] | None = None
         self._handling = False
@@ -119,7 +129,8 @@ class FaultHandler(QtCore.QObject):
         """Faults from now on raise their alarm in this session: once each (`_repeat`), also a
         fault already reported in the session before (its alarm ended with it)."""
         if controller is not self.controller:
-            self.repeats.clear()
+            with self._repeats_lock:
+                self.repeats.clear()
         self.controller = controller
 
     # ---- the hooks ---------------------------------------------------------------------------
@@ -141,25 +152,35 @@ class FaultHandler(QtCore.QObject):
             crash = write_crash_file(self.crash_folder, text)
         except Exception:  # noqa: BLE001 - the alarm must go out whatever failed in writing it up
             pass
-        self._report(summary, str(crash or ""))
+        self._report(summary, _crash_path(crash))
 
     def _repeat(self, key: str) -> bool:
         """True for a fault already reported (a broken redraw fails at every tick): counted, but
         its alarm already stands and one crash file says it all."""
-        if key in self.repeats:
-            self.repeats[key] += 1
-            return True
-        self.repeats[key] = 0
-        return False
+        with self._repeats_lock:
+            if key in self.repeats:
+                self.repeats[key] += 1
+                return True
+            self.repeats[key] = 0
+            return False
 
     def _handle_thread(self, args: threading.ExceptHookArgs) -> None:
         if args.exc_value is None:
             return
-        text = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
-        summary = summary_of(args.exc_value)
-        crash = write_crash_file(self.crash_folder, f"thread {args.thread}\n{text}")
+        # The same rule as on the GUI thread: a reader's owner failing at every message had
+        # written a crash file and a log row each time.
+        if self._repeat(fault_key(args.exc_value)):
+            return
+        summary, crash = args.exc_type.__name__, None
+        try:
+            summary = summary_of(args.exc_value)
+            text = "".join(traceback.format_exception(args.exc_type, args.exc_value,
+                                                      args.exc_traceback))
+            crash = write_crash_file(self.crash_folder, f"thread {args.thread}\n{text}")
+        except Exception:  # noqa: BLE001 - the alarm must go out whatever failed in writing it up
+            pass
         # Only the GUI thread may touch the engine and the window.
-        self._from_thread.emit(summary, str(crash or ""))
+        self._from_thread.emit(summary, _crash_path(crash))
 
     def _qt_message(self, kind: QtCore.QtMsgType, context: QtCore.QMessageLogContext,
                     message: str) -> None:
@@ -176,12 +197,18 @@ class FaultHandler(QtCore.QObject):
             self._from_thread.emit(summary, crash_file)
             return
         self.faults.append((summary, crash_file))
-        if self._handling:   # a fault while reporting a fault: the crash file has it; no loop
+        self._waiting.append((summary, crash_file))
+        if self._handling:
+            # A fault while reporting a fault (in what the report's commit redraws): its turn
+            # comes once this one is out. Dropped, it was never alarmed, and `_repeat` kept it
+            # silent for good. No loop: it raising again in its own report is a repeat.
             return
         self._handling = True
         try:
-            if self.controller is not None:
-                self.controller.console_fault(summary, crash_file)
-            self.fault.emit(summary, crash_file)
+            while self._waiting:
+                summary, crash_file = self._waiting.popleft()
+                if self.controller is not None:
+                    self.controller.console_fault(summary, crash_file)
+                self.fault.emit(summary, crash_file)
         finally:
             self._handling = False
