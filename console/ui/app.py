@@ -58,6 +58,7 @@ from console.session.left_open import (
     left_open_for,
     open_under_other_protocols,
 )
+from console.session.alarms import Raise
 from console.session.engine import ENGINE, Patient, SessionEngine
 from console.session.protocol_record import ProtocolMissing
 from console.store import EventLog, LogError, SessionRow
@@ -73,7 +74,7 @@ from console.ui.main_window import MainWindow, SessionHasEnded
 from console.ui.shown_log import check_writable
 from console.version import VERSION
 from protocols.loader import LoadResult, default_protocol_dirs, load_protocols
-from protocols.model import DoseMode, Protocol
+from protocols.model import DoseMode, Priority, Protocol
 
 if TYPE_CHECKING:
     from console.network.config import NetworkConfig
@@ -248,11 +249,27 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     # had left a new empty log at a --db path where there was none.
     checked = (_checked_start(args, loaded) if session_now and not args.demo
                and getattr(args, "resume", None) is None else None)
+    # So are the dose, the demo's scenario and protocol, and the network's settings: each had
+    # left a new empty log behind its one-line refusal. Without a log, or with --new-session,
+    # nothing can be resumed: the start opens a new session.
+    surely_new = checked is not None and (getattr(args, "new_session", False)
+                                          or not Path(db_path).exists())
+    typed_mg = getattr(args, "dose_mg", None)
+    typed_dose = (None if checked is None or typed_mg is None
+                  else _chosen_dose(checked[0], typed_mg))
+    if surely_new and checked is not None and typed_mg is None:
+        _chosen_dose(checked[0], None)   # a nasal-device protocol's dose is needed
+    demo_protocol = None
+    if args.demo and getattr(args, "resume", None) is None:
+        _check_scenario(args.scenario or DEMO_SCENARIO)
+        demo_protocol = _protocol(loaded, args.protocol or DEMO_PROTOCOL)
+    network, network_refused = _network_or_refusal(
+        args, may_resume=getattr(args, "resume", None) is not None
+        or (checked is not None and not surely_new))
     log = EventLog.open(db_path, VERSION)
     cleanups.append(log.close)
     log.set_busy_timeout(SESSION_BUSY_TIMEOUT_MS)
     clock = SystemClock()
-    network = network_config(args)
     # The chair's name as network.toml or --chair gives it (the same keys): a chair set up by
     # its kit's file recorded every sign-in and signature as "chair".
     window = MainWindow(log, loaded, clock, audio_out or default_audio_out(), cleanups,
@@ -263,15 +280,16 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     window.launch_options = relaunch_options(args)
     window.launch_options_to_resume = relaunch_resume_options(args)
     window.demo_monitor = lambda: _demo_monitor(args.scenario or DEMO_SCENARIO, cleanups)
-    _start_network(network, window, log, clock, cleanups)
+    _start_network(network, window, log, clock, cleanups, refused=network_refused)
     now = clock.now()
     if getattr(args, "resume", None) is not None:
         window.preset_start_monitor(args.start_screen_device, args.start_screen_monitor)
         _resume_by_id(window, log, args, cleanups)
+        _say_network_refused(window, network_refused)
         return window
-    if args.demo:
+    if args.demo and demo_protocol is not None:
         demo = _start_demo_device(args.scenario or DEMO_SCENARIO, cleanups)
-        protocol = _protocol(loaded, args.protocol or DEMO_PROTOCOL)
+        protocol = demo_protocol
 
         def make_demo(recorder: Recorder) -> SessionEngine:
             return SessionEngine.open(protocol, recorder, DEMO_PATIENT,
@@ -293,9 +311,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     # The rule the start screen follows too (console/session/left_open.py): the newest session
     # of this patient and protocol left open is resumed; not one left open long ago
     # (RESUME_WITHIN_HOURS), whose record today's readings would join.
-    # A typed --dose-mg is checked before a resume too: "--dose-mg lots" resumed unsaid.
-    typed_mg = getattr(args, "dose_mg", None)
-    typed_dose = None if typed_mg is None else _chosen_dose(protocol, typed_mg)
+    # A typed --dose-mg is checked before a resume too (above): "--dose-mg lots" resumed unsaid.
     met = left_open_for(log, patient, protocol.id, now.wall)
     if met is not None and not getattr(args, "new_session", False):
         _refuse_old_left_open(met)
@@ -305,7 +321,10 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
             print(f"infusion-console: {unused}", file=sys.stderr)
         _resume(window, row, device, f"{patient}: ", actor=_resumed_by(window, args.nurse),
                 nurse=_taking_over(window, args.nurse))
+        _say_network_refused(window, network_refused)
         return window
+    if network_refused is not None:   # a new session: nobody is on the chair yet
+        raise network_refused
     if not getattr(args, "new_session", False):
         _refuse_beside_other_protocols(window, log, patient, protocol.id)
     # A resumed session keeps the dose it was opened with, as its weight.
@@ -680,14 +699,65 @@ def network_config(args: argparse.Namespace) -> NetworkConfig | None:
     return config if config.enabled else None
 
 
+def _network_or_refusal(args: argparse.Namespace, may_resume: bool
+                        ) -> tuple[NetworkConfig | None, StartError | None]:
+    """`network_config`, or no network and why, for a start that may resume a session.
+
+    A resume is not refused for its network, as not for its monitor: refusing it left the chair
+    with no console at all, every alarm of the running session gone, for a kit IT changed while
+    it ran. The session runs without the network, under its alarm (`_start_network`). A new
+    session is refused: nobody is on the chair yet.
+
+    Raises:
+        StartError: a setting is wrong and the start cannot resume a session.
+    """
+    try:
+        return network_config(args), None
+    except StartError as refused:
+        if not may_resume:
+            raise
+        return None, refused
+
+
+def _network_refused_alarm(refused: StartError) -> Raise:
+    """The network alarm of a console running without its refused settings: medium, as a bus
+    silent for a minute (link.py `_level`), since nothing this chair does reaches the network;
+    its row names the file or option (what comes before the first ": "), its detail all."""
+    said = str(refused)
+    head = said.split(": ", 1)[0]
+    where = head.split()[0] if head.startswith("--") else Path(head).name
+    return Raise(Priority.MEDIUM, f"Clinic network off: {where} refused",
+                 detail=f"{said}\nThe console runs without the clinic network until the settings "
+                        "are put right and the console restarted.")
+
+
+def _say_network_refused(window: MainWindow, refused: StartError | None) -> None:
+    """Name on stderr the network settings a resume runs without (its alarm says it at the
+    chair), as a monitor's problems are (`_say_monitor_problems`)."""
+    if refused is None or window.controller is None:
+        return
+    print(f"infusion-console: {refused}; session {window.controller.view.session_id} is "
+          "resumed without the clinic network, its network alarm standing until the settings "
+          "are put right and the console restarted", file=sys.stderr)
+
+
 def _start_network(config: NetworkConfig | None, window: MainWindow, log: EventLog,
-                   clock: Clock, cleanups: list[Callable[[], None]]) -> None:
-    """Start the clinic network beside the window when one is set up (issue 12)."""
+                   clock: Clock, cleanups: list[Callable[[], None]],
+                   refused: StartError | None = None) -> None:
+    """Start the clinic network beside the window when one is set up (issue 12); without it,
+    the network alarm of every session the window opens says why when its settings were
+    `refused` (`_network_or_refusal`)."""
     if config is None:
         # A network alarm restored from the log (it stands through a restart) has nothing to
-        # end it on a console now running without a network: it ends here, saying why.
+        # end it on a console now running without a network: it ends here, saying why. With
+        # settings refused it stands, saying so: a network failure is itself an alarm, and with
+        # no link to allow quiet-room tones the bedside sounds at full volume.
+        problem = None if refused is None else _network_refused_alarm(refused)
+        state = ("no clinic network configured at this start" if refused is None
+                 else str(refused))
+
         def no_network(controller: SessionController) -> None:
-            controller.network_status(None, "no clinic network configured at this start")
+            controller.network_status(problem, state)
 
         window.session_opened.connect(no_network)
         if window.controller is not None:
@@ -848,13 +918,24 @@ def _refuse_old_left_open(met: LeftOpen) -> None:
         "discharge it; to start a new session and leave it open, add --new-session.")
 
 
-def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> SimulatorHandle:
+def _check_scenario(scenario: str) -> None:
+    """Refuse a demo scenario that is not built in (before the log is opened: `build`).
+
+    Raises:
+        StartError: naming the built-in scenarios.
+    """
     # Imported here: only a demo needs the simulator (P7: a clinical start does not load it).
-    from devices.simulator import ScenarioError, builtin_names, start_in_thread
+    from devices.simulator import builtin_names  # noqa: PLC0415
 
     if scenario not in builtin_names():
         raise StartError(f"--scenario {scenario}: not a built-in scenario; built-in scenarios: "
                          f"{', '.join(builtin_names())}")
+
+
+def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> SimulatorHandle:
+    from devices.simulator import ScenarioError, start_in_thread  # noqa: PLC0415 - a demo's
+
+    _check_scenario(scenario)
     try:
         handle = start_in_thread(scenario, "hl7", 1.0, seed=1, autostart=False)
     except (ScenarioError, KeyError, ValueError) as exc:
