@@ -54,6 +54,10 @@ if TYPE_CHECKING:
 EngineFactory = Callable[[Recorder], SessionEngine]
 Device = tuple[str, str]   # port or URL, format name
 
+TITLE = "Infusion console"
+DEMO_TITLE = f"{TITLE} — DEMO, not patient data"
+"""The window's title while a demo session is open: the taskbar, Alt+Tab and a screen-sharing
+list show the title, not the header's DEMO banner, and read a demo as a real chair's console."""
 QWIDGETSIZE_MAX = (1 << 24) - 1   # Qt's largest widget size (QWIDGETSIZE_MAX)
 # The rows a 1366x768 screen has left above the live window (tests/ui/test_live_layout.py):
 # the fault bar takes no more, or the entry form's last rows go off the screen.
@@ -67,8 +71,9 @@ OFFERS_IN_SIGHT = 2
 """Offers of sessions left open in sight at once on the start page; more scroll (the start form
 and its Start button must stay on a 1366x768 screen)."""
 OFFERS_CHECK_MS = 5000
-"""How often the start page asks whether another console started or stopped running one of
-its offers (`MainWindow.recheck_offers`): a lock test per offer, nothing written."""
+"""How often the start page asks whether a session was opened or ended in the log, or another
+console started or stopped running one (`MainWindow.recheck_offers`): a read of the open
+sessions and a lock test per session, nothing written."""
 
 
 class SessionHasEnded(Exception):
@@ -182,7 +187,7 @@ class MainWindow(QtWidgets.QMainWindow):
         `sign_ins`. Identity is enforced only once the log holds an account (lock.py).
         `signature_service`: asks for a signature's PIN (default: the signature dialog)."""
         super().__init__()
-        self.setWindowTitle("Infusion console")
+        self.setWindowTitle(TITLE)
         self.resize(1366, 768)
         self.log = log
         self.protocols = loaded.protocols
@@ -389,7 +394,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.protocols, self.load_errors,
             lambda patient_id: [row.protocol_id
                                 for row in self.log.sessions_for_patient(patient_id)],
-            resumed_dose=self._resumed_dose)
+            resumes=self._start_resumes)
         self.start_screen.start_requested.connect(self._on_start_requested)
         self.start_screen.require_sign_in(self.has_accounts())
         # The next patient at this chair is on the same monitor: its launcher's, not "Manual
@@ -445,20 +450,18 @@ class MainWindow(QtWidgets.QMainWindow):
         # administrator's, a session's Resume) took the focus, and an ID typed at once was lost.
         self.start_screen.patient_edit.setFocus()
 
-    def _resumed_dose(self, patient_id: str, protocol_id: str) -> float | None:
-        """The dose logged by the session of this patient and protocol that Start would resume
-        (`_on_start_requested`), None when Start opens a new one or it logged none."""
+    def _start_resumes(self, patient_id: str, protocol_id: str) -> LeftOpen | None:
+        """The session of this patient and protocol that Start would resume
+        (`_on_start_requested`), None when Start opens a new one."""
         try:
             met = left_open_for(self.log, patient_id, protocol_id, self.clock.now().wall)
         except LogError:
-            return None   # the dose is asked; Start then says what the log refused
-        if met is None or not met.recent:
-            return None
-        mg = met.row.details.get("dose_mg")
-        return float(mg) if isinstance(mg, int | float) else None
+            return None   # a new session's number and dose are asked; Start says the refusal
+        return met if met is not None and met.recent else None
 
-    def _refresh_offers(self) -> None:
-        """The start page's offers as the log has them now (a session ended since goes).
+    def _refresh_offers(self, rows: list[SessionRow] | None = None) -> None:
+        """The start page's offers as the log has them now (a session ended since goes), or of
+        `rows` (the log's open sessions just read).
 
         Raises:
             LogError: the log refused the read; the offers shown stay as they were.
@@ -466,7 +469,8 @@ class MainWindow(QtWidgets.QMainWindow):
         buttons, elsewhere = self.resume_buttons, self._offered_elsewhere
         self.resume_buttons, self._offered_elsewhere = [], {}
         try:   # built before the old ones go: a refused read leaves them on screen
-            offers = [self._resume_offer(row) for row in self.log.open_sessions()]
+            offers = [self._resume_offer(row)
+                      for row in (self.log.open_sessions() if rows is None else rows)]
         except LogError:
             self.resume_buttons, self._offered_elsewhere = buttons, elsewhere
             raise
@@ -492,18 +496,24 @@ class MainWindow(QtWidgets.QMainWindow):
 
     @QtCore.Slot()
     def recheck_offers(self) -> None:
-        """Rebuild the offers when another console has started or stopped running one of them
-        (`offers_check`). Only the offers box: what the nurse is typing stays as it is."""
+        """Rebuild the offers when a session was opened or ended since they were built, or
+        another console has started or stopped running one of them (`offers_check`). Only the
+        offers box: what the nurse is typing stays as it is."""
         if self.controller is not None or self.log.closed:
             # a session took the page (deleted later); or the console is closing, its log
             # closed first, the window not yet (a timer fired then raised: CI, review 44)
             return
-        now = {session: self.claims.running_elsewhere(session)
-               for session in self._offered_elsewhere}
+        try:
+            # The log's open sessions, not only those offered: one another chair started and
+            # left open (its console crashed) after the page was built was never offered.
+            rows = self.log.open_sessions()
+        except LogError:
+            return   # the offers stay as they were (a start or resume says why)
+        now = {row.id: self.claims.running_elsewhere(row.id) for row in rows}
         if now == self._offered_elsewhere:
             return
         try:
-            self._refresh_offers()
+            self._refresh_offers(rows)
         except LogError:
             # The log refused a read: the offers stay as they were (a start or resume says why).
             self._offered_elsewhere = now
@@ -542,6 +552,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.sounder is not None:
             self.sounder.unbind()   # its timer would go on reading the speaker for nobody
         self.controller, self.live = None, None
+        self.setWindowTitle(TITLE)
         self.session_closed.emit()
         self.menuBar().show()
         self.show_start_page()
@@ -608,6 +619,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.fault_handler.attach(controller)
         self.live = LiveWindow(controller, journal, self.confirmer, self.asker)
         self.live.new_session_requested.connect(self._on_new_session_requested)
+        self.setWindowTitle(DEMO_TITLE if engine.demo else TITLE)
         self.sounder.bind(controller)
         self.controller = controller
         self.cleanups.append(controller.stop)
@@ -1011,11 +1023,29 @@ class MainWindow(QtWidgets.QMainWindow):
         # Enter on the focused button resumes: outside a dialog a QPushButton ignores Return
         # unless it is an auto-default one (only Space worked, which nothing said: review 39).
         button.setAutoDefault(True)
-        button.clicked.connect(lambda _=False, r=row: self._refusing(lambda: self.resume(r)))
+        button.clicked.connect(lambda _=False, r=row, b=button: self._resume_offered(r, b.text()))
         self.resume_buttons.append(button)
         layout.addLayout(texts, 1)
         layout.addWidget(button)
         return box
+
+    def _resume_offered(self, row: SessionRow, pressed: str) -> None:
+        """An offer's button (`pressed`, its words): resume `row`. On a log without staff
+        accounts the nurse typed in the start form takes it over and is recorded resuming it, as
+        Start hands it over (`_on_start_requested`); with none typed she is asked for her name
+        first, as Start asks it. Resumed by the console, every value she typed was recorded as
+        the previous nurse's, and such a log has no other way to hand a session over. With
+        accounts the session opens locked and her sign-in hands it over; a demo needs nobody."""
+        screen = self.start_screen
+        if row.demo or screen is None or self.has_accounts():
+            self._refusing(lambda: self.resume(row))
+            return
+        nurse = screen.nurse_edit.text().strip()
+        if not nurse:
+            # Within the two lines under the field (1366 px), in the error's bold.
+            screen.ask_nurse(f"Who resumes it? Type your name, then “{pressed}” again.")
+            return
+        self._refusing(lambda: self.resume(row, actor=nurse, nurse=nurse))
 
     @staticmethod
     def _start_error_style() -> str:

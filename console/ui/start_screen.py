@@ -19,10 +19,12 @@ from __future__ import annotations
 import glob
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from typing import Protocol as TypingProtocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.clock import format_span
 from console.session.course import earlier_in_course, route_words
 from console.session.dosing import pump_rate_text
 from console.session.start_checks import (
@@ -46,6 +48,9 @@ from devices.profiles import Catalogue, default_catalogue
 from devices.transport import ConnectionState, DeviceConnection, DeviceEvent, EventKind
 from protocols.model import DoseMode, Protocol
 
+if TYPE_CHECKING:
+    from console.session.left_open import LeftOpen
+
 __all__ = [
     "CHOOSE_DOSE",
     "CHOOSE_PROTOCOL",
@@ -61,6 +66,8 @@ CHOOSE_DOSE = "— choose the dose —"
 """The dose combo's first entry (nasal-device protocols): nothing chosen yet."""
 MANUAL_ENTRY = "Manual entry only"
 """The device choice that binds no device (the nurse types every value)."""
+START = "Start session  (Enter)"
+"""The Start button's words, unless Start resumes a session left open (`_show_resumed`)."""
 
 TEST_SECONDS = 5.0
 """How long "Test connection" listens. HL7 senders push every 1-5 s (devices/formats.py), so five
@@ -222,8 +229,9 @@ class StartScreen(QtWidgets.QWidget):
         protocol_errors: one line per refused protocol file, shown under the protocol choice.
         previous_sessions: the protocol ids of the given patient's sessions in the log (only
             those of the chosen protocol's course count: console/session/course.py).
-        resumed_dose: (patient id, protocol id) -> the dose logged by the session left open
-            that Start would resume (a nasal-device one: no dose is asked of it), else None.
+        resumes: (patient id, protocol id) -> the session left open that Start would resume
+            (`console.session.left_open.left_open_for`, a recent one), else None: its number
+            and its logged dose are shown (a nasal-device one: no dose is asked of it).
         parent: the Qt parent.
         connection_factory: builds the connection "Test connection" opens, called as
             `factory(url, profile_or_format_name, on_event)`; tests inject a fake.
@@ -253,14 +261,15 @@ class StartScreen(QtWidgets.QWidget):
         *,
         port_lister: Callable[[], list[str]] = list_serial_ports,
         device_catalogue: Catalogue | None = None,
-        resumed_dose: Callable[[str, str], float | None] = lambda _patient, _protocol: None,
+        resumes: Callable[[str, str], LeftOpen | None] = lambda _patient, _protocol: None,
     ) -> None:
         super().__init__(parent)
         self._devices = device_catalogue if device_catalogue is not None else default_catalogue()
         self._protocols = protocols
         self._previous_sessions = previous_sessions
-        self._resumed_dose = resumed_dose
-        self._resumed_mg: float | None = None   # the dose of the session Start would resume
+        self._resumes = resumes
+        self._resumed: LeftOpen | None = None   # the session left open Start would resume
+        self._resumed_mg: float | None = None   # its logged dose
         self._connection_factory = connection_factory
         self._valid = False
         self._suggestion = ""  # the session-number suggestion shown under the field
@@ -456,7 +465,7 @@ class StartScreen(QtWidgets.QWidget):
         self.missing_label.setWordWrap(True)
         self.missing_label.setProperty("role", "hint")
         bottom.addWidget(self.missing_label, 1)
-        self.start_button = QtWidgets.QPushButton("Start session  (Enter)")
+        self.start_button = QtWidgets.QPushButton(START)
         self.start_button.setObjectName("start")
         bottom.addWidget(self.start_button)
         outer.addLayout(bottom)
@@ -563,8 +572,8 @@ class StartScreen(QtWidgets.QWidget):
     def _on_patient_changed(self) -> None:
         # A different patient makes an earlier "yes, this identifier" meaningless.
         self.patient_confirm.setChecked(False)
-        self._suggest_session_number()
         self._look_up_resumed()
+        self._suggest_session_number()
         self._revalidate()
 
     def _on_weight_changed(self) -> None:
@@ -588,8 +597,8 @@ class StartScreen(QtWidgets.QWidget):
         self.dose_combo.blockSignals(False)
         self.dose_label.setVisible(devices)
         self.dose_combo.setVisible(devices)
-        self._suggest_session_number()
         self._look_up_resumed()
+        self._suggest_session_number()
         self._revalidate()
 
     def _on_port_changed(self) -> None:
@@ -603,11 +612,14 @@ class StartScreen(QtWidgets.QWidget):
 
     def _suggest_session_number(self) -> None:
         """Suggest the earlier sessions of the chosen protocol's course + 1 for the typed patient
-        (console/session/course.py); the nurse may change it."""
+        (console/session/course.py); the nurse may change it. Where Start resumes a session left
+        open, its number instead, and that Start resumes it (`_show_resumed`)."""
         patient = patient_key(self.patient_edit.text())
         protocol = self.current_protocol()
         course = f" of {protocol.course_sessions} in the usual course" if protocol else ""
         self.session_of_label.setText(course)
+        if self._show_resumed():
+            return
         if not patient or protocol is None:
             self._suggestion = ""
             return
@@ -631,15 +643,42 @@ class StartScreen(QtWidgets.QWidget):
         self._suggestion = f"Suggested {previous + 1}: {earlier} of {patient} in the log{others}."
 
     def _look_up_resumed(self) -> None:
-        """Whether Start would resume a session of this patient and protocol at its logged dose."""
+        """Whether Start would resume a session of this patient and protocol, and its logged
+        dose."""
         patient = patient_key(self.patient_edit.text())
         protocol = self.current_protocol()
-        self._resumed_mg = (self._resumed_dose(patient, protocol.id)
-                            if patient and protocol is not None else None)
+        self._resumed = (self._resumes(patient, protocol.id)
+                         if patient and protocol is not None else None)
+        mg = self._resumed.row.details.get("dose_mg") if self._resumed is not None else None
+        self._resumed_mg = float(mg) if isinstance(mg, int | float) else None
+
+    def _show_resumed(self) -> bool:
+        """Say it where Start resumes a session left open: its number in the box (no other can
+        be chosen), "Start resumes session N (started …)" under it, and "Resume session N" on
+        Start. The next number was suggested, a new dose line and "Start session" shown, and
+        Start resumed session 1 and dropped the 2 the nurse believed she opened. False (the
+        box free again) where Start opens a new session."""
+        resumed = self._resumed
+        self.session_spin.setEnabled(resumed is None)
+        if resumed is None:
+            self.start_button.setText(START)
+            return False
+        number = resumed.row.session_number
+        self.session_spin.blockSignals(True)
+        self._keep_session_number()
+        self.session_spin.setValue(number)
+        self.session_spin.blockSignals(False)
+        # Short of the offers' `when_text`: it fits the two lines kept for the message (1366 px).
+        started = resumed.row.started_at.astimezone()
+        self._suggestion = (f"Start resumes session {number} (started {started:%a %d %b %H:%M}, "
+                            f"last entry {format_span(resumed.idle_s)} ago).")
+        self.start_button.setText(f"Resume session {number}  (Enter)")
+        return True
 
     def look_again(self) -> None:
         """Read again what Start would resume (the window's: a session left open has ended)."""
         self._look_up_resumed()
+        self._suggest_session_number()
         self._revalidate()
 
     def _ask_session_number(self) -> None:
@@ -724,6 +763,8 @@ class StartScreen(QtWidgets.QWidget):
         session = check.about(Field.SESSION)
         if self._number_unread:
             self._show(self.session_message, self._suggestion, "error")
+        elif self._resumed is not None:   # its logged number: no advice on a box not to be set
+            self._show(self.session_message, self._suggestion, "warning")
         elif session is None:
             self._show(self.session_message, self._suggestion, "hint")
         else:
@@ -871,6 +912,12 @@ class StartScreen(QtWidgets.QWidget):
         self.secret_edit.clear()
         self._show(self.nurse_message, message, "error")
         self.secret_edit.setFocus()
+
+    def ask_nurse(self, message: str) -> None:
+        """The nurse's name is needed (a session left open resumed under it): say `message`
+        under the nurse field, with the cursor in it. Typing there says the field's own again."""
+        self._show(self.nurse_message, message, "error")
+        self.nurse_edit.setFocus()
 
     def _focus_first_problem(self) -> None:
         """Put the cursor where the first problem is, so Enter on an incomplete form helps."""

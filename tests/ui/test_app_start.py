@@ -295,6 +295,7 @@ def test_start_screen_opens_a_session_and_a_session_left_open_is_offered_for_res
     # The console stops without discharge (a crash): the next start offers the session.
     again = started(options(tmp_path))
     assert len(again.resume_buttons) == 1
+    qtbot.keyClicks(again.start_screen.nurse_edit, "bo")   # who resumes it (no accounts)
     qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     assert again.live.header.full_text().startswith("MRN-9 · ")
     assert "Session resumed after a restart" in again.live.events.item(0).text()
@@ -370,6 +371,7 @@ def test_enter_on_the_focused_resume_button_resumes(started, tmp_path, qtbot):
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     for button in (window.first_admin_button, window.restart_button):   # the page's others
         assert button.autoDefault(), button.objectName()
+    window.start_screen.nurse_edit.setText("N")   # who resumes it (no accounts)
     button = window.resume_buttons[0]
     button.setFocus()
     assert QtWidgets.QApplication.focusWidget() is button
@@ -432,11 +434,12 @@ def test_a_session_whose_protocol_file_was_removed_resumes_under_its_logged_copy
     path.unlink()
     again = started(options(tmp_path))
     assert "clinic-iv" not in again.protocols
+    qtbot.keyClicks(again.start_screen.nurse_edit, "bo")   # who resumes it (no accounts)
     qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     assert again.live is not None and again.controller.view.protocol.id == "clinic-iv"
     assert again.live.events.item(0).text().endswith(
         "Session resumed after a restart: protocol kept as started (its file is not installed "
-        "here)")
+        "here) — bo")   # who resumed it
 
 
 def test_a_session_with_no_protocol_to_run_under_is_refused_by_name(started, tmp_path, qtbot):
@@ -447,6 +450,7 @@ def test_a_session_with_no_protocol_to_run_under_is_refused_by_name(started, tmp
             patient_id="MRN-94", protocol_id="retired-iv", protocol_version="1.0",
             session_number=1, nurse="N", weight_kg=70.0, started_at=datetime.now(UTC)))
     window = started(options(tmp_path))
+    qtbot.keyClicks(window.start_screen.nurse_edit, "N")   # who resumes it (no accounts)
     qtbot.mouseClick(window.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     assert window.live is None
     assert window.start_error.text() == (

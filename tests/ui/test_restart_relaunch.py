@@ -165,6 +165,7 @@ def test_start_screen_resume_of_a_session_on_a_removed_profile_is_not_a_tracebac
     (clinic / "chair3-pvm.toml").unlink()
     again = built(gui_parser().parse_args(["--db", str(db)]), qtbot, cleanups)
     assert len(again.resume_buttons) == 1
+    qtbot.keyClicks(again.start_screen.nurse_edit, "bo")   # who resumes it (no accounts)
     qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     assert again.controller is not None and again.controller.view.session_id == session
     _assert_monitor_not_installed(again)

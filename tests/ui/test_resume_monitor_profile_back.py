@@ -26,6 +26,7 @@ def _session_on_removed_profile(tmp_path: Path, qtbot, cleanups):  # noqa: F811
     stop(cleanups)   # the console is gone (killed): the session is left open
     (clinic / "chair3-pvm.toml").unlink()   # IT tidies the clinic folder
     again = built(gui_parser().parse_args(["--db", str(db)]), qtbot, cleanups)
+    qtbot.keyClicks(again.start_screen.nurse_edit, "bo")   # who resumes it (no accounts)
     qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     assert again.controller.view.session_id == session
     lost = again.controller.view.board.occurrence_for(DEVICE_LOST)

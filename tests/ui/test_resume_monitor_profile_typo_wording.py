@@ -36,6 +36,7 @@ def test_profile_file_broken_in_itself_is_not_said_uninstalled(
         profile.write_text(text.replace('connection = "serial"', 'connection = "serail"'))
     assert profile.read_text() != text
     again = built(gui_parser().parse_args(["--db", str(db)]), qtbot, cleanups)
+    qtbot.keyClicks(again.start_screen.nurse_edit, "bo")   # who resumes it (no accounts)
     qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     lost = again.controller.view.board.occurrence_for(DEVICE_LOST)
     stop(cleanups)

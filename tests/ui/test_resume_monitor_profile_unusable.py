@@ -37,6 +37,7 @@ def test_profile_whose_code_map_broke_is_not_said_to_be_uninstalled(tmp_path: Pa
     stop(cleanups)
     (dialects / "chair3-codes.toml").write_text("vendor = 'x'\n[codes\n")   # a typo
     again = built(gui_parser().parse_args(["--db", str(db)]), qtbot, cleanups)
+    qtbot.keyClicks(again.start_screen.nurse_edit, "bo")   # who resumes it (no accounts)
     qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     lost = again.controller.view.board.occurrence_for(DEVICE_LOST)
     stop(cleanups)

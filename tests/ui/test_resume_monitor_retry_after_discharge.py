@@ -27,6 +27,7 @@ def test_no_monitor_is_opened_for_a_discharged_session(tmp_path: Path, qtbot,
     stop(cleanups)   # killed: the session is left open
     (clinic / "chair3-pvm.toml").unlink()
     again = built(gui_parser().parse_args(["--db", str(db)]), qtbot, cleanups)
+    qtbot.keyClicks(again.start_screen.nurse_edit, "bo")   # who resumes it (no accounts)
     qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     controller = again.controller
     assert controller.view.board.occurrence_for(DEVICE_LOST) is not None

@@ -32,6 +32,7 @@ def _clinic_profile_with_own_code_map() -> tuple[Path, Path, str]:
 
 def _resumed(db: Path, qtbot, cleanups) -> MainWindow:  # noqa: F811
     again = built(gui_parser().parse_args(["--db", str(db)]), qtbot, cleanups)
+    qtbot.keyClicks(again.start_screen.nurse_edit, "bo")   # who resumes it (no accounts)
     qtbot.mouseClick(again.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     return again
 

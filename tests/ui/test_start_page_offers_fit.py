@@ -54,6 +54,7 @@ def test_eight_sessions_left_open_leave_the_start_button_on_the_screen(started, 
     window.offers_area.ensureWidgetVisible(last)
     QtWidgets.QApplication.processEvents()
     assert not last.visibleRegion().isEmpty()
+    qtbot.keyClicks(window.start_screen.nurse_edit, "Ana Lima")   # who resumes it (no accounts)
     qtbot.mouseClick(last, QtCore.Qt.MouseButton.LeftButton)
     assert window.controller is not None and window.controller.view.session_id in sessions
 

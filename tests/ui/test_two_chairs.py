@@ -102,6 +102,7 @@ def test_an_offer_of_a_session_ended_meanwhile_resumes_nothing_and_goes(tmp_path
     ended = START + timedelta(minutes=40)
     end_session(db, session, ended)   # meanwhile chair 1 resumed it and discharged the patient
     clock.advance(15 * 60)
+    qtbot.keyClicks(window.start_screen.nurse_edit, "bea")   # who resumes it (no accounts)
     qtbot.mouseClick(window.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     assert window.live is None
     assert sql(db, "SELECT count(*) FROM events WHERE kind='session_resumed'") == [(0,)]
@@ -117,6 +118,7 @@ def test_a_refused_resume_leaves_the_session_free_for_its_own_chair(tmp_path, qt
     db = tmp_path / "log.sqlite3"
     session = open_session(db, protocol="clinic-ketamine-v2")   # its file removed since
     window, _ = chair(db, qtbot, ManualClock(START + timedelta(minutes=5)), cleanups)
+    qtbot.keyClicks(window.start_screen.nurse_edit, "bea")   # who resumes it (no accounts)
     qtbot.mouseClick(window.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     assert window.live is None
     assert window.start_error.text().startswith("The session was not resumed")

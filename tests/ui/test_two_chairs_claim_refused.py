@@ -85,6 +85,7 @@ def test_a_resume_refused_its_claim_says_not_resumed(
     db = tmp_path / "log.sqlite3"
     session = open_session(db)   # left open by a crash
     window, _ = chair(db, qtbot, ManualClock(START + timedelta(minutes=5)), cleanups)
+    qtbot.keyClicks(window.start_screen.nurse_edit, "bea")   # who resumes it (no accounts)
     qtbot.mouseClick(window.resume_buttons[0], QtCore.Qt.MouseButton.LeftButton)
     lock = db.with_name(db.name + ".sessions-lock")
     assert window.live is None
