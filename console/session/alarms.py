@@ -15,8 +15,10 @@ States of one occurrence (`AlarmState`):
   visual and audio signals stay until the nurse resets it, so a transient excursion is never lost.
 
 Rules:
-- When a condition clears: ACKNOWLEDGED or not-latching ACTIVE occurrences end (`cleared`); an
-  ACTIVE high-priority physiological occurrence that nobody has acknowledged becomes LATCHED (one
+- When a condition clears: ACKNOWLEDGED or not-latching ACTIVE occurrences end (`cleared`; one of
+  the patient the nurse has acknowledged, reminded since or not, once its values have stayed
+  inside `ACKNOWLEDGED_END_SECONDS`: `_ends_later`); an ACTIVE high-priority physiological
+  occurrence that nobody has acknowledged becomes LATCHED (one
   re-sounded by a reminder after an acknowledgement does not latch), logged as `latched` at the
   moment its condition ended, so the record tells how long the excursion lasted apart from when
   the nurse reset it (the review read a 4-minute desaturation as 21 minutes). If the condition
@@ -56,7 +58,7 @@ Rules:
 from __future__ import annotations
 
 import enum
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from console.clock import Moment, clock_time
@@ -95,11 +97,11 @@ Change = AlarmTransition | EventRecord
 DEFAULT_PAUSE_SECONDS = 120.0
 DEFAULT_REMINDER_SECONDS = 150.0   # "re-sounds after 2-3 min while it persists"
 # An acknowledged alarm of the patient whose values are back inside its limits ends after this
-# long inside; back out before, it is the same alarm, still acknowledged. A value wavering on
-# a limit (SpO2 93/94 each second) raised 30 new medium alarms a minute, each sounding and
-# bringing the window to the front, and acknowledging them did nothing (the alarm audit). The
-# console's choice, not a standard's: it delays no alarm's start, and an unacknowledged alarm
-# ends (or latches) as before.
+# long inside; back out before, it is the same alarm, still acknowledged (a reminded one: still
+# sounding, `AlarmBoard._ends_later`). A value wavering on a limit (SpO2 93/94 each second)
+# raised 30 new medium alarms a minute, each sounding and bringing the window to the front, and
+# acknowledging them did nothing (the alarm audit). The console's choice, not a standard's: it
+# delays no alarm's start, and an alarm never acknowledged ends (or latches) as before.
 ACKNOWLEDGED_END_SECONDS = 10.0
 
 
@@ -347,8 +349,32 @@ class AlarmBoard:
         occurrence.value = held.value   # the value that stands, in its `deescalated` row
         return [occurrence]
 
+    def reword(self, condition: str, taken_back: Raise | None,
+               standing: Sequence[tuple[float, Raise]]) -> None:
+        """A value taken back (entered in error) whose words (`taken_back`: what it held) an
+        occurrence still shows (unseen and held high above what holds now, `_holds_high`):
+        it reads the last value that stands at its priority since it was raised (`standing`:
+        mono time and what each held, in order), as a restart's replay, which skips the value,
+        words it (engine `_reworded`). Live it had kept "SpO2 90 %, limit ≤90 · now 92" for the
+        typed 90 taken back, "SpO2 89 %" after a restart (an alarm review)."""
+        occurrence = self._by_condition.get(condition)
+        if occurrence is None or taken_back is None or (
+                (occurrence.message, occurrence.threshold)
+                != (taken_back.message, taken_back.threshold)):
+            return
+        words = next((held for mono, held in reversed(standing)
+                      if held.priority == occurrence.priority
+                      and mono >= occurrence.raised_at.mono), None)
+        if words is not None:
+            occurrence.message, occurrence.threshold = words.message, words.threshold
+
     def _ends_later(self, occurrence: Occurrence) -> bool:
-        return (occurrence.category == PHYSIOLOGICAL and occurrence.state is AlarmState.ACKNOWLEDGED
+        """An alarm of the patient the nurse has acknowledged ends `ACKNOWLEDGED_END_SECONDS`
+        after its values came back inside. So does one its reminder sounded again (`seen`,
+        ACTIVE till acknowledged again): the condition has not ceased (clinical-defaults.md
+        alarm behaviour 5: the reminder re-sounds it "while it persists"); ended at once, SpO2
+        93/94 was a new alarm every other second again from the reminder on (an alarm review)."""
+        return (occurrence.category == PHYSIOLOGICAL and occurrence.seen
                 and ACKNOWLEDGED_END_SECONDS > 0)
 
     def _raise(self, condition: str, category: str, held: Raise, now: Moment) -> list[Change]:
@@ -546,9 +572,9 @@ class AlarmBoard:
         return [self._board_transition(AUDIO_PAUSED, now, actor, f"Audio paused for {self.pause_seconds:g} s")]
 
     def back_inside_since(self, condition: str, since: Moment) -> None:
-        """A restored acknowledged alarm whose values came back inside at `since` (a restart's
-        replay knows when): it ends ACKNOWLEDGED_END_SECONDS after that, as it would have
-        without the restart, not that long after the restart."""
+        """A restored alarm the nurse has acknowledged (`_ends_later`) whose values came back
+        inside at `since` (a restart's replay knows when): it ends ACKNOWLEDGED_END_SECONDS
+        after that, as it would have without the restart, not that long after the restart."""
         occurrence = self._by_condition.get(condition)
         if occurrence is not None and self._ends_later(occurrence):
             self._ending[condition] = since

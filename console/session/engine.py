@@ -1095,13 +1095,16 @@ class SessionEngine:
                 self._note_replayed_held(tracker, at)
                 if tracker.held() is None:   # back inside since (resume: `back_inside_since`)
                     self._inside_since.setdefault(tracker.condition, at)
-                else:
-                    self._inside_since.pop(tracker.condition, None)
 
     def _note_replayed_held(self, tracker: ConditionTracker, at: Moment) -> None:
-        """Resume only: what `tracker` holds at `at`, for `_reworded`, and whether it is another
-        value than the last it held, for `_open_occurrences`."""
+        """`tracker` replayed at `at`: holding anything, a value or its vital's absence, its
+        values are not back inside (`_inside_since`: an apnoea's first breath had kept the last
+        breath before the apnoea as "back inside since"). Resume only: what it holds, for
+        `_reworded`, and whether it is another value than the last it held, for
+        `_open_occurrences`."""
         held = tracker.held()
+        if held is not None:
+            self._inside_since.pop(tracker.condition, None)
         if self._replayed_held is not None and held is not None:
             last = self._replayed_held.setdefault(tracker.condition, {})
             self._note_replayed_change(tracker.condition, held, at)
@@ -1941,6 +1944,9 @@ class SessionEngine:
         if kept is None:
             return None
         before, repeat = kept
+        # A vital missing now stays missing: no value is counted by taking one back, and the
+        # replay below feeds none after its absence began (a value would have ended it).
+        missing = {t.condition for t in before if self._trackers[t.condition].absent}
         for tracker in before:
             self._trackers[tracker.condition] = tracker.clone()
         # The repeat check as it was before `gone` too, then counted and asked by the later
@@ -1953,6 +1959,20 @@ class SessionEngine:
         # T0 came after `gone`: the replay judges the value standing then at T0, in its place
         # among the later values, as live and a restart's replay do (`_standing_at_t0`).
         judged_at_t0 = t0 is None or gone.after_t0
+        # What `gone` held, and what the values that stand held, in order (`AlarmBoard.reword`).
+        taken_back = self._held_by(metric_name, gone)
+        rows = self._state.rows.get(metric_name, [])
+        words: dict[str, list[tuple[float, Raise]]] = {t.condition: [] for t in before}
+        for _, value in rows[:len(rows) - len(later)]:
+            for condition, held in self._held_by(metric_name, value).items():
+                if held is not None and condition in words:
+                    words[condition].append((value.at.mono, held))
+
+        def note_words(at: Moment) -> None:
+            for condition, noted in words.items():
+                if (held := self._trackers[condition].held()) is not None:
+                    noted.append((at.mono, held))
+
         standing: Latest | None = None
         for _, value in later:
             if not judged_at_t0 and t0 is not None and value.after_t0:
@@ -1962,16 +1982,38 @@ class SessionEngine:
                 self.schedule.count_for_one_off(name, metric_name, value.at)
                 self._replay_trackers(value.reading, value.at, after_t0=value.after_t0)
                 standing = value
+                note_words(value.at)
         if not judged_at_t0 and t0 is not None:
             self._judge_at_t0(metric_name, standing, t0)
+            note_words(t0)
         out: list[Record] = []
         for tracker in before:
             current = self._trackers[tracker.condition]
+            carried = current.condition in missing
             self._absence_time(current, self._state.device_state, self._state.connected_since,
-                               now)
+                               now, missing=carried)
+            # The absence that stands is no value taken back: an escalation it made stays (an
+            # unseen RR 11 escalated by the apnoea went back to "RR 11" till the next tick).
             out.extend(self.board.update(current.condition, PHYSIOLOGICAL, current.held(), now,
-                                         latch=False))
+                                         latch=carried))
+            self.board.reword(current.condition, taken_back.get(current.condition),
+                              words[current.condition])
         return out
+
+    def _held_by(self, metric_name: str, value: Latest) -> dict[str, Raise | None]:
+        """What `value` held, per condition of its vital: fed to copies of its trackers as they
+        were before it (kept for `void`); {} when they are no longer kept."""
+        kept = _kept_for(self._trackers_before.get(metric_name, ()), value)
+        if kept is None:
+            return {}
+        baseline = (self._state.baseline.get(metric_name)
+                    if self._state.t0 is not None and value.after_t0 else None)
+        held: dict[str, Raise | None] = {}
+        for tracker in kept[0]:
+            twin = tracker.clone()
+            twin.on_value(value.reading.value, baseline, value.at, value.reading.source)
+            held[twin.condition] = twin.held()
+        return held
 
     def _repeat_before(self, metric_name: str, gone: Latest,
                        kept: Counted | None) -> Counted | None:
@@ -2373,13 +2415,14 @@ class SessionEngine:
         return list(self.board.update(tracker.condition, PHYSIOLOGICAL, held, now))
 
     def _absence_time(self, tracker: ConditionTracker, device_state: str,
-                      connected_since: float | None, now: Moment) -> None:
+                      connected_since: float | None, now: Moment, missing: bool = False) -> None:
         """`tracker`'s absence rules at `now`, the monitor's link being `device_state`
         (connected at mono `connected_since`): live from the tick, and at a restart through the
-        link's logged changes (`_replay_absence`)."""
+        link's logged changes (`_replay_absence`). `missing`: its vital was missing before its
+        tracker was rebuilt (`_as_if_never`), as if `tracker.absent`."""
         state = self._state
         latest = state.latest.get(tracker.metric)
-        if tracker.metric in state.absence_restored or tracker.absent:
+        if tracker.metric in state.absence_restored or tracker.absent or missing:
             # Counted from its last value: an absence the restart restored, or one raised while
             # the monitor sent the other vitals. It is the patient's until the vital is counted
             # again; a monitor lost or stale after it says nothing of the breathing, and ended
@@ -3732,8 +3775,11 @@ def _reworded(occurrences: list[Occurrence], alarm_events: Sequence[AlarmTransit
     after a restart, "SpO2 80 %" live (review 44). A latched occurrence keeps its `latched`
     row's: no value after it held it. Times are the replay's (`moments`: each row's, on the
     clock as stepped since): by logged times, a value after NTP set the clock back an hour read
-    as older than the row before the step, and was left out (review 44)."""
-    last_row = {t.occurrence: at.mono for t, at in zip(alarm_events, moments, strict=True)}
+    as older than the row before the step, and was left out (review 44). A `reminded` row
+    words nothing anew (`AlarmBoard.tick`): a reminded alarm back inside for its last 10 s
+    came back in its `acknowledged` row's words, not its last value's."""
+    last_row = {t.occurrence: at.mono for t, at in zip(alarm_events, moments, strict=True)
+                if t.transition != REMINDED}
     for o in occurrences:
         if o.category != PHYSIOLOGICAL or o.state is AlarmState.LATCHED:
             continue

@@ -102,7 +102,7 @@ def test_events_file_holds_events_and_alarm_steps_in_time_order(exported, scenar
         ("2026-03-02T09:40:00.000Z", "escalated", "high", "engine"),
         ("2026-03-02T09:40:20.000Z", "acknowledged", "high", "nurse.ana"),
         ("2026-03-02T09:45:00.000Z", "reminded", "high", "engine"),
-        ("2026-03-02T09:45:00.000Z", "cleared", "high", "engine"),
+        ("2026-03-02T09:45:10.000Z", "cleared", "high", "engine"),   # back inside 10 s
     ]
     raised = next(r for r in rows if r["transition"] == "raised" and r["value"] == "182")
     assert raised["threshold"] == "≥180 or ≥40 above baseline"          # UTF-8 round trip

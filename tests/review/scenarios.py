@@ -148,6 +148,7 @@ def _surge(log: EventLog, facts: Facts) -> int:
     r.at(45); r.manual(bp_systolic=158, bp_diastolic=90, heart_rate=80, spo2=97, resp_rate=15,
                        nausea=2, dissociation=12, hallucinations=1, fatigue=1, moaas=4)
     r.tick_required(); r.advance()                          # observation 09:45
+    r.at(45 + 10 / MIN)   # the BP back inside 10 s: its reminded alarm ends (a seen one)
     r.at(50); r.manual(bp_systolic=250)                     # mistyped (cuff read 150)
     wrong = log.conn.execute("SELECT max(id) FROM observations WHERE value = 250").fetchone()[0]
     facts.corrected_id = wrong

@@ -401,11 +401,16 @@ def test_acknowledged_high_alarm_reminded_then_cleared_does_not_latch():
     s = infusing()
     s.t(60); s.device("spo2", 89)
     s.engine.acknowledge(s.engine.alarms()[0].id, "nurse.ana", s.now())
-    # The reminder re-sounds it; then the value recovers: it was seen, so it simply clears.
+    # The reminder re-sounds it; then the value recovers: it was seen, so it does not latch.
+    # Seen, it ends once back inside 10 s, as when acknowledged (a wavering value is one alarm).
     s.t(60 + 150)
     assert s.shown() == [("spo2_low", "high", "active")]
     s.t(60 + 160); s.device("spo2", 97)
+    s.t(60 + 169)
+    assert s.shown() == [("spo2_low", "high", "active")]
+    s.t(60 + 170)
     assert s.shown() == []
+    assert "latched" not in [t[1] for t in s.recorder.transitions("spo2_low")]
 
 
 def test_one_device_message_is_one_commit_with_the_same_records_as_one_by_one():

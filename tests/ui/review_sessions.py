@@ -84,6 +84,7 @@ def _surge_iv(log: EventLog, start: datetime) -> Driver:
                        moaas=4)
     r.manual(nausea=2, dissociation=3, hallucinations=1, fatigue=1)
     r.tick_required(); r.advance()               # observation at 09:45
+    r.at(45 + 10 / 60)   # the BP back inside 10 s: its reminded alarm ends (a seen one)
     r.at(60); r.manual(bp_systolic=150, bp_diastolic=86, heart_rate=74, spo2=98, resp_rate=14,
                        moaas=5)
     # 20 min into a 30-min observation: ended early with a prescriber's reason.

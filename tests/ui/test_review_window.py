@@ -273,7 +273,7 @@ def test_detail_shows_the_high_alarm_with_its_time_to_acknowledge(review):
         "HIGH at 09:40:00 (186 mmHg)",
         # Acknowledged and timed at HIGH (from 09:40:00), the medium phase's answer after it.
         "09:35:00", "09:40:20 nurse.ben · at medium 09:35:45 nurse.ben", "20 s",
-        "09:35:45 nurse.ben", "09:45:00")]
+        "09:35:45 nurse.ben", "09:45:10")]   # back inside 10 s: its reminded alarm ends
     assert model.colour_of(0) == COLOURS[Priority.HIGH]   # the row is red
     # The column says how its figure is measured.
     tip = model.headerData(model.columns().index("To ack"), QtCore.Qt.Orientation.Horizontal,
