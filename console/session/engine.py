@@ -2570,7 +2570,7 @@ class SessionEngine:
             # the monitor yet: the loss holds until its first good frame (R2: an alarm for as long
             # as data is missing), rather than a silent gap and then a low "no data". A profile
             # found again is no longer the reason (review 44: it sent IT back to the profiles).
-            lost = Raise(was_lost.priority, _PROFILE_FOUND if _PROFILE_WORDS in was_lost.message
+            lost = Raise(was_lost.priority, _PROFILE_FOUND if _read_again(was_lost.message)
                          else was_lost.message)
         stale: Raise | None = None
         if lost is None and was_stale is not None and state in ("connecting", "stale"):
@@ -3529,11 +3529,14 @@ class SessionEngine:
 
 
 # The transport's reasons for DISCONNECTED (devices/transport.py), as the alarm banner says them.
-_PROFILE_WORDS = ": profile "
+_PROFILE_WORDS = (": profile ", ": code map ")
 _PROFILE_FOUND = "Device disconnected: no valid frame yet"
 _LOST_REASONS = (
     ("port lost", "port lost"),
     ("cannot open", "cannot open its port"),
+    # A profile's code map refused as the port opened (a clinic copy saved with a typo): the
+    # transport tries again with the back-off (devices/transport.py).
+    ("cannot read", "code map cannot be read"),
     ("unexpected error", "reading it failed"),
     ("reader failed", "reading it failed"),
     # Short: the alarm area shows about 45 characters at 1366x768 ("…is not i…" was cut).
@@ -3635,6 +3638,12 @@ def _nibp_key(reading: Reading) -> tuple[str, str, str, float, str] | None:
             reading.measured_at.isoformat())
 
 
+def _read_again(words: str) -> bool:
+    """The loss was the monitor's profile or code map: once the port opens again, that file was
+    read and is no longer the reason (review 44)."""
+    return any(part in words for part in _PROFILE_WORDS)
+
+
 def _lost_words(reason: str) -> str:
     """The "Device disconnected" alarm's words for a loss `_lost_reason` gave (or none)."""
     return f"Device disconnected{': ' + reason if reason else ''}"
@@ -3674,7 +3683,7 @@ def _lost_reworded(occurrences: list[Occurrence],
             words = _lost_words(reason)
         elif state == "connected":
             words = None
-        elif words is not None and _PROFILE_WORDS in words:
+        elif words is not None and _read_again(words):
             words = _PROFILE_FOUND
         linked = state
     for o in occurrences:

@@ -4,6 +4,7 @@ then the live session window once a session is open."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -961,7 +962,18 @@ class MainWindow(QtWidgets.QMainWindow):
         """Quit and start again in a new process on the same log, resuming this session.
 
         Typing not yet recorded is named and asked about first, "Not yet" the default, so the
-        nurse can press Return in the form before the restart."""
+        nurse can press Return in the form before the restart.
+
+        A console whose interpreter is gone (its installation upgraded or moved while it ran)
+        keeps running and says so: the new process could not start, and quitting left no
+        console and no alarm (`app.run` still says what to run if the start fails anyway)."""
+        if not os.access(sys.executable, os.X_OK):
+            self.fault_label.setText(
+                f"Restart not possible: {sys.executable} cannot be run (the console's "
+                "installation changed while it ran). The console keeps running: call support "
+                "to restart it.")
+            self.fault_bar.show()
+            return
         lost = self._typing_lost()
         if lost and not self.asker.agree(
                 "Restart and resume",
