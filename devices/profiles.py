@@ -460,9 +460,16 @@ def default_dialect_dirs() -> list[Path]:
 
 
 def default_profile_dirs() -> list[Path]:
-    """The shipped folder, then the clinic folder if it exists."""
+    """The shipped folder, then the clinic folder if it exists, or if it cannot be looked at
+    (`load_catalogue` then refuses it as a folder that cannot be listed)."""
     clinic = clinic_profiles_dir()
-    return [builtin_profiles_dir(), *([clinic] if clinic.is_dir() else [])]
+    try:
+        present = clinic.is_dir()
+    except OSError:
+        # The config folder closed to this account (IT's `sudo install -d -m 700`): a
+        # PermissionError traceback; named instead, as protocols/loader.py does.
+        present = True
+    return [builtin_profiles_dir(), *([clinic] if present else [])]
 
 
 def load_catalogue(directories: Iterable[Path], *, deep: bool = True) -> Catalogue:

@@ -232,10 +232,18 @@ def clinic_protocols_dir() -> Path:
 
 
 def default_protocol_dirs() -> list[Path]:
-    """The built-in folder, then the clinic folder if it exists."""
+    """The built-in folder, then the clinic folder if it exists, or if it cannot be looked at
+    (`load_protocols` then refuses it as a folder that cannot be listed)."""
     dirs = [builtin_protocols_dir()]
     clinic = clinic_protocols_dir()
-    if clinic.is_dir():
+    try:
+        present = clinic.is_dir()
+    except OSError:
+        # A config folder closed to this account (IT's `sudo install -d -m 700`) or a name too
+        # long: a PermissionError traceback ended the start; the clinic's protocols, if any,
+        # are behind it, so it is named rather than passed over.
+        present = True
+    if present:
         dirs.append(clinic)
     return dirs
 

@@ -24,7 +24,8 @@ De-identification is the caller's: pass the de-identified
 `SessionDetail` (`console.export.deidentify.deidentify`) and no `signatures` (they name staff).
 
 The CLI calls this without a window: `write_session_pdf` creates a QApplication when none exists,
-on the offscreen platform when there is no display (`QT_QPA_PLATFORM` is set only then).
+on the offscreen platform when there is no display, or none that answers (`QT_QPA_PLATFORM` is
+set only then).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from console.export.files import write_files
 from console.export.protocol_file import find_protocol
 from console.review.model import SessionDetail, SessionSignatures
 from console.review import content as rc
-from console.ui.display_check import display_named
+from console.ui.display_check import display_named, missing_display
 from protocols.vitals import METRICS
 from protocols.model import Protocol
 
@@ -167,7 +168,8 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
 
 
 def _ensure_app() -> None:
-    """A QApplication for the offscreen trend render; offscreen only when there is no display."""
+    """A QApplication for the offscreen trend render; offscreen only when there is no display
+    that answers."""
     global _APP
     existing = QtCore.QCoreApplication.instance()
     if existing is not None:
@@ -177,6 +179,10 @@ def _ensure_app() -> None:
         return
     if not display_named(os.environ):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if missing_display() is not None:
+        # A display named that does not answer, or xcb chosen with none (a unit started before
+        # the desktop, an ssh session): Qt aborted the export; a report needs no screen.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     _APP = QtWidgets.QApplication(["infusion-console"])
     if _APP.platformName() == "offscreen":
         QtCore.qInstallMessageHandler(_quiet_offscreen)

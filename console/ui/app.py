@@ -686,9 +686,16 @@ def network_config(args: argparse.Namespace) -> NetworkConfig | None:
         # No kit here, nor one folder down (a kit's folder copied whole is refused by `load`:
         # it had run the chair alone without a word).
         kit = folder / "network.toml"
-        # A link whose file is gone is `load`'s to refuse (exists() is False for it: the chair
-        # had run alone without a word).
-        if not (kit.exists() or kit.is_symlink()) and not any(folder.glob("*/network.toml")):
+        try:
+            # A link whose file is gone is `load`'s to refuse (exists() is False for it: the
+            # chair had run alone without a word).
+            none_set_up = not (kit.exists() or kit.is_symlink()) and not any(
+                folder.glob("*/network.toml"))
+        except OSError:
+            # The config folder closed to this account (IT's `sudo install -d -m 700`): a
+            # PermissionError traceback; `load` names the file in one line instead.
+            none_set_up = False
+        if none_set_up:
             return None   # no network set up: the settings module is not even loaded (P7)
     from console.network.config import load  # noqa: PLC0415 - only the network needs it
 

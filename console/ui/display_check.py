@@ -3,6 +3,13 @@ process (SIGABRT, a core dump) after blaming an installed libxcb-cursor0 and say
 the application may fix this problem" (an ssh session, a unit started before the desktop: the
 set-up review). The bedside, review and central windows refuse with one line instead.
 
+A display named is not enough: a unit with DISPLAY=:0 started before the desktop, or
+QT_QPA_PLATFORM=xcb set system-wide and used over ssh, aborted the same way. So the display's
+socket is asked whether anything answers there (X11: /tmp/.X11-unix/X<n> for `:n`, TCP port
+6000+n for `host:n`; Wayland: $XDG_RUNTIME_DIR/$WAYLAND_DISPLAY), as libxcb and libwayland would
+connect; only a platform that draws without a display (offscreen in the tests, minimal, vnc)
+skips the question.
+
 Qt-free, so the PDF export's choice of the offscreen platform (console/export/pdf.py) reads the
 same variables.
 """
@@ -10,12 +17,30 @@ same variables.
 from __future__ import annotations
 
 import os
+import re
+import socket
 import sys
 from collections.abc import Mapping
 from typing import Final
 
-NO_DISPLAY: Final = ("no display: run it on the station's desktop, or set "
-                     "QT_QPA_PLATFORM=offscreen for a test")
+NEXT_STEP: Final = "run it on the station's desktop, or set QT_QPA_PLATFORM=offscreen for a test"
+NO_DISPLAY: Final = f"no display: {NEXT_STEP}"
+
+NO_DISPLAY_PLATFORMS: Final = frozenset(
+    {"offscreen", "minimal", "minimalegl", "vnc", "eglfs", "linuxfb", "vkkhrdisplay"})
+"""Qt platforms that open no connection to a display server: they draw into memory, a VNC
+server of their own or the frame buffer."""
+
+X11_SOCKETS: Final = "/tmp/.X11-unix"
+X11_TCP_PORT: Final = 6000
+PROBE_TIMEOUT_S: Final = 2.0
+"""A display server answers a connection within milliseconds (a remote X server `host:n` and an
+ssh forward `localhost:10` too); a host that drops the packets, or a server that has stopped
+taking connections (its queue full: a blocking connect waits for ever), must not hold the
+start."""
+
+# [protocol/]host:display[.screen], as libxcb reads DISPLAY (xcb_parse_display).
+_X_DISPLAY = re.compile(r"(?:(?P<protocol>[a-z]+)/)?(?P<host>[^:]*):(?P<number>\d+)(?:\.\d+)?")
 
 
 def display_named(environ: Mapping[str, str]) -> bool:
@@ -27,9 +52,109 @@ def missing_display(environ: Mapping[str, str] = os.environ,
                     platform: str = sys.platform) -> str | None:
     """The line to print instead of opening a window, or None when one may open.
 
-    On Linux a window needs a display named or a Qt platform chosen (`QT_QPA_PLATFORM=offscreen`
-    in the tests); macOS and Windows always have their own.
+    On Linux a window needs a display that answers, or a Qt platform chosen that needs none
+    (`QT_QPA_PLATFORM=offscreen` in the tests); macOS and Windows always have their own. The
+    line names the display and why it cannot be used.
     """
-    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+    if not platform.startswith("linux"):
         return None
-    return None if display_named(environ) else NO_DISPLAY
+    chosen = environ.get("QT_QPA_PLATFORM", "")
+    if chosen:
+        return _chosen_platform_refusal(chosen, environ)
+    refusals = []
+    for variable, refusal in (("DISPLAY", _x11), ("WAYLAND_DISPLAY", _wayland)):
+        if environ.get(variable):
+            if (why := refusal(environ)) is None:
+                return None   # Qt falls back to the display that answers
+            refusals.append(why)
+    if not refusals:
+        return NO_DISPLAY
+    return f"no display: {'; '.join(refusals)}: {NEXT_STEP}"
+
+
+def _chosen_platform_refusal(chosen: str, environ: Mapping[str, str]) -> str | None:
+    """For `QT_QPA_PLATFORM`: a list Qt tries in turn (`wayland;xcb`), each name with options
+    after a colon (`xcb:nograb`). None when one of them can open a window."""
+    refusals = []
+    for entry in chosen.split(";"):
+        name = entry.split(":", 1)[0].strip()
+        if name in NO_DISPLAY_PLATFORMS:
+            return None
+        if name == "xcb":
+            why = (_x11(environ) if environ.get("DISPLAY") else
+                   "QT_QPA_PLATFORM=xcb needs an X display and DISPLAY names none")
+        elif name.startswith("wayland"):   # wayland, wayland-egl, wayland-brcm
+            why = _wayland(environ)
+        else:
+            # Qt aborts for a name it has no plugin for, with the same "Reinstalling" advice.
+            why = (f"QT_QPA_PLATFORM={name} is not a Qt platform (xcb or wayland for a screen, "
+                   "offscreen for none)")
+        if why is None:
+            return None
+        refusals.append(why)
+    return f"no display: {'; '.join(refusals)}: {NEXT_STEP}"
+
+
+def _x11(environ: Mapping[str, str]) -> str | None:
+    """None when the X server `DISPLAY` names answers, else why it cannot be used."""
+    name = environ.get("DISPLAY", "")
+    parsed = _X_DISPLAY.fullmatch(name)
+    if parsed is None:
+        return f"DISPLAY={name} is not a display name (':0', 'host:10')"
+    host, number = parsed["host"], int(parsed["number"])
+    if parsed["protocol"] in (None, "unix") and host in ("", "unix"):
+        path = f"{X11_SOCKETS}/X{number}"
+        # libxcb tries the abstract socket first (Linux): an X server in another mount
+        # namespace (a container sharing the host's network) answers only there.
+        if _unix_answers("\0" + path) is None:
+            return None
+        why = _unix_answers(path)
+        return None if why is None else f"DISPLAY={name}: no X server answers at {path} ({why})"
+    port = X11_TCP_PORT + number
+    why = _tcp_answers(host, port)
+    return (None if why is None else
+            f"DISPLAY={name}: no X server answers at {host} port {port} ({why})")
+
+
+def _wayland(environ: Mapping[str, str]) -> str | None:
+    """None when the Wayland compositor `WAYLAND_DISPLAY` names answers (libwayland's default
+    name is wayland-0), else why it cannot be used."""
+    if environ.get("WAYLAND_SOCKET"):
+        return None   # a socket handed down by the compositor itself
+    name = environ.get("WAYLAND_DISPLAY") or "wayland-0"
+    if name.startswith("/"):
+        path = name
+    elif runtime := environ.get("XDG_RUNTIME_DIR"):
+        path = f"{runtime}/{name}"
+    else:
+        return (f"WAYLAND_DISPLAY={name}: XDG_RUNTIME_DIR is not set, so its socket "
+                "cannot be found")
+    why = _unix_answers(path)
+    return (None if why is None else
+            f"WAYLAND_DISPLAY={name}: no compositor answers at {path} ({why})")
+
+
+def _unix_answers(path: str) -> str | None:
+    """None when a server accepts a connection on the Unix socket `path`, else why not."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(PROBE_TIMEOUT_S)
+        try:
+            probe.connect(path)
+        except OSError as exc:
+            return _words(exc)
+    return None
+
+
+def _tcp_answers(host: str, port: int) -> str | None:
+    """None when a server accepts a TCP connection at host:port, else why not."""
+    try:
+        socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S).close()
+    except OSError as exc:
+        return _words(exc)
+    return None
+
+
+def _words(exc: OSError) -> str:
+    """'no such file or directory', 'connection refused', 'timed out'."""
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return text[:1].lower() + text[1:]

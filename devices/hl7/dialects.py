@@ -251,9 +251,11 @@ def load_dialects(dirs: Sequence[Path]) -> DialectSet:
     seen: dict[str, Path] = {}
     for directory in dirs:
         directory = Path(directory)
-        if not directory.exists():
-            continue
         try:
+            # Inside: a config folder closed to this account made exists() a PermissionError
+            # traceback (`infusion-console devices`); it is refused as a folder instead.
+            if not directory.exists():
+                continue
             files = sorted(p for p in directory.iterdir() if p.suffix == ".toml")
         except OSError as exc:
             out.errors.append(DialectError(directory, "(folder)", f"cannot be listed: {exc}"))
