@@ -63,6 +63,9 @@ QWIDGETSIZE_MAX = (1 << 24) - 1   # Qt's largest widget size (QWIDGETSIZE_MAX)
 # The rows a 1366x768 screen has left above the live window (tests/ui/test_live_layout.py):
 # the fault bar takes no more, or the entry form's last rows go off the screen.
 FAULT_BAR_HEIGHT = 20
+RESTART_NOT_POSSIBLE = "Restart not possible — the console keeps running: call support."
+"""The fault bar's line when "Restart and resume" cannot start the new process (its interpreter
+gone): what to do, whole at 1366 px; the reason and the fault are in its tooltip."""
 RESUME_TO_DISCHARGE = "Resume to discharge it"
 """The button of a session left open too long ago for a start to resume (the command line's
 words: "To end it, resume it with --resume N and discharge it")."""
@@ -77,14 +80,27 @@ console started or stopped running one (`MainWindow.recheck_offers`): a read of 
 sessions and a lock test per session, nothing written."""
 
 
+def session_words(row: SessionRow, protocol: bool = False) -> str:
+    """How the start page names a session: by its number in the course, the number the start
+    form shows ("session 1"), the log's number added where it differs, for support (`--resume
+    N`): "session 1 (log no. 3, iv-ketamine)". The form said "Resume session 1" and Start then
+    asked "Resume session 3?" of the same session."""
+    more = [f"log no. {row.id}"] * (row.id != row.session_number) + [row.protocol_id] * protocol
+    return f"session {row.session_number}" + (f" ({', '.join(more)})" if more else "")
+
+
+def _ended_words(row: SessionRow) -> str:
+    """"has ended (discharged at 09:45)"."""
+    ended = row.ended_at.astimezone() if row.ended_at is not None else None
+    return "has ended" + (f" (discharged at {ended:%H:%M})" if ended is not None else "")
+
+
 class SessionHasEnded(Exception):
     """The session offered (or asked for) has ended since: another console discharged it."""
 
     def __init__(self, row: SessionRow) -> None:
         self.row = row
-        ended = row.ended_at.astimezone() if row.ended_at is not None else None
-        at = f" (discharged at {ended:%H:%M})" if ended is not None else ""
-        super().__init__(f"Session {row.id} has ended{at}")
+        super().__init__(f"{session_words(row).capitalize()} {_ended_words(row)}")
 
 
 class _WindowKeysFirst(QtCore.QObject):
@@ -458,7 +474,13 @@ class MainWindow(QtWidgets.QMainWindow):
             met = left_open_for(self.log, patient_id, protocol_id, self.clock.now().wall)
         except LogError:
             return None   # a new session's number and dose are asked; Start says the refusal
-        return met if met is not None and met.recent else None
+        return met if self._resumed_by_start(met) else None
+
+    def _resumed_by_start(self, met: LeftOpen | None) -> bool:
+        """Whether Start resumes `met` (`left_open_for`'s): recent, and no other console runs
+        it. One run at another chair is not left open: the form had said "Start resumes
+        session 1" under an offer saying it runs in another console."""
+        return met is not None and met.recent and not self.claims.running_elsewhere(met.row.id)
 
     def _refresh_offers(self, rows: list[SessionRow] | None = None) -> None:
         """The start page's offers as the log has them now (a session ended since goes), or of
@@ -518,6 +540,12 @@ class MainWindow(QtWidgets.QMainWindow):
         except LogError:
             # The log refused a read: the offers stay as they were (a start or resume says why).
             self._offered_elsewhere = now
+            return   # and so does the form (Start reads it again: `_form_changed`)
+        if self.start_screen is not None:
+            # What Start resumes changes with the offers: the form said "Resume session 1"
+            # after its session was discharged at another chair (Enter opened a second
+            # "session 1"), or "Start session" for a session whose console had stopped.
+            self.start_screen.look_again()
 
     def preset_start_monitor(self, port: str | None, monitor: str | None) -> None:
         """Open this start screen and every later one (after each discharge) with the Device
@@ -685,9 +713,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_start_requested(self, request: StartRequest) -> None:
         """Start: the session of this patient and protocol left open is resumed, as from the
         command line (console/session/left_open.py); else a new session opens, beside one left
-        open long ago only once the nurse says so. Without this, the patient of a session a
-        crash had left open 30 minutes before got session 2, its alarms not restored (review
-        39)."""
+        open long ago, or one another console runs, only once the nurse says so. Without this,
+        the patient of a session a crash had left open 30 minutes before got session 2, its
+        alarms not restored (review 39). The form is read again first: a start it no longer
+        describes is refused, saying what changed (`_form_changed`)."""
         device = (request.device_url, request.device_format or "hl7") if request.device_url else None
         try:
             met = left_open_for(self.log, request.patient_id, request.protocol_id,
@@ -696,7 +725,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self.start_error.setText(f"The session was not started. {exc}")
             self.start_error.show()
             return
-        if met is not None and met.recent:
+        if self._form_changed(request.patient_id):
+            return
+        if self._resumed_by_start(met):
+            assert met is not None
             # As the command line (app._resumed_by): the typed nurse is recorded on a log
             # without accounts; on a log with accounts the session opens locked and she signs
             # in on its lock bar. Its logged weight and dose stand (fixed at its start).
@@ -722,7 +754,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 f"{request.patient_id} left open is resumed by Start now.")
             self.start_error.show()
             return
-        if met is not None and not self._new_beside(met):
+        if met is not None and not (self._new_beside_running(met)
+                                    if self.claims.running_elsewhere(met.row.id)
+                                    else self._new_beside(met)):
             return
         if not self._beside_other_protocols(request.patient_id, request.protocol_id):
             return
@@ -749,6 +783,41 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self._refusing(lambda: self.open_session(make, device, identity=identity),
                        resuming=False)
+
+    def _form_changed(self, patient_id: str) -> bool:
+        """Whether what Start does has changed since the form last said it (the page looks
+        every OFFERS_CHECK_MS): the form is read again, and this start refused saying what
+        changed; the nurse checks the form and presses Start again. Within those 5 s a session
+        discharged at another chair was started again as a new session with its number."""
+        screen = self.start_screen
+        if screen is None:
+            return False
+        said = screen.resumed
+        screen.look_again()
+        now = screen.resumed
+        if (said.row.id if said else None) == (now.row.id if now else None):
+            return False
+        if now is not None:
+            what = (f"Start now resumes {session_words(now.row)} of {now.row.patient_id}, "
+                    "left open since the form was filled in")
+        else:
+            assert said is not None
+            what = (f"{session_words(said.row)} of {patient_id}, which Start was to resume, "
+                    f"{self._not_resumed_why(said.row)}")
+        self.start_error.setText(f"The session was not started: {what}. The form now says "
+                                 "what Start does: check it and press Start again.")
+        self.start_error.show()
+        return True
+
+    def _not_resumed_why(self, row: SessionRow) -> str:
+        """Why Start no longer resumes `row`, in words: ended, run elsewhere, or gone stale."""
+        with contextlib.suppress(LogError):
+            now = self.log.session(row.id)
+            if now.ended_at is not None:
+                return _ended_words(now)
+        if self.claims.running_elsewhere(row.id):
+            return "is running in another console on this computer"
+        return f"has had nothing logged for {RESUME_WITHIN_HOURS:g} hours"
 
     def _accounts_appeared(self) -> bool:
         """True when the log holds staff accounts that this start page was built without (IT
@@ -781,10 +850,10 @@ class MainWindow(QtWidgets.QMainWindow):
             return True
         return self.asker.agree(
             "Resume the session",
-            f"{row.patient_id}: session {row.id} ({row.protocol_id}) was left open: "
+            f"{row.patient_id}: {session_words(row, protocol=True)} was left open: "
             f"{met.when_text()}. Start resumes it with its logged {' and '.join(unlike)}: a "
-            f"session's weight and dose are fixed at its start.\n\nResume session {row.id}?",
-            "Resume the session")
+            f"session's weight and dose are fixed at its start.\n\nResume session "
+            f"{row.session_number}?", "Resume the session")
 
     def _new_beside(self, met: LeftOpen) -> bool:
         """Whether the nurse starts a new session beside `met`, left open too long ago to be
@@ -792,10 +861,23 @@ class MainWindow(QtWidgets.QMainWindow):
         row = met.row
         return self.asker.agree(
             "Start a new session",
-            f"{row.patient_id}: session {row.id} ({row.protocol_id}) was left open: "
+            f"{row.patient_id}: {session_words(row, protocol=True)} was left open: "
             f"{met.when_text()}. It is not resumed by a start after {RESUME_WITHIN_HOURS:g} "
             f"hours. To end it, press “{RESUME_TO_DISCHARGE}” beside it and discharge it."
-            f"\n\nStart a new session and leave session {row.id} open?",
+            f"\n\nStart a new session and leave session {row.session_number} open?",
+            "Start a new session")
+
+    def _new_beside_running(self, met: LeftOpen) -> bool:
+        """Whether the nurse starts a new session beside `met`, which another console on this
+        computer runs: asked, "Not yet" the default, as beside a session under another protocol
+        (`_beside_other_protocols`): most often the patient typed is the wrong one. Start had
+        tried to resume it, and was refused "not resumed" under a form saying "Start session"."""
+        row = met.row
+        return self.asker.agree(
+            "Start a new session",
+            f"{row.patient_id}: {session_words(row, protocol=True)} is running in another "
+            f"console on this computer: {met.when_text()}. Start does not resume it here: check "
+            f"the patient.\n\nStart a new session of {row.patient_id} beside it?",
             "Start a new session")
 
     def _beside_other_protocols(self, patient_id: str, protocol_id: str) -> bool:
@@ -812,7 +894,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not others:
             return True
         sessions = ", ".join(
-            f"session {row.id} ({row.protocol_id}) open"
+            f"{session_words(row, protocol=True)} open"
             f"{', running at another console' if self.claims.running_elsewhere(row.id) else ''}"
             for row in others)
         return self.asker.agree(
@@ -892,6 +974,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.fault_label.setText(
             f"Console fault: {summary}. The console may not work as it should: restart it"
             f"{kept}.{where}")
+        self.restart_button.show()   # hidden while a restart was not possible: tried again
         self.fault_bar.show()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt override
@@ -968,10 +1051,18 @@ class MainWindow(QtWidgets.QMainWindow):
         keeps running and says so: the new process could not start, and quitting left no
         console and no alarm (`app.run` still says what to run if the start fails anyway)."""
         if not os.access(sys.executable, os.X_OK):
-            self.fault_label.setText(
+            # What to do first, in the bar's one line: after the path it was cut at 1366 px
+            # before "keeps running: call support", beside a restart button doing nothing. The
+            # path and the fault's own words, for support, on hover.
+            if self.fault_label.full_text() == RESTART_NOT_POSSIBLE:
+                return   # said already, with the fault's words on hover
+            fault = self.fault_label.full_text()
+            self.fault_label.setText(RESTART_NOT_POSSIBLE)
+            self.fault_label.setToolTip(
                 f"Restart not possible: {sys.executable} cannot be run (the console's "
                 "installation changed while it ran). The console keeps running: call support "
-                "to restart it.")
+                f"to restart it.\n\n{fault}")
+            self.restart_button.hide()
             self.fault_bar.show()
             return
         lost = self._typing_lost()
@@ -1013,8 +1104,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if elsewhere:
             # Another chair's running session is not left open, and is not resumed here: read as
             # "left open", it told the nurse covering both chairs that the other had crashed.
-            label = QtWidgets.QLabel(f"Session {row.id} is running in another console on this "
-                                     f"computer: {what}")
+            label = QtWidgets.QLabel(f"{session_words(row).capitalize()} is running in another "
+                                     f"console on this computer: {what}")
             label.setWordWrap(True)
             texts.addWidget(label)
             layout.addLayout(texts, 1)

@@ -230,8 +230,9 @@ class StartScreen(QtWidgets.QWidget):
         previous_sessions: the protocol ids of the given patient's sessions in the log (only
             those of the chosen protocol's course count: console/session/course.py).
         resumes: (patient id, protocol id) -> the session left open that Start would resume
-            (`console.session.left_open.left_open_for`, a recent one), else None: its number
-            and its logged dose are shown (a nasal-device one: no dose is asked of it).
+            (`console.session.left_open.left_open_for`, a recent one no other console runs),
+            else None: its number and its logged dose are shown (a nasal-device one: no dose
+            is asked of it). Asked again by `look_again`.
         parent: the Qt parent.
         connection_factory: builds the connection "Test connection" opens, called as
             `factory(url, profile_or_format_name, on_event)`; tests inject a fake.
@@ -675,9 +676,21 @@ class StartScreen(QtWidgets.QWidget):
         self.start_button.setText(f"Resume session {number}  (Enter)")
         return True
 
+    @property
+    def resumed(self) -> LeftOpen | None:
+        """The session left open the form says Start resumes, None where it opens a new one."""
+        return self._resumed
+
     def look_again(self) -> None:
-        """Read again what Start would resume (the window's: a session left open has ended)."""
+        """Read again what Start would resume (the window's 5-s look, and Start before it acts):
+        the session the form names may have ended, or run in another console, since; another may
+        have been left open. Read once, the form said "Resume session 1" after its session was
+        discharged at another chair, and Enter opened a second "session 1" of the patient. Where
+        Start opens a new session before and after, the number box stays as the nurse set it."""
+        before = self._resumed
         self._look_up_resumed()
+        if before is None and self._resumed is None:
+            return
         self._suggest_session_number()
         self._revalidate()
 
