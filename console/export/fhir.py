@@ -22,7 +22,9 @@ the same ids):
   a validator applies to every 85354-9) wants exactly one systolic and one diastolic component:
   a one-component "panel" is rejected. Heart rate 8867-4, pulse rate (oximeter) 8889-8,
   respiratory rate 9279-1, SpO2 59408-5 plus 2708-6 (as the R4 vital-signs profile asks). Values
-  carry UCUM units.
+  carry UCUM units; a monitor's value beyond its range, kept as the limit flagged `<` or `>`
+  (an SN `<^5`), carries it as its `comparator` too, a panel's component as its own ("RR <5":
+  {value 5} alone read as a rate of exactly 5).
   A value from a device also carries its ISO/IEEE 11073-10101 (MDC) code (system
   `urn:iso:std:iso:11073:10101`, codes as in devices/hl7/codes.py) and a reference to its Device;
   a manual value names the nurse as performer. `effectiveDateTime` is where the trend places the
@@ -130,9 +132,18 @@ def _coding(system: str, code: str, display: str) -> dict[str, str]:
     return {"system": system, "code": code, "display": display}
 
 
-def _quantity(value: float, unit: str) -> dict[str, Any]:
-    code, human = UCUM_UNITS.get(unit, (unit, unit))
-    return {"value": value, "unit": human, "system": UCUM, "code": code}
+# A monitor's value beyond its range is kept as the limit with its side as a flag (SN `<^5`,
+# devices/hl7/decoder.py; HL7 table 0078 "<", ">": beyond the instrument's scale).
+_BEYOND_RANGE: Final = ("<", ">")
+
+
+def _quantity(o: Observation) -> dict[str, Any]:
+    """`o`'s value as a Quantity: one beyond the monitor's range with its `comparator` ("RR <5":
+    {comparator "<", value 5}); sent as {value 5}, an EHR filed a respiratory rate of 5 /min."""
+    code, human = UCUM_UNITS.get(o.unit, (o.unit, o.unit))
+    beyond = next((flag for flag in _BEYOND_RANGE if flag in o.flags), None)
+    return {"value": o.value, **({"comparator": beyond} if beyond else {}), "unit": human,
+            "system": UCUM, "code": code}
 
 
 def _status(o: Observation) -> str:
@@ -476,7 +487,7 @@ def _observation(group: list[Observation], status: str, ctx: dict[str, Any]) -> 
         resource["component"] = [
             {"code": {"coding": _codes(o.metric, o.source != "manual"),
                       "text": METRICS[o.metric].label},
-             "valueQuantity": _quantity(o.value, o.unit)}
+             "valueQuantity": _quantity(o)}
             for o in sorted(group, key=lambda o: BP_ORDER.index(o.metric))
         ]
         return resource
@@ -489,7 +500,7 @@ def _observation(group: list[Observation], status: str, ctx: dict[str, Any]) -> 
         resource["category"] = [{"coding": [_coding(CATEGORY_SYSTEM, "survey", "Survey")]}]
         resource["code"] = {"coding": [_coding(METRIC_SYSTEM, first.metric, label)],
                             "text": label}
-    resource["valueQuantity"] = _quantity(first.value, first.unit)
+    resource["valueQuantity"] = _quantity(first)
     return resource
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import bisect
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
 from console.session.dosing import devices_ticked
@@ -46,6 +46,7 @@ from console.review.clock_steps import (
 from console.session.course import earlier_in_course, route_words
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.review.integrity import RecordCheck, RecordState
+from console.review.queries import dosing_seconds
 from console.review.model import (
     PRIORITY_ORDER,
     REVIEW_NOTE,
@@ -432,21 +433,23 @@ def scale_text(name: str, value: float, short: bool = True) -> str:
 
 
 def _infusion_ended_early(detail: SessionDetail, protocol: Protocol | None) -> str:
-    """" (planned; infusion ended after 12:00 of 40 min)" when the dosing phase ended that
-    early (the chair's dose line says the same, `infusion_stopped_at`); " (planned; session not
-    ended, infusion at 25:00 of 40 min)" when the record of a session never ended (running, or
-    left open) stops inside its infusion before the planned end: nothing says the rest was
-    given (it read as the whole dose, an audit); else ''."""
-    dosing = next((p for p in detail.phases if p.kind == "dosing"), None)
-    if dosing is None or detail.t0 is None:
+    """" (planned; infusion ended after 12:00 of 40 min)" when the dosing ended that early (the
+    chair's dose line says the same, `infusion_stopped_at`); " (planned; session not ended,
+    infusion at 25:00 of 40 min)" when the record of a session never ended (running, or left
+    open) stops inside its infusion before the planned end: nothing says the rest was given (it
+    read as the whole dose, an audit); else ''. The dosing runs from T0 to the end of the last
+    of its dosing phases, as the course counts it (`queries.dosing_seconds`): an infusion given
+    as 10 + 30 min had read "ended after 10:00 of 40 min", given whole or still running."""
+    t0 = detail.t0_event()
+    if t0 is None:
         return ""
     # As the console's timers ran, a logged clock step left out (review 45).
-    if dosing.ended_at is not None:
-        ran = detail.phase_seconds(dosing)
-        early = infusion_stopped_at(protocol, ran / 60 if ran is not None else None)
+    steps = detail.logged_steps()
+    ran = dosing_seconds(detail.events, t0, detail.summary.ended_at, steps)
+    if ran is not None:
+        early = infusion_stopped_at(protocol, ran / 60)
         return f" (planned; infusion ended after {early})" if early else ""
-    minutes = record_minutes(detail, _record_end(detail),
-                             since=LoggedAt(dosing.started_at, dosing.started_event))
+    minutes = record_minutes(detail, _record_end(detail), since=t0, steps=steps)
     running = infusion_stopped_at(protocol, None if is_unknown(minutes) else minutes)
     return f" (planned; {NOT_ENDED}, infusion at {running})" if running else ""
 
@@ -1135,6 +1138,8 @@ class PlacedValue:
         manual: typed at the chair, not from a device.
         replaced: for a corrected value, the value it replaced; else None.
         row: its `observations` row (`VitalSeries.ids`), None when not known.
+        beyond: `<` or `>` for a monitor's value beyond its range, kept as the limit
+            (`VitalSeries.beyond`); else ''.
     """
 
     at: datetime
@@ -1142,6 +1147,7 @@ class PlacedValue:
     manual: bool
     replaced: float | None = None
     row: int | None = None
+    beyond: str = ""
 
 
 def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
@@ -1162,11 +1168,13 @@ def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
             continue
         points = []
         rows = series.ids or (None,) * len(series)
-        for t, v, m, row in zip(series.times, series.values, series.manual, rows, strict=True):
+        beyond = series.beyond or ("",) * len(series)
+        for t, v, m, row, side in zip(series.times, series.values, series.manual, rows, beyond,
+                                      strict=True):
             # The correcting row is typed, stamped with the correction's event.
             c = corrected.pop((name, t, v), None) if m else None
             if c is None or c.replaced_seconds is None:
-                points.append(PlacedValue(t, v, m, row=row))
+                points.append(PlacedValue(t, v, m, row=row, beyond=side))
             else:
                 points.append(PlacedValue(start + timedelta(seconds=c.replaced_seconds), v, m,
                                           c.replaced_value, row))
@@ -1281,7 +1289,7 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
             for p in points:
                 at = order.reading(p.at, p.row, p.replaced is not None)
                 logged.setdefault(at, p.at)
-                ran.append(PlacedValue(at, p.value, p.manual, p.replaced, p.row))
+                ran.append(replace(p, at=at))
             series[name] = sorted(ran, key=lambda p: p.at)   # stable, as `placed_series`
     manual_times = sorted({p.at for points in series.values() for p in points if p.manual})
     groups: list[datetime] = []
@@ -1331,7 +1339,7 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
         # Either half alone too: a diastolic whose systolic was entered in error, or typed
         # alone, read "—" (review 47), though it counts in the trend and the course.
         halves = (("systolic", sys_), ("diastolic", dia))
-        bp = ("/".join(f"{p.value:.0f}" if p is not None else NONE for _, p in halves)
+        bp = ("/".join(_point_text(p) if p is not None else NONE for _, p in halves)
               if sys_ is not None or dia is not None else NONE)
         marks = [f"{part} corrected from {number(p.replaced)}" for part, p in halves
                  if p is not None and p.replaced is not None]
@@ -1345,11 +1353,19 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
 
 def _vital_cell(point: PlacedValue | None) -> str:
     """"74"; "69 (corrected from 96)" for a corrected value (the Notes tab says by whom and
-    why, as "Heart rate corrected to 69: typed 96")."""
+    why, as "Heart rate corrected to 69: typed 96"); "<5" for a monitor's value beyond its
+    range (`_point_text`)."""
     if point is None:
         return NONE
-    text = number(point.value)
+    text = _point_text(point)
     return text if point.replaced is None else f"{text} (corrected from {number(point.replaced)})"
+
+
+def _point_text(point: PlacedValue) -> str:
+    """"74"; "<5" (">250") for a monitor's value beyond its range, kept as the limit: a
+    Dräger's "RR below 5" read "5", a rate the monitor never measured (the event list said
+    "below the monitor's range")."""
+    return point.beyond + number(point.value)
 
 
 def _manual_at(points: Sequence[PlacedValue], at: datetime) -> PlacedValue | None:

@@ -437,6 +437,9 @@ class VitalSeries:
         manual: True where the value was typed by a nurse (source `manual`).
         ids: the `observations.id` of each value, to place it among the logged clock steps
             (`clock_steps.RowPlaces`); () when not known.
+        beyond: `<` or `>` for each value a monitor sent as the limit of its range (SN `<^5`:
+            below 5, kept as 5 flagged `<`, devices/hl7/decoder.py), '' for the others; ()
+            when not known.
     """
 
     metric: str
@@ -446,6 +449,7 @@ class VitalSeries:
     values: tuple[float, ...]
     manual: tuple[bool, ...]
     ids: tuple[int, ...] = ()
+    beyond: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.values)

@@ -40,7 +40,7 @@ from console.clock import IsoParser, iso, parse_iso
 from console.records import AUDIO_RESUMED, EventRecord, ObservationRecord
 from console.review.clock_steps import (
     AFTER_EVERY_EVENT, SESSION_LENGTH_KINDS, SESSION_RESUMED, SESSION_START_ID, AlarmRow,
-    ClockStep, LoggedAt, is_unknown, logged_seconds, logged_steps, seconds_between,
+    ClockStep, LoggedAt, LoggedStep, is_unknown, logged_seconds, logged_steps, seconds_between,
     seconds_to_time, session_seconds,
 )
 from console.review.model import (
@@ -91,8 +91,8 @@ from protocols.vitals import METRICS, SCALES, VITALS
 
 __all__ = [
     "DEFAULT_LIMIT", "MissingLogError", "UnreadableLogError", "annotate", "changed_sessions",
-    "check_session_chain", "clock_stepped", "count_hidden_demo", "list_sessions", "load_course",
-    "load_session",
+    "check_session_chain", "clock_stepped", "count_hidden_demo", "dosing_seconds", "list_sessions",
+    "load_course", "load_session",
     "load_signatures", "log_path", "open_readonly", "patients", "trend_records",
 ]
 
@@ -934,6 +934,13 @@ def patient_values_sql(demo: bool) -> str:
                         for word in sorted(not_patient_flags(demo)))
 
 
+# `VitalSeries.beyond` of a row: a monitor's value beyond its range is kept as the limit,
+# flagged `<` or `>` (devices/hl7/decoder.py, SN `<^5`); most rows have no flag at all.
+_BEYOND_SQL: Final = ("CASE WHEN flags = '' THEN '' "
+                      "WHEN (' ' || flags || ' ') LIKE '% < %' THEN '<' "
+                      "WHEN (' ' || flags || ' ') LIKE '% > %' THEN '>' ELSE '' END")
+
+
 def _observations(
     conn: sqlite3.Connection, session_id: int, started: datetime, with_rows: bool, demo: bool
 ) -> tuple[dict[str, VitalSeries], tuple[ScaleObservation, ...], tuple[Observation, ...]]:
@@ -949,7 +956,7 @@ def _observations(
     rows = conn.execute(
         "SELECT metric, id, value, received_at, source = 'manual', "
         f"CASE WHEN metric IN ({_SCALE_LIST}) THEN entered_by END, "
-        f"CASE WHEN metric IN ({_SCALE_LIST}) THEN corrects END "
+        f"CASE WHEN metric IN ({_SCALE_LIST}) THEN corrects END, {_BEYOND_SQL} "
         f"FROM observations WHERE session_id = ? AND {patient_values_sql(demo)} ORDER BY id",
         [session_id],
     ).fetchall()
@@ -963,7 +970,7 @@ def _observations(
     scale_names = frozenset(SCALES)
     scale_rows: list[tuple[str, int, float, str, str, int | None]] = []   # id order
     for name, group in groupby(rows, itemgetter(0)):
-        _, ids, values, received, manual, who, corrects = zip(*group, strict=True)
+        _, ids, values, received, manual, who, corrects, beyond = zip(*group, strict=True)
         for text in set(received).difference(times):
             at = times[text] = parse_iso(text)
             offsets[text] = (at - started).total_seconds()
@@ -975,7 +982,7 @@ def _observations(
             metric=name, unit=_unit(conn, session_id, name),
             times=tuple(map(times.__getitem__, received)),
             seconds=tuple(map(offsets.__getitem__, received)), values=values,
-            manual=tuple(map(bool, manual)), ids=ids,
+            manual=tuple(map(bool, manual)), ids=ids, beyond=beyond,
         )
     # A corrected score stands at the assessment it corrects, as a corrected vital does
     # (`Correction.replaced_seconds`): at the correction's time, a MOAA/S 2 corrected to 4 forty
@@ -1289,7 +1296,7 @@ def _load_course(
 
         t0 = _first(events, "dosing_started")
         t0_minute = minutes_to(t0)
-        dosing_end = _dosing_ended(events, t0, row[6])
+        dosing = dosing_seconds(events, t0, parse_iso(row[6]) if row[6] else None, steps)
         last = _last_record(conn, session_id) if row[6] is None else None
         counts = {name: 0 for name in PRIORITY_RANK}
         for rank in ranks.get(session_id, ()):
@@ -1316,9 +1323,7 @@ def _load_course(
             # To the second, as the session's header counts it: the course says the time run
             # ("ended at 0:45 of 40 min"); from minutes to one decimal it read "0:48", and a stop
             # at 38:59 (39.0) a whole infusion.
-            dosing_minutes=(
-                logged_seconds(t0.at, t0.id, dosing_end.at, dosing_end.id, steps) / 60
-                if t0 is not None and dosing_end is not None else None),
+            dosing_minutes=dosing / 60 if dosing is not None else None,
             restarts=_restarts(conn, session_id, started),
             last_record_minute=(_minutes(seconds_to_time(start, parse_iso(last), steps))
                                 if last is not None else None),
@@ -1405,12 +1410,17 @@ def _last_record(conn: sqlite3.Connection, session_id: int) -> str | None:
     return str(last) if last is not None else None
 
 
-def _dosing_ended(events: Sequence[LoggedEvent], t0: LoggedEvent | None,
-                  ended: str | None) -> LoggedAt | None:
-    """When a session's dosing ended: the first phase after T0 that is not a dosing one, else,
-    when it ended in dosing, its discharge or end (discharged against the gate at 25 of 40 min:
-    the course read the whole dose); None while it runs or when never dosed. "After" by the
-    events' order: a clock set back during the infusion had its end logged "before" T0."""
+def dosing_seconds(events: Sequence[LoggedEvent], t0: LoggedEvent | None,
+                   ended: datetime | None, steps: Sequence[LoggedStep]) -> float | None:
+    """How long a session's dosing ran, as the console's timers ran (`logged_seconds`, the
+    `steps` of its `events` left out): from T0 (`t0`, its `dosing_started`) to the first phase
+    after it that is not a dosing one, else, when it ended in dosing, its discharge or end
+    (`ended`: `sessions.ended_at`; discharged against the gate at 25 of 40 min: the course read
+    the whole dose). None while it runs, or when never dosed. The chair's rule (engine
+    `dosing_minutes`): a protocol's infusion in two dosing phases (10 + 30 min) ends with the
+    second, and the session's header and the course both count it here (the header had taken
+    the first's end: "ended after 10:00 of 40 min" for the whole dose). "After" by the events'
+    order: a clock set back during the infusion had its end logged "before" T0."""
     if t0 is None:
         return None
     after = [e for e in events if e.id > t0.id]
@@ -1418,9 +1428,10 @@ def _dosing_ended(events: Sequence[LoggedEvent], t0: LoggedEvent | None,
                   and e.detail.get("kind") not in (None, "dosing")), None)
     end = phase or next((e for e in after if e.kind in ("discharged", "session_ended")), None)
     if end is not None:
-        return LoggedAt(end.at, end.id)
+        return logged_seconds(t0.at, t0.id, end.at, end.id, steps)
     # An end without its event (an older log): after every event.
-    return LoggedAt(parse_iso(ended), AFTER_EVERY_EVENT) if ended else None
+    return (logged_seconds(t0.at, t0.id, ended, AFTER_EVERY_EVENT, steps)
+            if ended is not None else None)
 
 
 
