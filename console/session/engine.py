@@ -23,7 +23,9 @@ Rules kept here (sources in shared/design/clinical-defaults.md):
   items open; a prescriber override is logged with its reason.
 - DEMO/TEST readings are logged but never evaluated or counted as patient data.
 - A device NIBP value repeated with the same measured time is one reading, not many.
-- An ended (discharged) session takes no more writes: every action is refused with a reason.
+- An ended (discharged) session takes no more writes: every action is refused with a reason. A
+  discharge the log could not take is written by the tick once the log takes it, and until then
+  F2 and F3 act on its log alarm in memory only (`_after_discharge`).
 - A typed value and the monitor's reading of one vital: alarms follow the latest value whatever its
   source, so a typed value could end a monitor's alarm nobody saw (the issue: a typed 150/95 ended
   a diastolic-112 alarm 18 s after it was raised). So while a monitor's reading of a vital holds an
@@ -2361,8 +2363,16 @@ class SessionEngine:
         whole tick would otherwise be undone at every tick. So a tick that fails is done again
         part by part, each in its own step, and the first error goes on to the fault handler
         (the "Console fault" alarm). Records written from the held queue get their own step
-        first: nothing later in the tick can undo the news that they are on disk."""
+        first: nothing later in the tick can undo the news that they are on disk.
+
+        An ended session's tick writes what is held, and only that: a discharge the log could
+        not take is those records, and writing them completes it (it had stayed in memory
+        while the window stood, the log showing the session open, `_after_discharge`)."""
         if self._state.discharged:
+            if self.writes.held_since is not None:
+                with self._step(now) as step:
+                    step.records.extend(self._retry_log(now))
+            self.board.tick(now)   # its log alarm's reminder and pause end, not logged
             return
         retry_failed: Exception | None = None
         if self.writes.held_since is not None:
@@ -2722,7 +2732,7 @@ class SessionEngine:
 
     def acknowledge(self, occurrence_id: int, actor: str, now: Moment) -> Outcome:
         if self._state.discharged:
-            return Outcome(False, (ENDED,))
+            return self._after_discharge(partial(self.board.acknowledge, occurrence_id, actor, now))
         with self._step(now) as step:
             try:
                 step.records.extend(self.board.acknowledge(occurrence_id, actor, now))
@@ -2732,7 +2742,7 @@ class SessionEngine:
 
     def acknowledge_all(self, actor: str, now: Moment) -> Outcome:
         if self._state.discharged:
-            return Outcome(False, (ENDED,))
+            return self.acknowledge_shown([o.id for o in self.board.occurrences()], actor, now)
         with self._step(now) as step:
             for occurrence in self.board.occurrences():
                 step.records.extend(self.board.acknowledge(occurrence.id, actor, now))
@@ -2741,9 +2751,11 @@ class SessionEngine:
     def acknowledge_shown(self, occurrence_ids: Sequence[int], actor: str, now: Moment) -> Outcome:
         """Acknowledge (or reset, when latched) the occurrences the nurse was shown (F2 with no
         row selected): one step, and never one that was not on screen (alarm_area.py)."""
-        if self._state.discharged:
-            return Outcome(False, (ENDED,))
         present = {o.id for o in self.board.occurrences()}
+        if self._state.discharged:
+            return self._after_discharge(lambda: [
+                r for i in occurrence_ids if i in present
+                for r in self.board.acknowledge(i, actor, now)])
         with self._step(now) as step:
             for occurrence_id in occurrence_ids:
                 if occurrence_id in present:
@@ -2752,9 +2764,24 @@ class SessionEngine:
 
     def pause_audio(self, actor: str, now: Moment) -> Outcome:
         if self._state.discharged:
-            return Outcome(False, (ENDED,))
+            return self._after_discharge(partial(self.board.pause_audio, actor, now))
         with self._step(now) as step:
             step.records.extend(self.board.pause_audio(actor, now))
+        return Outcome(True)
+
+    def _after_discharge(self, act: Callable[[], object]) -> Outcome:
+        """F2 or F3 on an ended session: `act` on its board while a discharge the log could not
+        take is held, its "Session log unavailable" alarm the one left (`discharge` ended the
+        rest). In memory only: the closed record takes nothing but the held discharge, so the
+        log alarm is silenced as the console's own fault after a discharge is (not logged)."""
+        if self.board.occurrence_for(LOG_UNAVAILABLE) is None:
+            return Outcome(False, (ENDED,))
+        try:
+            act()   # its rows are dropped: nothing is written after the discharge
+        except KeyError as exc:
+            return Outcome(False, (str(exc.args[0]),))
+        for listener in list(self._listeners):
+            listener()
         return Outcome(True)
 
     def hand_over(self, to: str, now: Moment) -> Outcome:
@@ -3347,6 +3374,8 @@ class SessionEngine:
         restart, which has only the logged wall times, undo the step (`resume`): NTP stepping
         the clock an hour forward at T0 + 30 and a restart at T0 + 32 had shown 28 min of
         esketamine's 2 hours left, not 88 (review 40)."""
+        if self._state.discharged:
+            return []   # after the discharge only the held discharge itself is written
         offset = now.wall.timestamp() - now.mono
         known, self._state.wall_offset = self._state.wall_offset, offset
         if known is None:

@@ -471,9 +471,10 @@ class AlarmBar(QtWidgets.QWidget):
         # (`SessionController.fallback_alarms`: ids -2, -3, ..., never ALL), and sounds, or is
         # paused or acknowledged, as the controller says (`SessionController.audio`).
         self.set_state(controller.alarms(now), controller.audio(now))
-        # An ended session has nothing to acknowledge or pause, but a console fault after the
-        # discharge (the controller's, not in the closed record) sounds and is silenced here.
-        self.setEnabled(not controller.view.discharged or bool(controller.fallback_faults))
+        # An ended session has nothing to acknowledge or pause but what still sounds: a console
+        # fault after the discharge (the controller's, not in the closed record), or the log
+        # alarm of a discharge the log has not taken yet (the engine's, silenced in memory).
+        self.setEnabled(not controller.view.discharged or bool(self._occurrences))
 
     def _on_acknowledge_requested(self, occurrence_id: int) -> None:
         controller = self._controller

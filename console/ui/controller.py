@@ -223,6 +223,7 @@ class SessionController(QtCore.QObject):
                 self._on_locked()
             if self._commits == before:
                 self.changed.emit()   # nothing written, but the timers moved
+            self._stop_when_ended(now)
 
     # ---- who is at the chair (issue 13) -------------------------------------------------------
 
@@ -557,9 +558,19 @@ class SessionController(QtCore.QObject):
             outcome = self._outcome(self._signed_override(blockers, override_reason, act, pick))
         if outcome.done:
             self._stop_device()   # an ended session reads nothing more
-            self.timer.stop()
+            self._stop_when_ended(self.clock.now())
             self.changed.emit()
         return outcome
+
+    def _stop_when_ended(self, now: Moment) -> None:
+        """An ended session's tick stops once it has nothing left to follow: its discharge is
+        in the log (one the log could not take is written by the tick: it had stayed in memory,
+        the session open in the log, until the window went), no console fault of this object's
+        is shown, and no audio pause counts down on the alarm bar."""
+        engine = self._engine
+        if (engine.discharged and not engine.unsaved and not self._fallback.texts
+                and not self.audio(now).paused_seconds_left):
+            self.timer.stop()
 
     def _signed_override(self, blockers: list[str], reason: str, act: Callable[[], Outcome],
                          pick: Callable[[Outcome, Sequence[tuple[int | None, Record]]],

@@ -41,7 +41,8 @@ class LiveWindow(QtWidgets.QWidget):
     Once the session has ended (discharged) the window is read-only: a banner says when it ended
     and offers "New session"; entry, observations, checklist and alarm actions are disabled, and
     the timers stop (the engine refuses writes to an ended session as well). A console fault
-    after the discharge is the one alarm left: the alarm area acts on it (F2, F3).
+    after the discharge, and the log alarm of a discharge the log has not taken yet, are the
+    alarms left: the alarm area acts on them (F2, F3).
 
     On a log with staff accounts the station locks after its idle time (console/session/lock.py):
     the lock bar takes the entry form's place, the checklist and events are disabled, and the
