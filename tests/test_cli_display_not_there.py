@@ -48,7 +48,8 @@ def _x_number_with_no_server() -> int:
 @pytest.fixture
 def x_server() -> Iterator[int]:
     """An X server's socket as libxcb finds it for `:n` (the abstract one: no file is written
-    into the real /tmp/.X11-unix): it accepts connections, as Xvfb in the X walks does."""
+    into the real /tmp/.X11-unix): it accepts connections, and says nothing (what a real X
+    server says: tests/test_cli_display_refuses_the_connection.py, with Xvfb)."""
     number = _x_number_with_no_server()
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
         server.bind(f"\0/tmp/.X11-unix/X{number}")
@@ -113,6 +114,15 @@ def test_a_display_named_with_no_x_server_there_is_refused_naming_it() -> None:
                     "station's desktop, or set QT_QPA_PLATFORM=offscreen for a test")
 
 
+@pytest.fixture
+def no_libxcb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """libxcb not loadable: the check asks the socket alone, as these sockets can answer."""
+    from console.ui import display_check
+
+    monkeypatch.setattr(display_check, "_libxcb", lambda: None)
+
+
+@pytest.mark.usefixtures("no_libxcb")
 def test_a_display_with_its_x_server_up_opens_the_window(x_server: int) -> None:
     assert missing_display({"DISPLAY": f":{x_server}"}, "linux") is None
     assert missing_display({"DISPLAY": f":{x_server}.0"}, "linux") is None
@@ -120,6 +130,7 @@ def test_a_display_with_its_x_server_up_opens_the_window(x_server: int) -> None:
     assert missing_display({"DISPLAY": f":{x_server}", "QT_QPA_PLATFORM": "xcb"}, "linux") is None
 
 
+@pytest.mark.usefixtures("no_libxcb")
 def test_a_remote_display_whose_port_answers_opens_the_window(tcp_x_server: int) -> None:
     # An ssh forward (localhost:10) is a TCP port like this one.
     assert missing_display({"DISPLAY": f"127.0.0.1:{tcp_x_server}"}, "linux") is None

@@ -55,6 +55,7 @@ from console.session.course import earlier_in_course
 from console.session.left_open import (
     LeftOpen,
     device_read_last,
+    left_open,
     left_open_for,
     open_under_other_protocols,
 )
@@ -263,9 +264,11 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     if args.demo and getattr(args, "resume", None) is None:
         _check_scenario(args.scenario or DEMO_SCENARIO)
         demo_protocol = _protocol(loaded, args.protocol or DEMO_PROTOCOL)
+    # The start page may resume a session a crash left open: only in a log already there.
     network, network_refused = _network_or_refusal(
         args, may_resume=getattr(args, "resume", None) is not None
-        or (checked is not None and not surely_new))
+        or (checked is not None and not surely_new)
+        or (not session_now and Path(db_path).exists()))
     log = EventLog.open(db_path, VERSION)
     cleanups.append(log.close)
     log.set_busy_timeout(SESSION_BUSY_TIMEOUT_MS)
@@ -280,6 +283,8 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     window.launch_options = relaunch_options(args)
     window.launch_options_to_resume = relaunch_resume_options(args)
     window.demo_monitor = lambda: _demo_monitor(args.scenario or DEMO_SCENARIO, cleanups)
+    if network_refused is not None and not session_now:
+        _start_page_without_network(window, log, clock, network_refused)
     _start_network(network, window, log, clock, cleanups, refused=network_refused)
     now = clock.now()
     if getattr(args, "resume", None) is not None:
@@ -712,8 +717,9 @@ def _network_or_refusal(args: argparse.Namespace, may_resume: bool
 
     A resume is not refused for its network, as not for its monitor: refusing it left the chair
     with no console at all, every alarm of the running session gone, for a kit IT changed while
-    it ran. The session runs without the network, under its alarm (`_start_network`). A new
-    session is refused: nobody is on the chair yet.
+    it ran. The session runs without the network, under its alarm (`_start_network`); so does
+    the start page when it offers a session a crash left open (`_start_page_without_network`).
+    A new session is refused: nobody is on the chair yet.
 
     Raises:
         StartError: a setting is wrong and the start cannot resume a session.
@@ -724,6 +730,35 @@ def _network_or_refusal(args: argparse.Namespace, may_resume: bool
         if not may_resume:
             raise
         return None, refused
+
+
+def _start_page_without_network(window: MainWindow, log: EventLog, clock: Clock,
+                                refused: StartError) -> None:
+    """Let the start page come up without the network its settings were `refused` for when it
+    offers a session left open that no other console runs, cared for within
+    RESUME_WITHIN_HOURS (console/session/left_open.py): a crash's session, its alarms running
+    nowhere, as `--resume N` would (`_network_or_refusal`). Refused, the nurse read one line
+    naming a CA file and nothing of the session. Every session it opens runs under the network
+    alarm (`_start_network`), as after a resume; said on stderr with the sessions' numbers.
+
+    Raises:
+        StartError: `refused`, when no such session is left open (nobody is on the chair).
+    """
+    now = clock.now().wall
+    rows = [row for row in log.open_sessions()
+            if left_open(log, row, now).recent and not window.claims.running_elsewhere(row.id)]
+    if not rows:
+        raise refused
+    if len(rows) == 1:
+        said = (f"session {rows[0].id} of {rows[0].patient_id} is left open: the start page "
+                f"comes up to resume it (or start with --resume {rows[0].id})")
+    else:
+        sessions = ", ".join(f"{row.id} of {row.patient_id}" for row in rows)
+        said = (f"sessions {sessions} are left open: the start page comes up to resume them "
+                "(or start with --resume N)")
+    print(f"infusion-console: {refused}; {said}, without the clinic network: every session it "
+          "opens runs under the network alarm until the settings are put right and the console "
+          "restarted", file=sys.stderr)
 
 
 def _network_refused_alarm(refused: StartError) -> Raise:
