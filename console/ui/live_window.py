@@ -248,8 +248,13 @@ class LiveWindow(QtWidgets.QWidget):
         """An ended session: the banner with "New session", and nothing left to act on."""
         if ended_at is None:
             return
+        # A discharge the log could not take waits for the tick (`SessionEngine.tick`): "closed"
+        # had said it was kept while the log still showed the session open.
+        said = ("not yet saved in the session log; it is written as soon as the log takes "
+                "writes again." if self.controller.view.unsaved
+                else "this record is closed; nothing more is recorded.")
         self.ended_text.setText(f"Session ended at {ended_at.astimezone():%H:%M} (discharged): "
-                                "this record is closed; nothing more is recorded.")
+                                + said)
         self.ended.show()
         self.timers.hide()
         # The alarm area disables itself with nothing left to act on (`AlarmBar`): a console

@@ -575,7 +575,10 @@ class MainWindow(QtWidgets.QMainWindow):
             screen.port_combo.setCurrentText(port)
 
     def _on_new_session_requested(self) -> None:
-        """After a discharge: back to the start screen; the ended session's window goes."""
+        """After a discharge: back to the start screen; the ended session's window goes (asked
+        first while the discharge is not in the log yet: `_discharge_left`)."""
+        if not self._discharge_left("New session", "Go to a new session anyway?"):
+            return
         if self.controller is not None:
             self.controller.stop()
         if self.sounder is not None:
@@ -792,12 +795,18 @@ class MainWindow(QtWidgets.QMainWindow):
         screen = self.start_screen
         if screen is None:
             return False
-        said = screen.resumed
+        said, number = screen.resumed, screen.session_spin.value()
         screen.look_again()
-        now = screen.resumed
+        now, suggested = screen.resumed, screen.session_spin.value()
         if (said.row.id if said else None) == (now.row.id if now else None):
-            return False
-        if now is not None:
+            if now is not None or suggested == number:
+                return False
+            # The number suggested changed (another chair started the patient's session):
+            # Start had opened a second "session 1" of the patient.
+            what = (f"{patient_id} has had a session logged since the form was filled in: the "
+                    f"form now suggests session {suggested}, not session {number}" if suggested
+                    else f"session {number} of {patient_id} could not be checked against the log")
+        elif now is not None:
             what = (f"Start now resumes {session_words(now.row)} of {now.row.patient_id}, "
                     "left open since the form was filled in")
         else:
@@ -997,8 +1006,10 @@ class MainWindow(QtWidgets.QMainWindow):
         on the lock bar, nothing asked. When the log cannot record a sign-in the close is asked
         as before, saying it is recorded with nobody signed in."""
         controller = self.controller
-        if controller is None or controller.view.discharged:
+        if controller is None:
             return True
+        if controller.view.discharged:
+            return self._discharge_left("Close the console", "Close the console anyway?")
         refused = controller.close_refusal()
         if refused is not None:
             self._say_not_closed(refused)
@@ -1016,6 +1027,24 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         controller.console_closed()
         return True
+
+    def _discharge_left(self, action: str, question: str) -> bool:
+        """True unless a discharge the log could not take yet is held in memory and the nurse
+        says "Not yet" to leaving its window (`question`, under the button `action`). Left,
+        its records go to an unsaved-records file (`SessionController.stop`), the log showing
+        the session open: it had gone unasked, the next start page offering the patient just
+        discharged."""
+        controller = self.controller
+        if controller is None or not controller.view.unsaved:
+            return True
+        patient = controller.view.patient.patient_id
+        return self.asker.agree(
+            action,
+            f"The discharge of {patient} is not in the session log yet: the log takes no writes "
+            "now. It is written as soon as the log takes writes again, while this window stays "
+            f"open.\n\nLeft now, its {controller.view.unsaved} records are kept in an "
+            "unsaved-records file beside the log, which the next start names; the log shows the "
+            "session open until it is discharged again.\n\n" + question, action)
 
     def _say_not_closed(self, refused: str) -> None:
         """The close was refused by the lock or the account: said on the lock bar (the station

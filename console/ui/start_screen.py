@@ -277,6 +277,7 @@ class StartScreen(QtWidgets.QWidget):
         # The log could not be read for the patient typed: the number box shows "session ?"
         # and Start waits for the nurse to set it (`_ask_session_number`).
         self._number_unread = False
+        self._number_by_hand = False   # the nurse set the number: a look does not suggest again
         # Widgets with a problem, in tab order (the first gets the focus on a refused Enter).
         self._problems: list[QtWidgets.QWidget] = []
         # Only while a connection test runs:
@@ -573,6 +574,7 @@ class StartScreen(QtWidgets.QWidget):
     def _on_patient_changed(self) -> None:
         # A different patient makes an earlier "yes, this identifier" meaningless.
         self.patient_confirm.setChecked(False)
+        self._number_by_hand = False   # suggested for this patient (as before)
         self._look_up_resumed()
         self._suggest_session_number()
         self._revalidate()
@@ -598,6 +600,7 @@ class StartScreen(QtWidgets.QWidget):
         self.dose_combo.blockSignals(False)
         self.dose_label.setVisible(devices)
         self.dose_combo.setVisible(devices)
+        self._number_by_hand = False
         self._look_up_resumed()
         self._suggest_session_number()
         self._revalidate()
@@ -686,10 +689,12 @@ class StartScreen(QtWidgets.QWidget):
         the session the form names may have ended, or run in another console, since; another may
         have been left open. Read once, the form said "Resume session 1" after its session was
         discharged at another chair, and Enter opened a second "session 1" of the patient. Where
-        Start opens a new session before and after, the number box stays as the nurse set it."""
+        Start opens a new session before and after, the number is suggested again unless the
+        nurse set it: "Suggested 1" had stood after another chair started the patient's session
+        1, and Start opened a second "session 1"."""
         before = self._resumed
         self._look_up_resumed()
-        if before is None and self._resumed is None:
+        if before is None and self._resumed is None and self._number_by_hand:
             return
         self._suggest_session_number()
         self._revalidate()
@@ -714,6 +719,7 @@ class StartScreen(QtWidgets.QWidget):
         self.session_spin.setRange(1, MAX_SESSION_NUMBER)
 
     def _on_session_changed(self) -> None:
+        self._number_by_hand = True   # suggestions set it with the box's signals blocked
         if self._number_unread and self.session_spin.value() >= 1:
             self._keep_session_number()
         self._revalidate()
