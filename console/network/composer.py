@@ -11,7 +11,8 @@ first sent it (found there, so after a restart too), or nothing when it never we
 A transition alone does not say the whole ACM state (an acknowledged alarm whose priority steps
 down is still acknowledged; an alarm raised during a pause is paused), so the composer keeps each
 open occurrence's acknowledgement and each session's pause, learnt from the log's history of a
-session the first time it sees it (a restart) and then from every transition it composes. The
+session the first time it sees it (a restart; the commit's own rows left out, each step is folded
+once) and then from every transition it composes. The
 bedside's board, the central's card and the interface engine then read the same state: a
 typo's escalation taken back puts back the acknowledgement it had undone, as the bedside and a
 restart do (engine.py `_open_occurrences`). Within a
@@ -90,11 +91,20 @@ class _AlarmMemory:
         self._open: dict[int, dict[int, _Open]] = {}
         self._paused: set[int] = set()
 
-    def session(self, session_id: int) -> dict[int, _Open]:
+    def session(self, session_id: int, own: Sequence[AlarmTransition] = ()) -> dict[int, _Open]:
+        """A session's open occurrences; first seen (a restart), learnt from the log.
+
+        Args:
+            own: the commit's transitions of this session, which `learn` folds. The log is read
+                inside the write transaction, so its history ends with them: folded there too,
+                an escalation forgot what it escalated from (`before_escalation`), and a typo's
+                escalation taken back went out sounding after every restart.
+        """
         found = self._open.get(session_id)
-        if found is None:   # first seen: a restart's open alarms, from the log
+        if found is None:
             found = self._open[session_id] = {}
-            for step in self._history(session_id):
+            history = self._history(session_id)
+            for step in history[:len(history) - _written(history, own)]:
                 self._fold(found, step)
         return found
 
@@ -146,6 +156,18 @@ class _AlarmMemory:
 
     def paused(self, session_id: int) -> bool:
         return session_id in self._paused
+
+
+def _written(history: Sequence[AlarmTransition], own: Sequence[AlarmTransition]) -> int:
+    """How many of `history`'s last rows are `own` (the commit's rows, already in the log it was
+    read from): all of them, or none when it was read before the commit. `at` is left out of
+    the match: the log keeps it to the millisecond."""
+    count = len(own)
+    if not count or len(history) < count:
+        return 0
+    tail = history[len(history) - count:]
+    same = all(replace(kept, at=step.at) == step for kept, step in zip(tail, own, strict=True))
+    return count if same else 0
 
 
 def _facets(now: _Open, paused: bool) -> tuple[AlertState, Inactivation]:
@@ -218,6 +240,7 @@ class PcdComposer:
         withdrawn: list[EventRecord] = []
         alarms: list[_Step] = []
         resumed = _resumed_ahead(records)
+        self._learn_sessions(records)
         # Per session, the occurrences whose own step already said the pause's end.
         said: dict[int, set[int]] = {}
         for index, record in enumerate(records):
@@ -249,6 +272,18 @@ class PcdComposer:
             out.append(Outgoing(alarm.session_id, control_id, PCD04, text, self._destinations,
                                 now))
         return out
+
+    def _learn_sessions(self, records: Sequence[Record]) -> None:
+        """Each session whose alarms this commit steps, learnt from the log before its steps are
+        folded, without the commit's own rows (`_AlarmMemory.session`)."""
+        own: dict[int, list[AlarmTransition]] = {}
+        for record in records:
+            if isinstance(record, AlarmTransition):
+                own.setdefault(record.session_id, []).append(record)
+            elif isinstance(record, EventRecord) and record.kind in (AUDIO_PAUSED, AUDIO_RESUMED):
+                own.setdefault(record.session_id, [])
+        for session_id, steps in own.items():
+            self._alarms.session(session_id, steps)
 
     def _withdrawal(self, event: EventRecord, next_control_id: Callable[[], str],
                     now: datetime) -> list[Outgoing]:

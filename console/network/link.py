@@ -55,7 +55,8 @@ without the central's confirmation, shared/design/network.md):
   central station online, or an alarm phase the central has not confirmed within 10 s of its
   hand-off is MEDIUM at once, and the bedside returns to full volume (`quiet_allowed` False)
   until it is confirmed; at a start, full volume with nothing raised for the central until its
-  presence is known (`_centrals_heard`);
+  presence is known (`_centrals_heard`); a central online after a time with none is sent the
+  last alarm message again and waited for on that one only (`_central_came_online`);
 - a message the broker refused: the bus's alarm, from 10 s after it was handed over, until it is
   delivered (`_bus_part`);
 - an engine's refusal (AR) of a message, or a message it gave up: LOW, MEDIUM ("taking no
@@ -221,6 +222,7 @@ class NetworkLink:
         self._engine_failure: str | None = None   # the last one's short words (SenderStatus)
         self._compose_error: str | None = None
         self._central_pending: dict[str, float] = {}  # PCD-04 control id -> mono sent
+        self._last_pcd04: tuple[str, str] | None = None   # (control id, message) last published
         self._centrals: dict[str, bool] = {}          # central station name -> online
         self._centrals_heard_once = False   # their presence known (`_centrals_heard`)
         self._seen_commands: set[str] = set()
@@ -409,6 +411,7 @@ class NetworkLink:
         owed = now.mono - max(0.0, (now.wall - raised).total_seconds()) - CENTRAL_CONFIRM_S
         if last.control_id not in self._central_pending:   # else undelivered: `start` sent it
             self._publish(self._topic("pcd04"), last.message.encode("utf-8"))
+            self._last_pcd04 = (last.control_id, last.message)
         self._central_pending[last.control_id] = min(
             self._central_pending.get(last.control_id, math.inf), owed)
 
@@ -492,6 +495,7 @@ class NetworkLink:
                 # backlog's alarm message dated from its commit read "not confirming" at once
                 # after every restart. (One owed at a restart: `_recall_central_owed`.)
                 self._central_pending[row.control_id] = now
+                self._last_pcd04 = (row.control_id, row.message)
             messages.append((self._topic(kind), row.message.encode("utf-8"),
                              self._delivered_callback(BUS, row.id)))
         if messages:
@@ -866,7 +870,10 @@ class NetworkLink:
         prefix = self.config.topic_prefix
         if topic.startswith(f"{prefix}/central/"):
             name = topic.split("/")[-2]
+            was_online = any(self._centrals.values())
             self._centrals[name] = bool(obj.get("online"))
+            if not was_online and self._centrals[name] and self._centrals_heard_once:
+                self._central_came_online()
             return None
         parsed = topics.parse_chair_topic(topic, prefix)
         if parsed is None or parsed.chair != self.config.chair:
@@ -896,6 +903,20 @@ class NetworkLink:
                         command.id, command.occurrence, age)
             return None
         return command
+
+    def _central_came_online(self) -> None:
+        """Quiet room: a central station online after a time with none (started after the
+        chair). What waited for its confirmation was published while no central had a session
+        on the broker to receive it: nobody can confirm it, and "not confirming" stood for good
+        while the central confirmed everything it got. The last alarm message goes to it again
+        and its 10 s run from now: soft tones once it confirms that one (the retained status
+        gives it every open alarm). Not at a start, where the centrals are first heard: what
+        they owe stands (`_recall_central_owed`)."""
+        if not self.config.quiet_room or not self._central_pending or self._last_pcd04 is None:
+            return
+        control_id, message = self._last_pcd04
+        self._central_pending = {control_id: self._clock.now().mono}
+        self._publish(self._topic("pcd04"), message.encode("utf-8"))
 
     def _command_age(self, at: object) -> float | None:
         """Seconds since a central's command was given (its `at`), by this chair's clock; None
