@@ -212,15 +212,36 @@ def _export(argv: list[str]) -> int:
 
 
 def _review(argv: list[str]) -> int:
-    from console.ui.review_app import main as review_main   # Qt only for the window
+    def review(argv: list[str]) -> int:
+        from console.ui.review_app import main as review_main   # Qt only for the window
 
-    return review_main(argv)
+        return review_main(argv)
+
+    return _with_qt(f"{PROG} review", review, argv)
 
 
 def _central(argv: list[str]) -> int:
-    from console.central.app import main as central_main   # Qt only for the window
+    def central(argv: list[str]) -> int:
+        from console.central.app import main as central_main   # Qt only for the window
 
-    return central_main(argv)
+        return central_main(argv)
+
+    return _with_qt(f"{PROG} central", central, argv)
+
+
+def _with_qt(prog: str, window: Callable[[list[str]], int], argv: list[str]) -> int:
+    """Run a window command; Qt that cannot be imported for a library not installed (libxcb1
+    on a station set up without root) is one line, exit 2, not a traceback."""
+    from console.ui.display_check import missing_display, qt_unloadable
+
+    try:
+        return window(argv)
+    except ImportError as exc:
+        if (unloadable := qt_unloadable(exc)) is None:
+            raise   # a bug, not the station
+        # With libxcb not loadable the display's socket was not asked yet: no display first.
+        print(f"{prog}: {missing_display() or unloadable}", file=sys.stderr)
+        return 2
 
 
 def _network(argv: list[str]) -> int:
@@ -398,12 +419,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _window(argv: list[str]) -> int:
+    from console.ui.display_check import missing_display
+
     args = gui_parser().parse_args(argv)
+    # Before Qt is imported: Qt that cannot load libxcb never reached run()'s own check.
+    if (no_display := missing_display()) is not None:
+        print(f"{PROG}: {no_display}", file=sys.stderr)
+        return 2
     collector_hold.hold()   # until the window is built (console/collector_hold.py: P7)
     try:
-        from console.ui.app import run   # Qt is imported only for the window
+        def window(argv: list[str]) -> int:
+            from console.ui.app import run   # Qt is imported only for the window
 
-        return run(args)
+            return run(args)
+
+        return _with_qt(PROG, window, argv)
     finally:
         collector_hold.release()
 

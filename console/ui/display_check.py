@@ -17,7 +17,13 @@ from this process's XAUTHORITY or ~/.Xauthority), and the connection is kept: th
 of an X server gone, it resets and drops the connection Qt makes meanwhile. libxcb waits for
 ever for a server that takes the connection and never answers, so it is waited for a few
 seconds and no longer. Only when it does not connect is the socket asked, to say whether a
-server is there at all; where libxcb cannot be loaded the socket's answer decides.
+server is there at all; where libxcb cannot be loaded the socket's answer decides (console/cli.py
+asks before Qt is imported: Qt without libxcb1 does not import, `qt_unloadable` words that).
+
+An X server that takes the connection is not enough either when Qt's xcb plugin cannot load a
+library it needs (a station where ./run.sh started without root, libxcb-cursor0 missing): Qt
+aborted the same way. When xcb is the platform Qt will take, those libraries are loaded here
+first, and one missing is one line naming its Debian package.
 
 Qt-free, so the PDF export's choice of the offscreen platform (console/export/pdf.py) reads the
 same variables.
@@ -57,6 +63,18 @@ connect, since a Wayland desktop may start Xwayland only at its first X client, 
 ends as soon as the server answers."""
 
 LIBXCB: Final = "libxcb.so.1"
+XCB_LIBRARIES: Final = (
+    ("libxcb-cursor.so.0", "libxcb-cursor0"), ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"),
+    ("libxcb-icccm.so.4", "libxcb-icccm4"), ("libxcb-image.so.0", "libxcb-image0"),
+    ("libxcb-keysyms.so.1", "libxcb-keysyms1"), ("libxcb-randr.so.0", "libxcb-randr0"),
+    ("libxcb-render-util.so.0", "libxcb-render-util0"), ("libxcb-shape.so.0", "libxcb-shape0"),
+    ("libxcb-xkb.so.1", "libxcb-xkb1"))
+"""What Qt's xcb plugin loads beyond libxcb, each with its Debian package: the packages
+./run.sh asks for a real screen (scripts/bootstrap.sh; libQt6XcbQpa's NEEDED, with the ones
+these bring along). Without one the plugin does not load and Qt aborts ("xcb-cursor0 or
+libxcb-cursor0 is needed …"), after the check found the X server answering."""
+LIBRARY_PACKAGES: Final = {LIBXCB: "libxcb1", **dict(XCB_LIBRARIES)}
+INSTALL: Final = "as root: apt-get install"
 AUTHORIZATION: Final = "authorization? the desktop's user, or its XAUTHORITY, is needed"
 
 # [protocol/]host:display[.screen], as libxcb reads DISPLAY (xcb_parse_display).
@@ -85,6 +103,8 @@ def missing_display(environ: Mapping[str, str] = os.environ,
     for variable, refusal in (("DISPLAY", _x11), ("WAYLAND_DISPLAY", _wayland)):
         if environ.get(variable):
             if (why := refusal(environ)) is None:
+                if variable == "DISPLAY" and not _wayland_session(environ):
+                    return _xcb_libraries_missing()   # Qt's default platform is xcb
                 return None   # Qt falls back to the display that answers
             refusals.append(why)
     if not refusals:
@@ -92,10 +112,58 @@ def missing_display(environ: Mapping[str, str] = os.environ,
     return f"no display: {'; '.join(refusals)}: {NEXT_STEP}"
 
 
+def _wayland_session(environ: Mapping[str, str]) -> bool:
+    """Whether Qt takes Wayland rather than xcb, with no platform chosen: it does in a Wayland
+    session (XDG_SESSION_TYPE) when the compositor answers."""
+    return (environ.get("XDG_SESSION_TYPE") == "wayland" and bool(environ.get("WAYLAND_DISPLAY"))
+            and _wayland(environ) is None)
+
+
+def _xcb_libraries_missing() -> str | None:
+    """The line naming what to install when a library Qt's xcb plugin needs cannot be loaded,
+    else None."""
+    missing = [(name, package) for name, package in XCB_LIBRARIES if not _library_loads(name)]
+    if not missing:
+        return None
+    names = ", ".join(name for name, _ in missing)
+    packages = " ".join(package for _, package in missing)
+    return (f"Qt's X11 platform (xcb) cannot load {names}: install {packages} "
+            f"({INSTALL} {packages}), or set QT_QPA_PLATFORM=offscreen for a test")
+
+
+def _library_loads(name: str) -> bool:
+    """Whether the shared library `name` loads here, as Qt's plugin will load it."""
+    try:
+        ctypes.CDLL(name)
+    except OSError:
+        return False
+    return True
+
+
+# What CPython's ImportError says when a library an extension needs is not found.
+_NOT_FOUND = re.compile(r"(?P<name>[^\s:]+\.so[.\d]*): cannot open shared object file")
+
+
+def qt_unloadable(error: ImportError) -> str | None:
+    """For Qt's import refused for a shared library not found (libxcb1 not installed: PySide6's
+    QtGui needs libxcb through libGL): the words naming it and what to install; None for any
+    other ImportError (a bug, raised as it is)."""
+    found = _NOT_FOUND.search(str(error))
+    if found is None:
+        return None
+    name = found["name"]
+    package = LIBRARY_PACKAGES.get(name)
+    install = (f"install {package} ({INSTALL} {package})" if package else
+               "install the package that provides it (./run.sh, as root, installs what the "
+               "console needs)")
+    return f"Qt cannot be loaded: {name} is not installed: {install}"
+
+
 def _chosen_platform_refusal(chosen: str, environ: Mapping[str, str]) -> str | None:
     """For `QT_QPA_PLATFORM`: a list Qt tries in turn (`wayland;xcb`), each name with options
     after a colon (`xcb:nograb`). None when one of them can open a window."""
     refusals = []
+    libraries = None
     for entry in chosen.split(";"):
         name = entry.split(":", 1)[0].strip()
         if name in NO_DISPLAY_PLATFORMS:
@@ -103,6 +171,9 @@ def _chosen_platform_refusal(chosen: str, environ: Mapping[str, str]) -> str | N
         if name == "xcb":
             why = (_x11(environ) if environ.get("DISPLAY") else
                    "QT_QPA_PLATFORM=xcb needs an X display and DISPLAY names none")
+            if why is None and (lacking := _xcb_libraries_missing()) is not None:
+                libraries = libraries or lacking   # said alone: the display is there
+                continue   # Qt tries the next platform listed when the plugin does not load
         elif name.startswith("wayland"):   # wayland, wayland-egl, wayland-brcm
             why = _wayland(environ)
         else:
@@ -112,6 +183,8 @@ def _chosen_platform_refusal(chosen: str, environ: Mapping[str, str]) -> str | N
         if why is None:
             return None
         refusals.append(why)
+    if libraries is not None:
+        return libraries
     return f"no display: {'; '.join(refusals)}: {NEXT_STEP}"
 
 
