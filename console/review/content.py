@@ -1362,10 +1362,15 @@ def _vital_cell(point: PlacedValue | None) -> str:
 
 
 def _point_text(point: PlacedValue) -> str:
-    """"74"; "<5" (">250") for a monitor's value beyond its range, kept as the limit: a
-    Dräger's "RR below 5" read "5", a rate the monitor never measured (the event list said
-    "below the monitor's range")."""
-    return point.beyond + number(point.value)
+    """"74"; "<5" (">250") for a monitor's value beyond its range (`limit_text`)."""
+    return limit_text(point.value, point.beyond)
+
+
+def limit_text(value: float, beyond: str) -> str:
+    """"74"; "<5" (">250") for a monitor's value beyond its range, kept as the limit (`beyond`
+    "<" or ">"): a Dräger's "RR below 5" read "5", a rate the monitor never measured (the event
+    list said "below the monitor's range"). The vitals table and the course read it alike."""
+    return beyond + number(value)
 
 
 def _manual_at(points: Sequence[PlacedValue], at: datetime) -> PlacedValue | None:
@@ -1507,13 +1512,14 @@ def course_header(row: CourseRow, check: RecordCheck | None = None) -> str:
             + (f"  {mark[0]}" if mark else ""))
 
 
-def _peak(value: float | None, minute: float | None, t0: float | None) -> str:
+def _peak(value: float | None, minute: float | None, t0: float | None, beyond: str = "") -> str:
     """"142 at T0 + 30 min" (the unit is in the row's name): short enough that a course of six
     sessions fits side by side at 1920x1080 (it needed scrolling with "142 mmHg at 35 min
-    (T0 + 30 min)"); minutes from the start only for a session never dosed."""
+    (T0 + 30 min)"); minutes from the start only for a session never dosed. ">250 at ..." for
+    a monitor's limit (`limit_text`)."""
     if value is None:
         return NONE
-    text = f"{value:.0f}"
+    text = limit_text(value, beyond)
     if minute is not None and is_unknown(minute):
         # A step back of the station's clock leaves its place unknown: the "Min" column's "?".
         text += f" at T0 + {UNKNOWN_MINUTE} min" if t0 is not None else f" at {UNKNOWN_MINUTE} min"
@@ -1532,6 +1538,7 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
         if row.t0_minute is not None:
             to_discharge += f" ({after_t0(row.minutes_to_discharge - row.t0_minute)})"
     record = record_cell(check if check is not None else RecordCheck(RecordState.UNCHECKED))
+    beyond = dict(row.beyond)
     return {
         "record": record[0],
         # No weekday, and "(2 values taken back)": six sessions side by side at 1366x768 too.
@@ -1539,11 +1546,17 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
         "protocol": row.protocol_id,
         "dose": _course_dose(row),
         "weight": NONE if row.weight_kg is None else f"{row.weight_kg:g} kg",
-        "peak_systolic": _peak(row.peak_systolic, row.peak_systolic_minute, row.t0_minute),
-        "peak_diastolic": _peak(row.peak_diastolic, row.peak_diastolic_minute, row.t0_minute),
-        "min_spo2": NONE if row.min_spo2 is None else f"{row.min_spo2:.0f} %",
-        "min_rr": NONE if row.min_resp_rate is None else f"{row.min_resp_rate:.0f} /min",
-        "peak_heart_rate": _peak(row.peak_heart_rate, row.peak_heart_rate_minute, row.t0_minute),
+        "peak_systolic": _peak(row.peak_systolic, row.peak_systolic_minute, row.t0_minute,
+                               beyond.get("bp_systolic", "")),
+        "peak_diastolic": _peak(row.peak_diastolic, row.peak_diastolic_minute, row.t0_minute,
+                                beyond.get("bp_diastolic", "")),
+        # "<5 /min": the monitor's limit, as the vitals table reads it (`limit_text`).
+        "min_spo2": (NONE if row.min_spo2 is None
+                     else f"{limit_text(row.min_spo2, beyond.get('spo2', ''))} %"),
+        "min_rr": (NONE if row.min_resp_rate is None
+                   else f"{limit_text(row.min_resp_rate, beyond.get('resp_rate', ''))} /min"),
+        "peak_heart_rate": _peak(row.peak_heart_rate, row.peak_heart_rate_minute, row.t0_minute,
+                                 beyond.get("heart_rate", "")),
         "alarms_high": str(row.alarms_high) + (
             f" ({row.alarms_high_taken_back} values taken back)"
             if row.alarms_high_taken_back else ""),

@@ -844,6 +844,9 @@ class CourseRow:
         weight_kg: the weight the session's dose was worked out from (`sessions.weight_kg`):
             the same mg/kg had read "36 mg" then "40 mg" in the course, a dose raised to the
             eye (a patient weighed 72 kg, then 80 kg).
+        beyond: (figure's metric, "<" or ">") for each figure above that is a monitor's value
+            beyond its range, kept as the limit (`VitalSeries.beyond`): its lowest RR "<5", not
+            a rate of 5 the monitor never measured.
     """
 
     session_id: int
@@ -880,6 +883,7 @@ class CourseRow:
     ticked: tuple[str, ...] = ()
     protocol: Protocol | None = None
     weight_kg: float | None = None
+    beyond: tuple[tuple[str, str], ...] = ()
 
 
 def correction_text(metric: str, value: float | None, reason: str, entered_in_error: bool) -> str:

@@ -1256,10 +1256,10 @@ def _load_course(
         corrected = _corrected_ids(conn, session_id)
         clocks = TrendFeed(started)
         times = IsoParser()
-        best: dict[str, tuple[float, str, str | None, str, int | None]] = {}
-        for obs_id, name, value, received, measured, source, corrects in conn.execute(
-            f"SELECT id, metric, value, received_at, measured_at, source, corrects "
-            f"FROM observations "
+        best: dict[str, tuple[float, str, str | None, str, int | None, str]] = {}
+        for obs_id, name, value, received, measured, source, corrects, beyond in conn.execute(
+            f"SELECT id, metric, value, received_at, measured_at, source, corrects, "
+            f"{_BEYOND_SQL} FROM observations "
             f"WHERE session_id = ? AND metric IN ({marks}) "
             f"AND {patient_values_sql(bool(row[_DEMO_COLUMN]))} ORDER BY id",
             [session_id, *wanted],
@@ -1270,9 +1270,12 @@ def _load_course(
                 continue
             current = best.get(name)
             higher = name in _COURSE_MAX
+            # A monitor's limit lies past its number: "<5" is lower than a measured 5.
+            past = beyond == (">" if higher else "<")
             if (current is None or (higher and value > current[0])
-                    or (not higher and value < current[0])):
-                best[name] = (value, received, measured, source, corrects)
+                    or (not higher and value < current[0])
+                    or (value == current[0] and past and current[5] != beyond)):
+                best[name] = (value, received, measured, source, corrects, beyond)
 
         def value(name: str) -> float | None:
             return best[name][0] if name in best else None
@@ -1280,7 +1283,7 @@ def _load_course(
         def minute(name: str) -> float | None:
             if name not in best:
                 return None
-            peak, received, measured, source, corrects = best[name]
+            peak, received, measured, source, corrects, _beyond = best[name]
             if corrects is not None:   # a corrected value: when its measurement was taken
                 received, measured, source = _measurement(conn, corrects, received, measured,
                                                           source)
@@ -1318,6 +1321,7 @@ def _load_course(
             max_nausea=value("nausea"), max_dissociation=value("dissociation"),
             max_hallucinations=value("hallucinations"), min_moaas=value("moaas"),
             max_fatigue=value("fatigue"),
+            beyond=tuple((name, best[name][5]) for name in best if best[name][5]),
             minutes_to_discharge=minutes_to(_first(events, "discharged")), demo=bool(row[9]),
             still_open=row[6] is None, against_gate=session_id in against,
             # To the second, as the session's header counts it: the course says the time run

@@ -210,7 +210,7 @@ def tile_view(view: SessionView, name: str, now: Moment) -> TileView:
         return TileView(name, title, (ValuePart("—", name),), ("no value yet",), limits, "", colour, True)
     when = _when(view, latest, now)
     stale = _stale(view, latest, when.age, long_limit=when.manual)
-    part = _part(view.alarms(), name, latest.reading.value, stale)
+    part = _part(view.alarms(), name, latest.reading, stale)
     phrases = _state_word(view, stale) + _ages(view, when.phrases) + when.notes
     return TileView(name, title, (part,), phrases, limits, "; ".join(when.notes), colour, stale,
                     _short(view, stale, when))
@@ -266,7 +266,7 @@ def _bp_tile(view: SessionView, now: Moment) -> TileView:
         got = group.get(name)
         if got is None:
             return ValuePart("—", name)
-        return _part(occurrences, name, got.reading.value, stale, small=name == "bp_mean")
+        return _part(occurrences, name, got.reading, stale, small=name == "bp_mean")
 
     parts = [number("bp_systolic"), ValuePart("/"), number("bp_diastolic")]
     if "bp_mean" in group:
@@ -333,9 +333,10 @@ def _bp_anchor(latest: dict[str, Latest]) -> Latest | None:
     return max(latest.values(), key=lambda v: v.taken.mono) if latest else None
 
 
-def _part(occurrences: Sequence[Occurrence], name: str, value: float, stale: bool,
+def _part(occurrences: Sequence[Occurrence], name: str, reading: Reading, stale: bool,
           small: bool = False) -> ValuePart:
-    text = metric(name).format(value)
+    value = reading.value
+    text = beyond_mark(reading.flags) + metric(name).format(value)
     if stale:
         return ValuePart(text, name, small=small)
     top = value_alarm(occurrences, name, value)
@@ -343,6 +344,13 @@ def _part(occurrences: Sequence[Occurrence], name: str, value: float, stale: boo
         return ValuePart(text, name, small=small)
     flashing = top.state is AlarmState.ACTIVE and top.current >= Priority.MEDIUM
     return ValuePart(text, name, top.current, flashing, small)
+
+
+def beyond_mark(flags: frozenset[str]) -> str:
+    """"<" (">") for a monitor's value beyond its range, kept as the limit and flagged
+    (devices/hl7/decoder.py, SN `<^5`); '' for a measured value. The review's vitals table reads
+    "<5" (`content._point_text`); the tile had read "5", a rate the monitor never measured."""
+    return "<" if "<" in flags else ">" if ">" in flags else ""
 
 
 # ---- limits ------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ the look:
   (`TileView.detail_short`: the age and a clock's warning kept), and what still does not fit is
   elided at a phrase boundary, with the whole text as the tooltip.
 - The value grows with the tile (28 pt at 1366x768, up to 48 pt at 1920x1080) within the width
-  its widest possible text ("300", "300/250 (270)") needs, so a new value never moves the rest.
+  its widest possible text ("300", "300/250 (270)") needs, so a new value never moves the rest;
+  a monitor's limit at its hard maximum (">300") is drawn smaller to fit that room.
 - The blood-pressure tile takes a whole row: "185/118 (140)" with its measured time beside it.
 
 Signals: none (`TilePanel.update_from` is called by the window).
@@ -338,7 +339,10 @@ class VitalTile(QtWidgets.QFrame):
             return
         marks: dict[str, tuple[str, str]] = {}
         pieces: list[str] = []
-        small_points = max(1, round(self.value_points * MEAN_SCALE))
+        points = self._fitting_points(view)
+        if points != self.value.font().pointSize():
+            self.value.setFont(self._value_font(points))
+        small_points = max(1, round(points * MEAN_SCALE))
         rich = False
         for part in view.parts:
             style = f"font-size:{small_points}pt;" if part.small else ""
@@ -360,6 +364,24 @@ class VitalTile(QtWidgets.QFrame):
         # Plain text when nothing is marked or small: what a screen reader and a test read as is.
         self.value.setTextFormat(QtCore.Qt.TextFormat.RichText if rich else QtCore.Qt.TextFormat.PlainText)
         self.value.setText("".join(pieces) if rich else view.value)
+
+    def _fitting_points(self, view: TileView) -> int:
+        """The value's size: `value_points`, or smaller for a text wider than the room kept for
+        the widest number, a monitor's limit at its hard maximum (">300", `tile_view.beyond_mark`).
+        The room is kept for the digits alone: kept for the mark too, it took the detail's room
+        at 1366x768 (its age cut) for a value a monitor seldom sends."""
+        if self.value_points <= 0:
+            return self.value_points
+        room = self._template_width(self.value_points)
+        points = self.value_points
+        while points > 1 and self._text_width(view, points) > room:
+            points -= 1
+        return points
+
+    def _text_width(self, view: TileView, points: int) -> int:
+        big = QtGui.QFontMetrics(self._value_font(points))
+        small = QtGui.QFontMetrics(self._value_font(max(1, round(points * MEAN_SCALE))))
+        return sum((small if p.small else big).horizontalAdvance(p.text) for p in view.parts) + 4
 
 
 def _widest(name: str) -> str:
