@@ -419,13 +419,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _window(argv: list[str]) -> int:
-    from console.ui.display_check import missing_display
-
     args = gui_parser().parse_args(argv)
-    # Before Qt is imported: Qt that cannot load libxcb never reached run()'s own check.
-    if (no_display := missing_display()) is not None:
-        print(f"{PROG}: {no_display}", file=sys.stderr)
-        return 2
+    # No display is said by run()'s own check, or by `_with_qt` where Qt cannot be imported:
+    # checked here too, a second X connection was held for the process.
     collector_hold.hold()   # until the window is built (console/collector_hold.py: P7)
     try:
         def window(argv: list[str]) -> int:

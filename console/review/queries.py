@@ -1855,10 +1855,10 @@ def _diagnosis(conn: sqlite3.Connection, table: str, row_id: int, expected: str 
     if expected is not None:
         after = _chained_values(conn, table, row_id + 1)
         next_stored = _stored_hash(conn, table, row_id + 1) if after is not None else None
-        if after is None and read_head(conn, table) == (row_id, expected):
-            return chain.hash_altered(table, row_id)
-        if (next_stored is not None
-                and _expected_hash(expected, table, after, next_stored) == next_stored):
+        last_row_altered = after is None and read_head(conn, table) == (row_id, expected)
+        chained_on = (next_stored is not None
+                      and _expected_hash(expected, table, after, next_stored) == next_stored)
+        if last_row_altered or chained_on:
             return chain.hash_altered(table, row_id)
     return (f"{table} row {row_id}: its content does not match its row_hash: it was edited "
             "outside the console, or the row before it was replaced")

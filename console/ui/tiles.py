@@ -370,7 +370,9 @@ class VitalTile(QtWidgets.QFrame):
         the widest number, a monitor's limit at its hard maximum (">300", `tile_view.beyond_mark`).
         The room is kept for the digits alone: kept for the mark too, it took the detail's room
         at 1366x768 (its age cut) for a value a monitor seldom sends."""
-        if self.value_points <= 0:
+        # Only a limit's mark makes the text wider than the widest number: no font measured on
+        # every redraw and flash for the values of every other reading.
+        if self.value_points <= 0 or not any(p.text[:1] in "<>" for p in view.parts if p.text):
             return self.value_points
         room = self._template_width(self.value_points)
         points = self.value_points
