@@ -40,12 +40,15 @@ class SignInAnswer:
         message: one sentence for the screen (never the secret).
         account: the account signed in (ok), else None.
         hand_over_from: ok and the session was run by someone else: their name; else None.
+        log_refused: the log could not record the attempt (the station stays locked, but a
+            running session may still be closed: nobody could sign in to do it).
     """
 
     ok: bool
     message: str
     account: Account | None = None
     hand_over_from: str | None = None
+    log_refused: bool = False
 
 
 class ChairIdentity:
@@ -121,7 +124,7 @@ class ChairIdentity:
             # Every attempt is recorded before it is answered (the lock-out counts them); with
             # the log unwritable the answer is that, in words, not a console fault and a
             # locked station with no reason given (the data-path audit).
-            return SignInAnswer(False, SIGN_IN_NOT_RECORDED.format(cause=exc.message))
+            return SignInAnswer(False, SIGN_IN_NOT_RECORDED.format(cause=exc.message), log_refused=True)
         if not result.ok or result.account is None:
             return SignInAnswer(False, _sentence(result.message))
         account = result.account

@@ -56,7 +56,7 @@ from console.clock import Clock, Moment
 from console.session import feed
 from console.records import Record
 from console.session.alarms import AudioSignal, Occurrence, Raise
-from console.session.chair_identity import SIGN_IN_NOT_RECORDED, ChairIdentity, SignInAnswer
+from console.session.chair_identity import ChairIdentity, SignInAnswer
 from console.session.engine import Outcome, SessionEngine
 from console.session.fallback_faults import FallbackFaults
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict
@@ -260,7 +260,7 @@ class SessionController(QtCore.QObject):
         engine, now = self._engine, self.clock.now()
         was_locked = identity.lock.locked
         answer = identity.sign_in(name_or_badge, secret, now, engine.nurse)
-        self._sign_in_unrecorded = answer.message.startswith(_UNRECORDED)
+        self._sign_in_unrecorded = answer.log_refused
         if answer.ok and answer.account is not None:
             self.lock_reason = ""   # an allowed account is at the chair now
             if answer.hand_over_from is not None and not engine.discharged:
@@ -799,9 +799,6 @@ SIGNED_ON_A_LOCKED_STATION = ("Not done: the station locked while the signature 
                               "(nothing was recorded). Sign in to continue, then do it again.")
 
 REQUIRED_OPEN = "Required item open: "
-
-_UNRECORDED = SIGN_IN_NOT_RECORDED.partition("{cause}")[0]
-"""How `ChairIdentity.sign_in` begins its answer when the log refused the attempt's row."""
 
 
 SHOWN_BLOCKERS = 3
