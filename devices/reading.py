@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -118,3 +118,10 @@ def is_cuff_pulse(reading: Reading) -> bool:
 def is_cuff_pulse_metric(metric: str, flags: AbstractSet[str]) -> bool:
     """`is_cuff_pulse` for a value known by its vital and flags (a logged or received row)."""
     return metric == "pulse_rate" and NIBP_PULSE in flags
+
+
+def beyond_mark(flags: Collection[str]) -> str:
+    """"<" (">") for a monitor's value beyond its range, kept as the limit and flagged
+    (devices/hl7/decoder.py, SN `<^5`; HL7 table 0078); '' for a measured value. The tile, the
+    review's tables and FHIR's comparator all read it so: "RR <5", never a measured 5."""
+    return "<" if "<" in flags else ">" if ">" in flags else ""

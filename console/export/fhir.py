@@ -71,7 +71,7 @@ from console.export.files import write_files
 from console.records import ObservationRecord
 from console.review.model import Observation, SessionDetail, SessionSummary
 from console.session.trend_feed import SKEW_LIMIT_S, TrendFeed, clock_offset
-from devices.reading import is_patient_value
+from devices.reading import beyond_mark, is_patient_value
 from protocols.vitals import METRICS
 
 PATIENT_SYSTEM: Final = "urn:infusion-console:patient-id"
@@ -132,16 +132,11 @@ def _coding(system: str, code: str, display: str) -> dict[str, str]:
     return {"system": system, "code": code, "display": display}
 
 
-# A monitor's value beyond its range is kept as the limit with its side as a flag (SN `<^5`,
-# devices/hl7/decoder.py; HL7 table 0078 "<", ">": beyond the instrument's scale).
-_BEYOND_RANGE: Final = ("<", ">")
-
-
 def _quantity(o: Observation) -> dict[str, Any]:
     """`o`'s value as a Quantity: one beyond the monitor's range with its `comparator` ("RR <5":
     {comparator "<", value 5}); sent as {value 5}, an EHR filed a respiratory rate of 5 /min."""
     code, human = UCUM_UNITS.get(o.unit, (o.unit, o.unit))
-    beyond = next((flag for flag in _BEYOND_RANGE if flag in o.flags), None)
+    beyond = beyond_mark(o.flags)
     return {"value": o.value, **({"comparator": beyond} if beyond else {}), "unit": human,
             "system": UCUM, "code": code}
 

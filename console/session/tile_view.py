@@ -83,7 +83,7 @@ from console.clock import Moment, format_span
 from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
 from console.session.trend_feed import PAIR_TOLERANCE_MINUTES, VITAL_COLOURS, clock_offset
 from console.session.view import SessionView
-from devices.reading import AGE_UNKNOWN, MANUAL, Reading, is_nibp_value
+from devices.reading import AGE_UNKNOWN, MANUAL, Reading, beyond_mark, is_nibp_value
 from protocols.model import AlarmRule, Priority
 from protocols.vitals import BP_METRICS, VITALS, metric
 
@@ -344,13 +344,6 @@ def _part(occurrences: Sequence[Occurrence], name: str, reading: Reading, stale:
         return ValuePart(text, name, small=small)
     flashing = top.state is AlarmState.ACTIVE and top.current >= Priority.MEDIUM
     return ValuePart(text, name, top.current, flashing, small)
-
-
-def beyond_mark(flags: frozenset[str]) -> str:
-    """"<" (">") for a monitor's value beyond its range, kept as the limit and flagged
-    (devices/hl7/decoder.py, SN `<^5`); '' for a measured value. The review's vitals table reads
-    "<5" (`content._point_text`); the tile had read "5", a rate the monitor never measured."""
-    return "<" if "<" in flags else ">" if ">" in flags else ""
 
 
 # ---- limits ------------------------------------------------------------------------------------

@@ -367,7 +367,7 @@ class VitalTile(QtWidgets.QFrame):
 
     def _fitting_points(self, view: TileView) -> int:
         """The value's size: `value_points`, or smaller for a text wider than the room kept for
-        the widest number, a monitor's limit at its hard maximum (">300", `tile_view.beyond_mark`).
+        the widest number, a monitor's limit at its hard maximum (">300", `devices.reading.beyond_mark`).
         The room is kept for the digits alone: kept for the mark too, it took the detail's room
         at 1366x768 (its age cut) for a value a monitor seldom sends."""
         # Only a limit's mark makes the text wider than the widest number: no font measured on
