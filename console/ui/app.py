@@ -746,7 +746,7 @@ def _start_page_without_network(window: MainWindow, log: EventLog, clock: Clock,
     """
     now = clock.now().wall
     rows = [row for row in log.open_sessions()
-            if left_open(log, row, now).recent and not window.claims.running_elsewhere(row.id)]
+            if window.resumed_by_start(left_open(log, row, now))]
     if not rows:
         raise refused
     if len(rows) == 1:

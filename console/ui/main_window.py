@@ -474,9 +474,9 @@ class MainWindow(QtWidgets.QMainWindow):
             met = left_open_for(self.log, patient_id, protocol_id, self.clock.now().wall)
         except LogError:
             return None   # a new session's number and dose are asked; Start says the refusal
-        return met if self._resumed_by_start(met) else None
+        return met if self.resumed_by_start(met) else None
 
-    def _resumed_by_start(self, met: LeftOpen | None) -> bool:
+    def resumed_by_start(self, met: LeftOpen | None) -> bool:
         """Whether Start resumes `met` (`left_open_for`'s): recent, and no other console runs
         it. One run at another chair is not left open: the form had said "Start resumes
         session 1" under an offer saying it runs in another console."""
@@ -730,7 +730,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if self._form_changed(request.patient_id):
             return
-        if self._resumed_by_start(met):
+        if self.resumed_by_start(met):
             assert met is not None
             # As the command line (app._resumed_by): the typed nurse is recorded on a log
             # without accounts; on a log with accounts the session opens locked and she signs
