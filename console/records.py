@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
+
+
+ENGINE: Final = "engine"
+"""The actor of what the console logs on its own (an alarm's phases, a resume, a clock step), not
+a person: the review, the de-identified copy and the log's "last care" all tell it apart."""
+
+SESSION_RESUMED: Final = "session_resumed"
+"""The event kind of a resume: a console opened a session another run had left open."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +100,7 @@ class AlarmTransition:
     message: str
     value: float | None = None
     threshold: str = ""
-    actor: str = "engine"
+    actor: str = ENGINE
 
 
 @dataclass(frozen=True, slots=True)

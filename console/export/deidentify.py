@@ -55,6 +55,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from console.records import ENGINE
 from console.review import content as rc   # the exports' local zone rule
 from console.review.model import (
     HANDED_OVER,
@@ -89,7 +90,6 @@ REDACTED: Final = "[free text removed]"
 DEIDENTIFIED_NOTE: Final = ("DE-IDENTIFIED: the patient is a pseudonym; dates are moved by whole weeks "
                             "(weekday and time of day kept); staff and devices are numbered; "
                             "free text is removed")
-ENGINE: Final = "engine"
 MANUAL: Final = "manual"
 # sessions.details keys that carry no identifier.
 KEPT_DETAILS: Final = frozenset({"dose_mg", "chosen_mg", "pump_rate_ml_h", "protocol_name"})

@@ -46,6 +46,7 @@ from console.records import (
     AUDIO_RESUMED,
     CLEARED,
     DEESCALATED,
+    ENGINE,
     ESCALATED,
     LATCHED,
     REMINDED,
@@ -56,7 +57,6 @@ from console.records import (
     Record,
 )
 from console.session.alarms import acknowledged_at, keeps_acknowledgement
-from console.session.engine import ENGINE
 from console.store.outbox import Outgoing
 from protocols.model import Priority
 

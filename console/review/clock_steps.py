@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Protocol
 
+from console.records import SESSION_RESUMED
 from console.session.engine import CLOCK_STEPPED, logged_count, run_reached
 
-SESSION_RESUMED: Final = "session_resumed"
 SESSION_ENDED: Final = "session_ended"
 UNKNOWN_SECONDS: Final = math.nan
 """The time between two alarm rows when it cannot be known (`seconds_between`): a float that no

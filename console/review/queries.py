@@ -37,9 +37,9 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from console.clock import IsoParser, iso, parse_iso
-from console.records import AUDIO_RESUMED, EventRecord, ObservationRecord
+from console.records import AUDIO_RESUMED, SESSION_RESUMED, EventRecord, ObservationRecord
 from console.review.clock_steps import (
-    AFTER_EVERY_EVENT, SESSION_LENGTH_KINDS, SESSION_RESUMED, SESSION_START_ID, AlarmRow,
+    AFTER_EVERY_EVENT, SESSION_LENGTH_KINDS, SESSION_START_ID, AlarmRow,
     ClockStep, LoggedAt, LoggedStep, is_unknown, logged_seconds, logged_steps, seconds_between,
     seconds_to_time, session_seconds,
 )

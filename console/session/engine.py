@@ -82,12 +82,14 @@ from console.records import (
     BASELINE_SET,
     CLEARED,
     DEESCALATED,
+    ENGINE,
     ESCALATED,
     LATCHED,
     RAISED,
     REMINDED,
     RESET,
     RETURNED,
+    SESSION_RESUMED,
     AlarmTransition,
     EventRecord,
     ObservationRecord,
@@ -138,7 +140,6 @@ from protocols.model import (
     ChecklistItem, DoseMode, Phase, PhaseKind, Priority, Protocol, pre_dose_phases,
 )
 
-ENGINE = "engine"
 HL7_SOURCE = "hl7:"   # how an HL7 message's readings name their source (devices.hl7.decoder)
 IMPOSSIBLE_BP = "impossible-bp"
 """The `device_dropped` reason of a device NIBP whose diastolic is not below its systolic: each
@@ -654,7 +655,7 @@ class SessionEngine:
         # unknown).
         runs: list[tuple[int, int, int, float | None]] = [(-1, 0, 0, None)]
         for i, e in enumerate(events):
-            if e.kind == "session_resumed":
+            if e.kind == SESSION_RESUMED:
                 gap = e.detail.get("clock_gap_s")
                 place = _placed(e)
                 if place is None:
@@ -803,7 +804,7 @@ class SessionEngine:
         missing |= {name for name, other in GOES_WITH.items() if other in missing}
         absence = frozenset(r.condition for r in protocol.alarms if r.metric in missing)
         marks = iter([(e, moment(e.at, shift_of(i)), _placed(e)) for i, e in enumerate(events)
-                      if e.kind in ("device_state", "session_resumed")])
+                      if e.kind in ("device_state", SESSION_RESUMED)])
         next_mark = next(marks, None)
         unlinked: tuple[str, float | None] = (state.device_state, None)   # as a console starts
         link = unlinked
@@ -820,7 +821,7 @@ class SessionEngine:
             nonlocal next_mark, link
             while next_mark is not None and mark_before(next_mark, until, place):
                 event, at, _ = next_mark
-                if event.kind == "session_resumed":   # when the stopped console died is unknown
+                if event.kind == SESSION_RESUMED:   # when the stopped console died is unknown
                     link = unlinked
                 else:
                     engine._replay_absence(absence, *link, at)
@@ -956,7 +957,7 @@ class SessionEngine:
             if paused:
                 step.records.append(EventRecord(session_id, now.wall, AUDIO_RESUMED, ENGINE, {
                     "message": "Audio pause ended: the console restarted"}))
-            step.records.append(EventRecord(session_id, now.wall, "session_resumed", actor, {
+            step.records.append(EventRecord(session_id, now.wall, SESSION_RESUMED, actor, {
                 "phase": engine.phase.id, "protocol_version_now": installed_version,
                 "protocol_version_logged": opened.protocol_version, "protocol": taken.said,
                 "protocol_kept_because": taken.kept_because,
@@ -3700,7 +3701,7 @@ def _lost_reworded(occurrences: list[Occurrence],
     words: str | None = None
     linked = "manual"   # as a console starts (`_State.device_state`)
     for event in events:
-        if event.kind == "session_resumed":
+        if event.kind == SESSION_RESUMED:
             linked = "manual"
         if event.kind != "device_state":
             continue
@@ -3728,7 +3729,7 @@ def _written_by_its_run(left: LeftHeld, events: Sequence[EventRecord]) -> bool:
     for event in events:
         if event.at < left.last_at:
             continue
-        if event.kind == "session_resumed":
+        if event.kind == SESSION_RESUMED:
             return False
         if event.kind == "log_restored":
             return True
@@ -3747,7 +3748,7 @@ def _named_since_reset(events: Sequence[EventRecord],
     rows_before = len(alarm_events)   # a restart that did not log where it began: after any
     named = set()
     for event in events:
-        if event.kind == "session_resumed":
+        if event.kind == SESSION_RESUMED:
             rows_before = int(event.detail.get(ALARM_ROWS_BEFORE, len(alarm_events)))
         elif event.kind == UNSAVED_FOUND and rows_before > last_reset:
             named.add(str(event.detail.get("file")))

@@ -43,12 +43,14 @@ from console.records import (
     AUDIO_RESUMED,
     CLEARED,
     DEESCALATED,
+    ENGINE,
     ESCALATED,
     LATCHED,
     RAISED,
     REMINDED,
     RESET,
     RETURNED,
+    SESSION_RESUMED,
     AlarmTransition,
     EventRecord,
     ObservationRecord,
@@ -99,15 +101,11 @@ DEFAULT_BUSY_TIMEOUT_MS: Final = 2000
 # The event kind of a clinician's note written in the review, after the session (review/model.py
 # names it REVIEW_NOTE): kept apart from the bedside's activity.
 REVIEW_NOTE_KIND: Final = "review_note"
-# A resume's own record (engine.py writes it): the time of each, for `left_open`.
-SESSION_RESUMED_KIND: Final = "session_resumed"
 # Events a person's name is on that are the console's bookkeeping, not care at the bedside
 # (`last_entry_at`): counted, a session resumed 3 days later only to discharge it (refused,
 # the console closed) looked like today's and the next Start put today's vitals into it.
-_NOT_CARE_KINDS: Final = (REVIEW_NOTE_KIND, SESSION_RESUMED_KIND, "console_closed",
+_NOT_CARE_KINDS: Final = (REVIEW_NOTE_KIND, SESSION_RESUMED, "console_closed",
                           "discharge_refused")
-# The actor of what the console logs on its own (session/engine.py ENGINE; the records' default).
-_CONSOLE_ACTOR: Final = "engine"
 PRIORITIES: Final = frozenset({"info", "low", "medium", "high"})
 CATEGORIES: Final = frozenset({"physiological", "technical", "prompt"})
 TRANSITIONS: Final = frozenset(
@@ -1553,7 +1551,7 @@ class EventLog:
             f"  AND (?2 IS NULL OR at < ?2) AND actor <> ?3 AND kind NOT IN ({kinds})"
             " UNION ALL SELECT max(received_at) FROM observations WHERE session_id = ?1"
             "  AND (?2 IS NULL OR received_at < ?2))",
-            [session_id, until, _CONSOLE_ACTOR, *_NOT_CARE_KINDS]).fetchone()
+            [session_id, until, ENGINE, *_NOT_CARE_KINDS]).fetchone()
         if row is None or row[0] is None:
             raise KeyError(f"no session {session_id}")
         return parse_iso(row[0])
@@ -1563,7 +1561,7 @@ class EventLog:
         """When the session was resumed after a restart, oldest first."""
         rows = self.conn.execute(
             "SELECT at FROM events WHERE session_id = ? AND kind = ? ORDER BY at, id",
-            [session_id, SESSION_RESUMED_KIND]).fetchall()
+            [session_id, SESSION_RESUMED]).fetchall()
         return [parse_iso(at) for (at,) in rows]
 
     @_classified

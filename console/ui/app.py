@@ -37,7 +37,7 @@ from PySide6 import QtCore, QtWidgets
 from console import collector_hold
 from console.clock import Clock, SystemClock
 from console.paths import default_db_path
-from console.records import Recorder
+from console.records import ENGINE, Recorder
 from console.session.start_checks import (
     RESUME_WITHIN_HOURS,
     Field,
@@ -60,7 +60,7 @@ from console.session.left_open import (
     open_under_other_protocols,
 )
 from console.session.alarms import Raise
-from console.session.engine import ENGINE, Patient, SessionEngine
+from console.session.engine import Patient, SessionEngine
 from console.session.protocol_record import ProtocolMissing
 from console.store import EventLog, LogError, SessionRow
 from console.store.schema import SQLITE_INTEGER

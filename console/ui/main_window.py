@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Clock
-from console.records import Record, Recorder, SessionOpened
+from console.records import ENGINE, Record, Recorder, SessionOpened
 from console.session.alarm_area import NewAlarmWatch
 from console.session.chair_identity import ChairIdentity
-from console.session.engine import ENGINE, Patient, SessionEngine
+from console.session.engine import Patient, SessionEngine
 from console.session.left_open import (
     LeftOpen,
     device_read_last,

@@ -407,7 +407,7 @@ def test_a_command_line_resume_does_not_record_an_unchecked_nurse(tmp_path, qtbo
     import sqlite3
 
     from console.cli import gui_parser
-    from console.session.engine import ENGINE
+    from console.records import ENGINE
     from console.ui.app import build
     from console.ui.audio import RecordingAudioOut
 
