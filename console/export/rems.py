@@ -103,9 +103,9 @@ from console.review.model import (
 )
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
 from console.review.clock_steps import (
-    AFTER_EVERY_EVENT, RowPlaces, event_seconds_between, logged_seconds, seconds_to_time_range,
+    AFTER_EVERY_EVENT, event_seconds_between, logged_seconds, seconds_to_time_range,
 )
-from console.session.engine import ALARM_ROWS_BEFORE, OBSERVATIONS_BEFORE, PRESCRIBER_REVIEW
+from console.session.engine import PRESCRIBER_REVIEW
 from console.session.schedule import timed_checks
 from console.session.signing import GATE_DECISION
 from protocols.model import DoseMode, PhaseKind, Protocol, VitalsCheck
@@ -905,7 +905,7 @@ class _DoseClock:
     """Seconds from the dose as the console's timers counted them: the logged wall times net of
     the clock steps logged between (`clock_steps`, the rule of the review's times). Events are
     placed among the steps by their ids; a reading or an alarm row by the log's order where the
-    steps counted the rows before them (`RowPlaces`), else by its time alone: where a step
+    steps counted the rows before them (`content.RowSteps`), else by its time alone: where a step
     back may lie either side of it, as the two readings of its time (`_Span`). Its side of the
     dose is known where both readings agree (an 8-s step an hour after the dose: after it either
     way), never its seconds.
@@ -925,18 +925,12 @@ class _DoseClock:
         self._dose: LoggedEvent | None = self._t0
         # Without a logged step, times place every record (and a 2-hour session's 43,000 rows
         # are not indexed for nothing).
-        rows = detail.observations if self._steps else ()
-        self._readings = RowPlaces(detail.events, OBSERVATIONS_BEFORE, [o.id for o in rows])
+        self._rows = rc.RowSteps(detail, bool(self._steps))
         # A value of a series by its metric and logged time (as `_bp_pairs` asks for it); a
         # corrected value stands at the row it corrects (`content.placed_series`).
         self._reading_rows: dict[tuple[str, datetime], list[int]] = {}
-        self._corrects: dict[int, int] = {}
-        for o in rows:
+        for o in detail.observations if self._steps else ():
             self._reading_rows.setdefault((o.metric, o.received_at), []).append(o.id)
-            if o.corrects is not None:
-                self._corrects[o.id] = o.corrects
-        self._alarm_rows = RowPlaces(detail.events, ALARM_ROWS_BEFORE, sorted(
-            s.id for a in detail.alarms for s in a.steps) if self._steps else [])
         if t0 is None or first_device is None:
             return
         if self._t0 is not None and device is not None:
@@ -965,18 +959,14 @@ class _DoseClock:
     def reading_seconds(self, metric: str, at: datetime) -> _Span | None:
         """`seconds_to` a value of `metric` logged at `at`, placed by its row: by its time
         alone when rows of that metric and time lie apart (a step back: it came twice)."""
-        places = {self._readings.event_before(row)
-                  for row in self._reading_rows.get((metric, at), ())}
+        places = {self._rows.reading(row) for row in self._reading_rows.get((metric, at), ())}
         return self.seconds_to(at, places.pop() if len(places) == 1 else None)
 
     def scale_seconds(self, score: ScaleObservation) -> _Span | None:
         """`seconds_to` a score, placed by its row (a corrected score: the first it corrects,
         whose time it stands at)."""
-        row, seen = score.observation_id, set()
-        while score.replaced is not None and row in self._corrects and row not in seen:
-            seen.add(row)
-            row = self._corrects[row]
-        return self.seconds_to(score.at, self._readings.event_before(row))
+        return self.seconds_to(score.at, self._rows.reading(score.observation_id,
+                                                            score.replaced is not None))
 
     def alarm_after(self, alarm: AlarmEpisode) -> bool | None:
         """Whether `alarm` was raised after the dose or was still open then (not cleared before
@@ -995,7 +985,7 @@ class _DoseClock:
         return self.after(self._row_seconds(cleared[-1]), cleared[-1].at, strictly=True)
 
     def _row_seconds(self, step: AlarmStep) -> _Span | None:
-        return self.seconds_to(step.at, self._alarm_rows.event_before(step.id))
+        return self.seconds_to(step.at, self._rows.alarm_row(step.id))
 
     def after(self, seconds: _Span | None, at: datetime, strictly: bool = False) -> bool | None:
         """Whether a record logged at `at`, `seconds` after the dose (None: not known), came

@@ -291,6 +291,34 @@ def record_minutes(detail: SessionDetail, at: datetime,
     return seconds_to_time(since or session_start(detail), at, steps) / 60.0
 
 
+class RowSteps:
+    """The last clock step or restart logged before each reading, score and alarm row of a
+    session, by the log's order (`RowPlaces`), which no clock step moves: the review's tables
+    (`_LogOrder`) and the REMS form's dose clock place records by it alike. Built from the rows
+    only when `stepped` (the session logged a step): without one, times place every record and
+    a 2-hour session's 43,000 rows are not indexed for nothing."""
+
+    def __init__(self, detail: SessionDetail, stepped: bool) -> None:
+        rows = detail.observations if stepped else ()
+        self._readings = RowPlaces(detail.events, OBSERVATIONS_BEFORE, [o.id for o in rows])
+        self._corrects = {o.id: o.corrects for o in rows if o.corrects is not None}
+        self._alarm_rows = RowPlaces(detail.events, ALARM_ROWS_BEFORE, sorted(
+            s.id for a in detail.alarms for s in a.steps) if stepped else [])
+
+    def reading(self, row: int | None, corrected: bool = False) -> int | None:
+        """The event before the `observations` row `row` (None: not known); `corrected`: a
+        corrected value, placed at the first row it corrects, whose time it stands at."""
+        seen: set[int] = set()
+        while corrected and row is not None and row in self._corrects and row not in seen:
+            seen.add(row)
+            row = self._corrects[row]
+        return self._readings.event_before(row)
+
+    def alarm_row(self, row: int) -> int | None:
+        """The event before the alarm row (`AlarmStep`) `row`."""
+        return self._alarm_rows.event_before(row)
+
+
 class _LogOrder:
     """Where a session's records came as the console's timers ran, to list them in the order
     they were written: each one's logged time put on the clock the session started on, the
@@ -305,11 +333,7 @@ class _LogOrder:
     def __init__(self, detail: SessionDetail) -> None:
         self._start = session_start(detail)
         self._steps = detail.logged_steps()
-        rows = detail.observations if self._steps else ()
-        self._readings = RowPlaces(detail.events, OBSERVATIONS_BEFORE, [o.id for o in rows])
-        self._corrects = {o.id: o.corrects for o in rows if o.corrects is not None}
-        self._alarm_rows = RowPlaces(detail.events, ALARM_ROWS_BEFORE, sorted(
-            s.id for a in detail.alarms for s in a.steps) if self._steps else [])
+        self._rows = RowSteps(detail, bool(self._steps))
         self._moved: dict[int, timedelta] = {}   # by the event a record follows: its move
 
     @property
@@ -326,15 +350,11 @@ class _LogOrder:
         `corrected`: a corrected value, at the first row it corrects, whose time it stands at."""
         if not self._steps:
             return at
-        seen: set[int] = set()
-        while corrected and row is not None and row in self._corrects and row not in seen:
-            seen.add(row)
-            row = self._corrects[row]
-        return self._placed(at, self._readings.event_before(row))
+        return self._placed(at, self._rows.reading(row, corrected))
 
     def alarm_row(self, at: datetime, row: int) -> datetime:
         """An alarm row (`AlarmStep`) logged at `at` with the id `row`."""
-        return self._placed(at, self._alarm_rows.event_before(row))
+        return self._placed(at, self._rows.alarm_row(row))
 
     def _placed(self, at: datetime, after_event: int | None) -> datetime:
         if not self._steps:
@@ -1183,7 +1203,7 @@ def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
     return out
 
 
-def _record_end(detail: SessionDetail) -> datetime:
+def _record_end(detail: SessionDetail, order: _LogOrder | None = None) -> datetime:
     """Where a session's record ends: its end, or for a session never ended (still running, or
     left open) its last record: the one written last, at its logged time. Its events, alarm
     rows, each vital's last reading and its scores are compared as the console's timers ran
@@ -1193,7 +1213,7 @@ def _record_end(detail: SessionDetail) -> datetime:
     chair; a corrected score is as late as its correction's event."""
     if detail.summary.ended_at is not None:
         return detail.summary.ended_at
-    order = _LogOrder(detail)
+    order = order or _LogOrder(detail)
     last = [(order.event(e.at, e.id), e.at) for e in detail.events if e.kind != REVIEW_NOTE]
     last.extend((order.alarm_row(s.at, s.id), s.at) for a in detail.alarms for s in a.steps)
     for series in detail.vitals.values():
@@ -1214,16 +1234,17 @@ def scheduled_checks(detail: SessionDetail, protocol: Protocol | None) -> list[d
     return sorted({logged for _, logged in _scheduled(detail, protocol)})
 
 
-def _scheduled(detail: SessionDetail,
-               protocol: Protocol | None) -> list[tuple[datetime, datetime]]:
-    """`scheduled_checks` as (when due as the console's timers ran, `_LogOrder`'s clock; its
-    wall time), in the order due."""
+def _scheduled(detail: SessionDetail, protocol: Protocol | None,
+               order: _LogOrder | None = None) -> list[tuple[datetime, datetime]]:
+    """`scheduled_checks` as (when due as the console's timers ran, `order`'s clock, built
+    once per table: it indexes every row of a session with a clock step; its wall time), in
+    the order due."""
     if protocol is None:
         return []
     times: list[tuple[datetime, datetime]] = []
     record_end: datetime | None = None
     steps = detail.logged_steps()
-    order = _LogOrder(detail)
+    order = order or _LogOrder(detail)
     t0 = detail.t0_event()
     for span in detail.phases:
         try:
@@ -1232,7 +1253,7 @@ def _scheduled(detail: SessionDetail,
             continue
         end, end_id = span.ended_at, span.ended_event or AFTER_EVERY_EVENT
         if end is None:
-            record_end = record_end or _record_end(detail)
+            record_end = record_end or _record_end(detail, order)
             end, end_id = record_end, AFTER_EVERY_EVENT
         for check in phase.checks:
             if check.every_minutes:
@@ -1299,7 +1320,7 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
     # (as the timers ran, why, its logged time)
     rows_at: list[tuple[datetime, str, datetime]] = [
         (at, _ENTRY, logged.get(at, at)) for at in groups]
-    for due, wall in _scheduled(detail, protocol):
+    for due, wall in _scheduled(detail, protocol, order):
         answered = any(-120 <= (g - due).total_seconds() <= 600 for g in groups)
         if not answered:
             rows_at.append((due, _CHECK, wall))
