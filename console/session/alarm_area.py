@@ -28,6 +28,9 @@ Rules (written down because an alarm the nurse cannot see is an alarm lost):
   ended (latched) or were seen: it takes the last row, and a latched high it displaces is named
   on the header (the alarm audit: two latched BP highs, the pressure long back to normal, kept a live
   medium alarm as "+1 more: 1 medium" until F2 reset them).
+- A prompt (INFO: "Vitals due") takes a row that way only from another prompt, never from an
+  alarm (IEC 60601-1-8, highest priority first; clinical-defaults.md: prompts are information
+  signals): a live prompt had pushed an unseen latched medium alarm out of sight.
 - A row reads the alarm's current message (the engine updates it while the condition holds at
   the same priority: the value shown is the current one, not the one at raise time).
 """
@@ -122,11 +125,19 @@ _ASKS: Final = {AlarmState.ACTIVE: 2, AlarmState.LATCHED: 1, AlarmState.ACKNOWLE
 
 def _fill(ordered: Sequence[Occurrence], rows: int) -> AlarmField:
     """The first `rows` shown, unless a hidden alarm asks more of the nurse than every row
-    shown: then the one that asks most takes the last row (module docstring)."""
+    shown: then the one that asks most takes the last row (module docstring). A prompt
+    (INFO) takes it only from a prompt."""
     shown, hidden = list(ordered[:rows]), list(ordered[rows:])
     if not shown or not hidden:
         return AlarmField(tuple(shown), tuple(hidden))
-    waiting = min(hidden, key=lambda o: (-_ASKS[o.state], order_key(o)))
+    # A prompt is an information signal, below every alarm (IEC 60601-1-8, highest priority
+    # first): "Vitals due: BP" had taken the last row from a latched medium alarm nobody had
+    # seen, counted only ("+1 more: 1 medium").
+    candidates = [o for o in hidden
+                  if o.priority > Priority.INFO or shown[-1].priority is Priority.INFO]
+    if not candidates:
+        return AlarmField(tuple(shown), tuple(hidden))
+    waiting = min(candidates, key=lambda o: (-_ASKS[o.state], order_key(o)))
     if _ASKS[waiting.state] > max(_ASKS[o.state] for o in shown):
         hidden.remove(waiting)
         hidden = sorted([shown.pop(), *hidden], key=order_key)

@@ -2621,14 +2621,17 @@ class SessionEngine:
         sound anyway, and a flashing row that the nurse cannot silence would only train them to
         ignore the alarm area. The player's own error is the row's detail (its tooltip) and the
         `audio_status` event, not the banner. It is a condition of the station, not of the
-        patient: it never blocks discharge (see `discharge_blockers`).
+        patient: it never blocks discharge (see `discharge_blockers`). Another reason while it
+        stands is logged and becomes the row's detail, on the same alarm (no new alarm, its
+        acknowledgement kept): the row had kept "Connection refused" over a muted output.
         """
         held = None if available else Raise(
             Priority.LOW, "Audio unavailable: visual only",
             detail=detail)
         if self._state.discharged:
             return
-        if available == (self.board.occurrence_for(AUDIO_UNAVAILABLE) is None):
+        standing = self.board.occurrence_for(AUDIO_UNAVAILABLE)
+        if available == (standing is None) and (standing is None or standing.detail == detail):
             return   # no change: nothing to log
         with self._step(now) as step:
             step.records.append(EventRecord(self.session_id, now.wall, "audio_status", ENGINE,

@@ -1,8 +1,8 @@
 """Alarm audio: the `AudioOut` port, its implementations, and the sounder that drives it.
 
 The engine decides what should sound (`SessionEngine.audio(now)` → `AudioSignal`); this module only
-turns that into tones and reports, once per change, whether the speaker path works
-(`engine.audio_status`), so that a broken speaker becomes the visible technical alarm
+turns that into tones and reports, once per change, whether the speaker path works and if not
+why (`engine.audio_status`), so that a broken speaker becomes the visible technical alarm
 "Audio unavailable: alarms are visual only" instead of silence.
 
 Decision: how the tones are played (measured on this machine, Debian 12, x86_64, Python 3.11):
@@ -51,6 +51,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.resources
+import os
 import re
 import shutil
 import subprocess
@@ -208,18 +209,28 @@ class QtAudioOut:
 
 
 MIXER_SECONDS = 10.0
-"""How often the system's mixer is asked whether its output is muted or at 0 %."""
+"""How often the system's mixer is asked whether its output is muted, at 0 % or no speaker."""
 _PERCENT = re.compile(rb"(\d+)%")
+_INFO_DEFAULT_SINK = re.compile(rb"^Default Sink: *(.*)$", re.MULTILINE)
+NULL_SINK = b"auto_null"
+"""The sink PulseAudio (module-always-sink) and pipewire-pulse fall back to with no output left
+("Dummy Output"): a player plays into it and exits 0."""
 
 
 class MixerWatch:
-    """Whether the system's default output is muted or turned down to 0 % (PulseAudio's or
-    PipeWire's `pactl`): a player then exits 0 and nothing is heard, so the console must say so
-    (IEC 60601-1-8: a visual indication whenever the alarm sound is off).
+    """Whether the system's default output is muted, turned down to 0 % or no speaker at all
+    (PulseAudio's or PipeWire's `pactl`): a player then exits 0 and nothing is heard, so the
+    console must say so (IEC 60601-1-8: a visual indication whenever the alarm sound is off).
 
-    Asked every MIXER_SECONDS without waiting: `problem()` starts the two queries and reads them
-    at a later call. A mixer that cannot be asked (no server, no pactl) says nothing: the player's
-    own failure already does.
+    Asked every MIXER_SECONDS without waiting: `problem()` starts three short queries (mute,
+    volume, the default sink's name) and reads them at a later call. A mixer that cannot be
+    asked (no server, no pactl) says nothing: the player's own failure already does.
+
+    pactl is asked in the C locale: it translates its answers ("Mute: ja" on a German station:
+    a muted output went unsaid). The default sink is `get-default-sink`; a pactl without it
+    (before PulseAudio 15) is asked `info` ("Default Sink: ...") from its next round on.
+    The null sink is told by its name only: its description ("Dummy Output") would take
+    `pactl list sinks`, every sink's every property, each round.
     """
 
     def __init__(self, command: Sequence[str], monotonic: Callable[[], float],
@@ -228,7 +239,8 @@ class MixerWatch:
         self._mono = monotonic
         self._every = every
         self._next_at = 0.0
-        self._asking: list[subprocess.Popen[bytes]] = []
+        self._asking: list[subprocess.Popen[bytes]] = []   # mute, volume, default sink
+        self._sink_query = "get-default-sink"   # "info" once pactl lacks it
         self._problem = ""
 
     def problem(self) -> str:
@@ -236,23 +248,44 @@ class MixerWatch:
         if self._asking:
             if any(p.poll() is None for p in self._asking):
                 return self._problem
-            mute, volume = (p.stdout.read() if p.stdout and p.returncode == 0 else b""
-                            for p in self._asking)
+            mute, volume, sink = (p.stdout.read() if p.stdout and p.returncode == 0 else b""
+                                  for p in self._asking)
+            if mute and self._asking[2].returncode != 0:   # the server answers, not this query
+                self._sink_query = "info"
             self._asking = []
-            self._problem = _mixer_problem(mute, volume)
+            self._problem = _mixer_problem(mute, volume, _sink_name(sink))
         elif self._mono() >= self._next_at:
             self._next_at = self._mono() + self._every
+            queries = (["get-sink-mute", "@DEFAULT_SINK@"], ["get-sink-volume", "@DEFAULT_SINK@"],
+                       [self._sink_query])
             try:
-                self._asking = [subprocess.Popen([*self._command, query, "@DEFAULT_SINK@"],
+                self._asking = [subprocess.Popen([*self._command, *query],
                                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                                 stderr=subprocess.DEVNULL)
-                                for query in ("get-sink-mute", "get-sink-volume")]
+                                                 stderr=subprocess.DEVNULL, env=_c_locale())
+                                for query in queries]
             except OSError:
                 self._asking = []
         return self._problem
 
 
-def _mixer_problem(mute: bytes, volume: bytes) -> str:
+def _c_locale() -> dict[str, str]:
+    """This process's environment (the sound server it reaches: PULSE_SERVER, XDG_RUNTIME_DIR)
+    with messages in the C locale. LANGUAGE goes too: GNU gettext ignores it under C, others
+    need not."""
+    env = {k: v for k, v in os.environ.items() if k != "LANGUAGE"}
+    env["LC_ALL"] = "C"
+    return env
+
+
+def _sink_name(answer: bytes) -> bytes:
+    """The default sink's name, from `get-default-sink` (the name alone) or `info`."""
+    found = _INFO_DEFAULT_SINK.search(answer)
+    return (found.group(1) if found else answer).strip()
+
+
+def _mixer_problem(mute: bytes, volume: bytes, sink: bytes = b"") -> str:
+    if sink.split(b".")[0] == NULL_SINK:   # "auto_null.2" where the name was taken
+        return "no speaker connected (Dummy Output): connect the speaker"
     if b"Mute: yes" in mute:
         return "the system sound is muted: unmute it"
     levels = [int(m) for m in _PERCENT.findall(volume)]
@@ -462,7 +495,8 @@ class AlarmSounder(QtCore.QObject):
 
     Signals:
         pattern_changed: the burst now sounding changed; carries its file name, or "" for silence.
-        availability_changed: the speaker path became available (True) or not (False), with why.
+        availability_changed: the speaker path became available (True) or not (False), with why;
+            also when it stays unavailable for another reason.
     """
 
     pattern_changed = QtCore.Signal(str)
@@ -478,7 +512,7 @@ class AlarmSounder(QtCore.QObject):
         self._pattern: TonePattern | None = None   # the burst the speaker has started
         self._failed: TonePattern | None = None    # a burst the speaker could not start
         self._retry_at = 0.0                        # monotonic: when to try `_failed` again
-        self._reported: bool | None = None   # last availability told to the engine
+        self._reported: tuple[bool, str] | None = None   # last (ok, why) told to the engine
         self._controller: SessionController | None = None
         self._quiet = False   # quiet-room tones (console/ui/tones.py): only while allowed
         self._heard: frozenset[Hashable] = frozenset()   # the alarms of the last signal
@@ -545,7 +579,9 @@ class AlarmSounder(QtCore.QObject):
         self.pattern_changed.emit(pattern.file_name)
 
     def check_available(self) -> tuple[bool, str] | None:
-        """Read the speaker's availability; return it when it changed since the last check.
+        """Read the speaker's availability; return it when it or its reason changed since the
+        last check (the sound server back but the output muted: the row had kept "Connection
+        refused", and IT restarted the server while the cure was to unmute).
 
         Nothing is said before the speaker's first answer is in (its probe at start): a
         restart's first "available" while the probe still ran ended the restored "Audio
@@ -554,9 +590,9 @@ class AlarmSounder(QtCore.QObject):
         if self._reported is None and self.out.verdict_pending():
             return None
         ok, detail = self.out.available()
-        if ok == self._reported:
+        if (ok, detail) == self._reported:
             return None
-        self._reported = ok
+        self._reported = ok, detail
         self.availability_changed.emit(ok, detail)
         return ok, detail
 
@@ -581,7 +617,7 @@ class AlarmSounder(QtCore.QObject):
         self._report_availability()
 
     def _report_availability(self) -> None:
-        """Tell the engine when the speaker's availability changed."""
+        """Tell the engine when the speaker's availability, or why it is not, changed."""
         controller = self._controller
         change = self.check_available() if controller is not None else None
         if controller is not None and change is not None:

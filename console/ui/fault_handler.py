@@ -23,6 +23,7 @@ window; there is no patient alarm to raise.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -144,14 +145,18 @@ class FaultHandler(QtCore.QObject):
             return
         if self._repeat(fault_key(exc)):
             return
-        summary, crash = exc_type.__name__, None
+        summary, crash, text = exc_type.__name__, None, ""
         try:
             summary = summary_of(exc)
             text = _utf8("".join(traceback.format_exception(exc_type, exc, tb)))
-            print(text, file=sys.stderr, end="")   # for whoever runs the console from a terminal
             crash = write_crash_file(self.crash_folder, text)
         except Exception:  # noqa: BLE001 - the alarm must go out whatever failed in writing it up
             pass
+        # After the crash file, on its own: a terminal since closed (EIO) or stderr on a full
+        # disk (ENOSPC) had lost the crash file, the alarm naming none. ValueError: a stderr
+        # object closed ("I/O operation on closed file") must not stop the alarm either.
+        with contextlib.suppress(OSError, ValueError):
+            print(text, file=sys.stderr, end="")   # for whoever runs the console from a terminal
         self._report(summary, _crash_path(crash))
 
     def _repeat(self, key: str) -> bool:
@@ -184,10 +189,11 @@ class FaultHandler(QtCore.QObject):
 
     def _qt_message(self, kind: QtCore.QtMsgType, context: QtCore.QMessageLogContext,
                     message: str) -> None:
-        print(message, file=sys.stderr)
         if kind == QtCore.QtMsgType.QtFatalMsg:   # Qt aborts after this: leave a record first
             write_crash_file(self.crash_folder, f"Qt fatal: {message}\n"
                              f"{context.file}:{context.line} {context.function}\n")
+        with contextlib.suppress(OSError, ValueError):   # as in `handle`: stderr may be gone
+            print(message, file=sys.stderr)
 
     # ---- reporting ---------------------------------------------------------------------------
 
