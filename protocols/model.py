@@ -101,6 +101,27 @@ class ChecklistItem:
     # complete … BP at T+40": "BP at T+40"), by their [[phases.checks]] name: the tick is refused
     # until each of their times has had its reading.
     needs_checks: tuple[str, ...] = ()
+    # Set on an item that asks yes or no ("Vital signs in an acceptable range (REMS form: yes
+    # or no)"): what a "no" means, in the words the gate says ("Vital signs recorded not
+    # acceptable ..."). Its note is read as the answer (`yes_no`): another one is refused, and
+    # a "no", logged as given, does not satisfy the item (it had been a tick like any typed
+    # note, and the patient went home on it: an esketamine review). '' for any other item.
+    if_no: str = ""
+
+    def answered_no(self, note: str) -> bool:
+        """Whether `note`, the tick's answer, is a "no" that leaves this yes-or-no item unmet."""
+        return bool(self.if_no) and yes_no(note) is False
+
+
+YES_NO_ANSWERS = {"yes": True, "y": True, "no": False, "n": False}
+"""The answers a yes-or-no item takes, as typed (any case, spaces around them aside)."""
+
+
+def yes_no(answer: str) -> bool | None:
+    """A yes-or-no answer as typed: True for yes ("yes", "Y"), False for no ("No", " n "), None
+    for anything else ("acceptable", "yes and no"): a word that is not one of the two is not
+    read as either."""
+    return YES_NO_ANSWERS.get(answer.strip().lower())
 
 
 @dataclass(frozen=True, slots=True)

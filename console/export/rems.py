@@ -34,7 +34,12 @@ additions"). `rems_form(detail)` fills them from the log:
   RECORDED only when no pair came from the check's time on. BP before discharge: the
   last pair measured after the dose and not after the discharge (typed or monitor), with how long before the
   discharge it was; it may be the T+40 one. Each value stands where the review's vitals table
-  places it (`content.placed_series`): a corrected value at its measurement's time;
+  places it (`content.placed_series`): a corrected value at its measurement's time. A value
+  beyond the monitor's range (SN `>^250`, kept as 250 flagged `>`) prints as the limit,
+  ">250/120 mmHg" (`content.limit_text`, as the review, the PDF and FHIR say it; it read as a
+  measured 250), and its JSON carries `systolic_beyond` / `diastolic_beyond` (">" or "<")
+  beside the number, only where set. "The highest" pressure compares the numbers, a limit at
+  an equal number under the measured value for "<" and over it for ">";
 - the blood pressure before the dose against the prescriber's review (`PreDoseBp`): every pair
   before the dose with its time, whether it reached the protocol's pre-dose threshold (the `gate` of
   the checklist item that carries one, protocols/esketamine.toml `bp-before-dose`: the label's
@@ -43,15 +48,23 @@ additions"). `rems_form(detail)` fills them from the log:
   engine's "a prescriber review is required before dosing") with who entered it, when, the
   words, and who signed it in what role. The dose went ahead on the last pair before it: when it
   reached the threshold, a decision logged at or after it is needed (the engine's own rule: a
-  reading at the gate after a decision needs another); without one the decision is named in
-  `missing`, never "none";
+  reading at the gate after a decision needs another), "after" as the console's timers ran
+  like the rest below (by wall time, NTP setting the clock back 10 min between the BP and the
+  decision read "NOT RECORDED" above the decision's own line); without one the decision is
+  named in `missing`, never "none"; one a step back leaves either side of the reading (its
+  time came twice) makes it "UNCERTAIN (…; CHECK)", `bp_decision_uncertain`;
 - a discharge against the discharge gate (an `override` of the discharge): said under the total
   monitoring time and on "Discharged", with who overrode, the reason and what the gate named;
 - sedation: any MOAA/S below 5 after the dose (the label: any drop below 5 is sedation);
   dissociation: any CADSS total above 4 after it (clinical-defaults.md) or hallucinations present;
   respiratory depression: any respiratory-rate-low or SpO2-low alarm after it, or open when it
   was given (the protocol's limits: RR ≤11,
-  SpO2 ≤93, or no RR); increased blood pressure: any BP-high alarm. An alarm raised by a
+  SpO2 ≤93, or no RR). Not the SpO2 absence rule's ("No SpO2 for 30 s": a probe off, no pulse
+  signal; raised without a value): it says SpO2 was not measured, not that it was low, and
+  answered "Yes" on every RR and SpO2 measured normal. Where such alarms are all that bears on
+  it the answer is "UNCERTAIN (No SpO2 for 30 s at …: SpO2 not measured …; CHECK)",
+  `respiratory_depression_unmeasured` in `missing`; beside a Yes they are named, not counted.
+  Increased blood pressure: any BP-high alarm. An alarm raised by a
   value taken back (entered in error, or corrected: a corrected value that breaches raises its
   own alarm) answers neither, and is named in the evidence, marked, as the review lists it;
 - adverse events: yes/no for each of those and for nausea (score ≥ 1), with the evidence; an
@@ -108,7 +121,7 @@ from console.review.clock_steps import (
 from console.session.engine import PRESCRIBER_REVIEW
 from console.session.schedule import timed_checks
 from console.session.signing import GATE_DECISION
-from protocols.model import DoseMode, PhaseKind, Protocol, VitalsCheck
+from protocols.model import DoseMode, PhaseKind, Protocol, VitalsCheck, yes_no
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE
 
 SEDATION_BELOW: Final = 5          # MOAA/S below 5 is sedation (Spravato label)
@@ -132,12 +145,38 @@ class BloodPressure:
         at: when the systolic value was taken.
         systolic, diastolic: mmHg.
         minutes_after_dose: minutes from the dose (the first device; negative before it).
+        systolic_beyond, diastolic_beyond: `>` (`<`) where the monitor's value was beyond the
+            top (bottom) of its range, the number then its limit (`content.PlacedValue.beyond`:
+            250 with `>` reads ">250"); '' for a measured value.
     """
 
     at: datetime
     systolic: float
     diastolic: float
     minutes_after_dose: float | None
+    systolic_beyond: str = ""
+    diastolic_beyond: str = ""
+
+    def text(self) -> str:
+        """"132/84 mmHg"; ">250/120 mmHg" with a value beyond the monitor's range, as the
+        review and the PDF print it (`content.limit_text`): never a measured 250."""
+        return _bp_text(self.systolic, self.systolic_beyond, self.diastolic,
+                        self.diastolic_beyond)
+
+    def height(self) -> tuple[float, int, float, int]:
+        """What "the highest pressure" compares: the numbers, a limit at an equal number below
+        the measured value for `<` and above it for `>` (a ">250" is more than a measured 250)."""
+        return (self.systolic, _BEYOND_RANK[self.systolic_beyond],
+                self.diastolic, _BEYOND_RANK[self.diastolic_beyond])
+
+
+_BEYOND_RANK: Final = {"<": -1, "": 0, ">": 1}
+
+
+def _bp_text(systolic: float, systolic_beyond: str, diastolic: float,
+             diastolic_beyond: str) -> str:
+    return (f"{rc.limit_text(systolic, systolic_beyond)}/"
+            f"{rc.limit_text(diastolic, diastolic_beyond)} mmHg")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,12 +207,16 @@ class AdverseEvent:
         uncertain: when `present` is None for that reason, the records that would answer it
             whose side of the dose the log cannot tell (a step back of the station's clock
             around them: the same times came twice); '' otherwise.
+        unmeasured: when `present` is None because the only alarms after the dose that bear on
+            it said a vital was not measured (the SpO2 absence rule, "No SpO2 for 30 s": a probe
+            off, no pulse signal, not a low SpO2), those alarms; '' otherwise.
     """
 
     name: str
     present: bool | None
     evidence: str = ""
     uncertain: str = ""
+    unmeasured: str = ""
 
 
 # The blood pressure before the dose and the prescriber's decision on it. What this relies on:
@@ -237,7 +280,9 @@ class PreDoseReading:
 
     Attributes:
         at, systolic, diastolic, minutes_after_dose: as `BloodPressure`.
-        reaches_threshold: at or above the threshold; None when the protocol sets none.
+        reaches_threshold: at or above the threshold by the values' numbers (a limit judged as
+            the alarm limits judge it); None when the protocol sets none.
+        systolic_beyond, diastolic_beyond: as `BloodPressure`.
     """
 
     at: datetime
@@ -245,6 +290,13 @@ class PreDoseReading:
     diastolic: float
     minutes_after_dose: float | None
     reaches_threshold: bool | None
+    systolic_beyond: str = ""
+    diastolic_beyond: str = ""
+
+    def text(self) -> str:
+        """As `BloodPressure.text`."""
+        return _bp_text(self.systolic, self.systolic_beyond, self.diastolic,
+                        self.diastolic_beyond)
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,20 +346,25 @@ class PreDoseBp:
         decision_needed: the dose went ahead on a pressure at or above the threshold (the last
             reading reaches it); None when that cannot be said (no threshold, no reading).
         decided: a decision was logged at or after that last reading (the engine asks for a
-            new decision when the gate is reached after one).
+            new decision when the gate is reached after one), as the console's timers ran (the
+            log's order, the clock steps logged between left out); None when a decision may
+            be either side of it (a step back the reading lies either side of: its time came
+            twice) and none is after it by both readings.
     """
 
     threshold: BpThreshold | None
     readings: tuple[PreDoseReading, ...]
     decisions: tuple[PrescriberDecision, ...]
     decision_needed: bool | None
-    decided: bool
+    decided: bool | None
 
     def missing(self) -> list[str]:
         """The `RemsForm.missing` names this part cannot fill."""
         if self.readings and self.threshold is None:
             return ["bp_threshold"]
-        return ["bp_decision"] if self.decision_needed and not self.decided else []
+        if not self.decision_needed or self.decided:
+            return []
+        return ["bp_decision" if self.decided is False else "bp_decision_uncertain"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -507,7 +564,8 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     before = [p for p in pairs if dosed is None or before_dose(p)]
     bp_before = before[-1] if before and dosed is not None else None
     pre_dose = pre_dose_bp(detail, before if dosed is not None else [], protocol, signatures,
-                           dosed, clock.dose_event)
+                           dosed, clock.dose_event,
+                           lambda at: clock.reading_seconds("bp_systolic", at))
     # The BP that met the console's T+40 check, however late: the checklist's "REMS form fields
     # complete" waits for that check, so the form it attests has this BP (review 45).
     opens = t40_check_opens(protocol)
@@ -566,7 +624,10 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     unplaced_alarms = [a for a, side in alarm_sides if side is None]
 
     def breathing_alarms(items: Iterable[AlarmEpisode]) -> list[AlarmEpisode]:
-        return [a for a in items if a.condition.startswith(("resp_rate_low", "spo2_low"))]
+        # A probe off is no desaturation: counted, it answered "Yes" on every SpO2 and RR
+        # measured normal (an esketamine review). No RR is apnoea, and counts.
+        return [a for a in items if a.condition.startswith(("resp_rate_low", "spo2_low"))
+                and not _spo2_unmeasured(a)]
 
     def pressure_alarms(items: Iterable[AlarmEpisode]) -> list[AlarmEpisode]:
         return [a for a in items if a.condition.startswith("bp_")
@@ -576,6 +637,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         return [a for a in items if not _raised_by_value_taken_back(a)]
 
     breathing_all = breathing_alarms(physiological)
+    probe_off = [a for a in physiological if _spo2_unmeasured(a)]
     pressure_all = pressure_alarms(physiological)
     breathing = standing(breathing_all)
     pressure = standing(pressure_all)
@@ -603,14 +665,17 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         return "; ".join(f"{label} {x.value:g} at {when(x.at)}" for x in items)
 
     def answered(name: str, found: list[Any], assessed: bool, evidence: str,
-                 unsure_found: str, unsure_any: str) -> AdverseEvent:
+                 unsure_found: str, unsure_any: str, unmeasured: str = "") -> AdverseEvent:
         # Yes on what came after the dose; UNCERTAIN on what may have (`unsure_found`: would
-        # say yes; `unsure_any`: would have assessed it) rather than "No" or "NOT ASSESSED".
+        # say yes; `unsure_any`: would have assessed it) rather than "No" or "NOT ASSESSED";
+        # UNCERTAIN too where alarms said the vital was not measured (`unmeasured`).
         if found:
             return AdverseEvent(name, True, evidence)
         unsure = unsure_found or ("" if assessed else unsure_any)
         if unsure:
             return AdverseEvent(name, None, evidence, uncertain=unsure)
+        if unmeasured:
+            return AdverseEvent(name, None, evidence, unmeasured=unmeasured)
         return AdverseEvent(name, False if assessed else None, evidence)
 
     def measured_words(label: str, times: list[datetime]) -> str:
@@ -626,11 +691,11 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         # "No" comes from the protocol's alarm limits: the highest pressure after the dose is
         # named beside it, so the nurse judges 168/102 with it (a clinician's audit read "No"
         # beside that value on the same form).
-        top = max(after, key=lambda p: (p.systolic, p.diastolic), default=None)
+        top = max(after, key=BloodPressure.height, default=None)
         if top is None:
             return ""
-        return (f"{none_standing}; highest after the dose {top.systolic:.0f}/{top.diastolic:.0f} "
-                f"mmHg at {_when(top.at, tz, day, zoned)}")
+        return (f"{none_standing}; highest after the dose {top.text()} "
+                f"at {_when(top.at, tz, day, zoned)}")
 
     def priorities(a: Any) -> str:   # an AlarmEpisode
         # The priority it was raised at, and when it rose: an alarm raised medium at 10:05 and
@@ -671,17 +736,21 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                      scale_evidence(reported("hallucinations", unplaced), "hallucinations")))),
                  scale_evidence([x for x in unplaced if x.metric == "dissociation"], "CADSS")),
         answered("respiratory_depression", breathing, breathing_measured,
-                 taken_back_evidence(breathing, breathing_all,
-                                     "no RR or SpO2 alarm on a value that stands"
-                                     if breathing_all else ""),
+                 "; ".join(filter(None, (
+                     taken_back_evidence(breathing, breathing_all,
+                                         "no RR or SpO2 alarm on a value that stands"
+                                         if breathing_all else ""),
+                     f"not counted, SpO2 not measured: {alarm_evidence(probe_off)}"
+                     if probe_off else ""))),
                  alarm_evidence(standing(breathing_alarms(unplaced_alarms))),
-                 measured_words("RR or SpO2", breathing_unsure)),
+                 measured_words("RR or SpO2", breathing_unsure),
+                 alarm_evidence(probe_off)),
         answered("increased_blood_pressure", pressure, any(side for _, side in bp_sides),
                  taken_back_evidence(pressure, pressure_all, highest_bp(
                      "no BP alarm on a value that stands" if pressure_all
                      else "no BP alarm")),
                  alarm_evidence(standing(pressure_alarms(unplaced_alarms))),
-                 "; ".join(f"BP {p.systolic:.0f}/{p.diastolic:.0f} mmHg at {when(p.at)}"
+                 "; ".join(f"BP {p.text()} at {when(p.at)}"
                            for p, side in bp_sides if side is None)),
         answered("nausea", nauseous, scored("nausea"), scale_evidence(nauseous, "nausea"),
                  scale_evidence(reported("nausea", unplaced), "nausea"),
@@ -730,8 +799,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         missing=(*(name for name, value in values.items() if value is None),
                  *pre_dose.missing(),
                  *devices_missing,
-                 *(f"{e.name}_{'uncertain' if e.uncertain else 'assessment'}"
-                   for e in adverse if e.present is None)),
+                 *(f"{e.name}_{_why_not_answered(e)}" for e in adverse if e.present is None)),
         zoned=zoned,
     )
 
@@ -740,7 +808,8 @@ def pre_dose_bp(detail: SessionDetail, readings: Sequence[BloodPressure],
                 protocol: Protocol | None,
                 signatures: SessionSignatures | None = None,
                 dosed: datetime | None = None,
-                dose_event: LoggedEvent | None = None) -> PreDoseBp:
+                dose_event: LoggedEvent | None = None,
+                since_dose: Callable[[datetime], _Span | None] | None = None) -> PreDoseBp:
     """The blood pressures before the dose (`readings`, the pairs before `dosed`, the first
     device given, else T0, in time order) against the protocol's pre-dose threshold, with the
     prescribers' decisions logged before the dose (the module docstring gives the rule).
@@ -749,11 +818,14 @@ def pre_dose_bp(detail: SessionDetail, readings: Sequence[BloodPressure],
     set against it as the console's timers ran, the clock steps logged between left out (by
     wall time, NTP setting the clock back between a decision and the dose logged the decision
     "after" it, and the draft said none was logged). Without it, T0's event when `dosed` is
-    not given, else by `dosed`'s time."""
+    not given, else by `dosed`'s time. `since_dose`: the seconds from `dose_event` to a
+    systolic value logged at a time (`_DoseClock.reading_seconds`), to set the decisions
+    against the last reading alike; without it, by their times."""
     threshold = bp_threshold(protocol)
     gated = tuple(PreDoseReading(
         bp.at, bp.systolic, bp.diastolic, bp.minutes_after_dose,
-        threshold.reached(bp.systolic, bp.diastolic) if threshold is not None else None)
+        threshold.reached(bp.systolic, bp.diastolic) if threshold is not None else None,
+        bp.systolic_beyond, bp.diastolic_beyond)
         for bp in readings)
     if dose_event is None and dosed is None:
         dose_event = detail.t0_event()
@@ -765,11 +837,26 @@ def pre_dose_bp(detail: SessionDetail, readings: Sequence[BloodPressure],
             return event_seconds_between(dose_event, e, steps) > 0
         return dose_at is not None and e.at > dose_at
 
-    decisions = _prescriber_decisions(detail.events, dose_at, threshold, signatures, after_dose)
+    logged = _prescriber_decisions(detail.events, dose_at, threshold, signatures, after_dose)
     last = gated[-1] if gated else None
     needed = last.reaches_threshold if last is not None else None
-    decided = last is not None and any(d.at >= last.at for d in decisions)
-    return PreDoseBp(threshold, gated, decisions, needed, decided)
+    span = since_dose(last.at) if last is not None and since_dose is not None else None
+
+    def after_last(e: LoggedEvent) -> bool | None:
+        # At or after the last reading as the console's timers ran (review 45: by wall time,
+        # NTP setting the clock back 10 min between the BP and the decision asked for it read
+        # "NOT RECORDED" above the decision's own line).
+        if last is None:
+            return False
+        if span is None or dose_event is None:
+            return e.at >= last.at   # a record without its events (made by hand): its times
+        seconds = event_seconds_between(dose_event, e, steps)
+        earliest, latest = span
+        return True if seconds >= latest else False if seconds < earliest else None
+
+    sides = {after_last(e) for e, _ in logged}
+    decided = True if True in sides else None if None in sides else False
+    return PreDoseBp(threshold, gated, tuple(d for _, d in logged), needed, decided)
 
 
 def bp_threshold(protocol: Protocol | None) -> BpThreshold | None:
@@ -791,11 +878,12 @@ def _prescriber_decisions(events: Iterable[LoggedEvent], dosed: datetime | None,
                           threshold: BpThreshold | None,
                           signatures: SessionSignatures | None,
                           after_dose: Callable[[LoggedEvent], bool]
-                          ) -> tuple[PrescriberDecision, ...]:
+                          ) -> tuple[tuple[LoggedEvent, PrescriberDecision], ...]:
     """The decisions to dose past the pre-dose gate logged up to the dose (the first device
     given, else T0; the override that started dosing is logged at T0), `after_dose` saying
     which came later: the gate item's `gate_decision`s, and the overrides of the move to dosing
-    refused at the gate (its words, or signed as a prescriber's decision at a gate)."""
+    refused at the gate (its words, or signed as a prescriber's decision at a gate); each with
+    its event."""
     if dosed is None:
         return ()
     out = []
@@ -814,7 +902,7 @@ def _prescriber_decisions(events: Iterable[LoggedEvent], dosed: datetime | None,
             words, shown = str(d.get("reason", "")), refusals
         else:
             continue
-        out.append(_decision(e, words, shown, signed, signatures))
+        out.append((e, _decision(e, words, shown, signed, signatures)))
     return tuple(out)
 
 
@@ -1035,13 +1123,14 @@ def _bp_pairs(sys_series: Sequence[rc.PlacedValue] | None,
               since_dose: Callable[[datetime], _Span | None] | None) -> list[BloodPressure]:
     """Systolic values paired with the diastolic value nearest in time (within 90 s), each at
     the time the review places it (`content.placed_series`), with its minutes after the dose
-    (`since_dose`: seconds, `_Span`; None: no dose): None where they are not one number."""
+    (`since_dose`: seconds, `_Span`; None: no dose): None where they are not one number. A
+    value beyond the monitor's range keeps its mark (`PlacedValue.beyond`)."""
     if not sys_series or not dia_series:
         return []
-    diastolic = sorted((p.at, p.value) for p in dia_series)
-    times = [at for at, _ in diastolic]
+    diastolic = sorted((p.at, p.value, p.beyond) for p in dia_series)
+    times = [at for at, _, _ in diastolic]
     out = []
-    for at, systolic in sorted((p.at, p.value) for p in sys_series):
+    for at, systolic, beyond in sorted((p.at, p.value, p.beyond) for p in sys_series):
         i = bisect_left(times, at)
         nearest = min((j for j in (i - 1, i) if 0 <= j < len(times)),
                       key=lambda j: abs(times[j] - at))
@@ -1049,8 +1138,17 @@ def _bp_pairs(sys_series: Sequence[rc.PlacedValue] | None,
             continue
         seconds = _exact(since_dose(at)) if since_dose is not None else None
         minutes = round(seconds / 60, 1) if seconds is not None else None
-        out.append(BloodPressure(at, systolic, diastolic[nearest][1], minutes))
+        _, value, value_beyond = diastolic[nearest]
+        out.append(BloodPressure(at, systolic, value, minutes, beyond, value_beyond))
     return out
+
+
+def _spo2_unmeasured(alarm: AlarmEpisode) -> bool:
+    """An SpO2 alarm of its absence rule alone ("No SpO2 for 30 s": a probe off, no pulse
+    signal): raised without a value (console/session/conditions.py), and no value of it held
+    the alarm at any step (an SpO2 86, then the probe off, is a low SpO2)."""
+    return (alarm.condition.startswith("spo2_low") and alarm.value is None
+            and all(s.value is None for s in alarm.steps))
 
 
 def _raised_by_value_taken_back(alarm: AlarmEpisode) -> bool:
@@ -1074,11 +1172,16 @@ def _zone(at: datetime, tz: tzinfo | None) -> str:
     return f"{local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
 
 
+# A blood pressure's marks of a value beyond the monitor's range, in the JSON only when set (as
+# FHIR's `comparator`): `"systolic": 250, "systolic_beyond": ">"` reads ">250".
+_BEYOND_KEYS: Final = frozenset({"systolic_beyond", "diastolic_beyond"})
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: _jsonable(v) for k, v in value.items() if v or k not in _BEYOND_KEYS}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return value
@@ -1111,6 +1214,10 @@ _MISSING_WORDS: Final = {
                      "protocol in force sets no pre-dose threshold)"),
     "bp_decision": ("prescriber's decision on the blood pressure before dose (it reached the "
                     "pre-dose threshold and no decision is logged after it)"),
+    "bp_decision_uncertain": ("prescriber's decision on the blood pressure before dose (it "
+                              "reached the pre-dose threshold; whether a decision was logged "
+                              "after it is not known: the station clock was set back around "
+                              "it)"),
     "sedation_assessment": "sedation (no MOAA/S after the dose)",
     "dissociation_assessment": "dissociation (no CADSS after the dose)",
     "respiratory_depression_assessment": "respiratory depression (no RR or SpO2 after the dose)",
@@ -1121,6 +1228,9 @@ _MISSING_WORDS: Final = {
                              "after the dose: the station clock was set back around it)")
        for name in ("sedation", "dissociation", "respiratory_depression",
                     "increased_blood_pressure", "nausea", "hallucinations")},
+    "respiratory_depression_unmeasured": ("respiratory depression (SpO2 not measured for a while "
+                                          "after the dose, a probe off or no pulse signal; "
+                                          "nothing else logged says it was low)"),
 }
 
 _LABELS: Final = {
@@ -1131,6 +1241,11 @@ _LABELS: Final = {
     "nausea": "Nausea",
     "hallucinations": "Hallucinations",
 }
+
+
+def _why_not_answered(event: AdverseEvent) -> str:
+    """The `missing` suffix of an answer the log cannot give (`_MISSING_WORDS`)."""
+    return "uncertain" if event.uncertain else "unmeasured" if event.unmeasured else "assessment"
 
 
 def _yes(flag: bool | None) -> str:
@@ -1145,6 +1260,9 @@ def _answer(event: AdverseEvent) -> str:
     if event.present is None and event.uncertain:
         return (f"UNCERTAIN ({event.uncertain}: before or after the dose not known, the station "
                 "clock was set back around it; CHECK)")
+    if event.present is None and event.unmeasured:
+        return (f"UNCERTAIN ({event.unmeasured}: SpO2 not measured while it lasted, a probe off "
+                "or no pulse signal, so whether it was low is not known; CHECK)")
     return _yes(event.present)
 
 
@@ -1156,12 +1274,13 @@ def _threshold_text(th: BpThreshold) -> str:
 
 
 def _typed(answer: str | None) -> str:
-    """A yes-or-no typed with a tick as the form's word ("y", "YES" → "Yes"); anything else
-    as typed; "NOT RECORDED" for none."""
+    """A yes-or-no typed with a tick as the form's word ("y", "YES" → "Yes"), read by the rule
+    the engine's gate reads it by (`protocols.model.yes_no`); anything else (a protocol before
+    esketamine 1.9 took any words) as typed; "NOT RECORDED" for none."""
     if answer is None:
         return "NOT RECORDED"
-    word = {"y": "Yes", "yes": "Yes", "n": "No", "no": "No"}.get(answer.strip().lower())
-    return word or answer
+    word = yes_no(answer)
+    return answer if word is None else "Yes" if word else "No"
 
 
 def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
@@ -1179,7 +1298,7 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         if bp.minutes_after_dose is None and form.observation_start is not None:
             # A step back of the station's clock around it: its time cannot say (review 45).
             when = ", time after the dose UNCERTAIN (the station clock was set back around it)"
-        return f"{bp.systolic:.0f}/{bp.diastolic:.0f} mmHg at {t(bp.at)}{when}"
+        return f"{bp.text()} at {t(bp.at)}{when}"
 
     def about_40(bp: BloodPressure | None) -> str:
         # The BP that met the console's T+40 check, however late: said late where it is, not
@@ -1213,8 +1332,8 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
                      + (f"{_threshold_text(th)} (protocol item {th.item})" if th is not None
                         else "NONE in the protocol in force"))
         flags = {True: "REACHES THE THRESHOLD", False: "below", None: "not judged"}
-        readings = "; ".join(f"{r.systolic:.0f}/{r.diastolic:.0f} mmHg at {t(r.at)} "
-                             f"({flags[r.reaches_threshold]})" for r in p.readings)
+        readings = "; ".join(f"{r.text()} at {t(r.at)} ({flags[r.reaches_threshold]})"
+                             for r in p.readings)
         decision = "Prescriber's decision on the blood pressure before dose: "
         last = p.readings[-1] if p.readings else None
         if form.observation_start is None:
@@ -1225,12 +1344,16 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
             decision += ("NOT KNOWN (the protocol in force sets no pre-dose threshold: judge the "
                          "pressure against the label by hand)")
         else:
-            shown = f"{last.systolic:.0f}/{last.diastolic:.0f} mmHg at {t(last.at)}"
+            shown = f"{last.text()} at {t(last.at)}"
             if not p.decision_needed:
                 decision += (f"not needed (the last before the dose, {shown}, was below the "
                              "threshold)")
             elif p.decided:
                 decision += f"logged (the last before the dose, {shown}, reached the threshold)"
+            elif p.decided is None:
+                decision += (f"UNCERTAIN ({shown} reached the threshold; whether a decision "
+                             "below was logged after it is not known, the station clock was "
+                             "set back around it; CHECK)")
             else:
                 decision += (f"NOT RECORDED ({shown} reached the threshold and no prescriber's "
                              "decision is logged after it)")

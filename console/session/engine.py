@@ -68,7 +68,7 @@ import tempfile
 from bisect import bisect_left, bisect_right
 from functools import partial
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -137,7 +137,7 @@ from devices.reading import (
 )
 from devices.stream import NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
 from protocols.model import (
-    ChecklistItem, DoseMode, Phase, PhaseKind, Priority, Protocol, pre_dose_phases,
+    ChecklistItem, DoseMode, Phase, PhaseKind, Priority, Protocol, pre_dose_phases, yes_no,
 )
 
 HL7_SOURCE = "hl7:"   # how an HL7 message's readings name their source (devices.hl7.decoder)
@@ -2855,6 +2855,10 @@ class SessionEngine:
             return Outcome(False, (f"{self.phase.name} has no checklist item {item_id!r}; items: {known}.",))
         if item.asks and not note.strip():   # e.g. a device's lot number, for the REMS form
             return Outcome(False, (f"{item.asks} needed: type it to tick {item.text!r}.",))
+        if item.if_no and yes_no(note) is None:
+            # Read as yes or no, as the gate and the REMS form read it: "acceptable?" is neither.
+            return Outcome(False, (f"Answer yes or no to tick {item.text!r}: {note.strip()!r} is "
+                                   "neither.",))
         dose_devices = device_rest.beyond_dose(self.protocol, self.details, item.id)
         open_devices = device_rest.devices_open(self.protocol, self.details, self.ticks())
         if dose_devices is not None and open_devices:
@@ -2931,6 +2935,11 @@ class SessionEngine:
                                          "devices": dose_devices, "reason": extra_reason.strip()}
             records.append(EventRecord(self.session_id, now.wall, "checklist_ticked", actor, detail))
             step.records.extend(records)
+        if item.answered_no(tick.note):   # logged, but it holds the gate (`_unmet_items`)
+            held = ("Discharge" if self.phase.kind is PhaseKind.DISCHARGE
+                    else f"Leaving {self.phase.name}")
+            return Outcome(True, (f"Logged {tick.note!r}: {item.if_no}. {held} waits for a yes, "
+                                  "or an override with its reason.",))
         return Outcome(True)
 
     def _unrecorded(self, item: ChecklistItem, over: Sequence[str]) -> list[str]:
@@ -2944,6 +2953,22 @@ class SessionEngine:
                    if all(self.latest(m) is None for m in names)]
         return [labels[0] + (f" (or {' or '.join(labels[1:])})" if labels[1:] else "")
                 for labels in missing]
+
+    def _unmet_items(self, phase: Phase, needed: Collection[str] = ()) -> list[str]:
+        """The items of `phase` that hold it, as the gate says them: a required one (or a device
+        in `needed`) not ticked ("Required item open: …"), and a yes-or-no item whose latest
+        answer is no, in its `if_no` words ("Vital signs recorded not acceptable …"). The "no"
+        is the nurse's logged record, not a tick that satisfies the item: taken as one, the
+        patient went home with it and no override (an esketamine review). Read from the ticks,
+        which a restart rebuilds from the log with their notes."""
+        reasons = []
+        for item in phase.checklist:
+            tick = self._state.ticks.get((phase.id, item.id))
+            if tick is None and (item.required or item.id in needed):
+                reasons.append(f"Required item open: {item.text}")
+            elif tick is not None and item.answered_no(tick.note):
+                reasons.append(item.if_no)
+        return reasons
 
     def _undone_checks(self, item: ChecklistItem) -> list[str]:
         """The times of the item's `needs_checks` without their reading yet ("BP at T+40")."""
@@ -3071,8 +3096,7 @@ class SessionEngine:
         phase, state = self.phase, self._state
         ticked = {item for (p, item) in state.ticks if p == phase.id}
         needed = device_rest.devices_open(self.protocol, self.details, ticked)
-        reasons = [f"Required item open: {i.text}" for i in phase.checklist
-                   if (i.required or i.id in needed) and i.id not in ticked]
+        reasons = self._unmet_items(phase, needed)
         times = self.times(now)
         if phase.kind is PhaseKind.DOSING and phase.duration_minutes and times.phase_remaining_s and times.phase_remaining_s > 0:
             reasons.append(f"{phase.name} has {format_duration(times.phase_remaining_s)} of its "
@@ -3206,13 +3230,12 @@ class SessionEngine:
         return []
 
     def discharge_blockers(self, now: Moment) -> list[str]:
-        gate, state = self.protocol.discharge, self._state
+        gate = self.protocol.discharge
         reasons = []
         if self.phase.kind is not PhaseKind.DISCHARGE:
             reasons.append(f"The session is in {self.phase.name}: finish it before discharge")
-        reasons.extend(f"Required item open: {i.text}" for i in self.phase.checklist
-                       if self.phase.kind is PhaseKind.DISCHARGE and i.required
-                       and (self.phase.id, i.id) not in state.ticks)
+        else:
+            reasons.extend(self._unmet_items(self.phase))
         if gate.refuse_while_alarm:
             # The patient's alarms only: a technical condition of the station (speaker, device
             # link, log) says nothing about whether the patient may leave.

@@ -41,13 +41,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Moment
 from console.session import device_rest
-from console.session.engine import EARLY_DEVICE, EXTRA_DEVICE, GATE_APPROVAL
+from console.session.engine import EARLY_DEVICE, EXTRA_DEVICE, GATE_APPROVAL, Tick
 from console.session.lock import ChairAction
 from console.ui.dialog_place import place_below_alarms
 from console.ui import theme
 from console.ui.controller import REQUIRED_OPEN, SessionController
 from console.ui.entry_panel import DIALOG_STYLE, ERROR_COLOUR, ElidedLabel, question_box
-from protocols.model import DoseMode, PhaseKind
+from protocols.model import ChecklistItem, DoseMode, PhaseKind
 
 ROW_LINES = 2          # a row wraps to two lines at most, then elides
 ITEM_ID_ROLE = QtCore.Qt.ItemDataRole.UserRole
@@ -57,6 +57,7 @@ WHOLE_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2   # a row always shown whole (a
 # alarm's colour.
 REQUIRED_COLOUR = "required_mark"
 TICKED_COLOUR = "muted_text"
+ANSWERED_NO_COLOUR = "warn_text"   # a yes-or-no item answered no: open, and not an alarm
 MARK_SIZE = 10
 LEGEND = "● required · greyed: ticked · a cut row shows whole when chosen"
 CONDITIONS_HEADING = "This phase goes on while:"   # its name is long (esketamine's) and above
@@ -157,6 +158,17 @@ def _say_again(dialog: QtWidgets.QDialog, set_text: Callable[[str], None],
     timer = QtCore.QTimer(dialog)
     timer.timeout.connect(lambda: set_text(refresh()))
     timer.start(REFRESH_MS)
+
+
+def _look(item: ChecklistItem, tick: Tick | None) -> tuple[QtCore.Qt.CheckState, str | None]:
+    """How an item's row is drawn: its box, and its text's colour (None: the palette's). A
+    yes-or-no item answered no is neither a tick nor open-looking: its box half-checked, its
+    text in the warning colour (it was checked and greyed as done while it held the gate)."""
+    if tick is None:
+        return QtCore.Qt.CheckState.Unchecked, None
+    if item.answered_no(tick.note):
+        return QtCore.Qt.CheckState.PartiallyChecked, ANSWERED_NO_COLOUR
+    return QtCore.Qt.CheckState.Checked, TICKED_COLOUR
 
 
 def _mark(colour: str | None) -> QtGui.QIcon:
@@ -305,16 +317,19 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         """The marks and the greyed rows in the new theme's colours (rows stay where they are)."""
         self._marks = {True: _mark(REQUIRED_COLOUR), False: _mark(None)}
         ticks = self.controller.view.ticks()
+        items = {i.id: i for i in self.controller.view.phase.checklist}
         for row in range(self.items.count()):
             widget = self.items.item(row)
             widget.setIcon(self._marks[bool(widget.data(REQUIRED_ROLE))])
-            self._paint(widget, ticks.get(str(widget.data(ITEM_ID_ROLE))) is not None)
+            item = items.get(str(widget.data(ITEM_ID_ROLE)))
+            if item is not None:
+                self._paint(widget, _look(item, ticks.get(item.id))[1])
 
     @staticmethod
-    def _paint(widget: QtWidgets.QListWidgetItem, ticked: bool) -> None:
+    def _paint(widget: QtWidgets.QListWidgetItem, colour: str | None) -> None:
         # Unticked rows take the palette's text colour as drawn (no brush kept).
         widget.setData(QtCore.Qt.ItemDataRole.ForegroundRole,
-                       QtGui.QBrush(QtGui.QColor(theme.colour(TICKED_COLOUR))) if ticked else None)
+                       QtGui.QBrush(QtGui.QColor(theme.colour(colour))) if colour else None)
 
     def refresh(self) -> None:
         """Bring the rows up to date in place (the list is rebuilt only for a new phase)."""
@@ -341,16 +356,21 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 text = (device_rest.countdown(rest, now) if rest else "") + item.text
                 if widget.text() != text:   # the next device counts its rest down
                     widget.setText(text)
-                state = QtCore.Qt.CheckState.Checked if tick else QtCore.Qt.CheckState.Unchecked
+                state, colour = _look(item, tick)
                 if widget.checkState() != state:
                     widget.setCheckState(state)
                 flags = QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
-                if tick is None and not ended:   # a tick is a logged event: not undone from here
+                # A tick is a logged event: not undone from here. A "no" is answered again.
+                if state != QtCore.Qt.CheckState.Checked and not ended:
                     flags |= QtCore.Qt.ItemFlag.ItemIsUserCheckable
                 if widget.flags() != flags:
                     widget.setFlags(flags)
                 kind = "Required" if item.required else "Optional"
-                if tick is not None:
+                if tick is not None and item.answered_no(tick.note):
+                    status = (f"Answered {tick.note} by {tick.actor} at "
+                              f"{tick.at.astimezone().strftime('%H:%M')}: {item.if_no}; open"
+                              + ("" if ended else " (Space or a click answers it again)"))
+                elif tick is not None:
                     status = f"Ticked by {tick.actor} at {tick.at.astimezone().strftime('%H:%M')}"
                     if tick.note:
                         status += f" ({tick.note})"
@@ -359,7 +379,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 tip = f"{item.text}\n{kind}. {status}."
                 if widget.toolTip() != tip:
                     widget.setToolTip(tip)
-                    self._paint(widget, tick is not None)
+                    self._paint(widget, colour)
         finally:
             self._filling = False
         last = phase.kind is PhaseKind.DISCHARGE

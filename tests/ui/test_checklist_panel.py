@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 from PySide6 import QtCore, QtWidgets
 
+from console.ui import theme
 from console.ui.checklist_panel import (
     LEGEND,
     OPENED_UNTICKED,
@@ -19,6 +20,7 @@ from console.ui.checklist_panel import (
 from console.ui.dialog_place import place_below_alarms
 from console.ui.live_window import LiveWindow
 from console.ui.entry_panel import EntryPanel
+from tests.review.scenarios import typed_answer
 from tests.ui.conftest import (
     Answers,
     _live_session,
@@ -517,7 +519,7 @@ def test_the_t0_question_of_a_nasal_spray_says_to_give_the_first_device(qtbot, l
         controller.enter_manual(name, value)
     for item in controller.view.phase.checklist:
         if item.required:
-            assert controller.tick_item(item.id, note="x" if item.asks else "").done
+            assert controller.tick_item(item.id, note=typed_answer(item.asks)).done
     assert controller.dose_starts_unasked()
     answers = Answers()
     answers.yes = False
@@ -647,3 +649,41 @@ def test_a_device_beyond_the_dose_and_early_is_ticked_with_both_reasons(qtbot, l
             "json_extract(detail, '$.early.reason') FROM events WHERE kind = 'checklist_ticked' "
             "ORDER BY id DESC LIMIT 1").fetchone()
     assert (beyond, early) == ("dose raised to 84 mg", "patient ready, prescriber present")
+
+
+def test_a_no_to_a_yes_or_no_item_is_shown_apart_from_a_tick_and_asked_again(qtbot,
+                                                                             live_esketamine):
+    # "No" to "Vital signs in an acceptable range before the first device (REMS form: yes or
+    # no)" was drawn as any tick, checked and greyed as done, while the nurse's answer said the
+    # patient's vital signs were not acceptable (an esketamine review). It is logged, holds the
+    # dose, and the row says so, open to be answered again.
+    controller, journal, clock, log = live_esketamine
+    answers = Answers()
+    panel = shown_panel(qtbot, controller, answers)
+    row = device_row(panel, "vitals-acceptable-before")
+    panel.items.setCurrentRow(row)
+    panel.items.setFocus()
+    qtbot.waitUntil(lambda: not panel.opening())
+    answers.reply = "maybe"   # neither: refused, nothing logged
+    qtbot.keyClick(panel.items, Key.Key_Space)
+    assert panel.message.text() == ("Answer yes or no to tick 'Vital signs in an acceptable range "
+                                    "before the first device (REMS form: yes or no)': 'maybe' is "
+                                    "neither.")
+    assert ticked_ids(log) == []
+    assert panel.items.item(row).checkState() == QtCore.Qt.CheckState.Unchecked
+    answers.reply = "No"
+    qtbot.keyClick(panel.items, Key.Key_Space)
+    assert ticked_ids(log) == ["vitals-acceptable-before"]
+    shown = panel.items.item(row)
+    assert shown.checkState() == QtCore.Qt.CheckState.PartiallyChecked   # not a tick
+    assert shown.foreground().color().name() == theme.colour("warn_text")   # not greyed as done
+    assert shown.flags() & QtCore.Qt.ItemFlag.ItemIsUserCheckable   # answered again from here
+    assert "Answered No by ana at 09:00: Vital signs recorded not acceptable before the first " \
+           "device" in shown.toolTip()
+    assert panel.message.text().startswith(
+        "Logged 'No': Vital signs recorded not acceptable before the first device")
+    answers.reply = "yes"     # the vital signs are acceptable now
+    qtbot.keyClick(panel.items, Key.Key_Space)
+    assert ticked_ids(log) == ["vitals-acceptable-before"] * 2
+    assert shown.checkState() == QtCore.Qt.CheckState.Checked
+    assert shown.foreground().color().name() == theme.colour("muted_text")
