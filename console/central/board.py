@@ -17,8 +17,9 @@ What a card says (issue 12):
 - The chair's highest alarm: its text, priority and state. Order as the bedside's alarm area
   (console/session/alarm_area.py, its own table): highest priority, then those holding now
   (audio-paused ones too), then latched, then acknowledged, then the newest; "+N" counts the
-  others. It flashes (high 2 Hz, medium 0.5 Hz: the window's job) until
-  the chair says it is acknowledged; acknowledged is steady.
+  others. A prompt ("Vitals due", information) is none, from its PCD-04 as from a status
+  (`_alarms`): the status never lists one. It flashes (high 2 Hz, medium 0.5 Hz: the window's
+  job) until the chair says it is acknowledged; acknowledged is steady.
 - "No connection" when the chair's Last Will arrives (status with online=false) or its status
   has not come for STATUS_STALE_S (10 s), with since when (the last status heard). A chair
   with no session says "No session".
@@ -45,9 +46,10 @@ it: `confirming_after`), duplicates again: the bedside's quiet-room mode waits f
 confirmation, and confirming twice is harmless.
 
 What sounds (`audio`): the highest priority among
-- chair alarms above INFO that the chair has not acknowledged or audio-paused (a bedside silence
-  is mirrored, as Data Critical's PatientNet does: an alarm whose state is "paused" in the
-  status, or whose PCD-04 says audio-paused) and that the central has not acknowledged;
+- chair alarms (prompts are none: `_alarms`) that the chair has not acknowledged or
+  audio-paused (a bedside silence is mirrored, as Data Critical's PatientNet does: an alarm
+  whose state is "paused" in the status, or whose PCD-04 says audio-paused) and that the
+  central has not acknowledged;
 - the station's own technical alarms (`StationAlarm`) not silenced here.
 A chair without connection sounds nothing of its alarms (they are unknown): its loss, if it had
 an open session, is the station's own technical alarm instead, medium, or high when a high alarm
@@ -82,7 +84,9 @@ that rises above the priority it was silenced at sounds again):
   at once when a chair heard here goes unheard for it, and high, naming it right after those
   first words (the refusal last), when such a chair had a high alarm open (`_bus_alarm`);
 - a chair with an open session without connection: "<room>: no connection to the chair" (high,
-  naming it, when a high alarm was open there); one lost before the bus dropped stays lost;
+  naming it, when a high alarm was open there); one lost before the bus dropped stays lost,
+  and one still unheard with an alarm open when the bus comes back is lost from then on (the
+  bus alarm named it: `set_bus`), the others having 10 s to be heard;
 - the central log cannot be written (duplicates are then told apart in memory);
 - low, steady: the speaker does not work ("Audio unavailable: visual only").
 Among them the highest priority comes first, then the newest (when this station found each; a
@@ -123,6 +127,7 @@ from console.network.pcd import AlertState, EventPhase, Inactivation
 from console.network.twin_watch import TwinWatch
 from console.network.pcd_read import (
     AlertReport,
+    Header,
     Observation,
     ObservationReport,
     PcdError,
@@ -481,6 +486,9 @@ class _Chair:
     # (NTP) still sends the points it stamped before the step (`Board._trend_window`).
     newest_stamp: datetime | None = None
     offline_since: datetime | None = None   # set while without connection: the last status heard
+    # Unheard with an alarm open when this station's bus came back (`set_bus`): lost from then
+    # on, its loss taking over from the bus alarm that named it, until a live status comes.
+    unheard_at_return: bool = False
     # When this station found the chair gone (its Last Will came, or the log's "stale" row at a
     # restart), by this station's clock; None while it is heard. Orders its loss among the
     # station's alarms (`Board.station_alarms`) across a restart, when every loss is found anew.
@@ -662,7 +670,11 @@ class Board:
         after the chair's PCD-04 rows before that status: those only mark the session's alarms
         on its trend (what this station received), never open an alarm again (the status
         after them says which are open). Each occurrence's arrival here is the time its row
-        was received (`_across_key`).
+        was received (`_across_key`). Last, its newest PCD-01 row if it came after. The chair
+        was last heard at the newest of its rows after that status (a status, a PCD-04 or
+        that PCD-01; a PCD message as of when it was sent, if earlier: `_sent_by`): what its
+        "No connection since" says. Statuses are logged only on change: taken from them
+        alone, a quiet chair heard until 09:10 was "No connection since 09:00:00" (a review).
         A chair whose status had an open session comes back heard earlier, not connected: a
         retained Last Will then lands on a chair known to have had an open session, with its
         alarms, so its loss is the station's alarm again (high after a high alarm). A restart of
@@ -764,6 +776,9 @@ class Board:
                 elif kind == "pcd04":
                     report = read_pcd04(payload)
                     self._apply_pcd04(self._chair(name, now), report, now)
+                    last_heard = max(last_heard, _sent_by(report.header, at))
+                elif kind == "pcd01":   # the newest (CentralLog.last_words): heard then
+                    last_heard = max(last_heard, _sent_by(read_pcd01(payload, at).header, at))
             except (_Bad, PcdError, KeyError, TypeError, ValueError, AttributeError,
                     OverflowError) as exc:
                 self._ignore(f"central log, chair {name}: {type(exc).__name__}: {exc}")
@@ -782,6 +797,15 @@ class Board:
         it; `blind`: connected, but the broker refused the subscription to the chairs (its
         words): as good as not connected, said for what it is."""
         self.bus_text = text
+        if connected and not self.bus_connected and self.bus_down_since is not None \
+                and self._bus_alarm(self.bus_down_since, now) is not None:
+            # The bus alarm ends here, but not what it stood for: a chair it could not hear with
+            # an alarm open is still unheard. Its loss takes over at once, at the priority it
+            # had; it went silent for the 10 s a chair has to be heard again (`_lost`), a high
+            # alarm still open there (a review; IEC 60601-1-8: an alarm condition lasts until
+            # it ends). A chair heard with none open keeps its 10 s: its status may be on its way.
+            for chair in self._unheard(now):
+                chair.unheard_at_return = self._last_heard(chair) is not None
         self.bus_blind = "" if connected else blind
         if connected:
             if not self.bus_connected:
@@ -1032,7 +1056,7 @@ class Board:
                     "read the card and acknowledge again")
         if shown is None:
             highest = self._highest(c)
-            if highest is None or highest.priority <= Priority.INFO:
+            if highest is None:
                 return f"{self._title(c)}: no alarm to acknowledge"
             if highest.state == "acknowledged":
                 return f"{self._title(c)}: already acknowledged at the chair"
@@ -1205,6 +1229,7 @@ class Board:
             chair.status_wall = now.wall - timedelta(seconds=held_s)
             chair.offline_since = None
             chair.gone_since = None
+            chair.unheard_at_return = False
             self._began.pop(f"chair:{name}", None)   # heard: a loss found later is a new one
             self._silenced_before.pop(f"chair:{name}", None)
             chair.clock_base = (
@@ -1708,15 +1733,18 @@ class Board:
 
     def _lost(self, chair: _Chair, now: Moment) -> bool:
         """A chair with an open session lost: its Last Will came, or no status for
-        STATUS_STALE_S of a working bus (not right after the bus itself returns). While this
-        station's own bus is down the clock of this rule stops at the drop: a chair silent since
-        is not lost (the one bus alarm says why, not 20), and one lost before stays lost. The
+        STATUS_STALE_S of a working bus (not right after the bus itself returns, unless the
+        chair was unheard then with an alarm open: `set_bus`). While this station's own bus is
+        down the clock of this rule stops at the drop: a chair silent since is not lost (the
+        one bus alarm says why, not 20), and one lost before stays lost. The
         bus dropping had ended every chair's loss: a lost chair's high alarm went silent for
         10 s, then only the medium bus alarm sounded (a code review)."""
         if chair.session is None or chair.session.get("ended") or not chair.heard:
             return False
         if not chair.online:
             return True   # its Last Will (heard while the bus worked, or restored)
+        if chair.unheard_at_return:
+            return True   # named by the bus alarm until the bus came back (`set_bus`)
         heard = max(chair.status_mono if chair.status_mono is not None else -math.inf,
                     self.bus_up_since)
         if heard == -math.inf:
@@ -1726,7 +1754,11 @@ class Board:
         return until - heard > bus_topics.STATUS_STALE_S
 
     def _alarms(self, chair: _Chair) -> list[ChairAlarm]:
-        """The chair's open alarms, newest knowledge per occurrence (module docstring)."""
+        """The chair's open alarms, newest knowledge per occurrence (module docstring), prompts
+        left out. A prompt ("Vitals due", information) comes as a PCD-04 but not in the chair's
+        status (chair_status.build_status lists low to high): taken from its PCD-04, it was the
+        card's alarm or its "+1 more" until the next status 2 s later, while still open at the
+        chair (a review). Its PCD-04 still marks the trend (`_mark`), as the bedside's does."""
         merged = {k: a for k, a in chair.status_alarms.items() if k not in chair.ended}
         sent_at = chair.status_sent_at
         for key, report in sorted(chair.reports.items(), key=lambda kv: kv[1].at):
@@ -1741,7 +1773,7 @@ class Board:
                 priority=PRIORITIES[report.priority], category=report.category,
                 text=report.text, state=_state_of(report),
                 raised_at=before.raised_at if before else report.at, as_of=report.at)
-        return sorted(merged.values(), key=_order_key)
+        return sorted((a for a in merged.values() if a.priority > Priority.INFO), key=_order_key)
 
     def _highest(self, chair: _Chair) -> ChairAlarm | None:
         """The alarm a chair's card shows: the first by the bedside's order (the highest; the
@@ -1750,10 +1782,9 @@ class Board:
         return alarms[0] if alarms else None
 
     def _last_heard(self, chair: _Chair) -> ChairAlarm | None:
-        """The alarm (above a prompt) a chair had open when it was last heard: its loss is at
-        least that urgent, and says it (module docstring)."""
-        last = self._highest(chair)
-        return last if last is not None and last.priority > Priority.INFO else None
+        """The alarm a chair had open when it was last heard (prompts are none: `_alarms`):
+        its loss is at least that urgent, and says it (module docstring)."""
+        return self._highest(chair)
 
     def _target(self, chair: _Chair, now: Moment,
                 alarms: list[ChairAlarm] | None = None) -> ChairAlarm | None:
@@ -1769,8 +1800,7 @@ class Board:
             return None
 
         def able(alarm: ChairAlarm) -> bool:
-            return (alarm.priority > Priority.INFO
-                    and self._note(chair, alarm, now) in ACKNOWLEDGEABLE_NOTES)
+            return self._note(chair, alarm, now) in ACKNOWLEDGEABLE_NOTES
 
         sounding = next((a for a in alarms if able(a) and self._sounds(chair, a, now)), None)
         if sounding is not None:
@@ -1798,7 +1828,7 @@ class Board:
         return ack
 
     def _sounds(self, chair: _Chair, alarm: ChairAlarm, now: Moment) -> bool:
-        if alarm.priority <= Priority.INFO or alarm.state in ("acknowledged", "paused"):
+        if alarm.state in ("acknowledged", "paused"):
             return False
         ack = self._central_ack(chair, alarm)
         if ack is not None and not ack.command_id:
@@ -1848,9 +1878,7 @@ class Board:
         alarm sounding went quiet 10 s into an outage, and only a medium bus alarm sounded (a
         code review). Raised after BUS_ALARM_S, or at once when a chair heard here goes unheard
         (its alarms were sounding here up to then)."""
-        unheard = [c for c in self.chairs.values()
-                   if c.heard and c.session and not c.session.get("ended")
-                   and not self._connected(c, now) and not self._lost(c, now)]
+        unheard = self._unheard(now)
         if now.mono - down_since < BUS_ALARM_S and \
                 not any(c.status_mono is not None for c in unheard):
             return None
@@ -1866,6 +1894,12 @@ class Board:
         refused = f"; {self.bus_blind}" if self.bus_blind else ""
         return ("bus", max(Priority.MEDIUM, last.priority),
                 f"{text}; {self._title(chair)}: {_last_heard_text(last)}{refused}")
+
+    def _unheard(self, now: Moment) -> list[_Chair]:
+        """The chairs in session this station cannot hear for its own bus (`_bus_alarm`)."""
+        return [c for c in self.chairs.values()
+                if c.heard and c.session and not c.session.get("ended")
+                and not self._connected(c, now) and not self._lost(c, now)]
 
     # ---- the card ----------------------------------------------------------------------------
 
@@ -2085,6 +2119,13 @@ def _text(payload: bytes) -> str:
         return payload.decode("utf-8")
     except UnicodeDecodeError:
         raise _Bad("not UTF-8 text") from None
+
+
+def _sent_by(header: Header, received_at: datetime) -> datetime:
+    """When a logged PCD message shows its chair alive: when it came, or when the chair sent it
+    (MSH-7) if that is earlier. A hung chair's messages queued for this station's persistent
+    session are logged when the broker hands them over, minutes after the chair last spoke."""
+    return min(received_at, header.sent_at) if header.sent_at is not None else received_at
 
 
 def _last_heard_text(alarm: ChairAlarm) -> str:

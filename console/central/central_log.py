@@ -285,9 +285,12 @@ class CentralLog:
         status of a chair online (`kind` status, the chair's own payload) and every status,
         will, stale and PCD-04 row after it, in order, preceded by the chair's PCD-04 rows
         before that status (the board marks the session's alarms on its trend with them, as
-        received: a restart had lost every marker older than the chair's last logged status).
-        For the board to start from (`Board.restore`): a restart had forgotten a chair lost
-        during a session.
+        received: a restart had lost every marker older than the chair's last logged status),
+        then the chair's newest PCD-01 row when it came after that status: statuses are logged
+        on change, and a quiet session's chair, heard every second, read "No connection since"
+        its session's start after a restart (a review); its observations come about once a
+        second, each logged. For the board to start from (`Board.restore`): a restart had
+        forgotten a chair lost during a session.
 
         Raises:
             CentralLogError: the file cannot be read.
@@ -306,9 +309,22 @@ class CentralLog:
                 if starts:
                     earlier = [r for r in rows[:starts[-1]] if r.kind == "pcd04"]
                     found[chair] = earlier + rows[starts[-1]:]
+                    newest = self._newest_pcd01(chair)
+                    if newest is not None and newest.id > rows[starts[-1]].id:
+                        found[chair].append(newest)
         except sqlite3.Error as exc:
             raise _error(exc, self.path) from exc
         return found
+
+    def _newest_pcd01(self, chair: str) -> Received | None:
+        """The chair's newest PCD-01 row: one step down the (chair, received_at) index from its
+        end (PCD-01s are most of a chair's rows), never a scan of its hours of observations."""
+        row = self.conn.execute(
+            "SELECT id, control_id, chair, kind, received_at, payload FROM received "
+            "WHERE chair = ? AND kind = 'pcd01' ORDER BY received_at DESC LIMIT 1",
+            [chair]).fetchone()
+        return None if row is None else Received(row[0], row[1], row[2], row[3],
+                                                 parse_iso(row[4]), row[5])
 
     def actions_since(self, since: datetime) -> list[Action]:
         """The nurses' actions logged at or after `since` (this station's clock), in order: a

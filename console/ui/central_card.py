@@ -13,6 +13,9 @@ Look (the bedside's, console/ui/tiles.py and alarm_bar.py):
 - The alarm line: the chair's highest alarm as the bedside words it ("(latched)" after a latched
   one's words), then the count of its others ("+1 more"); the note beside the Acknowledge
   button says only what this station did or knows ("silenced here", "ack not confirmed").
+- The second line: patient · monitor state · soft tones · phase · protocol; the protocol, the
+  phase, then the patient's label give way, never the monitor's or the sound's state
+  (`info_parts`).
 - While no ECG heart rate comes, the pulse takes the HR's place ("PR 132", board.PULSE_VITAL).
 - A chair without connection is a grey card (`stale_bg`) saying "No connection" and since when,
   with nothing else: values that may be old are not shown as if current.
@@ -80,6 +83,37 @@ def title_parts(title: str, chair: str | None) -> tuple[GivesWay, ...]:
     words = room.split(" ")
     shorter = tuple(ELLIPSIS + " ".join(words[i:]) for i in range(1, len(words)))
     return (GivesWay(room, shorter),) + ((GivesWay(tail, rank=1),) if tail else ())
+
+
+INFO_SEPARATOR = " · "
+
+
+def info_parts(view: CardView) -> tuple[str | GivesWay, ...]:
+    """A connected card's second line as parts of an `ElidedLabel` line: the patient, then the
+    states a nurse must read, a silent or disconnected monitor (its values are grey meanwhile)
+    and a quiet room's soft tones (this station is what its nurse will hear), then the phase,
+    whether it ended, and the protocol. The protocol gives way first, then the phase, then the
+    patient's label, cut at its end; never those states. Set whole, the line was cut at its
+    end, and a 20-letter pseudonym at 20 chairs on 1366x768 read "Pseudonym Blue Heron ·
+    Monitor disc…" (a review). Each separator goes with the part after it, or with the first
+    part when that one gives way and the next stays: a part left out takes one with it."""
+    if not view.has_session:
+        return (INFO_SEPARATOR.join(p for p in ("No session", view.device_note) if p),)
+    # (words, rank: the order they give way in, None: they stay)
+    words: list[tuple[str, int | None]] = [
+        (w, rank) for w, rank in (
+            ("DEMO" if view.demo else "", None), (view.patient, 2), (view.device_note, None),
+            (view.audio_note, None), (view.phase, 1), ("ended" if view.ended else "", None),
+            (view.protocol, 0)) if w]
+    texts = [w for w, _ in words]
+    for i in range(1, len(words)):
+        (_, before), (_, after) = words[i - 1], words[i]
+        if after is None and before is not None and i - 1 == 0:
+            texts[i - 1] += INFO_SEPARATOR   # the first part gives way: its separator after it
+        else:
+            texts[i] = INFO_SEPARATOR + texts[i]
+    return tuple(text if rank is None else GivesWay(text, rank=rank)
+                 for text, (_, rank) in zip(texts, words, strict=True))
 
 
 def _font(points: float, bold: bool = False) -> QtGui.QFont:
@@ -354,7 +388,7 @@ class ChairCard(QtWidgets.QFrame):
             self.offline_detail.setText(view.connection_text.removeprefix("No connection").strip())
             self.alarm_colours = None
             return
-        self.info.setText(self._info_text(view))
+        self.info.set_parts(*info_parts(view))
         shown: dict[str, tuple[VitalView | None, str, str]] = {}
         for vital in view.vitals:
             place, words, hint = IN_PLACE_OF.get(vital.label, (vital.label, vital.label, ""))
@@ -377,21 +411,6 @@ class ChairCard(QtWidgets.QFrame):
         # "ack not …" (a review). The count is on the alarm's line, a latched state there too.
         self.note.setText(view.alarm.note_beside() if view.alarm is not None else "")
         self._render_alarm()
-
-    @staticmethod
-    def _info_text(view: CardView) -> str:
-        if not view.has_session:
-            parts = ["No session", view.device_note]
-        else:
-            # A long protocol name is what gives way when the line is elided, so the states a
-            # nurse must read come before it: a silent or disconnected monitor right after the
-            # patient (its values are grey meanwhile), a quiet room's soft tones (this station is
-            # what the nurse will hear), then the phase, and whether it ended.
-            parts = [view.patient, view.device_note, view.audio_note, view.phase,
-                     "ended" if view.ended else "", view.protocol]
-            if view.demo:
-                parts.insert(0, "DEMO")
-        return " · ".join(p for p in parts if p)
 
     def _show_value(self, label: QtWidgets.QLabel, vital: VitalView | None,
                     has_session: bool) -> None:

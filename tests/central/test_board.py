@@ -711,9 +711,14 @@ def test_a_chair_unheard_for_the_stations_own_outage_keeps_its_high_alarm_in_the
                         "with *** SpO2 89 %, limit ≤90")
     central.t(120)
     assert central.sounding() == "high"
-    # Back: the chair has 10 s to be heard; the bus alarm is over.
+    # Back: the bus alarm is over, not what it named: the chair still unheard with its high
+    # alarm open is lost at once, high (it had 10 s to be heard, nothing sounding: a review).
     central.board.set_bus(True, "Connected", central.now())
-    assert central.board.station_alarms(central.now()) == []
+    (lost,) = central.board.station_alarms(central.now())
+    assert (lost.key, lost.priority) == ("chair:chair-1", Priority.HIGH)
+    assert lost.text == ("Room 1: no connection to the chair; last heard with *** SpO2 89 %, "
+                         "limit ≤90")
+    assert central.sounding() == "high"
 
 
 def test_a_bus_alarm_silenced_at_medium_sounds_again_when_it_rises_to_high(central):
