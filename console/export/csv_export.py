@@ -1,8 +1,12 @@
 """CSV export of one session: its observations and its events (alarm steps included). No Qt.
 
-Files are UTF-8 without a byte-order mark, RFC 4180: comma-separated, CRLF line ends, a header row,
-fields quoted when they hold a comma, quote or line break (quotes doubled). Times are ISO 8601 UTC
-with milliseconds and `Z`, as in the log; empty fields mean "none / not known".
+Files are UTF-8 with a byte-order mark (`utf-8-sig`): Excel, which clinicians open a CSV with
+by a double click, reads a file without one in the Windows code page, and every alarm row's
+"≥180" read "â‰¥180", a nurse "Zoë" "ZoÃ«"; LibreOffice, Python's `csv` with
+`encoding="utf-8-sig"` and pandas read the mark as one. RFC 4180: comma-separated, CRLF line
+ends, a header row, fields quoted when they hold a comma, quote or line break (quotes doubled).
+Times are ISO 8601 UTC with milliseconds and `Z`, as in the log; empty fields mean "none / not
+known".
 
 Every row starts with `session_id`, `patient_id`, `session_number` and `demo` (1 for a demo
 session's simulated values, 0 otherwise). `observations.csv` has one row per stored observation,
@@ -10,8 +14,10 @@ corrected ones included (flagged), so the file is the complete record; `correcte
 a value that no longer counts: replaced by a later row whose `corrects` names it, or taken back
 (`entered_in_error` = 1, no row replaces it; a clinician's audit found `corrected` = 1 on a
 taken-back value and no row naming it). `events.csv` has one row per `events` row and per
-`alarm_events` row, in time order (events before alarm steps at the same time, each in commit
-order).
+`alarm_events` row, in the order the console logged them (`SessionDetail.logged_rows`: events
+in commit order, alarm steps placed among them; at one instant events first, those that close
+the session last), each at its logged time: after a station clock set back the `at` column
+goes back too, as the clock read.
 
 A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return (a patient identifier,
 a name, a note: the chair accepts them) is written with a `'` before it, so a spreadsheet shows
@@ -32,7 +38,7 @@ from typing import Any, Final
 
 from console.clock import iso
 from console.export.files import write_files
-from console.review.model import SessionDetail, describe_event, record_order
+from console.review.model import LoggedEvent, SessionDetail, describe_event
 from protocols.vitals import METRICS
 
 # Every row says whose it is (patient as exported: a pseudonym when de-identified), which
@@ -81,25 +87,26 @@ def observation_rows(detail: SessionDetail) -> list[list[str]]:
 
 
 def event_rows(detail: SessionDetail) -> list[list[str]]:
-    """Events and alarm steps as text rows, in the order written (`record_order`; without the
-    header)."""
+    """Events and alarm steps as text rows, in the order the console logged them
+    (`SessionDetail.logged_rows`: a clock set back leaves them where they were written; without
+    the header)."""
     who = _whose(detail)
-    keyed: list[tuple[tuple[datetime, int], int, list[str]]] = []
-    for e in detail.events:
-        keyed.append((record_order(e.at, "event", e.kind), e.id, [
-            *who, _t(e.at), "event", str(e.id), e.kind, e.actor, describe_event(e.kind, e.detail),
-            "", "", "", "", "", "", "", _json(e.detail),
-        ]))
-    for a in detail.alarms:
-        for step in a.steps:
+    rows = []
+    for e in detail.logged_rows():
+        if isinstance(e, LoggedEvent):
+            rows.append([
+                *who, _t(e.at), "event", str(e.id), e.kind, e.actor,
+                describe_event(e.kind, e.detail), "", "", "", "", "", "", "", _json(e.detail),
+            ])
+        else:
+            a, step = e
             # Its row id, as `verify` and the review name a row ("alarm_events row 35").
-            keyed.append((record_order(step.at, "alarm"), step.id, [
-                *who, _t(step.at), "alarm", str(step.id), f"alarm_{step.transition}", step.actor,
-                step.message, str(a.occurrence), a.condition, a.category, step.priority,
-                step.transition, _num(step.value), a.threshold, "",
-            ]))
-    keyed.sort(key=lambda k: (k[0], k[1]))
-    return [row for *_, row in keyed]
+            rows.append([
+                *who, _t(step.at), "alarm", str(step.id), f"alarm_{step.transition}",
+                step.actor, step.message, str(a.occurrence), a.condition, a.category,
+                step.priority, step.transition, _num(step.value), a.threshold, "",
+            ])
+    return rows
 
 
 def _whose(detail: SessionDetail) -> list[str]:
@@ -135,7 +142,9 @@ def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     writer = csv.writer(text, dialect="excel", lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows([safe_cell(cell) for cell in row] for row in rows)
-    return text.getvalue().encode("utf-8")
+    # With a byte-order mark: Excel, which a double click opens a CSV with, reads a file
+    # without one in the Windows code page ("≥180" read "â‰¥180", "Zoë" "ZoÃ«").
+    return text.getvalue().encode("utf-8-sig")
 
 
 def csv_paths(detail: SessionDetail, folder: Path) -> dict[str, Path]:

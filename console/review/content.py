@@ -470,8 +470,22 @@ def _infusion_ended_early(detail: SessionDetail, protocol: Protocol | None) -> s
         early = infusion_stopped_at(protocol, ran / 60)
         return f" (planned; infusion ended after {early})" if early else ""
     minutes = record_minutes(detail, _record_end(detail), since=t0, steps=steps)
-    running = infusion_stopped_at(protocol, None if is_unknown(minutes) else minutes)
+    running = _infusion_at(protocol, minutes)
     return f" (planned; {NOT_ENDED}, infusion at {running})" if running else ""
+
+
+def _infusion_at(protocol: Protocol | None, minutes: float) -> str | None:
+    """Where the record of a session never ended stops in its infusion, `minutes` after T0 as
+    the console's timers ran: "25:00 of 40 min" before its planned end (`infusion_stopped_at`);
+    "? of 40 min" (`UNKNOWN_MINUTE`) where a step back of the station's clock leaves the minute
+    unknown: its dosing never ended, so the dose is not read as given (an open session 23 of
+    40 min into its infusion, its clock set back 30 min, read "36 mg" given whole); None once
+    the planned minutes ran, or for a dose not by weight."""
+    if not is_unknown(minutes):
+        return infusion_stopped_at(protocol, minutes)
+    if protocol is None or protocol.dose.mode is not DoseMode.WEIGHT:
+        return None
+    return f"{UNKNOWN_MINUTE} of {protocol.dose.infusion_minutes:g} min"
 
 
 # The words for a session whose record stops without its end (running now, or left open).
@@ -1599,7 +1613,8 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
 def _course_dose(row: CourseRow) -> str:
     """The dose the record shows given: "36 mg" (all of it), "36 mg planned; ended at 11:00 of
     40 min", "36 mg planned; session not ended (infusion at 25:00 of 40 min)" (the record of a
-    session never ended stops inside its infusion; `infusion_stopped_at`: an infusion stopped
+    session never ended stops inside its infusion, "at ? of 40 min" where a step back of the
+    station's clock leaves its minute unknown: `_infusion_at`; an infusion stopped
     45 s after T0 had read "ended at 0 of 40 min"), "56 mg given (2 of 3 devices); 84 mg
     planned" (nasal devices: those ticked given, `devices_ticked`), "40 mg planned; never
     given". The planned dose had read as given for an infusion still running and for devices
@@ -1618,9 +1633,9 @@ def _course_dose(row: CourseRow) -> str:
     early = infusion_stopped_at(protocol, row.dosing_minutes)
     if early:
         return f"{text} planned; ended at {early}"
-    if (row.dosing_minutes is None and row.last_record_minute is not None
-            and not is_unknown(row.last_record_minute)):   # unknown: as the header, unsaid
-        running = infusion_stopped_at(protocol, row.last_record_minute - row.t0_minute)
+    if row.dosing_minutes is None and row.last_record_minute is not None:
+        # Unknown (a step back): "? of 40 min", as the header says it (`_infusion_at`).
+        running = _infusion_at(protocol, row.last_record_minute - row.t0_minute)
         if running:
             return f"{text} planned; {NOT_ENDED} (infusion at {running})"
     return text

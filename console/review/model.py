@@ -15,16 +15,20 @@ Conventions for every record here:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from heapq import merge
 from typing import Any, Final
 
+from console.records import SESSION_RESUMED
 from console.review.clock_steps import (
-    AFTER_EVERY_EVENT, ClockStep, LoggedStep, logged_seconds, logged_steps, seconds_between,
-    session_seconds,
+    AFTER_EVERY_EVENT, SESSION_START_ID, ClockStep, LoggedStep, RowPlaces, logged_seconds,
+    logged_steps, seconds_between, session_seconds,
 )
 from console.session.device_rest import beyond_text, early_text
+from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED
 from console.session.journal import event_text
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.session.signing import (
@@ -752,18 +756,55 @@ class SessionDetail:
                     None)
 
     def timeline(self) -> list[TimelineEntry]:
-        """Events and alarm steps merged in the order the console wrote them (`record_order`)."""
-        entries = [
-            TimelineEntry(e.at, "event", e.kind, e.actor, describe_event(e.kind, e.detail))
-            for e in self.events
-        ]
-        for episode in self.alarms:
-            for step in episode.steps:
+        """Events and alarm steps merged in the order the console wrote them (`logged_rows`)."""
+        entries = []
+        for row in self.logged_rows():
+            if isinstance(row, LoggedEvent):
+                entries.append(TimelineEntry(row.at, "event", row.kind, row.actor,
+                                             describe_event(row.kind, row.detail)))
+            else:
+                episode, step = row
                 entries.append(TimelineEntry(
                     step.at, "alarm", f"alarm_{step.transition}", step.actor,
                     f"{step.priority} {episode.condition} {step.transition}: {step.message}",
                 ))
-        return sorted(entries, key=lambda x: record_order(x.at, x.source, x.kind))
+        return entries
+
+    def logged_rows(self) -> list[LoggedEvent | tuple[AlarmEpisode, AlarmStep]]:
+        """The session's events and alarm rows (each with its occurrence) in the order the
+        console logged them: events by their ids, which no clock step moves; an alarm row after
+        the last clock step or restart logged before it, by the count of alarm rows each of
+        those counted (`RowPlaces`, as the review's tables place it), and among the events
+        logged on that clock by its time (`record_order` at one instant). Sorted by wall time,
+        which a clock set back makes come twice, the events CSV began with "Station clock set
+        back" and the note typed after it, above the session's start. Where the log does not
+        place its alarm rows (no step logged, or an older console's steps count none) they
+        are merged by their times alone."""
+        events = sorted(self.events, key=lambda e: e.id)
+        alarm_rows = sorted(((a, s) for a in self.alarms for s in a.steps),
+                            key=lambda row: row[1].id)
+        places = RowPlaces(events, ALARM_ROWS_BEFORE,
+                           [s.id for _, s in alarm_rows] if self.logged_steps() else [])
+        after = [places.event_before(s.id) for _, s in alarm_rows]
+        placed = all(a is not None for a in after)
+        # Between two steps or restarts the rows share one clock: their times order them. Not
+        # placed, every row is ordered by its time alone, as if on one clock.
+        marks = ([e.id for e in events if e.kind in (CLOCK_STEPPED, SESSION_RESUMED)]
+                 if placed else [])
+
+        def clock_of(event_id: int) -> int:
+            n = bisect_right(marks, event_id)
+            return marks[n - 1] if n else SESSION_START_ID
+
+        Keyed = tuple[tuple[int, datetime, int], LoggedEvent | tuple[AlarmEpisode, AlarmStep]]
+        by_event: list[Keyed] = [((clock_of(e.id), *record_order(e.at, "event", e.kind)), e)
+                                 for e in events]
+        by_row: list[Keyed] = [
+            ((a if placed and a is not None else SESSION_START_ID,
+              *record_order(s.at, "alarm")), (ep, s))
+            for a, (ep, s) in zip(after, alarm_rows)]
+        # A merge, not a sort: each table stays in its own commit order whatever its times.
+        return [row for _, row in merge(by_event, by_row, key=lambda k: k[0])]
 
     def hand_overs(self) -> list[LoggedEvent]:
         """The session's hand-overs (events `handed_over` {from, to}, by the nurse taking

@@ -10,6 +10,8 @@ import pytest
 from console.export.csv_export import EVENT_COLUMNS, OBSERVATION_COLUMNS, write_session_csv
 from console.review.queries import load_session, open_readonly
 
+BOM = "\ufeff".encode()   # UTF-8's byte-order mark, EF BB BF
+
 
 @pytest.fixture
 def exported(scenario_log, tmp_path):
@@ -20,8 +22,16 @@ def exported(scenario_log, tmp_path):
 
 
 def read(path):
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
+
+
+def as_excel_opens(raw: bytes) -> str:
+    """A CSV as Excel opens it on a double click: UTF-8 after a byte-order mark, else in the
+    Windows code page (cp1252 in Western Europe and the US)."""
+    if raw.startswith(BOM):
+        return raw.removeprefix(BOM).decode()
+    return raw.decode("cp1252", "replace")
 
 
 def test_files_are_named_by_session_and_rfc4180_with_a_header(exported, scenario_log):
@@ -29,10 +39,21 @@ def test_files_are_named_by_session_and_rfc4180_with_a_header(exported, scenario
     assert exported["observations"].name == f"session-{sid}-observations.csv"
     assert exported["events"].name == f"session-{sid}-events.csv"
     raw = exported["observations"].read_bytes()
-    assert not raw.startswith(b"\xef\xbb\xbf")                      # no byte-order mark
-    assert raw.split(b"\r\n")[0].decode() == ",".join(OBSERVATION_COLUMNS)
+    # A byte-order mark: Excel reads a CSV without one in the Windows code page ("≥180" read
+    # "â‰¥180", "Zoë" "ZoÃ«").
+    assert raw.startswith(BOM)
+    assert raw.split(b"\r\n")[0].decode("utf-8-sig") == ",".join(OBSERVATION_COLUMNS)
     assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
-    assert exported["events"].read_bytes().split(b"\r\n")[0].decode() == ",".join(EVENT_COLUMNS)
+    events = exported["events"].read_bytes()
+    assert events.startswith(BOM)
+    assert events.split(b"\r\n")[0].decode("utf-8-sig") == ",".join(EVENT_COLUMNS)
+
+
+def test_a_spreadsheet_reads_the_alarms_thresholds_as_written(exported):
+    # Every alarm row's threshold has a "≥"; without a byte-order mark it read "â‰¥180".
+    text = as_excel_opens(exported["events"].read_bytes())
+    assert "≥180 or ≥40 above baseline" in text
+    assert "\ufeff" not in text                       # the mark is read as one, not shown
 
 
 def test_every_row_says_whose_it_is_and_which_session_of_the_course(exported):
@@ -117,7 +138,7 @@ def test_events_file_holds_events_and_alarm_steps_in_time_order(exported, scenar
     # The text has a comma: quoted on disk, whole when read back.
     assert note["text"] == "Note: Prescriber informed of BP 186/100, infusion continued"
     assert '"Note: Prescriber informed of BP 186/100, infusion continued"' in \
-        exported["events"].read_text(encoding="utf-8")
+        exported["events"].read_text(encoding="utf-8-sig")
     override = next(r for r in rows if r["kind"] == "override")
     assert '"reason":"Dr Lee reviewed: BP settled, patient alert"' in override["detail"]
 

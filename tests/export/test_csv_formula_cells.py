@@ -28,7 +28,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
 

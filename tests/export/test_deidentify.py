@@ -80,7 +80,7 @@ def test_every_export_of_a_deidentified_session_is_clean(loaded, tmp_path):
                 write_rems(clean, tmp_path / "rems.txt")
             assert not (tmp_path / "rems.txt").exists()
         for path in paths:
-            assert_clean(path.read_text(encoding="utf-8"))
+            assert_clean(path.read_text(encoding="utf-8-sig"))
     bundle = json.loads((tmp_path / "surge.json").read_text(encoding="utf-8"))
     assert bundle["meta"]["security"][0]["code"] == "PSEUDED"
 
@@ -185,10 +185,11 @@ def test_a_handover_a_central_nurse_and_a_monitor_port_are_not_in_a_deidentified
     conn.close()
     paths = list(write_session_csv(clean, tmp_path / "csv").values())
     write_session_fhir(clean, tmp_path / "session.json", pseudonymised=True)
-    text = " ".join(p.read_text(encoding="utf-8") for p in [*paths, tmp_path / "session.json"])
+    text = " ".join(p.read_text(encoding="utf-8-sig")
+                    for p in [*paths, tmp_path / "session.json"])
     for name in ("Margarethe", "Bartholomew", "Cordelia", "A9K3QX7T", "desk-2", "MRN-4711"):
         assert name not in text, name
-    events = next(p for p in paths if "events" in p.name).read_text(encoding="utf-8")
+    events = next(p for p in paths if "events" in p.name).read_text(encoding="utf-8-sig")
     assert "handed_over" in events and "staff-" in events   # the story stays, the names go
 
 
@@ -270,7 +271,7 @@ def test_a_name_inside_an_alarm_message_is_numbered_in_a_deidentified_export(tmp
     assert any("by Ben Okafor, RN" in s.message for a in loaded_detail.alarms for s in a.steps)
     clean = deidentify(loaded_detail, KEY)
     paths = list(write_session_csv(clean, tmp_path / "csv").values())
-    text = " ".join(p.read_text(encoding="utf-8") for p in paths)
+    text = " ".join(p.read_text(encoding="utf-8-sig") for p in paths)
     assert "Okafor" not in text
     assert "its value was entered in error, by staff-1" in text
 

@@ -65,7 +65,7 @@ def test_the_notes_table_keeps_the_button_and_removes_the_free_text(anon):
 
 def test_the_deidentified_csv_keeps_vomiting(anon, tmp_path):
     paths = write_session_csv(anon, tmp_path / "out")
-    with paths["events"].open(encoding="utf-8", newline="") as f:
+    with paths["events"].open(encoding="utf-8-sig", newline="") as f:
         events = list(csv.DictReader(f))
     kinds = [(e["kind"], e["text"], json.loads(e["detail"])) for e in events
              if e["kind"] in ("observation", "note")]
@@ -76,7 +76,7 @@ def test_the_deidentified_csv_keeps_vomiting(anon, tmp_path):
     assert [text for _kind, text, _detail in kinds] == [
         "Observation: Vomiting", f"Note: {REDACTED}", "Observation: Vomiting",
         f"Observation: {REDACTED}", f"Note: {REDACTED}"]
-    whole = paths["events"].read_text(encoding="utf-8")
+    whole = paths["events"].read_text(encoding="utf-8-sig")
     assert "Tom" not in whole and "MRN-4711" not in whole and "nurse.ben" not in whole
 
 

@@ -67,7 +67,7 @@ def test_a_patients_bundle_has_no_test_data_label(tmp_path):
 
 
 def _rows(path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
 
 
 @pytest.mark.parametrize("demo", [True, False])

@@ -42,7 +42,7 @@ def test_csv_export(capsys, scenario_log, tmp_path):
     assert (code, err) == (0, "")
     observations = tmp_path / "csv" / f"session-{sid}-observations.csv"
     assert out.startswith(f"session {sid}: wrote {observations}")
-    with observations.open(encoding="utf-8", newline="") as f:
+    with observations.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert {r["metric"] for r in rows} >= {"bp_systolic", "heart_rate", "spo2", "moaas"}
 
@@ -300,9 +300,12 @@ def test_identified_and_deidentified_csv_files_stand_side_by_side(capsys, scenar
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         f"session-{sid}-deidentified-events.csv", f"session-{sid}-deidentified-observations.csv",
         f"session-{sid}-events.csv", f"session-{sid}-observations.csv"]
-    assert "MRN-5820" in (tmp_path / f"session-{sid}-events.csv").read_text(encoding="utf-8")
+    assert "MRN-5820" in (tmp_path / f"session-{sid}-events.csv").read_text(
+        encoding="utf-8-sig")
     assert "MRN-5820" not in (tmp_path / f"session-{sid}-deidentified-events.csv").read_text(
-        encoding="utf-8")
+        encoding="utf-8-sig")
+    # Both with the byte-order mark Excel needs to read them as UTF-8.
+    assert all(p.read_bytes().startswith("\ufeff".encode()) for p in tmp_path.iterdir())
 
 
 def test_no_rems_form_is_written_from_a_deidentified_session(capsys, scenario_log, tmp_path):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from console.clock import Moment
 from console.review import content as rc
-from console.review.queries import load_session, open_readonly
+from console.review.queries import load_course, load_session, open_readonly
 from console.store import EventLog
 from tests.review.scenarios import Driver
 
@@ -104,3 +104,27 @@ def test_an_open_sessions_dose_says_the_infusions_minutes_as_the_console_ran(tmp
     detail = _iv_session(tmp_path, 60, (), open_until=30)
     (dose,) = [value for label, value in rc.header_fields(detail, UTC) if label == "Dose"]
     assert dose.endswith("(planned; session not ended, infusion at 25:00 of 40 min)"), dose
+
+
+# An open session's dose when a step back leaves where its record stops unknown: the infusion's
+# end was never logged, so nothing says the dose was given (it read "36 mg", the whole dose).
+NOT_ENDED_UNKNOWN = "session not ended, infusion at ? of 40 min"
+
+
+def test_an_open_sessions_dose_after_a_step_back_is_not_read_as_given(tmp_path):
+    # Left open at real 09:30 (T0 + 25 of the 40-min infusion); the clock set back 30 min at
+    # real 09:20, its last HR reads 09:00, a time the clock read before the step too.
+    detail = _iv_session(tmp_path, -30, (), open_until=30)
+    (dose,) = [value for label, value in rc.header_fields(detail, UTC) if label == "Dose"]
+    assert dose == f"36 mg at 150 mL/h (planned; {NOT_ENDED_UNKNOWN})", dose
+
+
+def test_an_open_sessions_course_dose_after_a_step_back_is_not_read_as_given(tmp_path):
+    _iv_session(tmp_path, -30, (), open_until=30)
+    conn = open_readonly(tmp_path / "s.sqlite3")
+    try:
+        (row,) = load_course(conn, "MRN-MIN")
+    finally:
+        conn.close()
+    assert rc.course_cells(row, UTC)["dose"] == (
+        "36 mg (0.5 mg/kg) planned; session not ended (infusion at ? of 40 min)")

@@ -63,8 +63,8 @@ def exported_csv(folder: Path) -> tuple[str, list[list[str]]]:
     """(the events file's text, the observations file's rows) of the one CSV export in
     `folder`."""
     (made,) = folder.iterdir()
-    events = next(made.glob("*events.csv")).read_text(encoding="utf-8")
-    with next(made.glob("*observations.csv")).open(encoding="utf-8") as f:
+    events = next(made.glob("*events.csv")).read_text(encoding="utf-8-sig")
+    with next(made.glob("*observations.csv")).open(encoding="utf-8-sig") as f:
         return events, list(csv.reader(f))
 
 
