@@ -83,10 +83,13 @@ _VERIFY_EXITS: Final = f"""exit status:
   {VERIFY_UNCHECKED}  nothing was checked: no log at --db, not a session log, or it cannot be read
   {VERIFY_DAMAGED}  the file is damaged (SQLite cannot read it whole or finds it unsound, or meta's
      schema_version row holds another number than the schema changes the log recorded): keep
-     the copy for review and restore the log from the last backup"""
+     the copy for review and restore the log from the last backup, removing its -wal and -shm
+     files first"""
 
-# The next step after damage, for the person at the terminal.
-_DAMAGED_NEXT: Final = "keep this copy for review and restore the log from the last backup"
+# The next step after damage, for the person at the terminal. The -wal and -shm go first:
+# SQLite would replay a crashed console's -wal over the restored file (errors.RESTORE_STEP).
+_DAMAGED_NEXT: Final = ("keep this copy for review and restore the log from the last backup, "
+                        "removing its -wal and -shm files first")
 
 
 def _verify(argv: list[str]) -> int:

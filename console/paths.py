@@ -62,16 +62,24 @@ def append_private_file(path: Path, text: str) -> None:
         os.close(fd)
 
 
+# How many other names a folder is asked for when a file of that name is already there.
+_OTHER_NAMES = 20
+
+
 def write_private_file(folders: Iterable[Path], name: str, text: str) -> Path | None:
     """Write `text` to a new file `name` (0600: it may hold patient data) in the first of
     `folders` that takes it, flushed to disk; return its path, or None when none did. A name
-    that is not UTF-8 in `text` (a Latin-1 folder: surrogate escapes) is written escaped."""
+    that is not UTF-8 in `text` (a Latin-1 folder: surrogate escapes) is written escaped.
+
+    A name already taken in a folder is followed there by `<stem>-2<suffix>`, `-3`, ...: a file
+    of another console sharing the folder is no sign the folder takes none (the second chair's
+    unsaved records went to the temporary folder, which a power cut empties, the third's
+    nowhere)."""
     for folder in folders:
-        path = Path(folder) / name
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except OSError:
+        created = _create_new(Path(folder), name)
+        if created is None:
             continue
+        fd, path = created
         try:
             with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:
                 out.write(text)
@@ -83,4 +91,19 @@ def write_private_file(folders: Iterable[Path], name: str, text: str) -> Path | 
                 path.unlink()
             continue
         return path
+    return None
+
+
+def _create_new(folder: Path, name: str) -> tuple[int, Path] | None:
+    """A new file 0600 in `folder` named `name`, or the first of its other names not taken:
+    its descriptor and path; None when the folder takes no file (or every name is taken)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    for number in range(1, _OTHER_NAMES + 1):
+        path = folder / (name if number == 1 else f"{stem}-{number}{suffix}")
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), path
+        except FileExistsError:
+            continue
+        except OSError:
+            return None
     return None

@@ -85,7 +85,8 @@ _EXITS: Final = f"""exit status:
      or not one, an unknown session, a file that cannot be written, or (on a log with staff
      accounts) the access log cannot record the export
   {EXIT_DAMAGED}  no file was written: the session log is damaged (check it with
-     `infusion-console verify --db PATH`, keep a copy, restore it from the last backup)"""
+     `infusion-console verify --db PATH`, keep a copy, restore it from the last backup after
+     removing its -wal and -shm files)"""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -93,7 +93,8 @@ _ACCESS_EXITS: Final = f"""exit status:
   {EXIT_REFUSED}  nothing printed: a usage error, no session log or not one, a log that cannot be
      read (permission, a lock), or a log from before the access log (schema version 1 or 2)
   {EXIT_DAMAGED}  nothing printed: the session log is damaged (check it with `infusion-console
-     verify --db PATH`, keep a copy, restore it from the last backup)"""
+     verify --db PATH`, keep a copy, restore it from the last backup after removing its -wal
+     and -shm files)"""
 
 
 class _Parser(argparse.ArgumentParser):

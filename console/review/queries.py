@@ -151,7 +151,7 @@ class UnreadableLogError(LogError):
             text = (f"{what} could not be read: the session log {error.path} is damaged"
                     f"{said}.{others} Check the whole file with: infusion-console verify --db "
                     f"{error.path}; keep a copy of the file as it is, and restore the log from "
-                    "the last backup.")
+                    "the last backup, removing its -wal and -shm files first.")
         else:
             text = f"{what} could not be read. {error}"
         self.args = (text,)

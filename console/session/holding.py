@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -183,11 +184,13 @@ class HeldFile:
     writes lost them, a typed reading and the alarms the nurse saw among them (the restart
     audit), and a monitor answered AE may have given up resending. Each step that is held
     appends its records (one line each, `type` and its fields) to `unsaved-records-<time of
-    the first held record>.jsonl`, flushed to disk, in the first of `folders` that takes it
-    (the log's folder first: a locked log leaves it writable). Once the held records reach the
-    log the file is removed; at a clean stop it is what remains. Support reads it and re-enters
-    what matters; the log is never patched from it automatically. Each line names the log
-    (`HELD_LOG`), so that a restart of the session finds what it lacks (`left_held`).
+    the first held record>-<process id>.jsonl`, flushed to disk, in the first of `folders` that
+    takes it (the log's folder first: a locked log leaves it writable; a name another console
+    sharing the folder took is followed by another there, `write_private_file`). Once the held
+    records reach the log the file is removed; at a clean stop it is what remains. Support
+    reads it and re-enters what matters; the log is never patched from it automatically. Each
+    line names the log (`HELD_LOG`), so that a restart of the session finds what it lacks
+    (`left_held`).
     """
 
     def __init__(self, retry_seconds: float = RETRY_SECONDS) -> None:
@@ -225,7 +228,8 @@ class HeldFile:
             else:
                 self._copied = len(self._lines)
                 return self.path
-        name = HELD_NAME.format(stamp=stamp.strftime('%Y%m%dT%H%M%SZ'))
+        # The process id too, as crash files: chairs sharing the log's folder hold at once.
+        name = HELD_NAME.format(stamp=f"{stamp.strftime('%Y%m%dT%H%M%SZ')}-{os.getpid()}")
         self.path = write_private_file(folders, name, text)
         if self.path is None:
             self._next_try = mono + self.retry_seconds

@@ -28,6 +28,13 @@ Cause = Literal[
 # The command-line option that chooses another log file; every message ends with it as a way out.
 _OTHER_FILE: Final = "choose another log file with --db"
 
+# Restoring a log from a backup with its -wal and -shm still beside it: SQLite replays that
+# -wal (a crashed console's, the newer file's) over the restored file, a mixture of the two.
+# Every "restore from the last backup" says so: these two, and the commands' next steps.
+RESTORE_STEP: Final = "restore the log from the last backup, removing its -wal and -shm files first"
+_RESTORE: Final = ("restore it from the last backup (remove {path}-wal and {path}-shm first: "
+                   "SQLite would replay them over the restored file)")
+
 # What each cause means for the nurse, and the next step. `{path}` is filled in.
 _MESSAGES: Final[dict[Cause, str]] = {
     "read-only": (
@@ -44,8 +51,8 @@ _MESSAGES: Final[dict[Cause, str]] = {
         "Free space on that disk or " + _OTHER_FILE + "."
     ),
     "corrupt": (
-        "Cannot use the session log {path}: the file is damaged. Keep a copy of it for review, "
-        "restore it from the last backup, or " + _OTHER_FILE + "."
+        "Cannot use the session log {path}: the file is damaged. Keep a copy of it (and of its "
+        "-wal) for review, " + _RESTORE + ", or " + _OTHER_FILE + "."
     ),
     "not-a-log": (
         "Cannot use {path} as the session log: it is not a session log of this console "
@@ -85,7 +92,8 @@ _MESSAGES: Final[dict[Cause, str]] = {
         "Cannot use {path} as the session log: it is not a session log (it has no session "
         "tables): the log was emptied, or its write-ahead file {path}-wal was deleted. The console "
         "makes a new log only where there is no file, never over one. Restore the log from the "
-        "last backup, remove the file if no log was ever kept in it, or " + _OTHER_FILE + "."
+        "last backup (remove {path}-wal and {path}-shm first, if they are there), remove the "
+        "file if no log was ever kept in it, or " + _OTHER_FILE + "."
     ),
     # A new log beside a -wal left behind would have SQLite delete (or replay into the new
     # file) the only copy of the rows in it.
@@ -101,8 +109,7 @@ _MESSAGES: Final[dict[Cause, str]] = {
         "Cannot write the session log {path}: the log file was moved or deleted while in use "
         "(or its write-ahead file {path}-wal, or its index {path}-shm, was deleted); nothing more "
         "is written to a file that is no longer the log at that path. Put the file back where it "
-        "was if it was moved; otherwise stop the console and restore the log from the last "
-        "backup, or "
+        "was if it was moved; otherwise stop the console and " + _RESTORE + ", or "
         + _OTHER_FILE + "."
     ),
     # SQLite keeps a -wal and a -shm per name of the file: two consoles on two names of one log
@@ -296,7 +303,7 @@ def damage_next_steps(path: Path) -> str:
     """What to do about a damaged log, for a command other than `verify` (export, access-log):
     the clause that ends their line, in the same words."""
     return (f"Check it with `infusion-console verify --db {shlex.quote(str(path))}`, keep a "
-            "copy of it for review and restore the log from the last backup")
+            f"copy of it for review and {RESTORE_STEP}")
 
 
 def sqlite_words(error: LogError | sqlite3.Error | UnicodeDecodeError) -> str:

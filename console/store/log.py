@@ -61,7 +61,7 @@ from console.records import (
 from console.store import schema
 from console.store.close_as_is import without_checkpoint
 from console.store.in_place import FileId, InPlace, file_id
-from console.store.wal_check import shm_of, wal_damage, wal_of
+from console.store.wal_check import holds_commits, shm_of, wal_damage, wal_of
 from console.store.chain import (
     CHAINED_COLUMNS,
     RECORD_TABLES,
@@ -436,7 +436,8 @@ def parse_head(text: object) -> Head | None:
     if not isinstance(text, str) or " " not in text:
         return None
     row_id, digest = text.split(" ", 1)
-    return (int(row_id), digest) if row_id.isdigit() else None
+    # ASCII digits only: "²" passes isdigit() and int() refuses it (a traceback, not damage).
+    return (int(row_id), digest) if row_id.isascii() and row_id.isdigit() else None
 
 
 def read_head(conn: sqlite3.Connection, table: str) -> Head | None:
@@ -583,13 +584,16 @@ def integrity_ok(conn: sqlite3.Connection, path: Path) -> bool:
     return not integrity_problems(conn, path, limit=1)
 
 
-def integrity_problems(conn: sqlite3.Connection, path: Path, limit: int = 1) -> list[str]:
+def integrity_problems(conn: sqlite3.Connection, path: Path, limit: int = 1,
+                       quick: bool = False) -> list[str]:
     """What SQLite's `PRAGMA integrity_check` finds wrong with the file: empty when it is sound.
 
     Args:
         conn: any connection to the log, a read-only one too.
         path: the log file, named in a `LogError`.
         limit: report at most this many problems (the check stops there).
+        quick: `PRAGMA quick_check` instead: every page and b-tree, not the indexes' entries
+            against their tables' rows (a quarter cheaper on a large log).
 
     Returns:
         SQLite's lines ("Tree 7 page 44 cell 0: ..."), or its error when the check could not
@@ -599,7 +603,8 @@ def integrity_problems(conn: sqlite3.Connection, path: Path, limit: int = 1) -> 
         LogError: the check could not run for a reason other than damage (locked, I/O).
     """
     try:
-        rows = conn.execute(f"PRAGMA integrity_check({max(1, int(limit))})").fetchall()
+        check = "quick_check" if quick else "integrity_check"
+        rows = conn.execute(f"PRAGMA {check}({max(1, int(limit))})").fetchall()
     except sqlite3.DatabaseError as exc:
         error = classify(exc, path)
         if error.cause in ("corrupt", "not-a-log"):
@@ -725,6 +730,72 @@ def _link_into_place(built: Path, path: Path) -> bool:
     return True
 
 
+def _refuse_foreign_wal(path: Path) -> None:
+    """Refuse a log that does not fit the -wal a crashed console left beside it, before SQLite
+    writes anything of the two.
+
+    SQLite keeps nothing in the file that ties a -wal to it: a log restored from a backup with
+    `cp` beside the -wal of a console that crashed on the newer file has that -wal's pages
+    replayed over the older ones. Opened, the mixture failed SQLite's check, the session running
+    at the crash was no longer offered to resume, and new sessions went into it; the first
+    checkpoint would have made it the file. Checked only where a crash leaves committed frames
+    and no console has the log open (its -wal is then the live one): the check reads every page
+    of the log (measured in the README's storage paragraph)."""
+    if not holds_commits(path):
+        return
+    log = file_id(path)
+    if (log is not None and _OPEN_HERE.get(log, 0)) or _shared_elsewhere(path):
+        return
+    problems = _wal_mismatch(path)
+    if problems:
+        wal, shm = wal_of(path), shm_of(path)
+        raise LogError(path, "corrupt", (
+            f"its write-ahead log {wal.name}, left by a console that stopped without closing the "
+            f"log, does not fit the file: SQLite's check of the two read together fails "
+            f"({problems[0]}). If the file was restored from a backup or copied in since, that "
+            f"-wal belongs to the file it replaced: move {wal} and {shm} out of its folder (keep "
+            "them) and start again"))
+
+
+def _shared_elsewhere(path: Path) -> bool:
+    """Whether another process holds the log's SHARED lock (has it open), read from /proc/locks
+    where it can be: `_open_elsewhere` keeps a descriptor of the log open for good, which held a
+    read-only archive's disk busy after the open was refused. Elsewhere, `_open_elsewhere`."""
+    try:
+        log = _lock_key(os.stat(path))
+        with open("/proc/locks", encoding="ascii", errors="replace") as table:
+            locks = [lock for line in table if (lock := _posix_lock(line)) is not None]
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return _open_elsewhere(path)   # not Linux
+    return any(pid != os.getpid() and file == log and first <= _SHARED_FIRST + _SHARED_SIZE - 1
+               and (last is None or last >= _SHARED_FIRST) for pid, file, first, last in locks)
+
+
+def _wal_mismatch(path: Path) -> list[str]:
+    """What SQLite's quick check finds wrong with the log read through its -wal, on a
+    read-only connection (it neither checkpoints nor removes the -wal when it closes): empty
+    when sound, or when the check cannot run (the open for writing then says why)."""
+    try:
+        conn = sqlite3.connect(_real(path).as_uri() + "?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error:
+        return []
+    try:   # whatever stops this first read but damage is said by the open for writing
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if classify(exc, path).cause != "corrupt" or not_an_sqlite_file(exc, path):
+            return []   # a folder SQLite cannot make the -shm in, another program's file
+        return [sqlite_words(exc)]
+    try:
+        return integrity_problems(conn, path, quick=True)
+    except LogError:
+        return []   # locked, an I/O error
+    finally:
+        conn.close()
+
+
 def _refuse_second_name(path: Path) -> None:
     """Refuse a log file with another name (a hard link) than the hidden names new logs are
     built under (`_build`, the first administrator's `staff add`, each removed once linked).
@@ -801,11 +872,8 @@ def _on_another_index(path: Path) -> list[int]:
     keeps the index in memory (a read-only copy open in the review), not refused: it writes
     nothing. Read from /proc/locks (Linux); none where that cannot be read, or where the kernel
     names the file system by another device than stat does (btrfs subvolumes)."""
-    def key(file: os.stat_result) -> tuple[int, int, int]:
-        return (os.major(file.st_dev), os.minor(file.st_dev), file.st_ino)
-
     try:
-        log = key(os.stat(path))
+        log = _lock_key(os.stat(path))
         with open("/proc/locks", encoding="ascii", errors="replace") as table:
             locks = [lock for line in table if (lock := _posix_lock(line)) is not None]
     except (FileNotFoundError, NotADirectoryError):
@@ -813,7 +881,7 @@ def _on_another_index(path: Path) -> list[int]:
     except OSError:
         return []   # /proc/locks cannot be read: not Linux
     try:
-        shm: tuple[int, int, int] | None = key(os.stat(shm_of(path)))
+        shm: tuple[int, int, int] | None = _lock_key(os.stat(shm_of(path)))
     except (FileNotFoundError, NotADirectoryError):
         shm = None   # none beside the log: deleted, or the log moved away from its own
     on_log = {pid for pid, file, first, last in locks
@@ -824,6 +892,11 @@ def _on_another_index(path: Path) -> list[int]:
     on_this_shm = {pid for pid, file in switches if file == shm}
     on_another = {pid for pid, file in switches if file != shm}
     return sorted((on_log & on_another) - on_this_shm - {os.getpid()})
+
+
+def _lock_key(file: os.stat_result) -> tuple[int, int, int]:
+    """A file as /proc/locks names it: (major, minor, inode)."""
+    return (os.major(file.st_dev), os.minor(file.st_dev), file.st_ino)
 
 
 def _posix_lock(line: str) -> tuple[int, tuple[int, int, int], int, int | None] | None:
@@ -1171,6 +1244,8 @@ class EventLog:
             damage = wal_damage(path)
             if damage is not None:
                 raise LogError(path, "corrupt", damage.message)
+            if not new:
+                _refuse_foreign_wal(path)
             conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise _refine(classify(exc, path), path) from exc

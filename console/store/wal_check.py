@@ -162,3 +162,32 @@ def _read_damage(db: Path) -> WalDamage | None:
         f"its write-ahead log {wal.name} is damaged at frame {first_bad + 1}: SQLite will not "
         f"read it or the {commits} committed transactions from there on, and the first console "
         "to open the log would make that loss permanent"))
+
+
+def holds_commits(db: Path) -> bool:
+    """Whether `db`'s -wal holds a committed transaction SQLite would read into the log: a
+    frame of the header's salts that ends a transaction, before any frame of other salts. By
+    the frame headers alone (no checksums): it says only whether a check is worth its cost.
+
+    Raises:
+        OSError: the file exists but cannot be read.
+    """
+    try:
+        wal = wal_of(db).open("rb")
+    except FileNotFoundError:
+        return False
+    with wal:
+        header = wal.read(HEADER_BYTES)
+        if len(header) < HEADER_BYTES:
+            return False
+        magic, _version, page_size, _seq, salt1, salt2, _c1, _c2 = struct.unpack(">8I", header)
+        if not _readable(magic, page_size):
+            return False
+        while len(frame := wal.read(FRAME_HEADER_BYTES)) == FRAME_HEADER_BYTES:
+            _page, commit, frame_salt1, frame_salt2 = struct.unpack(">4I", frame[:16])
+            if (frame_salt1, frame_salt2) != (salt1, salt2):
+                return False   # a frame of an earlier round: SQLite reads no further
+            if commit:
+                return True
+            wal.seek(page_size, os.SEEK_CUR)
+    return False

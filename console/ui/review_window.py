@@ -2008,7 +2008,8 @@ def changed_refusal(label: str) -> str:
     return (f"This session's record was changed outside the console (the warning above names the "
             f"first changed row). A {label} file cannot carry that warning to whoever reads it, so "
             "it was not written. The PDF report prints the warning on its first page and every "
-            "footer: export the PDF, or restore the log from the last backup and export again.")
+            "footer: export the PDF, or restore the log from the last backup (removing its -wal "
+            "and -shm files first) and export again.")
 
 
 def default_exports(paper: Callable[[], str] | None = None,

@@ -36,7 +36,8 @@ from tests.review.scenarios import ScenarioLog, build
 from tests.store import damage, garble_schema, overwrite_page, pages_of
 
 PROG = "infusion-console export: "
-NEXT_STEPS = "keep a copy of it for review and restore the log from the last backup"
+NEXT_STEPS = ("keep a copy of it for review and restore the log from the last backup, removing "
+              "its -wal and -shm files first")
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,8 @@ CONSOLE = Path(sys.executable).parent / "infusion-console"
 
 def next_steps(db: Path) -> str:
     return (f"; nothing was printed. Check it with `infusion-console verify --db {db}`, keep a "
-            "copy of it for review and restore the log from the last backup")
+            "copy of it for review and restore the log from the last backup, removing its -wal "
+            "and -shm files first")
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,8 @@ from tests.store import damage
 
 def next_steps(db: Path, not_done: str) -> str:
     return (f"; {not_done}. Check it with `infusion-console verify --db {db}`, keep a copy of it "
-            "for review and restore the log from the last backup")
+            "for review and restore the log from the last backup, removing its -wal and -shm "
+            "files first")
 
 
 NOT_DONE = {"undelivered": "nothing was listed", "resend": "nothing was sent"}

@@ -165,7 +165,8 @@ def test_a_session_in_a_damaged_part_says_why_and_what_to_do_and_the_others_open
         f"Log session {bad} could not be read: the session log {path} is damaged (SQLite: "
         "database disk image is malformed [SQLITE_CORRUPT]). Other sessions stored in undamaged "
         "parts of the file still open. Check the whole file with: infusion-console verify --db "
-        f"{path}; keep a copy of the file as it is, and restore the log from the last backup.")
+        f"{path}; keep a copy of the file as it is, and restore the log from the last backup, "
+        "removing its -wal and -shm files first.")
     assert window.tabs.currentWidget() is window.list_page   # nothing half-shown
     assert window.statusBar().currentMessage() == (
         f"Log session {bad} not opened: the log could not be read there")
@@ -206,7 +207,7 @@ def test_a_session_list_that_cannot_be_read_says_why_in_the_window(qtbot, copy, 
         f"The session list could not be read: the session log {path} is damaged (SQLite: "
         "database disk image is malformed [SQLITE_CORRUPT]). Check the whole file with: "
         f"infusion-console verify --db {path}; keep a copy of the file as it is, and restore the "
-        "log from the last backup.")
+        "log from the last backup, removing its -wal and -shm files first.")
     assert page.model.rowCount() == 0
     assert not page.open_button.isEnabled() and not page.course_button.isEnabled()
     window.close_log()

@@ -24,7 +24,8 @@ from console.store import EventLog
 
 from . import damage, filled_log, garble_schema, obs
 
-DAMAGED_NEXT = "keep this copy for review and restore the log from the last backup"
+DAMAGED_NEXT = ("keep this copy for review and restore the log from the last backup, removing its "
+                "-wal and -shm files first")
 # The entry point installed beside the interpreter running the tests (the venv's bin/).
 CONSOLE = shutil.which("infusion-console", path=str(Path(sys.executable).parent))
 
