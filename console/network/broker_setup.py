@@ -13,7 +13,9 @@ writes into DIR (default ./clinic-broker, which must not exist or be empty):
     acl               each account's topics (below)
     ca.crt, ca.key    a test CA made with `openssl` (a clinic with its own PKI signs the broker's
                       certificate there instead)
-    server.crt/.key   the broker's certificate for --host, signed by that CA
+    server.crt/.key   the broker's certificate for --host, signed by that CA; both valid from an
+                      hour before the set-up, the broker's for 825 days, which the summary and
+                      mosquitto.conf say (renewed by a new set-up)
     credentials.txt   every account's password, for the operator (0600: only you can read it)
     clinic-broker.service   a systemd unit that starts the broker at boot as the files' owner
                       (`sudo cp` it into /etc/systemd/system/, `sudo systemctl enable --now
@@ -55,11 +57,13 @@ import shlex
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final, NoReturn
 
+from console.clock import Clock, SystemClock
 from console.network import bus_topics
 from console.network.bus_topics import DEFAULT_PREFIX, check_name, check_prefix, is_station_name
 from console.network.config import is_loopback, os_words, undialable
@@ -73,6 +77,10 @@ MAX_NAME: Final = 32
 # that Apple platforms and most browsers still accept for a TLS server certificate.
 CA_DAYS: Final = 3650
 SERVER_DAYS: Final = 825
+# The certificates are valid from this long before the set-up: from its very second, a chair
+# whose clock was a minute behind the broker machine's was refused ("outside its dates"), and a
+# new set-up made the same again (the review).
+CLOCK_LEEWAY: Final = timedelta(hours=1)
 # The systemd unit written beside mosquitto.conf (the bootstrap disables Debian's own
 # mosquitto.service, a broker on 1883 nobody asked for: this one has a name of its own).
 UNIT_NAME: Final = "clinic-broker"
@@ -110,6 +118,20 @@ class SetupError(Exception):
     """A mistake the operator can fix: printed as one line, exit code 2."""
 
 
+@dataclass(frozen=True)
+class CertificateDates:
+    """When the set-up's certificates are valid (UTC)."""
+
+    valid_from: datetime      # both: CLOCK_LEEWAY before the set-up
+    server_expires: datetime  # the broker's certificate: SERVER_DAYS on
+    ca_expires: datetime      # the test CA: CA_DAYS on
+
+    @classmethod
+    def of(cls, made: datetime) -> CertificateDates:
+        start = made.astimezone(UTC).replace(microsecond=0) - CLOCK_LEEWAY
+        return cls(start, start + timedelta(days=SERVER_DAYS), start + timedelta(days=CA_DAYS))
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise SetupError(f"{message} (see {PROG} --help)")
@@ -127,6 +149,11 @@ class Plan:
     out: Path  # absolute
     prefix: str
     broker_user: str | None   # the files' owner (file_owner); None: its uid has no name
+    made: datetime = field(default_factory=lambda: datetime.now(UTC))   # when it is set up
+
+    @property
+    def dates(self) -> CertificateDates:
+        return CertificateDates.of(self.made)
 
     @property
     def broker_url(self) -> str:
@@ -147,9 +174,10 @@ _USAGE: Final = """usage: infusion-console network setup --chairs N [options]
 each with --help for its options"""
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], clock: Clock | None = None) -> int:
     """`infusion-console network ...` (argv[0] is the network command: `setup`, or
-    `undelivered` / `resend`, console/network/resend.py)."""
+    `undelivered` / `resend`, console/network/resend.py). `clock`: when the set-up is made
+    (the certificates' dates, the files' stamps); default the system's."""
     if not argv or argv[0] in ("-h", "--help"):
         print(_USAGE)
         return 0 if argv else 2
@@ -163,7 +191,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         args = _parser().parse_args(argv[1:])
-        plan = make_plan(args)
+        plan = make_plan(args, (clock or SystemClock()).now().wall)
         write(plan)
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
@@ -262,8 +290,9 @@ def _bind_reaches(host: str, bind: str) -> None:
                      "interface)")
 
 
-def make_plan(args: argparse.Namespace) -> Plan:
-    """Check every option; SetupError naming the option, the value and what is allowed."""
+def make_plan(args: argparse.Namespace, made: datetime) -> Plan:
+    """Check every option; SetupError naming the option, the value and what is allowed. `made`:
+    when the set-up is made."""
     if not 1 <= args.chairs <= MAX_CHAIRS:
         raise SetupError(f"--chairs {args.chairs} is not allowed: 1-{MAX_CHAIRS}")
     chairs = _chair_names(args.chair_prefix, args.chairs)
@@ -295,7 +324,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
     for tool, package in (("openssl", "openssl"), ("mosquitto_passwd", "mosquitto-clients")):
         if shutil.which(tool) is None:
             raise SetupError(f"{tool} not found: install {package} (apt-get install {package})")
-    return Plan(chairs, central, host, args.port, bind, out, prefix, file_owner())
+    return Plan(chairs, central, host, args.port, bind, out, prefix, file_owner(), made)
 
 
 def file_owner() -> str | None:
@@ -370,7 +399,7 @@ def _write_all(plan: Plan) -> None:
     out.mkdir(parents=True, exist_ok=True)
     out.chmod(0o700)
     (out / "data").mkdir()
-    make_certificates(out, plan.host)
+    make_certificates(out, plan.host, plan.made)
     passwords = {name: secrets.token_urlsafe(18) for name in (
         *plan.chairs, plan.central, *(resend_account(chair) for chair in plan.chairs))}
     _write_passwd(out / "passwd", passwords)
@@ -428,7 +457,8 @@ def _run(command: list[str], what: str) -> None:
                          f"{': ' + said[-1] if said else ''}")
 
 
-def make_certificates(folder: Path, host: str) -> tuple[Path, Path, Path]:
+def make_certificates(folder: Path, host: str,
+                      made: datetime | None = None) -> tuple[Path, Path, Path]:
     """A test CA and a server certificate for `host` (EC P-256), made with `openssl`.
 
     Writes ca.crt, ca.key, server.crt, server.key (keys 0600) into `folder`. The extensions are
@@ -437,42 +467,65 @@ def make_certificates(folder: Path, host: str) -> tuple[Path, Path, Path]:
     subjectAltName (DNS or IP), which is what TLS clients check, not the CN. The CN is a fixed
     text (SERVER_CN): X.509 limits it to 64 characters and a host name may have 253 (the review:
     a 70-character name stopped the set-up with openssl's "Error adding subject name
-    attribute").
+    attribute"). Both are valid from CLOCK_LEEWAY before `made` (default now), for CA_DAYS and
+    SERVER_DAYS (CertificateDates): they are signed with `openssl ca`, whose -startdate every
+    OpenSSL has (`x509 -req` and `req -x509` set a start only from 3.4 on); its database and
+    copies are kept in a temporary folder, never in `folder`.
 
     Returns:
         (CA certificate, server certificate, server key).
     """
+    dates = CertificateDates.of(made or datetime.now(UTC))
     san = f"IP:{host}" if _is_ip(host) else f"DNS:{host}"
-    config = folder / "openssl.cnf"
-    config.write_text(
-        "# The extensions of the test CA and the broker's certificate (openssl, set-up only)\n"
-        "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = unused\n"
-        "[ca]\nbasicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\n"
-        "subjectKeyIdentifier = hash\n"
-        "[server]\nbasicConstraints = critical, CA:FALSE\n"
-        "keyUsage = critical, digitalSignature, keyAgreement\nextendedKeyUsage = serverAuth\n"
-        f"subjectAltName = {san}\nsubjectKeyIdentifier = hash\n"
-        "authorityKeyIdentifier = keyid:always\n", encoding="utf-8")
     ca_crt, ca_key = folder / "ca.crt", folder / "ca.key"
-    crt, key, csr = folder / "server.crt", folder / "server.key", folder / "server.csr"
+    crt, key = folder / "server.crt", folder / "server.key"
     for private in (ca_key, key):
         _write_private(private, "")  # openssl writes into the 0600 file
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    _run(["openssl", "req", "-x509", "-config", str(config), "-extensions", "ca", *ec,
-          "-keyout", str(ca_key), "-out", str(ca_crt), "-days", str(CA_DAYS),
-          "-subj", "/O=Infusion console/CN=Clinic bus test CA"], "making the test CA")
-    _run(["openssl", "req", "-new", "-config", str(config), *ec, "-keyout", str(key),
-          "-out", str(csr), "-subj", f"/O=Infusion console/CN={SERVER_CN}"],
-         "making the broker's key")
-    _run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca_crt), "-CAkey", str(ca_key),
-          "-set_serial", f"0x{secrets.token_hex(16)}", "-days", str(SERVER_DAYS),
-          "-extfile", str(config), "-extensions", "server", "-out", str(crt)],
-         "signing the broker's certificate")
-    csr.unlink()
-    config.unlink()
+    with tempfile.TemporaryDirectory(prefix="clinic-broker-ca-") as temporary:
+        work = Path(temporary)
+        config, ca_csr, csr = work / "openssl.cnf", work / "ca.csr", work / "server.csr"
+        (work / "index.txt").write_text("", encoding="utf-8")
+        # The paths in it are the temporary folder's (letters, digits, '_'): a '$' or '#' of
+        # the operator's --out would be read by openssl as a variable or a comment.
+        config.write_text(
+            "# The extensions of the test CA and the broker's certificate (openssl, set-up only)\n"
+            "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = unused\n"
+            "[ca_cert]\nbasicConstraints = critical, CA:TRUE\n"
+            "keyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\n"
+            "[server_cert]\nbasicConstraints = critical, CA:FALSE\n"
+            "keyUsage = critical, digitalSignature, keyAgreement\nextendedKeyUsage = serverAuth\n"
+            f"subjectAltName = {san}\nsubjectKeyIdentifier = hash\n"
+            "authorityKeyIdentifier = keyid:always\n"
+            # `openssl ca`'s own settings: any subject as requested, in its order.
+            f"[signing]\ndatabase = {work / 'index.txt'}\nnew_certs_dir = {work}\n"
+            f"serial = {work / 'serial'}\n"
+            "default_md = sha256\npolicy = as_requested\npreserve = yes\nunique_subject = no\n"
+            "email_in_dn = no\ncopy_extensions = none\n"
+            "[as_requested]\norganizationName = optional\ncommonName = supplied\n",
+            encoding="utf-8")
+        sign = ["openssl", "ca", "-batch", "-config", str(config), "-name", "signing",
+                "-rand_serial", "-notext", "-keyfile", str(ca_key),
+                "-startdate", _asn1_time(dates.valid_from)]
+        _run(["openssl", "req", "-new", "-config", str(config), *ec, "-keyout", str(ca_key),
+              "-out", str(ca_csr), "-subj", "/O=Infusion console/CN=Clinic bus test CA"],
+             "making the test CA")
+        _run([*sign, "-selfsign", "-enddate", _asn1_time(dates.ca_expires), "-extensions",
+              "ca_cert", "-in", str(ca_csr), "-out", str(ca_crt)], "making the test CA")
+        _run(["openssl", "req", "-new", "-config", str(config), *ec, "-keyout", str(key),
+              "-out", str(csr), "-subj", f"/O=Infusion console/CN={SERVER_CN}"],
+             "making the broker's key")
+        _run([*sign, "-cert", str(ca_crt), "-enddate", _asn1_time(dates.server_expires),
+              "-extensions", "server_cert", "-in", str(csr), "-out", str(crt)],
+             "signing the broker's certificate")
     for private in (ca_key, key):
         private.chmod(0o600)
     return ca_crt, crt, key
+
+
+def _asn1_time(at: datetime) -> str:
+    """`at` as `openssl ca -startdate` / `-enddate` take it (GeneralizedTime, UTC)."""
+    return at.astimezone(UTC).strftime("%Y%m%d%H%M%SZ")
 
 
 def _is_ip(host: str) -> bool:
@@ -483,16 +536,20 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _stamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _stamp(at: datetime) -> str:
+    """`at` as the set-up's files and summary say a time: in UTC, to the minute."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def mosquitto_conf(plan: Plan) -> str:
     out = plan.out
+    dates = plan.dates
+    valid = (f"from {_stamp(dates.valid_from)} until {_stamp(dates.server_expires)} (ca.crt "
+             f"until {_stamp(dates.ca_expires)})")
     bind = f" {plan.bind}" if plan.bind else ""
     chairs = plan.chairs[0] if len(plan.chairs) == 1 else f"{plan.chairs[0]} ... {plan.chairs[-1]}"
     return f"""\
-# The clinic bus broker, written by `{PROG}` on {_stamp()}
+# The clinic bus broker, written by `{PROG}` on {_stamp(plan.made)}
 # for {len(plan.chairs)} chair(s) ({chairs}) and the central station {plan.central!r}.
 # Start it with:   {_start_command(plan)}
 # At boot: {UNIT} beside this file (its first lines say how to install it).
@@ -502,6 +559,9 @@ def mosquitto_conf(plan: Plan) -> str:
 
 # TLS only: patient data never crosses the network in clear, and there is no plain listener.
 # The chairs check this certificate against ca.crt and the host name {plan.host}.
+# server.crt is valid {valid}.
+# Before then, run the set-up again (a new CA, new passwords, a new kit for every station):
+# after it, every chair and the central station are refused the bus ("certificate has expired").
 listener {plan.port}{bind}
 cafile {out}/ca.crt
 certfile {out}/server.crt
@@ -553,7 +613,7 @@ def systemd_unit(plan: Plan) -> str:
     user = plan.broker_user if plan.broker_user is not None else str(os.geteuid())
     binary = shutil.which("mosquitto") or MOSQUITTO
     return f"""\
-# The clinic bus broker at boot, written by `{PROG}` on {_stamp()}.
+# The clinic bus broker at boot, written by `{PROG}` on {_stamp(plan.made)}.
 # Install it (as root):   cp {shlex.quote(str(plan.out / UNIT))} /etc/systemd/system/
 #                         systemctl enable --now {UNIT_NAME}
 # See it:                 systemctl status {UNIT_NAME}; journalctl -u {UNIT_NAME}
@@ -604,7 +664,8 @@ def acl_text(plan: Plan) -> str:
     p = plan.prefix
     lines = [
         f"# Who reads and writes what on the clinic bus (Mosquitto acl_file), written by `{PROG}`",
-        f"# on {_stamp()}. A chair writes only its own {', '.join(_CHAIR_WRITES)}; only the",
+        f"# on {_stamp(plan.made)}. A chair writes only its own "
+        f"{', '.join(_CHAIR_WRITES)}; only the",
         "# central station writes a chair's command and confirm (a chair that could confirm its",
         "# own alarms would defeat quiet-room mode).",
         "",
@@ -636,7 +697,8 @@ def acl_text(plan: Plan) -> str:
 def credentials_text(plan: Plan, passwords: dict[str, str]) -> str:
     width = max(len(name) for name in passwords)
     rows = "".join(f"{name:<{width}}  {password}\n" for name, password in passwords.items())
-    return (f"# The clinic bus accounts for {plan.broker_url}, written by `{PROG}` on {_stamp()}.\n"
+    return (f"# The clinic bus accounts for {plan.broker_url}, written by `{PROG}` on "
+            f"{_stamp(plan.made)}.\n"
             "# Readable by you only. Each station's folder (stations/<name>/password) holds its\n"
             "# own password; keep this file offline or delete it once the stations are set up.\n"
             f"{rows}")
@@ -648,7 +710,7 @@ def _toml_string(text: str) -> str:
 
 def network_toml(plan: Plan, chair: str, room: str) -> str:
     return f"""\
-# The clinic bus settings of {chair}, written by `{PROG}` on {_stamp()}.
+# The clinic bus settings of {chair}, written by `{PROG}` on {_stamp(plan.made)}.
 # The console reads them from ~/.config/infusion-console/network.toml. The two file paths are
 # read from this file's folder: copy password and ca.crt with it, and nothing needs changing.
 [network]
@@ -673,7 +735,7 @@ topic_prefix = {_toml_string(plan.prefix)}
 def central_toml(plan: Plan) -> str:
     return f"""\
 # The clinic bus settings of the central station {plan.central}, written by `{PROG}` on
-# {_stamp()}. `infusion-console central` (and its desktop menu entry) reads them from
+# {_stamp(plan.made)}. `infusion-console central` (and its desktop menu entry) reads them from
 # ~/.config/infusion-console/central.toml. The two file paths are read from this file's
 # folder: copy password and ca.crt with it, and nothing needs changing.
 [central]
@@ -696,7 +758,11 @@ def summary(plan: Plan) -> str:
         f"{', ...' if len(plan.chairs) > 3 else ''}, {plan.central} and each chair's "
         f"{resend_account('<chair>')} (network resend); each uses only its own topics, one "
         "connection at a time\n"
-        f"  ca.crt, server.*   a test CA and the broker's certificate for {plan.host}\n"
+        f"  ca.crt, server.*   a test CA and the broker's certificate for {plan.host}, valid "
+        f"from {_stamp(plan.dates.valid_from)} (an hour back: a station whose clock is a little "
+        "behind takes it); the broker's certificate expires on "
+        f"{_stamp(plan.dates.server_expires)}: before then, run the set-up again and give every "
+        "station its new kit\n"
         f"  stations/<name>/   for each station: password, ca.crt, and a chair's network.toml "
         f"and resend-password or the central's central.toml (broker {plan.broker_url})\n"
         "  credentials.txt    every account's password, readable by you only (passwords are "

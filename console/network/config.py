@@ -28,6 +28,7 @@ and nothing of the network starts. Every mistake is a `ValueError` naming the fi
 the option), what is wrong and what is allowed. A setting that would leave the chair quietly alone
 is a mistake too: an empty value, a chair, room or quiet room without a broker or a forward, a
 bus-only setting (quiet_room, username, password_file, topic_prefix) without a broker, a
+settings file that sets neither a broker nor a forward (empty, or every line commented out), a
 network.toml that is a link to a file not there, or no network.toml in the config folder but one
 in a folder under it (a kit copied as a folder). So
 is a broker account that is another station's name: the broker's rules let it publish only as
@@ -119,6 +120,11 @@ class NetworkConfig:
     def engine_ca_file(self) -> Path | None:
         """The CA the engine's certificate is checked against (None: the system's CAs)."""
         return self.forward_ca_file or self.ca_file
+
+    @property
+    def engine_ca_key(self) -> str:
+        """The setting that gives `engine_ca_file`, as a refused engine certificate names it."""
+        return "forward_ca_file" if self.forward_ca_file else "ca_file"
 
     @property
     def enabled(self) -> bool:
@@ -220,7 +226,15 @@ def split_address(url: str, what: str, schemes: Iterable[str], form: str, ipv6_e
         protocol: the protocol's name, for "a path or query, which MQTT does not use".
     """
     shown = without_password(url)
+    schemes = tuple(schemes)
     if "://" not in url:
+        # `mqtts:/host` or `mqtts//host` has its scheme, short of a ':' or '/': it was said to
+        # have none (the review).
+        typed_scheme = next((url[:len(s)] for s in schemes if url[:len(s)].lower() == s
+                             and url[len(s):len(s) + 1] in (":", "/")), None)
+        if typed_scheme is not None:
+            raise ValueError(f"{what} {shown!r} lacks the :// after {typed_scheme}: write :// "
+                             f"after {typed_scheme}; {form}")
         # "localhost:1883" reads to urlsplit as the scheme "localhost" (QA: "has the scheme
         # 'localhost'").
         raise ValueError(f"{what} {shown!r} has no scheme: {form}")
@@ -228,6 +242,12 @@ def split_address(url: str, what: str, schemes: Iterable[str], form: str, ipv6_e
         # Refused before urllib reads it: a password holding '/', '#' or '?' ends its host
         # there, and part of it was read as the port and quoted as "a bad port" (the review).
         raise ValueError(f"{what} {shown!r} holds a user name or password{no_credentials}")
+    netloc = re.split(r"[/?#]", url.partition("://")[2], maxsplit=1)[0]
+    if netloc.count(":") > 1 and "[" not in netloc:
+        # A host name holds no ':' and host:port one: `fd00::5:8883`, an IPv6 address as IT
+        # reads it, was "a bad port" (its port right, or none given; the review).
+        raise ValueError(f"{what} {shown!r} has an IPv6 address without brackets: an IPv6 "
+                         f"address goes in brackets, e.g. {ipv6_example}; {form}")
     # urllib's own words are never passed on: they quote the address as it read it.
     try:
         parts = urlsplit(url.strip())
@@ -319,21 +339,44 @@ OUT_OF_DATE: Final = frozenset({9, 10})
 
 
 def certificate_refused(exc: ssl.SSLCertVerificationError, host: str,
-                        ca_file: Path | None) -> str:
+                        ca_file: Path | None, engine_key: str | None = None) -> str:
     """Why a server's certificate was not accepted, and what to look at: the address's host name
-    when the certificate is made for another (the CA file is then fine), else the CA file."""
+    when the certificate is made for another (the CA file is then fine), its dates, else the CA
+    file.
+
+    Args:
+        ca_file: the CA file the certificate was checked against (None: the system's CAs).
+        engine_key: None for the broker's certificate (checked against `ca_file`); for the
+            interface engine's, the setting that gave `ca_file` (`forward_ca_file`, or
+            `ca_file` when that was not set). The engine's certificate is the hospital's, not
+            `network setup`'s: it had been sent there, and its CA file went unnamed.
+    """
     cause = f"TLS certificate not accepted ({exc.verify_message})"
     if exc.verify_code in NAME_MISMATCH:
+        if engine_key is not None:
+            return (f"{cause}: its certificate is not made for {host!r}; put the host name it "
+                    f"was made for in forward, or have the engine's certificate made for "
+                    f"{host!r} (by whoever runs the engine)")
         return (f"{cause}: its certificate is not made for {host!r}; put the host name it was "
                 f"made for in the address (`network setup --host` names it), or make its "
                 f"certificate for {host!r}")
     if exc.verify_code in OUT_OF_DATE:
         # The CA file is fine: "check ca_file" sent IT to the wrong file (the set-up's server
         # certificate lasts 825 days, so every clinic meets this).
-        return (f"{cause}: the certificate of {host!r} is outside its dates; renew it on the "
-                "broker (`network setup` makes a new one), or set this computer's clock right")
-    trust = (f"check ca_file (now {ca_file})" if ca_file
-             else "check ca_file (none given: the system's CAs were used)")
+        renew = ("whoever runs the engine renews it" if engine_key is not None
+                 else "renew it on the broker (`network setup` makes a new one)")
+        return (f"{cause}: the certificate of {host!r} is outside its dates; {renew}, or set "
+                "this computer's clock right")
+    wanted = "ca_file" if engine_key is None else "forward_ca_file"
+    if ca_file is None:
+        trust = f"check {wanted} (none given: the system's CAs were used)"
+    elif engine_key in (None, wanted):
+        trust = f"check {wanted} (now {ca_file})"
+    else:
+        # The README's case: the kit's ca_file is the clinic's broker CA, the engine's
+        # certificate the hospital's.
+        trust = (f"check {wanted} (not set: {engine_key} {ca_file} was used; set it to the CA "
+                 "of the engine's certificate)")
     return f"{cause}: {trust}"
 
 
@@ -807,8 +850,9 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
         ValueError: a named file that is not there, no network.toml in the config folder but
             one in a folder under it (misplaced_kit), unreadable TOML, anything outside [network],
             an unknown key, a wrong type or value, an empty value, settings without a broker or
-            a forward, bus-only settings without a broker, a network.toml that is a link to a
-            file not there (the message names the file and key, or the option).
+            a forward, a file there that sets neither (empty, every line commented out: the
+            file names itself), bus-only settings without a broker, a network.toml that is a
+            link to a file not there (the message names the file and key, or the option).
     """
     named = path is not None
     path = path or default_config_path()
@@ -854,6 +898,14 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
                 "this console would run alone, off the clinic network. Give --broker URL "
                 "and/or --forward URL (broker / forward under [network] in network.toml), or "
                 f"leave {'it' if len(unused) == 1 else 'them'} out to run alone")
+        if present:
+            # An empty file (a kit copied onto a full disk, a failed USB copy) or one with every
+            # line commented out ran the chair alone with nothing said; its being there says a
+            # network was meant, as a named file's, a link's or a kit one folder down does.
+            raise ValueError(
+                f"{path}: sets no broker and no forward: this console would run alone, off the "
+                "clinic network. Give broker (the clinic bus) and/or forward (the interface "
+                "engine) under [network], or remove the file to run alone")
 
     def file_setting(key: str) -> Path | None:
         value = strings[key]
@@ -941,6 +993,21 @@ def _refuse_dangling_link(path: Path) -> None:
     raise ValueError(f"{path} is a link to {target}, which is not there (renamed, or its disk "
                      "not mounted?): without it this console would run alone, off the clinic "
                      "network. Restore that file, or remove the link to run alone")
+
+
+# How a refusal goes on after the settings file it begins with, when not with ": " (a link to a
+# file not there, a folder closed to this account: `_refuse_dangling_link`, `settings_present`).
+_AFTER_FILE: Final = re.compile(r": | is a link to | cannot be read \(")
+
+
+def refused_setting(refusal: str) -> str:
+    """The option (`--forward`) or the settings file's name (`network.toml`) a refusal of `load`
+    begins with: what a line too short for the whole refusal names (an alarm row). It was the
+    text up to the first ": ", and a link to a file not there read "network.toml, which is not
+    there (renamed, or its disk not mounted?)"."""
+    if refusal.startswith("--"):
+        return refusal.split(maxsplit=1)[0]
+    return Path(_AFTER_FILE.split(refusal, maxsplit=1)[0]).name
 
 
 def _listed(keys: list[str], labels: Mapping[str, str], file: str) -> str:

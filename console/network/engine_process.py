@@ -50,12 +50,15 @@ class EngineProcessClient:
     def __init__(self, url: str, *, on_delivered: Callable[[str], None],
                  on_failed: Callable[[str, str], None],
                  on_status: Callable[[SenderStatus], None] | None = None,
-                 ca_file: Path | None = None) -> None:
+                 ca_file: Path | None = None, ca_key: str = "forward_ca_file") -> None:
         """Check the settings here, in the console; nothing starts before start().
 
         Args:
             url: `mllp://host:port`, or `mllps://host:port` for TLS (the engine's certificate
                 checked against `ca_file`, or the system's CAs when None).
+            ca_key: the setting that gave `ca_file` (`forward_ca_file`, or `ca_file` when that
+                was not set: config.NetworkConfig.engine_ca_key), named with the file when the
+                engine's certificate is not accepted.
 
         Raises:
             ValueError: a bad URL (the message gives the form to use), or a `ca_file` that
@@ -66,6 +69,7 @@ class EngineProcessClient:
         client_tls_context(url, ca_file)   # refused here, not in the worker
         self.peer = f"{host}:{port}"
         self._ca_file = ca_file
+        self._ca_key = ca_key
         self._on_delivered = on_delivered
         self._on_failed = on_failed
         self._on_status = on_status
@@ -152,7 +156,7 @@ class EngineProcessClient:
     def _greet(self, send: Callable[[Message], None]) -> None:
         """A new worker (the first, or one started again): the settings, then every message
         still kept, in order, then start."""
-        send(("init", self.url, self._ca_file))
+        send(("init", self.url, self._ca_file, self._ca_key))
         for control_id, message in self._kept.items():
             send(("submit", control_id, message))
         send(("start",))

@@ -33,12 +33,13 @@ def serve(sock: socket.socket) -> int:
         if kind == "init":
             url: str = order[1]
             ca_file: Path | None = order[2]
+            ca_key: str = order[3]
             sender = MllpSender(
                 url, clock=SystemClock(),
                 on_delivered=lambda cid: reporter.confirmed("delivered", cid),
                 on_failed=lambda cid, reason: reporter.confirmed("failed", (cid, reason)),
                 on_status=lambda status: reporter.latest("status", status),
-                ssl_context=client_tls_context(url, ca_file))
+                ssl_context=client_tls_context(url, ca_file), ca_file=ca_file, ca_key=ca_key)
         elif sender is None:
             log.error("engine worker: %r before init; ignored", kind)
         elif kind == "submit":

@@ -265,7 +265,7 @@ class NetworkLink:
             self.mllp = EngineProcessClient(
                 config.forward, on_delivered=self._on_engine_delivered,
                 on_failed=self._on_engine_failed, on_status=self._on_mllp_status,
-                ca_file=config.engine_ca_file)
+                ca_file=config.engine_ca_file, ca_key=config.engine_ca_key)
 
     # --- lifecycle ------------------------------------------------------------------------------
 

@@ -66,7 +66,8 @@ TLS: pass an `ssl.SSLContext` made for a client (`ssl.create_default_context(caf
 `load_cert_chain` when the engine wants a client certificate); the engine's certificate is checked
 against the URL's host name by that context's rules. A TLS failure (unknown CA, wrong host name)
 is handled like a refused connection: back off and retry, with the cause in
-`status().last_error`: that the port may be a plain MLLP one only when the answer to the TLS
+`status().last_error` (a certificate not accepted with what to check: its name, its dates, or the
+CA file and its setting, `ca_file` / `ca_key`, never `network setup`'s broker words): that the port may be a plain MLLP one only when the answer to the TLS
 hello looks like one (none, bytes that are no TLS, a close or reset); an engine's TLS alert is
 named with what it may want (a client certificate, another TLS version or cipher), also when it
 comes after the handshake, as over TLS 1.3, on a connection that carried no ACK yet (a refused
@@ -99,6 +100,7 @@ from urllib.parse import urlsplit
 from console.clock import Clock
 from console.network.config import (
     NAME_MISMATCH,
+    OUT_OF_DATE,
     alert_left,
     ca_context,
     certificate_refused,
@@ -364,6 +366,8 @@ class MllpSender:
         on_failed: Callable[[str, str], None],
         on_status: Callable[[SenderStatus], None] | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        ca_file: Path | None = None,
+        ca_key: str | None = None,
         ack_timeout: float = DEFAULT_ACK_TIMEOUT,
         max_tries: int = DEFAULT_MAX_TRIES,
         backoff: Sequence[float] = DEFAULT_BACKOFF,
@@ -382,6 +386,11 @@ class MllpSender:
                 the next step, after AR/CR or `max_tries` AE/CE answers or closes.
             on_status: called with every change of `status()` (state, failures, retry time).
             ssl_context: a client TLS context to speak TLS; None for plain TCP.
+            ca_file, ca_key: the CA file `ssl_context` checks the engine's certificate against
+                (None: the system's CAs) and the setting that gave it (`forward_ca_file`,
+                `ca_file`), named when the certificate is not accepted; `ca_key` None: the
+                context was made elsewhere, and only the certificate's name and dates are
+                advised on.
             ack_timeout: seconds to wait for the ACK after a message's last byte, or for any of
                 its bytes to move while it is sent, before reconnecting and resending.
             max_tries: sends in all of a message answered AE/CE, or on which the peer closed the
@@ -412,6 +421,8 @@ class MllpSender:
         self._on_failed = on_failed
         self._on_status = on_status
         self._ssl = ssl_context
+        self._ca_file = ca_file
+        self._ca_key = ca_key
         self._ack_timeout = ack_timeout
         self._max_tries = max_tries
         self._backoff = tuple(backoff)
@@ -767,7 +778,8 @@ class MllpSender:
                 raise
             except (OSError, ssl.SSLError) as exc:
                 sock.close()
-                problem = f"cannot connect to the MLLP peer {self.peer}: {_describe(exc, self._host)}"
+                problem = (f"cannot connect to the MLLP peer {self.peer}: "
+                           f"{_describe(exc, self._host, self._ca_file, self._ca_key)}")
                 # A plain MLLP listener leaves a TLS hello unanswered, answers it in plain
                 # bytes or drops it: the cause alone ("no TLS handshake within 5 s") did not say
                 # which end was wrong (the clinic IT audit: mllps:// to a plain engine). Only
@@ -957,11 +969,14 @@ def _times(count: int) -> str:
     return "once" if count == 1 else f"{count} times"
 
 
-def _describe(exc: BaseException, host: str = "") -> str:
-    """A short cause for a network error: the OS's words, not a traceback."""
+def _describe(exc: BaseException, host: str = "", ca_file: Path | None = None,
+              ca_key: str | None = None) -> str:
+    """A short cause for a network error: the OS's words, not a traceback. A certificate not
+    accepted is said with what to check (config.certificate_refused): its name when `host` is
+    given, its dates, and the CA file and its setting when `ca_key` names it."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        if host and exc.verify_code in NAME_MISMATCH:
-            return certificate_refused(exc, host, None)
+        if host and (ca_key is not None or exc.verify_code in NAME_MISMATCH | OUT_OF_DATE):
+            return certificate_refused(exc, host, ca_file, ca_key or "forward_ca_file")
         return f"TLS certificate not accepted ({exc.verify_message})"
     if isinstance(exc, ssl.SSLError):
         return handshake_refused("the engine", exc) or f"TLS error ({exc.reason or exc})"

@@ -671,7 +671,8 @@ def network_config(args: argparse.Namespace) -> NetworkConfig | None:
     None when none is set: the console then runs alone, as without a network.
 
     Raises:
-        StartError: a setting is wrong (the message names the file or option and the key).
+        StartError: a setting is wrong, or a settings file there sets no broker and no forward
+            (the message names the file or option and the key).
     """
     overrides = {
         "broker": getattr(args, "broker", None), "chair": getattr(args, "chair", None),
@@ -764,11 +765,11 @@ def _start_page_without_network(window: MainWindow, log: EventLog, clock: Clock,
 def _network_refused_alarm(refused: StartError) -> Raise:
     """The network alarm of a console running without its refused settings: medium, as a bus
     silent for a minute (link.py `_level`), since nothing this chair does reaches the network;
-    its row names the file or option (what comes before the first ": "), its detail all."""
+    its row names the file or option (config.refused_setting), its detail all."""
+    from console.network.config import refused_setting  # noqa: PLC0415 - loaded to refuse them
+
     said = str(refused)
-    head = said.split(": ", 1)[0]
-    where = head.split()[0] if head.startswith("--") else Path(head).name
-    return Raise(Priority.MEDIUM, f"Clinic network off: {where} refused",
+    return Raise(Priority.MEDIUM, f"Clinic network off: {refused_setting(said)} refused",
                  detail=f"{said}\nThe console runs without the clinic network until the settings "
                         "are put right and the console restarted.")
 

@@ -732,8 +732,12 @@ def test_the_engine_over_tls_takes_the_messages_and_a_wrong_ca_is_named(
         assert wrong.link.mllp is not None
         wait_until(lambda: "certificate" in (wrong.link.mllp.status().last_error or ""),
                    "the TLS failure named")
+        # The CA checked is named, and the setting for the engine's own CA (forward_ca_file).
+        assert (wrong.link.mllp.status().last_error or "").endswith(
+            f"check forward_ca_file (not set: ca_file {other_ca} was used; set it to the CA of "
+            "the engine's certificate)")
         # Dialled by its address while its certificate names "localhost": the name is what to
-        # fix, not the CA file (QA).
+        # fix, not the CA file (QA); the engine's certificate is not `network setup`'s.
         by_ip = chairs(NetworkConfig(forward=f"mllps://127.0.0.1:{reserved_port}",
                                      chair="chair-5", ca_file=ca), name="by-ip")
         by_ip.reading("heart_rate", 71)
@@ -742,8 +746,8 @@ def test_the_engine_over_tls_takes_the_messages_and_a_wrong_ca_is_named(
                    "the name mismatch named")
         assert (by_ip.link.mllp.status().last_error or "").endswith(
             "its certificate is not made for '127.0.0.1'; put the host name it was made for in "
-            "the address (`network setup --host` names it), or make its certificate for "
-            "'127.0.0.1'")
+            "forward, or have the engine's certificate made for '127.0.0.1' (by whoever runs the "
+            "engine)")
         assert len(peer.received) == 1
         # The engine's CA given apart (forward_ca_file): the bus's CA, here another, is not
         # what the engine's certificate is checked against.
