@@ -11,7 +11,10 @@ nurse can try a new protocol before copying it there:
   the file), and the line says which version it replaces;
 - against the other files of the same command: files sharing an id are each refused, naming
   the others, as the folder refuses them all (a file refused for another problem still takes
-  its id there when its `id` line was read).
+  its id there when its `id` line was read);
+- against the clinic-folder file its copy would overwrite when that file gives another id: the
+  file is refused, naming the protocol that would no longer be offered and a name to copy it
+  under instead (said `ok`, a second "clinic.toml" removed the first one's protocol).
 
 Exit 0 when every file loaded, 1 when one was refused (a script can check a file), 2 for bad
 usage.
@@ -20,6 +23,7 @@ usage.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +36,7 @@ from protocols.loader import (
     _misnamed,
     clinic_protocols_dir,
     default_protocol_dirs,
-    load_protocol,
+    load_or_refusal,
     load_protocols,
 )
 from protocols.model import Protocol
@@ -101,10 +105,7 @@ def _load(path: Path) -> Protocol | ProtocolError:
         # The clinic folder reads `*.toml` only: `clinic.TOML` and `clinic.toml.txt` are refused
         # there, other names passed over; either way never loaded (review 36: said `ok`).
         return _misnamed(path)
-    try:
-        return load_protocol(path)
-    except ProtocolError as error:
-        return error
+    return load_or_refusal(path)
 
 
 def _claimed(outcome: Protocol | ProtocolError) -> str | None:
@@ -140,8 +141,35 @@ def _check(path: Path, outcome: Protocol | ProtocolError, taken: LoadResult,
                 f"of an id two files give; give {which} an id of its own, or copy in only one"
                 ), False
     if replaced is None:
-        return f"{path}: ok: {describe(protocol)}", True
+        return _overwriting(path, protocol, taken)
     return _replacing(path, protocol, replaced)
+
+
+def _overwriting(path: Path, protocol: Protocol, taken: LoadResult) -> tuple[str, bool]:
+    """The verdict of a file of a new id, as the clinic-folder file of its name would make it.
+
+    Copied in over a file that gives another protocol, it removes that protocol: a second
+    "clinic.toml" said `ok`, and the clinic's clinic-a was gone from the start screen and every
+    launcher's `--protocol clinic-a` unknown. Refused, naming the protocol that would go and a
+    name to copy it under instead: the check is the step before the copy, and the copy keeps
+    the name.
+    """
+    ok = f"{path}: ok: {describe(protocol)}"
+    there = clinic_protocols_dir() / path.name
+    # os.path: False, not a PermissionError, in a config folder closed to this account.
+    if there.resolve() == path.resolve() or not os.path.exists(there):
+        return ok, True
+    installed = next((p for p in taken.protocols.values()
+                      if Path(p.path).resolve() == there.resolve()), None)
+    if installed is None:
+        return f"{ok}; would replace {there} (refused there now)", True
+    free = f"{protocol.id}.toml"
+    rename = (f"name this file {free}" if not os.path.exists(there.parent / free)
+              else f"give this file a name no file of {there.parent} has")
+    return (f"{path}: refused: (file): copied in, it replaces {there}, protocol {installed.id}"
+            f" (version {installed.version}), which would no longer be offered (nor start with"
+            f" --protocol {installed.id}); {rename}, or remove {there.name} from the clinic's"
+            f" folder first if {installed.id} is to go"), False
 
 
 @dataclass(frozen=True)

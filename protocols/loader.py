@@ -6,7 +6,8 @@ silently drop a limit), names an unknown vital, gives a number where text is exp
 where a number is expected), sets a medium limit beyond its high limit, a zero duration, duplicate
 ids, or phases in an odd order is refused as a whole with a `ProtocolError` naming the file, the key
 and the reason. `load_protocols` loads a set of folders; a bad file is reported and skipped, so
-the console still starts with the good ones.
+the console still starts with the good ones (a fault of the checks met by one file included:
+`load_or_refusal`).
 
 Keys in messages are dotted paths into the file, counting array entries from 0:
 `alarms[3].priority`, `phases[1].checks[0].every_minutes`, `dose.mg_per_kg`.
@@ -16,10 +17,12 @@ No Qt here; the only I/O is reading the files.
 
 from __future__ import annotations
 
+import errno
 import math
 import operator
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,6 +48,7 @@ __all__ = [
     "ProtocolError",
     "builtin_protocols_dir",
     "default_protocol_dirs",
+    "load_or_refusal",
     "load_protocol",
     "load_protocols",
 ]
@@ -147,6 +151,13 @@ UNTIMED_DELAY_CEILING_MINUTES = 30.0
 MAX_BASELINE_BAND_MMHG = 100.0
 # exit_bp_within_baseline_mmhg (default ±20): a band of ±100 mmHg around a baseline already holds
 # every blood pressure seen in a chair; a wider one would make the exit condition always true.
+MIN_BP_RISE_MMHG = 10.0
+# The least rise_above_baseline of a blood pressure (chosen). The sources' rises are 40 mmHg
+# systolic and 25 diastolic (clinical-defaults.md, Spravato label Table 6 [V]): 5.3 and 3.3 kPa,
+# as a clinic's other systems may keep them, and any rise up to 75 mmHg written in kPa is below
+# 10. 5.3 loaded as a 5.3 mmHg rise and raised the medium alarm on a 6 mmHg one, at nearly every
+# BP of an infusion: a rise that small is no more than two readings of one patient differ by.
+MMHG_PER_KPA = 7.50062   # 760 mmHg = 101.325 kPa
 
 ROUTES = ("iv", "intranasal", "im", "oral")
 PRIORITY_NAMES = {p.label: p for p in Priority}
@@ -232,12 +243,15 @@ def clinic_protocols_dir() -> Path:
 
 
 def default_protocol_dirs() -> list[Path]:
-    """The built-in folder, then the clinic folder if it exists, or if it cannot be looked at
-    (`load_protocols` then refuses it as a folder that cannot be listed)."""
+    """The built-in folder, then the clinic folder if anything is at its path, or if it cannot
+    be looked at (`load_protocols` then refuses it, naming what is there)."""
     dirs = [builtin_protocols_dir()]
     clinic = clinic_protocols_dir()
     try:
-        present = clinic.is_dir()
+        # lexists: a file of that name (`cp clinic.toml .../protocols` before the folder was
+        # made) or a link to a share not mounted is no folder, but the clinic's protocols are
+        # meant to be there: passed over, they were gone from the start screen without a word.
+        present = clinic.is_dir() or os.path.lexists(clinic)
     except OSError:
         # A config folder closed to this account (IT's `sudo install -d -m 700`) or a name too
         # long: a PermissionError traceback ended the start; the clinic's protocols, if any,
@@ -273,17 +287,12 @@ def load_protocols(directories: Iterable[Path]) -> LoadResult:
         try:
             entries = sorted(Path(directory).iterdir())
         except OSError as exc:
-            result.errors.append(ProtocolError(directory, "(folder)", f"cannot be listed: {exc}"))
+            result.errors.append(_folder_refusal(Path(directory), exc))
             continue
         files = [p for p in entries if p.suffix == ".toml"]
         result.errors.extend(_misnamed(p) for p in entries if _looks_misnamed(p))
         result.errors.extend(_in_subfolder(p, directory) for p in _nested_protocol_files(directory))
-        loaded: list[tuple[Path, Protocol | ProtocolError]] = []
-        for path in files:
-            try:
-                loaded.append((path, load_protocol(path)))
-            except ProtocolError as exc:
-                loaded.append((path, exc))
+        loaded = [(path, load_or_refusal(path)) for path in files]
         claims: dict[str, list[Path]] = {}
         for path, outcome in loaded:
             claimed = outcome.id if isinstance(outcome, Protocol) else outcome.protocol_id
@@ -300,6 +309,58 @@ def load_protocols(directories: Iterable[Path]) -> LoadResult:
                 origin[outcome.id] = path
                 result.protocols[outcome.id] = outcome
     return result
+
+
+def _folder_refusal(directory: Path, exc: OSError) -> ProtocolError:
+    """A folder of protocols that cannot be listed, naming what is there in its place when it
+    is no folder: a file, or a link to nothing (a share not mounted). The whole path: a clinic
+    folder is named `protocols` like the shipped one."""
+    try:
+        link = os.readlink(directory) if os.path.islink(directory) else None
+    except OSError:   # gone or changed since it was listed
+        link = None
+    if link is not None and exc.errno == errno.ENOENT:
+        return ProtocolError(
+            directory, "(folder)",
+            f"not read: a link to {link}, which is not there (a share not mounted?): mount it,"
+            " or make the link point at the folder of the clinic's protocols", full_path=True)
+    if exc.errno == errno.ENOTDIR:
+        what = f"a link to {link}, a file" if link is not None else "a file"
+        return ProtocolError(
+            directory, "(folder)",
+            f"not read: {what}, not a folder (a protocol file copied in before the folder was"
+            " made?): rename it, make a folder of this name and move the file into it",
+            full_path=True)
+    return ProtocolError(directory, "(folder)", f"cannot be listed: {exc}")
+
+
+def load_or_refusal(path: Path) -> Protocol | ProtocolError:
+    """One file's protocol, or why it is refused (`load_protocol`), a fault of the checks
+    included: the file's refusal, with the fault's type and message, so it is still seen.
+
+    A number no check foresaw (5e-324 min, 400 digits) ended every protocol's loading in a
+    traceback, and the console could not start at all (R6: a bad file is refused alone).
+    """
+    try:
+        return load_protocol(path)
+    except ProtocolError as exc:
+        return exc
+    except Exception as exc:   # a bug met by one file must not lose every protocol
+        error = ProtocolError(
+            path, "(file)",
+            f"not loaded: checking it failed in the console itself ({type(exc).__name__}:"
+            f" {_clip(str(exc), 200)}), not for a problem found in the file; report it to"
+            " Support with the file")
+        error.protocol_id = _id_in_file(path)
+        return error
+
+
+def _id_in_file(path: Path) -> str | None:
+    """The id on a file's top-level `id = "..."` line, for a refusal made without the parse."""
+    try:
+        return _id_in_bytes(_read_bytes(path))
+    except ProtocolError:
+        return None
 
 
 def _looks_misnamed(path: Path) -> bool:
@@ -474,6 +535,10 @@ def _parse_toml(path: Path, raw: bytes) -> dict[str, object]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(path, exc) from None
+    except ValueError:
+        # Not a TOMLDecodeError: tomllib reads a whole number with int(), which refuses more
+        # than 4300 digits (sys.get_int_max_str_digits); it ended every protocol's loading.
+        raise ProtocolError(path, _digits_position(text), _UNUSABLE) from None
     except RecursionError:
         # tomllib parses nested arrays and inline tables recursively: `a = [[[[...` thousands
         # deep exhausts the stack instead of raising TOMLDecodeError.
@@ -484,7 +549,51 @@ def _parse_toml(path: Path, raw: bytes) -> dict[str, object]:
         raise ProtocolError(
             path, "(file)", f"the file is empty (only comments or blank lines); {_NEEDS}"
         )
+    unusable = _unusable_number(data)
+    if unusable is not None:
+        raise ProtocolError(path, unusable, _UNUSABLE)
     return data
+
+
+_UNUSABLE = ("not a usable number: a whole number of more than 308 digits, too large to compute"
+             " with (a run of pasted digits?)")
+_DIGIT_RUN = re.compile(r"[0-9][0-9_]*")
+
+
+def _digits_position(text: str) -> str:
+    """'line 4, column 9' of the first run of more digits than int() reads, or '(file)'."""
+    limit = sys.get_int_max_str_digits()   # 0: no limit, and no run to find
+    for match in _DIGIT_RUN.finditer(text if limit else ""):
+        if len(match[0].replace("_", "")) > limit:
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            return f"line {line}, column {column}"
+    return "(file)"
+
+
+def _unusable_number(data: Mapping[str, object]) -> str | None:
+    """The dotted key of the first whole number too large for a float, or None.
+
+    float() of it raises OverflowError and printing it (beyond 4300 digits: hexadecimal has no
+    limit in tomllib) ValueError, in any check or message that meets it: it is refused before
+    any is made, at the key the parser would name. Walked without recursion, as a file may
+    nest lists as deep as tomllib reads them.
+    """
+    pending: list[tuple[str, object]] = [("", data)]   # a stack: the file's order, depth first
+    while pending:
+        key, value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(reversed([(f"{key}.{name}" if key else name, item)
+                                     for name, item in value.items()]))
+        elif isinstance(value, list):
+            pending.extend(reversed([(f"{key}[{index}]", item)
+                                     for index, item in enumerate(value)]))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            try:
+                float(value)
+            except OverflowError:
+                return key
+    return None
 
 
 _NEEDS = (
@@ -541,27 +650,43 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
+# The limits judged against a baseline, as messages write them: (before, after) the figure,
+# and whether it is met below it (a band holds the values up to it).
+_RELATIVE = {
+    "rise_above_baseline": ("≥", " above baseline", False),
+    "exit_bp_within_baseline_mmhg": ("within ", " of baseline", True),
+}
+
+
+def _steps(metric: str) -> str:
+    """How `metric` is judged: 'in whole %', 'to 1 decimal', 'in whole numbers' (a score)."""
+    info = METRICS[metric]
+    unit = "" if info.unit == "score" else info.unit
+    return (f"to {info.decimals} decimal{'s' if info.decimals > 1 else ''}" if info.decimals
+            else f"in whole {unit}" if unit else "in whole numbers")
+
+
 def _finer_than_judged(limit: float, metric: str, key: str) -> str:
     """Why a limit with more decimals than `metric` is judged with is refused, what it would do
     and what to write (`_Parser.limit_in_range`; a gate's is "at or above")."""
     info = METRICS[metric]
     unit = "" if info.unit == "score" else info.unit
-    steps = (f"to {info.decimals} decimal{'s' if info.decimals > 1 else ''}" if info.decimals
-             else f"in whole {unit}" if unit else "in whole numbers")
-    symbol = _EDGES.get(key.rsplit(".", 1)[-1], _EDGES["at_or_above"])[0]
+    steps = _steps(metric)
+    name = key.rsplit(".", 1)[-1]
+    edge = _EDGES.get(name, _EDGES["at_or_above"])[0]
+    symbol, after, down = _RELATIVE.get(name, (edge, "", edge in ("<", "≤")))
     scale = 10 ** info.decimals
-    if symbol in ("<", "≤"):
-        acts = f"≤{_amount(math.floor(limit * scale) / scale, unit)}"
-    else:
-        acts = f"≥{_amount(math.ceil(limit * scale) / scale, unit)}"
+    bound = (math.floor if down else math.ceil)(limit * scale) / scale
+    acts = f"{symbol}{_amount(bound, unit)}{after}"
     if info.unit == "%" and 0 < limit < 1:
         percent = _fmt(round(limit * 100, info.decimals))
         fix = f"write {percent} for {percent} %"
     else:
         fix = f"write the limit {steps}"
     return (f"{_fmt(limit)} has more decimals than {metric} is judged with: a value is judged as"
-            f" the nurse reads it, {steps} ({info.describe_range()}), so {symbol}{_fmt(limit)}"
-            f" is met only at {acts} (a slip of unit or decimal point?); {fix}")
+            f" the nurse reads it, {steps} ({info.describe_range()}), so"
+            f" {symbol}{_fmt(limit)}{after} is met only at {acts} (a slip of unit or decimal"
+            f" point?); {fix}")
 
 
 def _amount(value: float, unit: str) -> str:
@@ -920,9 +1045,11 @@ class _Parser:
         if minutes > MAX_MINUTES:
             why = _TOO_LONG
         else:
-            # The pump rate it would give, the figure QA saw (100 mL over 1 min = 6000 mL/h).
+            # The pump rate it would give, the figure QA saw (100 mL over 1 min = 6000 mL/h);
+            # none where it is beyond a float (5e-324 min: round(inf) ended every loading).
+            per_hour = bag_ml / minutes * 60 if minutes > 0 else math.inf
             rate = (f", and {_fmt(bag_ml)} mL over {_amount(minutes, 'min')} is a pump rate of"
-                    f" {_fmt(round(bag_ml / minutes * 60))} mL/h" if minutes > 0 else "")
+                    f" {_fmt(round(per_hour))} mL/h" if math.isfinite(per_hour) else "")
             why = (
                 "a ketamine infusion runs about 40 min (0.5 mg/kg over 40 min: Sanacora 2017 [M];"
                 f" Emory, Yale series [V]; shared/design/clinical-defaults.md){rate}; a shorter"
@@ -949,6 +1076,13 @@ class _Parser:
             key = f"{table.sub('allowed_mg')}[{index}]"
             mg = _check_number(value, key, self.path, None, True)
             devices = mg / per_device
+            if not math.isfinite(devices):
+                # Beyond a float (56 mg in devices of 5e-324 mg): round() of it raised.
+                raise ProtocolError(
+                    self.path, key,
+                    f"{_fmt(mg)} mg in devices of {_fmt(per_device)} mg is more devices than can"
+                    f" be counted, above {MAX_DEVICES_PER_DOSE}: the label's largest dose is 3"
+                    " devices (84 mg); check the decimal point")
             if abs(devices - round(devices)) > 1e-9:
                 raise ProtocolError(
                     self.path,
@@ -1120,14 +1254,24 @@ class _Parser:
             min_minutes_from_t0=table.optional_limited(
                 "min_minutes_from_t0", MAX_MINUTES, "min", _TOO_LONG
             ),
-            exit_bp_within_baseline_mmhg=table.optional_limited(
-                "exit_bp_within_baseline_mmhg", MAX_BASELINE_BAND_MMHG, "mmHg",
-                "a wider band holds every blood pressure, so the phase would end as if BP were"
-                " back near baseline whatever it is",
-            ),
+            exit_bp_within_baseline_mmhg=self.exit_band(table),
             exit_min_moaas=table.optional_whole("exit_min_moaas", *MOAAS_RANGE),
             source=self.optional_source(table, f"phases.{phase_id}"),
         )
+
+    def exit_band(self, table: _Table) -> float | None:
+        """`exit_bp_within_baseline_mmhg`: in whole mmHg, as the systolic it holds is judged
+        (2.7, 20 mmHg in kPa, held the phase until systolic was within 2 of its baseline)."""
+        name = "exit_bp_within_baseline_mmhg"
+        band = table.optional_limited(
+            name, MAX_BASELINE_BAND_MMHG, "mmHg",
+            "a wider band holds every blood pressure, so the phase would end as if BP were"
+            " back near baseline whatever it is",
+        )
+        decimals = METRICS["bp_systolic"].decimals
+        if band is not None and self.authoring and round(band, decimals) != band:
+            raise table.error(name, _finer_than_judged(band, "bp_systolic", table.sub(name)))
+        return band
 
     def checklist_item(self, table: _Table, phase_id: str, kind: PhaseKind) -> ChecklistItem:
         item_id = table.identifier("id")
@@ -1592,6 +1736,8 @@ class _Parser:
         lowest, top = info.plausible[0], info.hard[1]
         ceiling = top - lowest
         rise = table.number("rise_above_baseline", positive=True)
+        if self.authoring:
+            self.check_rise_as_judged(table, metric, rise)
         if rise >= ceiling and self.authoring:
             raise table.error(
                 "rise_above_baseline",
@@ -1602,6 +1748,22 @@ class _Parser:
                 f" console accepts for {metric}, so the rule could never alarm",
             )
         return rise
+
+    def check_rise_as_judged(self, table: _Table, metric: str, rise: float) -> None:
+        """Refuse a rise written in kPa, or finer than the vital is judged: the readings and
+        the baseline are whole mmHg, so a rise of 40.5 acts as 41 (review of the protocols)."""
+        key = table.sub("rise_above_baseline")
+        if metric in BP_METRICS and rise < MIN_BP_RISE_MMHG:
+            raise ProtocolError(
+                self.path, key,
+                f"{_amount(rise, 'mmHg')} is below {_amount(MIN_BP_RISE_MMHG, 'mmHg')}, the least"
+                " rise above baseline the console takes for a blood pressure:"
+                f" rise_above_baseline is in mmHg, and {_fmt(rise)} kPa is"
+                f" {_amount(round(rise * MMHG_PER_KPA), 'mmHg')}; a rise that small would alarm"
+                " on the ordinary difference between two readings; write the rise in mmHg",
+            )
+        if round(rise, METRICS[metric].decimals) != rise:
+            raise ProtocolError(self.path, key, _finer_than_judged(rise, metric, key))
 
     def sustained(self, table: _Table) -> float:
         seconds = table.optional_number("sustained_seconds", minimum=0.0)
@@ -1656,12 +1818,14 @@ class _Parser:
             clash = _limits_clash(lower, higher)
             if clash:
                 index = earlier.index(other)
+                judged = ("" if clash[0].endswith("above baseline")
+                          else _strict_as_judged((lower, higher)))
                 raise table.error(
                     _clashing_key(rule, clash),
                     f"{lower.priority.label} limit {clash[0]} for {rule.condition} is at or"
                     f" beyond the {higher.priority.label} limit {clash[1]}"
-                    f" (alarms[{index}] and this rule): the {lower.priority.label} limit must be"
-                    f" reached first (low > high)",
+                    f" (alarms[{index}] and this rule{judged}): the {lower.priority.label} limit"
+                    f" must be reached first (low > high)",
                 )
 
     def check_against_other_side(
@@ -1991,20 +2155,32 @@ def _all_dose_keys() -> tuple[str, ...]:
     return tuple(k for keys in DOSE_MODE_KEYS.values() for k in keys)
 
 
-def _onset(rule: AlarmRule) -> tuple[float, int] | None:
-    """Where a rule's absolute limits start to fire, as (value, edge) ordered by severity.
+def _inclusive_edge(name: str, limit: float, metric: str) -> float:
+    """The value a limit is met from (high side) or up to (low side), in the steps `metric` is
+    judged in (its decimals: protocols/vitals.py `as_shown`): `above = 130` is met from 131,
+    `below = 91` up to 90, as `at_or_above = 131` and `at_or_below = 90` are."""
+    scale = 10.0 ** METRICS[metric].decimals
+    if name == "above":
+        return (math.floor(limit * scale) + 1) / scale
+    if name == "at_or_above":
+        return math.ceil(limit * scale) / scale
+    if name == "below":
+        return (math.ceil(limit * scale) - 1) / scale
+    return math.floor(limit * scale) / scale
 
-    For a high-side rule the smallest violating value: `at_or_above x` starts at x (edge 0),
-    `above x` just after x (edge 1). For a low side, values are negated so that 'larger' still
-    means 'more extreme': `at_or_below x` -> (-x, 0), `below x` -> (-x, 1).
-    """
-    if rule.direction == "high":
-        options = [(v, 1) for v in (rule.above,) if v is not None]
-        options += [(v, 0) for v in (rule.at_or_above,) if v is not None]
-    else:
-        options = [(-v, 1) for v in (rule.below,) if v is not None]
-        options += [(-v, 0) for v in (rule.at_or_below,) if v is not None]
-    return min(options) if options else None
+
+def _onset(rule: AlarmRule) -> float | None:
+    """Where a rule's absolute limits start to fire, ordered by severity: the first value judged
+    to violate them. For a low side the value is negated, so that larger still means more
+    extreme. Compared as real numbers, a medium `below = 91` beside a high `at_or_below = 90`
+    loaded, and the two are met at the same values (SpO2 90 and under): the medium alarm could
+    never show on its own."""
+    names = ("above", "at_or_above") if rule.direction == "high" else ("below", "at_or_below")
+    edges = [_inclusive_edge(name, getattr(rule, name), rule.metric) for name in names
+             if getattr(rule, name) is not None]
+    if not edges:
+        return None
+    return min(edges) if rule.direction == "high" else -max(edges)
 
 
 def _limits_clash(lower: AlarmRule, higher: AlarmRule) -> tuple[str, str] | None:
@@ -2016,6 +2192,21 @@ def _limits_clash(lower: AlarmRule, higher: AlarmRule) -> tuple[str, str] | None
     if low_rise is not None and high_rise is not None and low_rise >= high_rise:
         return f"≥{_fmt(low_rise)} above baseline", f"≥{_fmt(high_rise)} above baseline"
     return None
+
+
+def _strict_as_judged(rules: Sequence[AlarmRule]) -> str:
+    """'; spo2 is judged in whole %, as the nurse reads it, so <91 is ≤90' for the strict limits
+    of clashing rules (one metric), or '' when they have none: `<91` beside `≤90` reads as room
+    between the two, and the message must say why there is none."""
+    metric = rules[0].metric
+    notes = [f"{_EDGES[name][0]}{_fmt(limit)} is {_EDGES[f'at_or_{name}'][0]}"
+             f"{_fmt(_inclusive_edge(name, limit, metric))}"
+             for rule in rules for name in ("above", "below")
+             if (limit := getattr(rule, name)) is not None]
+    if not notes:
+        return ""
+    return (f"; {metric} is judged {_steps(metric)}, as the nurse reads it, so"
+            f" {' and '.join(notes)}")
 
 
 def _clashing_key(rule: AlarmRule, clash: tuple[str, str]) -> str:
