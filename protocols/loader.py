@@ -1835,7 +1835,8 @@ class _Parser:
 
         `spo2 at_or_below 95` beside `spo2 at_or_above 94` leaves no value that is normal: every
         reading would alarm, which is a typo (a swapped pair, a limit on the wrong side), never a
-        clinic's intent. Relative limits (rise above baseline) are not compared.
+        clinic's intent; so does `at_or_below 60` beside `at_or_above 61` for a vital judged in
+        whole beats. Relative limits (rise above baseline) are not compared.
         """
         for other in earlier:
             if other.metric != rule.metric or other.direction == rule.direction:
@@ -1844,15 +1845,33 @@ class _Parser:
             low_limit = max((v for v in (low.below, low.at_or_below) if v is not None), default=None)
             high_limit = min((v for v in (high.above, high.at_or_above) if v is not None),
                              default=None)
-            if low_limit is None or high_limit is None or low_limit < high_limit:
+            if low_limit is None or high_limit is None:
                 continue
             index = earlier.index(other)
-            raise table.error(
-                _clashing_key(rule, ("", "")),
-                f"low-side limit {_describe_absolute(low)} for {rule.metric} is at or above the"
-                f" high-side limit {_describe_absolute(high)} (alarms[{index}] and this rule):"
-                " no value would be normal; the low limit must be below the high limit",
-            )
+            where = f"(alarms[{index}] and this rule)"
+            if low_limit >= high_limit:
+                raise table.error(
+                    _clashing_key(rule, ("", "")),
+                    f"low-side limit {_describe_absolute(low)} for {rule.metric} is at or above"
+                    f" the high-side limit {_describe_absolute(high)} {where}: no value would be"
+                    " normal; the low limit must be below the high limit",
+                )
+            # In the steps the vital is judged in: `at_or_below 60` beside `at_or_above 61`
+            # leaves no heart rate between them, and every reading alarmed.
+            low_edge = max(_inclusive_edge(name, value, rule.metric)
+                           for name in ("below", "at_or_below")
+                           if (value := getattr(low, name)) is not None)
+            high_edge = min(_inclusive_edge(name, value, rule.metric)
+                            for name in ("above", "at_or_above")
+                            if (value := getattr(high, name)) is not None)
+            if high_edge - low_edge <= 10.0 ** -METRICS[rule.metric].decimals + 1e-9:
+                raise table.error(
+                    _clashing_key(rule, ("", "")),
+                    f"low-side limit {_describe_absolute(low)} for {rule.metric} and the high-side"
+                    f" limit {_describe_absolute(high)} leave no value between them {where}:"
+                    f" judged {_steps(rule.metric)}, every reading would alarm; leave room"
+                    " between them",
+                )
 
     def check_alarm_delays(self, rules: tuple[AlarmRule, ...], timeline_minutes: float) -> None:
         """Refuse an alarm delay longer than the protocol's whole timeline.

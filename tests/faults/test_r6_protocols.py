@@ -46,6 +46,13 @@ def with_alarms(*extra: dict[str, Any]) -> dict[str, Any]:
         "alarms[5].below", "low-side limit <60 for heart_rate is at or above the high-side limit >60",
         id="HR equal limits"),
     pytest.param(
+        # Judged in whole beats: ≤60 and ≥61 leave no heart rate normal, every reading alarms.
+        [{"metric": "heart_rate", "direction": "high", "at_or_above": 61},
+         {"metric": "heart_rate", "direction": "low", "at_or_below": 60}],
+        "alarms[5].at_or_below",
+        "low-side limit ≤60 for heart_rate and the high-side limit ≥61 leave no value between",
+        id="HR limits one whole beat apart"),
+    pytest.param(
         # Against the valid document's own SpO2 low rules (≤93, ≤90): a high-side SpO2 rule at 92.
         [{"metric": "spo2", "direction": "high", "at_or_above": 92}],
         "alarms[4].at_or_above", "low-side limit ≤93 for spo2 is at or above the high-side limit ≥92",
