@@ -17,13 +17,19 @@ then on (its next identified export is refused, saying so; the one after is de-i
 A review annotation is signed (meaning `review annotation`) by its author, the signed-in
 account: the secret is checked first (`Signatures.approve`), then the note is written
 (`queries.annotate`), then the signature names its `events` row. A wrong secret writes nothing.
+The note and its signature are two transactions (console/identity/signatures.py says why): a
+signature that cannot be written after its note was leaves the note in the record, unsigned,
+and the answer says so (`UnsignedAnnotation`), never "nothing was written".
 
 The review reads through a read-only connection; each write here opens the log for writing for
 that moment only (as the annotation always did), so a review left open holds no write handle.
 Those writes close while the read-only connection is open, so they stay in the log's -wal; when
 the review lets go of the log (`ReviewAccess.close`, after its read-only connections) one
 connection that may write is the last to close (`close_writing_last`): on a log nobody else has
-open, the -wal is moved into the log file and the -wal and -shm are removed.
+open, the -wal is moved into the log file and the -wal and -shm are removed. Every one of these
+writes goes only into the file the read-only connection reads, still at its path
+(`open_to_write`): a log moved, renamed or replaced while the review is open is not written
+(nor folded at the close), and no new log is made at its old path (`NotTheLogOpenError`).
 """
 
 from __future__ import annotations
@@ -38,7 +44,8 @@ from urllib.parse import quote
 
 from console.clock import Clock
 from console.review import queries
-from console.store import EventLog
+from console.store import EventLog, LogError, classify
+from console.store.in_place import FileId, file_id
 from console.store.wal_check import wal_damage, wal_of
 
 if TYPE_CHECKING:
@@ -61,6 +68,91 @@ def needs_sign_in(conn: sqlite3.Connection) -> bool:
 NO_ACCOUNTS: Final = "No staff accounts in this log: reads and exports are not logged"
 NOT_LOGGED: Final = "not logged: this log has no staff accounts"
 FIRST_ADMINISTRATOR: Final = "infusion-console staff add creates the first administrator"
+# The first account created while such a review is open (`staff add` on the clinic's log): its
+# reads and exports would go on unlogged, with no sign-in. A sign-in comes first: a new review.
+ACCOUNTS_SINCE: Final = ("Staff accounts now exist in this log: close the review and open it "
+                         "again to sign in.")
+
+
+def accounts_since_open(conn: sqlite3.Connection) -> str | None:
+    """For a review opened on a log without staff accounts (unlogged): asked before each read,
+    export or annotation. `ACCOUNTS_SINCE` once the log holds an account, else None.
+
+    A log that cannot be read here is not refused here: the read that follows says what is
+    wrong with it (`queries.UnreadableLogError`), as it would have at the open.
+    """
+    try:
+        return ACCOUNTS_SINCE if needs_sign_in(conn) else None
+    except sqlite3.Error:
+        return None
+
+
+class NotTheLogOpenError(LogError):
+    """The file at the review's path is not the log the review reads (moved, renamed, replaced
+    or deleted since it opened it): nothing is written, and no log is made there."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "moved")
+        self._text = (f"the log at {path} is no longer the one open here: it was moved, "
+                      "renamed or replaced since the review opened it, and the review writes "
+                      "into no other file, nor makes a new log there. Close the review and open "
+                      "it again on the log where it is now")
+
+    def __str__(self) -> str:
+        return self._text
+
+
+def open_to_write(path: Path, held: FileId | None, program_version: str) -> EventLog:
+    """The log at `path` opened for one write of the review: only the file the review reads.
+
+    `EventLog.open` makes a new log where none is: an annotation after the log was archived
+    made an empty one at the old path, then failed on its missing session.
+
+    Args:
+        held: the identity (device, inode) of the file the review's read-only connection
+            reads; None: any log that is at `path`.
+
+    Raises:
+        NotTheLogOpenError: no file at `path`, or another file than `held`.
+        LogError: the log cannot be written.
+    """
+    if not _is_held(path, held):
+        raise NotTheLogOpenError(path)
+    log = EventLog.open(path, program_version)
+    # Gone between the look and the open (EventLog.open then made a log): written to no more.
+    if held is not None and not _is_held(path, held):
+        log.close()
+        raise NotTheLogOpenError(path)
+    return log
+
+
+def held_file(path: Path) -> FileId | None:
+    """The identity of the file at `path` (device, inode), taken as the review opens it: its
+    writes go into that file only (`open_to_write`). None when there is none, or it cannot be
+    looked at."""
+    try:
+        return file_id(path)
+    except OSError:
+        return None
+
+
+def still_held(path: Path, held: FileId | None) -> bool:
+    """Whether the file at `path` is the one the review reads (`held`; None: any file there);
+    False when that cannot be told."""
+    try:
+        return _is_held(path, held)
+    except LogError:
+        return False
+
+
+def _is_held(path: Path, held: FileId | None) -> bool:
+    """`still_held`, raising `LogError` when the path cannot be looked at (a folder made
+    unreadable)."""
+    try:
+        found = file_id(path)
+    except OSError as exc:
+        raise classify(exc, path) from exc
+    return found is not None and (held is None or found == held)
 
 
 def close_writing_last(db_path: Path) -> None:
@@ -106,6 +198,21 @@ class SignedAnnotation:
     signature_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class UnsignedAnnotation:
+    """An annotation written whose signature could not be: its `events` row, and why."""
+
+    event_id: int
+    cause: str
+
+    @property
+    def message(self) -> str:
+        """What the reviewer is told: written, unsigned, not to be written again."""
+        return (f"The note was written unsigned: its signature could not be written. "
+                f"{self.cause} It is in the session's record without a signature (the "
+                "Signatures tab lists it UNSIGNED): do not add it again.")
+
+
 class ReviewAccess:
     """The signed-in account of one review process and the rows it writes.
 
@@ -115,6 +222,9 @@ class ReviewAccess:
     def __init__(self, db_path: Path, account: Account, clock: Clock, program_version: str,
                  station: str = STATION, hasher: SecretHasher | None = None) -> None:
         self.db_path = Path(db_path)
+        # The file written to (`open_to_write`): the one signed in on, until the window says
+        # which one its read-only connection reads.
+        self.held = held_file(self.db_path)
         self.account = account
         self.clock = clock
         self.program_version = program_version
@@ -158,7 +268,8 @@ class ReviewAccess:
         at the sign-in.
 
         Raises:
-            LogError: the log cannot be written (the attempt could not be logged: still locked).
+            LogError: the log cannot be written (the attempt could not be logged: still locked);
+                `NotTheLogOpenError`: the log at the path is not the one the review reads.
         """
         from console.identity import (  # noqa: PLC0415
             Action,
@@ -169,7 +280,7 @@ class ReviewAccess:
 
         if not secret:
             return "Give your PIN or password."
-        with EventLog.open(self.db_path, self.program_version) as log:
+        with open_to_write(self.db_path, self.held, self.program_version) as log:
             try:
                 result = Staff(log, self.hasher).verify_secret(
                     self.account, secret, self.clock.now().wall, where=self.station,
@@ -184,8 +295,9 @@ class ReviewAccess:
     def close(self) -> None:
         """The review lets go of the log: its writes folded into the log file when nobody else
         has it open (`close_writing_last`). Call it after the review's read-only connections
-        are closed; it never raises."""
-        close_writing_last(self.db_path)
+        are closed; it never raises. Another file put at the path meanwhile is not touched."""
+        if still_held(self.db_path, self.held):
+            close_writing_last(self.db_path)
 
     @property
     def deidentified(self) -> bool:
@@ -231,7 +343,7 @@ class ReviewAccess:
             refusal,
         )
 
-        with EventLog.open(self.db_path, self.program_version) as log:
+        with open_to_write(self.db_path, self.held, self.program_version) as log:
             current = Staff(log, self.hasher).get(self.account)
             why = refusal(current, Action.REVIEW if what == "read" else Action.EXPORT)
             if why is not None:
@@ -249,14 +361,17 @@ class ReviewAccess:
                                                 self.clock.now().wall, detail=detail,
                                                 where=self.station)
 
-    def annotate_signed(self, session_id: int, text: str, label: str,
-                        service: SignatureService) -> SignedAnnotation | str:
+    def annotate_signed(self, session_id: int, text: str, label: str, service: SignatureService
+                        ) -> SignedAnnotation | UnsignedAnnotation | str:
         """Ask for the author's signature, then write the annotation, then sign it.
 
-        Returns the rows written, or the sentence why nothing was (cancelled, refused, empty).
+        Returns the rows written; the note written unsigned when its signature could not be
+        (the log busy or full after the note's commit); or the sentence why nothing was
+        (cancelled, refused, empty).
 
         Raises:
-            LogError: the log cannot be written.
+            LogError: the log cannot be written (nothing was); `NotTheLogOpenError`: the log
+                at the path is not the one the review reads (nothing was).
         """
         from console.identity import (  # noqa: PLC0415 - loaded on demand (P7)
             Approval,
@@ -268,7 +383,7 @@ class ReviewAccess:
 
         if not text.strip():
             return "The review note is empty: write what you found."
-        with EventLog.open(self.db_path, self.program_version) as log:
+        with open_to_write(self.db_path, self.held, self.program_version) as log:
             staff = Staff(log, self.hasher)
             signatures = Signatures(staff)
             approval: list[Approval] = []
@@ -293,8 +408,11 @@ class ReviewAccess:
                                             self.clock.now().wall)
             except ValueError as exc:
                 return _sentence(str(exc))
-            signature = signatures.sign_approved(approval[0], "events", event_id,
-                                                 self.clock.now().wall)
+            try:
+                signature = signatures.sign_approved(approval[0], "events", event_id,
+                                                     self.clock.now().wall)
+            except (LogError, IdentityError) as exc:   # the note is committed: said so
+                return UnsignedAnnotation(event_id, _sentence(str(exc)))
         return SignedAnnotation(event_id, signature.id)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from console.clock import Clock
-from console.review.access import ReviewAccess
+from console.review.access import NotTheLogOpenError, ReviewAccess
 from console.session.lock import IdleLock
 from console.store import LogError
 from console.ui.lock_bar import ActivityFilter
@@ -51,6 +51,7 @@ class ReviewLock(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addStretch(1)
         self.text = QtWidgets.QLabel()
+        self.text.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # the account's name as logged
         self.text.setWordWrap(True)
         self.text.setObjectName("review_locked")
         self.text.setStyleSheet("font-size:14pt;")
@@ -68,6 +69,7 @@ class ReviewLock(QtWidgets.QWidget):
         form.addStretch(1)
         layout.addLayout(form)
         self.message = QtWidgets.QLabel()
+        self.message.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.message.setObjectName("review_unlock_message")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
@@ -112,6 +114,8 @@ class ReviewLock(QtWidgets.QWidget):
         self.secret.clear()   # never kept, whatever the answer
         try:
             why = self.access.unlock(secret)
+        except NotTheLogOpenError as exc:
+            why = f"Not unlocked: {exc}."
         except LogError as exc:
             why = f"Not unlocked: the sign-in cannot be recorded now ({exc})."
         if why is not None:

@@ -75,10 +75,16 @@ from console.review.access import (
     FIRST_ADMINISTRATOR,
     NO_ACCOUNTS,
     NOT_LOGGED,
+    NotTheLogOpenError,
     ReviewAccess,
     SignedAnnotation,
+    UnsignedAnnotation,
+    accounts_since_open,
     close_writing_last,
+    held_file,
     needs_sign_in,
+    open_to_write,
+    still_held,
 )
 from console.review.model import (
     ChainCheck,
@@ -92,7 +98,7 @@ from console.review.model import (
 from console.session.lock import DEFAULT_LOCK_AFTER_S
 from console.session.protocol_record import logged_protocol
 from console.session.signing import SignatureService
-from console.store import EventLog, LogError, UnknownSessionError
+from console.store import LogError, UnknownSessionError
 from console.store.log import patient_fold
 from console.review import content as rc
 from console.ui import theme
@@ -130,6 +136,7 @@ LIST_LIMIT = queries.DEFAULT_LIMIT
 LIST_COLUMN_MAX_PX = 360   # no list column wider: a long text is elided, its tooltip whole
 LIST_ELIDED_MIN_PX = 110   # a nurse's name or a protocol elided no narrower (its start read)
 ELIDED_FIRST = ("Nurse", "Protocol")   # the list's columns narrowed first when it is too wide
+PATIENT_BOX_CHARACTERS = 20   # the Course page's patient box: a usual identifier, whole
 
 # Label roles: (point size, bold, colour: a name in console/ui/theme.py). Fonts are set on widgets,
 # not by a style sheet: a style sheet on a parent stops children inheriting its font (measured:
@@ -191,16 +198,19 @@ Exports = Mapping[str, Export]
 
 
 class LogAnnotator:
-    """Annotates through a writable `EventLog` opened for that one write (the CLI's review)."""
+    """Annotates through a writable `EventLog` opened for that one write (the CLI's review),
+    only while the log at `path` is the file it was made for (created with the window's
+    read-only connection: `open_to_write`)."""
 
     def __init__(self, path: Path, clock: Clock, program_version: str) -> None:
         self.path = Path(path)
         self.clock = clock
         self.program_version = program_version
+        self.held = held_file(self.path)   # the file the review reads, written to only
         self.wrote = False   # the log was opened for writing (its -wal is folded in at `close`)
 
     def __call__(self, session_id: int, clinician: str, text: str) -> int:
-        log = EventLog.open(self.path, self.program_version)
+        log = open_to_write(self.path, self.held, self.program_version)
         self.wrote = True
         try:
             return queries.annotate(log, session_id, clinician, text, self.clock.now().wall)
@@ -211,28 +221,40 @@ class LogAnnotator:
         """After the review's read-only connections: when it wrote, its annotations are folded
         into the log file (`close_writing_last`): the write log closed while the window's
         read-only connection was open, which cannot, and a -wal and a -shm stayed beside the
-        log, the annotation only in the -wal. A review that wrote nothing writes nothing."""
-        if self.wrote:
+        log, the annotation only in the -wal. A review that wrote nothing writes nothing, nor
+        does one whose log was moved away or replaced since (`open_to_write`)."""
+        if self.wrote and still_held(self.path, self.held):
             close_writing_last(self.path)
 
 
 class AnnotationDialog(QtWidgets.QDialog):
-    """Asks who writes the annotation and what it says."""
+    """Asks who writes the annotation and what it says; `author` given (the signed-in account),
+    only what it says."""
 
-    def __init__(self, session_label: str, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, session_label: str, parent: QtWidgets.QWidget | None = None,
+                 author: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Add annotation")
         _use_review_font(self)
         layout = QtWidgets.QFormLayout(self)
         intro = QtWidgets.QLabel(f"A note added now to {session_label}. It is kept with your name "
                                  "and the time; nothing recorded during the session changes.")
+        intro.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # the patient's identifier as typed
         intro.setWordWrap(True)
         layout.addRow(intro)
         self.clinician = QtWidgets.QLineEdit()
         self.text = QtWidgets.QPlainTextEdit()
         self.text.setMinimumSize(520, 140)
+        # Tab moves on to OK, as in every other field: it wrote a tab character into the note.
+        self.text.setTabChangesFocus(True)
         layout.addRow("Clinician", self.clinician)
         layout.addRow("Annotation", self.text)
+        if author:
+            self.clinician.setText(author)
+            self.clinician.setReadOnly(True)
+            # The note is what is left to type: the focus started in the read-only author, and a
+            # note typed at once was lost.
+            self.text.setFocus()
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
                                              | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -261,16 +283,16 @@ class QtReviewDialogs:
         return Path(name) if name else None
 
     def annotation(self, session_label: str) -> tuple[str, str] | None:
-        dialog = AnnotationDialog(session_label, self.parent)
-        if self.author:
-            dialog.clinician.setText(self.author)
-            dialog.clinician.setReadOnly(True)
+        dialog = AnnotationDialog(session_label, self.parent, self.author)
         if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         return dialog.clinician.text(), dialog.text.toPlainText()
 
     def error(self, title: str, message: str) -> None:
-        QtWidgets.QMessageBox.warning(self.parent, title, message)
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, title, message,
+                                    QtWidgets.QMessageBox.StandardButton.Ok, self.parent)
+        box.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # it quotes the log and typed text
+        box.exec()
 
 
 def _use_review_font(widget: QtWidgets.QWidget) -> None:
@@ -283,6 +305,9 @@ def _use_review_font(widget: QtWidgets.QWidget) -> None:
 
 def _label(text: str = "", role: str | None = None, wrap: bool = False) -> QtWidgets.QLabel:
     label = QtWidgets.QLabel(text)
+    # Log text as stored: a note edited to "<b>…</b> <!-- " was drawn as markup, and the
+    # comment hid the rest of the banner meant to expose that edit.
+    label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
     if role:
         label.setProperty("role", role)
         points, bold, colour = ROLES[role]
@@ -327,6 +352,7 @@ class WrappingStatusBar(QtWidgets.QStatusBar):
         self.setSizeGripEnabled(False)
         self.line = _StatusLine()
         self.line.setObjectName("statusLine")
+        self.line.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # paths, identifiers as they are
         self.line.setWordWrap(True)
         # Its width is the bar's, never its longest word's (a window wider than the screen).
         self.line.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
@@ -382,6 +408,8 @@ class SessionListPage(QtWidgets.QWidget):
         # The masking's shift of every date (whole weeks back): the date filter of a
         # de-identified list is on the dates it shows, so it never tells the real ones.
         self.masking_shift = timedelta(0)
+        # Asked before each read of the list: why it may not be read now, or None (read).
+        self.before_read: Callable[[], str | None] | None = None
         self.patient_box = QtWidgets.QLineEdit()
         self.patient_box.setPlaceholderText("Search patient ID")
         self.patient_box.setClearButtonEnabled(True)
@@ -487,6 +515,10 @@ class SessionListPage(QtWidgets.QWidget):
     def _refresh(self) -> None:
         flt = self.current_filter()
         mask = self.masking
+        refused = self.before_read() if self.before_read is not None else None
+        if refused is not None:
+            self._say_not_listed(refused)
+            return
         try:
             if mask is None:
                 sessions = queries.list_sessions(self.conn, flt, LIST_LIMIT, tz=self.tz)
@@ -498,11 +530,7 @@ class SessionListPage(QtWidgets.QWidget):
                     self.conn, queries.real_days_of(flt, self.masking_shift), tz=self.tz)
             changed = queries.changed_sessions(self.conn, [s.id for s in sessions])
         except queries.UnreadableLogError as exc:
-            self.model.set_sessions([])
-            self.error_label.setText(str(exc))
-            self.error_label.setVisible(True)
-            self.count_label.setText("")
-            self._on_selection_changed()
+            self._say_not_listed(str(exc))
             return
         self.error_label.setVisible(False)
         self._changed = changed
@@ -516,6 +544,14 @@ class SessionListPage(QtWidgets.QWidget):
         self._count()
         if sessions:
             self.table.selectRow(0)
+        self._on_selection_changed()
+
+    def _say_not_listed(self, why: str) -> None:
+        """An empty list and why (a damaged log, a read refused)."""
+        self.model.set_sessions([])
+        self.error_label.setText(why)
+        self.error_label.setVisible(True)
+        self.count_label.setText("")
         self._on_selection_changed()
 
     def _masked_sessions(self, flt: SessionFilter,
@@ -994,6 +1030,31 @@ class SessionDetailPage(QtWidgets.QWidget):
         self._show_trend(detail, protocol)
         self._fill_tables()
 
+    def clear(self) -> None:
+        """Show no session: the view became de-identified, and what it showed may not stay
+        (nor be a tab away) until a session is shown again under the new rule."""
+        self.detail = None
+        self.protocol = None
+        self.signed = None
+        for label in (self.title, self.subtitle, self.integrity_banner, self.discharge_banner,
+                      self.alarm_summary, self.override_summary, self.scale_summary,
+                      self.protocol_label, self.protocol_warning, self.signature_summary):
+            label.clear()
+        self.subtitle.setToolTip("")
+        for widget in (self.integrity_banner, self.discharge_banner, self.demo_label,
+                       self.protocol_warning):
+            widget.setVisible(False)
+        if self.trend is not None:
+            self.trend.setParent(None)
+            self.trend.deleteLater()
+            self.trend = None
+        for model in (self.alarm_model, self.vitals_model, self.checklist_model,
+                      self.override_model, self.observation_model, self.note_model,
+                      self.phase_model, self.signature_model):
+            model.set_rows([])
+        for button in self.export_buttons.values():
+            button.setEnabled(False)
+
     def _export_allowed(self, key: str) -> bool:
         if self.detail is None:
             return False
@@ -1149,11 +1210,19 @@ class CoursePage(QtWidgets.QWidget):
         self.records = records if records is not None else ChainSweep(queries.log_path(conn))
         self._changed: dict[int, str] = {}   # the cheap check of the sessions shown
         self.include_demo = False
+        # False once the view is de-identified (`clear`): no patient's course, nor its name in
+        # the box, from then on.
+        self.allowed = True
         # Told the sessions about to be shown (an access_log read each); returns why they may
         # not be shown, or None. None: shown without asking.
         self.before_show: Callable[[list[int]], str | None] | None = None
         self.patient_box = QtWidgets.QComboBox()
         self.patient_box.setMinimumWidth(240)
+        # As wide as a usual identifier, not the longest listed (64 characters are allowed: the
+        # window grew to 2031 px); a longer one is cut here, whole in the list and the title.
+        self.patient_box.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.patient_box.setMinimumContentsLength(PATIENT_BOX_CHARACTERS)
         # The patient's courses, one per route, when there are two or more (review 48: an IV
         # and an esketamine course read as one, "Session 1 · Session 2 · Session 1").
         self.route_box = QtWidgets.QComboBox()
@@ -1163,7 +1232,10 @@ class CoursePage(QtWidgets.QWidget):
         # last, by patient (kept when the course is read again).
         self._from_session: int | None = None
         self._route: tuple[str, str] | None = None
-        self.title = _label(role="title")
+        # Wraps, as the Session page's title does, rather than widening the window.
+        self.title = _label(role="title", wrap=True)
+        self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                 QtWidgets.QSizePolicy.Policy.Preferred)
         self.hint = _label("Double-click a column to open that session", role="subtitle")
         self.error_label = _label(role="warning", wrap=True)   # a course that could not be read
         self.error_label.setVisible(False)
@@ -1230,6 +1302,8 @@ class CoursePage(QtWidgets.QWidget):
 
     def _fill_patients(self, include_demo: bool) -> None:
         self.include_demo = include_demo
+        if not self.allowed:
+            return
         current = self.patient_box.currentText()
         try:
             names = queries.patients(self.conn, include_demo)
@@ -1259,6 +1333,8 @@ class CoursePage(QtWidgets.QWidget):
         missed "mrn-94 a" listed as "MRN-94 A", and the box stayed on another patient, whose
         course the page then showed: review 48). A patient not listed, a demo one while demo
         sessions are left out, is added alone: the "Include demo" setting stays as it is."""
+        if not self.allowed:
+            return
         box = self.patient_box
         key = patient_fold(patient_id)
         index = next((i for i in range(box.count()) if patient_fold(box.itemText(i)) == key), -1)
@@ -1287,6 +1363,8 @@ class CoursePage(QtWidgets.QWidget):
         """Read and show `patient_id`'s course now: `session_id`'s when given (the session the
         clinician came from), else the course chosen last for this patient, else its latest
         session's."""
+        if not self.allowed:
+            return
         if session_id is not None:
             self._from_session = session_id
         with self.records.held():   # the background checks wait (console/review/integrity.py)
@@ -1361,6 +1439,24 @@ class CoursePage(QtWidgets.QWidget):
             self.route_box.setCurrentIndex(courses.index(shown))
         self.route_box.blockSignals(False)
         self.route_box.setVisible(len(courses) > 1)
+
+    def clear(self) -> None:
+        """Show no course from now on (`allowed` False): the view became de-identified, and a
+        patient's course, named by the patient's identifier, may not be seen in it."""
+        self.allowed = False
+        self.course_trend.cancel()
+        self.trend_reading = False
+        self.shown = self._from_session = self._route = None
+        self._changed = {}
+        self._fill_routes([], None)
+        self.patient_box.blockSignals(True)
+        self.patient_box.clear()
+        self.patient_box.blockSignals(False)
+        self.model.set_course([])
+        self.title.clear()
+        self.error_label.clear()
+        self.error_label.setVisible(False)
+        self._draw_trend(CourseTrend(()))
 
     def show_records(self) -> None:
         """Show the checks made since the course was drawn (in place)."""
@@ -1533,11 +1629,17 @@ class ReviewWindow(QtWidgets.QMainWindow):
         self._loaded: SessionDetail | None = None
         # The log file, named in the messages that say to run `infusion-console verify` on it.
         self._log_file = str(queries.log_path(conn))
+        held = held_file(Path(self._log_file))
+        if access is not None and held is not None:   # its writes go into the file read here
+            access.held = held
         # Where the last export went (the next one starts there); None: the home folder.
         self._export_folder: Path | None = None
         # The hash-chain check of each session opened (why it could not be made, when not):
         # its banner, and the box atop its PDF report.
         self._chains: dict[int, ChainCheck | str] = {}
+        # The view is de-identified (`_deidentify_everything`): it stays so until the review is
+        # opened again, whatever roles the account is given meanwhile.
+        self._deidentified = False
         if access is not None:
             access.record_read(None, "list", "session list")
         self.exports: Exports = (exports if exports is not None
@@ -1601,15 +1703,16 @@ class ReviewWindow(QtWidgets.QMainWindow):
                  "Session log opened read-only")
         # None: the log has no staff account (build_review_window refuses None otherwise).
         self._unlogged = access is None and not needs_sign_in(conn)
+        self._source_where = where
         if self._unlogged:
             where = f"{NO_ACCOUNTS} ({FIRST_ADMINISTRATOR}) · {where}"
-        if access is not None:
-            a = access.account
-            where = f"Signed in as {a.name} ({a.roles_text}) · every session read is logged · {where}"
-            if access.deidentified:
-                self._deidentify_everything()
-        self._where = where   # the status bar's first message: it names no patient
-        self.statusBar().showMessage(where)
+            # An account created while it is open ends its unlogged reads (`_accounts_since`).
+            self.list_page.before_read = self._accounts_since
+            self.course_page.before_show = lambda _ids: self._accounts_since()
+        self._log_where = where   # the log's part of the status bar's first message
+        if access is not None and access.deidentified:
+            self._deidentify_everything()
+        self.statusBar().showMessage(self._where())
         # Typing starts in the patient search (the list when there is none): the keys went to
         # the tab bar, and an identifier typed at once was lost.
         box = self.list_page.patient_box
@@ -1621,16 +1724,63 @@ class ReviewWindow(QtWidgets.QMainWindow):
         ("CSV written: …/MRN-4711-session2-…"), and the lock left it in sight (review 47). It
         is cleared; the unlock says who is signed in and where the log is, as at the start."""
         assert self.lock is not None
+        refused = None if locked else self._follow_roles()
         self._pages.setCurrentWidget(self.lock if locked else self.tabs)
         if locked:
             self.statusBar().clearMessage()
         else:
-            self.statusBar().showMessage(self._where)
+            self.statusBar().showMessage(self._where())
+        if refused is not None:
+            self.dialogs.error("Session not shown", refused)
+
+    def _accounts_since(self) -> str | None:
+        """A review opened unlogged (the log had no staff account): why it may not read, export
+        or annotate now that the log holds an account (`accounts_since_open`), said in the
+        status bar too; None while it holds none, and always for a signed-in review."""
+        if not self._unlogged:
+            return None
+        refused = accounts_since_open(self.conn)
+        if refused is not None and not self._log_where.startswith(refused):
+            self._log_where = f"{refused} · {self._source_where}"
+            self.statusBar().showMessage(self._log_where)
+        return refused
+
+    def _where(self) -> str:
+        """The status bar's message as the review opens or unlocks: who is signed in (with the
+        roles of the last access) and where the log is. It names no patient."""
+        access = self.access
+        if access is None:
+            return self._log_where
+        a = access.account
+        return (f"Signed in as {a.name} ({a.roles_text}) · every session read is logged · "
+                f"{self._log_where}")
+
+    def _follow_roles(self) -> str | None:
+        """At the unlock, which read the account as the log holds it now: one that sees
+        de-identified records only since (its clinical role taken away while the review was
+        locked) gets the whole view de-identified before the tabs are shown again; the session
+        it was reading is shown again de-identified (a read, logged). The sentence why that
+        session is not shown (then none is), or None. An account given more rights keeps the
+        de-identified view until the review is opened again."""
+        access = self.access
+        if access is None or not access.deidentified or self._deidentified:
+            return None
+        was = self.tabs.currentWidget()
+        self._deidentify_everything()
+        loaded = self._loaded
+        refused = (self._show_loaded(loaded, "shown again, de-identified, at the unlock")
+                   if loaded is not None else None)
+        if was is self.list_page:   # where the reader was, when it is still there
+            self.tabs.setCurrentWidget(self.list_page)
+        return refused
 
     def _deidentify_everything(self) -> None:
-        """A reviewer-only account: de-identified list and sessions, no course, forced exports."""
+        """A reviewer-only account: de-identified list and sessions, no course, forced exports.
+        What an identified view showed is cleared (the session, the course): the caller shows
+        again what may be shown."""
         from console.export.deidentify import local_shift, pseudonym, shift_for  # noqa: PLC0415
 
+        self._deidentified = True
         key, weeks = self._key, shift_for(self._key)
 
         def mask(s: SessionSummary) -> SessionSummary:
@@ -1648,11 +1798,20 @@ class ReviewWindow(QtWidgets.QMainWindow):
 
         self.list_page.masking = mask
         self.list_page.masking_shift = weeks
-        self.list_page.patient_box.hide()   # a search by identifier would probe identities
+        search = self.list_page.patient_box
+        search.hide()   # a search by identifier would probe identities
+        search.blockSignals(True)   # an identifier typed before filters the list no more
+        search.clear()
+        search.blockSignals(False)
         self.list_page.course_allowed = False
         self.list_page.refresh()
+        self.detail_page.clear()
         self.detail_page.course_button.setEnabled(False)
+        self.course_page.clear()
+        self.tabs.setTabEnabled(1, False)
         self.tabs.setTabEnabled(2, False)
+        if self.tabs.currentWidget() is not self.list_page:
+            self.tabs.setCurrentWidget(self.list_page)
         box = self.detail_page.deidentify
         box.setChecked(True)
         box.setEnabled(False)
@@ -1669,6 +1828,10 @@ class ReviewWindow(QtWidgets.QMainWindow):
             self._open_session(session_id)
 
     def _open_session(self, session_id: int) -> None:
+        refused = self._accounts_since()
+        if refused is not None:
+            self.dialogs.error("Session not opened", refused)
+            return
         try:
             detail = queries.load_session(self.conn, session_id, with_observations=True)
         except UnknownSessionError as exc:
@@ -1698,11 +1861,13 @@ class ReviewWindow(QtWidgets.QMainWindow):
             if refused is not None:
                 return refused
         self._loaded = detail
-        if access is not None and access.deidentified:
+        # The view's rule, not the account's: the read above de-identified the view when the
+        # account must see de-identified records; given more rights since, it stays so.
+        deidentified = self._deidentified
+        if deidentified:
             from console.export.deidentify import deidentify  # noqa: PLC0415
 
             detail = deidentify(detail, key=self._key)
-        deidentified = access is not None and access.deidentified
         integrity = self._integrity(session_id, deidentified)
         if not deidentified:
             try:
@@ -1782,7 +1947,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
         """Show `patient_id`'s course: `session_id`'s (the session it was asked from) when
         given, else as `CoursePage.show_patient` chooses."""
         access = self.access
-        if access is not None and access.deidentified:
+        if self._deidentified or (access is not None and access.deidentified):
             return
         self.course_page.show_patient(patient_id, session_id)
         self.tabs.setCurrentWidget(self.course_page)
@@ -1793,6 +1958,8 @@ class ReviewWindow(QtWidgets.QMainWindow):
 
         try:
             write()
+        except NotTheLogOpenError as exc:
+            return f"The access could not be logged, so nothing is shown or written: {exc}."
         except LogError as exc:
             return f"{exc}. The access could not be logged, so nothing is shown or written."
         except IdentityError as exc:
@@ -1807,7 +1974,7 @@ class ReviewWindow(QtWidgets.QMainWindow):
         access = self.access
         if refused is not None or access is None or not access.deidentified:
             return refused
-        if self.list_page.masking is None:   # it was an identified view until now
+        if not self._deidentified:   # it was an identified view until now
             self._deidentify_everything()
         return (f"{access.account.name} sees de-identified records only: no patient's course"
                 if course else None)
@@ -1826,6 +1993,10 @@ class ReviewWindow(QtWidgets.QMainWindow):
         detail = self.detail_page.detail
         if detail is None or (self.annotator is None and self.access is None):
             return
+        refused = self._accounts_since()   # its note would go unsigned on a log that signs them
+        if refused is not None:
+            self.dialogs.error("Annotation not added", refused)
+            return
         s = detail.summary
         label = f"session {s.session_number} of {s.patient_id} ({rc.day(s.started_at, self.tz)})"
         answer = self.dialogs.annotation(label)
@@ -1840,6 +2011,9 @@ class ReviewWindow(QtWidgets.QMainWindow):
             self.annotator(s.id, clinician, text)
         except ValueError as exc:
             self.dialogs.error("Annotation not added", str(exc))
+            return
+        except (NotTheLogOpenError, UnknownSessionError) as exc:
+            self.dialogs.error("Annotation not added", f"Annotation not added: {_bare(exc)}.")
             return
         except LogError as exc:
             self.dialogs.error("Annotation not added", f"{exc} Nothing was written.")
@@ -1859,16 +2033,25 @@ class ReviewWindow(QtWidgets.QMainWindow):
             service = self._signature_service = DialogSignatureService(self)
         try:
             done = access.annotate_signed(session_id, text, label, service)
+        except (NotTheLogOpenError, UnknownSessionError) as exc:
+            self.dialogs.error("Annotation not added", f"Annotation not added: {_bare(exc)}.")
+            return
         except LogError as exc:
             self.dialogs.error("Annotation not added", f"{exc} Nothing was written.")
             return
-        if not isinstance(done, SignedAnnotation):
+        if isinstance(done, str):
             self.dialogs.error("Annotation not added", done)
             return
+        if isinstance(done, UnsignedAnnotation):
+            # In the record now: shown, so that it is not written a second time.
+            self.dialogs.error("Annotation written unsigned", done.message)
         self.open_session(session_id)
         self.detail_page.tabs.setCurrentWidget(self.detail_page.note_table)
-        self.statusBar().showMessage(f"Annotation by {access.account.name} added to {label} "
-                                     "and signed")
+        self.statusBar().showMessage(
+            f"Annotation by {access.account.name} added to {label} and signed"
+            if isinstance(done, SignedAnnotation) else
+            f"Annotation by {access.account.name} added to {label}, unsigned: its signature "
+            "could not be written")
 
     # ---- exports ----------------------------------------------------------------------------
 
@@ -1876,6 +2059,10 @@ class ReviewWindow(QtWidgets.QMainWindow):
         detail = self.detail_page.detail
         export = self.exports.get(key)
         if detail is None or export is None:
+            return
+        refused = self._accounts_since()
+        if refused is not None:
+            self.dialogs.error(f"{export.label} export not written", refused)
             return
         s = detail.summary
         stamp = rc.local(s.started_at, self.tz).strftime("%Y%m%d")
@@ -1980,6 +2167,12 @@ class ReviewWindow(QtWidgets.QMainWindow):
             self.access.close()
         if isinstance(self.annotator, LogAnnotator):
             self.annotator.close()
+
+
+def _bare(exc: Exception) -> str:
+    """An exception's sentence without its closing stop (a KeyError's text is quoted)."""
+    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+    return str(text).rstrip(".")
 
 
 # What a file name cannot hold on one of the systems an export may be copied to (a path's

@@ -44,6 +44,10 @@ class SignatureDialog(QtWidgets.QDialog):
         self.note = QtWidgets.QLabel(request.note)
         self.note.setObjectName("signature_note")
         self.note.setWordWrap(True)
+        # What is signed, as typed or logged (a review note, a patient identifier may hold
+        # "<b>" or "<!--"): never drawn as markup, which could hide what is being signed.
+        for label in (self.title, self.note):
+            label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.note.setVisible(bool(request.note))
         self.explains = QtWidgets.QLabel(EXPLAINS)
         self.explains.setObjectName("signature_explains")
@@ -59,6 +63,7 @@ class SignatureDialog(QtWidgets.QDialog):
         self.secret.setPlaceholderText("PIN or password")
         self.secret.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
         self.message = QtWidgets.QLabel("")
+        self.message.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # an account's name
         self.message.setObjectName("signature_message")
         self.message.setWordWrap(True)
         self.message.hide()
