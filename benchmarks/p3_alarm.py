@@ -82,6 +82,7 @@ def measure(params: dict[str, Any], load: Load | None = None,
     from PySide6 import QtCore, QtWidgets
 
     from benchmarks.console_faults import faults_seen, installed
+    from benchmarks.loop_paint import NextPaint
     from console.cli import gui_parser
     from console.ui.app import build
     from console.ui.gui_collector import collecting_on_this_thread
@@ -144,7 +145,8 @@ def measure(params: dict[str, Any], load: Load | None = None,
         if state["want"] == "raise" and high_spo2() and any("SpO" in r for r in bar.rows()):
             state["banner"] = time.perf_counter()
             state["audio"] = audio.high_at if audio.high_at is not None else float("nan")
-            state["want"] = "paint"   # `BannerPaint` times the loop's paint of the row
+            state["want"] = "paint"
+            banner_paint.arm(painted)   # the end of the loop's next paint of the rows
         elif state["want"] == "clear":
             # Unacknowledged, the high alarm latches when SpO2 is back; its reset ends it at
             # once (acknowledged, it would end only after ACKNOWLEDGED_END_SECONDS inside:
@@ -156,30 +158,13 @@ def measure(params: dict[str, Any], load: Load | None = None,
             elif all(o.state is AlarmState.LATCHED for o in spo2):
                 controller.acknowledge_all()   # the reset; re-enters probe, which sees it gone
 
-    class BannerPaint(QtCore.QObject):
-        """The end of the Paint event the loop delivers to the patient field's rows once the
-        banner is set. An event filter sees an event before it is handled, so it hands the event
-        on itself (the field's own filters and paint, through `sendEvent`) and times its end."""
+    def painted(at: float) -> None:
+        state["painted"] = at
+        state["want"] = "clear"
+        shown.set()
 
-        def __init__(self, rows: QtWidgets.QWidget) -> None:
-            super().__init__(rows)
-            self.inside = False
-            rows.installEventFilter(self)
-
-        def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
-            if self.inside or event.type() != QtCore.QEvent.Type.Paint or state["want"] != "paint":
-                return False
-            self.inside = True
-            try:
-                QtCore.QCoreApplication.sendEvent(watched, event)
-            finally:
-                self.inside = False
-            state["painted"] = time.perf_counter()
-            state["want"] = "clear"
-            shown.set()
-            return True   # painted once, above
-
-    banner_paint = BannerPaint(bar.patient.list.viewport())
+    # The patient field's rows (the list's viewport) draw the alarm's row.
+    banner_paint = NextPaint(bar.patient.list.viewport())
     controller.changed.connect(probe)
 
     def frame(spo2: int, n: int) -> bytes:
@@ -245,7 +230,7 @@ def measure(params: dict[str, Any], load: Load | None = None,
     driver.join(10)
     load_details = load.stop() if load is not None else {}
     controller.changed.disconnect(probe)
-    bar.patient.list.viewport().removeEventFilter(banner_paint)
+    banner_paint.remove()
     window.close()
     for cleanup in reversed(cleanups):
         cleanup()

@@ -109,6 +109,8 @@ def test_quick_network_benchmarks_run_the_clinic_and_report_what_their_bars_need
     assert p11["readings_in_backlog_pcd01"] == p11["readings_committed_in_outage"] > 0, p11
     assert p11["in_order_per_chair"] and p11["confirmed_by_broker"] == p11["backlog_messages"]
     assert p11["all_confirmed_by_broker"] is True, p11
+    # ... from every chair of the clinic, none shown twice (test_bench_p11_backlog.py).
+    assert p11["clinic_shortfalls"] == [] and p11["at_central_not_made_by_chair"] == {}, p11
     # P12: on and off measured in the same run, each with its peer.
     for case in ("P2 ingest", "P3 alarm latency", "P4 durable write"):
         row = by[("P12", case)]
