@@ -64,6 +64,7 @@ sounds again).
 from __future__ import annotations
 
 import contextlib
+import re
 import tempfile
 from bisect import bisect_left, bisect_right
 from functools import partial
@@ -362,6 +363,29 @@ class Outcome:
     @property
     def message(self) -> str:
         return "; ".join(self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """One reason an override passes, as its signatures are given for it
+    (`SessionEngine.phase_override_blockers`, `discharge_override_blockers`).
+
+    Attributes:
+        text: the reason as the nurse reads it ("Alarm not resolved: SpO2 84 %, limit ≤90").
+        key: what holds, not its words: an alarm's condition, a checklist item's id (open, or
+            answered no), else the rule's words without their numbers and times (a countdown's
+            "1:07 h left" is the same wait a minute later; a BP of 150 then 152 the same rule).
+        rank: an alarm's priority, 0 for any other reason: the same alarm come up to a higher
+            priority is not what was signed (one come down is).
+    """
+
+    text: str
+    key: str
+    rank: int = 0
+
+    def signed_in(self, signed_for: Collection[Blocker]) -> bool:
+        """Whether an override signed for `signed_for` passes this."""
+        return any(s.key == self.key and s.rank >= self.rank for s in signed_for)
 
 
 @dataclass(frozen=True, slots=True)
@@ -2936,10 +2960,12 @@ class SessionEngine:
             records.append(EventRecord(self.session_id, now.wall, "checklist_ticked", actor, detail))
             step.records.extend(records)
         if item.answered_no(tick.note):   # logged, but it holds the gate (`_unmet_items`)
-            held = ("Discharge" if self.phase.kind is PhaseKind.DISCHARGE
-                    else f"Leaving {self.phase.name}")
-            return Outcome(True, (f"Logged {tick.note!r}: {item.if_no}. {held} waits for a yes, "
-                                  "or an override with its reason.",))
+            # What it holds first, the answer last: the checklist's two-line message cut "waits
+            # for a yes" off "Logged 'no': Vital signs recorded not acceptable …" (a review).
+            held = ("discharge" if self.phase.kind is PhaseKind.DISCHARGE
+                    else "dosing" if self.next_starts_first_dose else "the next phase")
+            return Outcome(True, (f"Still open: {held} waits for a yes or an override "
+                                  f"({tick.note!r} logged: {item.if_no}).",))
         return Outcome(True)
 
     def _unrecorded(self, item: ChecklistItem, over: Sequence[str]) -> list[str]:
@@ -3023,7 +3049,7 @@ class SessionEngine:
                 m = metric(name)
                 reasons.append(
                     f"{m.label} is now {m.format(latest.reading.value)} {m.unit} (gate ≥{limit:g}) "
-                    f"since the baseline was ticked at {tick.at.astimezone():%H:%M}: a prescriber "
+                    f"since the baseline was ticked at {clock_time(tick.at)}: a prescriber "
                     "review is required before dosing; give the prescriber's decision")
         return reasons
 
@@ -3118,8 +3144,13 @@ class SessionEngine:
         return (self._state.t0 is None and index < len(self.protocol.phases)
                 and self.protocol.phases[index].kind is PhaseKind.DOSING)
 
-    def advance_phase(self, actor: str, now: Moment, override_reason: str = "") -> Outcome:
-        """Move to the next phase; refused with reasons unless an override reason is given."""
+    def advance_phase(self, actor: str, now: Moment, override_reason: str = "",
+                      signed_for: Collection[Blocker] | None = None) -> Outcome:
+        """Move to the next phase; refused with reasons unless an override reason is given.
+
+        `signed_for`: what the override's signature was given for (`phase_override_blockers`
+        as it was asked); anything blocking now beyond it refuses the override, nothing
+        recorded. None: not signed (a log without accounts)."""
         if self._state.discharged:
             return Outcome(False, (ENDED,))
         if self._state.phase_index + 1 >= len(self.protocol.phases):
@@ -3129,6 +3160,11 @@ class SessionEngine:
         if blockers:
             if not override_reason.strip():
                 return Outcome(False, tuple(blockers))
+            if signed_for is not None:
+                new = self._not_signed_for(self.phase_override_blockers(now), signed_for)
+                if new:
+                    return Outcome(False, (f"New since the signature: {new}. Nothing was "
+                                           "recorded: ask for the signature again.",))
             records.append(EventRecord(self.session_id, now.wall, "override", actor, {
                 "action": "end_phase", "phase": self.phase.id, "blockers": blockers,
                 "reason": override_reason.strip(),
@@ -3259,8 +3295,17 @@ class SessionEngine:
             reasons.extend(self._aldrete_below(gate.min_aldrete))
         return reasons
 
-    def discharge(self, actor: str, now: Moment, override_reason: str = "") -> Outcome:
-        """Discharge and end the session, or refuse with the reasons (logged either way)."""
+    def discharge(self, actor: str, now: Moment, override_reason: str = "",
+                  signed_for: Collection[Blocker] | None = None) -> Outcome:
+        """Discharge and end the session, or refuse with the reasons (logged either way).
+
+        `signed_for`: what the override's signatures were given for
+        (`discharge_override_blockers` as they were asked); anything blocking now beyond it
+        refuses the override with nothing recorded: a high alarm raised while the nurse came
+        to sign had been overridden, and ended "session ended", on the prescriber's signature
+        for a list that never named it (a window review). The override's signatures are then
+        bound to no record (signing.py), and the refusal is no gate refusal to log: the gate
+        is asked again. None: not signed (a log without accounts)."""
         if self._state.discharged:
             return Outcome(False, ("The session has already ended.",))
         blockers = self.discharge_blockers(now)
@@ -3269,6 +3314,11 @@ class SessionEngine:
                 step.records.append(EventRecord(self.session_id, now.wall, "discharge_refused",
                                                 actor, {"reasons": blockers}))
             return Outcome(False, tuple(blockers))
+        if blockers and signed_for is not None:
+            new = self._not_signed_for(self.discharge_override_blockers(now), signed_for)
+            if new:
+                return Outcome(False, (f"New since the signatures: {new}. Nothing was "
+                                       "recorded: ask for the signatures again.",))
         records: list[Record] = []
         if blockers:
             records.append(EventRecord(self.session_id, now.wall, "override", actor, {
@@ -3289,6 +3339,43 @@ class SessionEngine:
             self._state.discharged = True
             self._state.ended_at = now.wall
         return Outcome(True)
+
+    def phase_override_blockers(self, now: Moment) -> tuple[Blocker, ...]:
+        """What an override of the phase's end passes now, each with its identity: the
+        controller asks it as it asks for the signature and gives it back to `advance_phase`
+        (`signed_for`). The prescriber gates count: a BP come over the gate while the nurse
+        signed her override of an open item makes it a prescriber's decision she never signed."""
+        return self._identified([*self.phase_blockers(now), *self.prescriber_gates_open(now)])
+
+    def discharge_override_blockers(self, now: Moment) -> tuple[Blocker, ...]:
+        """What an override of the discharge gate passes now, each with its identity (as
+        `phase_override_blockers`, for `discharge`)."""
+        return self._identified(self.discharge_blockers(now))
+
+    def _identified(self, reasons: Sequence[str]) -> tuple[Blocker, ...]:
+        """Each reason with what holds behind its words (`Blocker.key`): the alarm whose row it
+        words, as `discharge_blockers` words it, or the current phase's checklist item."""
+        alarms = {f"Alarm not resolved: {o.message}": o for o in self.board.occurrences()
+                  if o.category == PHYSIOLOGICAL}
+        items = {}
+        for item in self.phase.checklist:
+            items[f"Required item open: {item.text}"] = f"item {item.id} open"
+            if item.if_no:
+                items[item.if_no] = f"item {item.id} answered no"
+        identified = []
+        for text in dict.fromkeys(reasons):   # a gate reached again is a phase's and a gate's
+            alarm = alarms.get(text)
+            if alarm is not None:
+                identified.append(Blocker(text, f"alarm {alarm.condition}", int(alarm.priority)))
+            else:
+                identified.append(Blocker(text, items.get(text) or _rule_words(text)))
+        return tuple(identified)
+
+    @staticmethod
+    def _not_signed_for(blocking: Sequence[Blocker], signed_for: Collection[Blocker]) -> str:
+        """What blocks now that the override was not signed for, in words ('' when nothing):
+        fewer than signed is fine, a value moved is the same blocker."""
+        return "; ".join(b.text for b in blocking if not b.signed_in(signed_for))
 
     # ---- shared checks -----------------------------------------------------------------------
 
@@ -3950,3 +4037,15 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition], moments: Sequence
         if o.before_escalation is not None and stands(o):
             o.before_escalation = None
     return sorted(found.values(), key=lambda o: o.id)
+
+
+# A duration as `format_duration` writes it ("4:05 min", "2:11 h"), then any other number.
+_DURATION = re.compile(r"\d+:\d\d (?:min|h)\b")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _rule_words(reason: str) -> str:
+    """A blocker's words without its values: the rule that holds ("Systolic BP # is more than #
+    mmHg from baseline #"), one key for it as its values move ("1:07 h left", then "59:40 min
+    left")."""
+    return _NUMBER.sub("#", _DURATION.sub("<time>", reason))

@@ -18,7 +18,12 @@ the action, the record is committed through the engine as usual, and the signatu
    never only before it; a dialog left open past the lock records nothing.
 3. Approved: `action()` runs (the engine commits its records through the journal); `pick`
    names, among the records the journal got since, the rows to sign and with what meaning; each
-   is bound with `Signatures.sign_approved`.
+   is bound with `Signatures.sign_approved`. The action may still refuse: an override is
+   given, with the signatures, what its dialog named (`signed_for`), and the engine refuses it
+   when more blocks by then (a high alarm raised while the nurse came to sign). It then
+   commits nothing and nothing is signed; the log holds only the approvals' `sign_ins` rows
+   (`ok`, purpose `signature`: the PINs were checked), as for a station that locked after
+   them, and their approvals lapse unused.
 4. A record held in memory because the log cannot be written (R5) has no row id yet: it is not
    signed and the answer says so; it shows as "unsigned" in the review. A crash between the
    commit and the signature, or a signature the log refuses then, leaves it unsigned too, never

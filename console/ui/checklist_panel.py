@@ -129,9 +129,12 @@ class DialogAsker:
             refresh: Callable[[], str] | None = None) -> str:
         dialog = self.build(title, message, action, refresh)
         place_below_alarms(dialog, self.parent)   # the alarm rows stay in sight while typing
-        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return ""
-        return dialog.textValue().strip()
+        answered = dialog.exec()
+        text = dialog.textValue().strip()
+        # Gone with its answer: kept, hidden, its refresh went on recomputing the gate of the
+        # session it was asked in every second, for the life of the process (a review).
+        dialog.deleteLater()
+        return text if answered == QtWidgets.QDialog.DialogCode.Accepted else ""
 
     def build_agree(self, title: str, message: str, action: str,
                     refresh: Callable[[], str] | None = None,
@@ -149,14 +152,18 @@ class DialogAsker:
         box, yes = self.build_agree(title, message, action, refresh)
         place_below_alarms(box, self.parent)
         box.exec()
-        return box.clickedButton() is yes
+        agreed = box.clickedButton() is yes
+        box.deleteLater()   # as `ask`'s
+        return agreed
 
 
 def _say_again(dialog: QtWidgets.QDialog, set_text: Callable[[str], None],
                refresh: Callable[[], str]) -> None:
-    """Ask `refresh` for the dialog's text every REFRESH_MS while it is open."""
+    """Ask `refresh` for the dialog's text every REFRESH_MS while it is open (answered, never
+    again, whoever answered it and whether or not the dialog is deleted)."""
     timer = QtCore.QTimer(dialog)
     timer.timeout.connect(lambda: set_text(refresh()))
+    dialog.finished.connect(timer.stop)
     timer.start(REFRESH_MS)
 
 
@@ -295,8 +302,11 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         self.discharge_button = QtWidgets.QPushButton("Discharge")
         self.discharge_button.setObjectName("discharge")
         self.discharge_button.clicked.connect(self._on_discharge_clicked)
-        buttons.addWidget(self.next_button)
-        buttons.addWidget(self.discharge_button)
+        for button in (self.next_button, self.discharge_button):
+            # Return on the focused button presses it, as Space does (outside a dialog a button
+            # takes Return only when auto-default): Return did nothing, which nothing said.
+            button.setAutoDefault(True)
+            buttons.addWidget(button)
         layout.addLayout(buttons)
         self._marks = {True: _mark(REQUIRED_COLOUR), False: _mark(None)}
         self._phase_id: str | None = None
@@ -500,7 +510,9 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 outcome = self.controller.tick_item(item_id, gate_decision=decision, note=note,
                                                     early_reason=early_reason,
                                                     extra_reason=extra_reason)
-        self._report(outcome.done, outcome.message)
+        # A "no" is logged but holds the gate: said in its row's warning colour, not as a tick.
+        held = outcome.done and item is not None and item.answered_no(note)
+        self._report(outcome.done, outcome.message, ANSWERED_NO_COLOUR if held else None)
         self.refresh()   # a refused tick is unticked again, in place
 
     def _on_next_clicked(self) -> None:
@@ -599,6 +611,10 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 return
             if reason:
                 outcome = self.controller.discharge(override_reason=reason)
+                if not outcome.done:
+                    # Refused after the signatures (something new blocks, a cancel, a lapse):
+                    # the refusal before them had stood, the new one said nowhere.
+                    self._report(False, "Not discharged: " + outcome.message)
         if outcome.done:
             self._report(True, "Discharged: the session has ended.")
 
@@ -608,10 +624,12 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         if not locked and self.message.text() and self.message.text() != LEGEND:
             self._report(True, "")
 
-    def _report(self, ok: bool, text: str) -> None:
+    def _report(self, ok: bool, text: str, colour: str | None = None) -> None:
+        """Say `text` in the message box: done (`ok`) in the text colour, refused in bold red;
+        `colour` (a theme colour's name) instead of either."""
         if not text:   # nothing to say: the box explains the marks (when there are rows)
             self.message.set_message(LEGEND if self.controller.view.phase.checklist else "",
                                      TICKED_COLOUR)
             return
-        self.message.set_message(text, None if ok else ERROR_COLOUR, bold=not ok,
+        self.message.set_message(text, colour or (None if ok else ERROR_COLOUR), bold=not ok,
                                  said_at=self.controller.clock.now().mono)

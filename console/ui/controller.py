@@ -30,7 +30,10 @@ discharge gate, a prescriber's), a prescriber's decision at a gate, every discha
 and a value taken back as entered in error ask the `signature_service` (the UI's signature
 dialog) for a PIN first, through `console.session.signing.ChairSigner`: the secret is checked
 before the engine acts, a wrong one or a cancel leaves nothing written, and the signature is
-written after the engine's commit, naming the committed `events` row. Actions that the engine
+written after the engine's commit, naming the committed `events` row. An override hands the
+engine what blocked as its signatures were asked (`signed_for`): anything more blocking once
+they are given refuses it, nothing recorded (a high alarm raised while the nurse came to sign
+had been overridden on the prescriber's signature). Actions that the engine
 will refuse anyway (no reason given, a value out of range, a discharge with open blockers and no
 override) go to the engine without asking, so a PIN is never asked for nothing.
 
@@ -57,7 +60,7 @@ from console.session import feed
 from console.records import Record
 from console.session.alarms import AudioSignal, Occurrence, Raise
 from console.session.chair_identity import ChairIdentity, SignInAnswer
-from console.session.engine import Outcome, SessionEngine
+from console.session.engine import Blocker, Outcome, SessionEngine
 from console.session.fallback_faults import FallbackFaults
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict
 from console.session.lock import ALWAYS_ALLOWED, LOCKED_MESSAGE, ChairAction, locked_actor
@@ -476,9 +479,11 @@ class SessionController(QtCore.QObject):
         if refused is not None:
             return Outcome(False, (refused,))
         engine = self._engine
+        signed_for: tuple[Blocker, ...] | None = None   # None: no signature asked
 
         def act() -> Outcome:
-            return engine.advance_phase(engine.nurse, self.clock.now(), override_reason)
+            return engine.advance_phase(engine.nurse, self.clock.now(), override_reason,
+                                        signed_for=signed_for)
 
         if self.identity is None or not override_reason.strip() or engine.discharged:
             return act()
@@ -486,6 +491,9 @@ class SessionController(QtCore.QObject):
         blockers = engine.phase_blockers(now)
         if not blockers:
             return act()   # nothing to override: no override record, no signature
+        # What the signature is given for, as its dialog names it: anything more blocking once
+        # it is given (a BP come over the gate while the nurse signed) refuses the move.
+        signed_for = engine.phase_override_blockers(now)
         if engine.prescriber_gates_open(now):
             # Passing a prescriber's gate by an override is a prescriber's decision (issue 13):
             # the prescriber signs the override record as a decision at the gate (the nurse's
@@ -541,11 +549,19 @@ class SessionController(QtCore.QObject):
         if refused is not None:
             return Outcome(False, (refused,))
         engine = self._engine
+        now = self.clock.now()
+        blockers = [] if engine.discharged else engine.discharge_blockers(now)
+        # What the signatures are given for, as the prescriber's dialog names it: anything more
+        # blocking once the last is given (a high alarm raised while the nurse came to sign)
+        # refuses the discharge. Empty when nothing blocked: a blocker come since is then an
+        # override nobody signed. None: no signature is asked.
+        signed_for = (None if self.identity is None or engine.discharged
+                      else engine.discharge_override_blockers(now) if blockers else ())
 
         def act() -> Outcome:
-            return engine.discharge(engine.nurse, self.clock.now(), override_reason)
+            return engine.discharge(engine.nurse, self.clock.now(), override_reason,
+                                    signed_for=signed_for)
 
-        blockers = [] if engine.discharged else engine.discharge_blockers(self.clock.now())
         pick = events_of({"discharged": DISCHARGE, "override": DISCHARGE_OVERRIDE})
         if (self.identity is None or engine.discharged
                 or (blockers and not override_reason.strip())):
@@ -799,6 +815,7 @@ SIGNED_ON_A_LOCKED_STATION = ("Not done: the station locked while the signature 
                               "(nothing was recorded). Sign in to continue, then do it again.")
 
 REQUIRED_OPEN = "Required item open: "
+ALARM_NOT_RESOLVED = "Alarm not resolved: "   # as SessionEngine.discharge_blockers words it
 
 
 SHOWN_BLOCKERS = 3
@@ -807,9 +824,11 @@ SHOWN_BLOCKERS = 3
 def _blocked(blockers: Sequence[str]) -> str:
     """What an override overrides, in plain words: the open items quoted, other reasons as
     they are ("'Consent confirmed'; Observation must reach 60 min ..."); past three, how many
-    more (the dialog stays readable with 16 open items)."""
+    more (the dialog stays readable with 16 open items). The patient's alarms first: a high
+    SpO2 alarm after ten open items read "and 10 more" in the prescriber's dialog."""
+    ordered = sorted(blockers, key=lambda b: not b.startswith(ALARM_NOT_RESOLVED))
     words = [f"'{b[len(REQUIRED_OPEN):]}'" if b.startswith(REQUIRED_OPEN) else b
-             for b in blockers]
+             for b in ordered]
     more = len(words) - SHOWN_BLOCKERS
     return "; ".join(words[:SHOWN_BLOCKERS]) + (f"; and {more} more" if more > 0 else "")
 

@@ -120,6 +120,12 @@ class LiveWindow(QtWidgets.QWidget):
         layout.addWidget(middle, 1)
         layout.addWidget(bottom)
         layout.addWidget(self.lock_bar)
+        # Return on a focused button presses it, as Space does, as on the start page (review
+        # 39): outside a dialog a button takes Return only when auto-default, and "New session"
+        # or an observation button reached with Tab did nothing on Return. No dialog here, so
+        # none becomes a default that a field's Return would press.
+        for button in self.findChildren(QtWidgets.QPushButton):
+            button.setAutoDefault(True)
         self._seen = 0
         controller.changed.connect(self.refresh)
         controller.lock_changed.connect(self._on_lock_changed)

@@ -61,7 +61,8 @@ DEMO_TITLE = f"{TITLE} — DEMO, not patient data"
 list show the title, not the header's DEMO banner, and read a demo as a real chair's console."""
 QWIDGETSIZE_MAX = (1 << 24) - 1   # Qt's largest widget size (QWIDGETSIZE_MAX)
 # The rows a 1366x768 screen has left above the live window (tests/ui/test_live_layout.py):
-# the fault bar takes no more, or the entry form's last rows go off the screen.
+# the fault bar takes no more, or the entry form's last rows go off the screen. The status line
+# has no rows left beside it: the bar's row says its words (`MainWindow._place_status_line`).
 FAULT_BAR_HEIGHT = 20
 RESTART_NOT_POSSIBLE = "Restart not possible — the console keeps running: call support."
 """The fault bar's line when "Restart and resume" cannot start the new process (its interpreter
@@ -221,6 +222,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.lock_after_s = lock_after_s
         self.station = station
         self.network_shown = False   # a clinic network is set up: the status line stays
+        self._unsaved_line = ""   # the status line's NOT SAVED while records are held, else ''
         self.live: LiveWindow | None = None
         self.sounder: AlarmSounder | None = None
         self.new_alarms = NewAlarmWatch()
@@ -591,6 +593,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().setStyleSheet("")
         self.statusBar().showMessage(f"Session log: {self.log.path}")
         self.statusBar().show()
+        self._place_status_line()   # no NOT SAVED of the session left in the fault bar
 
     # ---- opening a session --------------------------------------------------------------------
 
@@ -696,15 +699,42 @@ class MainWindow(QtWidgets.QMainWindow):
         if bar.currentMessage() != text:
             bar.showMessage(text)
             bar.setStyleSheet(style)
-        network = bar.findChild(QtWidgets.QWidget, "network_state")
+        self._unsaved_line = text if style else ""
+        self._place_status_line()
+
+    def _place_status_line(self) -> None:
+        """Show the status line during a session where it has room: its own row, or, while the
+        fault bar is shown, the fault bar's row, the line itself hidden. At 1366x768 the live
+        window needs 743 px, leaving room for one of the two rows: with both the window needed
+        785 px, and NOT SAVED and the network's state went off the bottom of the screen (a
+        review). The network's state, once in the fault bar's row, stays there (the bar stays
+        until a restart); the start page's line is `_on_new_session_requested`'s."""
+        if self.controller is None:
+            self._unsaved_line = ""
+            self.carried_status.hide()
+            return
+        bar = self.statusBar()
+        unsaved = self._unsaved_line
+        network = self.findChild(QtWidgets.QWidget, "network_state")
+        if not self.fault_bar.isHidden():
+            if network is not None and network.parentWidget() is not self.fault_bar:
+                bar.removeWidget(network)
+                self.fault_row.insertWidget(self.fault_row.indexOf(self.restart_button),
+                                            network, 1)
+                network.setMaximumWidth(QWIDGETSIZE_MAX)
+                network.show()   # removed from the line, it was hidden
+            self.carried_status.setText(unsaved)
+            self.carried_status.setVisible(bool(unsaved))
+            bar.hide()
+            return
         if network is not None:
             # The clinic network's state (a permanent widget, stretched) left the message no
             # room: "NOT SAVED" went unseen beside it. While records are held it keeps a third.
-            network.setMaximumWidth(bar.width() // 3 if style else QWIDGETSIZE_MAX)
+            network.setMaximumWidth(bar.width() // 3 if unsaved else QWIDGETSIZE_MAX)
         # During a session the line appears only when it has something to say (records not
         # saved): the live window needs its 22 px at 1366x768. The header's tooltip names the log.
         # The clinic network's state has its place in the line whenever a network is set up.
-        bar.setVisible(bool(session.unsaved and error is not None) or self.network_shown)
+        bar.setVisible(bool(unsaved) or self.network_shown)
 
 
     def come_to_front(self) -> None:
@@ -969,7 +999,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.restart_button.setFixedHeight(FAULT_BAR_HEIGHT)
         self.restart_button.setAutoDefault(True)   # Enter on it presses it (no dialog does)
         self.restart_button.clicked.connect(self.restart_and_resume)
+        # The status line's NOT SAVED, said here while the bar is shown (`_place_status_line`).
+        self.carried_status = ElidedLabel()
+        self.carried_status.setObjectName("fault_status_line")
+        self.carried_status.setStyleSheet("padding:0 6px;")
+        self.carried_status.hide()
+        self.fault_row = row
         row.addWidget(self.fault_label, 1)
+        row.addWidget(self.carried_status, 1)
         row.addWidget(self.restart_button)
         bar.hide()
         return bar
@@ -984,7 +1021,12 @@ class MainWindow(QtWidgets.QMainWindow):
             f"Console fault: {summary}. The console may not work as it should: restart it"
             f"{kept}.{where}")
         self.restart_button.show()   # hidden while a restart was not possible: tried again
+        if self.controller is not None:
+            # Hidden first: a window grown to its minimum with both rows (785 px) stays that
+            # tall once the line goes (`_place_status_line`), its bottom off the screen.
+            self.statusBar().hide()
         self.fault_bar.show()
+        self._place_status_line()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt override
         """A close from the window system (the title bar's X, Alt+F4) while a session runs is

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 # Keys that reach a question of the console within this long of the last one, from the moment an
 # alarm brought it forward, were typed for the window that was in front: they are dropped.
@@ -66,6 +66,11 @@ class TypeAheadGuard(QtCore.QObject):
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt's name
         if not self.active or event.type() not in _KEY_EVENTS or not self._aimed_at_question(watched):
             return False
+        if _alarm_key(event):
+            # The alarm's own keys (DialogAlarmKeys acts on them in the question): not typing.
+            # Dropped, and each press counted as typing, F2 twice in the question acknowledged
+            # nothing while the high alarm that called the nurse sounded on (a review).
+            return False
         now = self.seconds()
         if now - self.last_key >= TYPE_AHEAD_QUIET_S:
             self.end()
@@ -86,6 +91,13 @@ class TypeAheadGuard(QtCore.QObject):
 
 _KEY_EVENTS = frozenset({QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.KeyRelease,
                          QtCore.QEvent.Type.ShortcutOverride})
+_ALARM_KEYS = frozenset({QtCore.Qt.Key.Key_F2, QtCore.Qt.Key.Key_F3})
+
+
+def _alarm_key(event: QtCore.QEvent) -> bool:
+    """F2 or F3 without a modifier: acknowledge and pause, as the alarm area reads them."""
+    return (isinstance(event, QtGui.QKeyEvent) and event.key() in _ALARM_KEYS
+            and event.modifiers() == QtCore.Qt.KeyboardModifier.NoModifier)
 
 
 def _active_here(window: QtWidgets.QWidget) -> bool:

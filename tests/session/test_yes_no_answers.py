@@ -87,7 +87,9 @@ def test_vitals_answered_no_at_the_end_hold_the_discharge_until_an_override(tmp_
         "Required item open: Vital signs in an acceptable range at the end of the session "
         "(REMS form: yes or no)"]
     # The nurse answers no: logged as she gave it, and the gate names it.
-    assert r.engine.tick_item("vitals-acceptable-after", r.nurse, now, note=" No ").done
+    answered = r.engine.tick_item("vitals-acceptable-after", r.nurse, now, note=" No ")
+    assert answered.done and answered.message == (
+        f"Still open: discharge waits for a yes or an override ('No' logged: {NOT_ACCEPTABLE_AFTER}).")
     assert r.engine.ticks()["vitals-acceptable-after"].note == "No"
     assert r.engine.discharge_blockers(now) == [NOT_ACCEPTABLE_AFTER]
     refused = r.engine.discharge(r.nurse, now)
