@@ -17,7 +17,8 @@ from the query and its `QuerySpec`:
 Facts from shared/design/devices.md. Fields devices.md does not give are our choice and marked
 so in the table (QRF-1 `MONITOR` outside Draeger, the QRD-9 of the Draeger flavour, the Mindray
 IP sequence 0 and send-type 1): correct them here, in one place, when a device's manual says
-otherwise. The query id (QRD-4) is the query's own MSH-10, at most 15 characters.
+otherwise. The query id (QRD-4) is the query's own MSH-10, at most 15 characters. A unit or
+bed name is printable ASCII, as the query is sent (`QuerySpec` refuses anything else).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ APPLICATION = "INFUSION_CONSOLE"
 MAX_QUERY_ID = 15
 """Mindray: the query id must be under 16 bytes; every flavour uses the same ids."""
 _UNSAFE = re.compile(r"[|^~\\&\r\n\x0b\x1c]")
+_NOT_CARRIED = re.compile(r"[^\x20-\x7e]")
+"""What a query cannot carry: it is sent as ASCII, anything else as '?' (a bed never found)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,13 @@ class QuerySpec:
             if _UNSAFE.search(value):
                 raise ValueError(f"{self.flavour.name}: {label} {value!r} holds an HL7 "
                                  "separator (| ^ ~ \\ &) or a control character")
+            # "Intensiv Süd" went out as "Intensiv S?d": every answer "Bed not found".
+            found = list(dict.fromkeys(_NOT_CARRIED.findall(value)))
+            if found:
+                raise ValueError(f"{self.flavour.name}: {label} {value!r} holds "
+                                 f"{', '.join(map(repr, found))}, which the query cannot carry: "
+                                 "give it in printable ASCII (letters, digits, spaces and "
+                                 "punctuation but | ^ ~ \\ &), as the gateway's bed list spells it")
         if self.flavour.bed == "unit-bed" and not (self.unit and self.bed):
             raise ValueError(f"{self.flavour.name}: give the care unit and the bed, as "
                              "'<unit>/<bed>' (e.g. 'ICU1/Bed3')")

@@ -70,6 +70,25 @@ def connection_for(fmt: str, connection: str | None = None) -> str:
     return connection
 
 
+class ClockOverflow(Exception):
+    """The device's clock, run at `--speed`, went past what a message can carry (the year 9999):
+    a limit of the command, said in one line, not a bug."""
+
+
+def _device_time(t0_wall: datetime, t: float, speed: float, elapsed: float) -> datetime:
+    """The device's clock `t` scenario seconds after `t0_wall`.
+
+    Raises:
+        ClockOverflow: past the year 9999 (x1e9 for five minutes: an OverflowError traceback).
+    """
+    try:
+        return t0_wall + timedelta(seconds=t)
+    except OverflowError:
+        raise ClockOverflow(
+            f"at x{speed:g} the device's clock passed the year {datetime.max.year}, the last a "
+            f"message can carry, {elapsed:.0f} s into the run: give a lower --speed") from None
+
+
 class Responder(Protocol):
     """The device's side of the conversation: bytes from the console in, its answers out, each
     one write (on UDP one datagram: an IntelliVue association request is owed two)."""
@@ -366,10 +385,13 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
                 handle.questions += 1
                 if any(a <= t < b for a, b in silences):
                     continue   # the device is away: it hears nothing and says nothing
+                at = _device_time(t0_wall, t, speed, monotonic() - t0)   # before int(t): inf
                 sample = samples[min(int(t), len(samples) - 1)]
-                for answer in responder.answer(data, sample, t0_wall + timedelta(seconds=t)):
+                for answer in responder.answer(data, sample, at):
                     port.send(answer, handle._stop)
                     handle.answers += 1
+        except ClockOverflow as exc:
+            handle.error = exc
         except Exception as exc:  # noqa: BLE001 - reported through the handle, never lost
             log.exception("answering simulator failed")
             handle.error = exc

@@ -36,8 +36,8 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -52,13 +52,14 @@ from devices.simulator.scenario import (
     MAX_DURATION_MINUTES,
     Scenario,
     ScenarioError,
+    StreamedTimeline,
     Timeline,
     builtin_names,
     check_playable,
-    compile_timeline,
     load_builtin,
     load_scenario,
     replay_timeline,
+    stream_timeline,
 )
 from devices.simulator.sinks import PlayerStats, open_sink
 from devices.usage import home_path, stdout_closed
@@ -187,9 +188,11 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     return load_builtin(args.scenario or "normal")
 
 
-def _timeline(args: argparse.Namespace, scenario: Scenario | None) -> Timeline:
+def _timeline(args: argparse.Namespace, scenario: Scenario | None,
+              start: datetime) -> Timeline | StreamedTimeline:
     """What to play: the capture of --replay (`scenario` None), or `scenario` with the device's
-    clock starting now."""
+    clock starting at `start`, made as it is played (`StreamedTimeline`: a day's, compiled
+    whole, had its first byte after the console's 4 s HL7 watchdog)."""
     if scenario is None:
         try:
             data = Path(args.replay).read_bytes()
@@ -197,8 +200,7 @@ def _timeline(args: argparse.Namespace, scenario: Scenario | None) -> Timeline:
             raise _UsageError(f"--replay: cannot read {args.replay}: {exc.strerror or exc}") from None
         # --speed multiplies the 9600 8N1 line rate of a raw capture.
         return replay_timeline(data, seed=args.seed, name=args.replay)
-    start = datetime.now(UTC).replace(microsecond=0)
-    return compile_timeline(scenario, args.format, args.seed, start, args.duration_minutes)
+    return stream_timeline(scenario, args.format, args.seed, start, args.duration_minutes)
 
 
 def _check_bed(fmt: str, bed: str) -> None:
@@ -279,18 +281,30 @@ def _answer(args: argparse.Namespace) -> int:
               file=sys.stderr, flush=True)
         while not stop.wait(0.2) and handle.error is None:
             pass
+        if handle.error is not None:
+            print(f"infusion-sim: error: {handle.error}", file=sys.stderr, flush=True)
+            return EXIT_RUNTIME
         print(f"# stopped: {handle.questions} questions, {handle.answers} answers",
               file=sys.stderr, flush=True)
-        return EXIT_RUNTIME if handle.error is not None else stopped_by.status
+        return stopped_by.status
     finally:
         handle.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _whole_second(now: Callable[[], datetime]) -> datetime:
+    return now().replace(microsecond=0)
+
+
+def main(argv: Sequence[str] | None = None, *, now: Callable[[], datetime] = _utc_now) -> int:
     """Run the simulator; returns the exit status (0 done or stopped by SIGTERM, 1 runtime
-    error, 2 usage, 130 stopped by Ctrl+C)."""
+    error, 2 usage, 130 stopped by Ctrl+C). `now`: the wall clock the device's clock starts
+    from."""
     try:
         args = build_parser().parse_args(argv)
         if args.list:
@@ -307,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.format in ANSWERING_FORMATS:
             return _answer(args)
         scenario = None if args.replay else _scenario(args)
-        timeline = _timeline(args, scenario)
+        timeline = _timeline(args, scenario, _whole_second(now))
     except _UsageError as exc:
         print(f"infusion-sim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -321,6 +335,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         sink = open_sink(args.port, args.format)
+    except KeyboardInterrupt:
+        # Ctrl+C while a slow socket:// server is connected to (up to 5 s), before the signal
+        # handlers below: a traceback and status -2 (review).
+        print(f"infusion-sim: interrupted while connecting to {args.port or 'a pseudo-terminal'}: "
+              "nothing was played", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a port we cannot open is a one-line error
         return _cannot_open(args.port or _SERVED_ON["serial"], exc)
 
@@ -337,10 +357,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         stats = PlayerStats()
         if waits:
             print(f"# waiting for a reader on {sink.path}", file=sys.stderr, flush=True)
-            if sink.wait_for_reader(stop, stats) and scenario is not None:
+            if sink.wait_for_reader(stop, stats) and isinstance(timeline, StreamedTimeline):
                 # The device's clock starts now, as its scenario does: the scenario loaded above,
-                # whatever became of its file meanwhile.
-                timeline = _timeline(args, scenario)
+                # whatever became of its file meanwhile; nothing of it was made before.
+                timeline = replace(timeline, start=_whole_second(now))
         if not stop.is_set():
             play(timeline, sink, speed=args.speed, stop=stop, stats=stats, hold_for_reader=waits,
                  resend=True)

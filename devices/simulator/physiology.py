@@ -183,8 +183,9 @@ class Physiology:
 
 
 PULSE_PRESSURE_MIN = 10
-"""The cuff's diastolic stays this far below its systolic (a scenario asking more is refused at
-load: `scenario.Parser.pressures_apart`)."""
+"""The cuff's diastolic stays this far below its systolic (a scenario asking more, at the start
+or after a ramp, is refused at load: `scenario._Validator.pressures_at_start`,
+`pressures_apart`)."""
 
 
 def _clamp(metric: str, value: float) -> int:

@@ -22,6 +22,7 @@ from devices.simulator.acks import ResendTracker
 from devices.simulator.scenario import (
     Disconnect,
     Scenario,
+    StreamedTimeline,
     Timeline,
     Write,
     compile_timeline,
@@ -53,7 +54,7 @@ NO_READER_SECONDS = 1.0
 
 
 def play(
-    timeline: Timeline,
+    timeline: Timeline | StreamedTimeline,
     sink: Sink,
     *,
     speed: float = 1.0,

@@ -43,15 +43,17 @@ silent: a scenario expecting `device_lost`, or with bytes that are no frame, is 
 (`encode.LINE_FAULT_FORMATS`).
 
 The timeline is what the player plays: `(t_seconds, Write | Disconnect)` entries in time order,
-the same bytes for the same scenario, format, seed and start time.
+the same bytes for the same scenario, format, seed and start time; `stream_timeline` gives the
+same entries made one by one as they are played (a day's takes seconds to make whole).
 """
 
 from __future__ import annotations
 
 import math
 import random
+import sys
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -61,6 +63,7 @@ from typing import Any
 from protocols.vitals import METRICS
 from devices.simulator.encode import LINE_FAULT_FORMATS, PROBE_OFF_FORMATS, SENT_METRICS, new_encoder
 from devices.simulator.physiology import (
+    DEFAULT_BASELINE,
     DERIVED,
     PULSE_PRESSURE_MIN,
     RAMPABLE,
@@ -211,6 +214,9 @@ def parse_scenario(text: str, source: str) -> Scenario:
         raise ScenarioError(source, "(file)", f"not valid TOML: {exc}") from None
     except RecursionError:   # tomllib recurses per level of nested arrays or inline tables
         raise ScenarioError(source, "(file)", "not valid TOML: nested too deeply") from None
+    except ValueError:   # Python reads no integer of more digits (sys.get_int_max_str_digits)
+        raise ScenarioError(source, "(file)", "not valid TOML: a whole number of more than "
+                                              f"{sys.get_int_max_str_digits()} digits") from None
     return _Validator(source).scenario(data)
 
 
@@ -254,7 +260,10 @@ class _Validator:
             raise self.fail(f"{where}{key}", "required, a number")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(f"{where}{key}", f"must be a number, got {value!r}")
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:   # a whole number past a float (a key held down): a traceback
+            raise self.fail(f"{where}{key}", self.too_big(value, low, high, strict_low)) from None
         if not math.isfinite(v):   # nan passed every bound: a traceback, a hang, a silent step
             raise self.fail(f"{where}{key}", f"must be a finite number, got {value!r}")
         if low is not None and (v <= low if strict_low else v < low):
@@ -263,6 +272,16 @@ class _Validator:
         if high is not None and v > high:
             raise self.fail(f"{where}{key}", f"must be <= {high:g}, got {v:g}")
         return v
+
+    @staticmethod
+    def too_big(value: float, low: float | None, high: float | None, strict_low: bool) -> str:
+        """Why a whole number no float holds is refused: the bound it is past, if any."""
+        got = f"got a whole number of {len(str(abs(int(value))))} digits"
+        if value > 0 and high is not None:
+            return f"must be <= {high:g}, {got}"
+        if value < 0 and low is not None:
+            return f"must be {'>' if strict_low else '>='} {low:g}, {got}"
+        return f"must be a finite number, {got}"
 
     def scenario(self, data: Mapping[str, Any]) -> Scenario:
         self.unknown_keys(data, TOP_LEVEL_KEYS, "")
@@ -350,10 +369,41 @@ class _Validator:
         if systolic is not None and diastolic is not None and diastolic >= systolic:
             raise self.fail("baseline.bp_diastolic", f"must be below bp_systolic "
                             f"({systolic:g}), got {diastolic:g}")
+        self.pressures_at_start(out)
         if out.get("spo2", BASELINE_SPO2_LOW) < BASELINE_SPO2_LOW:
             raise self.fail("baseline.spo2", f"a percentage of at least {BASELINE_SPO2_LOW} "
                             f"at the start (97, not 0.97), got {out['spo2']:g}")
         return out
+
+    def pressures_at_start(self, given: Mapping[str, float]) -> None:
+        """Refuse a starting blood pressure closer than PULSE_PRESSURE_MIN, the one not given
+        taking its default: the cuff caps the diastolic there, and `bp_diastolic = 125` alone
+        (over the default systolic 124) played about 124/114, the file's expected
+        bp_diastolic_high never coming, without a word (as `pressures_apart` for a ramp)."""
+        if "bp_systolic" not in given and "bp_diastolic" not in given:
+            return
+        pressures = {**DEFAULT_BASELINE, **given}
+        systolic, diastolic = pressures["bp_systolic"], pressures["bp_diastolic"]
+        if systolic - diastolic >= PULSE_PRESSURE_MIN:
+            return
+
+        def other(metric: str) -> str:
+            value = f"{metric} ({DEFAULT_BASELINE[metric]:g}, the default: none given)"
+            return value if metric not in given else f"{metric} ({given[metric]:g})"
+
+        capped = ("(a cuff reads no closer pressures: {} played capped at the systolic - "
+                  f"{PULSE_PRESSURE_MIN})")
+        if "bp_diastolic" in given:
+            raise self.fail(
+                "baseline.bp_diastolic",
+                f"must be at least {PULSE_PRESSURE_MIN} mmHg below {other('bp_systolic')}, got "
+                f"{diastolic:g} {capped.format('it was')}; give at most "
+                f"{systolic - PULSE_PRESSURE_MIN:g}, or a higher bp_systolic")
+        raise self.fail(
+            "baseline.bp_systolic",
+            f"must be at least {PULSE_PRESSURE_MIN} mmHg above {other('bp_diastolic')}, got "
+            f"{systolic:g} {capped.format('the diastolic was')}; give at least "
+            f"{diastolic + PULSE_PRESSURE_MIN:g}, or a lower bp_diastolic")
 
     def metric_name(self, name: Any, key: str) -> str:
         allowed = f"allowed: {', '.join(RAMPABLE)}"
@@ -541,17 +591,73 @@ def compile_timeline(
         ValueError: unknown format or a duration <= 0.
         ScenarioError: a step the format cannot play (`check_playable`).
     """
-    encoder = new_encoder(fmt)
+    played = stream_timeline(scenario, fmt, seed, start, duration_minutes)
+    entries: list[TimelineEntry] = []
+    truths: list[tuple[float, dict[str, float]]] = []
+    for entry, sample in _made(played):
+        entries.append(entry)
+        if sample is not None:
+            truths.append((entry.t, _truth(sample, fmt)))
+    return Timeline(tuple(entries), played.duration_s, fmt, scenario.name, start, tuple(truths))
+
+
+@dataclass(frozen=True, slots=True)
+class StreamedTimeline:
+    """`compile_timeline`'s timeline made as it is played: the same entries, each one encoded
+    when the player comes to it. A day's scenario compiled whole took 4.5 s (86,400 HL7
+    messages), so `infusion-sim --duration-minutes 1440` sent its first byte after the console's
+    4 s watchdog had raised "no data"; made as played, the first comes at once, and `start` can
+    be set (`dataclasses.replace`) when the reader comes, nothing made before it."""
+
+    scenario: Scenario
+    fmt: str
+    seed: int
+    duration_s: float
+    start: datetime = DEFAULT_START
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def entries(self) -> Iterator[TimelineEntry]:
+        """The entries from the first, in time order, made as they are taken (each use of the
+        property makes them anew)."""
+        return (entry for entry, _ in _made(self))
+
+
+def stream_timeline(
+    scenario: Scenario,
+    fmt: str = "hl7",
+    seed: int = 1,
+    start: datetime = DEFAULT_START,
+    duration_minutes: float | None = None,
+) -> StreamedTimeline:
+    """The timeline `compile_timeline` gives, to be made as it is played; checked here, at once.
+
+    Raises:
+        ValueError: unknown format or a duration <= 0.
+        ScenarioError: a step the format cannot play (`check_playable`).
+    """
+    new_encoder(fmt)
     check_playable(scenario, fmt)
     duration_s = (duration_minutes if duration_minutes is not None else scenario.duration_minutes) * 60
     if duration_s <= 0:
         raise ValueError(f"duration must be > 0 minutes, got {duration_s / 60:g}")
-    body = Physiology(scenario.baseline, scenario.ramps(), seed, scenario.nibp_interval_minutes * 60)
+    return StreamedTimeline(scenario, fmt, seed, duration_s, start)
+
+
+def _made(played: StreamedTimeline) -> Iterator[tuple[TimelineEntry, Sample | None]]:
+    """The entries of `played` in time order, each with the sample of its valid frame (None for
+    a fault or a disconnect): what a decoder should find in it."""
+    scenario, start, duration_s = played.scenario, played.start, played.duration_s
+    encoder = new_encoder(played.fmt)
+    body = Physiology(scenario.baseline, scenario.ramps(), played.seed,
+                      scenario.nibp_interval_minutes * 60)
     # Fault bytes draw from their own generator so adding a garbage step never changes the vitals.
-    faults = random.Random(f"{seed}:faults")
+    faults = random.Random(f"{played.seed}:faults")
     steps = [s for s in scenario.steps if s.action != "ramp" and s.at_s < duration_s]
-    entries: list[TimelineEntry] = []
-    truths: list[tuple[float, dict[str, float]]] = []
+    due: list[TimelineEntry] = []  # what the steps played so far made, not taken yet
     gone_until = -1.0  # while the port is disconnected nothing reaches it
     probe_off_until = -1.0  # while the oximeter's probe is off its values are sent as "no value"
     pending_cuts: list[Step] = []  # truncated_frame / mid_frame steps waiting for a frame
@@ -569,19 +675,24 @@ def compile_timeline(
             if step.at_s < gone_until:
                 continue
             if step.action == "disconnect":
-                entries.append(TimelineEntry(step.at_s, Disconnect(step.seconds)))
+                due.append(TimelineEntry(step.at_s, Disconnect(step.seconds)))
                 gone_until = step.at_s + step.seconds
             elif step.action in ("truncated_frame", "mid_frame"):
                 if end is None:
                     pending_cuts.append(step)
                 else:
-                    entries.append(TimelineEntry(step.at_s, cut_of(step, end)))
+                    due.append(TimelineEntry(step.at_s, cut_of(step, end)))
             else:
-                entries.append(TimelineEntry(step.at_s, _noise(step, faults, encoder.line_based)))
+                due.append(TimelineEntry(step.at_s, _noise(step, faults, encoder.line_based)))
 
     def cut_of(step: Step, sample: Sample) -> Write:
         frame = encoder.frame(sample, start + timedelta(seconds=sample.t), start)
         return _cut(frame, step.action, faults, encoder.line_based)
+
+    def take_due() -> Iterator[tuple[TimelineEntry, Sample | None]]:
+        taken = list(due)
+        due.clear()
+        return ((entry, None) for entry in taken)
 
     # One sample past the end: a step after the last frame (at_minute 1.995 of 2) was accepted
     # by the file check and never played, without a word (review 39). Such steps are played at
@@ -589,13 +700,14 @@ def compile_timeline(
     for sample in body.samples(duration_s + 1):
         t = sample.t
         if t >= duration_s:
-            tail = len(entries)
             for waiting in pending_cuts:   # its frame never came: the port was gone to the end
-                entries.append(TimelineEntry(max(waiting.at_s, gone_until), cut_of(waiting, sample)))
+                due.append(TimelineEntry(max(waiting.at_s, gone_until), cut_of(waiting, sample)))
             play_steps_due(duration_s, end=sample)
-            entries[tail:] = sorted(entries[tail:], key=lambda e: e.t)
-            break
+            due.sort(key=lambda e: e.t)
+            yield from take_due()
+            return
         play_steps_due(t)
+        yield from take_due()
         if t < gone_until:
             continue
         if t < probe_off_until:
@@ -605,11 +717,9 @@ def compile_timeline(
         if pending_cuts:
             # Each cut its own frame: two in one second had the first dropped without a word.
             cut = pending_cuts.pop(0)
-            entries.append(TimelineEntry(t, _cut(frame, cut.action, faults, encoder.line_based)))
+            yield TimelineEntry(t, _cut(frame, cut.action, faults, encoder.line_based)), None
             continue
-        entries.append(TimelineEntry(t, Write(frame, frames=1)))
-        truths.append((t, _truth(sample, fmt)))
-    return Timeline(tuple(entries), duration_s, fmt, scenario.name, start, tuple(truths))
+        yield TimelineEntry(t, Write(frame, frames=1)), sample
 
 
 def _noise(step: Step, rng: random.Random, line_based: bool) -> Write:

@@ -608,7 +608,8 @@ class SocketSink(StallRule):
             except BlockingIOError:
                 return
             if not data:
-                raise ConnectionError(f"{self.path}: the other end closed the connection")
+                # No path: the caller names the port (it had been said twice).
+                raise ConnectionError("the other end closed the connection")
             self._replies.take(data, stats)
 
     def wait(self, seconds: float, stats: PlayerStats) -> None:
