@@ -261,7 +261,10 @@ def _number(table: Mapping[str, Any], key: str, file: Path, where: str, low: flo
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProfileError(file, where + key, f"must be a number, got {value!r}")
     if not low <= value <= high:
-        raise ProfileError(file, where + key, f"{value:g} is outside {low:g}-{high:g}")
+        # A whole number past a float's range (a key held down) cannot be written with :g.
+        shown = (f"{value:g}" if isinstance(value, float) or abs(value) < 10 ** 15
+                 else f"a {len(str(abs(value)))}-digit number")
+        raise ProfileError(file, where + key, f"{shown} is outside {low:g}-{high:g}")
     return float(value)
 
 
@@ -375,6 +378,9 @@ def load_profile(path: Path, *, deep: bool = True) -> Profile:
         raise ProfileError(path, "(file)", f"is not valid TOML: {exc}") from None
     except RecursionError:   # tomllib recurses per level of nested arrays or inline tables
         raise ProfileError(path, "(file)", "is not valid TOML: nested too deeply") from None
+    except ValueError:   # tomllib's int() of a number past 4300 digits, not a TOMLDecodeError
+        raise ProfileError(path, "(file)", "is not valid TOML: a whole number of more than "
+                                           "4300 digits") from None
     _check(data, ("model", "format", "dialect", "connection", "address_example",
                   "send_period_seconds", "serial", "poll"), path, "")
     fmt = _text(data, "format", path, required=True, choices=FORMAT_NAMES)

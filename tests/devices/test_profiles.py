@@ -82,6 +82,11 @@ def test_the_silence_watchdog_is_two_periods_and_never_under_4_s(
     # Nested past Python's recursion limit: a RecursionError traceback (review 39).
     ('model = "M"\nformat = "hl7"\nx = ' + "[" * 3000, "(file)",
      "is not valid TOML: nested too deeply"),
+    # A key held down in an editor: a bare OverflowError / ValueError escaped the refusal.
+    ('model = "M"\nformat = "hl7-polled"\n[poll]\nquery = "x"\nperiod_seconds = 1'
+     + "0" * 400 + "\n", "poll.period_seconds", "is outside 0.5-300"),
+    ('model = "M"\nformat = "hl7"\nsend_period_seconds = 1' + "0" * 5000 + "\n", "(file)",
+     "is not valid TOML"),
 ])
 def test_a_bad_profile_file_is_refused_naming_the_file_the_key_and_the_reason(
         tmp_path: Path, text: str, key: str, reason: str) -> None:
