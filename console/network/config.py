@@ -815,6 +815,9 @@ def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not a readable TOML file ({exc}){_toml_line(text, exc)}") \
             from None
+    except ValueError:   # tomllib's int() of a number past 4300 digits, not a TOMLDecodeError
+        raise ValueError(f"{path}: not a readable TOML file (a whole number of more than 4300 "
+                         "digits)") from None
     other = _other_station_file(path, name, set(doc))
     if other is not None:
         raise ValueError(other)

@@ -306,6 +306,9 @@ def _read(path: Path) -> dict[str, object]:
         raise DialectError(path, "(file)", f"not valid TOML: {exc}") from None
     except RecursionError:
         raise DialectError(path, "(file)", "not valid TOML: nested too deeply") from None
+    except ValueError:   # tomllib's int() of a number past 4300 digits, not a TOMLDecodeError
+        raise DialectError(path, "(file)", "not valid TOML: a whole number of more than 4300 "
+                           "digits") from None
 
 
 def _quote(key: str) -> str:

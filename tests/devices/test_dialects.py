@@ -444,6 +444,10 @@ def test_not_toml_and_not_utf8(tmp_path: Path) -> None:
     bad.write_bytes(b'vendor = "\xff"\n')
     with pytest.raises(DialectError, match=r"not UTF-8 text \(byte 0xff"):
         load_dialect(bad)
+    # A key held down in an editor: Python's own ValueError escaped the refusal.
+    bad.write_text("x = 1" + "0" * 5000 + "\n")
+    with pytest.raises(DialectError, match=r"not valid TOML: a whole number of more than 4300"):
+        load_dialect(bad)
 
 
 def test_refused_files_are_listed_and_the_others_load(tmp_path: Path) -> None:

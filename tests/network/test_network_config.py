@@ -120,6 +120,11 @@ def test_unreadable_toml_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError) as caught:
         load(path, {})
     assert str(caught.value).startswith(f"{path}: not a readable TOML file (")
+    # A number past 4300 digits: tomllib's own ValueError named no file.
+    path = _write(tmp_path, "[network]\nkeepalive = 1" + "0" * 5000 + "\n")
+    with pytest.raises(ValueError) as caught:
+        load(path, {})
+    assert str(caught.value).startswith(f"{path}: not a readable TOML file (a whole number")
 
 
 def test_a_value_toml_cannot_read_names_its_line_and_how_values_are_written(tmp_path: Path) -> None:
