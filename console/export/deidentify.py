@@ -14,6 +14,9 @@
   a session that itself spans a change of the offset (one running through the night of the
   change) keeps its intervals, and its local times after the change read an hour off; intervals
   (the 40 minutes, the 2 hours, the T+ times) are what the reader must be able to trust.
+  A clock time inside the console's words ("back inside its limits since 09:10:01 EDT",
+  `console.clock.clock_time`) moves with them: read back to its instant, moved, and written in
+  the export's zone (`_Mapper.rezoned`).
 - every person (the nurse who started the session, actors, who ticked, who entered a value,
   review authors) becomes `staff-1`, `staff-2` ... in order of appearance; `engine` stays.
 - free text written by people (notes, review notes, override reasons, prescriber gate decisions,
@@ -47,12 +50,14 @@ export back), weight, protocol, values and units.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import hmac
 import os
 import re
+import zoneinfo
 from collections.abc import Mapping
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from console.records import ENGINE
@@ -141,10 +146,11 @@ def shift_for(key: bytes) -> timedelta:
 
 
 class _Mapper:
-    """Consistent replacements within one export."""
+    """Consistent replacements within one export (`tz`: the export's zone, None this
+    computer's)."""
 
-    def __init__(self, key: bytes, shift: timedelta) -> None:
-        self.key, self.shift = key, shift
+    def __init__(self, key: bytes, shift: timedelta, tz: tzinfo | None = None) -> None:
+        self.key, self.shift, self.tz = key, shift, tz
         self.people: dict[str, str] = {}
         self.devices: dict[str, str] = {}
 
@@ -181,17 +187,36 @@ class _Mapper:
     def text(self, value: str) -> str:
         return REDACTED if value.strip() else value
 
-    def detail(self, detail: Mapping[str, Any], kind: str = "") -> dict[str, Any]:
-        keys = _keys_of(kind)
-        return {k: self._value(k, v, keys) for k, v in detail.items()}
+    def rezoned(self, text: str, logged_at: datetime) -> str:
+        """`text` with each console clock time in it moved with the record (`_CLOCK_TIME`):
+        read back to its instant on the clock its zone names, on the day nearest `logged_at`
+        (its record's own, unmoved, time), moved by the shift and written in the export's zone,
+        digits and name together. The digits kept with the exporting computer's zone pasted on
+        read "since 09:10:01 CEST" for 13:10:01 UTC, a New York session exported in Berlin; and
+        a zone named nowhere the copy can look (no tzdata) leaves the time as it was logged."""
+        def moved(found: re.Match[str]) -> str:
+            instant = _logged_instant(found, logged_at, self.tz)
+            if instant is None:
+                return found[0]
+            return rc.hhmm(instant + self.shift, self.tz, seconds=True, zoned=True)
+        return _CLOCK_TIME.sub(moved, text)
 
-    def _value(self, key: str, value: Any, keys: _Keys) -> Any:
+    def detail(self, detail: Mapping[str, Any], kind: str = "",
+               logged_at: datetime | None = None) -> dict[str, Any]:
+        """`detail` de-identified; the clock times in its kept text moved (`rezoned`) when
+        `logged_at`, its record's time, is given."""
+        keys = _keys_of(kind)
+        return {k: self._value(k, v, keys, logged_at) for k, v in detail.items()}
+
+    def _value(self, key: str, value: Any, keys: _Keys, logged_at: datetime | None) -> Any:
         if isinstance(value, Mapping):
-            return {k: self._value(k, v, keys) for k, v in value.items()}
+            return {k: self._value(k, v, keys, logged_at) for k, v in value.items()}
         if isinstance(value, list):
-            return [self._value(key, v, keys) for v in value]
-        if not isinstance(value, str) or key in keys.kept:
+            return [self._value(key, v, keys, logged_at) for v in value]
+        if not isinstance(value, str):
             return value
+        if key in keys.kept:   # the console's words (a clock step's message, a gate's blockers)
+            return self.rezoned(value, logged_at) if logged_at is not None else value
         if key in keys.people:
             return self.who(value)
         if key in keys.devices:
@@ -243,7 +268,7 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
     key = key if key is not None else os.urandom(32)
     s = detail.summary
     weeks = shift if shift is not None else shift_for(key)
-    m = _Mapper(key, local_shift(s.started_at, weeks, tz))
+    m = _Mapper(key, local_shift(s.started_at, weeks, tz), tz)
     summary = _r(
         s, patient_id=pseudonym(s.patient_id, key), started_at=m.t(s.started_at),
         ended_at=m.ot(s.ended_at), nurse=m.who(s.nurse), discharged_at=m.ot(s.discharged_at),
@@ -266,7 +291,8 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
                               resumed_at=m.ot(p.resumed_at)) for p in detail.audio_pauses),
         ticks=tuple(_r(x, who=m.who(x.who), at=m.t(x.at), note=m.text(x.note))
                     for x in detail.ticks),
-        overrides=tuple(_r(x, at=m.t(x.at), who=m.who(x.who), reason=m.text(x.reason))
+        overrides=tuple(_r(x, at=m.t(x.at), who=m.who(x.who), reason=m.text(x.reason),
+                           blockers=tuple(m.rezoned(b, x.at) for b in x.blockers))
                         for x in detail.overrides),
         notes=tuple(_note(x, m) for x in detail.notes),
         annotations=tuple(_note(x, m) for x in detail.annotations),
@@ -274,7 +300,8 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
                           for x in detail.corrections),
         gate_decisions=tuple(_r(x, at=m.t(x.at), who=m.who(x.who), decision=m.text(x.decision))
                              for x in detail.gate_decisions),
-        discharge_refusals=tuple(_r(x, at=m.t(x.at), who=m.who(x.who))
+        discharge_refusals=tuple(_r(x, at=m.t(x.at), who=m.who(x.who),
+                                    reasons=tuple(m.rezoned(r, x.at) for r in x.reasons))
                                  for x in detail.discharge_refusals),
         device_states=tuple(_r(x, at=m.t(x.at), detail=m.text(x.detail))
                             for x in detail.device_states),
@@ -324,33 +351,74 @@ def _note(note: Note, m: _Mapper) -> Note:
 
 def _event_detail(event: LoggedEvent, m: _Mapper) -> dict[str, Any]:
     """`event.detail` de-identified (`_Mapper.detail`), an observation button's text kept."""
-    out = m.detail(event.detail, event.kind)
+    out = m.detail(event.detail, event.kind, event.at)
     if _button_text(event.kind, event.detail.get("text")):
         out["text"] = event.detail["text"]
-    if isinstance(out.get("message"), str):   # a clock step's "from … to …"
-        out["message"] = _rezoned(out["message"], m.t(event.at))
     return out
 
 
 # A clock time the console writes into a text with its zone (`console.clock.clock_time`:
-# "since 09:10:01 EDT").
-_CLOCK_TIME: Final = re.compile(r"\b(\d{2}:\d{2}:\d{2}) ([A-Z]{2,5}|[+-]\d{2}(?:\d{2})?)(?![\w:])")
+# "since 09:10:01 EDT", "ticked at 09:00:00 EDT: a prescriber …"; tzdata names some zones by
+# their offset only, "-03", "+0530", not to be taken from an ISO offset's "+01:00").
+_CLOCK_TIME: Final = re.compile(
+    r"\b(\d{2}):(\d{2}):(\d{2}) ([A-Z]{2,5}(?!\w)|[+-]\d{2}(?:\d{2})?(?![\w:]))")
+_DAY: Final = timedelta(days=1)
 
 
-def _rezoned(text: str, moved_at: datetime) -> str:
-    """`text` with each console clock time's zone that of its record's moved time. A moved copy
-    keeps the local time of day (`local_shift`): "09:10:01 EDT" on a date moved into December
-    read as an hour before the alarm it ended and told that the real date was in summer."""
-    zone = f"{moved_at.astimezone():%Z}"
-    return _CLOCK_TIME.sub(lambda found: f"{found[1]} {zone}", text)
+def _logged_instant(found: re.Match[str], logged_at: datetime,
+                    tz: tzinfo | None) -> datetime | None:
+    """The instant a clock time `found` by `_CLOCK_TIME` stood for: its digits on the offset
+    its zone's name had, on the day nearest `logged_at`; None when no zone known here has that
+    name. Of a name two zones share ("IST": India and Ireland) the reading nearer `logged_at`
+    is taken; the export's own zone, when it has the name, is taken alone."""
+    hours, minutes, seconds = int(found[1]), int(found[2]), int(found[3])
+    if hours > 23 or minutes > 59 or seconds > 59:
+        return None
+    offsets = _offsets_named(found[4], logged_at, tz)
+    candidates = [datetime.combine(logged_at.astimezone(zone).date() + step * _DAY,
+                                   time(hours, minutes, seconds), zone)
+                  for zone in (timezone(offset) for offset in offsets) for step in (-1, 0, 1)]
+    return min(candidates, key=lambda c: abs(c - logged_at), default=None)
+
+
+def _offsets_named(name: str, near: datetime, tz: tzinfo | None) -> frozenset[timedelta]:
+    """The UTC offsets the zone named `name` had around `near` (a day either side: a time
+    logged "since" before the clocks changed is named as it was then)."""
+    if name[0] in "+-":
+        sign = -1 if name[0] == "-" else 1
+        return frozenset({sign * timedelta(hours=int(name[1:3]), minutes=int(name[3:5] or 0))})
+    samples = [near + hours * timedelta(hours=1) for hours in (-24, -12, 0, 12)]
+    own = frozenset(offset for moment in (rc.local(at, tz) for at in samples)
+                    if moment.tzname() == name and (offset := moment.utcoffset()) is not None)
+    return own or _offsets_anywhere(name, near.astimezone(timezone.utc).date())
+
+
+@functools.lru_cache(maxsize=64)
+def _offsets_anywhere(name: str, day: date) -> frozenset[timedelta]:
+    """The UTC offsets of every zone in tzdata whose name was `name` on `day` or the day
+    before (a chair in New York, the copy made in Berlin: "EDT" is none of Berlin's names)."""
+    noon = datetime.combine(day, time(12), timezone.utc)
+    samples = [noon + hours * timedelta(hours=1) for hours in (-36, -24, -12, 0, 12)]
+    found: set[timedelta] = set()
+    for key in zoneinfo.available_timezones():
+        try:
+            zone = zoneinfo.ZoneInfo(key)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            continue
+        for at in samples:
+            moment = at.astimezone(zone)
+            if moment.tzname() == name and (offset := moment.utcoffset()) is not None:
+                found.add(offset)
+    return frozenset(found)
 
 
 def _alarm(a: AlarmEpisode, m: _Mapper) -> AlarmEpisode:
     return _r(
         a, raised_at=m.t(a.raised_at), acknowledged_at=m.ot(a.acknowledged_at),
-        cleared_at=m.ot(a.cleared_at), message=_rezoned(a.message, m.t(a.raised_at)),
+        cleared_at=m.ot(a.cleared_at), message=m.rezoned(a.message, a.raised_at),
+        taken_back=m.rezoned(a.taken_back, a.raised_at),
         steps=tuple(_r(s, at=m.t(s.at), actor=m.who(s.actor),
-                       message=_rezoned(s.message, m.t(s.at))) for s in a.steps),
+                       message=m.rezoned(s.message, s.at)) for s in a.steps),
     )
 
 

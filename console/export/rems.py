@@ -1166,10 +1166,9 @@ def _when(at: datetime, tz: tzinfo | None, day: date, zoned: bool = False) -> st
 
 
 def _zone(at: datetime, tz: tzinfo | None) -> str:
-    """"PST (UTC-08:00)": the local zone at `at`."""
-    local = rc.local(at, tz)
-    offset = local.strftime("%z")
-    return f"{local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+    """"PST (UTC-08:00)": the local zone at `at`, named as the PDF names it ("UTC", and
+    "UTC-03:00" for a zone tzdata names "-03", not "-03 (UTC-03:00)")."""
+    return rc.zone_named(rc.local(at, tz))
 
 
 # A blood pressure's marks of a value beyond the monitor's range, in the JSON only when set (as

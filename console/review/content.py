@@ -122,6 +122,16 @@ def day_time(when: datetime, tz: tzinfo | None, *, zoned: bool = False) -> str:
     return _zoned(moment, moment.strftime("%a %d %b %Y %H:%M"), zoned)
 
 
+def hhmm_or_day(when: datetime, start: datetime, tz: tzinfo | None, *,
+                zoned: bool = False) -> str:
+    """`hhmm` of a time on `start`'s local day, `day_time` of one on a later day: a session's
+    end and its discharge. "Mon 02 Mar 2026 09:00–09:50 (24:50 h)" and "Discharged 09:50" said
+    nothing of the Tuesday the session was discharged on."""
+    if day(when, tz) == day(start, tz):
+        return hhmm(when, tz, zoned=zoned)
+    return day_time(when, tz, zoned=zoned)
+
+
 def _utc_offset(moment: datetime) -> str:
     """"UTC+01:00"."""
     offset = moment.strftime("%z")
@@ -215,15 +225,15 @@ def session_zone(detail: SessionDetail, tz: tzinfo | None) -> str:
     changes = offset_changes(start, end, tz)
     if not changes:
         return zone(detail.summary.started_at, tz)
-    parts = [_named(local(start, tz))]
+    parts = [zone_named(local(start, tz))]
     for at in changes:
         before = local(at - _SECOND, tz)
         clock = (before + _SECOND).strftime("%H:%M")
-        parts.append(f"then {_named(local(at, tz))} from {clock} {_abbreviation(before)}")
+        parts.append(f"then {zone_named(local(at, tz))} from {clock} {_abbreviation(before)}")
     return ", ".join(parts)
 
 
-def _named(moment: datetime) -> str:
+def zone_named(moment: datetime) -> str:
     """"CEST (UTC+02:00)"; "UTC+05:30" for a zone named by its offset only."""
     name, utc = _abbreviation(moment), _utc_offset(moment)
     return name if name in ("UTC", utc) else f"{name} ({utc})"
@@ -544,7 +554,7 @@ def discharge_text(detail: SessionDetail, tz: tzinfo | None) -> str:
     s = detail.summary
     if s.discharged_at is None:
         return "not discharged" if s.ended_at is not None else "session open"
-    text = hhmm(s.discharged_at, tz, zoned=spans_zone_change(detail, tz))
+    text = hhmm_or_day(s.discharged_at, s.started_at, tz, zoned=spans_zone_change(detail, tz))
     minutes = (detail.discharge or {}).get("minutes_from_t0")
     if isinstance(minutes, int | float):
         text += f" ({after_t0(minutes)})"
@@ -570,8 +580,9 @@ def discharge_override_text(detail: SessionDetail, tz: tzinfo | None) -> str:
     if override is None or discharged is None:
         return ""
     minutes = (detail.discharge or {}).get("minutes_from_t0")
-    return against_gate(override, hhmm(discharged, tz, zoned=spans_zone_change(detail, tz)),
-                        minutes if isinstance(minutes, int | float) else None)
+    at = hhmm_or_day(discharged, detail.summary.started_at, tz,
+                     zoned=spans_zone_change(detail, tz))
+    return against_gate(override, at, minutes if isinstance(minutes, int | float) else None)
 
 
 def against_gate(override: Override, at: str, minutes_from_t0: float | None) -> str:
@@ -638,7 +649,8 @@ def header_fields(detail: SessionDetail, tz: tzinfo | None,
         ("Protocol", protocol_text(detail)),
         ("Session", f"{number_text} · log session {s.id}"),
         # "11:00–open (open)" read oddly for a session still open.
-        ("Date", f"{when}–{hhmm(s.ended_at, tz, zoned=zoned)} ({session_length(detail)})"
+        ("Date", f"{when}–{hhmm_or_day(s.ended_at, s.started_at, tz, zoned=zoned)} "
+                 f"({session_length(detail)})"
          if s.ended_at
          else f"{when}, still open"),
         ("Nurse", nurses_text(detail, tz)),

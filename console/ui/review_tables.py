@@ -201,7 +201,7 @@ class SessionListModel(RowsModel):
                 s.nurse,
                 highest.upper() if highest == "high" else (highest or "none"),
                 str(rc.alarm_count(s)),
-                rc.hhmm(s.discharged_at, self.tz, zoned=zoned)
+                rc.hhmm_or_day(s.discharged_at, s.started_at, self.tz, zoned=zoned)
                 + ("  ⚠ against the gate" if s.against_gate else "") if s.discharged_at else (
                     "not discharged" if s.ended_at else "open"),
                 record[0],

@@ -21,10 +21,12 @@ Rules, each a Dropped reason when it removes a value:
 The label string (0x0927) only decorates Dropped details. An observation with no value
 attribute (the first poll after association sends labels only) yields nothing.
 
-Times: the monitor sends local wall-clock time without a zone. `MonitorClock` maps it to UTC with
-the offset between the monitor's clock (in its MDS-create event) and the host's receive time of
-that event, which covers both the zone and the clock's drift; before that event it assumes
-`monitor_tz`. A measured time more than a minute after the receive time is not usable.
+Times: the monitor sends local wall-clock time without a zone, ward time (`monitor_tz`, the
+station's zone: devices.local_time). `MonitorClock` learns the monitor clock's drift from its
+MDS-create event (the host's receive time minus the monitor's clock read as ward time) and maps
+every time stamp as ward time plus that drift, so a monitor clock that follows summer time is
+read right across the change; before that event the drift is taken as none. A measured time more
+than a minute after the receive time is not usable.
 
 An NBP whose time stamp cannot be used (a clock never set sends 0xFF bytes) is still one cuff
 measurement repeated in every poll reply until the next: it is reported once, by its handle, stamp
@@ -68,20 +70,37 @@ kept once per measurement, by the same rule (an unusable time: `UnplacedNibp`)."
 class MonitorClock:
     """Maps the monitor's zoneless wall-clock times to UTC.
 
+    The drift, not the whole offset of the wall clock from UTC, is what is learnt: one offset
+    for the association (zone and drift in one) read every stamp an hour early after the clocks
+    went back, and refused every one as after its arrival after they went forward, from a monitor
+    whose clock follows summer time as the ward's does. A poll reply's own absolute time is not
+    used to learn again: a cuff measured before the change and delivered after it would be read
+    with the new offset, an hour off, where ward time places it (nearer its arrival).
+
     Attributes:
-        monitor_tz: the zone assumed before the monitor's clock has been seen (None: the
-            station's own zone).
-        offset: host UTC minus monitor wall clock, from the MDS-create event; None before.
+        monitor_tz: the zone of the monitor's clock (None: the station's own zone).
+        drift: host UTC minus the monitor's clock read in `monitor_tz`, from the MDS-create
+            event (a monitor clock 3 min slow: +3 min); None before.
+        offset: host UTC minus the monitor's wall clock taken as UTC, only for a monitor clock
+            the zone cannot place (at the calendar's edge, year 1): zone and drift in one, as
+            before; None otherwise.
     """
 
     monitor_tz: tzinfo | None = STATION_ZONE
+    drift: timedelta | None = None
     offset: timedelta | None = None
 
     def learn(self, monitor_clock: bytes, received_at: datetime) -> None:
-        """Take the offset from the monitor's date and time and the host's receive time."""
+        """Take the drift from the monitor's date and time and the host's receive time."""
         naive, _ = decode_bcd_time(monitor_clock)
-        if naive is not None:
-            self.offset = received_at.astimezone(UTC) - naive.replace(tzinfo=UTC)
+        if naive is None:
+            return
+        received = received_at.astimezone(UTC)
+        try:
+            self.drift = received - wall_clock_to_utc(naive, self.monitor_tz, received)
+            self.offset = None
+        except (ValueError, OverflowError, OSError):
+            self.drift, self.offset = None, received - naive.replace(tzinfo=UTC)
 
     def to_utc(self, raw: bytes, received_at: datetime) -> tuple[datetime | None, str]:
         """Return a BCD time stamp as UTC, or (None, why it is not usable)."""
@@ -94,8 +113,10 @@ class MonitorClock:
             else:
                 # The station's zone (None) goes through the C library's local time, which
                 # refuses the edges of the calendar (year 1 from a monitor with no clock set);
-                # the hour clocks change is read as the instant nearer the arrival.
-                when = wall_clock_to_utc(naive, self.monitor_tz, received_at)
+                # the hour clocks change is read as the instant nearer the arrival on the
+                # monitor's clock.
+                drift = self.drift or timedelta(0)
+                when = wall_clock_to_utc(naive, self.monitor_tz, received_at - drift) + drift
         except (ValueError, OverflowError, OSError):
             return None, (f"time stamp {naive.isoformat(sep=' ')} cannot be placed on the "
                           "station's clock")

@@ -84,7 +84,7 @@ def test_text_output_labels_every_field(form, conn, scenario_log, tmp_path):
     for line in (
         "Patient identifier: MRN-5820",
         "Session date: Fri 06 Mar 2026",
-        "Time zone: UTC (UTC+00:00); every time below is local time",
+        "Time zone: UTC; every time below is local time",
         "Dose (mg): 84 planned; 2 devices (56 mg) recorded given: CHECK (devices' phase left "
         "with the reason: Device 3 not given: patient declined)",
         "Device 1: given at 10:10; lot/note: lot 4711A",
