@@ -103,6 +103,7 @@ from console.records import (
     Record,
     SessionEnded,
 )
+from console.session.alarms import priority_marks
 from devices.reading import AGE_UNKNOWN, is_cuff_pulse_metric, is_nibp_metric, is_patient_value
 from protocols.vitals import BP_METRICS, METRICS, VITALS, scale_value_words
 from protocols.model import Priority
@@ -935,6 +936,17 @@ def alarm_text(transition: AlarmTransition) -> str:
     if transition.value is not None and name in SCALE_MARKER_NAMES:   # "MOAA/S 1", its value kept
         return f"{SCALE_MARKER_NAMES[name]} {scale_value_words(name, transition.value)}"
     return short(transition.message)
+
+
+def marker_label(marker: TrendMarker) -> str:
+    """What a marker's label says: an alarm's priority marks before its words ("*** SpO2 88",
+    "** HR 118"), as the alarm rows and the central's cards say it: in the priority's colour
+    alone, a high SpO2 88 and a medium HR 118 were two warm labels to a red-green colour-blind
+    nurse (IEC 60601-1-8: the priority is told without colour too). Other markers as they are."""
+    if marker.kind != "alarm":
+        return marker.text
+    marks = priority_marks(Priority[(marker.priority or "high").upper()])
+    return f"{marks} {marker.text}" if marks else marker.text
 
 
 def short(text: str, limit: int = MARKER_TEXT_LIMIT) -> str:

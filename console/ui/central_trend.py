@@ -15,6 +15,10 @@ window keeps one dialog per chair and shows it again (`load` starts afresh when 
 another session): dialogs are never deleted while the window lives (deleting pyqtgraph views
 under a running event loop crashed the test run).
 
+The strip says the alarm as the card does: its priority marks first ("*** Room 1: SpO2 84 %,
+limit ≤90"), in the card's colours, flashing as the card does until the chair acknowledges it
+(high 2 Hz, medium 0.5 Hz), on the window's tick (`set_flash_tick`) so the two flash together.
+
 Limit lines are not drawn: the chair's alarm limits are not on the bus (its protocol may have
 been changed at the bedside), and a limit drawn from a default could be wrong.
 
@@ -30,10 +34,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.central.board import Board, InSight
 from console.clock import Clock
+from console.session.alarms import priority_marks
+from console.session.conditions import short_text
 from console.session.trend_feed import TrendFeed
-from console.ui.alarm_bar import COLOURS
-from console.ui.central_card import ack_label, title_parts
-from console.ui.elided_label import ElidedLabel
+from console.ui.alarm_bar import COLOURS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
+from console.ui.central_card import ack_label, flash_on, title_parts
+from console.ui.elided_label import ElidedLabel, GivesWay
 from console.ui.trend import WHOLE, TrendPlot
 
 REFRESH_MS = 2000
@@ -74,6 +80,9 @@ class CentralTrendDialog(QtWidgets.QDialog):
         shortcut = QtGui.QShortcut(QtGui.QKeySequence("F2"), self)
         shortcut.activated.connect(self._on_acknowledge)
         self.shown: InSight | None = None   # what the strip shows
+        self.flash_tick = 0   # the window's (`set_flash_tick`)
+        # The strip's (background, text) as last styled, None while it shows nothing.
+        self.strip_colours: tuple[str, str] | None = None
         self.back = QtWidgets.QPushButton("Show all chairs")
         self.back.setObjectName("back_to_chairs")
         self.back.clicked.connect(self.close)
@@ -202,18 +211,50 @@ class CentralTrendDialog(QtWidgets.QDialog):
         self.ack.setVisible(found is not None and found.can_acknowledge)
         self.back.setVisible(found is not None)
         if found is None:
+            self.strip_colours = None
             return
-        back, fore = COLOURS[found.line.priority]
-        # The alarm's words never give way; the room's name does (`title_parts`): cut at its
-        # end, a long room's name left "…chair-3: Sy…" of a systolic BP 212 (a code review).
-        self.elsewhere.set_parts(*title_parts(found.where, found.chair), f": {found.line.text}")
+        # The priority said without colour first, as on the card and the alarm rows (IEC
+        # 60601-1-8): the strip was red or yellow alone (a review). The marks and the alarm's
+        # value and limit never give way: the words take their short form first ("Systolic
+        # 212, limit ≥200", the card's), then the room's name gives way (`title_parts`). Cut
+        # at its end, a long room's name left "…chair-3: Sy…" of a systolic BP 212 (a code
+        # review); the marks' 36 px then left "***  · chai…: Systolic BP 212…" on a 790-px
+        # dialog.
+        marks = priority_marks(found.line.priority)
+        words = f": {found.line.text}"
+        short = f": {short_text(found.line.text)}"
+        self.elsewhere.set_parts(
+            *((f"{marks} ",) if marks else ()), *title_parts(found.where, found.chair),
+            GivesWay(words, (short,) if short != words else (), rank=-1, cut=False))
         # Acknowledge names the alarm it acts on when it is not the one shown, as the card's
         # button does: the strip showed SpO2 88 and its Acknowledge acted on HR 125 (a review).
         text, tip = ack_label(found.sounding_other)
         self.ack.setText(f"{text} (F2)")
         self.ack.setToolTip(tip)
         self.elsewhere_more.setText(more)
-        style = f"background:{back};color:{fore};font-weight:bold;font-size:14pt;padding:4px 8px;"
+        self._colour_strip()
+
+    def set_flash_tick(self, tick: int) -> None:
+        """The window's flash tick (250 ms): the strip's flashing alarm follows it."""
+        self.flash_tick = tick
+        if self.shown is not None and self.shown.line.flashing:
+            self._colour_strip()
+
+    def _colour_strip(self) -> None:
+        """The shown alarm's colours, or its dark phase while it flashes (the card's rule)."""
+        if self.shown is None:
+            return
+        line = self.shown.line
+        if not line.flashing or flash_on(line.priority, self.flash_tick):
+            colours = COLOURS[line.priority]
+        else:
+            colours = (OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT.get(line.priority,
+                                                                COLOURS[line.priority][0]))
+        if colours == self.strip_colours:
+            return   # a style sheet set restyles the label: only when it changes
+        self.strip_colours = colours
+        style = (f"background:{colours[0]};color:{colours[1]};font-weight:bold;font-size:14pt;"
+                 "padding:4px 8px;")
         self.elsewhere.setStyleSheet(style)
         self.elsewhere_more.setStyleSheet(style)
 

@@ -34,13 +34,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from console.central.board import AckTarget, AlarmLine, Board, CardView
 from console.clock import Clock, Moment
 from console.session.alarm_area import NewAlarmWatch
-from console.session.alarms import AudioSignal
+from console.session.alarms import AudioSignal, priority_marks
 from console.ui import theme
 from console.ui.alarm_bar import COLOURS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
 from console.ui.audio import AlarmSounder
 from console.ui.central_card import FLASH_TICK_MS, ChairCard, flash_on
 from console.ui.central_trend import CentralTrendDialog
-from console.ui.elided_label import ElidedLabel
+from console.ui.elided_label import ElidedLabel, GivesWay
 from console.ui.entry_panel import question_box
 from console.ui.window_front import bring_forward
 from protocols.model import Priority
@@ -88,8 +88,9 @@ def grid_shape(count: int, width: int, height: int, spacing: int = GRID_SPACING)
 
 
 class StationBanner(QtWidgets.QFrame):
-    """The station's own technical alarm: text in its colour (flashing until silenced) and
-    the Silence button. Always the same height."""
+    """The station's own technical alarm: its priority marks and text in its colour (flashing
+    until silenced) and the Silence button. Always the same height: on one line, a text too
+    long gives way at the end of its words, never its marks nor its note and count."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,7 +130,13 @@ class StationBanner(QtWidgets.QFrame):
                                                                 COLOURS[line.priority][0]))
         self.colours = colours
         extra = [n for n in (line.note, line.more()) if n]
-        self.text.setText(line.text + (f"  ({', '.join(extra)})" if extra else ""))
+        # The priority said without colour too ("** Central station not connected…"), as on
+        # the cards (IEC 60601-1-8); it was the banner's colour alone (a review). Cut at its
+        # end, a long one ("Two chairs use the name…", 1,650 px at 1366x768) lost its count of
+        # the station's other alarms: the words give way instead.
+        marks = priority_marks(line.priority)
+        self.text.set_parts(*((f"{marks} ",) if marks else ()), GivesWay(line.text),
+                            *((f"  ({', '.join(extra)})",) if extra else ()))
         self.setStyleSheet(f"QFrame#station_banner {{background:{colours[0]};}}"
                            f"QLabel {{color:{colours[1]};}}")
         self.silence.setVisible(line.sounding)
@@ -252,6 +259,8 @@ class CentralWindow(QtWidgets.QMainWindow):
             failure = exc
         for card in self.cards.values():
             card.set_flash_tick(self.tick)
+        for dialog in self.dialogs.values():   # a trend's strip flashes with the cards
+            dialog.set_flash_tick(self.tick)
         self.banner.show_line(self.board.banner(now), self.tick)
         self.bus_label.setText(self.board.bus_text)
         self.empty.setText(self.board.empty_text())

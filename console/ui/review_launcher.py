@@ -98,7 +98,9 @@ class MessageNotice:
     A child widget, not a dialog or a window of its own: it can never take the keyboard from the
     live window (F2, F3 and Ctrl+R keep working; an offscreen or window-manager-less screen
     activates any new top-level window, a message box included), nothing waits for an answer,
-    and it keeps clear of the alarm bar at the top. A click hides it early.
+    and it keeps clear of the alarm bar at the top. A click hides it early. It is drawn in the
+    look of the moment, and takes the new one when Ctrl+D switches it (styled once, it kept the
+    light theme's white text in a dimmed room).
 
     Attributes:
         label: the banner shown last (None before any); tests read its text.
@@ -106,7 +108,7 @@ class MessageNotice:
 
     def __init__(self, parent: QtWidgets.QWidget) -> None:
         self.parent = parent
-        self.label: QtWidgets.QLabel | None = None
+        self.label: _ClickToHideLabel | None = None
         self._timer: QtCore.QTimer | None = None
 
     def __call__(self, text: str) -> None:
@@ -116,14 +118,13 @@ class MessageNotice:
             label.setObjectName("review_notice")
             label.setWordWrap(True)
             label.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-            t = theme.current()
-            label.setStyleSheet(f"background:{t.dark_bg};color:{t.dark_text};font-size:14pt;"
-                                "padding:10px 16px;border-radius:6px;")
+            theme.signals().changed.connect(label.restyle)   # a slot of the label: gone with it
             timer = QtCore.QTimer(label)
             timer.setSingleShot(True)
             timer.setInterval(NOTICE_MS)
             timer.timeout.connect(label.hide)
             self.label, self._timer = label, timer
+        label.restyle(theme.current())
         label.setText(text)
         area = self.parent.rect()
         width = min(area.width() - 40, 900)
@@ -135,6 +136,12 @@ class MessageNotice:
 
 
 class _ClickToHideLabel(QtWidgets.QLabel):
+    @QtCore.Slot(object)
+    def restyle(self, look: theme.Theme) -> None:
+        """Draw the notice in `look` (theme.signals().changed gives the new one)."""
+        self.setStyleSheet(f"background:{look.dark_bg};color:{look.dark_text};font-size:14pt;"
+                           "padding:10px 16px;border-radius:6px;")
+
     def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 - Qt override
         self.hide()
         event.accept()

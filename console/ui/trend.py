@@ -32,11 +32,18 @@ Drawing rules (why, with the measurement behind each; see shared/design/architec
 - Device values are lines, typed values hollow diamonds (typed BP: diamonds joined by a dashed
   bar), NIBP solid bars ▼ systolic to ▲ diastolic with the mean as a tick, after the paper
   anaesthesia chart. One colour per vital (`trend_feed.VITAL_COLOURS`, shared with the tiles).
-- Limits are dashed horizontal lines (`InfiniteLine(angle=0)`) coloured by priority; their labels
-  sit in a column right of the plot at the line's height, pushed apart where lines are close and
-  merged when a panel is too short (`trend_feed.spread_labels`); lines at one value are one label
-  (in the higher priority's colour), so they never print over each other, over the newest data
-  or outside their panel.
+- Limits are horizontal lines (`InfiniteLine(angle=0)`) coloured by priority and drawn in its own
+  pen, high dashed, medium dotted (`LIMIT_PENS`; the key shows each, "╌ high ··· medium");
+  their labels sit in a column right of the plot at the line's height, pushed apart
+  where lines are close and merged when a panel is too short (`trend_feed.spread_labels`); lines
+  at one value are one label (in the higher priority's colour), so they never print over each
+  other, over the newest data or outside their panel. An alarm marker's label starts with its
+  priority's marks ("*** SpO2 88", `trend_feed.marker_label`). So the priority is told without
+  colour, as on the alarm rows (IEC 60601-1-8): by colour alone a high SpO2 88 and a medium HR
+  118 were two warm labels to a red-green colour-blind nurse, and BP's high and medium limits
+  one dashed pen (a theme review). The limit labels carry no marks: "*** " widened their
+  column from 52 to 72 px at 1366x768, the trend took 27 px from the tiles, and a BP tile's
+  detail no longer fitted.
 - The view moves in steps, not every second: the follow window jumps 15 s at a time (and is 15 s
   wider than 15 min, so the last 15 minutes are always in it); the whole view ends at the next
   whole minute. Moving the axis every second cost a re-reduction of every curve per frame. The
@@ -88,6 +95,7 @@ from console.session.trend_feed import (
     BpBars,
     TrendFeed,
     TrendMarker,
+    marker_label,
     spread_labels,
     stack_labels,
 )
@@ -147,6 +155,14 @@ NIBP_ROOM_PX = 14.0
 # Which marker labels win the lane's room: alarms and T0 before phases, routine scores last.
 LANE_RANKS = {"alarm:high": 0, "alarm:medium": 1, "dose": 1, "alarm:low": 2, "alarm:info": 2,
               "phase": 2, "observation": 3}
+# A limit line's pen and the key's picture of it, per priority: its look says the priority
+# where its colour alone did (a high and a medium limit were one dashed pen, red or amber).
+LIMIT_PENS: dict[Priority, tuple[QtCore.Qt.PenStyle, str]] = {
+    Priority.HIGH: (QtCore.Qt.PenStyle.DashLine, "╌"),
+    Priority.MEDIUM: (QtCore.Qt.PenStyle.DotLine, "···"),
+    Priority.LOW: (QtCore.Qt.PenStyle.DashDotLine, "╌·"),
+    Priority.INFO: (QtCore.Qt.PenStyle.DashDotDotLine, "╌··"),
+}
 # Limit labels name the value in BP's panel, where systolic and diastolic limits share a scale.
 LIMIT_PREFIX = {"bp_systolic": "S ", "bp_diastolic": "D ", "bp_mean": "M ", "pulse_rate": "P "}
 
@@ -760,7 +776,7 @@ class TrendPlot(QtWidgets.QWidget):
     def _threshold_line(self, rule: AlarmRule, sign: str, value: float | None) -> _Threshold:
         index = self._panel_of[rule.metric]
         pen = pg.mkPen(PRIORITY_COLOURS[rule.priority], width=1,
-                       style=QtCore.Qt.PenStyle.DashLine)
+                       style=LIMIT_PENS[rule.priority][0])
         line = LimitLine(pos=value if value is not None else 0.0, angle=0, pen=pen,
                          movable=False)
         line.setVisible(value is not None)
@@ -1184,7 +1200,8 @@ class TrendPlot(QtWidgets.QWidget):
         while len(self._lane_labels) < len(shown):
             self._lane_labels.append(_Label(vb, self._lane_font))
         metrics = QtGui.QFontMetricsF(self._lane_font)
-        widths = [metrics.horizontalAdvance(m.text) + 4 for m in shown]
+        texts = [marker_label(m) for m in shown]   # an alarm's marks before its words
+        widths = [metrics.horizontalAdvance(text) + 4 for text in texts]
         xs = [(m.minutes - x0) / (x1 - x0) * width if x1 > x0 else 0.0 for m in shown]
         slots = stack_labels(xs, widths, LANE_ROWS, 1.0, width - 1.0, 4.0,
                              lambda n: metrics.horizontalAdvance(f" +{n}"),
@@ -1194,7 +1211,7 @@ class TrendPlot(QtWidgets.QWidget):
                 label.setVisible(False)
                 continue
             marker, slot = shown[k], slots[k]
-            text = marker.text + (f" +{slot.extra}" if slot.extra else "")
+            text = texts[k] + (f" +{slot.extra}" if slot.extra else "")
             label.set(text, _marker_colour(_style_of(marker)))
             label.setPos(slot.left, 1.0 + slot.row * self._lane_row_px)
             label.setVisible(True)
@@ -1604,8 +1621,11 @@ def _key_html(limits: bool = True) -> str:
              '<span style="color:#e0e0e0">◇ typed</span>')
     if not limits:
         return first + '<br><span style="color:#bdbdbd">limits: at the bedside</span>'
-    return (first + f'<br><span style="color:{PRIORITY_COLOURS[Priority.HIGH]}">╌ high</span>&nbsp; '
-            f'<span style="color:{PRIORITY_COLOURS[Priority.MEDIUM]}">╌ medium</span>')
+    # Each priority's limit pen as drawn ("╌ high", "··· medium"): no wider than the NIBP line
+    # above, the key's width is the trend's (marks here took 27 px from the tiles at 1366x768).
+    pens = (f'<span style="color:{PRIORITY_COLOURS[p]}">{LIMIT_PENS[p][1]} {p.name.lower()}</span>'
+            for p in (Priority.HIGH, Priority.MEDIUM))
+    return first + "<br>" + "&nbsp; ".join(pens)
 
 
 def _scene_to_widget(rect: QtCore.QRectF, view: pg.GraphicsLayoutWidget,

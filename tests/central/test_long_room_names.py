@@ -37,9 +37,12 @@ def test_the_trend_strip_keeps_the_alarm_and_its_chair_whatever_the_rooms_name(q
     QtWidgets.QApplication.processEvents()
     assert dialog.width() <= 1366
     shown = dialog.elsewhere.text()
-    assert dialog.elsewhere.full_text() == f"{ROOM} · chair-3: Systolic BP 212 mmHg, limit ≥200"
-    assert shown.endswith(" · chair-3: Systolic BP 212 mmHg, limit ≥200"), shown
-    assert shown.startswith("…"), shown   # the room's start gave way
+    assert dialog.elsewhere.full_text() == \
+        f"*** {ROOM} · chair-3: Systolic BP 212 mmHg, limit ≥200"
+    # The alarm's words in their short form (the card's), value and limit whole, then the
+    # room's start gave way; the priority marks never do.
+    assert shown.endswith(" · chair-3: Systolic 212, limit ≥200"), shown
+    assert shown.startswith("*** …"), shown
     assert dialog.elsewhere.toolTip() == dialog.elsewhere.full_text()
 
 

@@ -107,7 +107,7 @@ def test_twenty_chairs_all_fit_without_scrolling_and_no_text_is_cut(qtbot, size)
     assert window.cards["chair-11"].info.full_text() == "No session"
     assert window.cards["chair-2"].values["BP"].text() == "130/80 (97)"
     assert window.cards["chair-15"].note.full_text() == "ack sent…"
-    assert window.banner.text.full_text().startswith("Room 13: no connection to the chair")
+    assert window.banner.text.full_text().startswith("** Room 13: no connection to the chair")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -489,7 +489,7 @@ def test_acknowledge_on_a_trend_strip_acts_only_on_the_alarm_the_strip_showed(qt
     dialog = window.open_trend("chair-2")
     qtbot.waitExposed(dialog)
     dialog.show_elsewhere()
-    assert dialog.elsewhere.full_text().startswith("Room 1: Heart rate 118")
+    assert dialog.elsewhere.full_text().startswith("** Room 1: Heart rate 118")
     # SpO2 84 at Room 1 before the strip's next draw; Acknowledge on the strip.
     chair.device("spo2", 84)
     for message in chair.new_pcd04s():
@@ -498,7 +498,7 @@ def test_acknowledge_on_a_trend_strip_acts_only_on_the_alarm_the_strip_showed(qt
     assert central.bus.on("/command") == []
     assert dialog.ack_result.full_text().startswith(
         "Room 1: nothing acknowledged; the alarm changed since it was shown, now *** SpO2 84")
-    assert dialog.elsewhere.full_text().startswith("Room 1: SpO2 84")
+    assert dialog.elsewhere.full_text().startswith("*** Room 1: SpO2 84")
     dialog.close()
 
 
@@ -538,7 +538,7 @@ def test_the_station_alarm_banner_sounds_and_is_silenced(qtbot):
     central.t(11)
     window.refresh()
     assert window.banner.text.full_text().startswith(
-        "Central station not connected to the clinic bus")
+        "** Central station not connected to the clinic bus")
     assert window.banner.colours in (COLOURS[Priority.MEDIUM],
                                      (OFF_PHASE_BACKGROUND, COLOURS[Priority.MEDIUM][0]))
     assert window.bus_label.full_text().startswith("Reconnecting to mqtts://broker:8883")
@@ -624,7 +624,7 @@ def test_another_chairs_alarm_stays_in_sight_while_a_trend_covers_the_grid(qtbot
     central.deliver(alarming.status())
     dialog.strip_timer.timeout.emit()
     assert dialog.elsewhere.isVisible()
-    assert dialog.elsewhere.full_text() == "Room 2: Systolic BP 212 mmHg, limit ≥200"
+    assert dialog.elsewhere.full_text() == "*** Room 2: Systolic BP 212 mmHg, limit ≥200"
     assert "#c40000" in dialog.elsewhere.styleSheet()
     qtbot.mouseClick(dialog.back, QtCore.Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
@@ -658,12 +658,12 @@ def test_a_trend_over_the_grid_shows_a_chairs_high_alarm_before_the_stations_low
     central, window, dialog, alarming = trend_without_sound(
         qtbot, "paplay failed (exit 1): Connection refused by the sound server on this machine")
     dialog.strip_timer.timeout.emit()
-    assert dialog.elsewhere.full_text().startswith("Central station: Audio unavailable")
+    assert dialog.elsewhere.full_text().startswith("* Central station: Audio unavailable")
     assert dialog.elsewhere_more.isHidden()
     # Room 2's high alarm: it takes the strip from the station's low one, which is counted.
     chair_2_systolic_212(central, alarming, window)
     dialog.strip_timer.timeout.emit()
-    assert dialog.elsewhere.full_text() == "Room 2: Systolic BP 212 mmHg, limit ≥200"
+    assert dialog.elsewhere.full_text() == "*** Room 2: Systolic BP 212 mmHg, limit ≥200"
     assert "#c40000" in dialog.elsewhere.styleSheet()
     assert dialog.elsewhere_more.isVisible() and dialog.elsewhere_more.text() == "+1 more: 1 low"
     # A long station text never widens the dialog past the screen.
@@ -722,7 +722,7 @@ def test_the_trend_strip_names_the_alarm_its_acknowledge_acts_on(qtbot):
     assert window.cards["chair-2"].ack_button.text() == "Ack ** HR 125/min"
     dialog = window.open_trend("chair-4")
     dialog.show_elsewhere()
-    assert dialog.elsewhere.full_text() == "Room 2: SpO2 88 %, limit ≤90"
+    assert dialog.elsewhere.full_text() == "*** Room 2: SpO2 88 %, limit ≤90"
     assert (dialog.ack.text(), dialog.ack.toolTip()) == (
         "Ack ** HR 125/min (F2)", "Acknowledge ** HR 125/min, limit >110")
     type_name(qtbot, window, "B. Central")
@@ -759,7 +759,7 @@ def test_a_speaker_that_cannot_play_is_the_stations_own_low_alarm(qtbot):
     busy_clinic(central, count=7)   # chairs 1-7: none without connection (their own alarm)
     window.refresh()
     assert window.banner.text.full_text() == \
-        "Audio unavailable: visual only (paplay failed (exit 1): Connection refused)"
+        "* Audio unavailable: visual only (paplay failed (exit 1): Connection refused)"
     assert window.banner.colours == COLOURS[Priority.LOW]   # low: steady cyan
 
 

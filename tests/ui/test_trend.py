@@ -324,7 +324,9 @@ def test_markers_are_drawn_with_their_text(plot, qtbot):
     plot.show()
     qtbot.waitExposed(plot)
     plot.set_view("whole")
-    assert plot.lane_labels() == ["Pre-session checks", "T0 dose", "MOAA/S 3", "Systolic BP 185"]
+    # An alarm's label says its priority without colour too (a marker added without one: high).
+    assert plot.lane_labels() == ["Pre-session checks", "T0 dose", "MOAA/S 3",
+                                  "*** Systolic BP 185"]
 
 
 # ---- a logged session (the review) -----------------------------------------------------------
