@@ -777,14 +777,15 @@ class SessionDetail:
         those counted (`RowPlaces`, as the review's tables place it), and among the events
         logged on that clock by its time (`record_order` at one instant). Sorted by wall time,
         which a clock set back makes come twice, the events CSV began with "Station clock set
-        back" and the note typed after it, above the session's start. Where the log does not
-        place its alarm rows (no step logged, or an older console's steps count none) they
+        back" and the note typed after it, above the session's start. Placed so with no step
+        logged too: a restart on a clock behind its log (no step, "clock behind" raised) had the
+        alarm raised before it listed after it and after its own acknowledgement. Where the log
+        does not place its alarm rows (an older console's steps or restarts count none) they
         are merged by their times alone."""
         events = sorted(self.events, key=lambda e: e.id)
         alarm_rows = sorted(((a, s) for a in self.alarms for s in a.steps),
                             key=lambda row: row[1].id)
-        places = RowPlaces(events, ALARM_ROWS_BEFORE,
-                           [s.id for _, s in alarm_rows] if self.logged_steps() else [])
+        places = RowPlaces(events, ALARM_ROWS_BEFORE, [s.id for _, s in alarm_rows])
         after = [places.event_before(s.id) for _, s in alarm_rows]
         placed = all(a is not None for a in after)
         # Between two steps or restarts the rows share one clock: their times order them. Not

@@ -372,20 +372,26 @@ class Blocker:
 
     Attributes:
         text: the reason as the nurse reads it ("Alarm not resolved: SpO2 84 %, limit ≤90").
-        key: what holds, not its words: an alarm's condition, a checklist item's id (open, or
-            answered no), else the rule's words without their numbers and times (a countdown's
-            "1:07 h left" is the same wait a minute later; a BP of 150 then 152 the same rule).
+        key: what holds, not its words: an alarm's occurrence on the board (keyed by its
+            condition, a latched SpO2 signed for passed a new desaturation raised while the
+            nurse came to sign), a checklist item's id (open, or answered no), else the rule's
+            words without their numbers and times (a countdown's "1:07 h left" is the same wait
+            a minute later; a BP of 150 then 152 the same rule).
         rank: an alarm's priority, 0 for any other reason: the same alarm come up to a higher
             priority is not what was signed (one come down is).
+        latched: an alarm whose condition had ended (latched, unseen): the same occurrence
+            standing again, active and sounding, is not what was signed (one latched since is).
     """
 
     text: str
     key: str
     rank: int = 0
+    latched: bool = False
 
     def signed_in(self, signed_for: Collection[Blocker]) -> bool:
         """Whether an override signed for `signed_for` passes this."""
-        return any(s.key == self.key and s.rank >= self.rank for s in signed_for)
+        return any(s.key == self.key and s.rank >= self.rank and (self.latched or not s.latched)
+                   for s in signed_for)
 
 
 @dataclass(frozen=True, slots=True)
@@ -3366,7 +3372,8 @@ class SessionEngine:
         for text in dict.fromkeys(reasons):   # a gate reached again is a phase's and a gate's
             alarm = alarms.get(text)
             if alarm is not None:
-                identified.append(Blocker(text, f"alarm {alarm.condition}", int(alarm.priority)))
+                identified.append(Blocker(text, f"alarm {alarm.id}", int(alarm.priority),
+                                          alarm.state is AlarmState.LATCHED))
             else:
                 identified.append(Blocker(text, items.get(text) or _rule_words(text)))
         return tuple(identified)
