@@ -70,6 +70,7 @@ class LiveWindow(QtWidgets.QWidget):
         self.dosing.setObjectName("dosing")
         self.ended = QtWidgets.QFrame()
         self.ended.setObjectName("ended_banner")
+        self.ended.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)   # `_show_ended`
         self._style_ended()
         self.ended_text = QtWidgets.QLabel()
         self.ended_text.setObjectName("ended_text")
@@ -261,12 +262,18 @@ class LiveWindow(QtWidgets.QWidget):
                 else "this record is closed; nothing more is recorded.")
         self.ended_text.setText(f"Session ended at {ended_at.astimezone():%H:%M} (discharged): "
                                 + said)
+        ending = self.ended.isHidden()
         self.ended.show()
         self.timers.hide()
         # The alarm area disables itself with nothing left to act on (`AlarmBar`): a console
         # fault after the discharge still sounds, and F2 and F3 must reach it.
         for widget in (self.entry, self.checklist, self.events_tab.correct_button):
             widget.setEnabled(False)
+        if ending:
+            # The keyboard rests on the banner, not on the next button: Qt handed it from the
+            # disabled Discharge to "New session", and the next Return (a walk at 1366x768)
+            # left the ended record for the start page. Tabbed to, New session takes Return.
+            self.ended.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     def _feed_trend(self) -> None:
         """Hand the trend's feed what was committed since the last refresh.

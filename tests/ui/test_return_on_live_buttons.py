@@ -6,7 +6,7 @@ live window's do too, and Return in a field of the entry form still records what
 
 from __future__ import annotations
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from protocols.model import PhaseKind
 from tests.ui.conftest import Answers, ready_for_t0, shown_live_window
@@ -74,3 +74,36 @@ def test_return_on_an_observation_button_records_it_and_in_a_field_records_the_f
     assert controller.view.latest("bp_systolic").reading.value == 124
     assert controller.view.latest("moaas").reading.value == 4   # not recorded again
     assert answers.asked == [] and controller.view.phase.kind is PhaseKind.PRE
+
+
+def test_a_return_just_after_the_discharge_does_not_leave_the_ended_record(qtbot, live):
+    """The discharge disabled the focused Discharge button and Qt handed the keyboard to "New
+    session": the Return the nurse typed next (a walk at 1366x768) left the ended record for
+    the start page. Tabbed to, New session still takes Return (above)."""
+    controller, _journal, _clock, _log = live
+    answers = Answers()
+    window = focused_window(qtbot, live, answers)
+    while controller.view.phase.kind is not PhaseKind.DISCHARGE:
+        assert controller.advance_phase(override_reason="test").done
+    window.refresh()
+    button = window.checklist.discharge_button
+    button.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(button.hasFocus)
+    # "Discharge anyway" in its question: the question holds the keyboard while the session
+    # ends, and gives it back to the window, whose focused button is disabled by then.
+    question = QtWidgets.QDialog(window)
+    question.show()
+    question.activateWindow()
+    qtbot.waitUntil(question.isActiveWindow)
+    assert controller.discharge(override_reason="transfer").done
+    window.refresh()
+    question.accept()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    asked = []
+    window.new_session_requested.connect(lambda: asked.append(True))
+    qtbot.keyClick(window.focusWidget() or window, Key.Key_Return)
+    qtbot.wait(50)
+    assert not window.new_session_button.hasFocus()
+    assert asked == []
+
