@@ -10,6 +10,7 @@ which sink is the default (`pactl get-default-sink`; a pactl older than 15 lacks
 from __future__ import annotations
 
 from console.ui.audio import PlayerAudioOut
+from tests.ui.test_audio import wait_for_mixer
 
 SPEAKER = "alsa_output.usb-Logitech_USB_Speaker-00.analog-stereo"
 
@@ -34,18 +35,6 @@ esac
     return [str(script)]
 
 
-def mixer_answer(out: PlayerAudioOut) -> tuple[bool, str]:
-    """The mixer is read without waiting: ask until the answer is in."""
-    for _ in range(200):
-        first = out.available()
-        assert out._mixer is not None
-        if not out._mixer._asking:
-            return first
-        for process in out._mixer._asking:
-            process.wait(5)
-    raise AssertionError("the mixer never answered")
-
-
 class Clock:
     def __init__(self) -> None:
         self.mono = 0.0
@@ -59,11 +48,11 @@ def test_tones_into_the_dummy_output_are_audio_unavailable_until_a_speaker_is_ba
     out = PlayerAudioOut(["sh", "-c", "exit 0", "paplay"], probe=False, monotonic=clock,
                          mixer=pactl(tmp_path, "auto_null"))
     # Step 1: the speaker unplugged, the server plays into its null sink: said, with the cure.
-    assert mixer_answer(out) == (False, "no speaker connected (Dummy Output): connect the speaker")
+    assert wait_for_mixer(out) == (False, "no speaker connected (Dummy Output): connect the speaker")
     # Step 2: the speaker plugged back in is the default sink again: heard at the next round.
     (tmp_path / "sink").write_text(SPEAKER)
     clock.mono = 10.0
-    assert mixer_answer(out) == (True, "")
+    assert wait_for_mixer(out) == (True, "")
 
 
 def test_an_older_pactl_tells_the_dummy_output_by_its_info(tmp_path):
@@ -71,11 +60,11 @@ def test_an_older_pactl_tells_the_dummy_output_by_its_info(tmp_path):
     out = PlayerAudioOut(["sh", "-c", "exit 0", "paplay"], probe=False, monotonic=clock,
                          mixer=pactl(tmp_path, "auto_null", old=True))
     # Step 1: pactl 14 refuses get-default-sink; its next round asks `info` instead.
-    mixer_answer(out)
+    wait_for_mixer(out)
     clock.mono = 10.0
-    assert mixer_answer(out) == (False, "no speaker connected (Dummy Output): connect the speaker")
+    assert wait_for_mixer(out) == (False, "no speaker connected (Dummy Output): connect the speaker")
     # Step 2: from then on one query says the default sink, not two (the round runs every 10 s).
     clock.mono = 20.0
-    mixer_answer(out)
+    wait_for_mixer(out)
     asked = (tmp_path / "asked").read_text().split()
     assert asked.count("get-default-sink") == 1 and asked.count("info") == 2, asked

@@ -9,6 +9,7 @@ asked in the C locale, the rest of its environment kept (the sound server it rea
 from __future__ import annotations
 
 from console.ui.audio import PlayerAudioOut
+from tests.ui.test_audio import wait_for_mixer
 
 
 def german_pactl(tmp_path) -> list[str]:
@@ -30,18 +31,6 @@ esac
     return [str(script)]
 
 
-def mixer_answer(out: PlayerAudioOut) -> tuple[bool, str]:
-    """The mixer is read without waiting: ask until the answer is in."""
-    for _ in range(200):
-        first = out.available()
-        assert out._mixer is not None
-        if not out._mixer._asking:
-            return first
-        for process in out._mixer._asking:
-            process.wait(5)
-    raise AssertionError("the mixer never answered")
-
-
 def test_a_muted_output_on_a_german_station_is_audio_unavailable(tmp_path, monkeypatch):
     # Step 1: a German station, its sound server reached through PULSE_SERVER, the output muted.
     for name in ("LC_ALL", "LC_MESSAGES"):
@@ -52,4 +41,4 @@ def test_a_muted_output_on_a_german_station_is_audio_unavailable(tmp_path, monke
     out = PlayerAudioOut(["sh", "-c", "exit 0", "paplay"], probe=False, monotonic=lambda: 0.0,
                          mixer=german_pactl(tmp_path))
     # Step 2: the player exits 0; the mixer says why nothing is heard, in the row's words.
-    assert mixer_answer(out) == (False, "the system sound is muted: unmute it")
+    assert wait_for_mixer(out) == (False, "the system sound is muted: unmute it")
