@@ -369,8 +369,8 @@ def _logged_instant(found: re.Match[str], logged_at: datetime,
                     tz: tzinfo | None) -> datetime | None:
     """The instant a clock time `found` by `_CLOCK_TIME` stood for: its digits on the offset
     its zone's name had, on the day nearest `logged_at`; None when no zone known here has that
-    name. Of a name two zones share ("IST": India and Ireland; "CST": Chicago and Shanghai,
-    the export's own zone among them or not) the reading nearer `logged_at` is taken."""
+    name. Of a name the export's zone lacks and two zones share ("IST": India, Ireland,
+    Israel) the reading nearer `logged_at` is taken (`_offsets_named`)."""
     hours, minutes, seconds = int(found[1]), int(found[2]), int(found[3])
     if hours > 23 or minutes > 59 or seconds > 59:
         return None
@@ -382,17 +382,21 @@ def _logged_instant(found: re.Match[str], logged_at: datetime,
 
 
 def _offsets_named(name: str, near: datetime, tz: tzinfo | None) -> frozenset[timedelta]:
-    """The UTC offsets every zone named `name` had around `near` (a day either side: a time
-    logged "since" before the clocks changed is named as it was then): the export zone's and
-    tzdata's together. The export zone's alone read a Chicago "09:10:01 CST" copied in Shanghai
-    ("CST" too) on Shanghai's clock, 14 hours off; the record's time tells them apart."""
+    """The UTC offsets the zone named `name` had around `near` (a day either side: a time
+    logged "since" before the clocks changed is named as it was then): the export zone's when
+    it has that name, else those of every zone in tzdata that has it (the nearest reading to
+    the record's time is taken). The log keeps no zone key, only names: a copy made where the
+    chair stands (the common case) reads its own names on its own clock. Mixed with tzdata's,
+    a Chicago "CST" clock step of 6 h was read on Shanghai's "CST" (a review of session 50);
+    the cost is a log copied to a zone that uses the same name for another offset (Chicago's
+    "CST" copied in Shanghai), read on the copy's clock."""
     if name[0] in "+-":
         sign = -1 if name[0] == "-" else 1
         return frozenset({sign * timedelta(hours=int(name[1:3]), minutes=int(name[3:5] or 0))})
     samples = [near + hours * timedelta(hours=1) for hours in (-24, -12, 0, 12)]
     own = frozenset(offset for moment in (rc.local(at, tz) for at in samples)
                     if moment.tzname() == name and (offset := moment.utcoffset()) is not None)
-    return own | _offsets_anywhere(name, near.astimezone(timezone.utc).date())
+    return own or _offsets_anywhere(name, near.astimezone(timezone.utc).date())
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,11 +1,9 @@
-"""A de-identified copy reads a logged clock time back by its zone's name even when the copy's
-own zone has that name too (a diff review).
-
-Two zones can share a name: "CST" is Chicago's and Shanghai's, "IST" India's and Ireland's
-summer one. A Chicago session copied on a computer in Shanghai read "back inside its limits
-since 09:10:01 CST" on Shanghai's clock: the copy said a time 14 hours off the alarm it ended.
-Every zone with the name counts, the copy's own and tzdata's, and the record's own time says
-which was meant: the reading nearest it."""
+"""A de-identified copy reads a logged clock time back by its zone's name, which zones share:
+"CST" is Chicago's, Havana's and Shanghai's, "IST" India's, Ireland's summer one and Israel's.
+The log keeps names, not zone keys: a copy made in a zone that has the name reads it on its own
+clock (the clinic's own copy; mixed with tzdata's, a Chicago clock step was read on Shanghai's
+or Havana's clock), and a name it lacks is read on the clock of the zone whose reading is
+nearest the record's own time."""
 
 from __future__ import annotations
 
@@ -16,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from console.export.csv_export import EVENT_COLUMNS, event_rows
-from console.export.deidentify import deidentify
+from console.export.deidentify import _Mapper, deidentify
 from console.review.model import SessionDetail
 from console.review.queries import load_session, open_readonly
 from console.store import EventLog
@@ -62,22 +60,27 @@ def _back_inside(detail: SessionDetail) -> str:
     return text
 
 
-def test_a_chicago_time_copied_in_shanghai_keeps_its_instant(tmp_path, zone):
-    start = datetime(2026, 1, 14, 15, 0, tzinfo=UTC)   # 09:00 CST in Chicago
-    detail = _spo2_dip_at_a_chair_in(tmp_path, zone, "America/Chicago", start)
-    assert _back_inside(detail).endswith("(back inside its limits since 09:10:01 CST)")
-    copy = deidentify(detail, b"key", shift=YEAR, tz=ZoneInfo("Asia/Shanghai"))
-    # 15:10:01 UTC is 23:10:01 on Shanghai's clock ("CST" too); read as Shanghai's 09:10:01 it
-    # said 14 hours before the alarm it ended.
-    said = _back_inside(copy)
-    assert said.endswith("(back inside its limits since 23:10:01 CST)"), said
+def test_a_chicago_clock_step_copied_in_chicago_keeps_its_times(tmp_path, zone):
+    """The common case: the copy made where the chair stands reads its own names on its own
+    clock. Mixed with every zone named "CST", a 6-hour step's "from 03:00:00" was read on
+    Shanghai's clock (13:00 in Chicago) and a 1-hour step's "from 10:00:00" on Havana's."""
+    logged_at = datetime(2026, 1, 14, 15, 0, tzinfo=UTC)   # 09:00 CST in Chicago
+    chicago = ZoneInfo("America/Chicago")
+    for text, kept in (
+            ("Station clock set forward 6 h (from 03:00:00 CST to 09:00:00 CST)",
+             "from 03:00:00 CST to 09:00:00 CST"),
+            ("Station clock set back 1 h (from 10:00:00 CST to 09:00:00 CST)",
+             "from 10:00:00 CST to 09:00:00 CST")):
+        said = _Mapper(b"key", timedelta(0), chicago).rezoned(text, logged_at)
+        assert kept in said, said
 
 
-def test_an_indian_time_copied_in_dublin_in_summer_keeps_its_instant(tmp_path, zone):
+def test_an_indian_time_copied_in_berlin_is_read_on_indias_clock(tmp_path, zone):
+    """A name the copy's zone lacks, that several zones share ("IST": India, Ireland's summer,
+    Israel): the reading nearest the record's own time is India's."""
     start = datetime(2026, 7, 1, 3, 30, tzinfo=UTC)   # 09:00 IST in Kolkata
     detail = _spo2_dip_at_a_chair_in(tmp_path, zone, "Asia/Kolkata", start)
     assert _back_inside(detail).endswith("(back inside its limits since 09:10:01 IST)")
-    zone("Europe/Dublin")   # the reviewer's computer: Irish Summer Time, "IST" as well
-    said = _back_inside(deidentify(detail, b"key", shift=YEAR))
-    # 03:40:01 UTC on Dublin's summer clock.
-    assert said.endswith("(back inside its limits since 04:40:01 IST)"), said
+    said = _back_inside(deidentify(detail, b"key", shift=YEAR, tz=ZoneInfo("Europe/Berlin")))
+    # 03:40:01 UTC is 05:40:01 on Berlin's summer clock.
+    assert said.endswith("(back inside its limits since 05:40:01 CEST)"), said
