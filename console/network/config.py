@@ -818,6 +818,8 @@ def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
     except ValueError:   # tomllib's int() of a number past 4300 digits, not a TOMLDecodeError
         raise ValueError(f"{path}: not a readable TOML file (a whole number of more than 4300 "
                          "digits)") from None
+    except RecursionError:   # tomllib recurses per level of nested arrays or inline tables
+        raise ValueError(f"{path}: not a readable TOML file (nested too deeply)") from None
     other = _other_station_file(path, name, set(doc))
     if other is not None:
         raise ValueError(other)

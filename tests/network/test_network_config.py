@@ -125,6 +125,12 @@ def test_unreadable_toml_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError) as caught:
         load(path, {})
     assert str(caught.value).startswith(f"{path}: not a readable TOML file (a whole number")
+    # A held key nested past Python's recursion limit: a RecursionError traceback, and a
+    # resume died before its alarms came back (only a refusal runs it without the network).
+    path = _write(tmp_path, "[network]\nbroker = " + "[" * 3000 + "\n")
+    with pytest.raises(ValueError) as caught:
+        load(path, {})
+    assert str(caught.value) == f"{path}: not a readable TOML file (nested too deeply)"
 
 
 def test_a_value_toml_cannot_read_names_its_line_and_how_values_are_written(tmp_path: Path) -> None:
