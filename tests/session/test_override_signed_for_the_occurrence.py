@@ -64,3 +64,31 @@ def test_an_alarm_latched_since_the_signature_is_the_alarm_signed_for():
     assert outcome.done and s.engine.discharged
     assert "Alarm not resolved: SpO2 84 %, limit ≤90" in (
         s.recorder.events("override")[-1].detail["blockers"])
+
+
+def test_a_new_occurrence_after_an_acknowledged_one_signed_for_refuses_the_override():
+    # Only the occurrence key tells this one: the alarm signed for was acknowledged (not
+    # latched), ended, and a new desaturation raised a new high alarm of the same condition.
+    s = at_the_gate()
+    s.device("spo2", 84)                      # high, sounding
+    [alarm] = [a for a in s.engine.alarms() if a.condition == "spo2_low"]
+    assert s.engine.acknowledge(alarm.id, "nurse.ana", s.now()).done
+    signed = s.engine.discharge_override_blockers(s.now())
+    assert "Alarm not resolved: SpO2 84 %, limit ≤90" in [b.text for b in signed]
+    s.t(s.now().mono - s.origin + 5)
+    s.device("spo2", 97)                      # the acknowledged alarm ends
+    for _ in range(6):
+        s.t(s.now().mono - s.origin + 10)
+        s.device("spo2", 97)
+    assert s.recorder.transitions("spo2_low")[-1][1] == "cleared", \
+        s.recorder.transitions("spo2_low")
+    s.t(s.now().mono - s.origin + 5)
+    s.device("spo2", 83)                      # a new desaturation: a new high alarm, sounding
+    raised = [t for t in s.recorder.transitions("spo2_low") if t[1] == "raised"]
+    assert len(raised) == 2, s.recorder.transitions("spo2_low")
+    assert s.sounding() == "high"
+    written = len(s.recorder.records)
+    outcome = s.engine.discharge("nurse.ana", s.now(), "prescriber reviewed", signed_for=signed)
+    assert not outcome.done and outcome.reasons == (
+        "New since the signatures: Alarm not resolved: SpO2 83 %, limit ≤90. " + SIGNED_AGAIN,)
+    assert len(s.recorder.records) == written and not s.engine.discharged
