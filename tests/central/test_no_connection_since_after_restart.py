@@ -92,3 +92,32 @@ def test_observations_queued_for_the_station_are_no_sign_of_life_at_the_next_res
     assert board.card("chair-1", now).connection_text.startswith(
         f"No connection since {_clock(central, 150)} ")
     log.close()
+
+
+def test_an_alarm_queued_for_the_station_is_no_sign_of_life_at_the_next_restart(tmp_path):
+    # As above with a chair sending no observations (manual entry only): its last words are
+    # an alarm's PCD-04, sent at 150 s when it hung and logged at the station's restart at
+    # 400 s. A second restart says the chair was last heard when it sent that alarm.
+    log = CentralLog.open(tmp_path / "central.sqlite3")
+    central = Central(log)
+    chair = central.chair("chair-1", "Room 1")
+    chair.start_infusion()
+    central.deliver(chair.status())
+    for second in range(2, 101, 2):
+        central.t(second)
+        central.deliver(chair.status())
+    central.t(150)
+    chair.device("spo2", 84)
+    queued = list(chair.new_pcd04s())
+    assert queued, "the SpO2 84 raised an alarm"
+    central.t(400)
+    board = _restarted(log, central)
+    for topic, payload in queued:
+        board.receive(topic, payload, central.now())
+    central.t(500)
+    board = _restarted(log, central)
+    now = central.now()
+    board.tick(now)
+    assert board.card("chair-1", now).connection_text.startswith(
+        f"No connection since {_clock(central, 150)} ")
+    log.close()
