@@ -19,16 +19,23 @@ numeric (`=^119` is 119; `<^5`, a value below the monitor's range, is 5 flagged 
 (`8867-4&1`) without an OBX-4 path keeps that component as its channel, so sites stay apart.
 `parse_message` and `read_observations` are the same steps for the polled decoder (polled.py).
 
+One patient per message: a pushed ORU^R01 whose OBX rows lie in more than one patient group
+(split at each PID, `patient_groups`, as the polled decoder splits a reply) is read not at all,
+dropped as `several-patients` and answered AR (a central station or engine sending several beds:
+none is this device's to choose, and resent it would be refused again). The Mindray bedside link
+drops such a value message too.
+
 An NIBP row whose own time says nothing usable (OBX-14 all zeros for "never", or garbled) and
 that no enclosing row times is one cuff measurement repeated in every message until the next: with
 the stream's `UnplacedNibp` it is reported once, by its source, stamp and values as sent, and each
 repeat dropped as `nibp-repeat` (its time was OBR-7, the message's, so no two repeats agreed).
 So is one with no OBX-14 at all whose OBR-7 is the message's time: its OBR group also times a
-continuous vital (a row of another shown vital, even one without a value, that takes OBR-7), as a
-monitor's periodic message does (the MX500 gateway sample), or has no OBR-7. An NIBP alone in its
-own OBR group keeps that OBR-7 as the cuff's time (Nihon Kohden's NIBP group), and the engine
-drops its repeats by value and time. MSH-7 is not compared: a gateway's clock is not the monitor's,
-and a group sent the second the cuff finished has OBR-7 = MSH-7 too.
+continuous vital (a row of another shown vital, even one without a value, that takes OBR-7 or
+whose own or enclosing OBX-14 equals it), as a monitor's periodic message does (the MX500 gateway
+sample), or has no OBR-7. An NIBP alone in its own OBR group keeps that OBR-7 as the cuff's time
+(Nihon Kohden's NIBP group), and the engine drops its repeats by value and time. MSH-7 is not
+compared: a gateway's clock is not the monitor's, and a group sent the second the cuff finished
+has OBR-7 = MSH-7 too.
 The cuff's pulse rate (149546) is a row of that measurement: flagged `NIBP` (reading.NIBP_PULSE)
 and kept by the same rule (it had been a new pulse reading in every message).
 
@@ -42,7 +49,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import partial
 
@@ -70,6 +77,9 @@ from devices.stream import (
     UnplacedNibp,
     outside_hard_range,
 )
+
+SEVERAL_PATIENTS = "several-patients"
+"""The `Dropped` reason of a message holding rows of several patients (PID groups): not read."""
 
 _SEGMENT_END = re.compile(r"\r\n|\r|\n")
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")
@@ -331,6 +341,50 @@ def parse_message(payload: bytes, *, source_hint: str = "",
     return HL7Message(context, segments[1:], fs), notices
 
 
+@dataclass(slots=True)
+class PatientGroup:
+    """One patient group of a message (the segments from a PID to the next).
+
+    Attributes:
+        segments: the group's segments, its PID first (the first group: those before any PID).
+        pv1_location: PV1-3 as sent, when the group has a PV1.
+        rows: its OBX rows.
+    """
+
+    segments: list[str] = field(default_factory=list)
+    pv1_location: str = ""
+    rows: int = 0
+
+
+def patient_groups(message: HL7Message) -> list[PatientGroup]:
+    """Split a message's segments into patient groups at each PID (the first: before any PID)."""
+    groups = [PatientGroup()]
+    for segment in message.segments:
+        fields = message.fields(segment)
+        kind = fields[0].strip().upper()
+        if kind == "PID":
+            groups.append(PatientGroup())
+        group = groups[-1]
+        group.segments.append(segment)
+        if kind == "PV1":
+            group.pv1_location = _field(fields, 3)
+        elif kind == "OBX":
+            group.rows += 1
+    return groups
+
+
+def several_patients(message: HL7Message) -> Dropped | None:
+    """The drop for a pushed message whose rows belong to more than one patient group (a central
+    station or engine sending several beds), or None. Such a message is read not at all: it names
+    no bed of ours to choose, and two patients' values must never mix in one session."""
+    with_rows = [g for g in patient_groups(message) if g.rows]
+    if len(with_rows) < 2:
+        return None
+    return Dropped(SEVERAL_PATIENTS, f"message {message.control_id} from {message.source}: "
+                   f"{sum(g.rows for g in with_rows)} OBX row(s) in {len(with_rows)} patient "
+                   "groups (PID); none read: a device sends one patient's values")
+
+
 def read_observations(message: HL7Message, segments: Sequence[str], received_at: datetime,
                       unplaced: UnplacedNibp | None = None) -> DecodeResult:
     """Read the OBR/OBX rows among `segments` of `message` (other segments are skipped).
@@ -416,6 +470,12 @@ def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str,
                                                                  mllp)))
         result.dropped.append(Dropped("not-oru", f"{msg.msh(9)} message ignored (acknowledged): "
                                       "only ORU^R01 carries observations"))
+        return
+    mixed = several_patients(message)
+    if mixed is not None:
+        # AR, not AE: resent, it would hold the same patients and be refused again.
+        result.dropped.append(mixed)
+        result.replies.append(Reply(now=build_ack(request, REJECT, received_at, mllp)))
         return
     try:
         _Observations(msg, received_at, result, unplaced).run(message.segments, message.fs)
@@ -726,9 +786,11 @@ class _Observations:
                 why += f" (its name {found.name!r} belongs to {found.conflict}; the code is trusted)"
             self._drop(NOT_MONITORED, where, f"{found.code}: {why}")
             return
-        if own_time is None and self._enclosing_time(path) is None \
-                and not is_nibp_metric(found.metric, _flags_of(found)):
-            self.group_times_vitals = True   # even without a value: a row of OBR-7's time
+        if not is_nibp_metric(found.metric, _flags_of(found)) \
+                and (own_time or self._enclosing_time(path)) in (None, self.obr_time):
+            # Even without a value: a row of OBR-7's time, taken or sent as its own (OBX-14 or
+            # its channel's equal to OBR-7), says OBR-7 is the message's time, not the cuff's.
+            self.group_times_vitals = True
         if found.conflict:
             self._drop("name-mismatch", where, f"name {found.name!r} belongs to "
                        f"{found.conflict}; trusting the code ({found.code}) and OBX-4")

@@ -57,7 +57,9 @@ Rules:
   (the gateway's `MSA|AR|0|Close` is the gateway's); the transport closes the TCP connection and
   the monitor notices our echoes stop.
 - Reading (OBR/OBX rows, dialects, `-100`, hard ranges) is the ORU decoder's
-  (`devices.hl7.decoder.parse_message`, `read_observations`); the query's time stamps use
+  (`devices.hl7.decoder.parse_message`, `read_observations`), and so is the rule that a value
+  message with rows in several patient groups (PID) is not read at all (`several-patients`; it
+  still counts as a frame: the monitor is there); the query's time stamps use
   `devices.hl7.query.hl7_time`.
 
 Time: `feed` has no monotonic time, so what it learns (a 204, an echo) is stamped at the next
@@ -84,7 +86,12 @@ from devices.framing import (
     MLLP_TRAILER,
     MllpFramer,
 )
-from devices.hl7.decoder import HL7Message, parse_message, read_observations
+from devices.hl7.decoder import (
+    HL7Message,
+    parse_message,
+    read_observations,
+    several_patients,
+)
 from devices.hl7.dialects import Dialect
 from devices.hl7.polled import AskingHL7Stream, parse_whole
 from devices.hl7.query import APPLICATION, hl7_time
@@ -295,7 +302,9 @@ class MindrayBedsideDecoder(AskingHL7Stream):
                                           "ORU^R01 on this link"))
             return
         if kind in (KIND_VALUES, KIND_NIBP):
-            read = read_observations(message, message.segments, received_at, self._unplaced)
+            mixed = several_patients(message)
+            read = DecodeResult(dropped=[mixed]) if mixed is not None else read_observations(
+                message, message.segments, received_at, self._unplaced)
             # MSH-10 names the kind here ("204" every second), not the message, and nothing on
             # this link is acknowledged, so nothing is resent: the readings carry no message id
             # (the QA audit: every 204 after the first was taken for a resend and not logged).

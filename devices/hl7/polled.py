@@ -37,11 +37,11 @@ Time is passed in; nothing here reads a clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 
 from devices.framing import MAX_HL7_FRAME, Frame, FramedDecoder, MllpFramer
-from devices.hl7.decoder import HL7Message, parse_message, read_observations
+from devices.hl7.decoder import HL7Message, parse_message, patient_groups, read_observations
 from devices.hl7.dialects import Dialect
 from devices.hl7.query import MAX_QUERY_ID, QuerySpec, build_query, closing_message
 from devices.reading import STATION_ZONE
@@ -63,15 +63,6 @@ class _Query:
 
     sent_mono: float
     disconnected: bool = False
-
-
-@dataclass(slots=True)
-class _Group:
-    """One patient group of a reply (the segments from a PID to the next)."""
-
-    segments: list[str] = field(default_factory=list)
-    pv1_location: str = ""   # PV1-3 as sent, when the group has a PV1
-    rows: int = 0            # OBX rows
 
 
 def parse_whole(payload: bytes, result: DecodeResult, source_hint: str,
@@ -280,7 +271,7 @@ class PolledHL7Decoder(AskingHL7Stream):
     def _reply(self, message: HL7Message, answered: str, query: _Query, received_at: datetime,
                result: DecodeResult) -> None:
         """Read the bound bed's rows of a matched ORF^R04."""
-        groups = _groups(message)
+        groups = patient_groups(message)
         with_rows = [g for g in groups if g.rows]
         echo = _first(message, "QRF")
         echo_ok = not echo or _at(echo, 5).strip() == self.query.where.strip()
@@ -330,20 +321,3 @@ def _first(message: HL7Message, kind: str) -> list[str]:
         if fields[0].strip().upper() == kind:
             return fields
     return []
-
-
-def _groups(message: HL7Message) -> list[_Group]:
-    """Split a reply's segments into patient groups at each PID (the first: before any PID)."""
-    groups = [_Group()]
-    for segment in message.segments:
-        fields = message.fields(segment)
-        kind = fields[0].strip().upper()
-        if kind == "PID":
-            groups.append(_Group())
-        group = groups[-1]
-        group.segments.append(segment)
-        if kind == "PV1":
-            group.pv1_location = _at(fields, 3)
-        elif kind == "OBX":
-            group.rows += 1
-    return groups
