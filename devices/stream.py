@@ -43,7 +43,12 @@ message had its part before the pause read (and answered) and the rest arrive wi
 start. Those rows' values are not read: the console raises the same technical alarm as for
 DECODER_ERROR, never only a count."""
 
-NOT_READ = frozenset({DECODER_ERROR, CUT_MESSAGE})
+SEVERAL_PATIENTS = "several-patients"
+"""The `Dropped` reason of a message holding rows of several patients (PID groups): not read,
+refused (AR). A gateway that sends only such messages would leave the chair with "no value"
+alarms and nothing saying why: the console raises the technical alarm of DECODER_ERROR."""
+
+NOT_READ = frozenset({DECODER_ERROR, CUT_MESSAGE, SEVERAL_PATIENTS})
 """Drops whose message may have carried a value nobody read: each is a technical alarm."""
 
 OUT_OF_HARD_RANGE = "out-of-hard-range"

@@ -71,15 +71,13 @@ from devices.reading import (
 from devices.stream import (
     DECODER_ERROR,
     NOT_MONITORED,
+    SEVERAL_PATIENTS,
     DecodeResult,
     Dropped,
     Reply,
     UnplacedNibp,
     outside_hard_range,
 )
-
-SEVERAL_PATIENTS = "several-patients"
-"""The `Dropped` reason of a message holding rows of several patients (PID groups): not read."""
 
 _SEGMENT_END = re.compile(r"\r\n|\r|\n")
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")

@@ -82,3 +82,33 @@ def test_a_mindray_bedside_values_message_with_two_patients_gives_no_reading() -
     assert result.readings == []
     assert reasons(result) == ["several-patients"]
     assert result.replies == []   # the bedside link acknowledges nothing
+
+
+def test_a_message_of_two_patients_is_a_technical_alarm_at_the_chair() -> None:
+    """Refused and not read, it left the chair with "no value" alarms and nothing saying why
+    (a gateway sending only such messages): "Monitor message not read", as for a message the
+    decoder failed on, naming the patients' groups."""
+    from console.session import feed
+    from devices.hl7.decoder import HL7Decoder
+    from devices.stream import DecodeResult
+    from devices.transport import DeviceEvent, EventKind
+    from tests.session.helpers import Session
+
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    now = s.now()
+    at = now.wall.strftime("%Y%m%d%H%M%S+0000")
+    rows = "".join(
+        f"PID|||{mrn}\rOBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.150456|{spo2}|"
+        f"262688^MDC_DIM_PERCENT^MDC|||||R|||{at}\r" for mrn, spo2 in (("A-1", 84), ("B-2", 97)))
+    message = f"MSH|^~\\&|GW||||{at}||ORU^R01|T1|P|2.6\r{rows}".encode()
+    decoder = HL7Decoder("/dev/ttyUSB0")
+    result = DecodeResult()
+    result.extend(decoder.feed(b"\x0b" + message + b"\x1c\r", now.wall))
+    assert feed.apply(s.engine, DeviceEvent(
+        EventKind.DATA, "/dev/ttyUSB0", now.wall, now.mono, readings=tuple(result.readings),
+        dropped=tuple(result.dropped), frames=result.frames), now)
+    assert [o for o in s.recorder.observations() if o.metric == "spo2"] == []
+    [row] = [o for o in s.engine.alarms() if o.condition == "device_unreadable"]
+    assert (row.priority.label, row.category) == ("medium", "technical")
