@@ -29,6 +29,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,6 +93,17 @@ them in memory (R5) and retries: a locked log must not freeze the screen."""
 
 class StartError(Exception):
     """A start-up problem the user can fix; its text is shown as it is."""
+
+
+class _ProtocolRefused(StartError):
+    """`_checked_start`'s refusal when the protocol is all it refuses (its file refused by the
+    loader, or not installed): a session left open under it may still resume from its log's copy
+    (`_resume_under_logged_copy`). `weight_kg`, `monitor`: the rest of the start, checked."""
+
+    def __init__(self, message: str, weight_kg: float, monitor: str) -> None:
+        super().__init__(message)
+        self.weight_kg = weight_kg
+        self.monitor = monitor
 
 
 def run(args: argparse.Namespace) -> int:
@@ -248,8 +260,17 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     # The start screen's checks, with the same messages (console/session/start_checks.py),
     # before the log is opened: a refused start (a bad weight, an unknown protocol, no --nurse)
     # had left a new empty log at a --db path where there was none.
-    checked = (_checked_start(args, loaded) if session_now and not args.demo
-               and getattr(args, "resume", None) is None else None)
+    refused_protocol: _ProtocolRefused | None = None
+    try:
+        checked = (_checked_start(args, loaded) if session_now and not args.demo
+                   and getattr(args, "resume", None) is None else None)
+    except _ProtocolRefused as exc:
+        # Its file edited badly or removed while its session ran, then a crash: the launcher's
+        # same command line refused the start, and the session's alarms came back nowhere.
+        # A session left open may resume under its log's copy (below); a new one stays refused.
+        if getattr(args, "new_session", False) or not Path(db_path).exists():
+            raise
+        checked, refused_protocol = None, exc
     # So are the dose, the demo's scenario and protocol, and the network's settings: each had
     # left a new empty log behind its one-line refusal. Without a log, or with --new-session,
     # nothing can be resumed: the start opens a new session.
@@ -267,7 +288,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     # The start page may resume a session a crash left open: only in a log already there.
     network, network_refused = _network_or_refusal(
         args, may_resume=getattr(args, "resume", None) is not None
-        or (checked is not None and not surely_new)
+        or (checked is not None and not surely_new) or refused_protocol is not None
         or (not session_now and Path(db_path).exists()))
     log = EventLog.open(db_path, VERSION)
     cleanups.append(log.close)
@@ -308,6 +329,10 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     if not session_now:
         _preset_monitor(window, args)
         return window   # the start screen
+    if refused_protocol is not None:
+        _resume_under_logged_copy(window, log, args, refused_protocol, loaded, now.wall)
+        _say_network_refused(window, network_refused)
+        return window
     if checked is None:   # not reached: a start from the command line was checked above
         raise StartError("the session's options were not checked")
     protocol, weight, monitor = checked
@@ -377,9 +402,54 @@ def _checked_start(args: argparse.Namespace, loaded: LoadResult) -> tuple[Protoc
         args.patient or "", args.weight or "", args.protocol, args.nurse or "", args.device,
         monitor, confirmed=frozenset(Field(f) for f in getattr(args, "confirm", []))),
         loaded.protocols, loaded.errors)
+    said = command_line_text(check.problems, {Field.FORMAT: monitor_option})
+    blocking = {p.field for p in check.problems if p.blocks}
+    if blocking == {Field.PROTOCOL} and args.protocol and check.weight_kg is not None:
+        raise _ProtocolRefused(said, check.weight_kg, monitor)
     if check.protocol is None or check.weight_kg is None or not check.ok:
-        raise StartError(command_line_text(check.problems, {Field.FORMAT: monitor_option}))
+        raise StartError(said)
     return check.protocol, check.weight_kg, monitor
+
+
+def _resume_under_logged_copy(window: MainWindow, log: EventLog, args: argparse.Namespace,
+                              refused: _ProtocolRefused, loaded: LoadResult,
+                              now: datetime) -> None:
+    """Resume the session left open that a start under a refused (or removed) protocol file
+    meets, under the protocol its log holds, as Start and `--resume N` do: Start's rule
+    (`MainWindow.resumed_by_start`: cared for within RESUME_WITHIN_HOURS, no other console
+    running it). Said on stderr: the file on disk is refused, the session runs under its copy.
+
+    Raises:
+        StartError: `refused`, when no such session is left open (a new session is not
+            started under a refused file); a resume refused, as `_resume`.
+    """
+    patient = patient_key(args.patient)
+    met = left_open_for(log, patient, args.protocol, now)
+    if met is None or not window.resumed_by_start(met):
+        raise refused
+    row = met.row
+    error = next((e for e in loaded.errors if args.protocol in (e.protocol_id, e.path.stem)),
+                 None)
+    why = (f"its file {error.path} is refused ({error.key}: {error.reason})" if error is not None
+           else "no such protocol file is installed now")
+    print(f"infusion-console: --protocol {args.protocol}: {why}; session {row.id} of "
+          f"{row.patient_id} left open under it is resumed and runs under the copy its log "
+          "holds; fix the file before a new session starts under it", file=sys.stderr)
+    typed_mg = getattr(args, "dose_mg", None)
+    unused = _resume_unlike_typed(row, refused.weight_kg, typed_mg, _typed_mg(typed_mg))
+    if unused:
+        print(f"infusion-console: {unused}", file=sys.stderr)
+    device = (args.device, refused.monitor) if args.device else None
+    _resume(window, row, device, f"{patient}: ", actor=_resumed_by(window, args.nurse),
+            nurse=_taking_over(window, args.nurse))
+
+
+def _typed_mg(typed: str | None) -> float | None:
+    """A typed --dose-mg as a number, None when it is none (no protocol to check it against)."""
+    try:
+        return None if typed is None else float(typed)
+    except ValueError:
+        return None
 
 
 # Options "Restart and resume" does not give again: the session's own (--resume refuses them or
