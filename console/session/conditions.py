@@ -4,8 +4,10 @@ priority, taking persistence (sustained), NIBP repeat-confirmation and baseline 
 One `ConditionTracker` per condition (`<metric>_high` or `<metric>_low`); it is fed every accepted
 reading of its metric and the clock, and answers with the `Raise` it holds, or None. Once an
 absence rule of its metric holds (any condition's), its last value counts no more; nor, once the
-SpO2's holds, does the pulse rate of its oximeter (`GOES_WITH`). It knows nothing of signals or
-acknowledgement (that is the board's job).
+SpO2's holds, does the pulse rate of its oximeter (`GOES_WITH`), nor the ECG's heart rate once
+the pulse watches the heart (`taken_over`). A sustained count starts again after a silence
+(`_current_for`); a reading judged again (T0) is never its own repeat. It knows nothing of
+signals or acknowledgement (that is the board's job).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Final
 
 from console.clock import Moment
 from console.session.alarms import Raise
-from protocols.vitals import METRICS, metric
+from console.session.tile_view import STALE_MANUAL_SECONDS, STALE_SECONDS
+from devices.reading import MANUAL
+from protocols.vitals import BP_METRICS, METRICS, metric
 from protocols.model import AlarmRule, Priority
 
 
@@ -31,7 +35,7 @@ GOES_WITH: Final = {"pulse_rate": "spo2"}
 class _RuleState:
     rule: AlarmRule
     violating_since: float | None = None   # mono time of the first reading of the current streak
-    confirm_from: float | None = None      # mono time of the reading that asked for a repeat
+    confirm_from: float | None = None      # mono time the reading that asked for a repeat was taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +110,13 @@ class ConditionTracker:
         self._gone_with = self._judged = None
 
     def on_value(self, value: float, baseline: float | None, now: Moment,
-                 source: str = "") -> RepeatRequest | None:
+                 source: str = "", taken: float | None = None,
+                 mark: str = "") -> RepeatRequest | None:
         """Evaluate a new reading, as its tile shows it (`source`: the reading's, `manual` when
-        typed, "" when not known). Returns a repeat request when a confirm-repeat rule starts."""
+        typed, "" when not known). Returns a repeat request when a confirm-repeat rule starts.
+        `taken`: the mono time of the reading when it is judged again later (T0 judges the
+        standing BP against the baseline); None: a new reading, taken `now`. `mark`: a monitor's
+        value beyond its range ("<", `devices.reading.beyond_mark`), said as the tile says it."""
         # The limits judge the value as shown; the raise keeps the value as received, which the
         # take-backs and the review match to its reading (`_take_back_latched`, the review's
         # "its value was taken back"). The baseline is judged as shown too: the tile states a
@@ -117,9 +125,15 @@ class ConditionTracker:
         shown = self._as_shown(value)
         if baseline is not None:
             baseline = self._as_shown(baseline)
+        at = now.mono if taken is None else taken
+        # A sustained count is of readings that came one after another: after a silence longer
+        # than the tile keeps the value current, or once it stopped counting, it starts again
+        # (10 s of HR 125, the monitor unplugged 6 min, one 125 was "above 120 for 5 min").
+        anew = self.absent or (self._judged is not None
+                               and at - self._judged[0] > self._current_for(source))
         self._from_absence = None
         self._uncounted = self._gone_with = None
-        self._judged = (now.mono, source)
+        self._judged = (at, source)
         best: Raise | None = None
         request = None
         for state in self._value_rules:
@@ -128,27 +142,37 @@ class ConditionTracker:
                 state.violating_since = None
                 state.confirm_from = None
                 continue
-            if state.violating_since is None:
+            if state.violating_since is None or anew:
                 state.violating_since = now.mono
             if now.mono - state.violating_since < rule.sustained_seconds:
                 continue   # persistence delay not yet over (disclosed with the limit)
             priority = rule.priority
             if rule.confirm_repeat_minutes is not None and rule.escalate_to is not None:
                 if state.confirm_from is None:
-                    state.confirm_from = now.mono
+                    state.confirm_from = at
                     request = RepeatRequest(
                         self.metric, now.mono + rule.confirm_repeat_minutes * 60,
-                        f"confirm {_describe(rule, value, baseline)}",
+                        f"confirm {_describe(rule, value, baseline, mark)}",
                     )
-                elif now.mono - state.confirm_from >= rule.confirm_repeat_minutes * 60:
+                elif at - state.confirm_from >= rule.confirm_repeat_minutes * 60:
+                    # Timed from the readings, not from now: the reading that asked, judged
+                    # again at T0 six minutes later, was taken for its own repeat (a review).
                     priority = rule.escalate_to
             candidate = Raise(
-                priority, _message(rule, value, baseline, priority), value, rule.describe_limit()
+                priority, _message(rule, value, baseline, priority, mark), value,
+                rule.describe_limit()
             )
             if best is None or candidate.priority > best.priority:
                 best = candidate
         self._from_value = best
         return request
+
+    def _current_for(self, source: str) -> float:
+        """How long a value from `source` stays current, as its tile says (`STALE_SECONDS`), or
+        less where the metric's last value stops counting sooner (`uncounted_after`)."""
+        if source == MANUAL or self.metric in BP_METRICS:   # spot values: current till due
+            return STALE_MANUAL_SECONDS
+        return min(STALE_SECONDS, self._uncounted_after or STALE_SECONDS)
 
     def on_time(self, last_value_mono: float | None, expecting: bool, now: Moment) -> None:
         """Evaluate absence rules: no value for `absent_seconds` while a source should send one;
@@ -191,6 +215,14 @@ class ConditionTracker:
             self._gone_with = why
             self._from_absence = None
 
+    def taken_over(self, why: str) -> None:
+        """Another vital watches what this one did (the pulse rate the heart, once the ECG's
+        heart rate stopped coming: engine `_ecg_taken_over`; `why`: "No heart rate for 31 s"):
+        its last value counts no more until a value of it comes (`on_value`), as `gone_with`'s.
+        The ECG's last "Heart rate 138" had stayed high beside a pulse of 80 (a review)."""
+        self._gone_with = why
+        self._from_absence = None
+
     def held(self) -> Raise | None:
         # Once an absence rule of the metric holds, the last value is that old and no longer
         # counted (a value that comes counts again, `on_value`): the absence is what holds,
@@ -205,9 +237,10 @@ class ConditionTracker:
         return self._from_value
 
 
-def _describe(rule: AlarmRule, value: float, baseline: float | None) -> str:
+def _describe(rule: AlarmRule, value: float, baseline: float | None, mark: str = "") -> str:
+    # A value beyond the monitor's range as its tile says it: "RR <5" is no rate counted at 5.
     m = metric(rule.metric)
-    text = f"{m.label} {m.format(value)} {m.unit}"
+    text = f"{m.label} {mark}{m.format(value)} {m.unit}"
     if rule.rise_above_baseline is not None and baseline is not None:
         text += f" ({value - baseline:+.0f} from baseline {m.format(baseline)})"
     return text
@@ -218,8 +251,9 @@ _BASELINE_VALUE = re.compile(r" from baseline [-0-9.]+\)")
 _RISE_LIMIT = re.compile(r"≥([0-9.]+) above baseline")
 
 
-def _message(rule: AlarmRule, value: float, baseline: float | None, priority: Priority) -> str:
-    text = f"{_describe(rule, value, baseline)}, limit {rule.describe_limit()}"
+def _message(rule: AlarmRule, value: float, baseline: float | None, priority: Priority,
+             mark: str = "") -> str:
+    text = f"{_describe(rule, value, baseline, mark)}, limit {rule.describe_limit()}"
     if priority is not rule.priority:
         text += CONFIRMED
     return text
@@ -370,6 +404,17 @@ def _short_device_due(message: str) -> str | None:
     return f"{device} due: {why}{reminder or ''}"
 
 
+# A restart's unsaved-records alarm led by a held discharge (engine `_unsaved_left`): at 1366x768
+# "** Discharge at 09:11 by ana was not s…": what to do was cut. Its time and what to do only;
+# who, the counts and the file are in the row's tooltip.
+_UNSAVED_DISCHARGE = re.compile(r"Discharge at (\S+) by .+? was not saved: discharge again; .*")
+
+
+def _short_unsaved_discharge(message: str) -> str | None:
+    found = _UNSAVED_DISCHARGE.fullmatch(message)
+    return None if found is None else f"Discharge {found.group(1)} lost: discharge again"
+
+
 def short_message(condition: str, message: str) -> str:
     """A vital's alarm message in fewer characters, for an alarm row too narrow for it.
 
@@ -384,7 +429,8 @@ def short_message(condition: str, message: str) -> str:
     m = METRICS.get(condition.rsplit("_", 1)[0])
     if m is None:
         prompt = (_short_prompt(message) or _short_move_on(message)
-                  or _short_planned_time(message) or _short_device_due(message))
+                  or _short_planned_time(message) or _short_device_due(message)
+                  or _short_unsaved_discharge(message))
         if prompt is not None:
             return prompt
         device = next((short for long, short in _TECHNICAL_SHORT if message.startswith(long)),

@@ -133,8 +133,8 @@ from console.session.trend_feed import SAME_STEP_SECONDS, DeviceClocks
 from console.store.errors import LogError
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
 from devices.reading import (
-    DEMO_OR_TEST, MANUAL, Reading, is_cuff_pulse, is_cuff_pulse_metric, is_nibp_metric,
-    is_nibp_value, is_patient_value,
+    DEMO_OR_TEST, MANUAL, Reading, beyond_mark, is_cuff_pulse, is_cuff_pulse_metric,
+    is_nibp_metric, is_nibp_value, is_patient_value,
 )
 from devices.stream import NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
 from protocols.model import (
@@ -1038,7 +1038,8 @@ class SessionEngine:
         re-entered and reset again, and the new one was "1 more file"); one still latched gives
         way to it, its files kept in the new alarm's detail. A file whose records a
         `log_restored` of the run that held them wrote (the console stopped before it removed
-        the copy) is in the log: nothing is said."""
+        the copy) is in the log: nothing is said. A discharge among the records leads the
+        alarm, its time and who: the session is back open, and is discharged again."""
         left = [f for f in left_held([log_path.parent, *self.spare_folders], log_path,
                                      self.session_id)
                 if not _written_by_its_run(f, events)]
@@ -1061,14 +1062,24 @@ class SessionEngine:
                          max(f.last_at for f in new))
         others = len(new) - 1
         more = f" and {others} more file{'s' if others > 1 else ''}" if others else ""
+        # A held discharge leads: the session is back open from the log, its patient maybe
+        # gone home, and "4 other entries" did not say it (README: "discharge it again").
+        ended = max((f for f in [*new, *kept] if f.discharged is not None),
+                    key=lambda f: f.last_at, default=None)
+        lead = (f"{ended.discharge_words()} was not saved: discharge again; records"
+                if ended is not None else "Records")
+
+        def what(f: LeftHeld) -> str:
+            among = f" ({f.discharge_words()} not saved, among them)" if f.discharged else ""
+            return f"{f.words()}{among} in {f.path}"
+
         said = Raise(
             Priority.MEDIUM,
-            f"Records from before the restart are not in the log: {total.words()} in "
+            f"{lead} from before the restart are not in the log: {total.words()} in "
             f"{new[0].path.name}{more}: re-enter what matters, tell Support",
-            detail="Not in the session log: " + "; ".join(f"{f.words()} in {f.path}"
-                                                          for f in new)
+            detail="Not in the session log: " + "; ".join(what(f) for f in new)
                    + ("; named at an earlier restart, not yet reset: "
-                      + "; ".join(f"{f.words()} in {f.path}" for f in kept) if kept else "")
+                      + "; ".join(what(f) for f in kept) if kept else "")
                    + ". The log is never filled in from these files: Support reads them.")
         records.extend(self.board.update(UNSAVED_RECORDS, TECHNICAL, said, now))
         records.extend(self.board.update(UNSAVED_RECORDS, TECHNICAL, None, now))   # latched
@@ -1083,7 +1094,7 @@ class SessionEngine:
             standing = next((v for _, v in reversed(self._state.rows.get(metric_name, []))
                              if not v.after_t0), None)
         if standing is not None and _stands_at_t0(standing.reading, t0):
-            self._replay_trackers(standing.reading, t0, at_t0=True)
+            self._replay_trackers(standing.reading, t0, at_t0=True, taken=standing.taken.mono)
 
     def _replay_phase_start(self, start: tuple[Phase | None, Moment, Moment | None]) -> None:
         """A phase's start at a restart: its checks, and at T0 the standing values judged
@@ -1100,14 +1111,17 @@ class SessionEngine:
         if phase.kind is PhaseKind.DOSING and t0 is not None and started.wall == t0.wall:
             self._state.t0_reached = True   # the readings replayed from here came after it
             for reading in self._standing_at_t0(started):
-                self._replay_trackers(reading, started, at_t0=True)
+                self._replay_trackers(reading, started, at_t0=True,
+                                      taken=self._state.latest[reading.metric].taken.mono)
 
     def _replay_trackers(self, reading: Reading, at: Moment, keep: bool = True,
-                         at_t0: bool = False, after_t0: bool | None = None) -> None:
+                         at_t0: bool = False, after_t0: bool | None = None,
+                         taken: float | None = None) -> None:
         """Feed a logged reading to its trackers as it was fed live (resume, and `void`'s
         `_as_if_never`). A repeat it asked for comes back even when already due: the readings
         replayed after it satisfy it, or it prompts (and escalates when overdue) as it did
-        before the restart. `keep`: keep the trackers before it, for `void`."""
+        before the restart. `keep`: keep the trackers before it, for `void`. `taken`: a value
+        judged again (T0), its mono time (`ConditionTracker.on_value`)."""
         if is_cuff_pulse(reading):
             return   # as live (`_accept`): a cuff's pulse feeds no pulse alarm
         if keep:   # what `void` puts back (`_as_if_never`)
@@ -1121,7 +1135,8 @@ class SessionEngine:
                     if self._state.t0 is not None and (at_t0 or after_t0) else None)
         for tracker in self._trackers.values():
             if tracker.metric == reading.metric:
-                request = tracker.on_value(reading.value, baseline, at, reading.source)
+                request = tracker.on_value(reading.value, baseline, at, reading.source, taken,
+                                           beyond_mark(reading.flags))
                 if request is not None:
                     self.schedule.add_one_off(_repeat_check(reading.metric),
                                               (reading.metric,), at.plus(request.due_mono - at.mono))
@@ -1166,7 +1181,8 @@ class SessionEngine:
         for tracker in self._trackers.values():
             if tracker.metric == reading.metric:
                 twin = tracker.clone()
-                twin.on_value(reading.value, baseline, at, reading.source)
+                twin.on_value(reading.value, baseline, at, reading.source,
+                              mark=beyond_mark(reading.flags))
                 self._note_replayed_change(twin.condition, twin.held(), at)
 
     # ---- properties --------------------------------------------------------------------------
@@ -1426,7 +1442,8 @@ class SessionEngine:
             try:
                 with self._step(now) as part:
                     part.records.extend(self._evaluate(record.metric, record.value, now,
-                                                       source=record.source))
+                                                       source=record.source,
+                                                       mark=beyond_mark(record.flags)))
                     part.records.extend(self._prompts(now))
             except Exception as exc:
                 note(exc)
@@ -1807,6 +1824,8 @@ class SessionEngine:
                 else:
                     records.extend(self._take_back_latched(metric_name, gone, rows[index:], why,
                                                            now))
+                    if self._state.baseline.get(metric_name) != baseline:
+                        records.extend(self._rejudge_standing(metric_name, now))
             self._withdraw_unasked_repeat(metric_name)
             records.extend(self._prompts(now))
             step.records.extend(records)
@@ -1952,7 +1971,8 @@ class SessionEngine:
         when none stands; an alarm the taken-back value raised ends rather than latching."""
         if previous is not None:
             return self._evaluate(metric_name, previous.reading.value, now, latch=False,
-                                  source=previous.reading.source)
+                                  source=previous.reading.source,
+                                  mark=beyond_mark(previous.reading.flags))
         out: list[Record] = []
         for tracker in self._trackers.values():
             if tracker.metric == metric_name:
@@ -2044,7 +2064,8 @@ class SessionEngine:
         held: dict[str, Raise | None] = {}
         for tracker in kept[0]:
             twin = tracker.clone()
-            twin.on_value(value.reading.value, baseline, value.at, value.reading.source)
+            twin.on_value(value.reading.value, baseline, value.at, value.reading.source,
+                          mark=beyond_mark(value.reading.flags))
             held[twin.condition] = twin.held()
         return held
 
@@ -2119,6 +2140,28 @@ class SessionEngine:
             if not earlier and len(rows) + 1 >= KEEP_ROWS:
                 return   # the values before it are no longer kept: left as it is
         state.baseline[name] = value
+
+    def _standing_for_baseline(self, name: str) -> Latest | None:
+        """The vital's latest value when its baseline judges it: taken after T0, or standing at
+        T0 (`_standing_at_t0`); None before T0 or for a vital with no baseline limit."""
+        latest = self._state.latest.get(name)
+        t0 = self._state.t0
+        if (latest is None or t0 is None or not self._state.t0_reached
+                or name not in self._baseline_metrics):
+            return None
+        return latest if latest.after_t0 or _stands_at_t0(latest.reading, t0) else None
+
+    def _rejudge_standing(self, name: str, now: Moment) -> list[Record]:
+        """A correction moved `name`'s baseline: its standing value is judged again against
+        the new one, at once (as taken: never its own repeat). Baseline typed 130 for the
+        cuff's 100 and corrected, the standing 150 raised nothing until the next cuff, 10-15
+        min later (a review). Not latched: an alarm only the wrong baseline held never was."""
+        standing = self._standing_for_baseline(name)
+        if standing is None:
+            return []
+        return self._evaluate(name, standing.reading.value, now, latch=False,
+                              source=standing.reading.source, taken=standing.taken.mono,
+                              mark=beyond_mark(standing.reading.flags))
 
     def _set_logged_baseline(self, name: str, gone: Latest,
                              later: Sequence[tuple[int, Latest]]) -> bool:
@@ -2219,10 +2262,16 @@ class SessionEngine:
             self._state.corrected[obs.corrects] = (obs.value, obs.received_at)
         if index is not None:
             _, gone = rows.pop(index)
+            baseline = self._state.baseline.get(obs.metric)
             self._baseline_corrected(obs.metric, gone, rows, index, obs.value)   # as `correct`
             if not latest:
                 rows.insert(index, (row_id, Latest(_standing_for(reading, gone), at, after_t0,
                                                    gone.taken, gone.after_first_device)))
+                standing = self._standing_for_baseline(obs.metric)
+                if standing is not None and self._state.baseline.get(obs.metric) != baseline:
+                    self._replay_trackers(standing.reading, at, at_t0=not standing.after_t0,
+                                          after_t0=standing.after_t0,
+                                          taken=standing.taken.mono)   # as `correct`
             else:
                 self._replay_fall_back(obs.metric, rows, gone, at)
                 self._remember_row(row_id, obs, at)
@@ -2298,7 +2347,8 @@ class SessionEngine:
             # ended the oximeter's "above 120 sustained 5 min" run. It is logged with its BP.
             return [*records, *self._prompts(now)]
         return [*records, *self._evaluate(reading.metric, reading.value, now,
-                                          source=reading.source),
+                                          source=reading.source,
+                                          mark=beyond_mark(reading.flags)),
                 *self._prompts(now)]
 
     def _baseline_set(self, name: str, before: float | None, now: Moment) -> list[Record]:
@@ -2342,9 +2392,12 @@ class SessionEngine:
             state.systolic_history = [*state.systolic_history[-2:], reading.value]
 
     def _evaluate(self, name: str, value: float, now: Moment, latch: bool = True,
-                  source: str = "") -> list[Record]:
+                  source: str = "", taken: float | None = None,
+                  mark: str = "") -> list[Record]:
         """`name`'s trackers fed `value` (from the device `source`, "" when not known: such a
-        value never goes missing with another vital's, `ConditionTracker.gone_with`)."""
+        value never goes missing with another vital's, `ConditionTracker.gone_with`; `taken`:
+        a value judged again, its mono time; `mark`: a monitor's value beyond its range,
+        `ConditionTracker.on_value`)."""
         self._note_trackers_before(name, value, now)
         if name == "pulse_rate" and self.ecg_heart_rate_current(now):
             return self._rest_pulse_rules(now)
@@ -2352,7 +2405,7 @@ class SessionEngine:
         for tracker in self._trackers.values():
             if tracker.metric != name:
                 continue
-            request = tracker.on_value(value, self._baseline_for(name), now, source)
+            request = tracker.on_value(value, self._baseline_for(name), now, source, taken, mark)
             if request is not None:
                 due = now.plus(request.due_mono - now.mono)
                 self.schedule.add_one_off(_repeat_check(name), (name,), due)
@@ -2369,6 +2422,19 @@ class SessionEngine:
         latest = self._state.latest.get("heart_rate")
         return (latest is not None and latest.reading.source != MANUAL
                 and now.mono - latest.at.mono <= ECG_HEART_RATE_SECONDS)
+
+    def _ecg_taken_over(self, tracker: ConditionTracker, now: Moment) -> None:
+        """A monitor's heart rate stopped coming and the pulse rate has been judged since
+        (`ecg_heart_rate_current`): the pulse watches the heart, and the heart rate's last
+        value counts no more until one comes again (`ConditionTracker.taken_over`). A typed
+        heart rate never rested the pulse's rules: it stays counted."""
+        heart = self._state.latest.get("heart_rate")
+        pulse = self._state.latest.get("pulse_rate")
+        if (heart is None or pulse is None or heart.reading.source == MANUAL
+                or is_cuff_pulse(pulse.reading)   # a cuff's pulse watches nothing (`_accept`)
+                or pulse.at.mono - heart.at.mono <= ECG_HEART_RATE_SECONDS):
+            return
+        tracker.taken_over(f"No heart rate for {now.mono - heart.at.mono:.0f} s")
 
     def _rest_pulse_rules(self, now: Moment) -> list[Record]:
         """The pulse rate's conditions end (an unseen high one latches, as any does)."""
@@ -2450,6 +2516,8 @@ class SessionEngine:
     def _tracker_time(self, name: str, now: Moment) -> list[Record]:
         tracker = self._trackers[name]
         self._absence_time(tracker, self._state.device_state, self._state.connected_since, now)
+        if tracker.metric == "heart_rate":
+            self._ecg_taken_over(tracker, now)
         held = tracker.held()
         if held is None and tracker.absent:   # its vital went missing: not back inside its limits
             return list(self.board.end_uncounted(tracker.condition, now, tracker.uncounted))
@@ -3200,8 +3268,11 @@ class SessionEngine:
         self.schedule.start_phase(self.phase, now, self._first_dose())
         if first_dose:
             for reading in self._standing_at_t0(now):
+                # Judged again, as taken: never its own repeat (`ConditionTracker.on_value`).
+                taken = self._state.latest[reading.metric].taken.mono
                 records.extend(self._evaluate(reading.metric, reading.value, now,
-                                              source=reading.source))
+                                              source=reading.source, taken=taken,
+                                              mark=beyond_mark(reading.flags)))
         records.extend(self._prompts(now))
         return records
 

@@ -256,13 +256,16 @@ def real_path(path: Path) -> Path:
 @dataclass(frozen=True, slots=True)
 class LeftHeld:
     """An unsaved-records file left by a console stopped while it held records of a session:
-    those records, which the log never took, counted."""
+    those records, which the log never took, counted, and the discharge among them."""
 
     path: Path
     readings: int
     alarm_changes: int
     other: int
     last_at: datetime   # the newest of them
+    # A discharge held (its time and who; counted among `other`): the session came back open
+    # from the log, the patient perhaps gone home; the nurse discharges it again.
+    discharged: tuple[datetime, str] | None = None
 
     def words(self) -> str:
         """"3 readings, 2 alarm changes, 1 other entry": what is missing, for the nurse."""
@@ -270,6 +273,13 @@ class LeftHeld:
                  (self.alarm_changes, "alarm change", "alarm changes"),
                  (self.other, "other entry", "other entries")]
         return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
+
+    def discharge_words(self) -> str:
+        """"Discharge at 10:42 by nurse.ana" (local clock time), or "" when none is held."""
+        if self.discharged is None:
+            return ""
+        at, actor = self.discharged
+        return f"Discharge at {at.astimezone():%H:%M} by {actor}"
 
 
 def left_held(folders: Iterable[Path], log: Path, session_id: int) -> list[LeftHeld]:
@@ -309,6 +319,7 @@ def _left_in(path: Path, log: str, session_id: int) -> LeftHeld | None:
     counts = {"ObservationRecord": 0, "AlarmTransition": 0}
     other = 0
     last: datetime | None = None
+    discharged: tuple[datetime, str] | None = None
     for line in text.splitlines():
         try:
             item: Any = json.loads(line)
@@ -322,7 +333,10 @@ def _left_in(path: Path, log: str, session_id: int) -> LeftHeld | None:
             counts[kind] += 1
         else:
             other += 1
+        if kind == "EventRecord" and item.get("kind") == "discharged":
+            discharged = (at, str(item.get("actor", "")))
         last = at if last is None else max(last, at)
     if last is None:
         return None
-    return LeftHeld(path, counts["ObservationRecord"], counts["AlarmTransition"], other, last)
+    return LeftHeld(path, counts["ObservationRecord"], counts["AlarmTransition"], other, last,
+                    discharged)

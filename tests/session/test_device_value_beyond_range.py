@@ -33,7 +33,7 @@ def test_a_respiratory_rate_below_the_monitors_range_raises_the_low_rr_alarm() -
     [(condition, priority, _)] = s.shown()
     assert (condition, priority) == ("resp_rate_low", "high")
     [row] = s.engine.alarms()
-    assert "Respiratory rate 5" in row.message
+    assert "Respiratory rate <5 breaths/min" in row.message   # as the tile says it
     # The log and the event list keep what the monitor said: below its range, not "5".
     [rr] = [o for o in s.recorder.observations() if o.metric == "resp_rate"
             and o.source != "manual"]

@@ -140,13 +140,15 @@ def test_a_kill_before_the_held_discharge_was_written_resumes_the_session_open_s
     # records are missing and where; the nurse discharges it again.
     s = LoggedSession(log)
     discharged_while_locked(s, log)
+    at = s.now().wall
     (held,) = log.path.parent.glob("unsaved-records-*.jsonl")
     engine = resumed(s)
     assert not engine.discharged
     [said] = [o for o in engine.alarms() if o.condition == UNSAVED_RECORDS]
-    assert said.message == ("Records from before the restart are not in the log: 2 alarm "
-                            f"changes, 4 other entries in {held.name}: re-enter what matters, "
-                            "tell Support")
+    assert said.message == (f"Discharge at {at.astimezone():%H:%M} by {NURSE} was not saved: "
+                            "discharge again; records from before the restart are not in the "
+                            f"log: 2 alarm changes, 4 other entries in {held.name}: re-enter "
+                            "what matters, tell Support")
     assert ("spo2_low", "high", "active") in [
         (o.condition, o.priority.label, o.state.value) for o in engine.alarms()]
     assert engine.discharge(NURSE, s.now(), override_reason="transfer to ED").done
