@@ -272,13 +272,13 @@ class CentralLog:
         return row is not None
 
     def received(self, chair: str | None = None) -> Iterator[Received]:
-        sql = "SELECT id, control_id, chair, kind, received_at, payload FROM received"
+        sql = _SELECT_RECEIVED
         args: list[Any] = []
         if chair is not None:
             sql += " WHERE chair = ?"
             args.append(chair)
         for row in self.conn.execute(sql + " ORDER BY id", args):
-            yield Received(row[0], row[1], row[2], row[3], parse_iso(row[4]), row[5])
+            yield _received(row)
 
     def last_words(self, since: datetime) -> dict[str, list[Received]]:
         """What the station last heard of each chair heard since `since`: its last logged
@@ -299,12 +299,10 @@ class CentralLog:
         try:
             chairs = [c for (c,) in self.conn.execute("SELECT DISTINCT chair FROM received")]
             for chair in chairs:
-                rows = [Received(r[0], r[1], r[2], r[3], parse_iso(r[4]), r[5])
-                        for r in self.conn.execute(
-                            "SELECT id, control_id, chair, kind, received_at, payload "
-                            "FROM received WHERE chair = ? AND received_at >= ? "
-                            "AND kind IN ('status', 'will', 'stale', 'pcd04') ORDER BY id",
-                            [chair, iso(since)])]
+                rows = [_received(r) for r in self.conn.execute(
+                    f"{_SELECT_RECEIVED} WHERE chair = ? AND received_at >= ? "
+                    "AND kind IN ('status', 'will', 'stale', 'pcd04') ORDER BY id",
+                    [chair, iso(since)])]
                 starts = [i for i, r in enumerate(rows) if r.kind == "status" and _online(r)]
                 if starts:
                     earlier = [r for r in rows[:starts[-1]] if r.kind == "pcd04"]
@@ -320,11 +318,9 @@ class CentralLog:
         """The chair's newest PCD-01 row: one step down the (chair, received_at) index from its
         end (PCD-01s are most of a chair's rows), never a scan of its hours of observations."""
         row = self.conn.execute(
-            "SELECT id, control_id, chair, kind, received_at, payload FROM received "
-            "WHERE chair = ? AND kind = 'pcd01' ORDER BY received_at DESC LIMIT 1",
-            [chair]).fetchone()
-        return None if row is None else Received(row[0], row[1], row[2], row[3],
-                                                 parse_iso(row[4]), row[5])
+            f"{_SELECT_RECEIVED} WHERE chair = ? AND kind = 'pcd01' "
+            "ORDER BY received_at DESC LIMIT 1", [chair]).fetchone()
+        return None if row is None else _received(row)
 
     def actions_since(self, since: datetime) -> list[Action]:
         """The nurses' actions logged at or after `since` (this station's clock), in order: a
@@ -345,8 +341,13 @@ class CentralLog:
             yield _action(row)
 
 
+_SELECT_RECEIVED = "SELECT id, control_id, chair, kind, received_at, payload FROM received"
 _SELECT_ACTIONS = ("SELECT id, at, nurse, chair, session, occurrence, kind, detail "
                    "FROM actions")
+
+
+def _received(row: tuple[Any, ...]) -> Received:
+    return Received(row[0], row[1], row[2], row[3], parse_iso(row[4]), row[5])
 
 
 def _action(row: tuple[Any, ...]) -> Action:

@@ -50,6 +50,7 @@ from console.session.alarms import (
 from console.session.engine import AUDIO_UNAVAILABLE
 from console.ui.controller import SessionController
 from console.ui.elided_label import ElidedLabel, GivesWay, given_way
+from console.ui.window_front import alarm_key
 from protocols.model import Priority
 
 ROW_POINT_SIZE = 16
@@ -535,14 +536,11 @@ class DialogAlarmKeys(QtCore.QObject):
         return False
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
-        if event.type() != QtCore.QEvent.Type.KeyPress or not isinstance(event, QtGui.QKeyEvent):
-            return False
-        if event.modifiers() != QtCore.Qt.KeyboardModifier.NoModifier or event.isAutoRepeat():
+        if (event.type() != QtCore.QEvent.Type.KeyPress or not alarm_key(event)
+                or event.isAutoRepeat()):
             return False
         if event.key() == QtCore.Qt.Key.Key_F2:
             self._bar.ack_shortcut.activated.emit()
-            return True
-        if event.key() == QtCore.Qt.Key.Key_F3:
+        else:   # F3
             self._bar.pause_shortcut.activated.emit()
-            return True
-        return False
+        return True

@@ -39,12 +39,11 @@ from console.central.board import AckTarget, AlarmLine, CardView, VitalView
 from console.session.alarms import priority_marks
 from console.session.conditions import short_text
 from console.ui import theme
-from console.ui.alarm_bar import COLOURS, FLASH_HALF_PERIOD_MS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
+from console.ui.alarm_bar import COLOURS
 from console.ui.elided_label import ELLIPSIS, ElidedLabel, GivesWay
-from console.ui.tiles import PhraseLabel
+from console.ui.tiles import PhraseLabel, flash_colours
 from protocols.model import Priority
 
-FLASH_TICK_MS = 250   # the high rate's half-period; medium toggles every 4th tick
 BASE_HEIGHT = 160     # the card height the base point sizes are for (20 chairs at 1366x768)
 MAX_SCALE = 1.6
 # Base point sizes at BASE_HEIGHT.
@@ -83,6 +82,12 @@ def title_parts(title: str, chair: str | None) -> tuple[GivesWay, ...]:
     words = room.split(" ")
     shorter = tuple(ELLIPSIS + " ".join(words[i:]) for i in range(1, len(words)))
     return (GivesWay(room, shorter),) + ((GivesWay(tail, rank=1),) if tail else ())
+
+
+def marks_part(priority: Priority) -> tuple[str, ...]:
+    """The priority's marks ("*** ") as the first part of an `ElidedLabel` line, or none."""
+    marks = priority_marks(priority)
+    return (f"{marks} ",) if marks else ()
 
 
 INFO_SEPARATOR = " · "
@@ -128,12 +133,6 @@ def _restyle(widget: QtWidgets.QWidget, sheet: str) -> None:
     children (20 cards redrawn each second for their elapsed time cost tens of ms)."""
     if widget.styleSheet() != sheet:
         widget.setStyleSheet(sheet)
-
-
-def flash_on(priority: Priority, tick: int) -> bool:
-    """The full-colour phase of a flashing line at `tick` (250 ms ticks)."""
-    ticks = max(1, FLASH_HALF_PERIOD_MS.get(priority, FLASH_TICK_MS) // FLASH_TICK_MS)
-    return (tick // ticks) % 2 == 0
 
 
 class _Value(QtWidgets.QLabel):
@@ -449,11 +448,7 @@ class ChairCard(QtWidgets.QFrame):
             _restyle(self.alarm, "QFrame#alarm_box {background:transparent;}")
             self.alarm_colours = None
             return
-        if not alarm.flashing or flash_on(alarm.priority, self.flash_tick):
-            colours = COLOURS[alarm.priority]
-        else:
-            colours = (OFF_PHASE_BACKGROUND,
-                       OFF_PHASE_TEXT.get(alarm.priority, COLOURS[alarm.priority][0]))
+        colours = flash_colours(alarm.priority, alarm.flashing, self.flash_tick)
         self.alarm_colours = colours
         marks = priority_marks(alarm.priority)
         # Latched as the bedside's alarm area says it, right after the alarm's words; then only

@@ -34,12 +34,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.central.board import Board, InSight
 from console.clock import Clock
-from console.session.alarms import priority_marks
 from console.session.conditions import short_text
 from console.session.trend_feed import TrendFeed
-from console.ui.alarm_bar import COLOURS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
-from console.ui.central_card import ack_label, flash_on, title_parts
+from console.ui.central_card import ack_label, marks_part, title_parts
 from console.ui.elided_label import ElidedLabel, GivesWay
+from console.ui.tiles import flash_colours
 from console.ui.trend import WHOLE, TrendPlot
 
 REFRESH_MS = 2000
@@ -220,11 +219,10 @@ class CentralTrendDialog(QtWidgets.QDialog):
         # at its end, a long room's name left "…chair-3: Sy…" of a systolic BP 212 (a code
         # review); the marks' 36 px then left "***  · chai…: Systolic BP 212…" on a 790-px
         # dialog.
-        marks = priority_marks(found.line.priority)
         words = f": {found.line.text}"
         short = f": {short_text(found.line.text)}"
         self.elsewhere.set_parts(
-            *((f"{marks} ",) if marks else ()), *title_parts(found.where, found.chair),
+            *marks_part(found.line.priority), *title_parts(found.where, found.chair),
             GivesWay(words, (short,) if short != words else (), rank=-1, cut=False))
         # Acknowledge names the alarm it acts on when it is not the one shown, as the card's
         # button does: the strip showed SpO2 88 and its Acknowledge acted on HR 125 (a review).
@@ -237,7 +235,8 @@ class CentralTrendDialog(QtWidgets.QDialog):
     def set_flash_tick(self, tick: int) -> None:
         """The window's flash tick (250 ms): the strip's flashing alarm follows it."""
         self.flash_tick = tick
-        if self.shown is not None and self.shown.line.flashing:
+        # A closed dialog is kept: its strip is coloured again when it is shown (showEvent).
+        if self.isVisible() and self.shown is not None and self.shown.line.flashing:
             self._colour_strip()
 
     def _colour_strip(self) -> None:
@@ -245,11 +244,7 @@ class CentralTrendDialog(QtWidgets.QDialog):
         if self.shown is None:
             return
         line = self.shown.line
-        if not line.flashing or flash_on(line.priority, self.flash_tick):
-            colours = COLOURS[line.priority]
-        else:
-            colours = (OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT.get(line.priority,
-                                                                COLOURS[line.priority][0]))
+        colours = flash_colours(line.priority, line.flashing, self.flash_tick)
         if colours == self.strip_colours:
             return   # a style sheet set restyles the label: only when it changes
         self.strip_colours = colours

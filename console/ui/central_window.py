@@ -34,14 +34,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from console.central.board import AckTarget, AlarmLine, Board, CardView
 from console.clock import Clock, Moment
 from console.session.alarm_area import NewAlarmWatch
-from console.session.alarms import AudioSignal, priority_marks
+from console.session.alarms import AudioSignal
 from console.ui import theme
-from console.ui.alarm_bar import COLOURS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
 from console.ui.audio import AlarmSounder
-from console.ui.central_card import FLASH_TICK_MS, ChairCard, flash_on
+from console.ui.central_card import ChairCard, marks_part
 from console.ui.central_trend import CentralTrendDialog
 from console.ui.elided_label import ElidedLabel, GivesWay
 from console.ui.entry_panel import question_box
+from console.ui.tiles import FLASH_TICK_MS, flash_colours
 from console.ui.window_front import bring_forward
 from protocols.model import Priority
 
@@ -123,19 +123,14 @@ class StationBanner(QtWidgets.QFrame):
                                f"QLabel {{color:{t.muted_text};}}")
             self.silence.setVisible(False)
             return
-        if not line.flashing or flash_on(line.priority, tick):
-            colours = COLOURS[line.priority]
-        else:
-            colours = (OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT.get(line.priority,
-                                                                COLOURS[line.priority][0]))
+        colours = flash_colours(line.priority, line.flashing, tick)
         self.colours = colours
         extra = [n for n in (line.note, line.more()) if n]
         # The priority said without colour too ("** Central station not connected…"), as on
         # the cards (IEC 60601-1-8); it was the banner's colour alone (a review). Cut at its
         # end, a long one ("Two chairs use the name…", 1,650 px at 1366x768) lost its count of
         # the station's other alarms: the words give way instead.
-        marks = priority_marks(line.priority)
-        self.text.set_parts(*((f"{marks} ",) if marks else ()), GivesWay(line.text),
+        self.text.set_parts(*marks_part(line.priority), GivesWay(line.text),
                             *((f"  ({', '.join(extra)})",) if extra else ()))
         self.setStyleSheet(f"QFrame#station_banner {{background:{colours[0]};}}"
                            f"QLabel {{color:{colours[1]};}}")

@@ -302,11 +302,10 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         self.discharge_button = QtWidgets.QPushButton("Discharge")
         self.discharge_button.setObjectName("discharge")
         self.discharge_button.clicked.connect(self._on_discharge_clicked)
-        for button in (self.next_button, self.discharge_button):
-            # Return on the focused button presses it, as Space does (outside a dialog a button
-            # takes Return only when auto-default): Return did nothing, which nothing said.
-            button.setAutoDefault(True)
-            buttons.addWidget(button)
+        # Return on the focused button presses it as Space does: LiveWindow makes its buttons
+        # auto-default.
+        buttons.addWidget(self.next_button)
+        buttons.addWidget(self.discharge_button)
         layout.addLayout(buttons)
         self._marks = {True: _mark(REQUIRED_COLOUR), False: _mark(None)}
         self._phase_id: str | None = None

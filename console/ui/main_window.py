@@ -222,6 +222,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.lock_after_s = lock_after_s
         self.station = station
         self.network_shown = False   # a clinic network is set up: the status line stays
+        # Its state's label in the status line (app.network_label), found once it is shown.
+        self._network_state: QtWidgets.QWidget | None = None
         self._unsaved_line = ""   # the status line's NOT SAVED while records are held, else ''
         self.live: LiveWindow | None = None
         self.sounder: AlarmSounder | None = None
@@ -715,7 +717,9 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         bar = self.statusBar()
         unsaved = self._unsaved_line
-        network = self.findChild(QtWidgets.QWidget, "network_state")
+        network = self._network_state
+        if network is None and self.network_shown:
+            network = self._network_state = self.findChild(QtWidgets.QWidget, "network_state")
         if not self.fault_bar.isHidden():
             if network is not None and network.parentWidget() is not self.fault_bar:
                 bar.removeWidget(network)

@@ -60,6 +60,20 @@ LINES = {BP_TILE: (3, 2)}
 NARROW_LINES = (2, 3)
 FLASH_TICK_MS = 250             # the high rate's half-period; medium toggles every 4th tick
 
+
+def flash_on(priority: Priority, tick: int) -> bool:
+    """The full-colour phase of a flashing line at `tick` (250 ms ticks)."""
+    ticks = max(1, FLASH_HALF_PERIOD_MS.get(priority, FLASH_TICK_MS) // FLASH_TICK_MS)
+    return (tick // ticks) % 2 == 0
+
+
+def flash_colours(priority: Priority, flashing: bool, tick: int) -> tuple[str, str]:
+    """(background, text) of an alarm's colours at `tick`: its own, or the dark phase while it
+    flashes (the tiles', the central station's cards, banner and trend strip alike)."""
+    if not flashing or flash_on(priority, tick):
+        return COLOURS[priority]
+    return OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT.get(priority, COLOURS[priority][0])
+
 # (background, text) of a fresh and a stale tile in the light theme; a tile draws the current
 # theme's (console/ui/theme.py: the dim theme softens the white).
 NORMAL = (theme.LIGHT.tile_bg, theme.LIGHT.tile_text)
@@ -329,10 +343,6 @@ class VitalTile(QtWidgets.QFrame):
         if self.flashing():
             self._render_value()
 
-    def _flash_on(self, priority: Priority) -> bool:
-        ticks = max(1, FLASH_HALF_PERIOD_MS.get(priority, FLASH_TICK_MS) // FLASH_TICK_MS)
-        return (self.flash_tick // ticks) % 2 == 0
-
     def _render_value(self) -> None:
         view = self.view
         if view is None:
@@ -347,10 +357,7 @@ class VitalTile(QtWidgets.QFrame):
         for part in view.parts:
             style = f"font-size:{small_points}pt;" if part.small else ""
             if part.priority is not None and part.priority > Priority.INFO and not view.stale:
-                if not part.flashing or self._flash_on(part.priority):
-                    colours = COLOURS[part.priority]
-                else:
-                    colours = (OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT.get(part.priority, COLOURS[part.priority][0]))
+                colours = flash_colours(part.priority, part.flashing, self.flash_tick)
                 if part.metric:
                     marks[part.metric] = colours
                 style += f"background-color:{colours[0]};color:{colours[1]};"

@@ -4,6 +4,7 @@ NewAlarmWatch, says when): the bedside's and the central station's alike."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeGuard
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -66,7 +67,7 @@ class TypeAheadGuard(QtCore.QObject):
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt's name
         if not self.active or event.type() not in _KEY_EVENTS or not self._aimed_at_question(watched):
             return False
-        if _alarm_key(event):
+        if alarm_key(event):
             # The alarm's own keys (DialogAlarmKeys acts on them in the question): not typing.
             # Dropped, and each press counted as typing, F2 twice in the question acknowledged
             # nothing while the high alarm that called the nurse sounded on (a review).
@@ -94,8 +95,9 @@ _KEY_EVENTS = frozenset({QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.KeyRele
 _ALARM_KEYS = frozenset({QtCore.Qt.Key.Key_F2, QtCore.Qt.Key.Key_F3})
 
 
-def _alarm_key(event: QtCore.QEvent) -> bool:
-    """F2 or F3 without a modifier: acknowledge and pause, as the alarm area reads them."""
+def alarm_key(event: QtCore.QEvent) -> TypeGuard[QtGui.QKeyEvent]:
+    """F2 or F3 without a modifier: acknowledge and pause, as the alarm area reads them (and
+    alarm_bar.DialogAlarmKeys in a question)."""
     return (isinstance(event, QtGui.QKeyEvent) and event.key() in _ALARM_KEYS
             and event.modifiers() == QtCore.Qt.KeyboardModifier.NoModifier)
 

@@ -50,6 +50,7 @@ def test_override_questions_cancelled_at_next_phase_stop_recomputing_the_gate(qt
         ended(qtbot, seen)
     assert panel.message.text().startswith("Not moved: ")
     assert panel.findChildren(QtWidgets.QDialog) == []
+    qtbot.wait(REFRESH_MS + 200)   # long enough for a timer left running to have fired
     assert recomputed == []   # never asked again once answered
 
 
@@ -61,4 +62,21 @@ def test_a_question_agreed_to_ends_with_its_answer(qtbot, live):
     assert DialogAsker(panel).agree("Discharge against the gate", "Discharge MRN-7 although…",
                                     "Discharge anyway", refresh=lambda: asked.append(1) or "…")
     ended(qtbot, seen)
+    qtbot.wait(REFRESH_MS + 200)   # long enough for a timer left running to have fired
     assert panel.findChildren(QtWidgets.QDialog) == [] and asked == []
+
+
+def test_a_question_answered_but_kept_says_itself_no_more(qtbot):
+    # Whoever answers it and keeps it (not deleted, as `agree` does): its timer stops with the
+    # answer, not with the dialog's deletion.
+    parent = QtWidgets.QWidget()
+    qtbot.addWidget(parent)
+    asked = []
+    box, _yes = DialogAsker(parent).build_agree(
+        "Discharge against the gate", "Discharge MRN-7 although…", "Discharge anyway",
+        refresh=lambda: asked.append(1) or "…")
+    seen = answer_when_asked(lambda question: question.reject())
+    box.exec()
+    qtbot.wait(REFRESH_MS + 200)
+    assert shiboken6.isValid(box) and seen["question"] is box
+    assert not seen["timer"].isActive() and asked == []
