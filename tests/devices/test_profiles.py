@@ -87,6 +87,14 @@ def test_the_silence_watchdog_is_two_periods_and_never_under_4_s(
      + "0" * 400 + "\n", "poll.period_seconds", "is outside 0.5-300"),
     ('model = "M"\nformat = "hl7"\nsend_period_seconds = 1' + "0" * 5000 + "\n", "(file)",
      "is not valid TOML"),
+    # A hexadecimal one tomllib reads past 4300 digits, which Python cannot write in decimal:
+    # a bare ValueError ("Exceeds the limit") escaped from the refusal's own message.
+    ('model = "M"\nformat = "hl7"\nsend_period_seconds = 0x' + "f" * 4000 + "\n",
+     "send_period_seconds", "a whole number of more than 4300 digits is outside "),
+    ("model = 0x" + "f" * 4000 + '\nformat = "hl7"\n', "model",
+     "must be text, got a whole number of more than 4300 digits"),
+    ('model = "M"\nformat = "hl7"\n[serial]\nstopbits = 0x' + "f" * 4000 + "\n",
+     "serial.stopbits", "a whole number of more than 4300 digits is not 1, 1.5 or 2"),
 ])
 def test_a_bad_profile_file_is_refused_naming_the_file_the_key_and_the_reason(
         tmp_path: Path, text: str, key: str, reason: str) -> None:

@@ -30,6 +30,7 @@ text = "t"
 alarms = []
 """
 NINES = "9" * 400
+HEX = "0x" + "f" * 4000   # 4817 decimal digits
 
 
 @pytest.mark.parametrize(("duration", "at", "key", "reason"), [
@@ -39,12 +40,37 @@ NINES = "9" * 400
                                         "digits"),
     # Past Python's 4300 digits tomllib cannot read it at all.
     ("9" * 5000, "1", "(file)", "not valid TOML: a whole number of more than 4300 digits"),
+    # A hexadecimal one it reads, but Python writes none past 4300 decimal digits: a bare
+    # ValueError ("Exceeds the limit") escaped from writing its digit count.
+    (HEX, "1", "duration_minutes", "must be <= 1440, got a whole number of more than 4300 "
+                                   "digits"),
+    ("40", HEX, "steps[0].at_minute", "must be a finite number, got a whole number of more "
+                                      "than 4300 digits"),
 ])
 def test_a_number_too_big_for_a_float_is_refused_naming_the_key(
         duration: str, at: str, key: str, reason: str) -> None:
     with pytest.raises(ScenarioError) as refused:
         parse_scenario(SCENARIO.format(duration=duration, at=at), "held.toml")
     assert (refused.value.key, refused.value.reason) == (key, reason)
+
+
+@pytest.mark.parametrize(("text", "key", "reason"), [
+    (f"name = {HEX}\n", "name", "must be text, got a whole number of more than 4300 digits"),
+    (SCENARIO.format(duration="40", at="1").replace('"ramp"', HEX), "steps[0].action",
+     "must be text, got a whole number of more than 4300 digits; allowed: "),
+    (SCENARIO.format(duration="40", at="1").replace('"heart_rate"', HEX), "steps[0].metric",
+     "must be text, got a whole number of more than 4300 digits; allowed: "),
+    (SCENARIO.format(duration="40", at="1").replace("alarms = []", f"alarms = [{HEX}]"),
+     "expect.alarms[0]", "unknown condition a whole number of more than 4300 digits; allowed: "),
+    (SCENARIO.format(duration=f"[{HEX}]", at="1"), "duration_minutes",
+     "must be a number, got a list or table with a number of more than 4300 digits"),
+])
+def test_a_hexadecimal_number_past_4300_digits_where_text_belongs_is_refused_naming_the_key(
+        text: str, key: str, reason: str) -> None:
+    with pytest.raises(ScenarioError) as refused:
+        parse_scenario(text, "held.toml")
+    assert refused.value.key == key
+    assert refused.value.reason.startswith(reason)
 
 
 def test_infusion_sim_says_it_in_one_line_exit_2(
