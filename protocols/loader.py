@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from protocols.vitals import BP_METRICS, CONTINUOUS, METRICS, RESTING, RestingRange
+from protocols.vitals import BP_METRICS, CONTINUOUS, KPA_TO_MMHG, METRICS, RESTING, RestingRange
 from protocols.model import (
     AlarmRule,
     ChecklistItem,
@@ -157,7 +157,6 @@ MIN_BP_RISE_MMHG = 10.0
 # as a clinic's other systems may keep them, and any rise up to 75 mmHg written in kPa is below
 # 10. 5.3 loaded as a 5.3 mmHg rise and raised the medium alarm on a 6 mmHg one, at nearly every
 # BP of an infusion: a rise that small is no more than two readings of one patient differ by.
-MMHG_PER_KPA = 7.50062   # 760 mmHg = 101.325 kPa
 
 ROUTES = ("iv", "intranasal", "im", "oral")
 PRIORITY_NAMES = {p.label: p for p in Priority}
@@ -341,8 +340,11 @@ def load_or_refusal(path: Path) -> Protocol | ProtocolError:
     A number no check foresaw (5e-324 min, 400 digits) ended every protocol's loading in a
     traceback, and the console could not start at all (R6: a bad file is refused alone).
     """
+    path = Path(path)
+    raw = b""   # what was read, to find the id in when the checks fail
     try:
-        return load_protocol(path)
+        raw = _read_bytes(path)
+        return _protocol_from_bytes(path, raw)
     except ProtocolError as exc:
         return exc
     except Exception as exc:   # a bug met by one file must not lose every protocol
@@ -351,16 +353,8 @@ def load_or_refusal(path: Path) -> Protocol | ProtocolError:
             f"not loaded: checking it failed in the console itself ({type(exc).__name__}:"
             f" {_clip(str(exc), 200)}), not for a problem found in the file; report it to"
             " Support with the file")
-        error.protocol_id = _id_in_file(path)
+        error.protocol_id = _id_in_bytes(raw)
         return error
-
-
-def _id_in_file(path: Path) -> str | None:
-    """The id on a file's top-level `id = "..."` line, for a refusal made without the parse."""
-    try:
-        return _id_in_bytes(_read_bytes(path))
-    except ProtocolError:
-        return None
 
 
 def _looks_misnamed(path: Path) -> bool:
@@ -1268,9 +1262,8 @@ class _Parser:
             "a wider band holds every blood pressure, so the phase would end as if BP were"
             " back near baseline whatever it is",
         )
-        decimals = METRICS["bp_systolic"].decimals
-        if band is not None and self.authoring and round(band, decimals) != band:
-            raise table.error(name, _finer_than_judged(band, "bp_systolic", table.sub(name)))
+        if band is not None and self.authoring:
+            self.check_as_judged(band, "bp_systolic", table.sub(name))
         return band
 
     def checklist_item(self, table: _Table, phase_id: str, kind: PhaseKind) -> ChecklistItem:
@@ -1427,9 +1420,14 @@ class _Parser:
                 key,
                 f"{_fmt(number)} is outside {metric}'s range {info.describe_range()}",
             )
-        if self.authoring and round(number, info.decimals) != number:
-            raise ProtocolError(self.path, key, _finer_than_judged(number, metric, key))
+        if self.authoring:
+            self.check_as_judged(number, metric, key)
         return number
+
+    def check_as_judged(self, number: float, metric: str, key: str) -> None:
+        """Refuse a limit finer than `metric` is judged (`_finer_than_judged`)."""
+        if round(number, METRICS[metric].decimals) != number:
+            raise ProtocolError(self.path, key, _finer_than_judged(number, metric, key))
 
     def checks(
         self, phase: _Table, phase_id: str, kind: PhaseKind, duration: float | None
@@ -1759,11 +1757,10 @@ class _Parser:
                 f"{_amount(rise, 'mmHg')} is below {_amount(MIN_BP_RISE_MMHG, 'mmHg')}, the least"
                 " rise above baseline the console takes for a blood pressure:"
                 f" rise_above_baseline is in mmHg, and {_fmt(rise)} kPa is"
-                f" {_amount(round(rise * MMHG_PER_KPA), 'mmHg')}; a rise that small would alarm"
+                f" {_amount(round(rise * KPA_TO_MMHG), 'mmHg')}; a rise that small would alarm"
                 " on the ordinary difference between two readings; write the rise in mmHg",
             )
-        if round(rise, METRICS[metric].decimals) != rise:
-            raise ProtocolError(self.path, key, _finer_than_judged(rise, metric, key))
+        self.check_as_judged(rise, metric, key)
 
     def sustained(self, table: _Table) -> float:
         seconds = table.optional_number("sustained_seconds", minimum=0.0)
@@ -1857,14 +1854,11 @@ class _Parser:
                     " normal; the low limit must be below the high limit",
                 )
             # In the steps the vital is judged in: `at_or_below 60` beside `at_or_above 61`
-            # leaves no heart rate between them, and every reading alarmed.
-            low_edge = max(_inclusive_edge(name, value, rule.metric)
-                           for name in ("below", "at_or_below")
-                           if (value := getattr(low, name)) is not None)
-            high_edge = min(_inclusive_edge(name, value, rule.metric)
-                            for name in ("above", "at_or_above")
-                            if (value := getattr(high, name)) is not None)
-            if high_edge - low_edge <= 10.0 ** -METRICS[rule.metric].decimals + 1e-9:
+            # leaves no heart rate between them, and every reading alarmed. `_onset` negates
+            # the low side's edge: the room between the two edges is the sum.
+            high_onset, low_onset = _onset(high), _onset(low)   # None for neither: both have one
+            if (high_onset is not None and low_onset is not None
+                    and high_onset + low_onset <= 10.0 ** -METRICS[rule.metric].decimals + 1e-9):
                 raise table.error(
                     _clashing_key(rule, ("", "")),
                     f"low-side limit {_describe_absolute(low)} for {rule.metric} and the high-side"

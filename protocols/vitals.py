@@ -85,6 +85,7 @@ class Metric:
 
 
 MMHG = "mmHg"
+KPA_TO_MMHG = 760.0 / 101.325   # 1 kPa = 7.50062 mmHg (101.325 kPa = 760 mmHg)
 PER_MIN_BREATHS = "breaths/min"
 PER_MIN_BEATS = "beats/min"
 PERCENT = "%"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from protocols.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
+from protocols.vitals import KPA_TO_MMHG, MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
 
 # MDC code -> (metric or None when known but not shown by this console, accepted names).
 # A name listed here positively identifies its code; a name we do not know proves nothing.
@@ -252,8 +252,7 @@ class Unit:
 
 
 _MMHG = Unit(PRESSURE, 1.0, "mmHg")
-# 1 kPa = 7.50062 mmHg (101.325 kPa = 760 mmHg).
-_KPA = Unit(PRESSURE, 760.0 / 101.325, "kPa")
+_KPA = Unit(PRESSURE, KPA_TO_MMHG, "kPa")
 _PER_MIN = Unit(RATE, 1.0, "/min")
 _PCT = Unit(FRACTION, 1.0, "%")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocols.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
+from protocols.vitals import KPA_TO_MMHG, MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
 
 # --- Session layer (first byte of a message that is not a data message) ----------------------
 
@@ -128,8 +128,6 @@ UNIT_PERCENT = 0x0220      # NOM_DIM_PERCENT (262688)
 UNIT_MMHG = 0x0F20         # NOM_DIM_MMHG (266016)
 UNIT_KPA = 0x0F03          # NOM_DIM_KILO_PASCAL (265987)
 UNIT_RESP_PER_MIN = 0x0AE0  # NOM_DIM_RESP_PER_MIN (264928)
-
-KPA_TO_MMHG = 760.0 / 101.325   # 101.325 kPa = 760 mmHg (the HL7 decoder's factor)
 
 
 @dataclass(frozen=True, slots=True)

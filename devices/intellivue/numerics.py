@@ -80,14 +80,14 @@ class MonitorClock:
     Attributes:
         monitor_tz: the zone of the monitor's clock (None: the station's own zone).
         drift: host UTC minus the monitor's clock read in `monitor_tz`, from the MDS-create
-            event (a monitor clock 3 min slow: +3 min); None before.
+            event (a monitor clock 3 min slow: +3 min); none before.
         offset: host UTC minus the monitor's wall clock taken as UTC, only for a monitor clock
             the zone cannot place (at the calendar's edge, year 1): zone and drift in one, as
             before; None otherwise.
     """
 
     monitor_tz: tzinfo | None = STATION_ZONE
-    drift: timedelta | None = None
+    drift: timedelta = timedelta(0)
     offset: timedelta | None = None
 
     def learn(self, monitor_clock: bytes, received_at: datetime) -> None:
@@ -100,7 +100,7 @@ class MonitorClock:
             self.drift = received - wall_clock_to_utc(naive, self.monitor_tz, received)
             self.offset = None
         except (ValueError, OverflowError, OSError):
-            self.drift, self.offset = None, received - naive.replace(tzinfo=UTC)
+            self.drift, self.offset = timedelta(0), received - naive.replace(tzinfo=UTC)
 
     def to_utc(self, raw: bytes, received_at: datetime) -> tuple[datetime | None, str]:
         """Return a BCD time stamp as UTC, or (None, why it is not usable)."""
@@ -115,8 +115,8 @@ class MonitorClock:
                 # refuses the edges of the calendar (year 1 from a monitor with no clock set);
                 # the hour clocks change is read as the instant nearer the arrival on the
                 # monitor's clock.
-                drift = self.drift or timedelta(0)
-                when = wall_clock_to_utc(naive, self.monitor_tz, received_at - drift) + drift
+                when = (wall_clock_to_utc(naive, self.monitor_tz, received_at - self.drift)
+                        + self.drift)
         except (ValueError, OverflowError, OSError):
             return None, (f"time stamp {naive.isoformat(sep=' ')} cannot be placed on the "
                           "station's clock")
