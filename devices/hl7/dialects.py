@@ -319,7 +319,10 @@ def _kind(value: object) -> str:
     if isinstance(value, bool):
         return f"true/false ({str(value).lower()})"
     if isinstance(value, (int, float)):
-        return f"a number ({value!r})"
+        try:
+            return f"a number ({value!r})"
+        except ValueError:   # a hex whole number past 4300 decimal digits: no repr of it
+            return "a number (a whole number of more than 4300 digits)"
     if isinstance(value, str):
         return f"text ({value[:40]!r})"
     if isinstance(value, list):

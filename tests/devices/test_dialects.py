@@ -448,6 +448,10 @@ def test_not_toml_and_not_utf8(tmp_path: Path) -> None:
     bad.write_text("x = 1" + "0" * 5000 + "\n")
     with pytest.raises(DialectError, match=r"not valid TOML: a whole number of more than 4300"):
         load_dialect(bad)
+    # In hexadecimal tomllib reads it, and its repr in "must be text, got a number (…)" raised.
+    bad.write_text('vendor = 0x' + "f" * 4000 + "\n")
+    with pytest.raises(DialectError, match=r"a number \(a whole number of more than 4300 digits\)"):
+        load_dialect(bad)
 
 
 def test_refused_files_are_listed_and_the_others_load(tmp_path: Path) -> None:
