@@ -86,11 +86,6 @@ _VERIFY_EXITS: Final = f"""exit status:
      the copy for review and restore the log from the last backup, removing its -wal and -shm
      files first"""
 
-# The next step after damage, for the person at the terminal. The -wal and -shm go first:
-# SQLite would replay a crashed console's -wal over the restored file (errors.RESTORE_STEP).
-_DAMAGED_NEXT: Final = ("keep this copy for review and restore the log from the last backup, "
-                        "removing its -wal and -shm files first")
-
 
 def _verify(argv: list[str]) -> int:
     import sqlite3
@@ -175,10 +170,12 @@ def _verify(argv: list[str]) -> int:
 
 
 def _verify_damaged(db: Path, words: str) -> int:
-    """Report a damaged log: one line on stdout (the check's finding, as an edited row is)."""
-    from console.store.errors import printable
+    """Report a damaged log: one line on stdout (the check's finding, as an edited row is), with
+    the next step for the person at the terminal (its -wal and -shm go first: `RESTORE_STEP`)."""
+    from console.store.errors import RESTORE_STEP, printable
 
-    print(f"{printable(str(db))}: the file is damaged: {words}; {_DAMAGED_NEXT}")
+    print(f"{printable(str(db))}: the file is damaged: {words}; keep this copy for review and "
+          f"{RESTORE_STEP}")
     return VERIFY_DAMAGED
 
 

@@ -87,6 +87,7 @@ from console.session.engine import OBSERVATION_BUTTONS, OBSERVED
 from console.session.lock import locked_actor
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.store.log import patient_fold
+from devices.reading import MANUAL
 
 if TYPE_CHECKING:   # typeshed's protocol for "any dataclass instance"; not importable at run time
     from _typeshed import DataclassInstance
@@ -95,7 +96,6 @@ REDACTED: Final = "[free text removed]"
 DEIDENTIFIED_NOTE: Final = ("DE-IDENTIFIED: the patient is a pseudonym; dates are moved by whole weeks "
                             "(weekday and time of day kept); staff and devices are numbered; "
                             "free text is removed")
-MANUAL: Final = "manual"
 # sessions.details keys that carry no identifier.
 KEPT_DETAILS: Final = frozenset({"dose_mg", "chosen_mg", "pump_rate_ml_h", "protocol_name"})
 # events.detail: text is kept only under keys whose words the console or the protocol wrote

@@ -779,7 +779,8 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     return RemsForm(
         session_id=s.id, patient_id=s.patient_id, session_number=s.session_number,
         session_date=day.isoformat(),
-        time_zone=rc.session_zone(detail, tz) if zoned else _zone(s.started_at, tz),
+        time_zone=(rc.session_zone(detail, tz) if zoned
+                   else rc.zone_named(rc.local(s.started_at, tz))),
         protocol=f"{s.protocol_id} {s.protocol_version}", nurse=s.nurse,
         rems_enrolment_confirmed=enrol is not None,
         concomitant_medications_reviewed=meds is not None,
@@ -1163,12 +1164,6 @@ def _when(at: datetime, tz: tzinfo | None, day: date, zoned: bool = False) -> st
     if rc.local(at, tz).date() == day:
         return rc.hhmm(at, tz, zoned=zoned)
     return rc.day_time(at, tz, zoned=zoned)
-
-
-def _zone(at: datetime, tz: tzinfo | None) -> str:
-    """"PST (UTC-08:00)": the local zone at `at`, named as the PDF names it ("UTC", and
-    "UTC-03:00" for a zone tzdata names "-03", not "-03 (UTC-03:00)")."""
-    return rc.zone_named(rc.local(at, tz))
 
 
 # A blood pressure's marks of a value beyond the monitor's range, in the JSON only when set (as

@@ -975,7 +975,7 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
         return f"Discharged ({dosed}, {d.get('minutes_total')} min in total)"
     if kind == "session_ended":
         return "Session ended"
-    if kind == "session_resumed":
+    if kind == SESSION_RESUMED:
         return f"Session resumed in phase {d.get('phase')}"
     if kind == HANDED_OVER:
         return f"Handed over: {d.get('from')} → {d.get('to')}"

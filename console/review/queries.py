@@ -83,9 +83,9 @@ from console.session.trend_feed import SAME_STEP_SECONDS
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.session.engine import logged_count, run_reached
 from console.session.protocol_record import PROTOCOL_IN_FORCE, logged_protocol
-from console.store.errors import check_openable, not_an_sqlite_file, sqlite_words
+from console.store.errors import RESTORE_STEP, check_openable, not_an_sqlite_file, sqlite_words
 from console.store.wal_check import shm_of, wal_damage, wal_of
-from devices.reading import not_patient_flags
+from devices.reading import MANUAL, not_patient_flags
 from protocols.model import Protocol
 from protocols.vitals import METRICS, SCALES, VITALS
 
@@ -96,7 +96,6 @@ __all__ = [
     "load_signatures", "log_path", "open_readonly", "patients", "trend_records",
 ]
 
-MANUAL: Final = "manual"
 _PRIORITY_BY_RANK: Final = {rank: name for name, rank in PRIORITY_RANK.items()}
 _RANK_SQL: Final = (
     "CASE priority WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END"
@@ -150,8 +149,7 @@ class UnreadableLogError(LogError):
                       if others_readable else "")
             text = (f"{what} could not be read: the session log {error.path} is damaged"
                     f"{said}.{others} Check the whole file with: infusion-console verify --db "
-                    f"{error.path}; keep a copy of the file as it is, and restore the log from "
-                    "the last backup, removing its -wal and -shm files first.")
+                    f"{error.path}; keep a copy of the file as it is, and {RESTORE_STEP}.")
         else:
             text = f"{what} could not be read. {error}"
         self.args = (text,)
@@ -870,7 +868,7 @@ def _clock_steps(
     ):
         at, detail = times(at_text), _detail_of(text)
         before = logged_count(detail.get(ALARM_ROWS_BEFORE))
-        if kind == "session_resumed":
+        if kind == SESSION_RESUMED:
             gap = detail.get("clock_gap_s")
             runs.append((before if before is not None else sum(t < at for _, t in rows),
                          float(gap) if isinstance(gap, int | float) else None))

@@ -156,7 +156,7 @@ def row_text(occurrence: Occurrence) -> str:
         # Held at its priority until acknowledged (an unseen high alarm): its text is the
         # excursion that raised it, and the value now is said beside it (a walk showed "Systolic
         # BP 206" in the row while the tile read 191).
-        text += f" · now {_now(occurrence)}"
+        text += f" · now {_now(occurrence, occurrence.value)}"
     if missing := occurrence.now_missing:   # held so while its vital went missing (review 47)
         text += f" · now: {missing[:1].lower()}{missing[1:]}"
     if occurrence.state is AlarmState.ACKNOWLEDGED:
@@ -164,14 +164,13 @@ def row_text(occurrence: Occurrence) -> str:
     return text
 
 
-def _now(occurrence: Occurrence) -> str:
-    """A held alarm's value now as its tile shows it: the vital's own format ("92", never the
-    "92.4" the tile rounds), a monitor's value beyond its range with its mark ("<5") as the
-    condition's words now say it (conditions.py `_describe`)."""
-    value = occurrence.value
+def _now(occurrence: Occurrence, value: float) -> str:
+    """A held alarm's value now (`value`, its `Occurrence.value`) as its tile shows it: the
+    vital's own format ("92", never the "92.4" the tile rounds), a monitor's value beyond its
+    range with its mark ("<5") as the condition's words now say it (conditions.py `_describe`)."""
     m = METRICS.get(occurrence.condition.rsplit("_", 1)[0])
-    if value is None or m is None:
-        return f"{value:g}" if value is not None else ""
+    if m is None:
+        return f"{value:g}"
     shown = m.format(value)
     said = occurrence.current_message.removeprefix(f"{m.label} ")
     mark = said[:1] if said[:1] in ("<", ">") and said[1:].startswith(f"{shown} ") else ""
@@ -210,7 +209,7 @@ def compact_row(occurrence: Occurrence) -> CompactRow:
     if occurrence.state is AlarmState.LATCHED:
         state += " (latched)"
     if occurrence.current < occurrence.priority and occurrence.value is not None:
-        state += f" · now {_now(occurrence)}"
+        state += f" · now {_now(occurrence, occurrence.value)}"
     if missing := occurrence.now_missing:
         missing = short_message(occurrence.condition, missing)   # "No RR for 20 s"
         state += f" · now: {missing[:1].lower()}{missing[1:]}"

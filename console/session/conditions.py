@@ -18,7 +18,6 @@ from typing import Final
 
 from console.clock import Moment
 from console.session.alarms import Raise
-from console.session.tile_view import STALE_MANUAL_SECONDS, STALE_SECONDS
 from devices.reading import MANUAL
 from protocols.vitals import BP_METRICS, METRICS, metric
 from protocols.model import AlarmRule, Priority
@@ -29,6 +28,12 @@ from protocols.model import AlarmRule, Priority
 # with the probe off its last value is as old as the SpO2's. A Masimo's "Pulse rate 115" was
 # reminded "still present" minutes into "No SpO2" (review 47).
 GOES_WITH: Final = {"pulse_rate": "spo2"}
+
+# A continuous value older than this is not "now" (monitors send once a second); a typed value or
+# an NIBP is current until the next check is due, so it gets the longer limit. Its tile greys it
+# past this (console/session/tile_view.py); a sustained count starts again (`_current_for`).
+STALE_SECONDS = 30.0
+STALE_MANUAL_SECONDS = 20 * 60.0
 
 
 @dataclass(slots=True)

@@ -116,7 +116,8 @@ from console.session.alarms import (
 )
 from console.session import device_rest
 from console.session.dosing import devices_ticked
-from console.session.conditions import GOES_WITH, ConditionTracker, trackers_for
+from console.session.conditions import (
+    GOES_WITH, STALE_MANUAL_SECONDS, ConditionTracker, trackers_for)
 from console.session.entry import (
     Accepted,
     NeedsConfirmation,
@@ -128,7 +129,7 @@ from console.session.entry import (
 from console.session.holding import HeldFile, HeldWrites, LeftHeld, left_held, reading_key
 from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
 from console.session.schedule import Counted, DueInfo, Schedule, timed_names
-from console.session.tile_view import STALE_MANUAL_SECONDS, same_measurement
+from console.session.tile_view import same_measurement
 from console.session.trend_feed import SAME_STEP_SECONDS, DeviceClocks
 from console.store.errors import LogError
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
@@ -212,6 +213,10 @@ EARLY_DEVICE = "Device given before the rest ended"   # the question a nasal dev
 EXTRA_DEVICE = "Device beyond the dose"   # the question a nasal device beyond the dose asks
 GATE_APPROVAL = "Prescriber review"   # the question a pre-dose gate item over its gate asks
 # (not `signing.GATE_DECISION`, the meaning the prescriber's signature of the answer carries)
+# The discharge blockers' first words (`discharge_blockers`): + the item's text, + the alarm's
+# message. The chair's dialogs read them back (console/ui/controller.py, checklist_panel.py).
+REQUIRED_OPEN: Final = "Required item open: "
+ALARM_NOT_RESOLVED: Final = "Alarm not resolved: "
 BP_RISE_MMHG = 5.0
 """A systolic step up larger than this is "still rising" (discharge gate, clinical-defaults.md
 alarm behaviour 9). ISO 81060-2 validates a cuff to a mean error within ±5 mmHg: a smaller step
@@ -3065,7 +3070,7 @@ class SessionEngine:
         for item in phase.checklist:
             tick = self._state.ticks.get((phase.id, item.id))
             if tick is None and (item.required or item.id in needed):
-                reasons.append(f"Required item open: {item.text}")
+                reasons.append(f"{REQUIRED_OPEN}{item.text}")
             elif tick is not None and item.answered_no(tick.note):
                 reasons.append(item.if_no)
         return reasons
@@ -3352,7 +3357,7 @@ class SessionEngine:
         if gate.refuse_while_alarm:
             # The patient's alarms only: a technical condition of the station (speaker, device
             # link, log) says nothing about whether the patient may leave.
-            reasons.extend(f"Alarm not resolved: {o.message}" for o in self.board.occurrences()
+            reasons.extend(f"{ALARM_NOT_RESOLVED}{o.message}" for o in self.board.occurrences()
                            if o.category == PHYSIOLOGICAL)
         reasons.extend(self._discharge_time_blockers(now))
         # The observation's own exit rule, BP back near baseline ("vitals until stable",
@@ -3432,11 +3437,11 @@ class SessionEngine:
     def _identified(self, reasons: Sequence[str]) -> tuple[Blocker, ...]:
         """Each reason with what holds behind its words (`Blocker.key`): the alarm whose row it
         words, as `discharge_blockers` words it, or the current phase's checklist item."""
-        alarms = {f"Alarm not resolved: {o.message}": o for o in self.board.occurrences()
+        alarms = {f"{ALARM_NOT_RESOLVED}{o.message}": o for o in self.board.occurrences()
                   if o.category == PHYSIOLOGICAL}
         items = {}
         for item in self.phase.checklist:
-            items[f"Required item open: {item.text}"] = f"item {item.id} open"
+            items[f"{REQUIRED_OPEN}{item.text}"] = f"item {item.id} open"
             if item.if_no:
                 items[item.if_no] = f"item {item.id} answered no"
         identified = []

@@ -81,6 +81,7 @@ from typing import TYPE_CHECKING
 
 from console.clock import Moment, format_span
 from console.session.alarms import PHYSIOLOGICAL, AlarmState, Occurrence
+from console.session.conditions import STALE_MANUAL_SECONDS, STALE_SECONDS
 from console.session.trend_feed import PAIR_TOLERANCE_MINUTES, VITAL_COLOURS, clock_offset
 from console.session.view import SessionView
 from devices.reading import AGE_UNKNOWN, MANUAL, Reading, beyond_mark, is_nibp_value
@@ -90,10 +91,6 @@ from protocols.vitals import BP_METRICS, VITALS, metric
 if TYPE_CHECKING:
     from console.session.engine import Latest
 
-# A continuous value older than this is not "now" (monitors send once a second); a typed value or
-# an NIBP is current until the next check is due, so it gets the longer limit.
-STALE_SECONDS = 30.0
-STALE_MANUAL_SECONDS = 20 * 60.0
 # Systolic and diastolic typed in one form are entered one after the other: the trend feed's rule.
 PAIR_TOLERANCE_S = PAIR_TOLERANCE_MINUTES * 60.0
 

@@ -760,17 +760,15 @@ def _refuse_foreign_wal(path: Path) -> None:
 def _shared_elsewhere(path: Path) -> bool:
     """Whether another process holds the log's SHARED lock (has it open), read from /proc/locks
     where it can be: `_open_elsewhere` keeps a descriptor of the log open for good, which held a
-    read-only archive's disk busy after the open was refused. Elsewhere, `_open_elsewhere`."""
+    read-only archive's disk busy after the open was refused. Elsewhere, `_open_elsewhere`.
+
+    This process's own locks are not counted: the review's read-only connection may be reading a
+    crashed console's -wal (it writes nothing); a write beside it is checked like any other."""
     try:
-        log = _lock_key(os.stat(path))
-        with open("/proc/locks", encoding="ascii", errors="replace") as table:
-            locks = [lock for line in table if (lock := _posix_lock(line)) is not None]
-    except (FileNotFoundError, NotADirectoryError):
-        return False
+        table = _lock_table(path)
     except OSError:
         return _open_elsewhere(path)   # not Linux
-    return any(pid != os.getpid() and file == log and first <= _SHARED_FIRST + _SHARED_SIZE - 1
-               and (last is None or last >= _SHARED_FIRST) for pid, file, first, last in locks)
+    return table is not None and bool(_shared_holders(*table) - {os.getpid()})
 
 
 def _wal_mismatch(path: Path) -> list[str]:
@@ -873,20 +871,17 @@ def _on_another_index(path: Path) -> list[int]:
     nothing. Read from /proc/locks (Linux); none where that cannot be read, or where the kernel
     names the file system by another device than stat does (btrfs subvolumes)."""
     try:
-        log = _lock_key(os.stat(path))
-        with open("/proc/locks", encoding="ascii", errors="replace") as table:
-            locks = [lock for line in table if (lock := _posix_lock(line)) is not None]
-    except (FileNotFoundError, NotADirectoryError):
-        return []   # no log yet
+        table = _lock_table(path)
     except OSError:
         return []   # /proc/locks cannot be read: not Linux
+    if table is None:
+        return []   # no log yet
+    log, locks = table
     try:
         shm: tuple[int, int, int] | None = _lock_key(os.stat(shm_of(path)))
     except (FileNotFoundError, NotADirectoryError):
         shm = None   # none beside the log: deleted, or the log moved away from its own
-    on_log = {pid for pid, file, first, last in locks
-              if file == log and first <= _SHARED_FIRST + _SHARED_SIZE - 1
-              and (last is None or last >= _SHARED_FIRST)}
+    on_log = _shared_holders(log, locks)
     switches = [(pid, file) for pid, file, first, last in locks
                 if first == _SHM_DMS and last == _SHM_DMS and file[:2] == log[:2]]
     on_this_shm = {pid for pid, file in switches if file == shm}
@@ -894,12 +889,39 @@ def _on_another_index(path: Path) -> list[int]:
     return sorted((on_log & on_another) - on_this_shm - {os.getpid()})
 
 
+# A POSIX lock held, as /proc/locks lists it (`_posix_lock`).
+_Lock = tuple[int, tuple[int, int, int], int, int | None]
+
+
+def _lock_table(path: Path) -> tuple[tuple[int, int, int], list[_Lock]] | None:
+    """The log as /proc/locks names it (`_lock_key`), with every POSIX lock listed there; None
+    when there is no log.
+
+    Raises:
+        OSError: /proc/locks cannot be read (not Linux), or the log cannot be looked at.
+    """
+    try:
+        log = _lock_key(os.stat(path))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    with open("/proc/locks", encoding="ascii", errors="replace") as table:
+        return log, [lock for line in table if (lock := _posix_lock(line)) is not None]
+
+
+def _shared_holders(log: tuple[int, int, int], locks: list[_Lock]) -> set[int]:
+    """The processes (this one too) holding SQLite's SHARED lock on `log` among `locks`: those
+    with an SQLite connection open on it."""
+    return {pid for pid, file, first, last in locks
+            if file == log and first <= _SHARED_FIRST + _SHARED_SIZE - 1
+            and (last is None or last >= _SHARED_FIRST)}
+
+
 def _lock_key(file: os.stat_result) -> tuple[int, int, int]:
     """A file as /proc/locks names it: (major, minor, inode)."""
     return (os.major(file.st_dev), os.minor(file.st_dev), file.st_ino)
 
 
-def _posix_lock(line: str) -> tuple[int, tuple[int, int, int], int, int | None] | None:
+def _posix_lock(line: str) -> _Lock | None:
     """A POSIX lock held, from a line of /proc/locks: (pid, (major, minor, inode), first byte,
     last byte or None to the end); None for another kind of lock, one waited for ("->"), or a
     line not understood."""

@@ -60,7 +60,8 @@ from console.session import feed
 from console.records import Record
 from console.session.alarms import AudioSignal, Occurrence, Raise
 from console.session.chair_identity import ChairIdentity, SignInAnswer
-from console.session.engine import Blocker, Outcome, SessionEngine
+from console.session.engine import ALARM_NOT_RESOLVED, Blocker, Outcome, SessionEngine
+from console.session.engine import REQUIRED_OPEN as REQUIRED_OPEN   # checklist_panel reads it here
 from console.session.fallback_faults import FallbackFaults
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict
 from console.session.lock import ALWAYS_ALLOWED, LOCKED_MESSAGE, ChairAction, locked_actor
@@ -813,9 +814,6 @@ class SessionController(QtCore.QObject):
 
 SIGNED_ON_A_LOCKED_STATION = ("Not done: the station locked while the signature was asked "
                               "(nothing was recorded). Sign in to continue, then do it again.")
-
-REQUIRED_OPEN = "Required item open: "
-ALARM_NOT_RESOLVED = "Alarm not resolved: "   # as SessionEngine.discharge_blockers words it
 
 
 SHOWN_BLOCKERS = 3
