@@ -121,15 +121,20 @@ class CourseTrend:
                      if m in ALWAYS_DRAWN or any(m in s.vitals for s in self.sessions))
 
     def value_span(self, metrics: Sequence[str]) -> tuple[float, float] | None:
-        """The lowest and highest value drawn of `metrics` over every session, or None."""
-        found = [t.values[np.isfinite(t.values)] for s in self.sessions
-                 for m in metrics if (t := s.vitals.get(m)) is not None]
+        """The lowest and highest value drawn of `metrics` over every session, or None: the
+        lines and the symbols (a cuff's pulse beside an oximeter's line is a symbol only: its
+        172 fell outside the pulse panel's 30-150)."""
+        found = [a for s in self.sessions for m in metrics if (t := s.vitals.get(m)) is not None
+                 for a in (t.values, t.measured_values)]
         values = np.concatenate(found) if found else np.empty(0)
+        values = values[np.isfinite(values)]
         return (float(values.min()), float(values.max())) if values.size else None
 
     def minute_span(self) -> tuple[float, float] | None:
-        """The first and last minute drawn over every session and vital, or None."""
-        found = [t.minutes for s in self.sessions for t in s.vitals.values()]
+        """The first and last minute drawn over every session and vital, or None: the lines'
+        and the symbols' (`value_span`)."""
+        found = [a for s in self.sessions for t in s.vitals.values()
+                 for a in (t.minutes, t.measured_minutes)]
         minutes = np.concatenate(found) if found else np.empty(0)
         return (float(minutes.min()), float(minutes.max())) if minutes.size else None
 

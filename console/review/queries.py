@@ -79,7 +79,7 @@ from console.store import EventLog, LogError, UnknownSessionError, classify, is_
 from console.store.log import patient_fold, patient_spellings
 from console.store import chain, schema
 from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
-from console.session.trend_feed import SAME_STEP_SECONDS
+from console.session.trend_feed import LINE_BREAK_KINDS, SAME_STEP_SECONDS
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.session.engine import logged_count, run_reached
 from console.session.protocol_record import PROTOCOL_IN_FORCE, logged_protocol
@@ -1017,9 +1017,12 @@ def observation_by_id(conn: sqlite3.Connection, observation_id: int) -> Observat
     )
 
 
-# The events a trend of vitals needs besides the rows: T0, the values voided at the chair, and
-# the protocol the session logged at its start (its alarm limits).
-_TREND_EVENT_KINDS: Final = ("dosing_started", "entered_in_error", PROTOCOL_IN_FORCE)
+# The events a trend of vitals needs besides the rows: T0, the values voided at the chair, the
+# protocol the session logged at its start (its alarm limits), and those that break the device
+# lines as the session's own trend does (a disconnection, the console closed, a restart:
+# without them the course drew a line from HR 88 to 140 across an unplugged monitor).
+_TREND_EVENT_KINDS: Final = ("dosing_started", "entered_in_error", PROTOCOL_IN_FORCE,
+                             *sorted(LINE_BREAK_KINDS))
 _VITAL_LIST: Final = ", ".join(f"'{name}'" for name in VITALS)
 
 

@@ -36,7 +36,8 @@ Where a value sits on the time axis (`TrendFeed.placed_at`):
   after it was taken: one taken during a console restart or a link outage arrives minutes
   later, and the audit found the first cuff after a restart reported as "Monitor clock 4 min
   behind", drawn and shown as just measured; a cuff taken before the nurse opened the session
-  arrives with the first message, its HR stamped right. A clock that is really behind shows on
+  arrives with the first message, its HR stamped right (before minute 0: every view of the
+  trend then starts there, `start_minutes`). A clock that is really behind shows on
   the device's continuous values. A pre-session cuff with no continuous value of its device
   seen before it waits for one up to `CUFF_WAIT_S` (10 s of receive time): a message lists its
   values in any order, and a Mindray bedside monitor sends its NIBP in a message of its own
@@ -65,6 +66,7 @@ curves. Only physiological alarms (raised or escalated) are markers: technical c
 alarm area's business, and reminders would bury the alarms. An alarm is marked once per priority
 it reaches; an escalation whose value was taken back keeps its marker ("Taken back: SpO2 88")
 but reached nothing, so the next real one to that priority is marked (`TrendFeed._mark_step`).
+A marker says a monitor's value beyond its range as the tile does, "RR <5", not a measured 5.
 
 The points of each series live in growable float64 arrays (time, value, receive time, device,
 row id), so the widget's `setData(t[:n], v[:n])` reads views, not copies, and an 8-hour session
@@ -97,6 +99,7 @@ from console.records import (
     BASELINE_SET,
     ESCALATED,
     RAISED,
+    SESSION_RESUMED,
     AlarmTransition,
     EventRecord,
     ObservationRecord,
@@ -104,7 +107,13 @@ from console.records import (
     SessionEnded,
 )
 from console.session.alarms import priority_marks
-from devices.reading import AGE_UNKNOWN, is_cuff_pulse_metric, is_nibp_metric, is_patient_value
+from devices.reading import (
+    AGE_UNKNOWN,
+    beyond_mark,
+    is_cuff_pulse_metric,
+    is_nibp_metric,
+    is_patient_value,
+)
 from protocols.vitals import BP_METRICS, METRICS, VITALS, scale_value_words
 from protocols.model import Priority
 
@@ -354,13 +363,18 @@ def _waited(received_at: datetime, at: datetime) -> bool:
     return (at - received_at).total_seconds() > CUFF_WAIT_S
 
 
+# The kinds of event that may break the device lines (`breaks_lines`): a reader of a session's
+# log that feeds a trend only some events (the course view) reads these too.
+LINE_BREAK_KINDS: frozenset[str] = frozenset({"device_state", "console_closed", SESSION_RESUMED})
+
+
 def breaks_lines(event: EventRecord) -> bool:
     """The event says no device value could come from its time until the next, however short
     the gap: a device state other than connected, the console closed, a session resumed (also
     after a console that stopped unannounced). The device lines break there (the module's
     text); the chair's trend snapshot carries these times to the central station."""
-    return (event.kind in ("console_closed", "session_resumed")
-            or (event.kind == "device_state" and event.detail.get("state") != "connected"))
+    return event.kind in LINE_BREAK_KINDS and (
+        event.kind != "device_state" or event.detail.get("state") != "connected")
 
 
 class _Points:
@@ -509,6 +523,9 @@ class TrendFeed:
         # Values corrected or entered in error, (metric, receive minutes, value): an alarm they
         # raised keeps its marker, saying so.
         self._taken_back: list[tuple[str, float, float]] = []
+        # Values a monitor sent beyond its range, vital -> (receive minutes, value, "<" or ">"):
+        # the alarm a value raised says it as the tile does (`_beyond_mark_of`).
+        self._beyond: dict[str, list[tuple[float, float, str]]] = {}
 
     # ---- input ---------------------------------------------------------------------------------
 
@@ -580,6 +597,10 @@ class TrendFeed:
             self._ended = self._minutes(record.ended_at)
 
     def _add_observation(self, rec: ObservationRecord, row: int) -> None:
+        mark = beyond_mark(rec.flags)
+        if mark:   # noted whether drawn or not: its alarm stands either way
+            self._beyond.setdefault(rec.metric, []).append(
+                (self._minutes(rec.received_at), rec.value, mark))
         if not is_patient_value(rec.flags, self.demo):
             return   # a monitor's demo or test value, or one of unknown age (the module's text)
         if row >= 0 and row in self._orphan_corrections:
@@ -660,10 +681,10 @@ class TrendFeed:
         if (transition.transition not in (RAISED, ESCALATED)
                 or transition.category != "physiological"):
             return
-        entry = _MarkerEntry(TrendMarker(self._minutes(transition.at), alarm_text(transition),
-                                         "alarm", transition.priority), -2,
-                             transition.condition.rsplit("_", 1)[0], transition.value,
-                             transition.occurrence, shown=False)
+        minutes, metric = self._minutes(transition.at), transition.condition.rsplit("_", 1)[0]
+        text = alarm_text(transition, self._beyond_mark_of(metric, minutes, transition.value))
+        entry = _MarkerEntry(TrendMarker(minutes, text, "alarm", transition.priority), -2,
+                             metric, transition.value, transition.occurrence, shown=False)
         if any(_raised_by(entry, *taken) for taken in self._taken_back):
             _take_back(entry)
         steps = self._steps.setdefault(transition.occurrence, [])
@@ -671,6 +692,15 @@ class TrendFeed:
         self._markers.append(entry)
         marked = self._marked.get(transition.occurrence, Priority.INFO)
         self._marked[transition.occurrence] = self._mark_step(entry, len(steps) == 1, marked)
+
+    def _beyond_mark_of(self, metric: str, minutes: float, value: float | None) -> str:
+        """"<" (">") when the value that raised an alarm step at `minutes` is a monitor's value
+        beyond its range: the newest of its vital and value committed in the same step
+        (`SAME_STEP_SECONDS`, not after the step); '' otherwise. The marker said "RR 5" beside
+        the tile's and the alarm row's "<5", a rate the monitor never measured."""
+        found = [(at, mark) for at, v, mark in self._beyond.get(metric, ()) if v == value
+                 and 0 <= (minutes - at) * 60 + 1e-6 <= SAME_STEP_SECONDS + 1e-6]
+        return max(found)[1] if found else ""
 
     def _mark_step(self, entry: _MarkerEntry, first: bool, marked: Priority) -> Priority:
         """Mark an alarm step or not; return the occurrence's marked priority after it.
@@ -883,6 +913,15 @@ class TrendFeed:
         return tuple(self._skews)
 
     @property
+    def start_minutes(self) -> float:
+        """Minute 0, or the earliest time something is placed at when that is before it (a cuff
+        taken before the nurse opened the session sits at its measured time): where every view
+        of the trend starts."""
+        firsts = [float(points.t[0]) for points in self._series.values() if points.n]
+        firsts.extend(entry.marker.minutes for entry in self._markers if entry.shown)
+        return min([0.0, *firsts])
+
+    @property
     def end_minutes(self) -> float:
         """The latest time anything was placed at (or the session's end, when logged)."""
         return max(self._end, self._ended or 0.0)
@@ -927,12 +966,13 @@ def _take_back(entry: _MarkerEntry) -> None:
     entry.marker = replace(entry.marker, text=short(TAKEN_BACK + entry.marker.text))
 
 
-def alarm_text(transition: AlarmTransition) -> str:
-    """"Systolic 185" for a vital's alarm, "MOAA/S 1" for a scale's (short, for a label beside
+def alarm_text(transition: AlarmTransition, beyond: str = "") -> str:
+    """"Systolic 185" for a vital's alarm ("RR <5" when its value is a monitor's beyond its
+    range, `beyond` its `beyond_mark`), "MOAA/S 1" for a scale's (short, for a label beside
     its marker); otherwise the banner message, shortened."""
     name = transition.condition.rsplit("_", 1)[0]
     if transition.value is not None and name in SHORT_LABELS:
-        return f"{SHORT_LABELS[name]} {METRICS[name].format(transition.value)}"
+        return f"{SHORT_LABELS[name]} {beyond}{METRICS[name].format(transition.value)}"
     if transition.value is not None and name in SCALE_MARKER_NAMES:   # "MOAA/S 1", its value kept
         return f"{SCALE_MARKER_NAMES[name]} {scale_value_words(name, transition.value)}"
     return short(transition.message)

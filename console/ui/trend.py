@@ -415,6 +415,7 @@ class TrendPlot(QtWidgets.QWidget):
             started_at or EPOCH, demo=demo, capacity=capacity)
         self._view = FOLLOW
         self._now = 0.0
+        self._start = 0.0   # the feed's `start_minutes`: before 0 for a pre-session cuff
         self._x_range = (0.0, FOLLOW_MINUTES)
         self._shown_x = self._x_range   # the x range set on the plots: with room (`_fit_x`)
         self._overview_range: tuple[float, float] | None = None
@@ -867,6 +868,11 @@ class TrendPlot(QtWidgets.QWidget):
         if self.feed.end_minutes > self._now:
             self._now = self.feed.end_minutes
             self._view_dirty = True
+        if everything or changes.series or changes.markers:
+            start = self.feed.start_minutes
+            if start != self._start:
+                self._start = start
+                self._view_dirty = self._overview_dirty = True
 
     def refresh(self) -> None:
         """Push what changed since the last call to the plot items; a no-op when nothing did."""
@@ -1024,17 +1030,27 @@ class TrendPlot(QtWidgets.QWidget):
         self._relabel = False
         self._view_dirty = False
 
+    def _first_minute(self) -> float:
+        """Where every view starts: minute 0, or the whole minute before the earliest value
+        placed before it (`TrendFeed.start_minutes`: a cuff the monitor took before the session
+        opened, shown on its tile, was outside every view and drawn nowhere)."""
+        return float(math.floor(self._start))
+
     def _target_x_range(self) -> tuple[float, float]:
         end = max(self._now, FOLLOW_MINUTES)
+        first = self._first_minute()
         if self._view == FOLLOW:
             # The window moves in 15-s steps (~8 px) and is one step wider than 15 min, so it
             # always holds [now - 15, now]. Moving it every second re-reduced every curve and
             # re-laid the time axis each frame: ~10 ms against ~5 ms when only data changes.
             end = math.ceil(end / FOLLOW_STEP) * FOLLOW_STEP
-            return (max(0.0, end - FOLLOW_MINUTES - FOLLOW_STEP), end)
+            low = end - FOLLOW_MINUTES - FOLLOW_STEP
+            # The first window (a session under 15 min) starts at the session's first minute,
+            # 0 or a cuff's before it; later ones hold the last 15 minutes.
+            return (first if low < 0 else low, end)
         # The whole view ends at the next whole minute: over hours a second is a fraction of a
         # pixel, and moving the axis every second re-reduced every curve (~7 ms at 4 h).
-        return (0.0, float(math.ceil(end)))
+        return (first, float(math.ceil(end)))
 
     def _target_y_range(self, index: int) -> tuple[float, float]:
         low, high = PANELS[index].y_range
@@ -1240,11 +1256,12 @@ class TrendPlot(QtWidgets.QWidget):
             minutes = [m.minutes for m in self._markers if _style_of(m) == style]
             item.setData(np.repeat(np.asarray(minutes, dtype=np.float64), 2),
                          np.tile(tick, len(minutes)))
-        if self._overview_range != (0.0, end):
-            self._overview_range = (0.0, end)
-            plot.setXRange(0.0, end, padding=0)
+        first = self._first_minute()
+        if self._overview_range != (first, end):
+            self._overview_range = (first, end)
+            plot.setXRange(first, end, padding=0)
         self.overview_band.setRegion(self._x_range)
-        self.overview_caption.set(f"0–{end:g} min", "#e0e0e0")
+        self.overview_caption.set(f"{first:g}–{end:g} min", "#e0e0e0")
         self.overview_caption.setPos(2.0, 0.0)
         self._overview_dirty = False
 
@@ -1312,8 +1329,10 @@ class TrendPlot(QtWidgets.QWidget):
         """The time range (minutes) the panels were last set to show, each end `TIME_ROOM_PX`
         inside the plots' edges (their `viewRange` is that much wider: `_fit_x`).
 
-        Follow: `[now - 15 - s, now + d]` with `0 <= d < s`, s = 15 s (never before minute 0);
-        whole: `[0, now rounded up to the minute]`, at least 15 minutes.
+        Follow: `[now - 15 - s, now + d]` with `0 <= d < s`, s = 15 s, and `[first, 15]` for a
+        session under 15 minutes; whole: `[first, now rounded up to the minute]`, at least 15
+        minutes. The first minute is 0, or earlier when a value is placed before the session
+        opened (`_first_minute`).
         """
         return self._x_range
 

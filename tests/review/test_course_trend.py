@@ -193,3 +193,45 @@ def test_the_cuffs_pulse_is_a_measured_point_and_joins_the_line_only_without_an_
                                     []).vitals["pulse_rate"]
     assert list(cuff_only.values) == [80, 84]
     assert list(cuff_only.measured_values) == [80, 84]
+
+
+def test_a_monitor_disconnection_breaks_the_line_where_the_sessions_own_trend_breaks_it(tmp_path):
+    """HR 80-88, the monitor unplugged for 48 s, then 140: the session's trend breaks its line
+    at the disconnection (`trend_feed.breaks_lines`); the course joined 88 to 140 across it,
+    a rise nobody measured."""
+    from datetime import datetime
+
+    import numpy as np
+
+    from console.session.trend_feed import TrendFeed
+    from console.store import EventLog
+    from tests.review.course_sessions import _dosed
+
+    path = tmp_path / "log.sqlite3"
+    log = EventLog.open(path, "test", now=datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    try:
+        r = _dosed(log, datetime(2026, 3, 2, 9, 0, tzinfo=UTC), 1, 5)   # T0 at minute 5
+        r.engine.device_state_changed("connected", r.clock.now())
+        for k in range(9):                                              # HR every 30 s
+            r.at(6 + k * 0.5); r.device(heart_rate=80 + k)
+        r.at(10.2)                                                      # unplugged
+        r.engine.device_state_changed("disconnected", r.clock.now(), "cable unplugged")
+        r.at(11.0)
+        r.engine.device_state_changed("connected", r.clock.now())
+        r.at(11.1); r.device(heart_rate=140)
+        r.at(11.6); r.device(heart_rate=141)
+    finally:
+        log.close()
+    conn = open_readonly(path)
+    try:
+        course = read_trend(path, {})
+        detail = queries.load_session(conn, r.id, with_observations=True)
+    finally:
+        conn.close()
+    own = TrendFeed(detail.summary.started_at)
+    own.load(*rc.trend_inputs(detail))
+    t, v = own.series("heart_rate", False)
+    assert np.isnan(v[(t >= 10.0) & (t < 11.1)]).any()   # the session's trend: broken
+    trace = session(course, r.id).vitals["heart_rate"]
+    across = (trace.minutes >= 10.0 - 5) & (trace.minutes < 11.1 - 5)   # minutes from T0
+    assert np.isnan(trace.values[across]).any(), points(course, r.id, "heart_rate")

@@ -288,3 +288,37 @@ def test_the_course_lines_are_reduced_to_what_is_in_view(qtbot, course_log, prot
     view = show_trend(qtbot, window)
     lines = [line for panel in view.panels.values() for line in panel.lines]
     assert lines and all(line.reduced and line.opts["clipToView"] for line in lines)
+
+
+def test_a_cuffs_pulse_beside_an_oximeters_line_is_inside_the_panel(qtbot):
+    """The cuff's pulse is a symbol beside the oximeter's line (`VitalTrace.measured_values`),
+    not in the line: a cuff's 172 fell outside the pulse panel's 30-150, and one measured
+    before the oximeter's first value outside the time range, while the session's own trend
+    widens its scale to it."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from console.records import ObservationRecord
+    from console.ui.review_course_trend import CourseTrendView
+    from devices.reading import NIBP_PULSE
+
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def pulse(row, value, minute, flags=frozenset()):
+        at = start + timedelta(minutes=minute)
+        return row, ObservationRecord(1, "pulse_rate", value, "/min", "hl7:MON", at, at,
+                                      "engine", flags=flags)
+
+    cuff = frozenset({NIBP_PULSE})
+    trace = course_trend._trace(SimpleNamespace(started_at=start),   # never dosed: from 0
+                                [pulse(1, 172, 10, cuff), pulse(2, 88, 20), pulse(3, 90, 22)],
+                                [])
+    assert list(trace.vitals["pulse_rate"].values) == [88, 90]   # the oximeter's line
+    view = CourseTrendView()
+    qtbot.addWidget(view)
+    view.resize(1300, 600)
+    view.show_trend(course_trend.CourseTrend((trace,)), ["Session 1"])
+    low, high = view.y_range("pulse_rate")
+    assert low <= 172 <= high
+    low, high = view.x_range()
+    assert low <= 10 <= high

@@ -6,7 +6,7 @@ are not changed: a value taken back still reads "Taken back: …" after the mark
 
 from __future__ import annotations
 
-from console.records import AlarmTransition, Record
+from console.records import AlarmTransition, EventRecord, ObservationRecord, Record
 from console.session.trend_feed import TrendFeed, TrendMarker, marker_label
 from tests.session.helpers import Session
 
@@ -42,3 +42,21 @@ def test_other_markers_keep_their_words_and_a_low_alarm_has_one_mark() -> None:
     assert marker_label(TrendMarker(9.0, "Taken back: SpO2 88", "alarm", "high")) == \
         "*** Taken back: SpO2 88"
     assert marker_label(TrendMarker(9.0, "Vitals due", "alarm", "info")) == "Vitals due"
+
+
+def test_a_value_beyond_the_monitors_range_is_marked_as_the_limit_it_was_sent_as() -> None:
+    """A Dräger sends RR `<^5`: the tile and the alarm row say "<5", and the marker said "RR 5",
+    a rate the monitor never measured. Live (the journal) and loaded (the review, the PDF)."""
+    from tests.session.test_device_value_beyond_range import infinity_sends
+
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    assert infinity_sends(s, "OBX|1|SN|RR^^local^9279-1&1^^LOINC||<^5|/min^^ISO+|||||F", "D1")
+    assert labels(s) == ["*** RR <5"]
+    rows = list(enumerate(s.recorder.records, start=1))
+    loaded = TrendFeed(s.engine.started.wall)
+    loaded.load([(k, r) for k, r in rows if isinstance(r, ObservationRecord)],
+                [r for _, r in rows if isinstance(r, EventRecord)],
+                [r for _, r in rows if isinstance(r, AlarmTransition)])
+    assert [marker_label(m) for m in loaded.markers() if m.kind == "alarm"] == ["*** RR <5"]

@@ -294,6 +294,38 @@ def test_a_young_session_shows_its_first_fifteen_minutes(plot):
     assert plot.x_range() == (0, FOLLOW_MINUTES)
 
 
+def test_a_cuff_taken_before_the_session_opened_is_in_every_view(qtbot, protocol):
+    """The monitor's cuff of 08:55, delivered with its first message at 09:00 (its HR shows the
+    clock right), sits at minute -5, where it was measured; the tile shows it, so every view
+    holds it: the follow window, the whole session, the strip, the review's and the report's
+    plot. Each started at minute 0 and the pre-dose BP was drawn nowhere."""
+    def monitor(name, value, measured, received=0.3):
+        return ObservationRecord(1, name, value, "x", "hl7:MON", at(measured), at(received),
+                                 "engine")
+
+    records = [monitor("heart_rate", 72, 0.3), monitor("bp_systolic", 152, -5.0),
+               monitor("bp_diastolic", 96, -5.0)]
+    live = TrendPlot(protocol, started_at=START)
+    qtbot.addWidget(live)
+    live.resize(1200, 800)
+    live.feed.add(records)
+    live.refresh()
+    assert live.bar_data(manual=False)[0].tolist() == [-5.0, -5.0]   # the bar, at 08:55
+    assert live.view == "follow" and live.x_range() == (-5.0, FOLLOW_MINUTES)
+    assert live.overview_plot.getViewBox().viewRange()[0][0] <= -5.0   # the strip
+    assert live.overview_band.getRegion() == live.x_range()
+    live.set_view("whole")
+    assert live.x_range() == (-5.0, FOLLOW_MINUTES)
+    review = TrendPlot.for_session(protocol, list(enumerate(records, start=1)), [], [], START)
+    qtbot.addWidget(review)
+    assert review.view == "whole" and review.x_range()[0] == -5.0
+    # An hour on, the follow window has left it behind; the whole session still starts there.
+    live.set_now(60.0)
+    live.set_view("follow")
+    assert live.x_range()[0] > 40
+    assert live.overview_plot.getViewBox().viewRange()[0][0] <= -5.0
+
+
 def test_unknown_view_and_marker_kind_are_refused_with_the_choices(plot):
     with pytest.raises(ValueError, match="'zoom' is not 'follow' or 'whole'"):
         plot.set_view("zoom")
