@@ -66,6 +66,9 @@ def check_value(name: str, text: str) -> Verdict:
 
 
 def check_number(m: Metric, value: float, shown: str | None = None) -> Verdict:
+    # A signed zero is 0: "-0" (a slip on the minus key) was asked about as "SpO2 -0 %" and
+    # logged as -0.0, written "-0" on every screen and export.
+    value = value + 0.0
     shown = shown if shown is not None else m.format(value)
     if not math.isfinite(value):
         return Rejected(m.name, f"{m.label} {shown!r} is not a number: enter {m.describe_range()}.")

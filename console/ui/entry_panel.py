@@ -19,8 +19,9 @@ pre-filled with 10 and one click logged it while BP was 185/118):
   never changes it (review 46).
 - After an observation, "Undo" is offered for `UNDO_SECONDS` (counted on the controller's clock,
   so a test moves it by hand; the 2 Hz tick redraws the countdown). Any later message withdraws
-  it, so the button always belongs to the message beside it. After that, "Correct…" in the Events
-  tab is the way.
+  it, so the button always belongs to the message beside it, and so does the value's correction
+  (or entered in error) from the Events tab: nothing of it is left to take back. After that,
+  "Correct…" in the Events tab is the way.
 - What an undo writes (the log is append-only, nothing is deleted): the undone row is entered
   in error (`SessionEngine.void`: an "entered_in_error" event names it, with the reason "undone
   by the nurse within 10 s"), and it counts nowhere from then on. The scale's latest value goes
@@ -769,6 +770,12 @@ class EntryPanel(QtWidgets.QGroupBox):
             self._say(f"Too late to undo (more than {UNDO_SECONDS:g} s): select the value in the "
                       "Events tab and use Correct….", error=True)
             return
+        gone = self.controller.uncorrectable(offer.row_id, offer.metric)
+        if gone is not None:
+            # Corrected or entered in error from the Events tab since: said so, not the void's
+            # "not one of this session's recent values: correct it from the Events tab".
+            self._say(f"Not undone: {gone}", error=True)
+            return
         words = scale_words(offer.metric, offer.value)
         # Entered in error, never the earlier value written again: a correction is a measurement
         # at the undone row's time, and a pre-dose Aldrete 10 so written passed the discharge
@@ -793,7 +800,10 @@ class EntryPanel(QtWidgets.QGroupBox):
         if offer is None:
             return
         left = offer.seconds_left(self.controller.clock.now().mono)
-        if left <= 0 or self.controller.view.discharged:
+        if (left <= 0 or self.controller.view.discharged
+                # Put right from the Events tab since (corrected, entered in error): nothing
+                # of it is left to take back.
+                or self.controller.uncorrectable(offer.row_id, offer.metric) is not None):
             self._withdraw_undo()
             return
         self.undo_button.setText(f"Undo ({left:.0f} s)")

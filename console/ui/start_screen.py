@@ -286,7 +286,8 @@ class StartScreen(QtWidgets.QWidget):
         self._test_error = ""
         self._test_values: dict[str, float] = {}
         self._test_reads = ""   # how the tested device is read: "hl7, nihon-kohden codes"
-        # Bumped at every test start, so late events of an earlier test are ignored.
+        # Bumped at every test start and change of port or model (`_drop_test`), so late events
+        # of an earlier test are ignored.
         self._test_generation = 0
 
         self.setObjectName("startScreen")
@@ -606,12 +607,11 @@ class StartScreen(QtWidgets.QWidget):
         self._revalidate()
 
     def _on_port_changed(self) -> None:
-        manual = self._device_url() is None
-        self.format_combo.setEnabled(not manual)
-        self.test_button.setEnabled(not manual)
+        self.format_combo.setEnabled(self._device_url() is not None)
         self._on_format_changed()
 
     def _on_format_changed(self) -> None:
+        self._drop_test()   # enables Test connection for a port
         self._revalidate()   # shows the format's description
 
     def _suggest_session_number(self) -> None:
@@ -995,8 +995,20 @@ class StartScreen(QtWidgets.QWidget):
 
     @property
     def test_state(self) -> ConnectionState | None:
-        """The state the running (or last) connection test reported, None before any."""
+        """The state the running (or last) connection test reported, None before any and since
+        the port or the monitor model was changed."""
         return self._test_state
+
+    def _drop_test(self) -> None:
+        """End a running test and take its answer away: it was said of a port and model no
+        longer chosen ("connected, reading hl7: HR 72" stood under a port never tested, and a
+        running test's readings came in under the new choice)."""
+        self.stop_test()
+        self._test_generation += 1   # its events still on their way are ignored
+        self._test_state = None
+        self._test_error = ""
+        self._test_values = {}
+        self._show(self.test_result, "", "hint")
 
     def _on_device_event(self, generation: int, event: DeviceEvent) -> None:
         if generation != self._test_generation or self._test is None:
