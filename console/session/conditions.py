@@ -35,6 +35,14 @@ GOES_WITH: Final = {"pulse_rate": "spo2"}
 STALE_SECONDS = 30.0
 STALE_MANUAL_SECONDS = 20 * 60.0
 
+# A cuff repeat counts from this long before its time (here, and the schedule's "Repeat
+# Systolic BP"): a monitor's automatic cycle times the start of each measurement, and the result
+# comes at its end, 20-60 s on by the arm and any motion; two results of a 5-minute cycle can
+# come up to a minute short of 5 minutes apart. One a second early had confirmed nothing, the
+# escalation waiting a cycle more (a review). Far shorter than the 5 minutes
+# (clinical-defaults.md: a repeat after 5 minutes), so a spot check taken at once is no repeat.
+CUFF_CYCLE_JITTER_S: Final = 60.0
+
 
 @dataclass(slots=True)
 class _RuleState:
@@ -159,7 +167,8 @@ class ConditionTracker:
                         self.metric, now.mono + rule.confirm_repeat_minutes * 60,
                         f"confirm {_describe(rule, value, baseline, mark)}",
                     )
-                elif at - state.confirm_from >= rule.confirm_repeat_minutes * 60:
+                elif (at > state.confirm_from and at - state.confirm_from
+                      >= rule.confirm_repeat_minutes * 60 - CUFF_CYCLE_JITTER_S):
                     # Timed from the readings, not from now: the reading that asked, judged
                     # again at T0 six minutes later, was taken for its own repeat (a review).
                     priority = rule.escalate_to

@@ -128,13 +128,13 @@ from console.session.entry import (
 )
 from console.session.holding import HeldFile, HeldWrites, LeftHeld, left_held, reading_key
 from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
-from console.session.schedule import Counted, DueInfo, Schedule, timed_names
+from console.session.schedule import Counted, DueInfo, Schedule, counts_for_checks, timed_names
 from console.session.tile_view import same_measurement
-from console.session.trend_feed import SAME_STEP_SECONDS, DeviceClocks
+from console.session.trend_feed import CUFF_WAIT_S, SAME_STEP_SECONDS, DeviceClocks
 from console.store.errors import LogError
-from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
+from protocols.vitals import BP_METRICS, DISSOCIATION_PRESENT_ABOVE, metric
 from devices.reading import (
-    DEMO_OR_TEST, MANUAL, Reading, beyond_mark, is_cuff_pulse, is_cuff_pulse_metric,
+    AGE_UNKNOWN, DEMO_OR_TEST, MANUAL, Reading, beyond_mark, is_cuff_pulse, is_cuff_pulse_metric,
     is_nibp_metric, is_nibp_value, is_patient_value,
 )
 from devices.stream import NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
@@ -338,6 +338,13 @@ class Latest:
     measured: Moment | None = None
     # Taken after the first nasal device was ticked (`_State.device_given`): after the dose.
     after_first_device: bool = False
+    # Measured before the vital's standing value when it came (`SessionEngine._superseded`):
+    # kept among the rows in its measured place, never judged by the alarm rules.
+    superseded: bool = False
+    # When it was measured, on the monotonic clock, as the trend places it
+    # (`SessionEngine._measured_at`); None: `at`. The BP tile shows the newest by it
+    # (`tile_view.bp_measurement`).
+    placed: float | None = None
 
     @property
     def taken(self) -> Moment:
@@ -468,6 +475,9 @@ class _State:
     corrected: dict[int, tuple[float, datetime]] = field(default_factory=dict)
     # Observations noted with a button ("Vomiting"): how many times, and the latest time.
     observed: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    # Gate ticks taken back before T0, their attested value entered in error, by (phase, item):
+    # why the item is open again, until it is ticked again (`SessionEngine._untick_attested`).
+    unticked: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def start_phase(self, index: int, kind: PhaseKind, at: Moment) -> bool:
         """Phase `index`, of `kind`, starts at `at`, live and replayed alike: the first dosing
@@ -504,7 +514,8 @@ class _State:
                        last_sent=dict(self.last_sent),
                        absence_restored=set(self.absence_restored),
                        rows={k: list(v) for k, v in self.rows.items()}, voided=set(self.voided),
-                       corrected=dict(self.corrected), observed=dict(self.observed))
+                       corrected=dict(self.corrected), observed=dict(self.observed),
+                       unticked=dict(self.unticked))
 
 
 @dataclass(slots=True)
@@ -776,6 +787,7 @@ class SessionEngine:
                 ticked = moment(event.at, shift_of(index))
                 state.ticks[key] = Tick(key[1], event.actor, event.at, ticked.mono,
                                         event.detail.get("note", ""))
+                state.unticked.pop(key, None)
                 state.fix_baseline(event.detail.get("baseline") or {})
                 dosed = engine._first_dose()
                 if dosed is not None and (engine._first_device(key[1]) or (
@@ -795,6 +807,14 @@ class SessionEngine:
                 paused = event.kind == AUDIO_PAUSED
             elif event.kind == "entered_in_error":
                 state.voided.add(int(event.detail.get("observation", -1)))
+                engine._replay_untick(event.detail)
+                state.fix_baseline({k: v for k, v in (event.detail.get("baseline") or {}).items()
+                                    if v is not None})
+                for name, value in (event.detail.get("baseline") or {}).items():
+                    if value is None:   # none stands: the first after T0 sets it (`_remember`)
+                        state.baseline.pop(name, None)
+                        state.baseline_fixed.discard(name)
+                        state.baseline_logged.discard(name)
             elif event.kind == OBSERVED:
                 state.note_observed(str(event.detail.get("text", "")), event.at)
             elif event.kind == "device_dropped":
@@ -900,15 +920,18 @@ class SessionEngine:
                     # row standing: the very value the nurse had corrected away.
                     engine._replay_void(obs.metric, row_id, at)
                 continue
+            late = engine._superseded(reading, at)   # history, as live (`_accept`)
             if row_id is not None:
                 engine._remember_row(row_id, obs, at)
             engine._is_repeat(reading)   # remembers NIBP keys so repeats stay deduplicated
+            if late:
+                continue
             engine._remember(reading, at)
             if obs.corrects is None:
                 # The due checks before the trackers, as `_accept`: the reading first satisfies
                 # a repeat already asked, then its own repeat is asked anew. The other way round
                 # a BP >= 180 taken as the repeat left no "Repeat Systolic BP" after a restart.
-                counted = engine.schedule.on_reading(obs.metric, at)
+                counted = engine.schedule.on_reading(obs.metric, at, reading.flags)
                 if keep:
                     engine._note_counted(reading, at, counted)
             engine._replay_trackers(reading, at, keep)
@@ -1428,7 +1451,8 @@ class SessionEngine:
         values nor the other vitals' alarms (an RR rule's bug had lost the SpO2 85 of the same
         message, and every resend of it). Errors are noted on `first`, which the caller raises
         for the fault handler: the monitor is answered AE, and its resend is known as one
-        (`_note_messages`) and answered AA, its values already on disk."""
+        (`_note_messages`) and answered AA, its values already on disk. Once they are, `first`
+        says so (`values_kept`, read by `console.session.feed.apply`)."""
         def note(exc: Exception) -> None:
             if str(exc) != str(first) or type(exc) is not type(first):
                 first.add_note(f"Also failing in this message: {type(exc).__name__}: {exc}")
@@ -1439,6 +1463,9 @@ class SessionEngine:
         except Exception as exc:
             note(exc)
             return
+        # Its values stand (committed or held): `feed.apply` must not have the decoder forget
+        # them (`DeviceEvent.rolled_back`), or an untimed NIBP it repeats is logged again.
+        first.values_kept = True  # type: ignore[attr-defined]
         self._note_messages(readings)   # held ones too, as `ingest_message`
         rowed = [r for r in step.records if isinstance(r, ObservationRecord)]
         for record in rowed:
@@ -1823,7 +1850,8 @@ class SessionEngine:
                     # The corrected measurement's value, of its time; its alarms are judged now.
                     self._remember(_standing_for(Reading(metric_name, value, m.unit, now.wall,
                                                          now.wall, MANUAL), gone),
-                                   now, after_t0, gone.taken, gone.after_first_device)
+                                   now, after_t0, gone.taken, gone.after_first_device,
+                                   gone.placed)
                     taken.extend(self._evaluate(metric_name, value, now))
                     records.extend(_ended_because(taken, metric_name, why))
                 else:
@@ -1914,6 +1942,12 @@ class SessionEngine:
             return Outcome(False, (ENDED,))
         if not reason.strip():
             return Outcome(False, (f"Say why the {m.label} value is entered in error.",))
+        # A value already taken back is said so, in the Events tab's words: "not one of the
+        # recent values: correct it from the Events tab" sent the nurse to a Correct... that is
+        # off for it, about the score she had just put right.
+        taken_back = self.uncorrectable(observation_id, metric_name)
+        if taken_back is not None:
+            return Outcome(False, (taken_back,))
         rows = self._state.rows.get(metric_name, [])
         index = next((i for i, (row, _) in enumerate(rows) if row == observation_id), None)
         if index is None:
@@ -1922,22 +1956,39 @@ class SessionEngine:
         with self._step(now) as step:
             _, gone = rows.pop(index)
             self._state.voided.add(observation_id)
-            step.records.append(EventRecord(self.session_id, now.wall, "entered_in_error", actor, {
-                "observation": observation_id, "metric": metric_name,
-                "value": gone.reading.value, "reason": reason.strip()}))
+            detail: dict[str, Any] = {"observation": observation_id, "metric": metric_name,
+                                      "value": gone.reading.value, "reason": reason.strip()}
+            step.records.append(EventRecord(self.session_id, now.wall, "entered_in_error", actor,
+                                            detail))
             why = f"its value was entered in error, by {actor}"
             latest = index == len(rows)
             previous = self._forget_latest(metric_name, rows, gone) if latest else None
             baseline = self._state.baseline.get(metric_name)
+            unticked = self._untick_attested(metric_name, gone, rows[index:])
+            if unticked:   # a restart takes them back too
+                detail["unticked"] = unticked
+            logged = self._state.t0 is not None and metric_name in self._state.baseline_logged
             self._baseline_without(metric_name, gone, rows, index)
+            if logged and self._state.baseline.get(metric_name) != baseline:
+                # A restart fixes the baseline T0 logged, then reads this one in its place.
+                detail["baseline"] = {metric_name: self._state.baseline.get(metric_name)}
             step.records.extend(self._baseline_set(metric_name, baseline, now))
             self._uncount(metric_name, gone)
             if metric_name == "bp_systolic":   # "still rising" reads the values that stand
-                self._state.systolic_history = [kept.reading.value for _, kept in rows][-3:]
+                self._state.systolic_history = [kept.reading.value for _, kept in rows
+                                                if AGE_UNKNOWN not in kept.reading.flags][-3:]
             if not latest:   # a later value stands: a latched alarm this one raised ends
                 step.records.extend(self._take_back_latched(metric_name, gone, rows[index:], why,
                                                             now))
-            rebuilt = self._as_if_never(metric_name, gone, rows[index:], now)
+            later = rows[index:]
+            if previous is not None and previous.superseded:
+                # A late measurement (`_superseded`) stands now: judged as it arrived, as a
+                # restart's replay, which skips `gone`, judges it.
+                previous = replace(previous, superseded=False)
+                rows[-1] = (rows[-1][0], previous)
+                self._state.latest[metric_name] = previous
+                later = [rows[-1]]
+            rebuilt = self._as_if_never(metric_name, gone, later, now)
             if rebuilt is None:
                 if latest:   # too old to put back: the one before, fed now
                     rebuilt = self._feed_previous(metric_name, previous, now)
@@ -1947,9 +1998,65 @@ class SessionEngine:
             # only `gone` asked is gone. Withdrawn as well when no tracker waits for it, a real
             # 185's repeat, with a 130 after it, went with a later typo live and stood after a
             # restart.
+            if (rebuilt is None and not latest
+                    and self._state.baseline.get(metric_name) != baseline):
+                rebuilt = self._rejudge_standing(metric_name, now)   # as `correct`
             step.records.extend(_ended_because(_undone_by(rebuilt or [], actor), metric_name, why))
             step.records.extend(self._prompts(now))
         return Outcome(True)
+
+    def _untick_attested(self, metric_name: str, gone: Latest,
+                         later: Sequence[tuple[int, Latest]]) -> list[dict[str, str]]:
+        """Before T0, the gate ticks that attested `gone` (entered in error; `later` the values
+        after it that stand) are taken back: the item is open again, and the gate's vitals'
+        baselines go back to the values that stand, unfixed, until it is ticked again. A
+        "Baseline BP below 140/90" ticked on the next chair's 138/88, both halves then
+        entered in error, had let dosing start with no BP of this patient, and kept 138 as
+        the baseline: a rise of 52 above the real 98 raised nothing (README: a value entered
+        in error counts nowhere). Returns the (phase, item) of each, for the log."""
+        state = self._state
+        if (state.t0 is not None or metric_name not in state.baseline_logged
+                or state.baseline.get(metric_name) != gone.reading.value
+                or not self._set_logged_baseline(metric_name, gone, later)):
+            return []
+        m = metric(metric_name)
+        words = (f"{m.label} {m.format(gone.reading.value)} {m.unit}, entered in error since")
+        out = []
+        for phase, item in self._pre_dose_gates():
+            tick = state.ticks.get((phase.id, item.id))
+            if (tick is not None and tick.mono >= gone.taken.mono
+                    and any(name == metric_name for name, _ in item.gate)):
+                out.append({"phase": phase.id, "item": item.id})
+                self._withdraw_tick(phase.id, item, words)
+        return out
+
+    def _replay_untick(self, detail: Mapping[str, Any]) -> None:
+        """The gate ticks an `entered_in_error` event took back (`_untick_attested`), at a
+        restart: open again, the baselines they fixed the values that stand (the replay)."""
+        m = metric(str(detail.get("metric", "")))
+        words = f"{m.label} {m.format(float(detail.get('value', 0)))} {m.unit}, entered in error since"
+        for taken in detail.get("unticked") or ():
+            phase_id, item_id = str(taken.get("phase")), str(taken.get("item"))
+            item = next((i for p in self.protocol.phases if p.id == phase_id
+                         for i in p.checklist if i.id == item_id), None)
+            if item is not None:
+                self._withdraw_tick(phase_id, item, words)
+
+    def _withdraw_tick(self, phase_id: str, item: ChecklistItem, words: str) -> None:
+        """The gate tick of `item` taken back (`_untick_attested`; a restart replays it): its
+        vitals' baselines are the values that stand again, by `_remember`'s rule."""
+        state = self._state
+        state.ticks.pop((phase_id, item.id), None)
+        state.unticked[(phase_id, item.id)] = (
+            f"{item.text!r} was ticked on {words}: record the value again and tick it")
+        for name, _ in item.gate:
+            state.baseline_fixed.discard(name)
+            state.baseline_logged.discard(name)
+            standing = state.latest.get(name)
+            if standing is not None:
+                state.baseline[name] = standing.reading.value
+            else:
+                state.baseline.pop(name, None)
 
     def _withdraw_unasked_repeat(self, metric_name: str) -> None:
         """After a correction, or a value entered in error whose trackers before it are no
@@ -2033,11 +2140,14 @@ class SessionEngine:
 
         standing: Latest | None = None
         for _, value in later:
+            if value.superseded:
+                continue   # never judged, live or replayed (`_accept`)
             if not judged_at_t0 and t0 is not None and value.after_t0:
                 self._judge_at_t0(metric_name, standing, t0)
                 judged_at_t0 = True
             if not value.reading.is_demo_or_test:
-                self.schedule.count_for_one_off(name, metric_name, value.at)
+                if counts_for_checks(value.reading.flags):   # as `on_reading` counted it
+                    self.schedule.count_for_one_off(name, metric_name, value.at)
                 self._replay_trackers(value.reading, value.at, after_t0=value.after_t0)
                 standing = value
                 note_words(value.at)
@@ -2087,11 +2197,12 @@ class SessionEngine:
         """The vital's baseline as if `gone` (entered in error; `rows` the values that stand,
         `index` where it was among them) had never come, by `_remember`'s rule as a restart
         replays it: the last value before T0, else the first after it. A baseline logged (the
-        gate's tick, T0) stands, as it does at a restart; only one `gone` set can move. A
-        mis-typed CADSS 40 voided before the dose stayed the baseline, logged at T0, and a
-        patient still dissociated at 40 passed "back near baseline" at discharge."""
+        gate's tick, T0) moves only when `gone` is the value it was taken from
+        (`_untick_attested`, `_logged_baseline_without`). A mis-typed CADSS 40 voided before
+        the dose stayed the baseline, logged at T0, and a patient still dissociated at 40
+        passed "back near baseline" at discharge."""
         state = self._state
-        if name in state.baseline_logged or state.baseline.get(name) != gone.reading.value:
+        if state.baseline.get(name) != gone.reading.value:
             return
         t0 = state.t0
 
@@ -2099,6 +2210,9 @@ class SessionEngine:
             return t0 is None or not value.after_t0
 
         earlier, later = [v for _, v in rows[:index]], [v for _, v in rows[index:]]
+        if name in state.baseline_logged:
+            self._logged_baseline_without(name, gone, rows, index)
+            return
         if before_t0(gone):
             if any(before_t0(v) for v in later):
                 return   # a later value before T0 is the baseline
@@ -2119,6 +2233,35 @@ class SessionEngine:
         else:
             state.baseline.pop(name, None)
             state.baseline_fixed.discard(name)
+
+    def _logged_baseline_without(self, name: str, gone: Latest,
+                                 rows: Sequence[tuple[int, Latest]], index: int) -> None:
+        """`_baseline_without` of a baseline logged at T0 (before T0 a gate tick's is taken
+        back with the tick, `_untick_attested`): when `gone` is the value it was taken from
+        (`_set_logged_baseline`), it goes back to the value that stands, the last before T0
+        (one the gate's tick could have seen first), else the first after T0, else none; fixed
+        as T0 fixed it. Kept, the limits judged the patient against a value that counts nowhere
+        (README: a value entered in error counts nowhere, the baseline goes back to the value
+        that stands). One taken after T0 is `_remember`'s, moved by `_baseline_without`."""
+        state = self._state
+        if state.t0 is None or gone.after_t0 or not self._set_logged_baseline(
+                name, gone, rows[index:]):
+            return
+        earlier = [v for _, v in rows[:index]]
+        if not earlier and len(rows) + 1 >= KEEP_ROWS:
+            return   # the values before it are no longer kept: left as it is
+        before = [v for _, v in rows if not v.after_t0]
+        after = [v for _, v in rows if v.after_t0]
+        standing = earlier[-1] if earlier else before[-1] if before else None
+        if standing is not None:
+            state.baseline[name] = standing.reading.value
+        elif after:
+            state.baseline[name] = after[0].reading.value   # as one with no baseline at T0
+            state.baseline_logged.discard(name)
+        else:
+            state.baseline.pop(name, None)
+            state.baseline_fixed.discard(name)
+            state.baseline_logged.discard(name)
 
     def _baseline_corrected(self, name: str, gone: Latest, rows: Sequence[tuple[int, Latest]],
                             index: int, value: float) -> None:
@@ -2206,7 +2349,8 @@ class SessionEngine:
             return
         metrics = {m for c in counted for m in c.check.metrics}
         since = sorted(((m, kept.at) for m in metrics for _, kept in self._state.rows.get(m, ())
-                        if kept.at.mono >= gone.at.mono and not kept.reading.is_demo_or_test),
+                        if kept.at.mono >= gone.at.mono and not kept.reading.is_demo_or_test
+                        and counts_for_checks(kept.reading.flags)),
                        key=lambda item: item[1].mono)
         self.schedule.take_back(counted, since)
 
@@ -2271,7 +2415,8 @@ class SessionEngine:
             self._baseline_corrected(obs.metric, gone, rows, index, obs.value)   # as `correct`
             if not latest:
                 rows.insert(index, (row_id, Latest(_standing_for(reading, gone), at, after_t0,
-                                                   gone.taken, gone.after_first_device)))
+                                                   gone.taken, gone.after_first_device,
+                                                   placed=gone.placed)))
                 standing = self._standing_for_baseline(obs.metric)
                 if standing is not None and self._state.baseline.get(obs.metric) != baseline:
                     self._replay_trackers(standing.reading, at, at_t0=not standing.after_t0,
@@ -2282,7 +2427,7 @@ class SessionEngine:
                 self._remember_row(row_id, obs, at)
                 self._corrected_in_place(obs.metric, [row_id], after_t0, gone)
                 self._remember(_standing_for(reading, gone), at, after_t0, gone.taken,
-                               gone.after_first_device)
+                               gone.after_first_device, gone.placed)
                 self._replay_trackers(reading, at)
         self._withdraw_unasked_repeat(obs.metric)
 
@@ -2339,10 +2484,18 @@ class SessionEngine:
         return False
 
     def _accept(self, reading: Reading, now: Moment, evaluate: bool = True) -> list[Record]:
+        if self._superseded(reading, now):
+            # A measurement older than the one that stands (a cuff taken during a link outage,
+            # delivered after the BP the nurse typed since) is history: logged and drawn in its
+            # place, but the tile, the baseline, the due checks and the alarm rules keep the
+            # newer one. Alarm conditions are the patient's current state (IEC 60601-1-8 6.1):
+            # judged as current, a cuff 128 of 09:11 ended the alarm of a typed 205 of 09:12.
+            return []
         baseline = self._state.baseline.get(reading.metric)
         self._remember(reading, now)
         records = self._baseline_set(reading.metric, baseline, now)
-        self._note_counted(reading, now, self.schedule.on_reading(reading.metric, now))
+        self._note_counted(reading, now, self.schedule.on_reading(reading.metric, now,
+                                                                  reading.flags))
         if not evaluate:
             return records
         if is_cuff_pulse(reading):
@@ -2355,6 +2508,38 @@ class SessionEngine:
                                           source=reading.source,
                                           mark=beyond_mark(reading.flags)),
                 *self._prompts(now)]
+
+    def _superseded(self, reading: Reading, at: Moment) -> bool:
+        """`reading` was measured before the standing value of its vital, each by the time
+        the trend places it at (`_measured_at`). Only a cuff can come so late: a typed value is
+        measured as it is entered, a continuous one as it arrives. Judged per vital, as a value
+        is entered in error: a restart's replay, which skips such a value, then finds what live
+        found (judged against the whole BP, a cuff systolic came back superseded by a typed
+        diastolic that still stood when it arrived, its own typed systolic taken back)."""
+        if reading.metric not in BP_METRICS:
+            return False
+        standing = self._state.latest.get(reading.metric)
+        return (standing is not None
+                and self._measured_at(reading, at) < self._placed(standing))
+
+    @staticmethod
+    def _placed(kept: Latest) -> float:
+        return kept.placed if kept.placed is not None else kept.at.mono
+
+    def _measured_at(self, reading: Reading, at: Moment) -> float:
+        """When `reading`, taken at `at`, was measured, on the monotonic clock (a wall clock
+        set back by NTP put a BP typed after the step before the one typed before it), as the
+        trend places it (`TrendFeed._placed_at`): an NIBP as long before its arrival as its
+        measured time is before its receive time while its monitor's clock reads right (and
+        will at the end of its wait, `CUFF_WAIT_S`: a cuff stamped 2000 by a reset clock is no
+        measurement older than the typed BP), any other value (a typed one too) at its
+        arrival."""
+        waited = reading.received_at + timedelta(seconds=CUFF_WAIT_S + 1)
+        if (reading.source != MANUAL and is_nibp_value(reading)
+                and reading.measured_at is not None
+                and self._state.clocks.offset(reading.source, waited) is None):
+            return at.mono - (reading.received_at - reading.measured_at).total_seconds()
+        return at.mono
 
     def _baseline_set(self, name: str, before: float | None, now: Moment) -> list[Record]:
         """A `BASELINE_SET` event when the baseline of `name`, a vital with a limit relative to
@@ -2373,7 +2558,7 @@ class SessionEngine:
 
     def _remember(self, reading: Reading, now: Moment, after_t0: bool | None = None,
                   measured: Moment | None = None,
-                  after_first_device: bool | None = None) -> None:
+                  after_first_device: bool | None = None, placed: float | None = None) -> None:
         """`reading` is the vital's latest value. `after_t0`, `after_first_device`: a
         correction's, those of the value it corrects: a baseline score typed 1 for 10, corrected
         at discharge, had counted as a score taken after the dose and passed the discharge gate
@@ -2388,7 +2573,15 @@ class SessionEngine:
             after_t0 = self._state.t0_reached
         if after_first_device is None:
             after_first_device = state.device_given
-        state.latest[name] = Latest(reading, now, after_t0, measured, after_first_device)
+        if placed is None and measured is None:
+            placed = self._measured_at(reading, now)
+        state.latest[name] = Latest(reading, now, after_t0, measured, after_first_device,
+                                    placed=placed)
+        if AGE_UNKNOWN in reading.flags:
+            # A cuff result found on the monitor at connect, measured when nobody knows (its
+            # tile says so): no baseline nor BP history, as no scheduled check (`on_reading`).
+            # A restart at T+39 had taken one for the patient's BP then (a review).
+            return
         if (not after_t0 and name not in state.baseline_fixed) or name not in state.baseline:
             state.baseline[name] = reading.value   # last before T0, or the first one after
             if after_t0:
@@ -3016,6 +3209,7 @@ class SessionEngine:
             dosed_before = self._first_dose()
             tick = Tick(item.id, actor, now.wall, now.mono, note.strip())
             self._state.ticks[(self.phase.id, item.id)] = tick
+            self._state.unticked.pop((self.phase.id, item.id), None)
             detail: dict[str, Any] = {"phase": self.phase.id, "item": item.id, "text": item.text,
                                       "note": tick.note}
             dosed = self._first_dose()
@@ -3054,8 +3248,10 @@ class SessionEngine:
         at once: "Baseline BP, HR, SpO2 and RR recorded" was ticked with only a BP (review 39).
         """
         gate = [] if over else [(name,) for name, _ in item.gate]
+        # A value measured at a time not known (`AGE_UNKNOWN`) is no value recorded now.
         missing = [[metric(m).label for m in names] for names in (*gate, *item.needs)
-                   if all(self.latest(m) is None for m in names)]
+                   if all((kept := self.latest(m)) is None or AGE_UNKNOWN in kept.reading.flags
+                          for m in names)]
         return [labels[0] + (f" (or {' or '.join(labels[1:])})" if labels[1:] else "")
                 for labels in missing]
 
@@ -3214,6 +3410,7 @@ class SessionEngine:
             reasons.extend(self._moaas_below(phase.exit_min_moaas))
         if self.next_starts_first_dose:
             reasons.extend(self._gate_reached_again())
+            reasons.extend(self._state.unticked.values())
         return reasons
 
     @property
@@ -3630,8 +3827,15 @@ class SessionEngine:
         reading = Reading(record.metric, record.value, record.unit, record.measured_at,
                           record.received_at, record.source, record.channel, record.flags)
         rows = self._state.rows.setdefault(record.metric, [])
-        rows.append((row_id, Latest(reading, at, self._state.t0_reached,
-                                    after_first_device=self._state.device_given)))
+        late = self._superseded(reading, at)
+        # In measurement order: a late cuff goes before the value that superseded it, which
+        # stays the latest (`void` of it goes back to the cuff, as a restart's replay has it).
+        place, measured = len(rows), self._measured_at(reading, at)
+        while late and place > 0 and self._placed(rows[place - 1][1]) > measured:
+            place -= 1
+        rows.insert(place, (row_id, Latest(reading, at, self._state.t0_reached,
+                                           after_first_device=self._state.device_given,
+                                           superseded=late, placed=measured)))
         del rows[:-KEEP_ROWS]
 
     def _corrected_in_place(self, metric_name: str, ids: Sequence[int], after_t0: bool,
@@ -3646,7 +3850,7 @@ class SessionEngine:
             if ids and row == ids[0]:
                 if gone is not None:
                     kept = replace(kept, reading=_standing_for(kept.reading, gone),
-                                   measured=gone.taken,
+                                   measured=gone.taken, placed=gone.placed,
                                    after_first_device=gone.after_first_device)
                 rows[i] = (row, replace(kept, after_t0=after_t0))
 

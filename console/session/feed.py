@@ -49,10 +49,14 @@ def apply(engine: SessionEngine, event: DeviceEvent, now: Moment) -> bool:
         implausible = next((d.detail for d in event.dropped if d.reason == OUT_OF_HARD_RANGE), "")
         stored = engine.ingest_message(event.readings, now, dropped, example, event.url,
                                        warnings=warnings, implausible=implausible)
-    except BaseException:
+    except BaseException as exc:
         # The engine put itself back as it was: the decoder must forget the NIBP it counted as
         # reported too, or the resend (an Ivy's next frame) drops it as a repeat and it is lost.
-        event.rolled_back()
+        # Not when a rule's bug was raised after the message's values were committed or held
+        # (the engine's `values_kept` mark, `_message_by_parts`): forgotten, an untimed NIBP
+        # the monitor repeats was logged again with every frame while the bug stood.
+        if getattr(exc, "values_kept", False) is not True:
+            event.rolled_back()
         raise
     finally:
         # The device hears only now, after the commit (AA), or that it must resend (AE),

@@ -18,11 +18,13 @@ No Qt, no clock reads: every method takes `now`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from console.clock import Moment
 from console.session.alarms import Raise
+from console.session.conditions import CUFF_CYCLE_JITTER_S
+from devices.reading import AGE_UNKNOWN
 from protocols.vitals import metric
 from protocols.model import Phase, PhaseKind, Priority, VitalsCheck
 
@@ -133,6 +135,14 @@ def _sooner_slot(phase_start: Moment, every_s: float, metrics: Sequence[str],
     return (sooner if sooner.mono > phase_start.mono else phase_start), frozenset(owed)
 
 
+def counts_for_checks(flags: Collection[str]) -> bool:
+    """A reading of these flags can meet a check: not one measured at a time not known (an
+    Ivy's NIBP found on its screen when the console connects, `AGE_UNKNOWN`: its tile says
+    "measured at an unknown time"). It had met "BP at T+40" after a restart at T+39, with no
+    BP taken after the dose (a review); it stays on the tile and in the alarm rules."""
+    return AGE_UNKNOWN not in flags
+
+
 def timed_names(check: VitalsCheck) -> tuple[str, ...]:
     """The names of a check's times after T0 as the nurse sees them ("Pre-discharge BP at
     T+115"). A check named for its time already ("BP at T+40") is not named twice: the header
@@ -186,7 +196,9 @@ class Schedule:
 
         The discharge phase adds its own and keeps the ones running: the patient is observed
         at the observation's cadence until they leave. Moved to Discharge early (a reason
-        given), a session ran 75 minutes without a prompt (an esketamine walk).
+        given), a session ran 75 minutes without a prompt (an esketamine walk). One of its own
+        named as a running check takes it over at that check's time where that comes sooner
+        (`_add_recurring`).
 
         `t0`: when the first dose was given (None before T0). From then on every check of the
         protocol at fixed times after T0 is due, whatever this phase: esketamine's "BP at T+40"
@@ -260,11 +272,14 @@ class Schedule:
         # until its vitals come, the new cadence after it. Discharge keeps the running checks
         # as they are, so its own of the same name met one overdue there: the observation's
         # "BP and HR" overdue (medium) ended at the move with nothing measured, the next 30 min
-        # on (review 46).
-        owed = self._checks.get(check.name)
-        if owed is not None and owed.due.mono > phase_start.mono:
-            owed = None
+        # on (review 46). One running, not yet due, keeps its time where that comes before
+        # the new first slot: moved to Discharge at T+68, the observation's BP due at T+70 was
+        # asked at T+98, 43 min after the last (a review).
         first = phase_start.plus(every)
+        owed = self._checks.get(check.name)
+        if owed is not None and owed.due.mono > phase_start.mono and (
+                owed.every_s is None or owed.due.mono >= first.mono):
+            owed = None
         sooner = _sooner_slot(phase_start, every, check.named, ending)
         if owed is not None:
             self._checks[check.name] = _Check(check.name, check.metrics, owed.due, early,
@@ -297,9 +312,11 @@ class Schedule:
         return check
 
     def add_one_off(self, name: str, metrics: tuple[str, ...], due: Moment, escalate_after_s: float = 300) -> None:
+        """A repeat to confirm a value (`ConditionTracker.on_value`): met by a reading from the
+        cuff's jitter before `due` on, as the repeat escalates (`CUFF_CYCLE_JITTER_S`)."""
         if name not in self._checks:
-            self._checks[name] = _Check(name, tuple((m,) for m in metrics), due, 0.0,
-                                        escalate_after_s, None)
+            self._checks[name] = _Check(name, tuple((m,) for m in metrics), due,
+                                        CUFF_CYCLE_JITTER_S, escalate_after_s, None)
 
     def one_off(self, name: str) -> Counted | None:
         """The one-off check `name` as it stands now (a copy), or None: what `put_back_one_off`
@@ -331,9 +348,13 @@ class Schedule:
         if check is not None and check.every_s is None:
             del self._checks[name]
 
-    def on_reading(self, metric_name: str, now: Moment) -> tuple[Counted, ...]:
+    def on_reading(self, metric_name: str, now: Moment,
+                   flags: Collection[str] = ()) -> tuple[Counted, ...]:
         """A reading received at `now` counts for every check whose window is open. Returns
-        those checks as they were before it (for `take_back`)."""
+        those checks as they were before it (for `take_back`). `flags`: the reading's; one
+        measured at a time not known counts for none (`counts_for_checks`)."""
+        if not counts_for_checks(flags):
+            return ()
         kept = self._received.get(metric_name, ())[-(_RECEIVED_KEPT - 1):]
         self._received[metric_name] = (*kept, now.mono)
         counted = []

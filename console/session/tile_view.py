@@ -325,9 +325,14 @@ def bp_measurement(latest: dict[str, Latest]) -> dict[str, Latest]:
 
 
 def _bp_anchor(latest: dict[str, Latest]) -> Latest | None:
-    """The BP measurement the tile shows: the newest (a tie goes to systolic, then diastolic);
-    a corrected part is as new as the measurement it corrects (`Latest.taken`)."""
-    return max(latest.values(), key=lambda v: v.taken.mono) if latest else None
+    """The BP measurement the tile shows: the newest measured (`Latest.placed`; a tie goes to
+    systolic, then diastolic), then the newest received; a corrected part is as new as the
+    measurement it corrects (`Latest.taken`). By its arrival, a cuff's mean measured during a
+    link outage and delivered after a typed 205/95 took the tile: "—/— (93)"."""
+    def newest(v: Latest) -> tuple[float, float]:
+        return (v.placed if v.placed is not None else v.taken.mono, v.taken.mono)
+
+    return max(latest.values(), key=newest) if latest else None
 
 
 def _part(occurrences: Sequence[Occurrence], name: str, reading: Reading, stale: bool,

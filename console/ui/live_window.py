@@ -214,12 +214,15 @@ class LiveWindow(QtWidgets.QWidget):
         # The gaps between the times narrow before any time is cut.
         gap = GivesWay("    ", ("  ",), rank=1, cut=False)
         discharge = (gap, f"Discharge in {format_duration(wait)}") if wait is not None else ()
+        # A phase with no planned time left to show says none: "Phase left —" said nothing, and
+        # at 1366 px in Discharge it stood whole while "Next vitals: OVERDUE … 30:0…" lost how
+        # late (a review). The Discharge phase says when instead ("Discharge in").
         if left is None:
-            phase_left = "—"
+            phase_left: tuple[str | GivesWay, ...] = ()
         elif left >= 0:
-            phase_left = format_duration(left)
+            phase_left = (gap, f"Phase left {format_duration(left)}")
         else:
-            phase_left = f"over by {format_duration(-left)}"
+            phase_left = (gap, f"Phase left over by {format_duration(-left)}")
         # The phase's name gives way when the line is too long, never the times after it: at
         # 1366 px esketamine's "Observation (at least 2 h from the first device)" cut "Next
         # vitals: Repe…", and an OVERDUE with it (a nurse walk on X). Where even "…" has no
@@ -228,7 +231,7 @@ class LiveWindow(QtWidgets.QWidget):
         # the trend's phase band too.
         self.timers.set_parts(
             GivesWay(f"{engine.phase.name}   "), f"Elapsed {format_duration(times.elapsed_s)}",
-            gap, f"Phase left {phase_left}", *discharge, gap, f"Next vitals: {next_due}")
+            *phase_left, *discharge, gap, f"Next vitals: {next_due}")
         dosing = [p.id for p in engine.protocol.phases if p.kind is PhaseKind.DOSING]
         line = dose_line(engine.protocol, engine.details, engine.phase.kind,
                          engine.dosing_minutes, devices_ticked(

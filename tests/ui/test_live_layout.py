@@ -393,7 +393,8 @@ def test_the_devices_technical_alarms_keep_what_to_do_in_sight(qtbot, live, size
 def test_the_discharge_phase_before_the_gates_time_says_when_discharge_may_be(
         qtbot, live_esketamine, size):
     """Observation moved on early: the header read "Phase left —" while the gate still held the
-    discharge for 1:53 h (a walk on X)."""
+    discharge for 1:53 h (a walk on X). "Discharge in" says it, and no "Phase left —" beside it
+    (tests/ui/test_timers_line_in_discharge_at_1366.py)."""
     controller, journal, clock, log = live_esketamine
     assert controller.advance_phase(override_reason="test").done            # the devices: T0
     clock.advance(7 * 60)
@@ -401,7 +402,7 @@ def test_the_discharge_phase_before_the_gates_time_says_when_discharge_may_be(
         assert controller.advance_phase(override_reason="test").done
     controller.tick()
     window = shown_live_window(qtbot, live_esketamine, size)
-    assert "Phase left —    Discharge in 1:53 h" in window.timers.full_text()
+    assert "Elapsed 7:00 min    Discharge in 1:53 h" in window.timers.full_text()
     assert "Discharge in 1:53 h" in window.timers.text()   # in sight, not given way
     clock.advance(113 * 60)
     controller.tick()
