@@ -927,6 +927,10 @@ def _decision(e: LoggedEvent, words: str, shown: tuple[str, ...], signed: list[S
             signed_as=first.meaning, signed_at=first.at)
     if signatures is None:
         state = SignatureState.NOT_CHECKED
+    elif any(u.table == "events" and u.row_id == e.id for u in signatures.unsigned):
+        # Listed unsigned by the log's order (`load_signatures`): after a clock set back
+        # since the first account, its time alone had said "no accounts yet".
+        state = SignatureState.UNSIGNED
     elif signatures.enforced_since is None or e.at < signatures.enforced_since:
         state = SignatureState.NO_ACCOUNTS
     else:

@@ -14,7 +14,9 @@ wrong PIN stops it:
 1. `approve(account, secret, meaning, now)` checks the role the meaning needs (a prescriber's
    decision needs the prescriber role; `role_refusal`, before any secret is checked, nothing
    logged) and the secret (same lock-out and logging as a sign-in, purpose `signature`: a
-   disabled account's try is a `disabled` row); it returns a one-time `Approval`, good for
+   disabled account's try is a `disabled` row), and the role again on the account as the secret
+   is decided (an administrator may change it during the check: refused, logged as "signature
+   refused: may not …"); it returns a one-time `Approval`, good for
    `APPROVAL_VALID` (2 min). One entry for several meanings checks every meaning's role before
    the first secret (console/session/signing.py).
 2. The caller takes the action; the engine commits its record as usual (one path, through the
@@ -141,7 +143,8 @@ class Signatures:
         Raises:
             SignatureRefused: the account's roles may not sign this (`role_refusal`: no secret
                 checked, nothing logged), or the secret check failed or the account is disabled
-                (logged as a sign-in attempt, purpose `signature`).
+                (logged as a sign-in attempt, purpose `signature`), or the role was taken away
+                while the secret was checked (logged as refused: `refused_purpose`).
             UnknownAccountError: no such account.
         """
         meaning = _meaning(meaning)
@@ -149,7 +152,13 @@ class Signatures:
         why = role_refusal(current, meaning)
         if why is not None:
             raise SignatureRefused(why)
-        result = self._staff.verify_secret(current, secret, now, where, Purpose.SIGNATURE)
+        # The role asked again of the version the secret is decided on: one taken away during
+        # the check (another process) had signed a prescriber's decision as no prescriber.
+        result = self._staff.verify_secret(current, secret, now, where, Purpose.SIGNATURE,
+                                           may=REQUIRED_ACTION[meaning])
+        if result.refused and result.account is not None:
+            raise SignatureRefused(role_refusal(result.account, meaning) or result.message,
+                                   result)
         if not result.ok or result.account is None:
             raise SignatureRefused(f"not signed: {result.message}", result)
         self._forget_expired(now)

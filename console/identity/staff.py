@@ -84,7 +84,7 @@ from console.identity.roles import (
     roles_text,
 )
 from console.identity.secrets import Argon2Hasher, SecretHasher, SecretKind, check_secret
-from console.store import EventLog
+from console.store import EventLog, LogError
 from console.store import identity_store as store
 from console.store.identity_store import Attempt, StaffRow
 
@@ -337,8 +337,12 @@ def _same(text: str) -> str:
     one typing her name reached the other's PIN count); and runs of spaces read as one, so
     "Ana  Nurse" (a double space typed by IT) is the "Ana Nurse" already there (the PDF and HTML
     print both alike). Both sides are compared so: a name kept by an older version with a double
-    space still matches."""
-    return unicodedata.normalize("NFC", " ".join(text.split()).casefold())
+    space still matches. Invisible format characters (a zero-width non-joiner or joiner, a
+    direction mark: Unicode category Cf) are left out for the same reason: "Ana Nur(ZWJ)se"
+    prints as "Ana Nurse", and a Persian name typed without its non-joiner is the one kept
+    with it (names held none before, every Cf refused as unprintable)."""
+    shown = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return unicodedata.normalize("NFC", " ".join(shown.split()).casefold())
 
 
 def _folded(text: str) -> str:
@@ -346,15 +350,51 @@ def _folded(text: str) -> str:
     return unicodedata.normalize("NFC", text.strip().casefold())
 
 
+# Direction embeddings, overrides and isolates: they make text show other than it is stored
+# ("Ana \u202eesruN" shows "Ana Nurse"), which a name that signs must not; a name in a
+# right-to-left script needs none (the direction marks LRM and RLM are kept).
+_DIRECTION_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _refused_as(ch: str) -> str | None:
+    """What a character refused in staff text is called, else None.
+
+    Only what harms is refused: `isprintable()` had refused every format character and every
+    space but " ", so a no-break space pasted from a spreadsheet and the zero-width non-joiner of
+    a Persian name were called control characters."""
+    category = unicodedata.category(ch)
+    if category == "Cc":
+        return "a control character"
+    if category in ("Zl", "Zp"):
+        return "a line or paragraph separator"
+    if ch in _DIRECTION_CONTROLS:
+        return "a text direction control"
+    if category == "Cs":
+        return "a character that is not text"   # half a surrogate pair: bytes not UTF-8
+    return None
+
+
 def _text(value: str, what: str, limit: int) -> str:
-    value = unicodedata.normalize("NFC", value.strip())   # kept composed, as patient ids are
+    """Staff text as kept (a name, a badge, a reason): surrounding spaces dropped, every space
+    character made " " (a no-break space pasted from a spreadsheet), composed (Unicode NFC, as
+    patient ids are).
+
+    Raises:
+        IdentityError: empty, longer than `limit`, or holding a character `_refused_as` names
+            (the message names it by its code point: most cannot be seen).
+    """
+    value = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in value)
+    value = unicodedata.normalize("NFC", value.strip())
     if not value:
         raise IdentityError(f"the {what} is empty: give one")
     if len(value) > limit:
         raise IdentityError(f"the {what} has {len(value)} characters; at most {limit} are "
                             "allowed")
-    if any(not ch.isprintable() for ch in value):
-        raise IdentityError(f"the {what} holds a control character: use printable text only")
+    for place, ch in enumerate(value, start=1):
+        refused = _refused_as(ch)
+        if refused is not None:
+            raise IdentityError(f"the {what} holds {refused} (U+{ord(ch):04X}) at character "
+                                f"{place}: type the {what} again without it")
     return value
 
 
@@ -423,6 +463,18 @@ class Staff:
     @property
     def log(self) -> EventLog:
         return self._log
+
+    def can_record_now(self) -> bool:
+        """Whether the log would take a sign-in's row now: the write lock taken and let go at
+        once (the file checked in place as any write), nothing written. A locked station whose
+        last sign-in the log refused asks it again at the close: a backup tool's moment of lock
+        had left it closable by anyone for as long as nobody tried to sign in again."""
+        try:
+            with self._log.appending():
+                pass
+        except LogError:
+            return False
+        return True
 
     # --- reading ---
 

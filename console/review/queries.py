@@ -1506,6 +1506,13 @@ def _load_signatures(conn: sqlite3.Connection, session_id: int) -> SessionSignat
         return SessionSignatures()
     first = conn.execute("SELECT min(changed_at) FROM staff").fetchone()[0]
     since = parse_iso(first) if first else None
+    # Written after the first account by the log's order (the events row it came after): a
+    # clock fast while IT created the accounts, set back since, had put every unsigned record
+    # of the next hours "before" them by wall time. The wall time still counts beside it: for a
+    # log whose first account is older than that mark, and so that an edited mark can add
+    # records to the list but never take one off.
+    after = _first_account_after_event(conn)
+    by_order = "" if after is None else " OR id > ?"
     demo = conn.execute("SELECT demo FROM sessions WHERE id = ?", [session_id]).fetchone()
     entries = []
     signed: set[tuple[str, int]] = set()
@@ -1524,15 +1531,26 @@ def _load_signatures(conn: sqlite3.Connection, session_id: int) -> SessionSignat
     if since is not None and demo is not None and not demo[0]:
         kinds = list(NEEDS_SIGNATURE)
         for row_id, at, kind, detail in conn.execute(
-                f"SELECT id, at, kind, detail FROM events WHERE session_id = ? AND at >= ? AND "
-                f"kind IN ({', '.join('?' * len(kinds))}) ORDER BY id",
-                [session_id, iso(since), *kinds]).fetchall():
+                f"SELECT id, at, kind, detail FROM events WHERE session_id = ? "
+                f"AND (at >= ?{by_order}) AND kind IN ({', '.join('?' * len(kinds))}) ORDER BY id",
+                [session_id, iso(since), *([] if after is None else [after]), *kinds]).fetchall():
             if ("events", int(row_id)) not in signed:
                 fields = json.loads(detail)
                 unsigned.append(UnsignedRecord("events", int(row_id), parse_iso(at),
                                                signature_meaning(kind, fields),
                                                describe_event(kind, fields)))
     return SessionSignatures(tuple(entries), tuple(unsigned), since)
+
+
+def _first_account_after_event(conn: sqlite3.Connection) -> int | None:
+    """The id of the last `events` row when the log's first staff account was written (meta
+    `first_account_after_event`, which `identity_store.append_staff` writes with that account);
+    None when the log does not say: its first account is older than that record, or the value
+    is not a whole number (edited)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'first_account_after_event'"
+                       ).fetchone()
+    text = "" if row is None else str(row[0])
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def _hash_holds(conn: sqlite3.Connection, table: str, row_id: int) -> bool:

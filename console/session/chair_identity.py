@@ -129,7 +129,7 @@ class ChairIdentity:
             return SignInAnswer(False, _sentence(result.message))
         account = result.account
         self.account = account
-        self.lock.unlock(now.mono)
+        self.lock.unlock(now)
         handed = None if account.name == in_charge else in_charge
         text = (f"Signed in as {account.name}: you have taken the session over from {in_charge}."
                 if handed is not None else f"Signed in as {account.name}.")

@@ -9,13 +9,19 @@ The machine, one per running session:
 
     state    fields                  what happens
     -------  ----------------------  ---------------------------------------------------------
-    OPEN     last_activity (mono s)  `activity(now)` (a key, a click, an action) moves
-                                     last_activity to now. `check(now)` with
-                                     now - last_activity >= lock_after locks: LOCKED.
+    OPEN     last_activity (mono s)  `activity(now)` (a key, a click, an action) moves both to
+             last_wall (UTC)         now. `check(now)` locks (LOCKED) when either clock has
+                                     moved on by lock_after since: now.mono - last_activity or
+                                     now.wall - last_wall >= lock_after.
     LOCKED   locked_at (mono s)      activity changes nothing (pressing F2 on a locked station
                                      does not unlock it); only `unlock(now)` after a sign-in
                                      of an account allowed to run a session opens it: OPEN,
-                                     last_activity = now.
+                                     last_activity and last_wall = now.
+
+- Why both clocks: the monotonic clock (CLOCK_MONOTONIC on Linux) stands still while the
+  computer is suspended, so a station left signed in that slept for hours woke unlocked; the wall
+  clock counts the sleep. A wall clock set forward (NTP correcting a slow clock) locks early,
+  which is safe; one set back never holds the lock beyond the monotonic rule.
 
 - While LOCKED the alarm area, the tiles and the trend stay on screen and ALWAYS_ALLOWED (F2
   acknowledge, F3 pause audio, the alarm area's buttons) keep working: IEC 60601-1-8,
@@ -33,8 +39,11 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Final
+
+from console.clock import Moment
 
 DEFAULT_LOCK_AFTER_S: Final = 10 * 60.0
 LOCKED_MESSAGE: Final = "Locked — sign in to continue"
@@ -75,11 +84,14 @@ class IdleLock:
     Args:
         lock_after_s: idle seconds before it locks (> 0).
         last_activity: OPEN only: monotonic seconds of the last activity.
+        last_wall: OPEN only: wall time of the last activity; None for a lock made from a
+            monotonic time alone (`ChairIdentity`), reckoned back from its first check.
         locked_at: LOCKED only: monotonic seconds when it locked.
     """
 
     lock_after_s: float
     last_activity: float
+    last_wall: datetime | None = None
     state: LockState = LockState.OPEN
     locked_at: float | None = None
 
@@ -87,41 +99,56 @@ class IdleLock:
         if not self.lock_after_s > 0:
             raise ValueError(f"the idle lock needs a time above 0 s, not {self.lock_after_s:g}")
 
+    @classmethod
+    def started(cls, lock_after_s: float, now: Moment) -> IdleLock:
+        """An open lock whose idle time starts at `now`."""
+        return cls(lock_after_s, now.mono, now.wall)
+
     @property
     def locked(self) -> bool:
         return self.state is LockState.LOCKED
 
-    def activity(self, now_mono: float) -> None:
+    def activity(self, now: Moment) -> None:
         """Someone used the station: the idle time starts again (OPEN only)."""
-        if self.state is LockState.OPEN:
-            self.last_activity = max(self.last_activity, now_mono)
+        if self.state is LockState.OPEN and now.mono >= self.last_activity:
+            self.last_activity, self.last_wall = now.mono, now.wall
 
-    def check(self, now_mono: float) -> bool:
-        """Lock when idle for `lock_after_s`; True when this call locked it."""
-        if self.state is LockState.OPEN and now_mono - self.last_activity >= self.lock_after_s:
-            self.state, self.locked_at = LockState.LOCKED, now_mono
+    def check(self, now: Moment) -> bool:
+        """Lock when idle for `lock_after_s` by either clock; True when this call locked it."""
+        if self.state is LockState.OPEN and self._idle_s(now) >= self.lock_after_s:
+            self.state, self.locked_at = LockState.LOCKED, now.mono
             return True
         return False
 
-    def lock(self, now_mono: float) -> bool:
+    def lock(self, now: Moment) -> bool:
         """Lock now (the nurse leaves the chair); True when it was open."""
         if self.state is LockState.LOCKED:
             return False
-        self.state, self.locked_at = LockState.LOCKED, now_mono
+        self.state, self.locked_at = LockState.LOCKED, now.mono
         return True
 
-    def unlock(self, now_mono: float) -> None:
+    def unlock(self, now: Moment) -> None:
         """Open after a sign-in; the idle time starts now."""
-        self.state, self.locked_at, self.last_activity = LockState.OPEN, None, now_mono
+        self.state, self.locked_at = LockState.OPEN, None
+        self.last_activity, self.last_wall = now.mono, now.wall
 
     def permits(self, action: ChairAction) -> bool:
         return action in ALWAYS_ALLOWED or self.state is LockState.OPEN
 
-    def idle_left(self, now_mono: float) -> float | None:
+    def idle_left(self, now: Moment) -> float | None:
         """Seconds until it locks (OPEN), None when locked."""
         if self.state is LockState.LOCKED:
             return None
-        return max(0.0, self.lock_after_s - (now_mono - self.last_activity))
+        return max(0.0, self.lock_after_s - self._idle_s(now))
+
+    def _idle_s(self, now: Moment) -> float:
+        """Idle seconds: the more of the monotonic and the wall clock's (module docstring)."""
+        mono = now.mono - self.last_activity
+        if self.last_wall is None:
+            # Made from a monotonic time alone: its wall time is reckoned back from the first
+            # look (a tick after the session opened), from then on counted as any other.
+            self.last_wall = now.wall - timedelta(seconds=mono)
+        return max(mono, (now.wall - self.last_wall).total_seconds())
 
 
 def idle_minutes(text: str) -> float:

@@ -21,6 +21,12 @@ from console.store.chain import SIGNABLE_TABLES, VerifyReport, verify_table
 from console.store import schema
 from console.store.log import ChainedWriter, head_unreadable, read_head
 
+FIRST_ACCOUNT_AFTER_EVENT: Final = "first_account_after_event"
+"""The `meta` key holding the id of the last `events` row when the log's first staff account was
+written ("0": none then; console/review/queries.py reads it). An event after it was written while
+the log had accounts, whatever the clocks said: a clock fast when IT created the accounts, set
+back since, had put every unsigned record of the next hours "before" them in the review."""
+
 _STAFF_COLUMNS: Final = (
     "id, account, name, badge, roles, secret_hash, secret_kind, active, changed_at, changed_by, "
     "reason"
@@ -87,9 +93,14 @@ def append_staff(w: ChainedWriter, account: int | None, name: str, badge: str | 
                  roles: str, secret_hash: str, secret_kind: str, active: bool,
                  changed_at: datetime, changed_by: int | None, reason: str) -> int:
     """Append a version of an account (a new account when `account` is None: its id is the id
-    of this first row). Returns the row id."""
+    of this first row). Returns the row id. The log's first account also records where it came
+    among the events (`FIRST_ACCOUNT_AFTER_EVENT`), in the same transaction."""
     if account is None:
         account = w.next_id("staff")
+        if w.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM staff)").fetchone()[0]:
+            w.conn.execute("INSERT OR IGNORE INTO meta(key, value) "
+                           "SELECT ?, coalesce(max(id), 0) FROM events",
+                           [FIRST_ACCOUNT_AFTER_EVENT])
     return w.append("staff", [account, name, badge, roles, secret_hash, secret_kind,
                               int(active), stamp(changed_at, "changed_at"), changed_by, reason])
 

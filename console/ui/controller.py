@@ -19,11 +19,11 @@ never wait). Locking closes an open signature dialog as cancelled, and a signed 
 lock again after its signatures, before the engine acts. A lock for such a reason keeps it
 (`lock_reason`, which the lock bar shows beside the sign-in form) until the next sign-in: the
 refusal's own words went to a panel the lock hides. Closing the console waits for a sign-in
-too (`close_refusal`), unless the log cannot record one. A window calls `refusal` before it puts a
-question to the nurse (T0 "Start the pump as you confirm", a lot number, an unusual value): a
-refused account is told so and asked nothing, and a refusal by the lock or the account is never
-offered as a gate to override (`locked` is true after it). Without one (a log without accounts)
-nothing is locked or refused.
+too (`close_refusal`), unless the log cannot record one (asked again at the close). A window
+calls `refusal` before it puts a question to the nurse (T0 "Start the pump as you confirm", a
+lot number, an unusual value): a refused account is told so and asked nothing, and a refusal by
+the lock or the account is never offered as a gate to override (`locked` is true after it).
+Without one (a log without accounts) nothing is locked or refused.
 
 Signatures (issue 13), only with a `ChairIdentity`: an override of a refusal (next phase; the
 discharge gate, a prescriber's), a prescriber's decision at a gate, every discharge, a correction of a recorded value
@@ -126,7 +126,9 @@ class SessionController(QtCore.QObject):
         self._wanted_monitor: tuple[str, str] | None = None
         self._monitor_retry_at = 0.0   # mono time of the next look (`_try_monitor_again`)
         self._fallback = FallbackFaults()   # console faults the engine could not take
-        self._engine_failed = False   # the engine's `alarms` or `audio` raised: reported once
+        # The engine's calls that raised (`alarms`, `audio`): each reported once, on its own (one
+        # flag for both had hidden a bug in `alarms` after one in `audio`: the alarm area blank).
+        self._engine_failed: set[str] = set()
         self._commits = 0
         self._stopped = False   # after stop(): late queued events are not applied
         engine.subscribe(self._on_committed)
@@ -223,7 +225,7 @@ class SessionController(QtCore.QObject):
         finally:
             # ...and the lock, the timers, the alarm bar and the speaker still follow the clock.
             if self.identity is not None and not self._engine.discharged and (
-                    self.identity.lock.check(now.mono)):
+                    self.identity.lock.check(now)):
                 self._on_locked()
             if self._commits == before:
                 self.changed.emit()   # nothing written, but the timers moved
@@ -239,12 +241,12 @@ class SessionController(QtCore.QObject):
     def note_activity(self) -> None:
         """Someone used the station (a key, a click): the idle time starts again."""
         if self.identity is not None:
-            self.identity.lock.activity(self.clock.now().mono)
+            self.identity.lock.activity(self.clock.now())
 
     def lock_now(self, reason: str = "") -> None:
         """Lock the station at once (the nurse leaves the chair); `reason`, when the console
         locks it, is shown until the next sign-in."""
-        if self.identity is not None and self.identity.lock.lock(self.clock.now().mono):
+        if self.identity is not None and self.identity.lock.lock(self.clock.now()):
             self._on_locked(reason)
 
     def _on_locked(self, reason: str = "") -> None:
@@ -293,7 +295,7 @@ class SessionController(QtCore.QObject):
             refused = self._account_refusal()
             if refused is not None:
                 return refused
-        identity.lock.activity(self.clock.now().mono)
+        identity.lock.activity(self.clock.now())
         return None
 
     def _account_refusal(self) -> str | None:
@@ -313,18 +315,26 @@ class SessionController(QtCore.QObject):
         session: anyone passing a locked station had closed it (logged as the nurse "(station
         locked: not signed in)"), and a disabled account could too (a review). The way out:
         when the log could not record the last sign-in here, nobody can sign in, and the
-        console must stay closable (the close is then logged with nobody signed in)."""
+        console must stay closable (the close is then logged with nobody signed in), for as
+        long as the log, asked again, still refuses (`sign_in_unrecorded`)."""
         identity = self.identity
         if identity is None:
             return None
         if identity.lock.locked:
-            return None if self._sign_in_unrecorded else LOCKED_MESSAGE
+            return None if self.sign_in_unrecorded else LOCKED_MESSAGE
         return self._account_refusal()
 
     @property
     def sign_in_unrecorded(self) -> bool:
-        """The station is locked and the log could not record the last sign-in at it."""
-        return self.locked and self._sign_in_unrecorded
+        """The station is locked, the log could not record the last sign-in at it, and asked
+        again now it still could not (`Staff.can_record_now`). Asked again because a log held
+        for a moment (a backup tool) had left the locked station closable by anyone, and its
+        close saying "the sign-in cannot be recorded now", until someone tried to sign in."""
+        if not (self.locked and self._sign_in_unrecorded) or self.identity is None:
+            return False
+        if self.identity.staff.can_record_now():
+            self._sign_in_unrecorded = False
+        return self._sign_in_unrecorded
 
     def _still_allowed(self) -> str | None:
         """Asked after a signature's approvals, just before the engine acts: the station may
@@ -332,7 +342,7 @@ class SessionController(QtCore.QObject):
         identity = self.identity
         if identity is None:
             return None
-        if not self._engine.discharged and identity.lock.check(self.clock.now().mono):
+        if not self._engine.discharged and identity.lock.check(self.clock.now()):
             self._on_locked()   # idle past the lock, its tick not come yet
         if identity.lock.locked:
             return SIGNED_ON_A_LOCKED_STATION
@@ -720,7 +730,7 @@ class SessionController(QtCore.QObject):
         try:
             engine_alarms = self._engine.alarms()
         except Exception as exc:  # noqa: BLE001 - the alarm area must never go blank on a bug
-            if self._report_once(exc):
+            if self._report_once("alarms", exc):
                 # The engine took the fault but cannot list it: shown without the engine.
                 self._fallback_fault(f"Console fault: the alarm list cannot be read "
                                      f"({type(exc).__name__}: {str(exc)[:80]}) — restart the "
@@ -737,7 +747,7 @@ class SessionController(QtCore.QObject):
             return self._fallback.audio(now, self._engine.audio(now), self._reminder,
                                         self._engine.alarms)
         except Exception as exc:  # noqa: BLE001 - what decides the tone must never fall silent
-            self._report_once(exc)
+            self._report_once("audio", exc)
             # The fallback faults are among what sounds (`local_only`), acknowledged or not.
             return AudioSignal(Priority.HIGH, None, frozenset(self._fallback.ids))
 
@@ -746,13 +756,13 @@ class SessionController(QtCore.QObject):
         central station hears of nor confirms (`FallbackFaults.local_only`): full volume."""
         return self._fallback.local_only(signal)
 
-    def _report_once(self, exc: Exception) -> bool:
-        """A bug in what decides the alarm area or the tone, reported once as a slot's bug is:
-        the fault handler's crash file and Console fault (every refresh would raise it again).
-        True the first time."""
-        if self._engine_failed:
+    def _report_once(self, call: str, exc: Exception) -> bool:
+        """A bug in what decides the alarm area or the tone (the engine's `call`), reported once
+        as a slot's bug is: the fault handler's crash file and Console fault (every refresh
+        would raise it again). True the first time `call` raised."""
+        if call in self._engine_failed:
             return False
-        self._engine_failed = True
+        self._engine_failed.add(call)
         sys.excepthook(type(exc), exc, exc.__traceback__)
         return True
 

@@ -69,12 +69,24 @@ def _crash_path(crash: Path | None) -> str:
     return _utf8(str(crash or ""))
 
 
+SUMMARY_LENGTH = 160   # a fault's summary at most (the `console_fault` row keeps 300)
+
+
 def summary_of(exc: BaseException) -> str:
-    """One line for the alarm: the exception type and its message, and where it was raised."""
+    """One line for the alarm: the exception type and its message, and where it was raised.
+
+    A long message is cut, never the place: two bugs whose messages start alike were one
+    summary, so the engine took the second for the first (silent once acknowledged) and the
+    log lost where it was raised.
+    """
     tb = _innermost(exc)
     where = f" in {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
     text = str(exc).splitlines()[0] if str(exc) else ""
-    return _utf8(f"{type(exc).__name__}{': ' + text if text else ''}{where}"[:160])
+    said = f"{type(exc).__name__}{': ' + text if text else ''}"
+    room = max(SUMMARY_LENGTH - len(where), len(type(exc).__name__) + 1)
+    if len(said) > room:
+        said = said[:room - 1] + "…"
+    return _utf8(said + where)
 
 
 def fault_key(exc: BaseException) -> str:

@@ -67,6 +67,11 @@ FAULT_BAR_HEIGHT = 20
 RESTART_NOT_POSSIBLE = "Restart not possible — the console keeps running: call support."
 """The fault bar's line when "Restart and resume" cannot start the new process (its interpreter
 gone): what to do, whole at 1366 px; the reason and the fault are in its tooltip."""
+RESTART_HELD = "Not restarted: the console runs on until the log is writable."
+"""The fault bar's line when "Restart and resume" is pressed while records are held in memory:
+the new process would refuse the log and exit, no console and no alarm left, the records held
+going to a file instead of the log. Whole at 1366 px; the log's own words (the cause, what to
+do) follow it."""
 RESUME_TO_DISCHARGE = "Resume to discharge it"
 """The button of a session left open too long ago for a start to resume (the command line's
 words: "To end it, resume it with --resume N and discharge it")."""
@@ -234,6 +239,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.shown: ShownLog | None = None
         self.fault_handler = fault_handler
         self.restart_argv: list[str] = []   # set by "Restart and resume"; run() executes it
+        self._held_fault = ""   # the fault bar's line a held-back restart replaced (`RESTART_HELD`)
         # This chair's own launch options (app.relaunch_options): a restart keeps them.
         self.launch_options: list[str] = []
         # Given again only with a session to resume (a demo's scenario), or only without one
@@ -702,6 +708,8 @@ class MainWindow(QtWidgets.QMainWindow):
             bar.showMessage(text)
             bar.setStyleSheet(style)
         self._unsaved_line = text if style else ""
+        if not session.unsaved and self.fault_label.full_text().startswith(RESTART_HELD):
+            self.fault_label.setText(self._held_fault)   # the log is back: the restart can go
         self._place_status_line()
 
     def _place_status_line(self) -> None:
@@ -1124,7 +1132,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
         A console whose interpreter is gone (its installation upgraded or moved while it ran)
         keeps running and says so: the new process could not start, and quitting left no
-        console and no alarm (`app.run` still says what to run if the start fails anyway)."""
+        console and no alarm (`app.run` still says what to run if the start fails anyway).
+
+        So does one whose log takes no writes, records held in memory (NOT SAVED, a discharge
+        among them or not): the new process refused the log and exited 2, every alarm gone,
+        the records held in a file instead of the log. Once the log takes them, it restarts."""
         if not os.access(sys.executable, os.X_OK):
             # What to do first, in the bar's one line: after the path it was cut at 1366 px
             # before "keeps running: call support", beside a restart button doing nothing. The
@@ -1139,6 +1151,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 f"to restart it.\n\n{fault}")
             self.restart_button.hide()
             self.fault_bar.show()
+            return
+        if self._restart_held():
             return
         lost = self._typing_lost()
         if lost and not self.asker.agree(
@@ -1159,6 +1173,23 @@ class MainWindow(QtWidgets.QMainWindow):
         app = QtWidgets.QApplication.instance()
         if app is not None:
             app.quit()
+
+    def _restart_held(self) -> bool:
+        """True, and said in the fault bar, while records are held because the log takes no
+        writes: what to do first, the log's words (the cause) after, the fault on hover."""
+        controller = self.controller
+        error = controller.view.log_error if controller is not None else None
+        if controller is None or not controller.view.unsaved or error is None:
+            return False
+        if not self.fault_label.full_text().startswith(RESTART_HELD):
+            self._held_fault = self.fault_label.full_text()
+        self.fault_label.setText(f"{RESTART_HELD} {error.message}")
+        self.fault_label.setToolTip(
+            f"{RESTART_HELD} {error.message}\n\nWhat is held is written as soon as the log takes "
+            "writes (NOT SAVED then goes); “Restart and resume” then restarts the console."
+            f"\n\n{self._held_fault}")
+        self.fault_bar.show()
+        return True
 
     # ---- resuming -----------------------------------------------------------------------------
 

@@ -47,7 +47,7 @@ class ReviewLock(QtWidgets.QWidget):
         super().__init__()
         self.access = access
         self.clock = clock
-        self.idle = IdleLock(lock_after_s, clock.now().mono)
+        self.idle = IdleLock.started(lock_after_s, clock.now())
         layout = QtWidgets.QVBoxLayout(self)
         layout.addStretch(1)
         self.text = QtWidgets.QLabel()
@@ -88,11 +88,11 @@ class ReviewLock(QtWidgets.QWidget):
         return self.idle.locked
 
     def _on_activity(self) -> None:
-        self.idle.activity(self.clock.now().mono)
+        self.idle.activity(self.clock.now())
 
     def check(self) -> None:
         """Lock when the review has been idle long enough (the timer calls it)."""
-        if self.idle.check(self.clock.now().mono):
+        if self.idle.check(self.clock.now()):
             self._close_dialogs()
             self.text.setText(locked_text(self.access.account.name,
                                           self.idle.lock_after_s / 60.0))
@@ -121,6 +121,6 @@ class ReviewLock(QtWidgets.QWidget):
         if why is not None:
             self.message.setText(why)
             return
-        self.idle.unlock(self.clock.now().mono)
+        self.idle.unlock(self.clock.now())
         self.message.clear()
         self.locked_changed.emit(False)

@@ -250,7 +250,7 @@ class StaffAdminDialog(QtWidgets.QDialog):
         self.clock = clock
         self.admin = admin
         self.history_text = ""   # the history shown last
-        self.idle = IdleLock(lock_after_s, clock.now().mono)
+        self.idle = IdleLock.started(lock_after_s, clock.now())
         self.setObjectName("staff_admin_dialog")
         self.setWindowTitle("Staff accounts")
         self.heading = QtWidgets.QLabel(f"Staff accounts — signed in as {admin.name} "
@@ -368,12 +368,12 @@ class StaffAdminDialog(QtWidgets.QDialog):
             app.installEventFilter(self._activity)
 
     def _on_activity(self) -> None:
-        self.idle.activity(self.clock.now().mono)
+        self.idle.activity(self.clock.now())
 
     def check_idle(self) -> None:
         """Close when left idle for the lock time (the timer calls it): nothing it still holds
         is written, and a box it opened (an account's history) closes with it."""
-        if not self.idle.check(self.clock.now().mono):
+        if not self.idle.check(self.clock.now()):
             return
         self.setEnabled(False)
         for child in self.findChildren(QtWidgets.QDialog):

@@ -39,7 +39,7 @@ def test_a_prescriber_refused_at_the_chair_is_not_logged_as_signed_in(
     add_prescriber(staff, admin)
     clock = ManualClock(t(10))
     chair = ChairIdentity(staff, clock.now().mono, 600.0, "chair 3")
-    chair.lock.lock(clock.now().mono)
+    chair.lock.lock(clock.now())
     answer = chair.sign_in(PRESCRIBER, PRESCRIBER_PIN, clock.now(), in_charge=NURSE)
     assert not answer.ok and chair.lock.locked and chair.account is None
     assert answer.message == ("Pat Prescriber (prescriber) may not run a session: it needs the "

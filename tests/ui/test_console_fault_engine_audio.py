@@ -51,3 +51,32 @@ def test_a_bug_in_the_engines_alarms_leaves_the_console_fault_shown_and_sounding
         handler.faults[0][0]]
     assert len(list(tmp_path.glob("crash-*.txt"))) == 1
     assert audio.last is not None and audio.last.priority is Priority.HIGH
+
+
+def test_a_bug_in_the_engines_alarms_after_one_in_its_audio_still_shows_the_fault(
+        console, tmp_path, monkeypatch) -> None:  # noqa: F811
+    # One "reported" flag served both: after the tone's bug, a bug in the alarm list left the
+    # alarm area blank (no row, no patient alarm, not even the Console fault) under a high tone.
+    window, handler, audio = console
+    controller = window.controller
+
+    def broken_audio(now: object) -> object:
+        raise Bug("audio planted")
+
+    def broken_alarms() -> object:
+        raise Bug("alarms planted")
+
+    # The tone's bug: the Console fault, shown and sounding
+    monkeypatch.setattr(controller._engine, "audio", broken_audio)
+    for _ in range(2):
+        controller.timer.timeout.emit()
+    assert_fault_alarm(window, audio, tmp_path, "audio planted")
+    # Then the alarm list's: reported, and the area says the list cannot be read
+    monkeypatch.setattr(controller._engine, "alarms", broken_alarms)
+    for _ in range(2):
+        controller.timer.timeout.emit()
+    assert any("alarms planted" in summary for summary, _ in handler.faults), handler.faults
+    rows = window.live.alarm_bar.rows()
+    assert rows and rows[0].startswith("*** Console fault: the alarm list cannot be read"), rows
+    assert "alarms planted" in rows[0]
+    assert audio.last is not None and audio.last.priority is Priority.HIGH
