@@ -425,7 +425,12 @@ def _window(argv: list[str]) -> int:
     collector_hold.hold()   # until the window is built (console/collector_hold.py: P7)
     try:
         def window(argv: list[str]) -> int:
-            from console.ui.app import run   # Qt is imported only for the window
+            # Ctrl+C while PySide6 is imported aborted the process (shiboken): held until the
+            # import is done, then it ends the start as anywhere else in it.
+            from console.held_signals import signals_held
+
+            with signals_held():
+                from console.ui.app import run   # Qt is imported only for the window
 
             return run(args)
 

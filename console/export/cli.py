@@ -44,23 +44,29 @@ SQLite still reads), the first one named; 2 for every failure a user can cause
 REMS asked for a non-esketamine session, an export the access log cannot record); 3 when the
 session log is damaged: SQLite cannot read what the export needs, or the rows read are values the
 console never writes (their hash chain, walked only then). No file is written; `infusion-console
-verify` checks the whole log. Each ends in one line on stderr; never a traceback. No Qt here
-(the PDF writer is imported only for --pdf).
+verify` checks the whole log. Each ends in one line on stderr; never a traceback. Ctrl+C ends
+it with 130 (console/cli.py), SIGTERM and SIGHUP with 128 + the signal's number, each with the
+access log's NOT WRITTEN row and no temporary file left. No Qt here (the PDF writer is imported
+only for --pdf).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
+import signal
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from datetime import UTC, datetime
+from types import FrameType
 from typing import TYPE_CHECKING, Final, NoReturn
 
-from console.export.files import ExistsAlready, never_replacing, not_written_cause
+from console.export.files import ExistsAlready, never_replacing, not_written_cause, write_files
+from console.held_signals import signals_held
 from console.log_command import EXIT_DAMAGED, EXIT_REFUSED, CommandFailure, LogCommand
 from console.paths import default_db_path, user_path
 
@@ -86,7 +92,37 @@ _EXITS: Final = f"""exit status:
      accounts) the access log cannot record the export
   {EXIT_DAMAGED}  no file was written: the session log is damaged (check it with
      `infusion-console verify --db PATH`, keep a copy, restore it from the last backup after
-     removing its -wal and -shm files)"""
+     removing its -wal and -shm files)
+  128+N  no file was written: ended by signal N (130: Ctrl+C; 129: SIGHUP; 143: SIGTERM)"""
+
+
+class Ended(BaseException):
+    """SIGTERM or SIGHUP ended the export (`_signals_end_the_export`); not an Exception, so no
+    handler of a failure takes it for one, as Ctrl+C's KeyboardInterrupt."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(f"ended by {signal.Signals(signum).name}")
+
+
+@contextlib.contextmanager
+def _signals_end_the_export() -> Iterator[None]:
+    """Within it, SIGTERM and SIGHUP raise `Ended`, as Ctrl+C raises KeyboardInterrupt: by
+    Python's default they end the process at once, and an export ended so left its access row
+    "to FILE" with no NOT WRITTEN row, and its temporary file of patient data (review s51). A
+    signal ignored already (`nohup`) stays ignored."""
+    def ended(signum: int, _frame: FrameType | None) -> NoReturn:
+        raise Ended(signum)
+
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    for signum, handler in previous.items():
+        if handler is signal.SIG_DFL:
+            signal.signal(signum, ended)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -141,10 +177,15 @@ def main(argv: list[str]) -> int:
             raise CommandFailure(f"session {args.session_id} is not in any session log: "
                                  "session ids run from 1 to at most "
                                  f"{SQLITE_INTEGER.stop - 1}")
-        return _run(args)
+        with _signals_end_the_export():
+            return _run(args)
     except CommandFailure as failure:
         print(f"{PROG}: {failure}", file=sys.stderr)
         return failure.exit_status
+    except Ended as ended:
+        with contextlib.suppress(OSError):   # SIGHUP: the terminal may be gone
+            print(f"{PROG}: {ended}: nothing more was done", file=sys.stderr)
+        return 128 + ended.signum   # as a shell reports a program the signal stopped
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -156,6 +197,7 @@ def _run(args: argparse.Namespace) -> int:
         args.secret = preread(args.secret_fd)
     except InputError as exc:
         raise CommandFailure(str(exc)) from exc
+    args.target = _absolute_target(args)   # before the sign-in: its row names it
     db = args.db if args.db is not None else default_db_path()
     conn = _EXPORT.open_readonly(db)
     try:
@@ -198,9 +240,11 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandFailure(str(failure) + _record_not_written(args, db, str(failure)),
                              failure.exit_status) from failure
     except BaseException as stopped:
-        # Ctrl+C (exit 130 in console/cli.py), or a bug: the row "to FILE" is written already,
-        # and the file is not; the log must not claim it (the module docstring's promise).
+        # Ctrl+C (exit 130 in console/cli.py), SIGTERM or SIGHUP (`Ended`), or a bug: the row
+        # "to FILE" is written already, and the file is not; the log must not claim it (the
+        # module docstring's promise).
         _record_not_written(args, db, "interrupted" if isinstance(stopped, KeyboardInterrupt)
+                            else str(stopped) if isinstance(stopped, Ended)
                             else f"the export stopped ({type(stopped).__name__})")
         raise
     print(f"session {args.session_id}: {done}")
@@ -272,9 +316,28 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def _target(args: argparse.Namespace) -> str:
+    """The output as the access log names it (`_absolute_target`, found by `_run`)."""
+    target: str = args.target
+    return target
+
+
+def _absolute_target(args: argparse.Namespace) -> str:
     """The output as the access log names it: absolute, since an auditor reading the log later
-    cannot know where the command ran (QA: 'to out1/s1.pdf')."""
-    return _loggable(str(Path(getattr(args, _format(args))).resolve()))
+    cannot know where the command ran (QA: 'to out1/s1.pdf'). Found before the sign-in: a
+    relative name needs the current folder, and one removed meanwhile (a USB stick taken out)
+    ended a signed-in export in a traceback (review s51).
+
+    Raises:
+        CommandFailure: the current folder is not there (or cannot be read).
+    """
+    given = getattr(args, _format(args))
+    try:
+        # realpath, not Path.resolve: that raises RuntimeError on a link to itself.
+        return _loggable(os.path.realpath(given))
+    except OSError as exc:
+        raise CommandFailure(f"cannot write {given}: the current folder no longer exists (or "
+                             f"cannot be read: {exc.strerror}); give the file's full path, or "
+                             "change to a folder that is there") from exc
 
 
 def _loggable(text: str) -> str:
@@ -566,14 +629,16 @@ def _writer(args: argparse.Namespace) -> tuple[Path, Callable[[SessionDetail], s
         return args.rems, rems_out
 
     def pdf_out(detail: SessionDetail) -> str:
-        try:
-            from console.export.pdf import write_session_pdf
-        except ImportError as exc:
-            raise CommandFailure("PDF export is not available in this installation "
-                                 f"({exc})") from exc
         warning: str = getattr(args, "changed_warning", "")
-        pages = write_session_pdf(detail, args.pdf, page_size=args.page_size,
-                                  signatures=args.signatures, integrity=warning)
+        with signals_held():   # Qt imported and drawing; the file is written after
+            try:
+                from console.export.pdf import render_session_pdf
+            except ImportError as exc:
+                raise CommandFailure("PDF export is not available in this installation "
+                                     f"({exc})") from exc
+            data, pages = render_session_pdf(detail, page_size=args.page_size,
+                                             signatures=args.signatures, integrity=warning)
+        write_files({args.pdf: data})
         warned = ("; its record was changed outside the console, and the report says so on "
                   "every page" if warning else "")
         return f"wrote a {pages}-page PDF report to {args.pdf}{warned}"

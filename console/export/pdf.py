@@ -95,12 +95,29 @@ def report_title(protocol: Protocol | None) -> str:
 def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4",
                       protocol: Protocol | None = None, tz: tzinfo | None = None,
                       signatures: SessionSignatures | None = None, integrity: str = "") -> int:
-    """Write the session report to `path`; return its page count.
+    """Write the session report to `path` (replaced if it exists; left untouched if the new
+    one cannot be written whole); return its page count. The arguments are
+    `render_session_pdf`'s.
+
+    Raises:
+        ValueError: an unknown page size.
+        OSError: the file cannot be written.
+    """
+    data, pages = render_session_pdf(detail, page_size=page_size, protocol=protocol, tz=tz,
+                                     signatures=signatures, integrity=integrity)
+    write_files({Path(path): data})
+    return pages
+
+
+def render_session_pdf(detail: SessionDetail, *, page_size: str = "A4",
+                       protocol: Protocol | None = None, tz: tzinfo | None = None,
+                       signatures: SessionSignatures | None = None,
+                       integrity: str = "") -> tuple[bytes, int]:
+    """The session report's bytes and its page count, drawn in memory (the command line holds
+    Ctrl+C while Qt draws, not while the file is written: console/export/cli.py).
 
     Args:
         detail: the session (de-identified already if that was asked for).
-        path: the PDF file to write (replaced if it exists; left untouched if the new one
-            cannot be written whole).
         page_size: "A4" or "Letter".
         protocol: the protocol file that draws the trend's limit lines and the scheduled checks;
             None looks the session's protocol id up in the installed protocol folders.
@@ -115,12 +132,10 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
 
     Raises:
         ValueError: an unknown page size.
-        OSError: the file cannot be written.
     """
     if page_size not in PAGE_SIZES:
         raise ValueError(f"page size {page_size!r} is not one of {', '.join(PAGE_SIZES)}")
     _ensure_app()
-    path = Path(path)
     if protocol is None:
         protocol = find_protocol(detail.summary.protocol_id, detail.events, detail.summary.id)
     trend = render_trend(detail, protocol)
@@ -163,8 +178,7 @@ def write_session_pdf(detail: SessionDetail, path: Path, *, page_size: str = "A4
             report.footer(number, len(pages))
     finally:
         painter.end()
-    write_files({path: bytes(pdf.data().data())})
-    return len(pages)
+    return bytes(pdf.data().data()), len(pages)
 
 
 def _ensure_app() -> None:

@@ -55,7 +55,7 @@ import os
 import shlex
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, NoReturn
@@ -71,6 +71,7 @@ from console.paths import default_db_path, user_path
 from console.store import EventLog, LogError, VerifyReport
 from console.store import identity_store as store
 from console.store.errors import classify, printable
+from console.store.log import link_into_place
 from console.store.log import remove_built, where_to_build
 from console.store.schema import SQLITE_INTEGER
 from console.version import VERSION
@@ -245,9 +246,12 @@ def _first_account(args: argparse.Namespace, db: Path) -> int:
     Built where the console's first start makes the log (`where_to_build`): beside the file a
     link names, not beside the link (linked onto the link, it was refused as "a file appeared");
     a link into a folder that is not there is refused as the console refuses it. Messages name
-    `db`, the path given. The build name is removed as soon as the log is linked into place: a
-    log with two names is refused by every console (`_refuse_second_name`), and the name it is
-    built under is the one such name a console opening it meanwhile passes over."""
+    `db`, the path given. It is put in place as the console's first start puts its log
+    (`link_into_place`: a hard link, a rename on a disk without them, a FAT or exFAT USB disk
+    or an SMB share), and only then are the log and the account said to be made. The build name
+    is removed as soon as the log is in place: a log with two names is refused by every console
+    (`_refuse_second_name`), and the name it is built under is the one such name a console
+    opening it meanwhile passes over."""
     try:
         real = where_to_build(db)
     except OSError as exc:
@@ -259,22 +263,27 @@ def _first_account(args: argparse.Namespace, db: Path) -> int:
             log = EventLog.open(building, VERSION)
         except LogError as exc:
             raise CommandFailure(str(exc)) from exc
+        said: list[str] = []   # printed once the log is in place, not before (review s51)
         try:
-            status = _staff_command(args, log, shown_as=db, created=True)
+            status = _staff_command(args, log, shown_as=db, created=True, say=said.append)
         except (IdentityError, InputError, LogError) as exc:
             raise CommandFailure(str(exc)) from exc
         finally:
             log.close()   # the last connection: SQLite folds its -wal into the file
         try:
-            os.link(building, real)   # fails if a file is there now: nothing is replaced
-            remove_built(building)   # now: the log has one name again (`_refuse_second_name`)
-        except FileExistsError:
+            # As the console's first start puts its log in place: a link, or on a disk
+            # without hard links (FAT, SMB) a rename; never over a file there now.
+            placed = link_into_place(building, real)
+        except OSError as exc:
+            raise CommandFailure(f"cannot create the session log {db}: {exc.strerror}") from exc
+        remove_built(building)   # now: the log has one name again (`_refuse_second_name`)
+        if not placed:
             raise CommandFailure(f"a file appeared at {db} while this command ran (a console "
                                  "started on it?): the account was not added to it; run the "
                                  "command again to add the first administrator there, with "
-                                 "--admin if it has accounts now") from None
-        except OSError as exc:
-            raise CommandFailure(f"cannot create the session log {db}: {exc.strerror}") from exc
+                                 "--admin if it has accounts now")
+        for line in said:
+            print(line)
         return status
     finally:
         remove_built(building)
@@ -293,7 +302,7 @@ def _remove_folders(new_folders: Sequence[Path], keep: Path) -> None:
 
 
 def _staff_command(args: argparse.Namespace, log: EventLog, shown_as: Path,
-                   created: bool = False) -> int:
+                   created: bool = False, say: Callable[[str], object] = print) -> int:
     staff = Staff(log)
     by = _administrator(args, staff, shown_as)
     now = datetime.now(UTC)
@@ -303,10 +312,10 @@ def _staff_command(args: argparse.Namespace, log: EventLog, shown_as: Path,
         secret = read_new_secret(args.new_secret, kind, args.name)
         account = staff.add(args.name, args.roles, secret, kind, by, now, badge=args.badge)
         if created:
-            print(f"created the session log {shown_as}")
+            say(f"created the session log {shown_as}")
         badge = f", badge {account.badge}" if account.badge else ""
-        print(f"added account {account.id}: {account.name} ({account.roles_text}; "
-              f"{account.kind.label}{badge})")
+        say(f"added account {account.id}: {account.name} ({account.roles_text}; "
+            f"{account.kind.label}{badge})")
         return 0
     if args.command == "list":
         _print_accounts(staff, staff.list(), now)

@@ -698,7 +698,7 @@ _NO_HARD_LINKS: Final = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP,
                                    errno.EMLINK})
 
 
-def _link_into_place(built: Path, path: Path) -> bool:
+def link_into_place(built: Path, path: Path) -> bool:
     """Give the finished log `built` the name `path` if no file is there now; False when one
     appeared meanwhile (left as it is). The folder is synced so the new name survives a power
     cut like the log's first commit does.
@@ -1240,7 +1240,7 @@ class EventLog:
             if file_id(wal_of(built)) is not None and os.stat(wal_of(built)).st_size:
                 raise _refine(LogError(path, "io", "the new log's write-ahead file was not "
                                        "folded into it"), path)
-            _link_into_place(built, path)
+            link_into_place(built, path)
         except (OSError, sqlite3.Error) as exc:
             raise _refine(classify(exc, path), path) from exc
         finally:

@@ -175,6 +175,6 @@ def test_a_wal_deleted_on_a_network_or_fuse_share_is_noticed(tmp_path: Path,
 
 def test_the_first_start_on_a_fuse_share_makes_and_opens_the_log(tmp_path: Path,
                                                                 folder_age: str) -> None:
-    # `_link_into_place` gives the built log its name; the build name is removed; the FUSE
+    # `link_into_place` gives the built log its name; the build name is removed; the FUSE
     # inode of the new name still says 2 links (attribute cache): refused as "two-names"
     assert _on_fuse(tmp_path, "first start", folder_age) == "opened"
