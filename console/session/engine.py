@@ -2533,12 +2533,15 @@ class SessionEngine:
         measured time is before its receive time while its monitor's clock reads right (and
         will at the end of its wait, `CUFF_WAIT_S`: a cuff stamped 2000 by a reset clock is no
         measurement older than the typed BP), any other value (a typed one too) at its
-        arrival."""
+        arrival. Never after its arrival: a stamp ahead of it is a clock ahead (a monitor 27 s
+        ahead had its cuff stand "newer" than a 215/125 typed 17 s after it came, which raised
+        no alarm: a nurse walk on X)."""
         waited = reading.received_at + timedelta(seconds=CUFF_WAIT_S + 1)
         if (reading.source != MANUAL and is_nibp_value(reading)
                 and reading.measured_at is not None
                 and self._state.clocks.offset(reading.source, waited) is None):
-            return at.mono - (reading.received_at - reading.measured_at).total_seconds()
+            before = (reading.received_at - reading.measured_at).total_seconds()
+            return at.mono - max(0.0, before)
         return at.mono
 
     def _baseline_set(self, name: str, before: float | None, now: Moment) -> list[Record]:

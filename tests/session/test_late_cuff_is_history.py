@@ -67,3 +67,25 @@ def test_the_late_cuff_stands_once_the_typed_bp_is_entered_in_error(log: EventLo
     after = seen(s)
     assert tile_view(s.engine, "bp_systolic", s.now()).value == view.value
     assert live["alarms"] == after["alarms"] and live["latest"] == after["latest"]
+
+
+def test_a_bp_typed_after_a_cuff_stamped_ahead_of_its_arrival_is_judged(log: EventLog) -> None:  # noqa: F811
+    # A monitor whose clock runs ahead stamps its cuff minutes after it arrived: no measurement
+    # comes before it is made, so the cuff counts at its arrival. Placed at its stamp, it stood
+    # "newer" than every BP typed in the next minutes: a typed 215/125 raised no alarm and the
+    # tile kept the cuff's 119/74 (a nurse walk on X, the simulator at 10x).
+    s = LoggedSession(log)
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    for second in range(60, 90):   # its HR stamped a minute ahead, every second
+        s.t(second); s.device("heart_rate", 72, measured_at=s.now().wall + timedelta(seconds=60))
+    s.device("bp_systolic", 119, measured_at=s.now().wall + timedelta(seconds=27))
+    s.device("bp_diastolic", 74, measured_at=s.now().wall + timedelta(seconds=27))
+    s.t(107); s.bp(215, 125)
+    view = tile_view(s.engine, "bp_systolic", s.now())
+    assert view.value == "215/125", (view.value, view.detail)
+    shown = [(c, p.upper(), st) for c, p, st in s.shown()]
+    assert ("bp_systolic_high", "HIGH", "active") in shown, shown
+    live = seen(s)
+    restart(s, 0)
+    assert seen(s)["alarms"] == live["alarms"]
