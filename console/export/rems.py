@@ -43,16 +43,17 @@ additions"). `rems_form(detail)` fills them from the log:
 - the blood pressure before the dose against the prescriber's review (`PreDoseBp`): every pair
   before the dose with its time, whether it reached the protocol's pre-dose threshold (the `gate` of
   the checklist item that carries one, protocols/esketamine.toml `bp-before-dose`: the label's
-  ">140/90" as whole mmHg), and the prescribers' decisions logged before the dose (a
-  `gate_decision` with the gate item's tick, or an `override` that started dosing against the
-  engine's "a prescriber review is required before dosing") with who entered it, when, the
-  words, and who signed it in what role. The dose went ahead on the last pair before it: when it
-  reached the threshold, a decision logged at or after it is needed (the engine's own rule: a
-  reading at the gate after a decision needs another), "after" as the console's timers ran
-  like the rest below (by wall time, NTP setting the clock back 10 min between the BP and the
-  decision read "NOT RECORDED" above the decision's own line); without one the decision is
-  named in `missing`, never "none"; one a step back leaves either side of the reading (its
-  time came twice) makes it "UNCERTAIN (…; CHECK)", `bp_decision_uncertain`;
+  ">140/90" as whole mmHg; the values as their tiles show them, as the chair's gate judges
+  them: a monitor's 140.6 is "141", at it), and the prescribers' decisions logged before the
+  dose (a `gate_decision` with the gate item's tick, or an `override` that started dosing
+  against the engine's "a prescriber review is required before dosing") with who entered it,
+  when, the words, and who signed it in what role. The dose went ahead on the last pair before
+  it: when it reached the threshold, a decision logged at or after it is needed (the engine's
+  own rule: a reading at the gate after a decision needs another), "after" as the console's
+  timers ran like the rest below (by wall time, NTP setting the clock back 10 min between the
+  BP and the decision read "NOT RECORDED" above the decision's own line); without one the
+  decision is named in `missing`, never "none"; one a step back leaves either side of the
+  reading (its time came twice) makes it "UNCERTAIN (…; CHECK)", `bp_decision_uncertain`;
 - a discharge against the discharge gate (an `override` of the discharge): said under the total
   monitoring time and on "Discharged", with who overrode, the reason and what the gate named;
 - sedation: any MOAA/S below 5 after the dose (the label: any drop below 5 is sedation);
@@ -122,7 +123,7 @@ from console.session.engine import PRESCRIBER_REVIEW
 from console.session.schedule import timed_checks
 from console.session.signing import GATE_DECISION
 from protocols.model import DoseMode, PhaseKind, Protocol, VitalsCheck, yes_no
-from protocols.vitals import DISSOCIATION_PRESENT_ABOVE
+from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
 
 SEDATION_BELOW: Final = 5          # MOAA/S below 5 is sedation (Spravato label)
 T40: Final = timedelta(minutes=40)
@@ -269,9 +270,15 @@ class BpThreshold:
     diastolic: float | None
 
     def reached(self, systolic: float, diastolic: float) -> bool:
-        """Either value at or above its limit (the engine's rule: any gated vital)."""
-        return ((self.systolic is not None and systolic >= self.systolic)
-                or (self.diastolic is not None and diastolic >= self.diastolic))
+        """Either value at or above its limit as its tile shows it (the engine's gate,
+        `SessionEngine._gate_exceeded`: any gated vital, `as_shown`). By the raw number, a
+        monitor's 140.6 ("141") the chair had asked the prescriber about read "below" and the
+        decision "not needed". A value beyond the monitor's range is its limit's number
+        (">250" is 250), judged as that number, as the engine judges it."""
+        return ((self.systolic is not None
+                 and metric("bp_systolic").as_shown(systolic) >= self.systolic)
+                or (self.diastolic is not None
+                    and metric("bp_diastolic").as_shown(diastolic) >= self.diastolic))
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,8 +287,9 @@ class PreDoseReading:
 
     Attributes:
         at, systolic, diastolic, minutes_after_dose: as `BloodPressure`.
-        reaches_threshold: at or above the threshold by the values' numbers (a limit judged as
-            the alarm limits judge it); None when the protocol sets none.
+        reaches_threshold: at or above the threshold by the values as their tiles show them
+            (`BpThreshold.reached`, as the chair's gate judges them; a limit beyond the
+            monitor's range by its number); None when the protocol sets none.
         systolic_beyond, diastolic_beyond: as `BloodPressure`.
     """
 

@@ -3666,10 +3666,12 @@ class SessionEngine:
         """The reason, when the last systolic reading is more than `BP_RISE_MMHG` above the one
         before: named with just those two, the pair the rule compares (an earlier, higher
         reading shown beside them read as a contradiction). A smaller step is the cuff's own
-        scatter: 123 → 124 refused a stable patient's discharge (a nurse walk on X)."""
-        history = self._state.systolic_history
-        if len(history) >= 2 and history[-1] - history[-2] > BP_RISE_MMHG:
-            return [f"Systolic BP still rising: {history[-2]:.0f} → {history[-1]:.0f} mmHg at "
+        scatter: 123 → 124 refused a stable patient's discharge (a nurse walk on X). Judged as
+        the tiles show them (the history keeps the values as received, which a take-back
+        matches): a monitor's 119.6 → 125.4 reads 120 → 125, and was refused "still rising"."""
+        shown = [metric("bp_systolic").as_shown(v) for v in self._state.systolic_history[-2:]]
+        if len(shown) == 2 and shown[1] - shown[0] > BP_RISE_MMHG:
+            return [f"Systolic BP still rising: {shown[0]:.0f} → {shown[1]:.0f} mmHg at "
                     "the last two readings"]
         return []
 
@@ -3680,8 +3682,12 @@ class SessionEngine:
         latest, base = self.latest("bp_systolic"), self._state.baseline.get("bp_systolic")
         if latest is None or base is None:
             return ["No systolic BP to compare with baseline"]
-        if abs(latest.reading.value - base) > within:
-            return [f"Systolic BP {latest.reading.value:.0f} is more than {within:g} mmHg from "
+        # Both as their tiles show them, as the alarm limits judge (`ConditionTracker.on_value`):
+        # a monitor's 140.4 reads "140", 20 from 120, and was refused as "more than 20".
+        shown = metric("bp_systolic").as_shown
+        value, base = shown(latest.reading.value), shown(base)
+        if abs(value - base) > within:
+            return [f"Systolic BP {value:.0f} is more than {within:g} mmHg from "
                     f"baseline {base:.0f}"]
         return []
 
