@@ -42,6 +42,14 @@ STALE_MANUAL_SECONDS = 20 * 60.0
 # escalation waiting a cycle more (a review). Far shorter than the 5 minutes
 # (clinical-defaults.md: a repeat after 5 minutes), so a spot check taken at once is no repeat.
 CUFF_CYCLE_JITTER_S: Final = 60.0
+# ...and at most this share of a shorter repeat (a protocol may ask for it after 1 minute): the
+# whole 60 s off a 1-minute repeat took a 186 typed 5 s after a 185 for its confirmation.
+CUFF_CYCLE_JITTER_SHARE: Final = 0.2
+
+
+def cuff_cycle_jitter_s(repeat_s: float) -> float:
+    """How long before a repeat asked `repeat_s` after its reading a cuff result counts as it."""
+    return min(CUFF_CYCLE_JITTER_S, CUFF_CYCLE_JITTER_SHARE * repeat_s)
 
 
 @dataclass(slots=True)
@@ -58,6 +66,7 @@ class RepeatRequest:
     metric: str
     due_mono: float
     reason: str
+    repeat_s: float   # how long after the reading that asked (`cuff_cycle_jitter_s`)
 
 
 class ConditionTracker:
@@ -161,14 +170,15 @@ class ConditionTracker:
                 continue   # persistence delay not yet over (disclosed with the limit)
             priority = rule.priority
             if rule.confirm_repeat_minutes is not None and rule.escalate_to is not None:
+                repeat_s = rule.confirm_repeat_minutes * 60
                 if state.confirm_from is None:
                     state.confirm_from = at
                     request = RepeatRequest(
-                        self.metric, now.mono + rule.confirm_repeat_minutes * 60,
-                        f"confirm {_describe(rule, value, baseline, mark)}",
+                        self.metric, now.mono + repeat_s,
+                        f"confirm {_describe(rule, value, baseline, mark)}", repeat_s,
                     )
                 elif (at > state.confirm_from and at - state.confirm_from
-                      >= rule.confirm_repeat_minutes * 60 - CUFF_CYCLE_JITTER_S):
+                      >= repeat_s - cuff_cycle_jitter_s(repeat_s)):
                     # Timed from the readings, not from now: the reading that asked, judged
                     # again at T0 six minutes later, was taken for its own repeat (a review).
                     priority = rule.escalate_to

@@ -64,6 +64,7 @@ sounds again).
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import tempfile
 from bisect import bisect_left, bisect_right
@@ -1167,7 +1168,8 @@ class SessionEngine:
                                            beyond_mark(reading.flags))
                 if request is not None:
                     self.schedule.add_one_off(_repeat_check(reading.metric),
-                                              (reading.metric,), at.plus(request.due_mono - at.mono))
+                                              (reading.metric,), at.plus(request.due_mono - at.mono),
+                                              request.repeat_s)
                 self._note_replayed_held(tracker, at)
                 if tracker.held() is None:   # back inside since (resume: `back_inside_since`)
                     self._inside_since.setdefault(tracker.condition, at)
@@ -1975,8 +1977,11 @@ class SessionEngine:
             step.records.extend(self._baseline_set(metric_name, baseline, now))
             self._uncount(metric_name, gone)
             if metric_name == "bp_systolic":   # "still rising" reads the values that stand
+                # A late cuff (`superseded`) is never compared, unless it stands now (below).
                 self._state.systolic_history = [kept.reading.value for _, kept in rows
-                                                if AGE_UNKNOWN not in kept.reading.flags][-3:]
+                                                if AGE_UNKNOWN not in kept.reading.flags
+                                                and (not kept.superseded
+                                                     or kept is previous)][-3:]
             if not latest:   # a later value stands: a latched alarm this one raised ends
                 step.records.extend(self._take_back_latched(metric_name, gone, rows[index:], why,
                                                             now))
@@ -2535,7 +2540,11 @@ class SessionEngine:
         measurement older than the typed BP), any other value (a typed one too) at its
         arrival. Never after its arrival: a stamp ahead of it is a clock ahead (a monitor 27 s
         ahead had its cuff stand "newer" than a 215/125 typed 17 s after it came, which raised
-        no alarm: a nurse walk on X)."""
+        no alarm: a nurse walk on X). One of unknown age (`AGE_UNKNOWN`, an Ivy's screen BP
+        at connect) before any of known time: nothing says it is newer. At its arrival it took
+        the tile from a 205/95 typed during the outage and ended its high alarm (a review)."""
+        if AGE_UNKNOWN in reading.flags:
+            return -math.inf
         waited = reading.received_at + timedelta(seconds=CUFF_WAIT_S + 1)
         if (reading.source != MANUAL and is_nibp_value(reading)
                 and reading.measured_at is not None
@@ -2609,7 +2618,7 @@ class SessionEngine:
             request = tracker.on_value(value, self._baseline_for(name), now, source, taken, mark)
             if request is not None:
                 due = now.plus(request.due_mono - now.mono)
-                self.schedule.add_one_off(_repeat_check(name), (name,), due)
+                self.schedule.add_one_off(_repeat_check(name), (name,), due, request.repeat_s)
             out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now,
                                          latch))
         return out

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from console.clock import Moment
 from console.session.alarms import Raise
-from console.session.conditions import CUFF_CYCLE_JITTER_S
+from console.session.conditions import cuff_cycle_jitter_s
 from devices.reading import AGE_UNKNOWN
 from protocols.vitals import metric
 from protocols.model import Phase, PhaseKind, Priority, VitalsCheck
@@ -311,12 +311,14 @@ class Schedule:
             self._advance(check)   # all taken recently: on one interval after the first
         return check
 
-    def add_one_off(self, name: str, metrics: tuple[str, ...], due: Moment, escalate_after_s: float = 300) -> None:
-        """A repeat to confirm a value (`ConditionTracker.on_value`): met by a reading from the
-        cuff's jitter before `due` on, as the repeat escalates (`CUFF_CYCLE_JITTER_S`)."""
+    def add_one_off(self, name: str, metrics: tuple[str, ...], due: Moment, repeat_s: float,
+                    escalate_after_s: float = 300) -> None:
+        """A repeat to confirm a value (`ConditionTracker.on_value`), asked `repeat_s` after it:
+        met by a reading from the cuff's jitter before `due` on, as the repeat escalates
+        (`cuff_cycle_jitter_s`)."""
         if name not in self._checks:
             self._checks[name] = _Check(name, tuple((m,) for m in metrics), due,
-                                        CUFF_CYCLE_JITTER_S, escalate_after_s, None)
+                                        cuff_cycle_jitter_s(repeat_s), escalate_after_s, None)
 
     def one_off(self, name: str) -> Counted | None:
         """The one-off check `name` as it stands now (a copy), or None: what `put_back_one_off`

@@ -37,7 +37,7 @@ Where a value sits on the time axis (`TrendFeed.placed_at`):
   later, and the audit found the first cuff after a restart reported as "Monitor clock 4 min
   behind", drawn and shown as just measured; a cuff taken before the nurse opened the session
   arrives with the first message, its HR stamped right (before minute 0: every view of the
-  trend then starts there, `start_minutes`). A clock that is really behind shows on
+  trend then starts there, 20 min before at most, `start_minutes`). A clock that is really behind shows on
   the device's continuous values. A pre-session cuff with no continuous value of its device
   seen before it waits for one up to `CUFF_WAIT_S` (10 s of receive time): a message lists its
   values in any order, and a Mindray bedside monitor sends its NIBP in a message of its own
@@ -107,6 +107,7 @@ from console.records import (
     SessionEnded,
 )
 from console.session.alarms import priority_marks
+from console.session.conditions import STALE_MANUAL_SECONDS
 from devices.reading import (
     AGE_UNKNOWN,
     beyond_mark,
@@ -916,10 +917,13 @@ class TrendFeed:
     def start_minutes(self) -> float:
         """Minute 0, or the earliest time something is placed at when that is before it (a cuff
         taken before the nurse opened the session sits at its measured time): where every view
-        of the trend starts."""
+        of the trend starts. Never more than `STALE_MANUAL_SECONDS` before minute 0: a cuff
+        older than that was stale on its tile when the session opened (a monitor's last cuff,
+        3 h old, the previous patient's, had every view start 3 h back); it stays drawn, off
+        the default ranges."""
         firsts = [float(points.t[0]) for points in self._series.values() if points.n]
         firsts.extend(entry.marker.minutes for entry in self._markers if entry.shown)
-        return min([0.0, *firsts])
+        return max(min([0.0, *firsts]), -STALE_MANUAL_SECONDS / 60.0)
 
     @property
     def end_minutes(self) -> float:
