@@ -14,11 +14,12 @@ import textwrap
 from pathlib import Path
 
 from console.cli import INTERRUPTED_STATUS
+from tests.child_signals import AS_FROM_A_TERMINAL
 from tests.review.scenarios import build
 
 ROOT = Path(__file__).resolve().parents[1]
 
-_CHILD = textwrap.dedent("""
+_CHILD = AS_FROM_A_TERMINAL + textwrap.dedent("""
     import signal, sys
     fired = False
     def hook(event, args):

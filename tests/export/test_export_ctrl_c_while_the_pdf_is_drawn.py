@@ -15,12 +15,13 @@ import textwrap
 from pathlib import Path
 
 from console.cli import INTERRUPTED_STATUS
+from tests.child_signals import AS_FROM_A_TERMINAL
 from tests.identity.accounts import child_sign_in, close_fds
 from tests.review.scenarios import ScenarioLog
 
 ROOT = Path(__file__).resolve().parents[2]
 
-_CHILD = textwrap.dedent("""
+_CHILD = AS_FROM_A_TERMINAL + textwrap.dedent("""
     import signal, sys
     from console.ui.elided_label import ElidedLabel
     original = ElidedLabel.changeEvent

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.child_signals import AS_FROM_A_TERMINAL
 from tests.identity.accounts import child_sign_in, close_fds
 from tests.review.scenarios import ScenarioLog
 
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The signal arrives as the finished file is about to be put at its name (os.link's audit
 # event: its temporary is complete on the disk then), sent by the process to itself.
-_CHILD = textwrap.dedent("""
+_CHILD = AS_FROM_A_TERMINAL + textwrap.dedent("""
     import os, sys
     signum = int(sys.argv[1])
     def hook(event, args):
