@@ -770,12 +770,6 @@ class EntryPanel(QtWidgets.QGroupBox):
             self._say(f"Too late to undo (more than {UNDO_SECONDS:g} s): select the value in the "
                       "Events tab and use Correct….", error=True)
             return
-        gone = self.controller.uncorrectable(offer.row_id, offer.metric)
-        if gone is not None:
-            # Corrected or entered in error from the Events tab since: said so, not the void's
-            # "not one of this session's recent values: correct it from the Events tab".
-            self._say(f"Not undone: {gone}", error=True)
-            return
         words = scale_words(offer.metric, offer.value)
         # Entered in error, never the earlier value written again: a correction is a measurement
         # at the undone row's time, and a pre-dose Aldrete 10 so written passed the discharge
