@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from console.session.entry import Accepted
 from console.session.schedule import Schedule
 from devices.reading import AGE_UNKNOWN, NIBP_PULSE, Reading
 from protocols.loader import builtin_protocols_dir, load_protocol
@@ -118,3 +119,34 @@ def test_the_schedule_counts_it_for_no_check() -> None:
     for name in ("bp_systolic", "bp_diastolic"):
         schedule.on_reading(name, at(39.5))
     assert schedule.done(BP_T40)
+
+
+REPEAT = "Repeat Systolic BP"
+
+
+def test_it_meets_no_repeat_when_a_bp_before_it_is_entered_in_error(tmp_path: Path) -> None:
+    """The screen's 185 asks to confirm it in 5 min; a BP typed for another chair, the link
+    lost; at reconnect the screen shows 130, of unknown age: history under the typed one. The
+    typed BP entered in error, the 130 stands and is judged as it arrived, and counts for no
+    check: counted in the rebuild after the void, it met the repeat (its prompt gone, no BP
+    taken after the 185), which a restart asked again."""
+    r = Run(tmp_path, "esketamine", chosen_mg=56)
+    r.engine.device_state_changed("connected", r.now())
+    _old_nibp_at_connect(r, systolic=185, diastolic=95)
+    assert REPEAT in [d.name for d in r.engine.due(r.now())]
+    r.at(1)
+    r.engine.device_state_changed("disconnected", r.now(), "cable unplugged")
+    for name, value in (("bp_systolic", 150), ("bp_diastolic", 85)):   # chair 4's
+        assert isinstance(r.engine.enter_manual(name, value, NURSE, r.now(), True), Accepted)
+    r.at(5)
+    r.engine.device_state_changed("connected", r.now())
+    _old_nibp_at_connect(r, systolic=130, diastolic=80)
+    r.at(5.5)
+    row = next(i for i, kept in r.engine._state.rows["bp_systolic"]
+               if kept.reading.source == "manual")
+    assert r.engine.void(row, "bp_systolic", NURSE, r.now(), "typed for chair 4").done
+    live = [(d.name, round(d.due_in_s)) for d in r.engine.due(r.now())]
+    assert (REPEAT, -30) in live, live
+    assert "vitals_due:" + REPEAT in [o.condition for o in r.engine.alarms()]
+    r.restart()
+    assert [(d.name, round(d.due_in_s)) for d in r.engine.due(r.now())] == live

@@ -89,3 +89,33 @@ def test_a_bp_typed_after_a_cuff_stamped_ahead_of_its_arrival_is_judged(log: Eve
     live = seen(s)
     restart(s, 0)
     assert seen(s)["alarms"] == live["alarms"]
+
+
+def test_a_late_cuff_stays_history_when_an_older_bp_is_entered_in_error(log: EventLog) -> None:  # noqa: F811
+    # Taking back a value rebuilds its vital's alarms from the values after it: the late cuff
+    # among them was judged there (never live, nor by a restart's replay), and the typed 190's
+    # alarm and its repeat went from the bar at the void, back after a restart.
+    s = LoggedSession(log)
+    s.bp(150, 85)                      # typed for another chair, before the dose
+    s.t(30); s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    s.t(60); s.device("heart_rate", 80)
+    s.t(600); s.engine.device_state_changed("disconnected", s.now(), "cable unplugged")
+    cuff_at = s.now().wall + timedelta(seconds=60)
+    s.t(1020); s.bp(190, 95)           # typed at +17 min
+    s.t(1080); s.engine.device_state_changed("connected", s.now())
+    s.device("bp_systolic", 185, measured_at=cuff_at)   # the cuff of +11 min: history
+    s.device("bp_diastolic", 80, measured_at=cuff_at)
+    s.t(1140)
+    row = next(r for r, kept in s.engine._state.rows["bp_systolic"]
+               if kept.reading.source == "manual" and kept.reading.value == 150)
+    assert s.engine.void(row, "bp_systolic", NURSE, s.now(), "typed for chair 4").done
+    assert tile_view(s.engine, "bp_systolic", s.now()).value == "190/95"
+    assert ("bp_systolic_high", "MEDIUM", "active") in [
+        (c, p.upper(), st) for c, p, st in s.shown()], s.shown()
+    assert "Repeat Systolic BP" in [d.name for d in s.engine.due(s.now())]
+    live = seen(s)
+    restart(s, 0)
+    after = seen(s)
+    assert live["alarms"] == after["alarms"] and live["latest"] == after["latest"]
+    assert live["due"] == after["due"]

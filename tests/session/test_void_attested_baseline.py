@@ -86,3 +86,23 @@ def test_a_cadss_logged_at_t0_entered_in_error_gives_back_the_score_before(log: 
     live = seen(s)
     restart(s, 0)
     assert seen(s)["baseline"] == live["baseline"]
+
+
+def test_the_gate_item_ticked_again_on_her_own_bp_before_a_restart_stays_met(log: EventLog) -> None:  # noqa: F811
+    # The replay opened the item again at the void and had to close it at the second tick: a
+    # restart between the re-tick and the dose refused dosing with her own BP ticked.
+    s = LoggedSession(log)
+    e = s.engine
+    s.bp(138, 88); s.manual("heart_rate", 70)
+    assert e.tick_item("consent", NURSE, s.now()).done
+    assert e.tick_item("baseline_bp", NURSE, s.now()).done
+    s.t(60); void_last(s, "bp_systolic", "bp_diastolic")
+    s.t(120); s.bp(98, 60)
+    assert e.tick_item("baseline_bp", NURSE, s.now()).done   # ticked again on her own BP
+    live = seen(s)
+    restart(s, 0)
+    assert "baseline_bp" in s.engine.ticks()
+    assert seen(s)["baseline"] == live["baseline"]
+    outcome = s.engine.advance_phase(NURSE, s.now())
+    assert outcome.done, outcome
+    assert s.engine.baseline["bp_systolic"] == 98
