@@ -1001,7 +1001,8 @@ class SessionEngine:
                     or o.state is AlarmState.LATCHED):   # latched: its condition had ended
                 continue
             latest = state.latest.get(tracker.metric)
-            if latest is None or latest.at.mono <= stated[o.id]:   # on the stepped clock
+            # A correction logged since is no breath counted: the time of what it corrects.
+            if latest is None or latest.taken.mono <= stated[o.id]:   # on the stepped clock
                 state.absence_restored.add(tracker.metric)
         # The clock as it reads now is the one the resumed timers are on (no step to log).
         state.wall_offset = now.wall.timestamp() - now.mono
@@ -1839,6 +1840,10 @@ class SessionEngine:
         gone = rows[index][1] if index is not None else None
         after_t0 = gone.after_t0 if gone is not None else self._state.t0_reached
         why = f"its value was corrected to {m.format(value)} {m.unit}, by {actor}"
+        # A vital missing now stays missing: a corrected value is no value counted now (an
+        # apnoea had ended "its value was corrected to 13 breaths/min", unseen, not latched).
+        missing = frozenset(t.condition for t in self._trackers.values()
+                            if t.metric == metric_name and t.absent)
         with self._step(now) as step:
             self._state.corrected[observation_id] = (value, now.wall)
             self._trackers_before.pop(metric_name, None)   # its history is rewritten (below)
@@ -1848,19 +1853,23 @@ class SessionEngine:
                 self._baseline_corrected(metric_name, gone, rows, index, value)
                 records.extend(self._baseline_set(metric_name, baseline, now))
                 if latest:
-                    taken = _undone_by(self._fall_back(metric_name, rows, gone, now), actor)
+                    restored = metric_name in self._state.absence_restored
+                    taken = _undone_by(self._fall_back(metric_name, rows, gone, now, missing),
+                                       actor)
                     # The corrected measurement's value, of its time; its alarms are judged now.
                     self._remember(_standing_for(Reading(metric_name, value, m.unit, now.wall,
                                                          now.wall, MANUAL), gone),
                                    now, after_t0, gone.taken, gone.after_first_device,
                                    gone.placed)
-                    taken.extend(self._evaluate(metric_name, value, now))
+                    if restored:
+                        self._state.absence_restored.add(metric_name)
+                    taken.extend(self._evaluate(metric_name, value, now, missing=missing))
                     records.extend(_ended_because(taken, metric_name, why))
                 else:
                     records.extend(self._take_back_latched(metric_name, gone, rows[index:], why,
                                                            now))
                     if self._state.baseline.get(metric_name) != baseline:
-                        records.extend(self._rejudge_standing(metric_name, now))
+                        records.extend(self._rejudge_standing(metric_name, now, missing))
             self._withdraw_unasked_repeat(metric_name)
             records.extend(self._prompts(now))
             step.records.extend(records)
@@ -2074,25 +2083,28 @@ class SessionEngine:
             self.schedule.drop_one_off(_repeat_check(metric_name))
 
     def _fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], gone: Latest,
-                   now: Moment) -> list[Record]:
+                   now: Moment, missing: frozenset[str] = frozenset()) -> list[Record]:
         """The vital as if its latest value (`gone`, taken back: entered in error or corrected)
         had never come. An alarm that value raised ends rather than latching, and an escalation
         it made is undone (latch False): a mis-clicked MOAA/S 1, taken back at once, left a
         latched high alarm to reset (a walk on X); no excursion happened, and the nurse knows.
-        `rows`: the vital's values without `gone`."""
-        return self._feed_previous(metric_name, self._forget_latest(metric_name, rows, gone), now)
+        `rows`: the vital's values without `gone`; `missing`: conditions left as they are, their
+        vital missing (`correct` judges them with the corrected value)."""
+        return self._feed_previous(metric_name, self._forget_latest(metric_name, rows, gone), now,
+                                   missing)
 
-    def _feed_previous(self, metric_name: str, previous: Latest | None,
-                       now: Moment) -> list[Record]:
+    def _feed_previous(self, metric_name: str, previous: Latest | None, now: Moment,
+                       skip: frozenset[str] = frozenset()) -> list[Record]:
         """The vital's trackers fed `previous` (the value that stands again) now, or emptied
-        when none stands; an alarm the taken-back value raised ends rather than latching."""
+        when none stands; an alarm the taken-back value raised ends rather than latching. The
+        conditions in `skip` are left as they are."""
         if previous is not None:
             return self._evaluate(metric_name, previous.reading.value, now, latch=False,
                                   source=previous.reading.source,
-                                  mark=beyond_mark(previous.reading.flags))
+                                  mark=beyond_mark(previous.reading.flags), skip=skip)
         out: list[Record] = []
         for tracker in self._trackers.values():
-            if tracker.metric == metric_name:
+            if tracker.metric == metric_name and tracker.condition not in skip:
                 tracker.forget_values()
                 out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now,
                                              latch=False))
@@ -2304,17 +2316,19 @@ class SessionEngine:
             return None
         return latest if latest.after_t0 or _stands_at_t0(latest.reading, t0) else None
 
-    def _rejudge_standing(self, name: str, now: Moment) -> list[Record]:
+    def _rejudge_standing(self, name: str, now: Moment,
+                          missing: frozenset[str] = frozenset()) -> list[Record]:
         """A correction moved `name`'s baseline: its standing value is judged again against
         the new one, at once (as taken: never its own repeat). Baseline typed 130 for the
         cuff's 100 and corrected, the standing 150 raised nothing until the next cuff, 10-15
-        min later (a review). Not latched: an alarm only the wrong baseline held never was."""
+        min later (a review). Not latched: an alarm only the wrong baseline held never was.
+        `missing`: conditions whose vital is missing and stays so (`_evaluate`)."""
         standing = self._standing_for_baseline(name)
         if standing is None:
             return []
         return self._evaluate(name, standing.reading.value, now, latch=False,
                               source=standing.reading.source, taken=standing.taken.mono,
-                              mark=beyond_mark(standing.reading.flags))
+                              mark=beyond_mark(standing.reading.flags), missing=missing)
 
     def _set_logged_baseline(self, name: str, gone: Latest,
                              later: Sequence[tuple[int, Latest]]) -> bool:
@@ -2603,24 +2617,31 @@ class SessionEngine:
 
     def _evaluate(self, name: str, value: float, now: Moment, latch: bool = True,
                   source: str = "", taken: float | None = None,
-                  mark: str = "") -> list[Record]:
+                  mark: str = "", missing: frozenset[str] = frozenset(),
+                  skip: frozenset[str] = frozenset()) -> list[Record]:
         """`name`'s trackers fed `value` (from the device `source`, "" when not known: such a
         value never goes missing with another vital's, `ConditionTracker.gone_with`; `taken`:
         a value judged again, its mono time; `mark`: a monitor's value beyond its range,
-        `ConditionTracker.on_value`)."""
+        `ConditionTracker.on_value`). `missing`: conditions whose vital was missing and stays
+        so (a corrected value, `correct`): their absence is judged again from the vital's
+        latest value before the board hears of them. `skip`: conditions not fed."""
         self._note_trackers_before(name, value, now)
         if name == "pulse_rate" and self.ecg_heart_rate_current(now):
             return self._rest_pulse_rules(now)
         out: list[Record] = []
         for tracker in self._trackers.values():
-            if tracker.metric != name:
+            if tracker.metric != name or tracker.condition in skip:
                 continue
             request = tracker.on_value(value, self._baseline_for(name), now, source, taken, mark)
             if request is not None:
                 due = now.plus(request.due_mono - now.mono)
                 self.schedule.add_one_off(_repeat_check(name), (name,), due, request.repeat_s)
+            carried = tracker.condition in missing
+            if carried:   # as `_as_if_never`: the absence that stands is no value taken back
+                self._absence_time(tracker, self._state.device_state,
+                                   self._state.connected_since, now, missing=True)
             out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now,
-                                         latch))
+                                         latch or carried))
         return out
 
     def ecg_heart_rate_current(self, now: Moment) -> bool:
@@ -2747,13 +2768,14 @@ class SessionEngine:
             # again; a monitor lost or stale after it says nothing of the breathing, and ended
             # an acknowledged "No respiratory rate" alarm as if breathing had come back (the
             # alarm audit; clinical-defaults.md alarm behaviour 7: a technical alarm never
-            # clears a physiological one).
+            # clears a physiological one). A correction counts from the measurement it stands
+            # for (`Latest.taken`), not from its own time: no value was counted then.
             expecting = tracker.metric in state.continuous
-            last = latest.at.mono if latest else None
+            last = latest.taken.mono if latest else None
         else:
             expecting = tracker.metric in state.continuous and device_state == "connected"
             # Silence before the device (re)connected is the device's absence, not the patient's.
-            last = max(latest.at.mono, connected_since or 0.0) if latest else None
+            last = max(latest.taken.mono, connected_since or 0.0) if latest else None
         tracker.on_time(last, expecting, now)
         other = GOES_WITH.get(tracker.metric)
         if other is not None:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from PySide6 import QtCore, QtWidgets
 
-from console.records import EventRecord, ObservationRecord, Record
+from console.records import EventRecord, ObservationRecord, Record, SessionEnded
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, check_value
 from console.session.journal import Journal, describe, is_device_reading, value_words, when
 from console.session.lock import ChairAction
@@ -75,6 +75,8 @@ class EventList(QtWidgets.QListWidget):
         for row_id, record in self.journal.added_since_with_ids(self._seen):
             if getattr(record, "category", "") == "prompt" and getattr(record, "transition", "") == "cleared":
                 continue   # a prompt answered is visible from the reading itself
+            if isinstance(record, SessionEnded):
+                continue   # the log's own end marker: the session_ended event says it, with who
             if is_device_reading(record) and not self.show_device:
                 continue
             if isinstance(record, EventRecord) and record.kind == "device_dropped":
