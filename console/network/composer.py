@@ -12,7 +12,8 @@ A transition alone does not say the whole ACM state (an acknowledged alarm whose
 down is still acknowledged; an alarm raised during a pause is paused), so the composer keeps each
 open occurrence's acknowledgement and each session's pause, learnt from the log's history of a
 session the first time it sees it (a restart; the commit's own rows left out, each step is folded
-once) and then from every transition it composes. The
+once) and then from every transition it composes in a write that commits (`rolled_back`: a
+write held and retried is learnt once). The
 bedside's board, the central's card and the interface engine then read the same state: a
 typo's escalation taken back puts back the acknowledgement it had undone, as the bedside and a
 restart do (engine.py `_open_occurrences`). Within a
@@ -83,6 +84,10 @@ class _Open:
     before_escalation: tuple[bool, bool] | None = None
 
 
+# Per session, its open occurrences (None: not learnt yet) and whether it was paused.
+_Saved = dict[int, tuple[dict[int, _Open] | None, bool]]
+
+
 class _AlarmMemory:
     """Each session's open occurrences and pause, folded from its transitions and events."""
 
@@ -148,6 +153,20 @@ class _AlarmMemory:
             occurrences[step.occurrence] = _Open(step, acknowledged_up_to=up_to,
                                                  before_escalation=undo)
 
+    def save(self, session_ids: Iterable[int]) -> _Saved:
+        """What folding steps of these sessions may change, to put back with `restore`."""
+        return {session_id: (dict(found) if (found := self._open.get(session_id)) is not None
+                             else None, session_id in self._paused)
+                for session_id in session_ids}
+
+    def restore(self, saved: _Saved) -> None:
+        for session_id, (occurrences, paused) in saved.items():
+            if occurrences is None:   # not learnt before: learnt again from the log
+                self._open.pop(session_id, None)
+            else:
+                self._open[session_id] = occurrences
+            self.pause(session_id, paused)
+
     def pause(self, session_id: int, paused: bool) -> None:
         if paused:
             self._paused.add(session_id)
@@ -202,7 +221,8 @@ def _resumed_ahead(records: Sequence[Record]) -> set[int]:
 
 
 class PcdComposer:
-    """Builds the messages of a commit; the log calls it inside the write transaction."""
+    """Builds the messages of a commit; the log calls it inside the write transaction, and
+    `rolled_back` when that transaction did not commit."""
 
     def __init__(self, station: Station, patient_for: Callable[[int], PatientShown],
                  destinations: frozenset[str], clock: Clock,
@@ -229,18 +249,19 @@ class PcdComposer:
         self._clock = clock
         self._demo = demo_sessions
         self._alarms = _AlarmMemory(history)
+        self._before: _Saved = {}   # the memory as the last compose found it (`rolled_back`)
         self._observation = observation
         self._sent = sent_observations
 
     def compose(self, records: Sequence[Record],
                 next_control_id: Callable[[], str]) -> list[Outgoing]:
+        self._learn_sessions(records)   # first: what `rolled_back` puts back is this compose's
         now = self._clock.now().wall
         out: list[Outgoing] = []
         observations: dict[int, list[ObservationRecord]] = {}
         withdrawn: list[EventRecord] = []
         alarms: list[_Step] = []
         resumed = _resumed_ahead(records)
-        self._learn_sessions(records)
         # Per session, the occurrences whose own step already said the pause's end.
         said: dict[int, set[int]] = {}
         for index, record in enumerate(records):
@@ -273,6 +294,14 @@ class PcdComposer:
                                 now))
         return out
 
+    def rolled_back(self) -> None:
+        """The transaction of the last `compose` did not commit (a full disk, an I/O error): its
+        steps are forgotten. The write is held and retried (engine.py `_retry_log`); learnt at
+        each attempt, an escalation's second fold took the escalated state for the one to go
+        back to, and its typo taken back went out sounding, not acknowledged."""
+        self._alarms.restore(self._before)
+        self._before = {}
+
     def _learn_sessions(self, records: Sequence[Record]) -> None:
         """Each session whose alarms this commit steps, learnt from the log before its steps are
         folded, without the commit's own rows (`_AlarmMemory.session`)."""
@@ -282,6 +311,9 @@ class PcdComposer:
                 own.setdefault(record.session_id, []).append(record)
             elif isinstance(record, EventRecord) and record.kind in (AUDIO_PAUSED, AUDIO_RESUMED):
                 own.setdefault(record.session_id, [])
+        # The memory is changed inside the write transaction: saved first, put back if the
+        # commit fails (`rolled_back`), so a write retried folds its steps once.
+        self._before = self._alarms.save(own)
         for session_id, steps in own.items():
             self._alarms.session(session_id, steps)
 

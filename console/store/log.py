@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Concatenate, Final, ParamSpec, TypeVar
+from typing import Any, Concatenate, Final, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 from console.clock import IsoParser, iso, parse_iso
 from console.records import (
@@ -289,6 +289,14 @@ _INSERT: Final = {table: _insert_sql(table) for table in RECORD_TABLES}
 # The table each kind of record is appended to (SessionEnded sets sessions.ended_at instead).
 _TABLE_OF: Final[dict[type, str]] = {ObservationRecord: "observations",
                                      AlarmTransition: "alarm_events", EventRecord: "events"}
+
+
+@runtime_checkable
+class _Learns(Protocol):
+    """A composer that keeps what it composed from one write to the next (the network's memory
+    of open alarms, console/network/composer.py): told when that write did not commit."""
+
+    def rolled_back(self) -> None: ...
 
 
 class _Chains:
@@ -1403,17 +1411,27 @@ class EventLog:
         hooks = self._outbox
         queued: list[OutboxRow] = []
         failure: BaseException | None = None
-        with self._transaction() as conn:
-            chains = _Chains(conn, self.path)
-            if hooks is not None:
-                tables = _tables_with_outbox(tuple(map(type, batch)))
-                if len(tables) > 1:   # else loaded when first used
-                    chains.preload(tables)
-            ids = [self._write_one(conn, chains, record, values)
-                   for record, values in zip(batch, prepared, strict=True)]
-            if hooks is not None:
-                queued, failure = self._compose(conn, chains, hooks, batch)
-            chains.store()
+        composed = False
+        try:
+            with self._transaction() as conn:
+                chains = _Chains(conn, self.path)
+                if hooks is not None:
+                    tables = _tables_with_outbox(tuple(map(type, batch)))
+                    if len(tables) > 1:   # else loaded when first used
+                        chains.preload(tables)
+                ids = [self._write_one(conn, chains, record, values)
+                       for record, values in zip(batch, prepared, strict=True)]
+                if hooks is not None:
+                    prefix, first = self._control_prefix(conn), chains.next_id("outbox")
+                    composed = True   # from here on, the composer has learnt this write
+                    queued, failure = self._compose(chains, hooks, batch, prefix, first)
+                chains.store()
+        except BaseException:
+            # Rolled back after the composer learnt this write's steps: the caller holds the
+            # records and writes them again, and the composer must learn them once.
+            if composed and hooks is not None and isinstance(hooks.composer, _Learns):
+                hooks.composer.rolled_back()
+            raise
         if hooks is not None:
             # After the commit: a message is sent only once its records are on disk. From here
             # the write has happened whatever the network layer does: a hand-off that raises (a
@@ -1435,14 +1453,17 @@ class EventLog:
         """From now on, every write also commits the messages `hooks.composer` builds for it."""
         self._outbox = hooks
 
-    def _compose(self, conn: sqlite3.Connection, chains: _Chains, hooks: OutboxHooks,
-                 batch: Sequence[Record]) -> tuple[list[OutboxRow], BaseException | None]:
+    def _compose(self, chains: _Chains, hooks: OutboxHooks, batch: Sequence[Record],
+                 prefix: str, first: int) -> tuple[list[OutboxRow], BaseException | None]:
         """Build and insert this write's outbox rows. A composer failure (a bug) is returned, not
-        raised: the clinical records must be committed whatever the network layer does."""
+        raised: the clinical records must be committed whatever the network layer does.
+
+        Args:
+            prefix: the control ids' (`_control_prefix`).
+            first: the id of the first outbox row of this write.
+        """
         # Control ids are `<log uid>-<outbox row id>`: unique in the clinic, known before the
         # insert, and no counter of their own to read and store on every write (P12).
-        prefix = self._control_prefix(conn)
-        first = chains.next_id("outbox")
         issued = itertools.count(first)
 
         def next_control_id() -> str:
