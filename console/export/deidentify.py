@@ -67,6 +67,7 @@ from console.review.model import (
     AlarmEpisode,
     AlarmStep,
     AudioPause,
+    BaselineChange,
     ChecklistTick,
     Correction,
     DeviceStateChange,
@@ -275,7 +276,8 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
     )
     phases = tuple(_r(p, started_at=m.t(p.started_at), ended_at=m.ot(p.ended_at),
                       started_by=m.who(p.started_by)) for p in detail.phases)
-    vitals = {name: _r(v, times=tuple(m.t(t) for t in v.times))
+    vitals = {name: _r(v, times=tuple(m.t(t) for t in v.times),
+                       placed=tuple(m.t(t) for t in v.placed))
               for name, v in detail.vitals.items()}
     return _named_as_numbered(SessionDetail(
         summary=summary,
@@ -289,7 +291,8 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
         alarms=tuple(_alarm(a, m) for a in detail.alarms),
         audio_pauses=tuple(_r(p, paused_at=m.t(p.paused_at), paused_by=m.who(p.paused_by),
                               resumed_at=m.ot(p.resumed_at)) for p in detail.audio_pauses),
-        ticks=tuple(_r(x, who=m.who(x.who), at=m.t(x.at), note=m.text(x.note))
+        ticks=tuple(_r(x, who=m.who(x.who), at=m.t(x.at), note=m.text(x.note),
+                       withdrawn_at=m.ot(x.withdrawn_at))
                     for x in detail.ticks),
         overrides=tuple(_r(x, at=m.t(x.at), who=m.who(x.who), reason=m.text(x.reason),
                            blockers=tuple(m.rezoned(b, x.at) for b in x.blockers))
@@ -312,6 +315,7 @@ def deidentify(detail: SessionDetail, key: bytes | None = None,
         deidentified=True,
         restarts=tuple(_r(x, last_record=m.t(x.last_record), resumed=m.t(x.resumed),
                           by=m.who(x.by)) for x in detail.restarts),
+        baseline_changes=tuple(_r(x, at=m.t(x.at)) for x in detail.baseline_changes),
     ), m)
 
 
@@ -437,4 +441,5 @@ def _observation(o: Observation, m: _Mapper) -> Observation:
 # these holds an identifier afterwards, so a field added to the model without a rule here fails.
 HANDLED: Final = (SessionSummary, PhaseSpan, VitalSeries, ScaleObservation, AlarmEpisode,
                   AlarmStep, AudioPause, ChecklistTick, Override, Note, Correction, GateDecision,
-                  DischargeRefusal, DeviceStateChange, LoggedEvent, Observation, Restart)
+                  DischargeRefusal, DeviceStateChange, LoggedEvent, Observation, Restart,
+                  BaselineChange)

@@ -46,14 +46,16 @@ from console.review.clock_steps import (
 from console.session.course import earlier_in_course, route_words
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.review.integrity import RecordCheck, RecordState
-from console.review.queries import dosing_seconds
+from console.review.queries import before_the_session, dosing_seconds
 from console.review.model import (
     PRIORITY_ORDER,
     REVIEW_NOTE,
     AlarmEpisode,
     AlarmStep,
     AudioPause,
+    BaselineChange,
     ChainCheck,
+    ChecklistTick,
     CourseRow,
     LoggedEvent,
     Override,
@@ -62,6 +64,7 @@ from console.review.model import (
     SessionDetail,
     SessionSignatures,
     SessionSummary,
+    baseline_text,
     correction_text,
     describe_event,
 )
@@ -548,6 +551,44 @@ def protocol_text(detail: SessionDetail) -> str:
     return f"{name} ({ident})" if name else ident
 
 
+def baseline_words(detail: SessionDetail, tz: tzinfo | None) -> str:
+    """The baselines that stand, in words and units (`baseline_text`), each changed after T0
+    saying from what and when: "Systolic BP 100 mmHg (130 at T0, entered in error 09:06)". The
+    Protocol tab read T0's 130 after it was entered in error, when the chair's limit and the
+    trend's line were drawn from 100."""
+    t0 = detail.t0_event()
+    at_t0 = dict(t0.detail.get("baseline") or {}) if t0 is not None else {}
+    zoned = spans_zone_change(detail, tz)
+    order = {name: i for i, name in enumerate(METRICS)}
+    changes: dict[str, list[BaselineChange]] = {}
+    for change in detail.baseline_changes:
+        changes.setdefault(change.metric, []).append(change)
+
+    def shown(name: str, value: object) -> str:
+        m = METRICS.get(name)
+        if not isinstance(value, int | float):
+            return "none"
+        return m.format(float(value)) if m is not None else f"{value:g}"
+
+    def why(change: BaselineChange) -> str:
+        return f"{change.why or 'first value after T0'} {hhmm(change.at, tz, zoned=zoned)}"
+
+    parts = []
+    for name in sorted(set(detail.baseline) | set(changes),
+                       key=lambda n: (order.get(n, len(order)), n)):
+        value = detail.baseline.get(name)
+        words = (baseline_text({name: value}) if value is not None
+                 else f"{METRICS[name].label if name in METRICS else name} none")
+        history = changes.get(name, [])
+        if history:
+            steps = [f"{shown(name, at_t0.get(name))} at T0"]
+            steps += [f"{shown(name, c.value)} {why(c)}" for c in history[:-1]]
+            steps.append(why(history[-1]))
+            words += f" ({', '.join(steps)})"
+        parts.append(words)
+    return ", ".join(parts)
+
+
 def discharge_text(detail: SessionDetail, tz: tzinfo | None) -> str:
     """"10:20 (T0 + 80 min)"; "13:52 (T0 + 6 min), against the discharge gate" when a nurse
     discharged over the gate's refusal (`discharge_override_text` says by whom and why)."""
@@ -993,7 +1034,17 @@ def checklist_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, 
     names = _phase_names(detail)
     zoned = spans_zone_change(detail, tz)
     return [(hhmm(t.at, tz, zoned=zoned), names.get(t.phase, t.phase), t.text or t.item, t.who,
-             t.note) for t in detail.ticks]
+             _tick_note(t, tz, zoned)) for t in detail.ticks]
+
+
+def _tick_note(tick: ChecklistTick, tz: tzinfo | None, zoned: bool) -> str:
+    """The nurse's note, after "withdrawn 09:01: Systolic BP 138 mmHg entered in error" when a
+    value the tick attested was entered in error: the item was open again at the chair, and a
+    plain tick read as met."""
+    if tick.withdrawn_at is None:
+        return tick.note
+    withdrawn = f"withdrawn {hhmm(tick.withdrawn_at, tz, zoned=zoned)}: {tick.withdrawn_because}"
+    return f"{withdrawn}; {tick.note}" if tick.note else withdrawn
 
 
 def override_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
@@ -1029,7 +1080,7 @@ def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]
         rows.append((c.event_id, c.at, (
             day_time(c.at, tz, zoned=zoned),
             "Entered in error" if c.entered_in_error else "Correction", c.who,
-            correction_text(c.metric, c.value, c.reason, c.entered_in_error))))
+            correction_text(c.metric, c.value, c.reason, c.entered_in_error, c.reopened))))
     for h in detail.hand_overs():
         rows.append((h.id, h.at, (day_time(h.at, tz, zoned=zoned), "Hand-over", h.actor,
                                   describe_event(h.kind, h.detail))))
@@ -1186,6 +1237,8 @@ class PlacedValue:
         row: its `observations` row (`VitalSeries.ids`), None when not known.
         beyond: `<` or `>` for a monitor's value beyond its range, kept as the limit
             (`VitalSeries.beyond`); else ''.
+        history: a BP the bedside took as history (`VitalSeries.history`): drawn at its
+            time, never the reading of a check nor the last one.
     """
 
     at: datetime
@@ -1194,6 +1247,7 @@ class PlacedValue:
     replaced: float | None = None
     row: int | None = None
     beyond: str = ""
+    history: bool = False
 
 
 def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
@@ -1203,7 +1257,9 @@ def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
     of 150 then, and nothing said 150 stood for the 250 (an audit; the trend already drew it at
     its measurement). The vitals table and the REMS form read these, so both place a value
     alike (the REMS form read the series by the time each row was received, and lost a BP the
-    review showed)."""
+    review showed). A device value is where the trend places it (`VitalSeries.placed`: a cuff
+    at its measured time); one placed further before the session than the trend's views start
+    (`queries.before_the_session`: a monitor's last cuff, the previous patient's) is left out."""
     start = detail.summary.started_at
     corrected = {(c.metric, c.at, c.value): c for c in detail.corrections
                  if not c.entered_in_error and c.replaced_seconds is not None}
@@ -1215,12 +1271,16 @@ def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
         points = []
         rows = series.ids or (None,) * len(series)
         beyond = series.beyond or ("",) * len(series)
-        for t, v, m, row, side in zip(series.times, series.values, series.manual, rows, beyond,
-                                      strict=True):
+        placed = series.placed or series.times
+        history = series.history or (False,) * len(series)
+        for t, at, v, m, row, side, old in zip(series.times, placed, series.values,
+                                               series.manual, rows, beyond, history,
+                                               strict=True):
             # The correcting row is typed, stamped with the correction's event.
             c = corrected.pop((name, t, v), None) if m else None
             if c is None or c.replaced_seconds is None:
-                points.append(PlacedValue(t, v, m, row=row, beyond=side))
+                if not before_the_session(at, start):
+                    points.append(PlacedValue(at, v, m, row=row, beyond=side, history=old))
             else:
                 points.append(PlacedValue(start + timedelta(seconds=c.replaced_seconds), v, m,
                                           c.replaced_value, row))
@@ -1352,8 +1412,8 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
             rows_at.append((due, _CHECK, wall))
     rows_at.sort(key=lambda x: x[0])
     if detail.summary.ended_at is None:
-        last = max((p.at for points in series.values() for p in points if not p.manual),
-                   default=None)
+        last = max((p.at for points in series.values() for p in points
+                    if not p.manual and not p.history), default=None)
         if last is not None and (not rows_at or last > rows_at[-1][0]):
             rows_at.append((last, _LAST, logged.get(last, last)))
     steps = detail.logged_steps()
@@ -1445,7 +1505,8 @@ def _device_rows(
     for name, points in series.items():
         window = timedelta(seconds=DEVICE_WINDOW_SECONDS["bp" if name.startswith("bp_")
                                                           else "other"])
-        device = [p for p in points if not p.manual]
+        # A BP the bedside took as history stood under a newer one: it answers no check.
+        device = [p for p in points if not p.manual and not p.history]
         times = [p.at for p in device]
         pairs: list[tuple[float, int, int]] = []   # (seconds apart, row, reading)
         for k, at in enumerate(rows_at):

@@ -16,7 +16,7 @@ Conventions for every record here:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from heapq import merge
@@ -321,6 +321,9 @@ class ChecklistTick:
         who: the nurse who ticked it.
         at: when.
         event_id: its event's id (0: not known), to place it among clock steps.
+        withdrawn_at: when the tick was taken back (a value it attested entered in error: the
+            `entered_in_error` event's `unticked`), the item open again; None while it stands.
+        withdrawn_because: that value in words ("Systolic BP 138 mmHg entered in error").
     """
 
     phase: str
@@ -330,6 +333,8 @@ class ChecklistTick:
     who: str
     at: datetime
     event_id: int = 0
+    withdrawn_at: datetime | None = None
+    withdrawn_because: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,6 +449,11 @@ class VitalSeries:
         beyond: `<` or `>` for each value a monitor sent as the limit of its range (SN `<^5`:
             below 5, kept as 5 flagged `<`, devices/hl7/decoder.py), '' for the others; ()
             when not known.
+        placed: where the trend places each value (`TrendFeed.placed_at`: a cuff at its
+            measured time unless its monitor's clock is off, any other at `times`); () when
+            not known (then `times`).
+        history: True for a BP the bedside took as history (`SessionEngine._superseded`:
+            measured before the one that stood when it came); () when not known.
     """
 
     metric: str
@@ -454,6 +464,8 @@ class VitalSeries:
     manual: tuple[bool, ...]
     ids: tuple[int, ...] = ()
     beyond: tuple[str, ...] = ()
+    placed: tuple[datetime, ...] = ()
+    history: tuple[bool, ...] = ()
 
     def __len__(self) -> int:
         return len(self.values)
@@ -516,6 +528,8 @@ class Correction:
             time, unmarked). Seconds, not a time: a de-identified copy shifts every time and
             this stays true.
         event_id: its event's id (0: not known), the order it was logged in.
+        reopened: the gate items whose tick it took back (their texts as ticked): open again
+            at the chair until ticked on a value that stands.
     """
 
     at: datetime
@@ -527,6 +541,28 @@ class Correction:
     entered_in_error: bool = False
     replaced_value: float | None = None
     replaced_seconds: float | None = None
+    event_id: int = 0
+    reopened: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineChange:
+    """The baseline of a vital changed after T0 (event `baseline_set`): its first value after T0
+    when T0 had none, or the value T0 fixed it on corrected or entered in error.
+
+    Attributes:
+        at: when.
+        metric: the vital.
+        value: its baseline from then on; None: none any more.
+        why: the record that changed it, in words ("entered in error", "corrected"); '' for
+            its first value after T0.
+        event_id: its event's id, the order it was logged in.
+    """
+
+    at: datetime
+    metric: str
+    value: float | None
+    why: str
     event_id: int = 0
 
 
@@ -661,7 +697,9 @@ class SessionDetail:
         protocol_version: the protocol version logged at the start (same as the summary's).
         phases: phases in the order run.
         t0: start of the first dosing phase (event `dosing_started`), or None if never dosed.
-        baseline: the baseline values logged at T0 (metric -> value); {} if never dosed.
+        baseline: the baselines that stand (metric -> value): those logged at T0, each
+            `baseline_set` after it applied in log order (a value entered in error goes back to
+            the one before it, as the chair and the trend did); {} if never dosed.
         vitals: metric -> series of valid values, for each vital present in the log.
         scales: valid scale/score entries in time order.
         alarms: alarm occurrences in order raised.
@@ -681,6 +719,7 @@ class SessionDetail:
         deidentified: a copy made by `console.export.deidentify` (pseudonym, shifted times):
             every file written from it says so.
         restarts: each restart of the console in the session (`Restart`), time order.
+        baseline_changes: the `baseline_set` events after T0, in log order.
     """
 
     summary: SessionSummary
@@ -706,6 +745,7 @@ class SessionDetail:
     discharge: Mapping[str, Any] | None = None
     deidentified: bool = False
     restarts: tuple[Restart, ...] = ()
+    baseline_changes: tuple[BaselineChange, ...] = ()
 
     def discharge_override(self) -> Override | None:
         """The override that discharged this session against the discharge gate, or None when
@@ -758,10 +798,11 @@ class SessionDetail:
     def timeline(self) -> list[TimelineEntry]:
         """Events and alarm steps merged in the order the console wrote them (`logged_rows`)."""
         entries = []
+        texts = {(t.phase, t.item): t.text for t in self.ticks if t.text}
         for row in self.logged_rows():
             if isinstance(row, LoggedEvent):
                 entries.append(TimelineEntry(row.at, "event", row.kind, row.actor,
-                                             describe_event(row.kind, row.detail)))
+                                             describe_event(row.kind, row.detail, texts)))
             else:
                 episode, step = row
                 entries.append(TimelineEntry(
@@ -928,18 +969,38 @@ class CourseRow:
     beyond: tuple[tuple[str, str], ...] = ()
 
 
-def correction_text(metric: str, value: float | None, reason: str, entered_in_error: bool) -> str:
-    """"Sedation (MOAA/S) 1 taken back: clicked 1", "Systolic BP corrected to 160: typed 240"."""
+def correction_text(metric: str, value: float | None, reason: str, entered_in_error: bool,
+                    reopened: Sequence[str] = ()) -> str:
+    """"Sedation (MOAA/S) 1 taken back: clicked 1", "Systolic BP corrected to 160: typed 240";
+    a value entered in error that took back gate ticks names the items open again ("…; gate
+    item open again: Baseline BP below 140/90"): the chair refused dosing until re-ticked."""
     m = METRICS.get(metric)
     label = m.label if m is not None else metric
     shown = m.format(value) if m is not None and value is not None else f"{value}"
     if entered_in_error:
-        return f"{label} {shown} taken back: {reason}"
+        again = (f"; gate item{'s' if len(reopened) > 1 else ''} open again: "
+                 f"{'; '.join(reopened)}" if reopened else "")
+        return f"{label} {shown} taken back: {reason}{again}"
     return f"{label} corrected to {shown}: {reason}"
 
 
-def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
-    """A one-line readable text for an `events` row (used by the timeline and the events CSV)."""
+def reopened_items(detail: Mapping[str, Any],
+                   item_texts: Mapping[tuple[str, str], str] | None = None) -> tuple[str, ...]:
+    """The gate items an `entered_in_error` event's `unticked` took back, by the text they were
+    ticked with (`item_texts`, (phase, item) -> text) else their ids."""
+    texts = item_texts or {}
+    out = []
+    for taken in detail.get("unticked") or ():
+        key = (str(taken.get("phase", "")), str(taken.get("item", "")))
+        out.append(texts.get(key) or key[1])
+    return tuple(out)
+
+
+def describe_event(kind: str, detail: Mapping[str, Any],
+                   item_texts: Mapping[tuple[str, str], str] | None = None) -> str:
+    """A one-line readable text for an `events` row (used by the timeline and the events CSV).
+    `item_texts`: (phase, item) -> the text a checklist item was ticked with, to name an item a
+    value entered in error took back (else its id)."""
     d = detail
     if kind == "phase_started":
         return f"Phase started: {d.get('name') or d.get('phase')}"
@@ -987,7 +1048,8 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
         value = d.get("value")
         return correction_text(str(d.get("metric", "")),
                                float(value) if isinstance(value, int | float) else None,
-                               str(d.get("reason", "")), kind == "entered_in_error")
+                               str(d.get("reason", "")), kind == "entered_in_error",
+                               reopened_items(d, item_texts))
     if kind == "device_state":
         extra = f": {d['detail']}" if d.get("detail") else ""
         return f"Device {d.get('state')}{extra}"

@@ -37,7 +37,9 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from console.clock import IsoParser, iso, parse_iso
-from console.records import AUDIO_RESUMED, SESSION_RESUMED, EventRecord, ObservationRecord
+from console.records import (
+    AUDIO_RESUMED, BASELINE_SET, SESSION_RESUMED, EventRecord, ObservationRecord,
+)
 from console.review.clock_steps import (
     AFTER_EVERY_EVENT, SESSION_LENGTH_KINDS, SESSION_START_ID, AlarmRow,
     ClockStep, LoggedAt, LoggedStep, is_unknown, logged_seconds, logged_steps, seconds_between,
@@ -51,6 +53,7 @@ from console.review.model import (
     AlarmEpisode,
     AlarmStep,
     AudioPause,
+    BaselineChange,
     ChainCheck,
     ChecklistTick,
     Correction,
@@ -72,13 +75,16 @@ from console.review.model import (
     SessionFilter,
     SessionSummary,
     VitalSeries,
+    baseline_text,
     describe_event,
+    reopened_items,
     signature_meaning,
 )
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store.log import patient_fold, patient_spellings
 from console.store import chain, schema
 from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
+from console.session.conditions import STALE_MANUAL_SECONDS
 from console.session.trend_feed import LINE_BREAK_KINDS, SAME_STEP_SECONDS
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.session.engine import logged_count, run_reached
@@ -87,7 +93,7 @@ from console.store.errors import RESTORE_STEP, check_openable, not_an_sqlite_fil
 from console.store.wal_check import shm_of, wal_damage, wal_of
 from devices.reading import MANUAL, not_patient_flags
 from protocols.model import Protocol
-from protocols.vitals import METRICS, SCALES, VITALS
+from protocols.vitals import BP_METRICS, METRICS, SCALES, VITALS
 
 __all__ = [
     "DEFAULT_LIMIT", "MissingLogError", "UnreadableLogError", "annotate", "changed_sessions",
@@ -954,12 +960,14 @@ def _observations(
     rows = conn.execute(
         "SELECT metric, id, value, received_at, source = 'manual', "
         f"CASE WHEN metric IN ({_SCALE_LIST}) THEN entered_by END, "
-        f"CASE WHEN metric IN ({_SCALE_LIST}) THEN corrects END, {_BEYOND_SQL} "
+        f"CASE WHEN metric IN ({_SCALE_LIST}) THEN corrects END, {_BEYOND_SQL}, "
+        "measured_at, source, flags "
         f"FROM observations WHERE session_id = ? AND {patient_values_sql(demo)} ORDER BY id",
         [session_id],
     ).fetchall()
     if corrected:
         rows = [r for r in rows if r[1] not in corrected]
+    placing = _placing(rows, started)
     rows.sort(key=itemgetter(0))   # stable: id order within each metric
     times: dict[str, datetime] = {}
     offsets: dict[str, float] = {}
@@ -968,7 +976,7 @@ def _observations(
     scale_names = frozenset(SCALES)
     scale_rows: list[tuple[str, int, float, str, str, int | None]] = []   # id order
     for name, group in groupby(rows, itemgetter(0)):
-        _, ids, values, received, manual, who, corrects, beyond = zip(*group, strict=True)
+        _, ids, values, received, manual, who, corrects, beyond, *_ = zip(*group, strict=True)
         for text in set(received).difference(times):
             at = times[text] = parse_iso(text)
             offsets[text] = (at - started).total_seconds()
@@ -981,6 +989,9 @@ def _observations(
             times=tuple(map(times.__getitem__, received)),
             seconds=tuple(map(offsets.__getitem__, received)), values=values,
             manual=tuple(map(bool, manual)), ids=ids, beyond=beyond,
+            placed=tuple(placing[i][0] if i in placing else times[t]
+                         for i, t in zip(ids, received, strict=True)),
+            history=tuple(i in placing and placing[i][1] for i in ids),
         )
     # A corrected score stands at the assessment it corrects, as a corrected vital does
     # (`Correction.replaced_seconds`): at the correction's time, a MOAA/S 2 corrected to 4 forty
@@ -994,6 +1005,44 @@ def _observations(
     scales.sort(key=lambda s: (s.at, s.observation_id))
     vitals = {name: vitals[name] for name in sorted(vitals, key=_metric_order)}
     return vitals, tuple(scales), _all_rows(conn, session_id, corrected) if with_rows else ()
+
+
+def _placing(rows: Sequence[Sequence[Any]], started: datetime) -> dict[int, tuple[datetime, bool]]:
+    """Row id -> (where the trend places it, the bedside took it as history) for the rows (of
+    `_observations`, id order) whose place is not their arrival, or that are history.
+
+    Placed by the trend's rule (`TrendFeed.placed_at`: a cuff at its measured time unless its
+    monitor's clock is off). History by the bedside's (`SessionEngine._superseded`): a BP
+    measured before the one of its vital that stood when it came (never later than its
+    arrival: a clock ahead is no newer measurement). Placed at its arrival, a cuff of 09:11
+    delivered at 09:15 after a typed 205/95 of 09:12 read as the newest BP, the "scheduled
+    check" under 205/95, which stood at the chair with its alarm on (a review)."""
+    from console.session.trend_feed import TrendFeed
+
+    feed = TrendFeed(started)
+    times = IsoParser()
+    dated = [r for r in rows if r[8] is not None and not r[4] and r[0] not in SCALES]
+    for name, _, _, received, _, _, _, _, measured, source, flags in dated:
+        feed.note_clock(source, times(measured), times(received), name,
+                        frozenset(flags.split()))
+    out: dict[int, tuple[datetime, bool]] = {}
+    standing: dict[str, datetime] = {}   # vital -> when its standing BP was measured
+    for name, obs_id, _, received, _, _, _, _, measured, source, flags in rows:
+        if (measured is None and name not in BP_METRICS) or name in SCALES:
+            continue
+        arrived = times(received)
+        placed = arrived if measured is None else feed.placed_at(ObservationRecord(
+            0, name, 0.0, "", source, times(measured), arrived, "",
+            flags=frozenset(flags.split())))
+        history = False
+        if name in BP_METRICS:
+            taken = min(placed, arrived)
+            history = name in standing and taken < standing[name]
+            if not history:
+                standing[name] = taken
+        if history or placed != arrived:
+            out[obs_id] = (placed, history)
+    return out
 
 
 def observation_by_id(conn: sqlite3.Connection, observation_id: int) -> ObservationRecord | None:
@@ -1112,6 +1161,9 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
     pauses: list[dict[str, Any]] = []
     t0: datetime | None = None
     baseline: dict[str, float] = {}
+    baseline_changes: list[BaselineChange] = []
+    # The correction or value entered in error a `baseline_set` of the same step follows.
+    changed_by: tuple[datetime, str, str] | None = None
     finish: datetime | None = None
     finish_event: int | None = None
     for e in events:
@@ -1141,6 +1193,21 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
             if t0 is None:
                 t0 = e.at
                 baseline = {k: float(v) for k, v in d.get("baseline", {}).items()}
+        elif kind == BASELINE_SET and t0 is not None:
+            # After T0 the last one logged stands, as the chair's limits and the trend's line
+            # (`TrendFeed._logged_baselines`): Protocol read the value T0 fixed after it was
+            # entered in error (another patient's 130 for this one's 100).
+            for name, value in dict(d.get("baseline") or {}).items():
+                name = str(name)
+                why = (changed_by[2] if changed_by is not None and changed_by[0] == e.at
+                       and changed_by[1] == name else "")
+                if value is None:
+                    baseline.pop(name, None)
+                else:
+                    baseline[name] = float(value)
+                baseline_changes.append(BaselineChange(
+                    at=e.at, metric=name, value=None if value is None else float(value),
+                    why=why, event_id=e.id))
         elif kind == "gate_decision":
             gates.append(GateDecision(at=e.at, who=e.actor, item=str(d.get("item", "")),
                                       values=tuple(d.get("values", ())),
@@ -1149,16 +1216,21 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
             refusals.append(DischargeRefusal(at=e.at, who=e.actor,
                                              reasons=tuple(d.get("reasons", ())), event_id=e.id))
         elif kind == "correction":
+            changed_by = (e.at, str(d.get("metric", "")), "corrected")
             corrections.append(Correction(at=e.at, who=e.actor, metric=str(d.get("metric", "")),
                                           corrects=int(d.get("corrects", 0)),
                                           value=float(d.get("value", 0.0)),
                                           reason=str(d.get("reason", "")), event_id=e.id))
         elif kind == "entered_in_error":   # the value counts nowhere; the review says so
+            changed_by = (e.at, str(d.get("metric", "")), "entered in error")
+            texts = {(t.phase, t.item): t.text for t in ticks if t.text}
             corrections.append(Correction(at=e.at, who=e.actor, metric=str(d.get("metric", "")),
                                           corrects=int(d.get("observation", 0)),
                                           value=float(d.get("value", 0.0)),
                                           reason=str(d.get("reason", "")),
-                                          entered_in_error=True, event_id=e.id))
+                                          entered_in_error=True, event_id=e.id,
+                                          reopened=reopened_items(d, texts)))
+            ticks = _withdrawn(ticks, e)
         elif kind == "device_state":
             devices.append(DeviceStateChange(at=e.at, state=str(d.get("state", "")),
                                              detail=str(d.get("detail", ""))))
@@ -1190,7 +1262,24 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
         "corrections": tuple(corrections), "gate_decisions": tuple(gates),
         "discharge_refusals": tuple(refusals), "device_states": tuple(devices),
         "audio_pauses": tuple(AudioPause(**p) for p in pauses),
+        "baseline_changes": tuple(baseline_changes),
     }
+
+
+def _withdrawn(ticks: list[ChecklistTick], event: LoggedEvent) -> list[ChecklistTick]:
+    """`ticks` with the gate ticks the `entered_in_error` `event` took back (its `unticked`,
+    `SessionEngine._untick_attested`) marked so: the item was open again at the chair, which
+    refused dosing until it was ticked again; listed as plain ticks they read as met."""
+    d = event.detail
+    because = f"{baseline_text({str(d.get('metric', '')): d.get('value', 0)})} entered in error"
+    out = list(ticks)
+    for taken in d.get("unticked") or ():
+        key = (str(taken.get("phase", "")), str(taken.get("item", "")))
+        i = next((i for i in reversed(range(len(out)))
+                  if (out[i].phase, out[i].item) == key and out[i].withdrawn_at is None), None)
+        if i is not None:
+            out[i] = replace(out[i], withdrawn_at=event.at, withdrawn_because=because)
+    return out
 
 
 # --- a patient's course --------------------------------------------------------------------------
@@ -1205,7 +1294,8 @@ def load_course(
 ) -> list[CourseRow]:
     """One row per session of `patient_id` (exact identifier), oldest first.
 
-    Peaks and lows leave corrected values out; their minute is the first time the value was
+    Peaks and lows leave corrected values out, and values placed further before the session
+    than its trend starts (`before_the_session`); their minute is the first time the value was
     reached, counted from the session's start, placed on the time axis as every trend places it
     (`TrendFeed.placed_at`: NIBP at its measured time unless its monitor's clock is more than a
     minute off, judged on the values read here). Every minute is counted as the console's
@@ -1258,16 +1348,30 @@ def _load_course(
         clocks = TrendFeed(started)
         times = IsoParser()
         best: dict[str, tuple[float, str, str | None, str, int | None, str]] = {}
-        for obs_id, name, value, received, measured, source, corrects, beyond in conn.execute(
+        values = conn.execute(
             f"SELECT id, metric, value, received_at, measured_at, source, corrects, "
             f"{_BEYOND_SQL} FROM observations "
             f"WHERE session_id = ? AND metric IN ({marks}) "
             f"AND {patient_values_sql(bool(row[_DEMO_COLUMN]))} ORDER BY id",
             [session_id, *wanted],
-        ):
+        ).fetchall()
+        for _, name, _, received, measured, source, *_ in values:
             if measured is not None and source != MANUAL:
                 clocks.note_clock(source, times(measured), times(received), name)
-            if obs_id in corrected:
+
+        def placed(name: str, received: str, measured: str | None, source: str,
+                   corrects: int | None) -> datetime:
+            """Where the trend places it (`placed_at`); a corrected value, its measurement."""
+            if corrects is not None:
+                received, measured, source = _measurement(conn, corrects, received, measured,
+                                                          source)
+            return clocks.placed_at(ObservationRecord(
+                session_id, name, 0.0, "", source, times(measured) if measured else None,
+                times(received), ""))
+
+        for obs_id, name, value, received, measured, source, corrects, beyond in values:
+            if obs_id in corrected or before_the_session(
+                    placed(name, received, measured, source, corrects), started):
                 continue
             current = best.get(name)
             higher = name in _COURSE_MAX
@@ -1284,15 +1388,11 @@ def _load_course(
         def minute(name: str) -> float | None:
             if name not in best:
                 return None
-            peak, received, measured, source, corrects, _beyond = best[name]
-            if corrects is not None:   # a corrected value: when its measurement was taken
-                received, measured, source = _measurement(conn, corrects, received, measured,
-                                                          source)
-            record = ObservationRecord(session_id, name, peak, "", source,
-                                       times(measured) if measured else None, times(received), "")
+            _peak, received, measured, source, corrects, _beyond = best[name]
             # Where the trend places it (`placed_at`), counted as the session's "Min" column
             # counts a reading known by its time (`content.record_minutes`): NaN if unknown.
-            return _minutes(seconds_to_time(start, clocks.placed_at(record), steps))
+            return _minutes(seconds_to_time(
+                start, placed(name, received, measured, source, corrects), steps))
 
         def minutes_to(event: AlarmRow | None) -> float | None:
             return (_minutes(logged_seconds(started, SESSION_START_ID, event.at, event.id, steps))
@@ -1379,6 +1479,14 @@ class _ProtocolsAsRun:
 def _minutes(seconds: float) -> float:
     """Minutes to one decimal, as the course holds them (NaN stays NaN: unknown)."""
     return seconds if is_unknown(seconds) else round(seconds / 60, 1)
+
+
+def before_the_session(placed: datetime, started: datetime) -> bool:
+    """A value placed (`TrendFeed.placed_at`) further before the session's start than any view
+    of its trend starts (`TrendFeed.start_minutes`, `STALE_MANUAL_SECONDS`): a monitor's last
+    cuff, stale on its tile when the session opened (3 h old, the previous patient's), is none
+    of this session's values. The course gave it as the session's peak ("196 at -180 min")."""
+    return (started - placed).total_seconds() > STALE_MANUAL_SECONDS
 
 
 def _first(events: Sequence[LoggedEvent], kind: str) -> LoggedEvent | None:

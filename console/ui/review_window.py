@@ -93,7 +93,6 @@ from console.review.model import (
     SessionFilter,
     SessionSignatures,
     SessionSummary,
-    baseline_text,
 )
 from console.session.lock import DEFAULT_LOCK_AFTER_S
 from console.session.protocol_record import logged_protocol
@@ -1148,7 +1147,7 @@ class SessionDetailPage(QtWidgets.QWidget):
         detail = self.detail
         if detail is None:
             return
-        base = baseline_text(detail.baseline)
+        base = rc.baseline_words(detail, self.tz)
         t0 = (rc.hhmm(detail.t0, self.tz, zoned=rc.spans_zone_change(detail, self.tz))
               if detail.t0 else "not dosed")
         self.protocol_label.setText(
