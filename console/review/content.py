@@ -581,10 +581,11 @@ def baseline_words(detail: SessionDetail, tz: tzinfo | None) -> str:
                  else f"{METRICS[name].label if name in METRICS else name} none")
         history = changes.get(name, [])
         if history:
-            steps = [f"{shown(name, at_t0.get(name))} at T0"]
-            steps += [f"{shown(name, c.value)} {why(c)}" for c in history[:-1]]
-            steps.append(why(history[-1]))
-            words += f" ({', '.join(steps)})"
+            # Each value with what ended it: "130 at T0, entered in error 09:06; 100,
+            # corrected 09:07" (the reason beside the value after it read as the 100 in error).
+            ended = [f"{shown(name, at_t0.get(name))} at T0",
+                     *(shown(name, c.value) for c in history[:-1])]
+            words += f" ({'; '.join(f'{v}, {why(c)}' for v, c in zip(ended, history, strict=True))})"
         parts.append(words)
     return ", ".join(parts)
 

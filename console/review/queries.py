@@ -960,7 +960,7 @@ def _observations(
     rows = conn.execute(
         "SELECT metric, id, value, received_at, source = 'manual', "
         f"CASE WHEN metric IN ({_SCALE_LIST}) THEN entered_by END, "
-        f"CASE WHEN metric IN ({_SCALE_LIST}) THEN corrects END, {_BEYOND_SQL}, "
+        f"corrects, {_BEYOND_SQL}, "
         "measured_at, source, flags "
         f"FROM observations WHERE session_id = ? AND {patient_values_sql(demo)} ORDER BY id",
         [session_id],
@@ -1043,8 +1043,12 @@ def _placing(rows: Sequence[Sequence[Any]], started: datetime) -> dict[int, tupl
                 feed.note_clock(source, times(measured), times(received), name,
                                 frozenset(flags.split()))
     out: dict[int, tuple[datetime, bool]] = {}
-    standing: dict[str, datetime] = {}   # vital -> when its standing BP was measured
-    for name, obs_id, _, received, manual, _, _, _, measured, source, flags in rows:
+    # Vital -> (arrival, how long before it measured) of its standing BP. The bedside compares
+    # on the monotonic clock; here the arrivals come in row order, so a gap between them is
+    # never below 0 (a clock set back had put every cuff of the next half hour "before" the
+    # one standing), and only how late each was measured tells them apart.
+    standing: dict[str, tuple[datetime, float]] = {}
+    for name, obs_id, _, received, manual, _, corrects, _, measured, source, flags in rows:
         if name in SCALES or not (manual or cuff(name, flags)):
             continue   # a monitor's continuous value is placed at its arrival, never history
         if measured is None and name not in BP_METRICS:
@@ -1054,12 +1058,17 @@ def _placing(rows: Sequence[Sequence[Any]], started: datetime) -> dict[int, tupl
             ObservationRecord(0, name, 0.0, "", source, times(measured), arrived, "",
                               flags=frozenset(flags.split())))
         history = False
-        if name in BP_METRICS:
-            taken = min(placed, arrived)
-            # Only a cuff comes late: a typed value is measured as it is entered (`_superseded`).
-            history = not manual and name in standing and taken < standing[name]
+        if name in BP_METRICS and corrects is None:
+            # A correction stands at the measurement it corrects (the bedside's `correct`):
+            # it moves nothing here. Only a cuff comes late: a typed value is measured as it
+            # is entered (`_superseded`).
+            late = max(0.0, (arrived - placed).total_seconds())
+            if not manual and name in standing:
+                before, before_late = standing[name]
+                gap = max(0.0, (arrived - before).total_seconds())
+                history = gap < late - before_late
             if not history:
-                standing[name] = taken
+                standing[name] = (arrived, late)
         if history or placed != arrived:
             out[obs_id] = (placed, history)
     return out
