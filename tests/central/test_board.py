@@ -79,6 +79,14 @@ def test_a_value_of_unknown_age_is_shown_without_a_measured_time(central):
         chair.device(name, value, flags=frozenset({AGE_UNKNOWN}))
     chair.device("heart_rate", 88)
     central.deliver(chair.status())
+    # Under the BP typed before the dose it is history, at the bedside and here (README).
+    assert central.card("chair-3").vitals[0].text == "120/80"
+    # That typed BP was another chair's: taken back, the monitor's BP of unknown age stands.
+    engine = chair.s.engine
+    for name in ("bp_systolic", "bp_diastolic"):
+        row = next(r for r, kept in engine._state.rows[name] if kept.reading.source == "manual")
+        assert engine.void(row, name, "nurse.ana", chair.clock.now(), "another chair's").done
+    central.deliver(chair.status())
     bp, hr = central.card("chair-3").vitals[:2]
     # Grey, as the bedside's tile ("STALE · ... · time unknown").
     assert (bp.text, bp.stale) == ("150/95", True)
