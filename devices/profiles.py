@@ -37,7 +37,6 @@ No Qt here; the only I/O is reading the files.
 from __future__ import annotations
 
 import logging
-import sys
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -46,6 +45,7 @@ from typing import Any
 
 from devices.formats import FORMATS, NO_DATA_SECONDS, SerialSettings
 from devices.stream import StreamDecoder, UnplacedNibp
+from devices.toml_value import shown as value_shown
 
 log = logging.getLogger(__name__)
 
@@ -241,22 +241,11 @@ def _check(table: Mapping[str, Any], allowed: Iterable[str], file: Path, where: 
                            f"unknown key; allowed here: {', '.join(sorted(allowed))}")
 
 
-def _shown(value: object) -> str:
-    """repr(value) for a message. Python writes no whole number past
-    sys.get_int_max_str_digits in decimal (ValueError), and tomllib reads a hexadecimal one
-    (0xfff...) past it: such a number, or a list or table holding one, is told by its size."""
-    try:
-        return repr(value)
-    except ValueError:
-        what = "a whole number" if isinstance(value, int) else "a list or table with a number"
-        return f"{what} of more than {sys.get_int_max_str_digits()} digits"
-
-
 def _text(table: Mapping[str, Any], key: str, file: Path, where: str = "",
           required: bool = False, choices: Iterable[str] = ()) -> str:
     value = table.get(key, "")
     if not isinstance(value, str):
-        raise ProfileError(file, where + key, f"must be text, got {_shown(value)}")
+        raise ProfileError(file, where + key, f"must be text, got {value_shown(value)}")
     if required and not value.strip():
         raise ProfileError(file, where + key, "is required")
     options = tuple(choices)
@@ -271,14 +260,14 @@ def _number(table: Mapping[str, Any], key: str, file: Path, where: str, low: flo
         return None
     value = table[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ProfileError(file, where + key, f"must be a number, got {_shown(value)}")
+        raise ProfileError(file, where + key, f"must be a number, got {value_shown(value)}")
     if not low <= value <= high:
         # A whole number past a float's range (a key held down) cannot be written with :g.
         try:
             shown = (f"{value:g}" if isinstance(value, float) or abs(value) < 10 ** 15
                      else f"a {len(str(abs(value)))}-digit number")
-        except ValueError:   # past sys.get_int_max_str_digits, as _shown says
-            shown = _shown(value)
+        except ValueError:   # past sys.get_int_max_str_digits, as value_shown says
+            shown = value_shown(value)
         raise ProfileError(file, where + key, f"{shown} is outside {low:g}-{high:g}")
     return float(value)
 
@@ -313,7 +302,7 @@ def _serial(table: Any, file: Path, base: SerialSettings) -> SerialSettings:
     stop = table.get("stopbits")
     if stop is not None:
         if stop not in (1, 1.5, 2) or isinstance(stop, bool):
-            raise ProfileError(file, "serial.stopbits", f"{_shown(stop)} is not 1, 1.5 or 2")
+            raise ProfileError(file, "serial.stopbits", f"{value_shown(stop)} is not 1, 1.5 or 2")
         settings = replace(settings, stopbits=float(stop))
     return settings
 

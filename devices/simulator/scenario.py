@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from protocols.vitals import METRICS
+from devices.toml_value import shown as value_shown
 from devices.simulator.encode import LINE_FAULT_FORMATS, PROBE_OFF_FORMATS, SENT_METRICS, new_encoder
 from devices.simulator.physiology import (
     DEFAULT_BASELINE,
@@ -223,17 +224,6 @@ def parse_scenario(text: str, source: str) -> Scenario:
 BASELINE_SPO2_LOW = 50   # a scenario starts from a patient fit for sedation; steps may go lower
 
 
-def _shown(value: object) -> str:
-    """repr(value) for a message. Python writes no whole number past
-    sys.get_int_max_str_digits in decimal (ValueError), and tomllib reads a hexadecimal one
-    (0xfff...) past it: such a number, or a list or table holding one, is told by its size."""
-    try:
-        return repr(value)
-    except ValueError:
-        what = "a whole number" if isinstance(value, int) else "a list or table with a number"
-        return f"{what} of more than {sys.get_int_max_str_digits()} digits"
-
-
 class _Validator:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -252,7 +242,7 @@ class _Validator:
         if value is None:
             raise self.fail(f"{where}{key}", "required, a text value")
         if not isinstance(value, str):
-            raise self.fail(f"{where}{key}", f"must be text, got {_shown(value)}")
+            raise self.fail(f"{where}{key}", f"must be text, got {value_shown(value)}")
         return value
 
     def number(
@@ -270,7 +260,7 @@ class _Validator:
         if value is None:
             raise self.fail(f"{where}{key}", "required, a number")
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(f"{where}{key}", f"must be a number, got {_shown(value)}")
+            raise self.fail(f"{where}{key}", f"must be a number, got {value_shown(value)}")
         try:
             v = float(value)
         except OverflowError:   # a whole number past a float (a key held down): a traceback
@@ -289,8 +279,8 @@ class _Validator:
         """Why a whole number no float holds is refused: the bound it is past, if any."""
         try:
             got = f"got a whole number of {len(str(abs(int(value))))} digits"
-        except ValueError:   # past sys.get_int_max_str_digits, as _shown says
-            got = f"got {_shown(value)}"
+        except ValueError:   # past sys.get_int_max_str_digits, as value_shown says
+            got = f"got {value_shown(value)}"
         if value > 0 and high is not None:
             return f"must be <= {high:g}, {got}"
         if value < 0 and low is not None:
@@ -424,7 +414,7 @@ class _Validator:
         if name is None:
             raise self.fail(key, f"required, a metric name; {allowed}")
         if not isinstance(name, str):   # `name in DERIVED` of a list or table: a TypeError
-            raise self.fail(key, f"must be text, got {_shown(name)}; {allowed}")
+            raise self.fail(key, f"must be text, got {value_shown(name)}; {allowed}")
         if name in DERIVED:
             raise self.fail(key, f"{name!r} cannot be set: {DERIVED[name]}; allowed: {', '.join(RAMPABLE)}")
         if name not in RAMPABLE:
@@ -440,7 +430,7 @@ class _Validator:
         if action is None:
             raise self.fail(f"{where}action", f"required, the step's action; {actions}")
         if not isinstance(action, str):
-            raise self.fail(f"{where}action", f"must be text, got {_shown(action)}; {actions}")
+            raise self.fail(f"{where}action", f"must be text, got {value_shown(action)}; {actions}")
         if action not in ACTIONS:
             raise self.fail(f"{where}action", f"unknown action {action!r}; {actions}")
         self.unknown_keys(table, ("at_minute", "action", "note", *ACTIONS[action]), where)
@@ -485,7 +475,7 @@ class _Validator:
         for i, name in enumerate(alarms):
             if name not in ALARM_CONDITIONS:
                 raise self.fail(f"expect.alarms[{i}]",
-                                f"unknown condition {_shown(name)}; allowed: {', '.join(ALARM_CONDITIONS)}")
+                                f"unknown condition {value_shown(name)}; allowed: {', '.join(ALARM_CONDITIONS)}")
         return Expect(text, tuple(alarms))
 
 
