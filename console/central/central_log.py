@@ -323,8 +323,9 @@ class CentralLog:
         return found
 
     def _newest_pcd01(self, chair: str) -> Received | None:
-        """The chair's newest PCD-01 row: one step down the (chair, received_at) index from its
-        end (PCD-01s are most of a chair's rows), never a scan of its hours of observations."""
+        """The chair's newest PCD-01 row: one step down the (chair, kind, received_at) index
+        from its end (PCD-01s are most of a chair's rows), never a scan of its hours of
+        observations."""
         row = self.conn.execute(
             f"{_SELECT_RECEIVED} WHERE chair = ? AND kind = 'pcd01' "
             "ORDER BY received_at DESC LIMIT 1", [chair]).fetchone()

@@ -197,7 +197,7 @@ def _run(args: argparse.Namespace) -> int:
         args.secret = preread(args.secret_fd)
     except InputError as exc:
         raise CommandFailure(str(exc)) from exc
-    args.target = _absolute_target(args)   # before the sign-in: its row names it
+    args.target = _absolute_target(args)   # as the access log names it, before the sign-in
     db = args.db if args.db is not None else default_db_path()
     conn = _EXPORT.open_readonly(db)
     try:
@@ -315,12 +315,6 @@ def _format(args: argparse.Namespace) -> str:
     return next(f for f in _FORMATS if getattr(args, f) is not None)
 
 
-def _target(args: argparse.Namespace) -> str:
-    """The output as the access log names it (`_absolute_target`, found by `_run`)."""
-    target: str = args.target
-    return target
-
-
 def _absolute_target(args: argparse.Namespace) -> str:
     """The output as the access log names it: absolute, since an auditor reading the log later
     cannot know where the command ran (QA: 'to out1/s1.pdf'). Found before the sign-in: a
@@ -367,7 +361,7 @@ def _record_not_written(args: argparse.Namespace, db: Path, cause: str) -> str:
             AccessLog(log).record_access(
                 args.account_ref, AccessKind.EXPORT, args.session_id, _format(args),
                 bool(args.deidentify), datetime.now(UTC), where=STATION,
-                detail=f"NOT WRITTEN: {_target(args)}: {_loggable(cause)}")
+                detail=f"NOT WRITTEN: {args.target}: {_loggable(cause)}")
     except (IdentityError, LogError):
         return "; the access log could not record that it was not written"
     return ""
@@ -418,7 +412,7 @@ def _signed_in_read(args: argparse.Namespace, conn: sqlite3.Connection,
                 AccessLog(log).record_access(
                     result.account, AccessKind.EXPORT, args.session_id, _format(args),
                     decision.deidentified, now, where=STATION,
-                    detail=f"NOT WRITTEN: {_target(args)}: the session's record was changed "
+                    detail=f"NOT WRITTEN: {args.target}: the session's record was changed "
                            "outside the console")
             raise
         fmt = _format(args)
@@ -434,7 +428,7 @@ def _signed_in_read(args: argparse.Namespace, conn: sqlite3.Connection,
         with _EXPORT.reading(db):
             AccessLog(log).record_access(result.account, AccessKind.EXPORT, args.session_id,
                                          fmt, decision.deidentified, now,
-                                         detail=f"to {_target(args)}", where=STATION)
+                                         detail=f"to {args.target}", where=STATION)
         return detail, decision.message if decision.forced else ""
     except LogError as exc:   # the sign-in or the access row could not be written
         raise _not_recorded(exc, db) from exc

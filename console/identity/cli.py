@@ -71,8 +71,7 @@ from console.paths import default_db_path, user_path
 from console.store import EventLog, LogError, VerifyReport
 from console.store import identity_store as store
 from console.store.errors import classify, printable
-from console.store.log import link_into_place
-from console.store.log import remove_built, where_to_build
+from console.store.log import link_into_place, remove_built, where_to_build
 from console.store.schema import SQLITE_INTEGER
 from console.version import VERSION
 

@@ -85,7 +85,7 @@ from console.store.log import patient_fold, patient_spellings
 from console.store import chain, schema
 from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
 from console.session.conditions import STALE_MANUAL_SECONDS
-from console.session.trend_feed import LINE_BREAK_KINDS, SAME_STEP_SECONDS
+from console.session.trend_feed import LINE_BREAK_KINDS, SAME_STEP_SECONDS, TrendFeed
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.session.engine import logged_count, run_reached
 from console.session.protocol_record import PROTOCOL_IN_FORCE, logged_protocol
@@ -1019,8 +1019,6 @@ def _placing(rows: Sequence[Sequence[Any]], started: datetime) -> dict[int, tupl
     arrival: a clock ahead is no newer measurement). Placed at its arrival, a cuff of 09:11
     delivered at 09:15 after a typed 205/95 of 09:12 read as the newest BP, the "scheduled
     check" under 205/95, which stood at the chair with its alarm on (a review)."""
-    from console.session.trend_feed import TrendFeed
-
     feed = TrendFeed(started)
     times = IsoParser()
     cuff_named = {*BP_METRICS, "pulse_rate"}   # a pulse is a cuff's by its flag alone
@@ -1344,8 +1342,6 @@ def load_course(
 def _load_course(
     conn: sqlite3.Connection, patient_id: str, include_demo: bool
 ) -> list[CourseRow]:
-    from console.session.trend_feed import TrendFeed
-
     # Whatever the spelling typed ("mrn-94 a" is MRN-94 A: `patient_fold`), as the chair finds it.
     spellings = patient_spellings(conn, patient_id) or [patient_id]
     rows = conn.execute(
@@ -1380,7 +1376,7 @@ def _load_course(
         corrected = _corrected_ids(conn, session_id)
         clocks = TrendFeed(started)
         times = IsoParser()
-        best: dict[str, tuple[float, str, str | None, str, int | None, str]] = {}
+        best: dict[str, tuple[float, datetime, str]] = {}   # vital -> (value, placed, mark)
         values = conn.execute(
             f"SELECT id, metric, value, received_at, measured_at, source, corrects, "
             f"{_BEYOND_SQL} FROM observations "
@@ -1403,8 +1399,7 @@ def _load_course(
                 times(received), ""))
 
         for obs_id, name, value, received, measured, source, corrects, beyond in values:
-            if obs_id in corrected or before_the_session(
-                    placed(name, received, measured, source, corrects), started):
+            if obs_id in corrected:
                 continue
             current = best.get(name)
             higher = name in _COURSE_MAX
@@ -1412,8 +1407,11 @@ def _load_course(
             past = beyond == (">" if higher else "<")
             if (current is None or (higher and value > current[0])
                     or (not higher and value < current[0])
-                    or (value == current[0] and past and current[5] != beyond)):
-                best[name] = (value, received, measured, source, corrects, beyond)
+                    or (value == current[0] and past and current[2] != beyond)):
+                # Placed only when it would be the peak: most rows never are.
+                at = placed(name, received, measured, source, corrects)
+                if not before_the_session(at, started):
+                    best[name] = (value, at, beyond)
 
         def value(name: str) -> float | None:
             return best[name][0] if name in best else None
@@ -1421,11 +1419,9 @@ def _load_course(
         def minute(name: str) -> float | None:
             if name not in best:
                 return None
-            _peak, received, measured, source, corrects, _beyond = best[name]
             # Where the trend places it (`placed_at`), counted as the session's "Min" column
             # counts a reading known by its time (`content.record_minutes`): NaN if unknown.
-            return _minutes(seconds_to_time(
-                start, placed(name, received, measured, source, corrects), steps))
+            return _minutes(seconds_to_time(start, best[name][1], steps))
 
         def minutes_to(event: AlarmRow | None) -> float | None:
             return (_minutes(logged_seconds(started, SESSION_START_ID, event.at, event.id, steps))
@@ -1455,7 +1451,7 @@ def _load_course(
             max_nausea=value("nausea"), max_dissociation=value("dissociation"),
             max_hallucinations=value("hallucinations"), min_moaas=value("moaas"),
             max_fatigue=value("fatigue"),
-            beyond=tuple((name, best[name][5]) for name in best if best[name][5]),
+            beyond=tuple((name, best[name][2]) for name in best if best[name][2]),
             minutes_to_discharge=minutes_to(_first(events, "discharged")), demo=bool(row[9]),
             still_open=row[6] is None, against_gate=session_id in against,
             # To the second, as the session's header counts it: the course says the time run

@@ -504,6 +504,12 @@ class _State:
         self.baseline_fixed.update(values)
         self.baseline_logged.update(values)
 
+    def unfix_baseline(self, name: str) -> None:
+        """No baseline of `name` stands, logged or not: the next value sets it (`_remember`)."""
+        self.baseline.pop(name, None)
+        self.baseline_fixed.discard(name)
+        self.baseline_logged.discard(name)
+
     def clone(self) -> _State:
         """An independent copy (the per-step snapshot); the values inside are immutable."""
         return replace(self, ticks=dict(self.ticks), latest=dict(self.latest),
@@ -809,13 +815,11 @@ class SessionEngine:
             elif event.kind == "entered_in_error":
                 state.voided.add(int(event.detail.get("observation", -1)))
                 engine._replay_untick(event.detail)
-                state.fix_baseline({k: v for k, v in (event.detail.get("baseline") or {}).items()
-                                    if v is not None})
                 for name, value in (event.detail.get("baseline") or {}).items():
-                    if value is None:   # none stands: the first after T0 sets it (`_remember`)
-                        state.baseline.pop(name, None)
-                        state.baseline_fixed.discard(name)
-                        state.baseline_logged.discard(name)
+                    if value is None:   # none stands: the first after T0 sets it
+                        state.unfix_baseline(name)
+                    else:
+                        state.fix_baseline({name: value})
             elif event.kind == OBSERVED:
                 state.note_observed(str(event.detail.get("text", "")), event.at)
             elif event.kind == "device_dropped":
@@ -2033,44 +2037,41 @@ class SessionEngine:
                 or state.baseline.get(metric_name) != gone.reading.value
                 or not self._set_logged_baseline(metric_name, gone, later)):
             return []
-        m = metric(metric_name)
-        words = (f"{m.label} {m.format(gone.reading.value)} {m.unit}, entered in error since")
         out = []
         for phase, item in self._pre_dose_gates():
             tick = state.ticks.get((phase.id, item.id))
             if (tick is not None and tick.mono >= gone.taken.mono
                     and any(name == metric_name for name, _ in item.gate)):
                 out.append({"phase": phase.id, "item": item.id})
-                self._withdraw_tick(phase.id, item, words)
+                self._withdraw_tick(phase.id, item, metric_name, gone.reading.value)
         return out
 
     def _replay_untick(self, detail: Mapping[str, Any]) -> None:
         """The gate ticks an `entered_in_error` event took back (`_untick_attested`), at a
         restart: open again, the baselines they fixed the values that stand (the replay)."""
-        m = metric(str(detail.get("metric", "")))
-        words = f"{m.label} {m.format(float(detail.get('value', 0)))} {m.unit}, entered in error since"
         for taken in detail.get("unticked") or ():
-            phase_id, item_id = str(taken.get("phase")), str(taken.get("item"))
-            item = next((i for p in self.protocol.phases if p.id == phase_id
-                         for i in p.checklist if i.id == item_id), None)
+            key = (str(taken.get("phase")), str(taken.get("item")))
+            item = next((i for p, i in self._pre_dose_gates() if (p.id, i.id) == key), None)
             if item is not None:
-                self._withdraw_tick(phase_id, item, words)
+                self._withdraw_tick(key[0], item, str(detail.get("metric", "")),
+                                    float(detail.get("value", 0)))
 
-    def _withdraw_tick(self, phase_id: str, item: ChecklistItem, words: str) -> None:
-        """The gate tick of `item` taken back (`_untick_attested`; a restart replays it): its
-        vitals' baselines are the values that stand again, by `_remember`'s rule."""
+    def _withdraw_tick(self, phase_id: str, item: ChecklistItem, metric_name: str,
+                       value: float) -> None:
+        """The gate tick of `item`, on `metric_name`'s `value` now entered in error, taken back
+        (`_untick_attested`; a restart replays it): its vitals' baselines are the values that
+        stand again, by `_remember`'s rule."""
         state = self._state
+        m = metric(metric_name)
         state.ticks.pop((phase_id, item.id), None)
         state.unticked[(phase_id, item.id)] = (
-            f"{item.text!r} was ticked on {words}: record the value again and tick it")
+            f"{item.text!r} was ticked on {m.label} {m.format(value)} {m.unit}, entered in "
+            "error since: record the value again and tick it")
         for name, _ in item.gate:
-            state.baseline_fixed.discard(name)
-            state.baseline_logged.discard(name)
+            state.unfix_baseline(name)
             standing = state.latest.get(name)
             if standing is not None:
                 state.baseline[name] = standing.reading.value
-            else:
-                state.baseline.pop(name, None)
 
     def _withdraw_unasked_repeat(self, metric_name: str) -> None:
         """After a correction, or a value entered in error whose trackers before it are no
@@ -2276,9 +2277,7 @@ class SessionEngine:
             state.baseline[name] = after[0].reading.value   # as one with no baseline at T0
             state.baseline_logged.discard(name)
         else:
-            state.baseline.pop(name, None)
-            state.baseline_fixed.discard(name)
-            state.baseline_logged.discard(name)
+            state.unfix_baseline(name)
 
     def _baseline_corrected(self, name: str, gone: Latest, rows: Sequence[tuple[int, Latest]],
                             index: int, value: float) -> None:

@@ -41,11 +41,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Moment
 from console.session import device_rest
-from console.session.engine import EARLY_DEVICE, EXTRA_DEVICE, GATE_APPROVAL, Tick
+from console.session.engine import EARLY_DEVICE, EXTRA_DEVICE, GATE_APPROVAL, REQUIRED_OPEN, Tick
 from console.session.lock import ChairAction
 from console.ui.dialog_place import place_below_alarms
 from console.ui import theme
-from console.ui.controller import REQUIRED_OPEN, SessionController
+from console.ui.controller import SessionController
 from console.ui.entry_panel import DIALOG_STYLE, ERROR_COLOUR, ElidedLabel, question_box
 from protocols.model import ChecklistItem, DoseMode, PhaseKind
 

@@ -60,8 +60,9 @@ from console.session import feed
 from console.records import Record
 from console.session.alarms import AudioSignal, Occurrence, Raise
 from console.session.chair_identity import ChairIdentity, SignInAnswer
-from console.session.engine import ALARM_NOT_RESOLVED, Blocker, Outcome, SessionEngine
-from console.session.engine import REQUIRED_OPEN as REQUIRED_OPEN   # checklist_panel reads it here
+from console.session.engine import (
+    ALARM_NOT_RESOLVED, REQUIRED_OPEN, Blocker, Outcome, SessionEngine,
+)
 from console.session.fallback_faults import FallbackFaults
 from console.session.entry import Accepted, NeedsConfirmation, Rejected, Verdict
 from console.session.lock import ALWAYS_ALLOWED, LOCKED_MESSAGE, ChairAction, locked_actor

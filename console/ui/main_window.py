@@ -1070,8 +1070,10 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         patient = controller.view.patient.patient_id
         lost = self._typing_lost()
+        # Not refused while locked: the log could not record a sign-in, asked just now
+        # (`close_refusal`; asked twice, each a wait on a log another program holds).
         nobody = ("\n\nThe station is locked and the sign-in cannot be recorded now: the close "
-                  "is recorded with nobody signed in." if controller.sign_in_unrecorded else "")
+                  "is recorded with nobody signed in." if controller.locked else "")
         if not self.asker.agree(
                 "Close the console",
                 f"The session of {patient} is running. Closing the console stops its alarms and "

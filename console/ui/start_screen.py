@@ -965,12 +965,8 @@ class StartScreen(QtWidgets.QWidget):
         fmt = str(self.format_combo.currentData())
         if not url:
             return
-        self.stop_test()
-        self._test_generation += 1
+        self._drop_test()
         generation = self._test_generation
-        self._test_state = None
-        self._test_error = ""
-        self._test_values = {}
         profile = self._devices.find(fmt)
         self._test_reads = fmt if profile is None else ", ".join(
             filter(None, (profile.format, profile.dialect and f"{profile.dialect} codes")))

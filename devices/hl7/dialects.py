@@ -57,6 +57,7 @@ from pathlib import Path
 
 from devices.hl7 import codes
 from devices.hl7.codes import Unit
+from devices.toml_value import shown as value_shown
 from protocols.vitals import METRICS, VITALS
 
 MAX_FILE_BYTES = 256 * 1024
@@ -319,10 +320,7 @@ def _kind(value: object) -> str:
     if isinstance(value, bool):
         return f"true/false ({str(value).lower()})"
     if isinstance(value, (int, float)):
-        try:
-            return f"a number ({value!r})"
-        except ValueError:   # a hex whole number past 4300 decimal digits: no repr of it
-            return "a number (a whole number of more than 4300 digits)"
+        return f"a number ({value_shown(value)})"
     if isinstance(value, str):
         return f"text ({value[:40]!r})"
     if isinstance(value, list):
