@@ -13,7 +13,8 @@ down is still acknowledged; an alarm raised during a pause is paused), so the co
 open occurrence's acknowledgement and each session's pause, learnt from the log's history of a
 session the first time it sees it (a restart; the commit's own rows left out, each step is folded
 once) and then from every transition it composes in a write that commits (`rolled_back`: a
-write held and retried is learnt once). The
+write held and retried is learnt once; a compose that fails part way, a bug, forgets its
+sessions, learnt again from the log that holds its rows). The
 bedside's board, the central's card and the interface engine then read the same state: a
 typo's escalation taken back puts back the acknowledgement it had undone, as the bedside and a
 restart do (engine.py `_open_occurrences`). Within a
@@ -107,10 +108,13 @@ class _AlarmMemory:
         """
         found = self._open.get(session_id)
         if found is None:
-            found = self._open[session_id] = {}
+            # Kept only once learnt: a history that could not be read (or folded) left the
+            # session known with no open alarm, and a pause sent none of them.
+            found = {}
             history = self._history(session_id)
             for step in history[:len(history) - _written(history, own)]:
                 self._fold(found, step)
+            self._open[session_id] = found
         return found
 
     def learn(self, step: AlarmTransition) -> _Open | None:
@@ -158,6 +162,16 @@ class _AlarmMemory:
         return {session_id: (dict(found) if (found := self._open.get(session_id)) is not None
                              else None, session_id in self._paused)
                 for session_id in session_ids}
+
+    def forget(self, records: Sequence[Record]) -> None:
+        """A commit whose composing failed part way: its sessions' occurrences are learnt
+        again from the log, which holds its rows, and their pause is the one it leaves."""
+        for record in records:
+            if isinstance(record, AlarmTransition):
+                self._open.pop(record.session_id, None)
+            elif isinstance(record, EventRecord) and record.kind in (AUDIO_PAUSED, AUDIO_RESUMED):
+                self._open.pop(record.session_id, None)
+                self.pause(record.session_id, record.kind == AUDIO_PAUSED)
 
     def restore(self, saved: _Saved) -> None:
         for session_id, (occurrences, paused) in saved.items():
@@ -255,6 +269,18 @@ class PcdComposer:
 
     def compose(self, records: Sequence[Record],
                 next_control_id: Callable[[], str]) -> list[Outgoing]:
+        try:
+            return self._compose(records, next_control_id)
+        except Exception:
+            # The log commits the records without the messages (`EventLog._compose`) and calls
+            # no `rolled_back`: the steps folded before the failure stayed, neither the log's
+            # state nor the one before, and an alarm acknowledged in the commit was sent as
+            # only audio-paused at the next pause. The next compose learns what the log holds.
+            self._alarms.forget(records)
+            raise
+
+    def _compose(self, records: Sequence[Record],
+                 next_control_id: Callable[[], str]) -> list[Outgoing]:
         self._learn_sessions(records)   # first: what `rolled_back` puts back is this compose's
         now = self._clock.now().wall
         out: list[Outgoing] = []
