@@ -31,7 +31,10 @@
   acknowledged at a central station names its nurse as the event does, the station removed.
   A person's name inside an alarm's words ("its value was entered in error, by …") is numbered
   as the person is (`_named_as_numbered`); no other text of the console's or the protocol's is
-  rewritten (a nurse who signs "RR" is not the respiratory rate of a checklist or a prompt).
+  rewritten (a nurse who signs "RR" is not the respiratory rate of a checklist or a prompt),
+  except the bug's summary inside the Console fault alarm's words: an exception's message (a
+  KeyError can name the patient's identifier, a datetime's repr the real date), removed as the
+  `console_fault` event's copy is (`_without_fault_text`).
 - device identifiers (observation `source` such as `hl7:AcmeInc^<EUI-64>`) become `device-1` ...;
   `manual` stays. `sessions.details` keeps only dose figures and the protocol name (device binding
   and course information can carry serial numbers or names).
@@ -84,7 +87,7 @@ from console.review.model import (
     SessionSummary,
     VitalSeries,
 )
-from console.session.engine import OBSERVATION_BUTTONS, OBSERVED
+from console.session.engine import CONSOLE_FAULT, OBSERVATION_BUTTONS, OBSERVED
 from console.session.lock import locked_actor
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.store.log import patient_fold
@@ -422,13 +425,37 @@ def _offsets_anywhere(name: str, day: date) -> frozenset[timedelta]:
     return frozenset(found)
 
 
+# The Console fault alarm's words (console/session/engine.py `console_fault`): "Console fault:
+# <summary> — restart the console (the session resumes)", and a step's words after them (its end:
+# "(a new alarm: Console fault: …)", "(ended by the restart; …)"). The summary is an exception's
+# message (console/ui/fault_handler.py `summary_of`), not the console's words: a KeyError named the
+# patient's identifier in a de-identified events CSV and PDF (a reviewer's proof).
+_FAULT_TEXT: Final = re.compile(
+    r"Console fault: .*? — restart the console \(the session resumes\)", re.DOTALL)
+FAULT_TEXT_REMOVED: Final = ("Console fault (its text is removed in a de-identified export) — "
+                             "restart the console (the session resumes)")
+
+
+def _without_fault_text(message: str) -> str:
+    """A Console fault alarm's `message` with each bug's summary in it removed (`_FAULT_TEXT`),
+    the console's words around it kept; a message of another form (none is written) removed whole,
+    but for the words that say what the alarm was."""
+    removed, found = _FAULT_TEXT.subn(FAULT_TEXT_REMOVED, message)
+    return removed if found else FAULT_TEXT_REMOVED
+
+
 def _alarm(a: AlarmEpisode, m: _Mapper) -> AlarmEpisode:
+    def said(text: str, at: datetime) -> str:
+        if a.condition == CONSOLE_FAULT and text:
+            text = _without_fault_text(text)
+        return m.rezoned(text, at)
+
     return _r(
         a, raised_at=m.t(a.raised_at), acknowledged_at=m.ot(a.acknowledged_at),
-        cleared_at=m.ot(a.cleared_at), message=m.rezoned(a.message, a.raised_at),
+        cleared_at=m.ot(a.cleared_at), message=said(a.message, a.raised_at),
         taken_back=m.rezoned(a.taken_back, a.raised_at),
         steps=tuple(_r(s, at=m.t(s.at), actor=m.who(s.actor),
-                       message=m.rezoned(s.message, s.at)) for s in a.steps),
+                       message=said(s.message, s.at)) for s in a.steps),
     )
 
 
