@@ -672,9 +672,10 @@ class Board:
         after them says which are open). Each occurrence's arrival here is the time its row
         was received (`_across_key`). Last, its newest PCD-01 row if it came after. The chair
         was last heard at the newest of its rows after that status (a status, a PCD-04 or
-        that PCD-01; a PCD message as of when it was sent, if earlier: `_sent_by`): what its
-        "No connection since" says. Statuses are logged only on change: taken from them
-        alone, a quiet chair heard until 09:10 was "No connection since 09:00:00" (a review).
+        that PCD-01; a PCD message as of when it was sent, on this station's clock, if
+        earlier: `_sent_by`): what its "No connection since" says. Statuses are logged only on
+        change: taken from them alone, a quiet chair heard until 09:10 was "No connection since
+        09:00:00" (a review).
         A chair whose status had an open session comes back heard earlier, not connected: a
         retained Last Will then lands on a chair known to have had an open session, with its
         alarms, so its loss is the station's alarm again (high after a high alarm). A restart of
@@ -776,9 +777,10 @@ class Board:
                 elif kind == "pcd04":
                     report = read_pcd04(payload)
                     self._apply_pcd04(self._chair(name, now), report, now)
-                    last_heard = max(last_heard, _sent_by(report.header, at))
+                    last_heard = max(last_heard, _sent_by(chair, report.header, at))
                 elif kind == "pcd01":   # the newest (CentralLog.last_words): heard then
-                    last_heard = max(last_heard, _sent_by(read_pcd01(payload, at).header, at))
+                    last_heard = max(last_heard,
+                                     _sent_by(chair, read_pcd01(payload, at).header, at))
             except (_Bad, PcdError, KeyError, TypeError, ValueError, AttributeError,
                     OverflowError) as exc:
                 self._ignore(f"central log, chair {name}: {type(exc).__name__}: {exc}")
@@ -2121,11 +2123,18 @@ def _text(payload: bytes) -> str:
         raise _Bad("not UTF-8 text") from None
 
 
-def _sent_by(header: Header, received_at: datetime) -> datetime:
-    """When a logged PCD message shows its chair alive: when it came, or when the chair sent it
-    (MSH-7) if that is earlier. A hung chair's messages queued for this station's persistent
-    session are logged when the broker hands them over, minutes after the chair last spoke."""
-    return min(received_at, header.sent_at) if header.sent_at is not None else received_at
+def _sent_by(chair: _Chair, header: Header, received_at: datetime) -> datetime:
+    """When a logged PCD message shows its chair alive, by this station's clock: when it came,
+    or when the chair sent it (MSH-7) if that is earlier. A hung chair's messages queued for
+    this station's persistent session are logged when the broker hands them over, minutes
+    after the chair last spoke. MSH-7 is the chair's clock: it is read on this station's by the
+    chair's offset its last status gave (`_Chair.clock_base`); taken as it was, a chair 5 min
+    behind read "No connection since" 5 min early after a restart (a review). No status's
+    arrival known, no offset: when it came stands."""
+    if header.sent_at is None or chair.clock_base is None:
+        return received_at
+    status_sent_at, _, arrived = chair.clock_base
+    return min(received_at, header.sent_at - (status_sent_at - arrived))
 
 
 def _last_heard_text(alarm: ChairAlarm) -> str:

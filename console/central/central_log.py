@@ -51,7 +51,7 @@ import platformdirs
 
 from console.clock import iso, parse_iso
 from console.paths import APP
-from console.store.errors import classify, is_environmental
+from console.store.errors import LogError, check_openable, classify, is_environmental
 from console.store.schema import append_only_triggers
 
 __all__ = ["Action", "CentralLog", "CentralLogError", "Received", "default_central_db_path"]
@@ -187,8 +187,11 @@ class CentralLog:
                 else:
                     os.fchmod(fd, 0o600)   # whatever the umask
                     os.close(fd)
+            # A folder (`--db ~/central/`) named as one, as the session log does: SQLite says
+            # only "unable to open database file", which read as a permission problem.
+            check_openable(path)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, LogError) as exc:
             raise _error(exc, path) from exc
         try:
             conn.execute("PRAGMA busy_timeout = 2000")
