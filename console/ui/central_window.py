@@ -35,6 +35,7 @@ from console.central.board import AckTarget, AlarmLine, Board, CardView
 from console.clock import Clock, Moment
 from console.session.alarm_area import NewAlarmWatch
 from console.session.alarms import AudioSignal
+from console.session.conditions import short_text
 from console.ui import theme
 from console.ui.audio import AlarmSounder
 from console.ui.central_card import ChairCard, marks_part
@@ -353,7 +354,7 @@ class CentralWindow(QtWidgets.QMainWindow):
         """The central nurse's name, as the toolbar holds it ('' when none yet)."""
         return self.nurse.text().strip()
 
-    def _ask_name_then(self, what: str, action: Callable[[], None]) -> None:
+    def _ask_name_then(self, what: str, action: Callable[[], None], about: str = "") -> None:
         """No name yet: ask for it in the toolbar's own field, where it is kept for the shift,
         and do `action` when the nurse presses Enter there.
 
@@ -368,7 +369,8 @@ class CentralWindow(QtWidgets.QMainWindow):
         What it acts on is the alarm as drawn at the click: the board does nothing if that is
         no longer the one to act on, and says so."""
         self._waiting_for_name = (what, self.clock.now().mono, action)
-        self.message.setText(f"{what}: type your name in the toolbar and press Enter")
+        said = f" ({about})" if about else ""
+        self.message.setText(f"{what}{said}: type your name in the toolbar and press Enter")
         self.activateWindow()
         self.nurse.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
@@ -410,6 +412,20 @@ class CentralWindow(QtWidgets.QMainWindow):
         card = self.cards.get(chair)
         self.acknowledge_seen(chair, card.shown_target() if card is not None else None)
 
+    def _acknowledged_in_words(self, chair: str, seen: AckTarget | None) -> str:
+        """Which chair's alarm an Acknowledge waiting for the nurse's name acts on: F2 takes the
+        card the keyboard is on, and the prompt had not said which (walked on X: the name
+        typed, it was chair-1's BP, not the newer RR alarm of chair-2 she had in mind)."""
+        card = self.cards.get(chair)
+        view = card.view if card is not None else None
+        if view is None:
+            return chair
+        if seen is not None and seen == view.target:
+            said = view.sounding_other or (view.alarm.text if view.alarm is not None else "")
+            if said:
+                return f"{view.title}: {short_text(said)}"
+        return view.title
+
     @QtCore.Slot(str, object)
     def acknowledge_seen(self, chair: str, seen: AckTarget | None) -> None:
         """Acknowledge `chair`'s alarm `seen`, as the card (or the trend's strip) drew it when
@@ -417,7 +433,8 @@ class CentralWindow(QtWidgets.QMainWindow):
         acknowledge, else says what changed (and the card is redrawn at once)."""
         nurse = self.nurse_name()
         if not nurse:
-            self._ask_name_then("Acknowledge", lambda: self.acknowledge_seen(chair, seen))
+            self._ask_name_then("Acknowledge", lambda: self.acknowledge_seen(chair, seen),
+                                self._acknowledged_in_words(chair, seen))
             return
         self._waiting_for_name = None   # done now: nothing is left for a later Enter
         self.message.setText(self.board.acknowledge(chair, nurse, self.clock.now(), seen))

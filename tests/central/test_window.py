@@ -364,10 +364,12 @@ def test_acknowledge_asks_the_name_once_silences_at_once_and_shows_ack_sent(qtbo
     card = window.cards["chair-2"]
     # The Acknowledge button on chair 2's card (SpO2 88, high), with no name yet: asked for in
     # the toolbar's field, no dialog over the cards; nothing is sent until the name is given.
+    # The prompt names the chair and the alarm it acts on (F2 takes the card the keyboard is
+    # on: walked on X, the nurse learnt which only after her Enter).
     qtbot.mouseClick(card.ack_button, QtCore.Qt.MouseButton.LeftButton)
     assert QtWidgets.QApplication.activeModalWidget() is None and answers.asked == []
-    assert window.message.full_text() == ("Acknowledge: type your name in the toolbar and "
-                                          "press Enter")
+    assert window.message.full_text() == ("Acknowledge (Room 2: SpO2 88 %, limit ≤90): type "
+                                          "your name in the toolbar and press Enter")
     # On screen, whole (the toolbar gave the line 1 px: every result was set and never seen).
     assert window.message.isVisible() and not window.message.is_cut()
     assert window.message.width() >= window.message.fontMetrics().horizontalAdvance(
@@ -402,7 +404,8 @@ def test_without_a_name_nothing_is_acknowledged(qtbot):
     # Enter on an empty field: still nobody to acknowledge as.
     qtbot.keyClick(window.nurse, QtCore.Qt.Key.Key_Return)
     assert central.bus.on("chair-2/command") == []
-    assert window.message.full_text() == "Acknowledge: type your name in the toolbar and press Enter"
+    assert window.message.full_text() == ("Acknowledge (Room 2: SpO2 88 %, limit ≤90): type "
+                                          "your name in the toolbar and press Enter")
 
 
 def test_f2_acknowledges_the_focused_card_or_else_the_first_alarm(qtbot):
