@@ -299,13 +299,18 @@ class NetworkLink:
             self._queue_engine(self._own(self._log.undelivered(ENGINE), ENGINE),
                                since=lambda r: mono_of(r.created_at))
 
+    @property
+    def _chair(self) -> str:
+        """The chair whose rows are this console's (module docstring: a log two chairs share):
+        the one the topics name (`config.chair`), else the one this console writes in PV1-3."""
+        return self.config.chair or self._station.bed
+
     def _own(self, rows: list[OutboxRow], destination: str) -> list[OutboxRow]:
-        """The rows this chair wrote (module docstring: a log two chairs share). The chair is
-        the one the topics name (`config.chair`), else the one this console writes in PV1-3.
-        The others are left to their chairs' consoles, and the console's log says how many of
-        which chair's: a chair renamed or out of service has no next start, and `network
-        undelivered` lists them for `network resend` (resend.py)."""
-        chair = self.config.chair or self._station.bed
+        """The rows this chair wrote (`_chair`). The others are left to their chairs' consoles,
+        and the console's log says how many of which chair's: a chair renamed or out of service
+        has no next start, and `network undelivered` lists them for `network resend`
+        (resend.py)."""
+        chair = self._chair
         own, left = [], Counter[str]()
         for row in rows:
             writer = chair_in_message(row.message)
@@ -328,15 +333,20 @@ class NetworkLink:
         now = self._started_at or self._clock.now()
         return now.mono - max(0.0, (now.wall - when).total_seconds())
 
-    def _recall_engine_refusals(self, session_id: int) -> None:
-        """The engine's failures of this session not delivered since (what `network
-        undelivered` lists): their alarm stood at the stop and stands again, nothing having
-        been delivered since. This session's only: on a log two chairs share, the other chair's
-        refusals had become this one's alarm, in its patient's record (a review of the change)."""
+    def _recall_engine_refusals(self) -> None:
+        """The engine's failures of this chair not delivered since (what `network undelivered`
+        lists): their alarm stood at the stop and stands again, nothing having been delivered
+        since. Of every session of this chair, as live, where a refusal stands in the next
+        patient's session until it is delivered: read back for the resumed session only, the
+        alarm the resume had restored ended at a restart, the message still undelivered (a
+        review). This chair's only, by the rule of its backlog (`_own`): on a log two chairs
+        share, the other chair's refusals had become this one's alarm, in its patient's record
+        (a review)."""
         if self.mllp is None:
             return
+        chair = self._chair
         for failed in given_up(self._log.conn):
-            if failed.destination == ENGINE and failed.session_id == session_id:
+            if failed.destination == ENGINE and chair_in_message(failed.message) == chair:
                 self._refused_by_engine[failed.outbox_id] = _refusal_words(failed.control_id,
                                                                            failed.reason)
         self._recall_engine_failing()
@@ -379,10 +389,10 @@ class NetworkLink:
                        acknowledged_commands: Iterable[str] = ()) -> None:
         """Tell the link about the session this console runs (patient as shown, demo or not,
         commands already applied: a resumed session must not apply a central's acknowledgement
-        twice); the engine's refusals of it stand again (`_recall_engine_refusals`)."""
+        twice); the engine's refusals of this chair stand again (`_recall_engine_refusals`)."""
         self._know_session(session_id, patient_id, demo)
         self._seen_commands.update(acknowledged_commands)
-        self._recall_engine_refusals(session_id)
+        self._recall_engine_refusals()
         self._recall_central_owed(session_id)
 
     def _recall_central_owed(self, session_id: int) -> None:
