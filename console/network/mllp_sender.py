@@ -19,17 +19,23 @@ The rules (shared/design/network.md, "Acknowledgement rules engines and monitors
 - **The peer closes (or resets) the connection while a message is in flight**: a try of that
   message, as an AE is, only when the close is this message's doing (a peer that cannot read a
   message closes on it every time, and every later message, alarms included, waited behind it:
-  the clinic IT audit): the connection had carried an ACK before the close (the engine was up
-  and reading on it), or this message has been closed on for `CLOSED_ON_GIVE_UP_S` (5 min) or
-  more on the sender's clock since its first close. A fresh connection closed before any ACK,
-  within those 5 min, is what a TLS proxy (stunnel, HAProxy) in front of an engine that is down
-  or restarting does to every connection: a connection failure (back-off below), no try, so an
-  outage behind a proxy fails nothing, not even the message in flight when the engine went
-  down. 5 min is beyond an engine's restart (the link's alarm has been MEDIUM for 4 min by
-  then); past them an engine that still closes on this message, or a proxy whose engine is
-  still away, has it counted, so one unreadable message holds the queue 5 min, not for good.
-  It is sent again as after any broken connection (below); after `max_tries` tries in all it
-  fails and the next message goes. A close with nothing in flight (an idle connection) is no try.
+  the clinic IT audit): the connection's last ACK before the close answered this message (an
+  AE: the engine was up and reading it), or this message has been closed on for
+  `CLOSED_ON_GIVE_UP_S` (5 min) or more on the sender's clock since its first close. A fresh
+  connection closed before any ACK, within those 5 min, is what a TLS proxy (stunnel, HAProxy)
+  in front of an engine that is down or restarting does to every connection: a connection
+  failure (back-off below), no try, so an outage behind a proxy fails nothing, not even the
+  message in flight when the engine went down. 5 min is beyond an engine's restart (the link's
+  alarm has been MEDIUM for 4 min by then); past them an engine that still closes on this
+  message, or a proxy whose engine is still away, has it counted, so one unreadable message
+  holds the queue 5 min, not for good. It is sent again as after any broken connection
+  (below); after `max_tries` tries in all it fails and the next message goes. A close with
+  nothing in flight (an idle connection) is no try, nor is a close of a connection whose last
+  ACK answered an earlier message, none yet this one: the engine closed it unread as this
+  message went (an engine that closes after each answer, as hl7apy's MLLPServer does, or hangs
+  up after an AR, as the GE B40 does; counted, a message answered AE twice was given up having
+  been read twice). It goes again at once on a new connection, as after an idle close; a
+  message the engine cannot read is closed on there, the first on it, by the rules above.
 - **AR / CR**: the engine refuses this message; sending it again cannot help. Failed at once, not
   resent. (The B40 also disconnects on AR; nothing is gained by that, so the connection stays.)
 - **An ACK whose MSA-2 is another control id** (or a frame that is no ACK) is not an answer to
@@ -71,10 +77,13 @@ CA file and its setting, `ca_file` / `ca_key`, never `network setup`'s broker wo
 hello looks like one (none, bytes that are no TLS, a close or reset); an engine's TLS alert is
 named with what it may want (a client certificate, another TLS version or cipher), also when it
 comes after the handshake, as over TLS 1.3, on a connection that carried no ACK yet (a refused
-connection then too, not a try of the message in flight). The link
-(console/network/link.py) makes the context for an `mllps://` address from the station's
-`ca_file`; tests/network/test_link.py sends over TLS to python-hl7's
-server with a certificate made by `network setup`, and checks that a wrong CA is named.
+connection then too, not a try of the message in flight). The opposite mistake, plain
+`mllp://` to a TLS listener, reads as a close: while no answer was ever heard on the address, a
+close asks whether the port is a TLS listener (`TLS_PORT_HINT`), in the status and in the
+reason a message is given up. The link (console/network/link.py) makes the context for an
+`mllps://` address from the station's `ca_file`; tests/network/test_link.py sends over TLS to
+python-hl7's server with a certificate made by `network setup`, and checks that a wrong CA is
+named.
 
 Threading: `start()` runs the sender in its own thread. `submit`, `pending`, `status` and `stop`
 may be called from any thread. The callbacks run on the sender's thread: they must be quick and
@@ -137,6 +146,11 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 # stop() or a clock moved by hand. 0.1 s is 10 wake-ups a second, only while waiting on the engine.
 DEFAULT_POLL_INTERVAL = 0.1
 PLAIN_PORT_HINT = "is that port a TLS listener? a plain MLLP port takes mllp://, not mllps://"
+# The opposite mistake: a TLS listener reads plain MLLP as a broken TLS record and closes. Asked
+# when a plain connection is closed before any answer was ever heard on the address: it read
+# "the peer closed the connection", as for an engine down behind a proxy, and after 5 min each
+# message was given up as one the engine "may not be able to read" (a review).
+TLS_PORT_HINT = "is the engine's port a TLS listener? it then takes mllps://"
 
 ACCEPTED = frozenset({"AA", "CA"})
 REJECTED = frozenset({"AR", "CR"})
@@ -444,7 +458,8 @@ class MllpSender:
         self._framer = MllpFramer()
         self._failures = 0
         self._acked_on_connection = False   # the open connection has carried an ACK
-        self._rejected_last: str | None = None  # the message its last ACK refused (AR/CR)
+        self._answered_last: str | None = None  # the message its last ACK answered (any code)
+        self._answered_ever = False   # an ACK was heard from this address since the start
         self._last_error: str | None = None
         self._last_failure: str | None = None
 
@@ -586,7 +601,10 @@ class MllpSender:
                 return
             problem = (f"the connection to the MLLP peer {self.peer} broke while "
                        f"{entry.control_id!r} was in flight: {_describe(exc)}")
-            if isinstance(exc, (_ConnectionLost, ConnectionError)) and self._closed_on(entry):
+            closed = isinstance(exc, (_ConnectionLost, ConnectionError))
+            if closed and self._may_be_tls_port:
+                problem += f" ({TLS_PORT_HINT})"
+            if closed and self._closed_on(entry):
                 return
             # Not counted: a fresh connection closed before any ACK (a proxy in front of an
             # engine that is down) backs off below, as a refused connection does.
@@ -609,7 +627,8 @@ class MllpSender:
         self._failures = 0
         self._last_error = None
         self._acked_on_connection = True
-        self._rejected_last = entry.control_id if ack.code in REJECTED else None
+        self._answered_last = entry.control_id
+        self._answered_ever = True
         self._judge(entry, ack)
 
     def _judge(self, entry: _Entry, ack: Ack) -> None:
@@ -650,16 +669,20 @@ class MllpSender:
         was its last try (it is given up, as after AE); the caller then goes on to the next.
         A close that is not this message's doing (module docstring: a fresh connection closed
         before any ACK, as a proxy in front of an engine that is down does, within
-        CLOSED_ON_GIVE_UP_S of this message's first close) counts nothing and is False: the
-        caller backs off as after a refused connection."""
-        if self._rejected_last not in (None, entry.control_id):
-            # The connection's last answer refused another message: an engine that hangs up
-            # after an AR (network.md: the GE B40 does) closed it as this one went. Counted,
-            # the next message lost one of its three tries unread (a review: an alarm's PCD-04
-            # given up after two AE). The caller reconnects at once; a message the engine
-            # cannot read is closed on again there, and counted as below.
-            log.warning("%s closed the connection after refusing %r, as %r went: not a try of "
-                        "it", self.peer, self._rejected_last, entry.control_id)
+        CLOSED_ON_GIVE_UP_S of this message's first close; a connection whose last answer was
+        to an earlier message) counts nothing and is False: the caller backs off as after a
+        refused connection, or reconnects at once as after an idle close."""
+        if self._answered_last not in (None, entry.control_id):
+            # The connection's last answer was to an earlier message, none yet to this one: the
+            # engine closed it unread as this one went, as an engine closing after each answer
+            # (network.md: hl7apy's MLLPServer; a listener with "keep connection open" off)
+            # or one hanging up after an AR (the GE B40) does. Counted, this message lost one of
+            # its three tries unread (reviews: a message answered AE twice, an alarm's PCD-04
+            # among them, was given up having been read twice). Like an idle close: the caller
+            # reconnects at once; a message the engine cannot read is then the first on a
+            # connection closed on it, and counted as below.
+            log.info("%s closed the connection after answering %r, as %r went: not a try of it",
+                     self.peer, self._answered_last, entry.control_id)
             return False
         now = self._clock.now().mono
         if entry.first_closed_at is None:
@@ -690,11 +713,19 @@ class MllpSender:
             what += f", closing on it for {closed_on_for / 60:.0f} min"
             cause += (", or the engine behind a TLS proxy (stunnel, HAProxy) that accepts and "
                       "closes connections is still down")
+        if self._may_be_tls_port:
+            cause += f"; {TLS_PORT_HINT}"
         self._give_up(entry, (
             f"the MLLP peer {self.peer} {what}, the limit of {self._max_tries} tries; given up: "
             f"{cause} (it stays in the session log as not delivered)"),
             f"closed the connection {_times(entry.closes)}")
         return True
+
+    @property
+    def _may_be_tls_port(self) -> bool:
+        """Whether a close may be a TLS listener's reading plain MLLP (TLS_PORT_HINT): the
+        connection is plain and nothing was ever answered on this address."""
+        return self._ssl is None and not self._answered_ever
 
     def _give_up(self, entry: _Entry, reason: str, short: str) -> None:
         """The message failed for good: off the queue, reported once, the next one goes.
@@ -791,7 +822,7 @@ class MllpSender:
             self._sock = sock
             self._framer = MllpFramer()
             self._acked_on_connection = False
-            self._rejected_last = None
+            self._answered_last = None
             log.info("connected to the MLLP peer %s%s", self.peer, " (TLS)" if self._ssl else "")
             return None
         return problem

@@ -341,20 +341,24 @@ def test_a_peer_that_closes_on_one_message_each_time_fails_it_after_three_tries_
     peer.listen()
     sender = senders()
     submit_all(sender, range(1, 4))
-    # The second is sent on the first's connection, which the peer closes: try 1, resent at
-    # once on a new connection; closed again before any answer: no try within 5 min of its
-    # first close (a proxy in front of an engine that is down does that), back-off.
+    # The second is sent on the first's connection, which the peer closes: no try (that
+    # connection's last answer was the first's: an engine closing after each answer closes it
+    # unread), resent at once on a new connection; closed again before any answer: no try
+    # within 5 min of its first close (a proxy in front of an engine that is down does that),
+    # back-off.
     recorder.wait_for(lambda: recorder.backing_off(1) is not None, "backing off after a close")
     assert peer.received == [first, second, second]
     assert recorder.failed == []
-    # 5 min on: the close of the next new connection counts (try 2), back-off again ...
+    # 5 min on: the close of the next new connection counts (try 1), back-off again ...
     clock.advance(CLOSED_ON_GIVE_UP_S)
-    recorder.wait_for(lambda: recorder.backing_off(2) is not None, "backing off after try 2")
-    assert recorder.failed == []
+    recorder.wait_for(lambda: recorder.backing_off(2) is not None, "backing off after try 1")
     clock.advance(backoff_delay(2))
+    recorder.wait_for(lambda: recorder.backing_off(3) is not None, "backing off after try 2")
+    assert recorder.failed == []
+    clock.advance(backoff_delay(3))
     # ... closed a third time: given up as an AE given up is, and the third goes at once.
     recorder.wait_for(lambda: recorder.delivered == [first, third], "the third delivered")
-    assert peer.received == [first, second, second, second, second, third]
+    assert peer.received == [first, second, second, second, second, second, third]
     assert recorder.failed == [(second, (
         f"the MLLP peer {HOST}:{reserved_port} closed the connection each time message "
         f"{second!r} was sent (3 times), closing on it for 5 min, the limit of 3 tries; given "
@@ -362,7 +366,7 @@ def test_a_peer_that_closes_on_one_message_each_time_fails_it_after_three_tries_
         "behind a TLS proxy (stunnel, HAProxy) that accepts and closes connections is still "
         "down (it stays in the session log as not delivered)"))]
     assert sender.pending() == []
-    assert recorder.backing_off(3) is None   # no wait before the next message
+    assert recorder.backing_off(4) is None   # no wait before the next message
 
 
 def backing_offs(recorder: Recorder) -> int:
