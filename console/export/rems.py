@@ -13,7 +13,9 @@ additions"). `rems_form(detail)` fills them from the log:
   are missing. Fewer ticked than the dose needs, the dose reads as the devices recorded given
   beside the plan, to CHECK, with the reason logged when the devices' phase was left with one
   open ("84 planned; 2 devices (56 mg) recorded given"): "Dose (mg): 84" with device 3 to
-  complete by hand invited the entry of a device never given (an esketamine review);
+  complete by hand invited the entry of a device never given (an esketamine review). None
+  ticked and the phase left with a reason reads "56 planned; no device recorded given", no
+  device, time or lot to complete by hand (it had asked for both devices, the reason left out);
 - observation start = the first device as recorded given: the first device tick in the log's
   order, as the engine takes it by its monotonic clock (`SessionEngine._first_dose`; review 45:
   by wall time, NTP setting the clock back 10 min between device 1 at 10:20 and device 2
@@ -86,7 +88,9 @@ additions"). `rems_form(detail)` fills them from the log:
   as `…_uncertain`, never "No".
 
 Values missing from the log are None and named in `missing`, so the nurse completes them by hand.
-The output is a pre-filled draft: the prescriber or nurse checks it before submitting.
+The output is a pre-filled draft: the prescriber or nurse checks it before submitting. A demo
+session's draft says first that it is simulated, not for submission (`DEMO_DRAFT`; the JSON's
+`"demo": true`), as the PDF, CSV and FHIR exports mark it.
 
 Dates and times are the clinic's local ones, as the PDF report prints them (the same
 `console.review.content` functions, the computer's zone unless `tz` is given): the nurse copies them onto
@@ -420,6 +424,8 @@ class RemsForm:
         zoned: the session spans a change of the local zone's offset: every time in the text
             carries its zone (`content.spans_zone_change`). Not in the JSON: its instants are
             UTC and `time_zone` names both zones.
+        demo: a demo session's (simulated values, `SessionSummary.demo`): the text says so
+            first (`DEMO_DRAFT`), the JSON starts with `"demo": true` (absent otherwise).
     """
 
     session_id: int
@@ -456,6 +462,7 @@ class RemsForm:
     pre_dose_bp: PreDoseBp | None = None
     devices_left_reason: str | None = None
     zoned: bool = False
+    demo: bool = False
 
     def missing_words(self) -> list[str]:
         """`missing` as the form's readers say it ("device 3", "device lot numbers"), not the
@@ -464,17 +471,23 @@ class RemsForm:
                 for name in self.missing]
 
     def to_json(self) -> dict[str, Any]:
-        """The values as JSON-ready data (times as ISO UTC text). A running session's draft says
-        so first, as its text does (its JSON had only `"discharged": false` to tell it from a
-        finished one's)."""
-        values = {key: _jsonable(value) for key, value in asdict(self).items() if key != "zoned"}
+        """The values as JSON-ready data (times as ISO UTC text). A demo session's says so
+        first (`"demo": true`), then a running session's draft says so, as its text does (its
+        JSON had only `"discharged": false` to tell it from a finished one's)."""
+        values = {key: _jsonable(value) for key, value in asdict(self).items()
+                  if key not in ("zoned", "demo")}
+        heading: dict[str, Any] = {"demo": True} if self.demo else {}
         if self.observation_end is None:
-            return {"draft": RUNNING_DRAFT, **values}
-        return values
+            heading["draft"] = RUNNING_DRAFT
+        return {**heading, **values}
 
 
 RUNNING_DRAFT = ("SESSION STILL RUNNING: not discharged yet; a draft of a session in progress, "
                  "not for submission")
+# A demo session's values are simulated: the PDF prints "DEMO SESSION: simulated data, not
+# patient data", the CSV `demo` = 1, FHIR the label HTEST; the form goes to the regulator, and
+# its draft read as a real patient's (a REMS draft review).
+DEMO_DRAFT = "DEMO SESSION: simulated data, not patient data — not for submission"
 
 
 def is_rems_protocol(protocol_id: str) -> bool:
@@ -514,12 +527,17 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         protocol = find_protocol(s.protocol_id, detail.events, s.id)
     needed = devices_needed(detail, protocol)
     ticked = {d.item for d in devices}
-    # Some of the dose's devices ticked: the others were not given as far as the log says
-    # (the dose line says so, to check), not values the log lacks.
-    devices_missing = (() if devices else
+    # The reason logged when the devices' phase was left with a device of the dose open, none
+    # ticked too ("Patient declined the spray: no device given"): without a tick, the phase is
+    # the protocol's (a REMS draft review: it asked for both devices to complete by hand).
+    devices_phase = device_ticks[0].phase if device_ticks else _devices_phase(protocol)
+    left_reason = (_devices_left_reason(detail, devices_phase)
+                   if devices_phase is not None and needed is not None and len(devices) < needed
+                   else None)
+    # Some of the dose's devices ticked, or the phase left with none: the others were not given
+    # as far as the log says (the dose line says so, to check), not values the log lacks.
+    devices_missing = (() if devices or left_reason is not None else
                        tuple(name for name in _device_items(needed) if name not in ticked))
-    left_reason = (_devices_left_reason(detail, device_ticks[0].phase)
-                   if devices and needed is not None and len(devices) < needed else None)
     # The pressures where the review's vitals table shows them (`content.placed_series`): a
     # corrected value at its measurement's time. By the time each row was received, a 250/90
     # at T+40 corrected to 150 ten minutes later paired with no diastolic, and the form said
@@ -784,6 +802,9 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                                else devices),
         **answers_typed,
     }
+    if not devices and left_reason is not None:
+        # No device given, said on the dose line: no time or lot to complete by hand.
+        del values["device_times"], values["device_lot_numbers"]
     return RemsForm(
         session_id=s.id, patient_id=s.patient_id, session_number=s.session_number,
         session_date=day.isoformat(),
@@ -810,6 +831,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                  *devices_missing,
                  *(f"{e.name}_{_why_not_answered(e)}" for e in adverse if e.present is None)),
         zoned=zoned,
+        demo=s.demo,
     )
 
 
@@ -963,6 +985,14 @@ def _devices_left_reason(detail: SessionDetail, phase: str) -> str | None:
     left open), or None (still on it, or moved on with nothing open)."""
     return next((o.reason for o in reversed(detail.overrides)
                  if o.what == "end_phase" and o.phase == phase and o.reason.strip()), None)
+
+
+def _devices_phase(protocol: Protocol | None) -> str | None:
+    """The id of the protocol's phase whose checklist holds the devices (`device-1`...:
+    esketamine's "dosing"), or None (no such phase, or no protocol file)."""
+    phases = protocol.phases if protocol is not None else ()
+    return next((p.id for p in phases
+                 if any(item.id.startswith("device-") for item in p.checklist)), None)
 
 
 def _device_items(count: int | None) -> list[str]:
@@ -1396,9 +1426,11 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
     against = (rc.against_gate(override, t(form.observation_end), form.total_monitoring_minutes)
                if override is not None else "")
 
-    running = [RUNNING_DRAFT, ""] if form.observation_end is None else []
+    demo = [DEMO_DRAFT] if form.demo else []
+    running = [RUNNING_DRAFT] if form.observation_end is None else []
+    headings = [*demo, *running, ""] if demo or running else []
     lines = [
-        *running,
+        *headings,
         "SPRAVATO (esketamine) REMS - Patient Monitoring Form: values from the session log",
         "Draft pre-filled by the infusion console: check every field before submitting "
         "(within 7 days of the session).",
@@ -1420,14 +1452,18 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         # dose is not what the patient had, and the form goes to the regulator.
         lines[-1] += (f" planned; {len(form.devices)} devices recorded given: CHECK the dose "
                       "given before submitting")
-    short = form.devices_needed is not None and 0 < len(form.devices) < form.devices_needed
+    # Fewer devices recorded given than the dose; none given only when the devices' phase was
+    # left with a reason (else the devices may still come, and are asked for below).
+    short = (form.devices_needed is not None and len(form.devices) < form.devices_needed
+             and (bool(form.devices) or form.devices_left_reason is not None))
     if short and form.dose_mg is not None and form.devices_needed:
-        # Fewer devices recorded given than the dose: what the log says was given, the plan
-        # beside it, and why the devices stopped where the nurse said it.
+        # What the log says was given, the plan beside it, and why the devices stopped where
+        # the nurse said it.
         count = len(form.devices)
         mg = form.dose_mg / form.devices_needed * count
-        lines[-1] += (f" planned; {count} device{'s' if count != 1 else ''} ({mg:g} mg) "
-                      "recorded given: CHECK"
+        given_text = (f"{count} device{'s' if count != 1 else ''} ({mg:g} mg)" if count
+                      else "no device")
+        lines[-1] += (f" planned; {given_text} recorded given: CHECK"
                       + (f" (devices' phase left with the reason: {form.devices_left_reason})"
                          if form.devices_left_reason else ""))
     given = {d.item: d for d in form.devices}
