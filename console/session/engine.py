@@ -820,6 +820,8 @@ class SessionEngine:
                         state.unfix_baseline(name)
                     else:
                         state.fix_baseline({name: value})
+                        if event.detail.get("baseline_after_t0"):   # as `void`: no logged one
+                            state.baseline_logged.discard(name)
             elif event.kind == OBSERVED:
                 state.note_observed(str(event.detail.get("text", "")), event.at)
             elif event.kind == "device_dropped":
@@ -1968,6 +1970,12 @@ class SessionEngine:
         if index is None:
             return Outcome(False, (f"{m.label} observation #{observation_id} is not one of this "
                                    "session's recent values: correct it from the Events tab.",))
+        # A vital missing now stays missing, as `correct` keeps it: taking a value back counts
+        # none, also where the trackers before it are no longer kept (a correction of the vital
+        # came since: the fallbacks below). An apnoea had ended "its value was entered in
+        # error", unseen and unlatched (README: a vital that went missing stays missing).
+        missing = frozenset(t.condition for t in self._trackers.values()
+                            if t.metric == metric_name and t.absent)
         with self._step(now) as step:
             _, gone = rows.pop(index)
             self._state.voided.add(observation_id)
@@ -1983,10 +1991,22 @@ class SessionEngine:
             if unticked:   # a restart takes them back too
                 detail["unticked"] = unticked
             logged = self._state.t0 is not None and metric_name in self._state.baseline_logged
+            fixed = self._state.t0 is not None and metric_name in self._state.baseline_fixed
             self._baseline_without(metric_name, gone, rows, index)
-            if logged and self._state.baseline.get(metric_name) != baseline:
-                # A restart fixes the baseline T0 logged, then reads this one in its place.
-                detail["baseline"] = {metric_name: self._state.baseline.get(metric_name)}
+            standing = self._state.baseline.get(metric_name)
+            after_t0 = standing is not None and metric_name not in self._state.baseline_logged
+            # A restart fixes the baseline T0 logged, then reads this one in its place. Also
+            # when the first value after T0 takes T0's place (`_logged_baseline_without`) at the
+            # same value, marked as no logged one: a correction of it moves it then
+            # (`_baseline_corrected`; diastolic baseline 100 live, 80 after a restart). And when
+            # a plain value, which a restart skips (it redoes a correction's void,
+            # `_replay_void`), moves a baseline fixed after T0: the one logged here before had
+            # stood after a restart, none live.
+            if (logged or (fixed and gone.measured is None)) and (
+                    standing != baseline or (logged and after_t0)):
+                detail["baseline"] = {metric_name: standing}
+                if after_t0:
+                    detail["baseline_after_t0"] = True
             step.records.extend(self._baseline_set(metric_name, baseline, now))
             self._uncount(metric_name, gone)
             if metric_name == "bp_systolic":   # "still rising" reads the values that stand
@@ -2008,17 +2028,30 @@ class SessionEngine:
                 later = [rows[-1]]
             rebuilt = self._as_if_never(metric_name, gone, later, now)
             if rebuilt is None:
+                # The trackers kept since `gone` came were fed it: put back later, they brought
+                # back what it held (a correction to 112 entered in error, then the value after
+                # it too: "Diastolic BP 112" raised live, none after a restart). Dropped, as
+                # `correct` drops them; those kept before it stand.
+                kept = self._trackers_before.get(metric_name, ())
+                self._trackers_before[metric_name] = deque(
+                    (entry for entry in kept if entry[0] < gone.at.mono), maxlen=KEEP_ROWS)
                 if latest:   # too old to put back: the one before, fed now
-                    rebuilt = self._feed_previous(metric_name, previous, now)
+                    rebuilt = self._feed_previous(metric_name, previous, now, missing=missing)
                 self._withdraw_unasked_repeat(metric_name)
             # Else `_as_if_never` put the repeat check back as it was before `gone` and let the
             # later values ask theirs, as a restart's replay (which skips `gone`) has it: a repeat
             # only `gone` asked is gone. Withdrawn as well when no tracker waits for it, a real
             # 185's repeat, with a 130 after it, went with a later typo live and stood after a
             # restart.
+            elif gone.measured is not None:
+                # `gone` a correction (it stands for an earlier measurement): the repeat kept
+                # with its trackers is the corrected value's, which `correct` withdrew after
+                # them, and a restart withdraws it again (`_replay_void`). Put back, a typed
+                # 185's repeat came back with its correction to 125 entered in error (a review).
+                self._withdraw_unasked_repeat(metric_name)
             if (rebuilt is None and not latest
                     and self._state.baseline.get(metric_name) != baseline):
-                rebuilt = self._rejudge_standing(metric_name, now)   # as `correct`
+                rebuilt = self._rejudge_standing(metric_name, now, missing)   # as `correct`
             step.records.extend(_ended_because(_undone_by(rebuilt or [], actor), metric_name, why))
             step.records.extend(self._prompts(now))
         return Outcome(True)
@@ -2070,7 +2103,7 @@ class SessionEngine:
         for name, _ in item.gate:
             state.unfix_baseline(name)
             standing = state.latest.get(name)
-            if standing is not None:
+            if standing is not None and _of_known_age(standing):   # as `_remember`
                 state.baseline[name] = standing.reading.value
 
     def _withdraw_unasked_repeat(self, metric_name: str) -> None:
@@ -2095,17 +2128,21 @@ class SessionEngine:
                                    missing)
 
     def _feed_previous(self, metric_name: str, previous: Latest | None, now: Moment,
-                       skip: frozenset[str] = frozenset()) -> list[Record]:
+                       skip: frozenset[str] = frozenset(),
+                       missing: frozenset[str] = frozenset()) -> list[Record]:
         """The vital's trackers fed `previous` (the value that stands again) now, or emptied
         when none stands; an alarm the taken-back value raised ends rather than latching. The
-        conditions in `skip` are left as they are."""
+        conditions in `skip` are left as they are; those in `missing` (their vital missing, and
+        it stays so: `void`) have their absence judged again (`_evaluate`), or are left as they
+        are when no value stands."""
         if previous is not None:
             return self._evaluate(metric_name, previous.reading.value, now, latch=False,
                                   source=previous.reading.source,
-                                  mark=beyond_mark(previous.reading.flags), skip=skip)
+                                  mark=beyond_mark(previous.reading.flags), missing=missing,
+                                  skip=skip)
         out: list[Record] = []
         for tracker in self._trackers.values():
-            if tracker.metric == metric_name and tracker.condition not in skip:
+            if tracker.metric == metric_name and tracker.condition not in skip | missing:
                 tracker.forget_values()
                 out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now,
                                              latch=False))
@@ -2231,20 +2268,25 @@ class SessionEngine:
         if name in state.baseline_logged:
             self._logged_baseline_without(name, gone, rows, index)
             return
+        # A BP of unknown age is no baseline (`_remember`): the monitor's screen BP at connect
+        # had become it live once the typed BP after it was entered in error, never after a
+        # restart (README: an NIBP of unknown age "is no baseline").
+        known = [v for v in earlier if _of_known_age(v)]
+        later_known = [v for v in later if _of_known_age(v)]
         if before_t0(gone):
-            if any(before_t0(v) for v in later):
+            if any(before_t0(v) for v in later_known):
                 return   # a later value before T0 is the baseline
             if len(rows) + 1 >= KEEP_ROWS and not any(before_t0(v) for v in earlier):
                 return   # the value before it is no longer kept: left as it is
-            standing = [v for v in earlier if before_t0(v)]
-        elif any(not before_t0(v) for v in earlier) or name not in state.baseline_fixed:
+            standing = [v for v in known if before_t0(v)]
+        elif any(not before_t0(v) for v in known) or name not in state.baseline_fixed:
             return   # not the first value after T0: not the one that set the baseline
         else:
             standing = []
         if standing:
             state.baseline[name] = standing[-1].reading.value
             return
-        first_after = next((v for v in later if not before_t0(v)), None)
+        first_after = next((v for v in later_known if not before_t0(v)), None)
         if first_after is not None:
             state.baseline[name] = first_after.reading.value
             state.baseline_fixed.add(name)
@@ -2265,11 +2307,12 @@ class SessionEngine:
         if state.t0 is None or gone.after_t0 or not self._set_logged_baseline(
                 name, gone, rows[index:]):
             return
-        earlier = [v for _, v in rows[:index]]
-        if not earlier and len(rows) + 1 >= KEEP_ROWS:
+        if index == 0 and len(rows) + 1 >= KEEP_ROWS:
             return   # the values before it are no longer kept: left as it is
-        before = [v for _, v in rows if not v.after_t0]
-        after = [v for _, v in rows if v.after_t0]
+        # A BP of unknown age is no baseline (`_remember`, `_baseline_without`).
+        earlier = [v for _, v in rows[:index] if _of_known_age(v)]
+        before = [v for _, v in rows if not v.after_t0 and _of_known_age(v)]
+        after = [v for _, v in rows if v.after_t0 and _of_known_age(v)]
         standing = earlier[-1] if earlier else before[-1] if before else None
         if standing is not None:
             state.baseline[name] = standing.reading.value
@@ -2366,8 +2409,12 @@ class SessionEngine:
         if counted is None:
             return
         metrics = {m for c in counted for m in c.check.metrics}
-        since = sorted(((m, kept.at) for m in metrics for _, kept in self._state.rows.get(m, ())
-                        if kept.at.mono >= gone.at.mono and not kept.reading.is_demo_or_test
+        # A correction counts as the measurement it stands for, when that was received
+        # (`Latest.taken`), as a restart's replay counts it; at its own time, a heart rate of
+        # T0 corrected at T+8 met "BP and HR" live once the diastolic of T+8 was taken back.
+        since = sorted(((m, kept.taken) for m in metrics
+                        for _, kept in self._state.rows.get(m, ())
+                        if kept.taken.mono >= gone.at.mono and not kept.reading.is_demo_or_test
                         and counts_for_checks(kept.reading.flags)),
                        key=lambda item: item[1].mono)
         self.schedule.take_back(counted, since)
@@ -4215,6 +4262,12 @@ def _standing_for(correction: Reading, gone: Latest) -> Reading:
     restart find the measured time through `corrects`."""
     return replace(correction, measured_at=gone.reading.measured_at,
                    received_at=gone.reading.received_at)
+
+
+def _of_known_age(value: Latest) -> bool:
+    """`value` may be a baseline: not a BP of unknown age (`AGE_UNKNOWN`, an Ivy's screen BP
+    at connect), which `_remember` never makes one."""
+    return AGE_UNKNOWN not in value.reading.flags
 
 
 def _kept_for(kept: Sequence[tuple[float, float, _Kept]], gone: Latest) -> _Kept | None:

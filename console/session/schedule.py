@@ -385,7 +385,11 @@ class Schedule:
         for before in counted:
             old = before.check
             self._done.discard(old.name)
-            check = self._checks[old.name] = replace(old, seen=dict(old.seen))
+            # Only what stands: a value of the check taken back since `old` was kept (a BP's
+            # systolic, then its diastolic) is no longer received (`forget_received`). Put back
+            # with it, the check lacked the diastolic alone live, both after a restart (a review).
+            check = self._checks[old.name] = replace(old, seen={
+                m: at for m, at in old.seen.items() if at in self._received.get(m, ())})
             for metric_name, at in since:
                 if self._checks.get(old.name) is not check:
                     break   # met again (a one-off is then done)
