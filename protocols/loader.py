@@ -28,7 +28,15 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from protocols.vitals import BP_METRICS, CONTINUOUS, KPA_TO_MMHG, METRICS, RESTING, RestingRange
+from protocols.vitals import (
+    BP_METRICS,
+    CONTINUOUS,
+    FORM_METRICS,
+    KPA_TO_MMHG,
+    METRICS,
+    RESTING,
+    RestingRange,
+)
 from protocols.model import (
     AlarmRule,
     ChecklistItem,
@@ -148,6 +156,10 @@ UNTIMED_DELAY_CEILING_MINUTES = 30.0
 # plan is the IV protocol's ≥ 30 min after the infusion (clinical-defaults.md, IV vitals
 # cadence), and their longest delay is 5 min (HR > 120 sustained). A protocol with a timeline is
 # held to it instead (`_timeline_minutes`).
+SPOT_CURRENT_MINUTES = 20.0
+# How long a typed value or a cuff's stays current (console/session/conditions.py
+# STALE_MANUAL_SECONDS, which the protocols package may not import): said in the refusal of a
+# sustained time on such a vital (`check_sustained_watchable`).
 MAX_BASELINE_BAND_MMHG = 100.0
 # exit_bp_within_baseline_mmhg (default ±20): a band of ±100 mmHg around a baseline already holds
 # every blood pressure seen in a chair; a wider one would make the exit condition always true.
@@ -157,6 +169,11 @@ MIN_BP_RISE_MMHG = 10.0
 # as a clinic's other systems may keep them, and any rise up to 75 mmHg written in kPa is below
 # 10. 5.3 loaded as a 5.3 mmHg rise and raised the medium alarm on a 6 mmHg one, at nearly every
 # BP of an infusion: a rise that small is no more than two readings of one patient differ by.
+
+# What the refusal of a vital the bedside form cannot record offers as its alternative
+# (`check_recordable`): the form's nearest vital, as the shipped files give a pulse rate with
+# the heart rate.
+_FORM_ALTERNATIVE = {"bp_mean": "bp_systolic", "pulse_rate": "heart_rate"}
 
 ROUTES = ("iv", "intranasal", "im", "oral")
 PRIORITY_NAMES = {p.label: p for p in Priority}
@@ -289,8 +306,10 @@ def load_protocols(directories: Iterable[Path]) -> LoadResult:
             result.errors.append(_folder_refusal(Path(directory), exc))
             continue
         files = [p for p in entries if p.suffix == ".toml"]
-        result.errors.extend(_misnamed(p) for p in entries if _looks_misnamed(p))
-        result.errors.extend(_in_subfolder(p, directory) for p in _nested_protocol_files(directory))
+        # After the files read: a start matching an id names the first refusal of it, which
+        # must be the file to fix, not an old copy of it in a subfolder ("move it up").
+        not_read = [_misnamed(p) for p in entries if _looks_misnamed(p)]
+        not_read.extend(_in_subfolder(p, directory) for p in _nested_protocol_files(directory))
         loaded = [(path, load_or_refusal(path)) for path in files]
         claims: dict[str, list[Path]] = {}
         for path, outcome in loaded:
@@ -307,6 +326,7 @@ def load_protocols(directories: Iterable[Path]) -> LoadResult:
             else:
                 origin[outcome.id] = path
                 result.protocols[outcome.id] = outcome
+        result.errors.extend(not_read)
     return result
 
 
@@ -367,9 +387,10 @@ def _looks_misnamed(path: Path) -> bool:
 def _nested_protocol_files(directory: Path) -> list[Path]:
     """Protocol files in subfolders of `directory`, at any depth, in path order.
 
-    They are never read (a clinic folder of dated subfolders would otherwise decide by its
-    layout which copy runs), only named, since QA's `clinic/2026/titration.toml` was ignored
-    without a word. Linked folders are not followed, so a link loop cannot hang the start.
+    They are never loaded (a clinic folder of dated subfolders would otherwise decide by its
+    layout which copy runs), only named, with the id they give (`_in_subfolder`), since QA's
+    `clinic/2026/titration.toml` was ignored without a word. Linked folders are not followed,
+    so a link loop cannot hang the start.
     """
     found: list[Path] = []
     for folder, _subfolders, names in os.walk(directory):
@@ -388,13 +409,27 @@ def _in_subfolder(path: Path, directory: Path) -> ProtocolError:
                                           f" {directory} itself; move it up")
     # The name alone would not say where it is: `2026/titration.toml`, from the folder.
     error.file = str(path.relative_to(directory))
+    error.protocol_id = _id_in_file(path)
     return error
 
 
 def _misnamed(path: Path) -> ProtocolError:
     stem = path.name[: -len(".toml.txt")] if path.name.lower().endswith(".toml.txt") else path.stem
-    return ProtocolError(path, "(file)", f"not read: a protocol file's name ends in .toml, in "
-                                         f"lower case; rename it {stem}.toml")
+    error = ProtocolError(path, "(file)", f"not read: a protocol file's name ends in .toml, in "
+                                          f"lower case; rename it {stem}.toml")
+    error.protocol_id = _id_in_file(path)
+    return error
+
+
+def _id_in_file(path: Path) -> str | None:
+    """The id a file not read as a protocol gives (`_id_in_bytes`), or None: a start that
+    chose it hears why it was refused, not "Unknown protocol" (`--protocol clinic-iv` with the
+    clinic's copy saved as clinic-iv.toml.txt, or kept in 2026/iv-first-course.toml)."""
+    try:
+        # A regular file only: opening a FIFO of that name would block the start.
+        return _id_in_bytes(_read_bytes(path)) if path.is_file() else None
+    except (OSError, ProtocolError):   # unreadable or too large: no id to read
+        return None
 
 
 def _id_taken_error(path: Path, protocol_id: str, first: Path) -> ProtocolError:
@@ -1349,8 +1384,34 @@ class _Parser:
                     raise ProtocolError(self.path, name_key, f"duplicate metric {name!r}")
                 seen.append(name)
                 names.append(name)
+            if self.authoring:
+                self.check_recordable(key, names, entry)
             needs.append(tuple(names))
         return tuple(needs)
+
+    def check_recordable(self, key: str, names: Sequence[str], entry: str) -> None:
+        """Refuse an entry of `needs`, `metrics` or a gate (`entry`) none of whose alternatives
+        the bedside form records (protocols/vitals.py `FORM_METRICS`): a clinic copy needing
+        "bp_mean" loaded, and at a chair without a monitor sending it the baseline item could
+        never be ticked ("Record Mean BP before ticking …"), the dose held for good."""
+        if any(name in FORM_METRICS for name in names):
+            return
+        what = " nor ".join(f"{name} ({METRICS[name].label})" for name in names)
+        cannot = f"cannot record {what}" if len(names) == 1 else f"can record neither {what}"
+        never = {"needs": "the item could never be ticked",
+                 "metrics": "the check could never be met and its overdue alarm never end",
+                 "gate": "the item could never be ticked"}[entry]
+        if entry == "gate":
+            fix = "gate on a vital the form records instead, or drop it"
+        else:
+            example = ", ".join(f'"{name}"' for name in
+                                (*names, _FORM_ALTERNATIVE.get(names[0], FORM_METRICS[0])))
+            fix = f"list it with an alternative the form records, e.g. [{example}], or drop it"
+        raise ProtocolError(
+            self.path, key,
+            f"the bedside form {cannot}, which only a monitor sends, so at a chair without one"
+            f" {never}; {fix} (the form records {', '.join(FORM_METRICS)})",
+        )
 
     def check_names(self, table: _Table) -> tuple[str, ...]:
         """An item's `needs_checks`: names of checks, verified by `check_check_references`."""
@@ -1382,6 +1443,8 @@ class _Parser:
             number = self.limit_in_range(limit, key, metric)
             if self.authoring:
                 self.check_gate_quiet_at_rest(key, metric, number)
+                # The tick is refused until each gate vital has a value.
+                self.check_recordable(key, (metric,), "gate")
             limits.append((metric, number))
         return tuple(limits)
 
@@ -1559,7 +1622,46 @@ class _Parser:
         # better told as the clash it is than as one limit covering the resting range.
         for table, rule in zip(tables, rules) if self.authoring else ():
             self.check_quiet_at_rest(table, rule)
+        if self.authoring:
+            self.check_pulse_watched(rules)
         return tuple(rules if self.authoring else _absences_apart(rules))
+
+    def check_pulse_watched(self, rules: Sequence[AlarmRule]) -> None:
+        """Refuse heart_rate limits on a side with no pulse_rate limit, and the other way round.
+
+        The engine judges a pulse oximeter's pulse (pulse_rate: a Masimo Rad-8 sends no
+        heart_rate) by the pulse_rate rules only, and rests them while an ECG's heart rate comes
+        in (console/session/engine.py `_evaluate`, `ecg_heart_rate_current`). A clinic copy
+        with heart_rate rules alone (clinical-defaults.md's one "Heart rate" row, as the shipped
+        files wrote it before they gave the pulse rate its twins) loaded, and the oximeter's
+        pulse of 35 raised nothing (a review of the protocols)."""
+        twins = {"heart_rate": "pulse_rate", "pulse_rate": "heart_rate"}
+        for index, rule in enumerate(rules):
+            twin = twins.get(rule.metric)
+            if twin is None or not _limit_set(rule) or any(
+                    r.metric == twin and r.direction == rule.direction and _limit_set(r)
+                    for r in rules):
+                continue
+            named = ", ".join(f"alarms[{i}]" for i, r in enumerate(rules)
+                              if r.metric == rule.metric and r.direction == rule.direction
+                              and _limit_set(r))
+            why = (
+                "a pulse oximeter (SpO2 and pulse, no ECG) sends its pulse as pulse_rate, never"
+                " heart_rate, and the console judges it by the pulse_rate rules only, so its"
+                " pulse beyond these limits would raise nothing"
+                if twin == "pulse_rate" else
+                "a monitor with an ECG sends the heart rate as heart_rate, and while it does the"
+                " console judges the heart by the heart_rate rules only (the pulse_rate rules"
+                " rest), so a heart rate beyond these limits would raise nothing, nor would a"
+                " heart rate the nurse types")
+            source = ' (source = "as heart_rate: …")' if twin == "pulse_rate" else ""
+            raise ProtocolError(
+                self.path, f"alarms[{index}].metric",
+                f"{rule.metric} has {rule.direction}-side limits ({named}) and {twin} none:"
+                f" {why}; add a {twin} twin of each, as the shipped files do: [[alarms]] metric ="
+                f" \"{twin}\" with the {rule.metric} rule's priority, direction and"
+                f" limits{source}",
+            )
 
     def alarm(self, table: _Table, index: int) -> AlarmRule:
         metric = table.text("metric")
@@ -1580,6 +1682,8 @@ class _Parser:
             )
         confirm, escalate_to = self.confirmation(table, priority)
         sustained = self.sustained(table)
+        if sustained and self.authoring:
+            self.check_sustained_watchable(table, metric, sustained)
         if absent is not None and self.authoring:
             self.check_absence_only(
                 table, f"{metric}_{direction} ({priority.label})", absent, limits,
@@ -1617,6 +1721,32 @@ class _Parser:
             f"not allowed on {metric}, so the rule could never fire: an absence rule watches a"
             f" vital a monitor sends continuously, and {why} (a reading that is due is a"
             f" [[phases.checks]] prompt); absent_seconds is allowed on {', '.join(CONTINUOUS)}",
+        )
+
+    def check_sustained_watchable(self, table: _Table, metric: str, sustained: float) -> None:
+        """Refuse `sustained_seconds` on a metric no device sends continuously: the time is
+        counted only when a new value comes (console/session/conditions.py `on_value`), never as
+        the clock runs, so a cuff's 170 against "≥160 for 5 min" stood 10 min on the tile
+        silent, and cuffs more than 20 min apart (a spot value's time current) restarted the
+        count each time (a review of the protocols). Refused as `absent_seconds` is
+        (`check_absence_watchable`)."""
+        if metric in CONTINUOUS:
+            return
+        bp = metric in BP_METRICS
+        why = ("an NIBP cuff's pressures are spot values, one per measurement" if bp
+               else f"{metric} is typed by the nurse, never sent by a device")
+        confirm = (", or, to confirm a single reading, confirm_repeat_minutes with escalate_to"
+                   " (a repeat measurement after that many minutes escalates the alarm)"
+                   if bp else "")
+        raise table.error(
+            "sustained_seconds",
+            f"{_amount(sustained, 's')} is not allowed on {metric}, so the rule would not sound"
+            f" when meant to: a cuff or typed value is judged when it comes, not as time passes"
+            f" ({why}), so the time passes only if another violating value comes within it, and"
+            f" a value standing on the tile (current for {_fmt(SPOT_CURRENT_MINUTES)} min)"
+            f" raises nothing; use a plain limit (remove sustained_seconds){confirm};"
+            f" sustained_seconds is allowed on {', '.join(CONTINUOUS)}, the vitals a monitor"
+            " sends continuously",
         )
 
     def check_absence_only(

@@ -55,6 +55,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
@@ -338,7 +339,8 @@ def check_protocol(protocol_id: str | None, protocols: Mapping[str, Protocol],
                        "Required: the protocol ordered for this session."), None
     protocol = protocols.get(protocol_id)
     if protocol is None:
-        error = next((e for e in refused if protocol_id in (e.protocol_id, e.path.stem)), None)
+        error = next((e for e in refused if protocol_id == e.protocol_id
+                      or protocol_id.lower() == _protocol_file_stem(e.path)), None)
         if error is not None:
             return Problem(Field.PROTOCOL, Kind.REFUSED,
                            f"The protocol “{protocol_id}” was refused: {error.path}: {error.key}: "
@@ -348,6 +350,17 @@ def check_protocol(protocol_id: str | None, protocols: Mapping[str, Protocol],
                        f"Unknown protocol “{protocol_id}”; available: "
                        f"{', '.join(sorted(protocols))}."), None
     return None, protocol
+
+
+def _protocol_file_stem(path: Path) -> str:
+    """A protocol file's name as an id would be typed: `Clinic-IV.TOML` and `clinic-iv.toml.txt`
+    (as Notepad saves it) are clinic-iv, so a start choosing it hears why the loader refused
+    the file (protocols/loader.py `_misnamed`), not "Unknown protocol"."""
+    name = path.name.lower()
+    for suffix in (".toml.txt", ".toml"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem.lower()
 
 
 def _check_dose(entry: StartEntry, protocol: Protocol | None) -> Problem | None:

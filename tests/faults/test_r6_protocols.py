@@ -67,11 +67,12 @@ def test_a_low_side_limit_at_or_above_the_high_side_limit_is_refused(
 
 
 def test_a_band_with_room_between_its_limits_loads(tmp_path: Path) -> None:
+    # The heart rate's band, and the pulse rate's twin of it (the loader asks both).
+    band = [{"metric": "heart_rate", "direction": "low", "at_or_below": 50},
+            {"metric": "heart_rate", "direction": "high", "at_or_above": 120}]
     protocol = load_protocol(write(tmp_path, with_alarms(
-        {"metric": "heart_rate", "direction": "low", "at_or_below": 50},
-        {"metric": "heart_rate", "direction": "high", "at_or_above": 120},
-    )))
-    assert len(protocol.alarms) == 6
+        *band, *[dict(rule, metric="pulse_rate") for rule in band])))
+    assert len(protocol.alarms) == 8
 
 
 # One hostile file per kind the bar names, each with the key and reason the screen must show.

@@ -347,9 +347,13 @@ def test_a_file_the_loader_would_pass_over_is_named(tmp_path: Path) -> None:
 def only_alarm(rule: dict[str, Any]) -> dict[str, Any]:
     """The small valid protocol with this one alarm rule (alarms[0], medium unless it says), so
     that no rule on the other side of the same vital refuses it first (SpO2 `above = 50` beside
-    `at_or_below = 93` is refused as a clash of the two)."""
+    `at_or_below = 93` is refused as a clash of the two). A heart-rate or pulse-rate rule comes
+    with its twin of the other metric (alarms[1]), which the loader asks for beside it."""
     document = copy.deepcopy(valid())
     document["alarms"] = [{"priority": "medium", **rule, "source": "clinic [S]"}]
+    twin = {"heart_rate": "pulse_rate", "pulse_rate": "heart_rate"}.get(rule["metric"])
+    if twin is not None:
+        document["alarms"].append({**document["alarms"][0], "metric": twin})
     return document
 
 
@@ -413,7 +417,7 @@ def test_a_limit_leaving_the_far_end_of_the_resting_range_quiet_loads(
     strict, inclusive = (("above", "at_or_above") if direction == "high"
                          else ("below", "at_or_below"))
     rule = {"metric": metric, "direction": direction}
-    [loaded] = load_protocol(write(tmp_path, only_alarm({**rule, strict: edge}))).alarms
+    loaded = load_protocol(write(tmp_path, only_alarm({**rule, strict: edge}))).alarms[0]
     assert not loaded.violated_by(edge, None)
     assert refusal(write(tmp_path, only_alarm({**rule, inclusive: edge}))).startswith(
         f"clinic.toml: alarms[0].{inclusive}: {'≥' if direction == 'high' else '≤'}{edge} would"
@@ -436,7 +440,7 @@ def test_a_limit_leaving_the_far_end_of_the_resting_range_quiet_loads(
 def test_a_limit_near_or_inside_the_resting_range_loads(
     tmp_path: Path, rule: dict[str, Any]
 ) -> None:
-    [loaded] = load_protocol(write(tmp_path, only_alarm(rule))).alarms
+    loaded = load_protocol(write(tmp_path, only_alarm(rule))).alarms[0]
     assert loaded.metric == rule["metric"]
     # And every shipped protocol still loads with its own table.
     assert not load_protocols([builtin_protocols_dir()]).errors
@@ -470,10 +474,10 @@ TIMELINE_40 = ("this protocol's whole timeline, 40 min from the start to the ear
 
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("sustained_seconds", 3600,
-     f"3600 s is longer than {TIMELINE_40}, so bp_systolic_high (high) could never sound in a"
+     f"3600 s is longer than {TIMELINE_40}, so spo2_low (high) could never sound in a"
      " session run to plan; sustained_seconds at most 2400 s"),
     ("sustained_seconds", 2401,
-     f"2401 s is longer than {TIMELINE_40}, so bp_systolic_high (high) could never sound in a"
+     f"2401 s is longer than {TIMELINE_40}, so spo2_low (high) could never sound in a"
      " session run to plan; sustained_seconds at most 2400 s"),
     ("absent_seconds", 2401,
      f"2401 s is longer than {TIMELINE_40}, so heart_rate_high (high) could never sound in a"
@@ -483,26 +487,31 @@ def test_an_alarm_delay_longer_than_the_protocol_is_refused(
     tmp_path: Path, key: str, value: int, message: str
 ) -> None:
     document = forty_minute_protocol()
+    # Either wait is on a vital a monitor sends continuously (not a cuff's BP: review 43;
+    # protocols/loader.py `check_sustained_watchable`): SpO2 ≤90 (alarms[3]) sustained.
+    index = 3 if key == "sustained_seconds" else 1
     if key == "absent_seconds":
         del document["alarms"][1]["at_or_above"]   # an absence rule has no limit
-        # ... and watches a vital a monitor sends continuously (not a cuff's BP: review 43)
         document["alarms"][1]["metric"] = "heart_rate"
-    document["alarms"][1][key] = 2400   # exactly the 40 minutes: it can still sound at the end
-    assert getattr(load_protocol(write(tmp_path, document)).alarms[1], key) == 2400
-    document["alarms"][1][key] = value
-    assert refusal(write(tmp_path, document)) == f"clinic.toml: alarms[1].{key}: {message}"
+    document["alarms"][index][key] = 2400   # exactly the 40 minutes: it can still sound at the end
+    assert getattr(load_protocol(write(tmp_path, document)).alarms[index], key) == 2400
+    document["alarms"][index][key] = value
+    assert refusal(write(tmp_path, document)) == f"clinic.toml: alarms[{index}].{key}: {message}"
 
 
 def test_a_confirmed_nibp_that_escalates_after_the_protocol_is_refused(tmp_path: Path) -> None:
+    # A 20-min infusion is all the time planned (a cuff's pressure takes no sustained time:
+    # protocols/loader.py `check_sustained_watchable`).
     document = forty_minute_protocol()
-    document["alarms"][0].update(sustained_seconds=1200, confirm_repeat_minutes=20)   # 40 min
+    document["dose"]["infusion_minutes"] = document["phases"][1]["duration_minutes"] = 20
+    document["alarms"][0]["confirm_repeat_minutes"] = 20   # the 20 minutes: escalates at the end
     assert load_protocol(write(tmp_path, document)).alarms[0].confirm_repeat_minutes == 20
-    document["alarms"][0]["sustained_seconds"] = 1260
+    document["alarms"][0]["confirm_repeat_minutes"] = 21
     assert refusal(write(tmp_path, document)) == (
         "clinic.toml: alarms[0].confirm_repeat_minutes: the wait before escalating,"
-        " sustained_seconds 1260 s + confirm_repeat_minutes 20 min = 2460 s, is longer than"
-        f" {TIMELINE_40}, so bp_systolic_high (medium) could never escalate to high in a session"
-        " run to plan; the two together at most 2400 s")
+        " sustained_seconds 0 s + confirm_repeat_minutes 21 min = 1260 s, is longer than"
+        f" {TIMELINE_40.replace('40 min', '20 min')}, so bp_systolic_high (medium) could never"
+        " escalate to high in a session run to plan; the two together at most 1200 s")
 
 
 @pytest.mark.parametrize("protocol_id", ["iv-ketamine", "iv-ketamine-titration", "esketamine"])
@@ -543,13 +552,13 @@ def test_a_protocol_whose_phases_give_no_length_allows_30_minutes(tmp_path: Path
     del document["phases"][1]["duration_minutes"]
     document["phases"][1]["checklist"] = device_items(2)
     del document["phases"][2]["min_minutes"]
-    document["alarms"][1]["sustained_seconds"] = 1800
-    assert load_protocol(write(tmp_path, document)).alarms[1].sustained_seconds == 1800
-    document["alarms"][1]["sustained_seconds"] = 1801
+    document["alarms"][3]["sustained_seconds"] = 1800   # SpO2 ≤90: a vital sent continuously
+    assert load_protocol(write(tmp_path, document)).alarms[3].sustained_seconds == 1800
+    document["alarms"][3]["sustained_seconds"] = 1801
     assert refusal(write(tmp_path, document)) == (
-        "clinic.toml: alarms[1].sustained_seconds: 1801 s is longer than 30 min, the most a"
+        "clinic.toml: alarms[3].sustained_seconds: 1801 s is longer than 30 min, the most a"
         " protocol whose phases give no length may wait (the shortest watch after a dose the"
-        " sources plan: 30 min after an IV infusion), so bp_systolic_high (high) could never"
+        " sources plan: 30 min after an IV infusion), so spo2_low (high) could never"
         " sound in a session run to plan; sustained_seconds at most 1800 s")
 
 

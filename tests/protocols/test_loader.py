@@ -583,13 +583,15 @@ def test_hr_sustained_high_rule_beside_an_immediate_medium_is_accepted(tmp_path:
     # HR >120 for 5 min (high) and >110 at once (medium) are different tests, not a clash; a
     # sustained high rule is not compared with an immediate lower one.
     document = valid()
-    document["alarms"] += [
+    heart = [
         {"metric": "heart_rate", "priority": "medium", "direction": "high", "above": 110,
          "source": "s [M]"},
         {"metric": "heart_rate", "priority": "high", "direction": "high", "above": 105,
          "sustained_seconds": 300, "source": "s [M]"},
     ]
-    assert len(load_protocol(write(tmp_path, document)).alarms) == 6
+    # ... with the pulse rate's twins, which the loader asks beside heart-rate limits.
+    document["alarms"] += heart + [dict(rule, metric="pulse_rate") for rule in heart]
+    assert len(load_protocol(write(tmp_path, document)).alarms) == 8
 
 
 # --- folders ------------------------------------------------------------------------------------
