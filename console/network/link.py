@@ -56,7 +56,9 @@ without the central's confirmation, shared/design/network.md):
   hand-off is MEDIUM at once, and the bedside returns to full volume (`quiet_allowed` False)
   until it is confirmed; at a start, full volume with nothing raised for the central until its
   presence is known (`_centrals_heard`); a central online after a time with none is sent the
-  last alarm message again and waited for on that one only (`_central_came_online`);
+  last alarm message again and waited for on that one only (`_central_came_online`), and so is
+  the central after a reconnection of the bus, its confirmations in flight lost
+  (`_central_reconnected`), and at every resume (`_recall_central_owed`);
 - a message the broker refused: the bus's alarm, from 10 s after it was handed over, until it is
   delivered (`_bus_part`);
 - an engine's refusal (AR) of a message, or a message it gave up: LOW, MEDIUM ("taking no
@@ -78,6 +80,7 @@ from __future__ import annotations
 import logging
 import math
 import queue
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
@@ -225,6 +228,7 @@ class NetworkLink:
         self._last_pcd04: tuple[str, str] | None = None   # (control id, message) last published
         self._centrals: dict[str, bool] = {}          # central station name -> online
         self._centrals_heard_once = False   # their presence known (`_centrals_heard`)
+        self._bus_was_connected = False   # a connection made before: the next is a reconnection
         self._seen_commands: set[str] = set()
         self._bus_status: BusStatus | None = None
         self._mllp_status: SenderStatus | None = None
@@ -233,6 +237,10 @@ class NetworkLink:
         self._stopped = False   # set by stop(): nothing is published after it
         self._started_mono: float | None = None   # set by start(): the health's grace begins
         self._started_at: Moment | None = None   # set by start(): the log's times read by it
+        # Set by start(): the wall time the log's times are measured from (`_mono_of`).
+        self._log_now: datetime | None = None
+        # A destination confirmed something in this run: the start's grace is over (`_in_grace`).
+        self._confirmed_in_run = False
         self._judged = False
         # Another console running with this chair's settings kit (console/network/twin_watch.py).
         self._twins = TwinWatch(new_instance(), config.chair)
@@ -279,9 +287,11 @@ class NetworkLink:
         """
         self._log.attach_outbox(OutboxHooks(self.composer, self._queue_rows, self._compose_failed))
         now = self._started_at = self._clock.now()
+        delivered = {d: self._log.last_delivered_at(d) for d in self.destinations}
+        self._log_now = max([now.wall, *self._newest_logged(),
+                             *(t for t in delivered.values() if t is not None)])
         mono_of = self._mono_of
-        for destination in self.destinations:
-            last = self._log.last_delivered_at(destination)
+        for destination, last in delivered.items():
             self._last_confirmed[destination] = mono_of(last) if last is not None else -math.inf
         self._started_mono = now.mono
         if self.bus is not None:
@@ -329,9 +339,30 @@ class NetworkLink:
 
     def _mono_of(self, when: datetime) -> float:
         """A time the log holds on the monotonic clock, as of the start: as long before it as
-        the wall clock says, never after it."""
+        the wall clock says, never after it. A wall clock behind the log (NTP stepped it back,
+        a hardware clock that boots behind) is measured from the log's newest time instead, as
+        the engine's resume does: the log's last delivery, "in the future", had read as
+        confirmed at the start, and the bus alarm standing at the stop ended (a review)."""
         now = self._started_at or self._clock.now()
-        return now.mono - max(0.0, (now.wall - when).total_seconds())
+        reference = max(now.wall, self._log_now or now.wall)
+        return now.mono - max(0.0, (reference - when).total_seconds())
+
+    def _newest_logged(self) -> list[datetime]:
+        """The times of the newest rows of what the link reads back at a start (a message, a
+        delivery, an alarm transition: the network alarm's raising): the last run's last
+        moments. By row id, not a scan of every message; none when it cannot be read (the
+        times are then measured from the clock, as they were)."""
+        found = []
+        try:
+            for table, column in (("outbox", "created_at"), ("deliveries", "at"),
+                                  ("alarm_events", "at")):
+                row = self._log.conn.execute(
+                    f"SELECT {column} FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
+                if row is not None:
+                    found.append(parse_iso(row[0]))
+        except (sqlite3.Error, ValueError):
+            return []
+        return found
 
     def _recall_engine_refusals(self) -> None:
         """The engine's failures of this chair not delivered since (what `network undelivered`
@@ -396,29 +427,33 @@ class NetworkLink:
         self._recall_central_owed(session_id)
 
     def _recall_central_owed(self, session_id: int) -> None:
-        """Quiet room: a network alarm standing at the stop stands until the central station
-        confirms again. Its confirmations are not logged, so the session's last alarm message
-        goes to the central again (it drops the duplicate by control id and confirms it again,
-        console/central/board.py) and waits as sent when first sent: the bedside stays at full
-        volume, the alarm standing, until that confirmation. Without this a restart forgot what
-        the central had never confirmed: soft tones came back and the alarm ended at the
-        restart, the central still silent (the audio review). A restart with no network alarm
-        standing, or one for another cause (the engine's refusal), had every alarm confirmed:
-        nothing is owed (it read "central station not confirming", medium, a review)."""
+        """Quiet room: the central station's confirmations are not logged, so at every resume
+        the session's last alarm message goes to the central again (it drops the duplicate by
+        control id and confirms it again, console/central/board.py) and is owed from now: a
+        central that confirms has it confirmed within moments, a hung one leaves the bedside at
+        full volume with the alarm 10 s on. When it was owed only while a network alarm
+        stood, a restart less than 10 s after an alarm message the central had not confirmed
+        forgot that message: the alarm, restored, played soft for good, the central never
+        having shown it (a review). A network alarm for the central standing at the stop
+        stands: the message is owed since the alarm was raised, and the bedside stays at full
+        volume until it is confirmed (a restart had brought soft tones back and ended the
+        alarm, the central still silent: the audio review). One for another cause (the
+        engine's refusal) owes only the resend, from now (owed since its raising, it read
+        "central station not confirming" at once, a review)."""
         if not self.config.quiet_room or self.bus is None:
             return
-        network = [t for _, t in self._log.alarm_events(session_id)
-                   if t.condition == NETWORK_UNCONFIRMED]
-        if not network or network[-1].transition == CLEARED \
-                or "central station" not in network[-1].message.lower():
-            return   # none standing, or for another cause (an engine's refusal): nothing owed
         last = self._log.last_outbox_row(session_id, PCD04, BUS)
         if last is None:
             return   # no alarm message sent: nothing for the central to confirm
-        # Owed since the alarm was raised, at the latest (raised 10 s after what it waited for).
-        raised = next(t.at for t in network if t.occurrence == network[-1].occurrence)
-        now = self._clock.now()
-        owed = now.mono - max(0.0, (now.wall - raised).total_seconds()) - CENTRAL_CONFIRM_S
+        owed = self._clock.now().mono
+        network = [t for _, t in self._log.alarm_events(session_id)
+                   if t.condition == NETWORK_UNCONFIRMED]
+        if network and network[-1].transition != CLEARED \
+                and "central station" in network[-1].message.lower():
+            # Owed since the alarm was raised, at the latest (raised 10 s after what it
+            # waited for).
+            raised = next(t.at for t in network if t.occurrence == network[-1].occurrence)
+            owed = self._mono_of(raised) - CENTRAL_CONFIRM_S
         if last.control_id not in self._central_pending:   # else undelivered: `start` sent it
             self._publish(self._topic("pcd04"), last.message.encode("utf-8"))
             self._last_pcd04 = (last.control_id, last.message)
@@ -676,9 +711,9 @@ class NetworkLink:
         their chance), and a network alarm restored from the log stands."""
         if self._judged or self._started_mono is None:
             return False
-        confirmed = max((self._last_confirmed[d] for d in self.destinations),
-                        default=-math.inf) >= self._started_mono
-        self._judged = confirmed or now - self._started_mono >= UNCONFIRMED_LOW_S
+        # A confirmation heard in this run, never the log's last delivery: read as of the
+        # start, that ended the grace at once (a clock behind the log), and the alarm restored.
+        self._judged = self._confirmed_in_run or now - self._started_mono >= UNCONFIRMED_LOW_S
         return not self._judged
 
     def _centrals_heard(self, now: float) -> bool:
@@ -774,6 +809,7 @@ class NetworkLink:
                 _, destination, outbox_id, at, detail = item
                 self._bus_waiting.pop(outbox_id, None)
                 self._last_confirmed[destination] = at.mono
+                self._confirmed_in_run = True
                 self._unwritten.append(Delivery(outbox_id, destination, DELIVERED, at.wall, detail))
             elif kind == "engine":
                 _, control_id, outcome, at, detail = item
@@ -786,6 +822,7 @@ class NetworkLink:
                     self._engine_failing = (min(first, handed), at.mono)
                 else:
                     self._last_confirmed[ENGINE] = at.mono
+                    self._confirmed_in_run = True
                     self._engine_failing = None
                 if entry is not None:
                     self._engine_answered(entry[0], control_id, outcome, detail)
@@ -798,6 +835,9 @@ class NetworkLink:
                 if item[1].state.name == "CONNECTED" and (
                         was is None or was.state.name != "CONNECTED"):
                     self._twins.connected()   # what this connection relays is read anew
+                    if self._bus_was_connected:
+                        self._central_reconnected()
+                    self._bus_was_connected = True
                 self._bus_status = item[1]
             elif kind == "mllp_status":
                 self._mllp_status = item[1]
@@ -926,6 +966,23 @@ class NetworkLink:
             return
         control_id, message = self._last_pcd04
         self._central_pending = {control_id: self._clock.now().mono}
+        self._publish(self._topic("pcd04"), message.encode("utf-8"))
+
+    def _central_reconnected(self) -> None:
+        """Quiet room: the bus connected again. The chair's session is a clean one, so the
+        broker dropped what it had in flight to the chair, a central's confirmation among it;
+        the alarm message was PUBACKed, so nothing sent it again, and "not confirming" stood
+        at full volume for the rest of the run, the central confirming every new message (a
+        review). The last alarm message goes to the central again (a duplicate it confirms
+        again, console/central/board.py) and is owed in place of what was, as for a central
+        come online (`_central_came_online`; the retained status gives it every open alarm).
+        Owed since the oldest of what was owed: its 10 s are not started again, so a network
+        alarm for a hung central stands through a reconnection instead of ending for 10 s of
+        soft tones at each one."""
+        if not self.config.quiet_room or not self._central_pending or self._last_pcd04 is None:
+            return
+        control_id, message = self._last_pcd04
+        self._central_pending = {control_id: min(self._central_pending.values())}
         self._publish(self._topic("pcd04"), message.encode("utf-8"))
 
     def _command_age(self, at: object) -> float | None:

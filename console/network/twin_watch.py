@@ -15,6 +15,13 @@ station running now when it is:
   restarted after a crash raised the alarm), and counts once; a connection lost before this
   station's own message came back counts for nothing (the broker may still hold, and hand
   again, what the last run left).
+  A broker that crashes restores its retained messages from its last save (the clinic's
+  `autosave_interval 60`), which can predate this run: it hands the last run's will again at
+  one more connection (a review: "used by another console too" with no other console). So a
+  token whose will or farewell (offline) came before this run's own message ever came back,
+  the last run's or a station that this one's start took the connection from, counts as
+  another station at three connections: two stations taking the connection from each other
+  reach it a reconnection later, a broker's one restore does not.
 - a status sent online after this connection relayed this station's own: the broker relays in
   order, so it was sent while this station runs (two client ids with one name).
 
@@ -44,6 +51,10 @@ class TwinWatch:
         self._connections: dict[str, int] = {}   # token → this station's connections it came in
         self._read_now: set[str] = set()   # the tokens this connection has relayed
         self._own_seen = False   # this connection has relayed this station's own message
+        self._own_ever = False   # a connection of this run has relayed it
+        # Tokens whose offline status (a will, a farewell) came before `_own_ever`: the last
+        # run's, which a broker restored from an older save hands again (module docstring).
+        self._offline_before_own: set[str] = set()
         self._wills = 0
         self._seen: tuple[float, str] | None = None   # (mono, what was seen)
 
@@ -64,9 +75,11 @@ class TwinWatch:
         if not isinstance(instance, str):
             return
         if instance == self.instance:
-            self._own_seen = True
+            self._own_seen = self._own_ever = True
             return
         online = message.get("online")
+        if online is False and not self._own_ever:
+            self._offline_before_own.add(instance)
         if online is True and self._own_seen:
             sent = message.get("sent_at") or message.get("since")
             self._seen = (now_mono, f"a status from another station as {self.name}"
@@ -77,7 +90,7 @@ class TwinWatch:
         self._read_now.add(instance)
         self._wills += online is False
         count = self._connections[instance] = self._connections.get(instance, 0) + 1
-        if count >= 2:
+        if count >= (3 if online is False and instance in self._offline_before_own else 2):
             what = "connection was lost" if online is False else "status was read"
             self._seen = (now_mono, f"another station as {self.name}: its {what} at {count} "
                                     "of this one's connections; each takes the connection "
