@@ -938,7 +938,8 @@ class SessionEngine:
                 # The due checks before the trackers, as `_accept`: the reading first satisfies
                 # a repeat already asked, then its own repeat is asked anew. The other way round
                 # a BP >= 180 taken as the repeat left no "Repeat Systolic BP" after a restart.
-                counted = engine.schedule.on_reading(obs.metric, at, reading.flags)
+                counted = engine.schedule.on_reading(
+                    obs.metric, engine._counts_from(state.latest[obs.metric]), reading.flags)
                 if keep:
                     engine._note_counted(reading, at, counted)
             engine._replay_trackers(reading, at, keep)
@@ -2037,7 +2038,14 @@ class SessionEngine:
                     (entry for entry in kept if entry[0] < gone.at.mono), maxlen=KEEP_ROWS)
                 if latest:   # too old to put back: the one before, fed now
                     rebuilt = self._feed_previous(metric_name, previous, now, missing=missing)
-                self._withdraw_unasked_repeat(metric_name)
+                # A correction made while a later value stood changed no alarm rule (`correct`
+                # judges only the latest), and a restart takes it back in its place, before the
+                # values since (`_replay_void`): a repeat they left owed stays. Withdrawn here, a
+                # 205's repeat went when the pre-dose systolic's correction was taken back after
+                # an in-range 125 had cleared the rules (a differential fuzzer, seed 3962).
+                if gone.measured is None or not any(kept.taken.mono < gone.at.mono
+                                                    for _, kept in rows[index:]):
+                    self._withdraw_unasked_repeat(metric_name)
             # Else `_as_if_never` put the repeat check back as it was before `gone` and let the
             # later values ask theirs, as a restart's replay (which skips `gone`) has it: a repeat
             # only `gone` asked is gone. Withdrawn as well when no tracker waits for it, a real
@@ -2202,7 +2210,8 @@ class SessionEngine:
                 judged_at_t0 = True
             if not value.reading.is_demo_or_test:
                 if counts_for_checks(value.reading.flags):   # as `on_reading` counted it
-                    self.schedule.count_for_one_off(name, metric_name, value.at)
+                    self.schedule.count_for_one_off(name, metric_name,
+                                                    self._counts_from(value))
                 self._replay_trackers(value.reading, value.at, after_t0=value.after_t0)
                 standing = value
                 note_words(value.at)
@@ -2402,22 +2411,26 @@ class SessionEngine:
         phase, it no longer counts as taken recently for a new phase's first check (a BP of the
         infusion's end taken back after it stood for the observation's T+45 slot, where a
         restart, which skips it, asked it)."""
-        self.schedule.forget_received(metric_name, gone.at.mono)
+        # As `on_reading` counted it (`_counts_from`). A correction was counted at no time of
+        # its own: a restart's replay keeps the measurement it corrected counted.
+        if gone.measured is None:
+            self.schedule.forget_received(metric_name, self._counts_from(gone).mono)
         if gone.at.mono < self._state.phase_started.mono:
             return
         counted = _kept_for(self._counted_for.get(metric_name, ()), gone)
         if counted is None:
             return
         metrics = {m for c in counted for m in c.check.metrics}
-        # A correction counts as the measurement it stands for, when that was received
-        # (`Latest.taken`), as a restart's replay counts it; at its own time, a heart rate of
-        # T0 corrected at T+8 met "BP and HR" live once the diastolic of T+8 was taken back.
-        since = sorted(((m, kept.taken) for m in metrics
-                        for _, kept in self._state.rows.get(m, ())
-                        if kept.taken.mono >= gone.at.mono and not kept.reading.is_demo_or_test
-                        and counts_for_checks(kept.reading.flags)),
-                       key=lambda item: item[1].mono)
-        self.schedule.take_back(counted, since)
+        # Each counted as `on_reading` counted it (`_counts_from`), in the order they came, as a
+        # restart's replay counts them. A correction counts as the measurement it stands for
+        # (`Latest.taken`); at its own time, a heart rate of T0 corrected at T+8 met "BP and
+        # HR" live once the diastolic of T+8 was taken back.
+        came = sorted(((kept.taken.mono, m, kept) for m in metrics
+                       for _, kept in self._state.rows.get(m, ())
+                       if kept.taken.mono >= gone.at.mono and not kept.reading.is_demo_or_test
+                       and counts_for_checks(kept.reading.flags)),
+                      key=lambda item: item[0])
+        self.schedule.take_back(counted, [(m, self._counts_from(kept)) for _, m, kept in came])
 
     def _note_trackers_before(self, name: str, value: float, at: Moment) -> None:
         """Keep the vital's trackers, and its "Repeat" check, as they are before `value` is fed
@@ -2559,7 +2572,8 @@ class SessionEngine:
         baseline = self._state.baseline.get(reading.metric)
         self._remember(reading, now)
         records = self._baseline_set(reading.metric, baseline, now)
-        self._note_counted(reading, now, self.schedule.on_reading(reading.metric, now,
+        counts_from = self._counts_from(self._state.latest[reading.metric])
+        self._note_counted(reading, now, self.schedule.on_reading(reading.metric, counts_from,
                                                                   reading.flags))
         if not evaluate:
             return records
@@ -2590,6 +2604,22 @@ class SessionEngine:
     @staticmethod
     def _placed(kept: Latest) -> float:
         return kept.placed if kept.placed is not None else kept.at.mono
+
+    @staticmethod
+    def _counts_from(kept: Latest) -> Moment:
+        """When `kept` counts for the vitals checks (`Schedule.on_reading`): when its
+        measurement was made, as the trend, the review and the REMS draft place it
+        (`Latest.placed`, `_measured_at`): a cuff delivered late at its measured time, never
+        after its arrival; a typed or continuous value at its arrival; a correction at the
+        measurement it stands for. A check's window is met by a value measured in it: counted
+        at its arrival, a cuff of T+30 delivered at T+45 after a link outage met "BP at T+40"
+        (window from T+38), and the REMS draft named a BP of T+115 "the first BP taken for the
+        console's T+40 check" (a review). One of unknown age (placed before all) at its
+        arrival: it counts for no check (`counts_for_checks`)."""
+        taken = kept.taken
+        if kept.placed is None or not math.isfinite(kept.placed):
+            return taken
+        return Moment(kept.placed, taken.wall - timedelta(seconds=taken.mono - kept.placed))
 
     def _measured_at(self, reading: Reading, at: Moment) -> float:
         """When `reading`, taken at `at`, was measured, on the monotonic clock (a wall clock

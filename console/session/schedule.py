@@ -1,11 +1,12 @@
 """The vitals schedule: which checks are due, which are overdue, and the prompts they raise.
 
 A check (from the protocol, or a one-off such as "repeat NIBP to confirm") is due at a time; it is
-satisfied when every metric it lists has a reading received at or after `due - early`, one of its
-alternatives for an entry that lists some (the heart rate or the oximeter's pulse rate). When due
+satisfied when every metric it lists has a reading measured at or after `due - early`, one of its
+alternatives for an entry that lists some (the heart rate or the oximeter's pulse rate); a cuff
+delivered late counts at its measured time, any other value at its arrival (`on_reading`). When due
 it raises an INFO prompt (`vitals_due:<name>`); overdue by more than `escalate_after` it becomes
 MEDIUM (clinical-defaults.md, alarm behaviour 8). Recurring checks then move to their next slot on
-the phase's grid, by that same rule: a later slot is met only by vitals received inside its own
+the phase's grid, by that same rule: a later slot is met only by vitals measured inside its own
 window. A new phase's recurring check comes one interval in, or sooner where a check of the phase
 just ended was to ask for some of its vitals before that (`_sooner_slot`); that sooner slot asks
 only for the vitals not taken recently. A check at fixed times after T0 ("BP at T+40") is the
@@ -40,12 +41,13 @@ class _Check:
     early_s: float
     escalate_after_s: float
     every_s: float | None            # None for one-off checks
-    # Each metric received inside the window, with when it last was (mono): a later slot
-    # counts only those received inside its own window (`Schedule._satisfied`).
+    # Each metric measured inside the window, with when it last was (mono, as `on_reading` was
+    # given it): a later slot counts only those measured inside its own window
+    # (`Schedule._satisfied`).
     seen: dict[str, float] = field(default_factory=dict)
     grid: Moment | None = None       # the phase's first slot, once an owed check is met
     # A sooner slot's vitals taken recently (`Schedule._sooner_check`): per metric, the earliest
-    # receive time (mono) that counts for this slot, before its own window opens.
+    # time measured (mono) that counts for this slot, before its own window opens.
     recent_from: dict[str, float] = field(default_factory=dict)
     timed: bool = False   # a check at a fixed time after T0 (`Schedule._add_timed`)
     # Every vital it names, alternatives too, flattened once: asked of every check at every
@@ -60,16 +62,16 @@ class _Check:
         return PROMPT_PREFIX + self.name
 
     def lacks(self) -> tuple[tuple[str, ...], ...]:
-        """The entries none of whose vitals was received inside the window yet."""
+        """The entries none of whose vitals was measured inside the window yet."""
         return tuple(names for names in self.wants if not any(n in self.seen for n in names))
 
     def met(self) -> bool:
         return all(any(n in self.seen for n in names) for names in self.wants)
 
-    def takes(self, metric_name: str, received: float) -> bool:
-        """A reading of `metric_name` received at mono `received` counts for the current slot."""
+    def takes(self, metric_name: str, measured: float) -> bool:
+        """A reading of `metric_name` measured at mono `measured` counts for the current slot."""
         opens = self.due.mono - self.early_s
-        return received >= min(opens, self.recent_from.get(metric_name, opens))
+        return measured >= min(opens, self.recent_from.get(metric_name, opens))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,7 @@ class Counted:
     """A check as it was before a reading counted for it (`Schedule.on_reading`)."""
 
     check: _Check
-    reading: tuple[str, float] | None = None   # (metric, received mono): what `take_back` voids
+    reading: tuple[str, float] | None = None   # (metric, counted mono): what `take_back` voids
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,8 @@ class DueInfo:
     overdue: bool = False
 
 
-# Receive times kept per vital: a take-back finds the one before a voided value among them.
+# Times kept per vital (as `on_reading` counted them): a take-back finds the one before a
+# voided value among them.
 _RECEIVED_KEPT = 4
 
 
@@ -171,8 +174,9 @@ class Schedule:
         self._checks: dict[str, _Check] = {}
         self._reported: set[str] = set()   # prompt conditions last reported as held
         self._done: set[str] = set()       # one-off checks satisfied ("BP at T+40")
-        # Per vital, its last few receive times (mono, oldest first; values entered in error
-        # taken out): what a sooner slot counts as taken recently (`_sooner_check`).
+        # Per vital, the times its last few readings counted from (mono, as `on_reading` was
+        # given them, in the order they came; values entered in error taken out): what a
+        # sooner slot counts as taken recently (`_sooner_check`).
         self._received: dict[str, tuple[float, ...]] = {}
 
     def clone(self) -> Schedule:
@@ -294,7 +298,7 @@ class Schedule:
 
     def _sooner_check(self, check: _Check, phase_start: Moment, owed: frozenset[str]) -> _Check:
         """`check` at its sooner slot S, then on from the vitals met there (`_advance`). S asks
-        only for the vitals not taken recently: one received within the check's interval before S
+        only for the vitals not taken recently: one measured within the check's interval before S
         (outside S's window) counts, so at T+45 the BP, HR and SpO2 of T+40 stand and the nurse
         is asked for RR and sedation only. A vital the ended check was to ask for (`owed`)
         counts only if taken since the phase started (less the early window): RR at T+33, met
@@ -350,26 +354,31 @@ class Schedule:
         if check is not None and check.every_s is None:
             del self._checks[name]
 
-    def on_reading(self, metric_name: str, now: Moment,
+    def on_reading(self, metric_name: str, at: Moment,
                    flags: Collection[str] = ()) -> tuple[Counted, ...]:
-        """A reading received at `now` counts for every check whose window is open. Returns
-        those checks as they were before it (for `take_back`). `flags`: the reading's; one
-        measured at a time not known counts for none (`counts_for_checks`)."""
+        """A reading measured at `at` counts for every check whose window it falls in. Returns
+        those checks as they were before it (for `take_back`). `at`: when it was measured, as
+        the trend places it, never after its arrival (`SessionEngine._counts_from`): a cuff
+        of T+30 delivered at T+45 after a link outage is no BP of "BP at T+40" (window from
+        T+38), nor of a recurring check's slot; counted at its arrival it had met the check,
+        while the REMS draft, placing it at T+30, said no BP was taken for it (a review).
+        `flags`: the reading's; one measured at a time not known counts for none
+        (`counts_for_checks`)."""
         if not counts_for_checks(flags):
             return ()
         kept = self._received.get(metric_name, ())[-(_RECEIVED_KEPT - 1):]
-        self._received[metric_name] = (*kept, now.mono)
+        self._received[metric_name] = (*kept, at.mono)
         counted = []
         for name, check in list(self._checks.items()):
-            if (metric_name in check.metrics and check.takes(metric_name, now.mono)
+            if (metric_name in check.metrics and check.takes(metric_name, at.mono)
                     and not self._waits(check)):
                 counted.append(Counted(replace(check, seen=dict(check.seen)),
-                                       (metric_name, now.mono)))
-                self._count(name, check, metric_name, now)
+                                       (metric_name, at.mono)))
+                self._count(name, check, metric_name, at)
         return tuple(counted)
 
-    def _count(self, name: str, check: _Check, metric_name: str, now: Moment) -> None:
-        check.seen[metric_name] = max(now.mono, check.seen.get(metric_name, now.mono))
+    def _count(self, name: str, check: _Check, metric_name: str, at: Moment) -> None:
+        check.seen[metric_name] = max(at.mono, check.seen.get(metric_name, at.mono))
         if check.met():
             self._satisfied(name, check)
 
@@ -378,8 +387,9 @@ class Schedule:
         """A reading entered in error counts for no check, as a restart's replay never counted
         it: each check it counted for (`counted`, as `on_reading` returned them) is put back as
         it was before it, then given the readings that came after it and stand (`since`:
-        (metric, received), in time order). The caller gives only a reading of the current
-        phase (a phase change replaces the recurring checks)."""
+        (metric, when it counts from, as `on_reading` is given it), in the order they came).
+        The caller gives only a reading of the current phase (a phase change replaces the
+        recurring checks)."""
         for gone in {c.reading for c in counted if c.reading is not None}:
             self.forget_received(*gone)
         for before in counted:
@@ -420,7 +430,7 @@ class Schedule:
     @staticmethod
     def _advance(check: _Check) -> None:
         """A recurring check met: on to the next slot, and past it only when every vital it
-        lists was received inside its own window too. Past every slot whose window had opened
+        lists was measured inside its own window too. Past every slot whose window had opened
         by the last reading, a T+10 check with BP at T+9 and SpO2 at T+18.5 also met T+20: no
         BP asked until T+30."""
         every = check.every_s or 0.0
