@@ -29,14 +29,13 @@ An NIBP row whose own time says nothing usable (OBX-14 all zeros for "never", or
 that no enclosing row times is one cuff measurement repeated in every message until the next: with
 the stream's `UnplacedNibp` it is reported once, by its source, stamp and values as sent, and each
 repeat dropped as `nibp-repeat` (its time was OBR-7, the message's, so no two repeats agreed).
-So is one with no OBX-14 at all, or with OBX-14 equal to OBR-7 (the Comen sample stamps every
-row with the message's time), whose OBR-7 is the message's time: its OBR group also times a
+So is one with no OBX-14 at all whose OBR-7 is the message's time: its OBR group also times a
 continuous vital (a row of another shown vital, even one without a value, that takes OBR-7 or
-whose own or enclosing OBX-14 equals it), as a monitor's periodic message does (the MX500
-gateway and Comen samples), or has no OBR-7. An NIBP alone in its own OBR group keeps that OBR-7
-as the cuff's time (Nihon Kohden's NIBP group), and the engine drops its repeats by value and
-time. MSH-7 is not compared: a gateway's clock is not the monitor's, and a group sent the second
-the cuff finished has OBR-7 = MSH-7 too.
+whose own or enclosing OBX-14 equals it), as a monitor's periodic message does (the MX500 gateway
+sample), or has no OBR-7. An NIBP alone in its own OBR group keeps that OBR-7 as the cuff's time
+(Nihon Kohden's NIBP group), and the engine drops its repeats by value and time. MSH-7 is not
+compared: a gateway's clock is not the monitor's, and a group sent the second the cuff finished
+has OBR-7 = MSH-7 too.
 The cuff's pulse rate (149546) is a row of that measurement: flagged `NIBP` (reading.NIBP_PULSE)
 and kept by the same rule (it had been a new pulse reading in every message).
 
@@ -657,9 +656,9 @@ class _Observations:
         # and the notice that said so; reported, or dropped as a repeat, once all rows are read.
         self.untimed_nibp: list[tuple[Reading, str, Dropped | None]] = []
         self.obr_time: datetime | None = None
-        # This OBR group's NIBP readings timed by OBR-7 alone (no OBX-14 or one equal to OBR-7,
-        # no timed enclosing row), and whether the group times a continuous vital by OBR-7 too:
-        # then OBR-7 is the message's time, not the cuff's (`_end_group`).
+        # This OBR group's NIBP readings timed by OBR-7 alone (no OBX-14, no timed enclosing row),
+        # and whether the group times a continuous vital by OBR-7 too: then OBR-7 is the
+        # message's time, not the cuff's (`_end_group`).
         self.group_nibp: list[Reading] = []
         self.group_times_vitals = False
         # OBX-14 of rows by OBX-4 path: a metric row without its own time takes its channel's
@@ -898,10 +897,8 @@ class _Observations:
             if stamp:
                 self.untimed_nibp.append((reading, stamp, notice))
                 return
-            if own_time in (None, self.obr_time):
-                # OBX-14 equal to OBR-7 says no more than none (Comen stamps every row with the
-                # message's time): the cuff's time or the message's, see `_end_group`.
-                self.group_nibp.append(reading)
+            if own_time is None:
+                self.group_nibp.append(reading)   # the cuff's time or the message's: see group
         self.result.readings.append(reading)
 
     def _enclosing_time(self, path: str) -> datetime | None:
