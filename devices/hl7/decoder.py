@@ -36,6 +36,18 @@ sample), or has no OBR-7. An NIBP alone in its own OBR group keeps that OBR-7 as
 (Nihon Kohden's NIBP group), and the engine drops its repeats by value and time. MSH-7 is not
 compared: a gateway's clock is not the monitor's, and a group sent the second the cuff finished
 has OBR-7 = MSH-7 too.
+An NIBP row whose OBX-14 equals OBR-7 in a group that times a continuous vital is told apart only
+across messages: a monitor stamping its cuff with the cuff's own time sends it so in the message
+of the second the cuff finished and keeps that stamp after, while the Comen sample stamps every
+row with its message's time, so its cuff's stamp moves with each message and its values stay.
+Such a row is reported at its time, unless the source's message just before brought the same NIBP
+rows (channels and values) stamped with that message's time too: then it is that measurement sent
+again, dropped as `nibp-repeat` (each had been a new cuff "measured now", meeting the BP check and
+the repeat-confirmation). A message with the source's NIBP at another time, or with none, ends the
+chain; the memory is the stream's `UnplacedNibp`, so it outlives a reopen and forgets what a failed
+commit could not take. Two cuffs of the same values in a row, each sent only in its own second,
+read as one. (Taken as untimed, d676646, such a row of the first kind became two readings, the
+first of unknown age, and a later cuff of the same values a repeat.)
 The cuff's pulse rate (149546) is a row of that measurement: flagged `NIBP` (reading.NIBP_PULSE)
 and kept by the same rule (it had been a new pulse reading in every message).
 
@@ -661,6 +673,10 @@ class _Observations:
         # message's time, not the cuff's (`_end_group`).
         self.group_nibp: list[Reading] = []
         self.group_times_vitals = False
+        # This group's NIBP readings whose OBX-14 equals OBR-7, and this message's once their
+        # group times a continuous vital: stamped with the message's time (`_stamped_nibp`).
+        self.group_stamped_nibp: list[Reading] = []
+        self.stamped_nibp: list[Reading] = []
         # OBX-14 of rows by OBX-4 path: a metric row without its own time takes its channel's
         # (the Continua BP profile puts the time on the `1.0.1` NIBP row, not on 1.0.1.1).
         self.path_times: dict[str, datetime] = {}
@@ -682,6 +698,7 @@ class _Observations:
             elif kind == "OBX":
                 self._obx(fields)
         self._end_group()
+        self._stamped_nibp()
         self._untimed_nibp()
         if self.waveform_rows:
             self.result.dropped.append(Dropped(
@@ -703,8 +720,31 @@ class _Observations:
             self.result.readings = [r for r in self.result.readings
                                     if not any(r is m for m in moved)]
             self.untimed_nibp.extend((r, "", None) for r in moved)
+        if self.group_times_vitals:
+            self.stamped_nibp.extend(self.group_stamped_nibp)
         self.group_nibp = []
+        self.group_stamped_nibp = []
         self.group_times_vitals = False
+
+    def _stamped_nibp(self) -> None:
+        """Drop this message's NIBP stamped with its own time when the source's message before
+        sent the same rows stamped with that one's (Comen: the same cuff, each message's time)."""
+        if self.unplaced is None:
+            return
+        key = (self.msg.source, "OBR-7")
+        sent = tuple((r.channel, r.metric, r.value) for r in self.stamped_nibp)
+        if not sent:
+            # Remembered too, as it ends the chain: only the message just before counts. No
+            # undo: forgetting it could only make a later message a repeat.
+            self.unplaced.is_repeat(key, sent)
+            return
+        if not self.unplaced.is_repeat(key, sent, self.result):
+            return
+        moved = self.stamped_nibp
+        self.result.readings = [r for r in self.result.readings if not any(r is m for m in moved)]
+        self.result.dropped.append(Dropped(
+            "nibp-repeat", f"{len(moved)} NIBP row(s) stamped with their message's time, as in "
+            "the message before with the same values: that cuff measurement sent again"))
 
     def _untimed_nibp(self) -> None:
         """Report this message's NIBP without a usable time, unless its source sent the same
@@ -899,6 +939,9 @@ class _Observations:
                 return
             if own_time is None:
                 self.group_nibp.append(reading)   # the cuff's time or the message's: see group
+            elif own_time == self.obr_time:
+                # The cuff's time, sent in its second, or the message's (Comen): see group.
+                self.group_stamped_nibp.append(reading)
         self.result.readings.append(reading)
 
     def _enclosing_time(self, path: str) -> datetime | None:

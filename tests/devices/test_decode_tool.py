@@ -30,8 +30,8 @@ def test_every_sample(samples_dir: Path) -> None:
                if p.suffix in (".hl7", ".bin") or p.name.startswith("masimo")]
     expected_readings = {
         # 149522: Comen's (named MDC_PULS_RATE) is its pulse rate; the Aware gateway's is an
-        # arterial line's, dropped.
-        "comen-nc-monitor-test-sender.hl7": 14, "continua-wan-ipf-bp.hl7": 3,
+        # arterial line's, dropped. Its one cuff measurement once, not in both messages.
+        "comen-nc-monitor-test-sender.hl7": 11, "continua-wan-ipf-bp.hl7": 3,
         "continua-wan-ipf-oximeter.hl7": 1, "ihe-pcd01-ipf-ack-error-response.hl7": 0,
         "ihe-pcd01-ipf-ack-response.hl7": 0, "ihe-pcd01-ipf-aware-gateway-ibp-ecg.hl7": 1,
         "ihe-pcd01-ipf-maximum-request-edgecases.hl7": 2, "ihe-pcd01-ipf-nibp-request.hl7": 3,
@@ -69,15 +69,16 @@ def test_json_values_and_summary_for_oximeter(samples_dir: Path) -> None:
 
 
 def test_summary_counts_warnings_on_kept_values_apart_from_drops(samples_dir: Path) -> None:
-    # QA: a kept value's doubt was counted as dropped. 26 OBX rows of the Comen sample: 14 kept
-    # (its pulse rate, 149522 named MDC_PULS_RATE, among them), 12 not.
+    # QA: a kept value's doubt was counted as dropped. 26 OBX rows of the Comen sample: 11 kept
+    # (its pulse rate, 149522 named MDC_PULS_RATE, among them), 12 not, and the second
+    # message's cuff, the first one's sent again (one nibp-repeat for its 3 rows).
     proc = run("--format", "hl7", str(samples_dir / "comen-nc-monitor-test-sender.hl7"))
     readings = [json.loads(line) for line in proc.stdout.decode().splitlines()]
-    assert len(readings) == 14
+    assert len(readings) == 11
     assert len([r for r in readings if r["channel"] == "1.0.0.149522"]) == 2
     err = proc.stderr.decode()
-    assert "2 frames, 14 readings, 12 dropped, 0 warnings, 2 replies" in err
-    assert "not-monitored: 10" in err and "unknown-code: 2" in err
+    assert "2 frames, 11 readings, 13 dropped, 0 warnings, 2 replies" in err
+    assert "not-monitored: 10" in err and "unknown-code: 2" in err and "nibp-repeat: 1" in err
     # A kept value's doubt is a warning apart from the drops (OBX-4 ends in another code).
     data = (samples_dir / "comen-nc-monitor-test-sender.hl7").read_bytes().replace(
         b"1.3.1.150456|97", b"1.3.1.150457|97")
