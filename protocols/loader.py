@@ -1724,11 +1724,13 @@ class _Parser:
         )
 
     def check_sustained_watchable(self, table: _Table, metric: str, sustained: float) -> None:
-        """Refuse `sustained_seconds` on a metric no device sends continuously: the time is
-        counted only when a new value comes (console/session/conditions.py `on_value`), never as
-        the clock runs, so a cuff's 170 against "≥160 for 5 min" stood 10 min on the tile
-        silent, and cuffs more than 20 min apart (a spot value's time current) restarted the
-        count each time (a review of the protocols). Refused as `absent_seconds` is
+        """Refuse `sustained_seconds` on a metric no device sends continuously: a cuff's or a
+        typed value is one measurement, and a sustained time on it would count how long one
+        reading stands on the tile, not a condition that lasted; cuffs more than 20 min apart
+        (a spot value's time current) restart the count. Before the clock counted it
+        (console/session/conditions.py `_sustained_time`), a cuff's 170 against "≥160 for 5 min"
+        stood 10 min silent (a review of the protocols). A single reading is confirmed by a
+        repeat (`confirm_repeat_minutes`). Refused as `absent_seconds` is
         (`check_absence_watchable`)."""
         if metric in CONTINUOUS:
             return
@@ -1740,11 +1742,11 @@ class _Parser:
                    if bp else "")
         raise table.error(
             "sustained_seconds",
-            f"{_amount(sustained, 's')} is not allowed on {metric}, so the rule would not sound"
-            f" when meant to: a cuff or typed value is judged when it comes, not as time passes"
-            f" ({why}), so the time passes only if another violating value comes within it, and"
-            f" a value standing on the tile (current for {_fmt(SPOT_CURRENT_MINUTES)} min)"
-            f" raises nothing; use a plain limit (remove sustained_seconds){confirm};"
+            f"{_amount(sustained, 's')} is not allowed on {metric}: a cuff or typed value is one"
+            f" measurement ({why}), so a sustained time would count how long one reading stands"
+            f" on the tile (current for {_fmt(SPOT_CURRENT_MINUTES)} min), not a condition that"
+            f" lasted, and readings further apart start it again; use a plain limit (remove"
+            f" sustained_seconds){confirm};"
             f" sustained_seconds is allowed on {', '.join(CONTINUOUS)}, the vitals a monitor"
             " sends continuously",
         )

@@ -91,13 +91,17 @@ class ConditionTracker:
         # The same while the vital it goes with is missing (`gone_with`): until a value comes.
         self._gone_with: str | None = None
         self._judged: tuple[float, str] | None = None   # its last value's mono time and source
+        # Its last value as `on_value` judged it: the value as received, the baseline as
+        # shown, its beyond-range mark; what a sustained limit says once its time ends
+        # (`_sustained_time`).
+        self._last: tuple[float, float | None, str] | None = None
 
     def clone(self) -> ConditionTracker:
         """An independent copy (the engine's per-step snapshot); the rules themselves are shared."""
         twin = object.__new__(ConditionTracker)
         twin.condition, twin.metric, twin._as_shown = self.condition, self.metric, self._as_shown
         twin._uncounted_after, twin._uncounted = self._uncounted_after, self._uncounted
-        twin._gone_with, twin._judged = self._gone_with, self._judged
+        twin._gone_with, twin._judged, twin._last = self._gone_with, self._judged, self._last
         # The constructor, not dataclasses.replace: this runs for every rule at every engine
         # step, and replace() was a fifth of a monitor message's engine time (profiled).
         twin._value_rules = [_RuleState(s.rule, s.violating_since, s.confirm_from)
@@ -129,7 +133,7 @@ class ConditionTracker:
             state.violating_since = None
             state.confirm_from = None
         self._from_value = None
-        self._gone_with = self._judged = None
+        self._gone_with = self._judged = self._last = None
 
     def on_value(self, value: float, baseline: float | None, now: Moment,
                  source: str = "", taken: float | None = None,
@@ -156,6 +160,7 @@ class ConditionTracker:
         self._from_absence = None
         self._uncounted = self._gone_with = None
         self._judged = (at, source)
+        self._last = (value, baseline, mark)
         best: Raise | None = None
         request = None
         for state in self._value_rules:
@@ -200,12 +205,16 @@ class ConditionTracker:
 
     def on_time(self, last_value_mono: float | None, expecting: bool, now: Moment) -> None:
         """Evaluate absence rules: no value for `absent_seconds` while a source should send one;
-        and whether the last value still counts (`uncounted_after`)."""
+        and whether the last value still counts (`uncounted_after`); then a sustained limit
+        whose time ended while the last value still counts (`_sustained_time`)."""
         self._from_absence = None
         self._uncounted = None
-        if not expecting or last_value_mono is None:
-            return
-        quiet = now.mono - last_value_mono
+        if expecting and last_value_mono is not None:
+            self._absence_time(now.mono - last_value_mono)
+        self._sustained_time(now)
+
+    def _absence_time(self, quiet: float) -> None:
+        """The absence rules, no value of the metric for `quiet` seconds."""
         if self._uncounted_after is None or quiet < self._uncounted_after:
             return
         label = metric(self.metric).label
@@ -218,6 +227,30 @@ class ConditionTracker:
                                   f"none for {rule.absent_seconds:g} s")
                 if self._from_absence is None or candidate.priority > self._from_absence.priority:
                     self._from_absence = candidate
+
+    def _sustained_time(self, now: Moment) -> None:
+        """Raise a sustained limit whose time has ended since the last value came, while that
+        value still counts: not absent, and no older than its tile keeps it current
+        (`_current_for`), the rule `on_value` applies when a value comes. Counted only as values
+        came, a heart rate of 125 typed at a chair with no monitor (current 20 min) raised the
+        medium ">110" and never the high ">120 for 5 min" (a review; README: "A sustained limit
+        counts readings that came one after another"). A confirm-repeat rule is raised at its
+        own priority: the repeat is asked for by the next reading (`on_value`)."""
+        if self._judged is None or self._last is None or self.absent:
+            return
+        at, source = self._judged
+        if now.mono - at > self._current_for(source):
+            return   # no longer current: the count starts again with the next value
+        value, baseline, mark = self._last
+        for state in self._value_rules:
+            rule = state.rule
+            if (not rule.sustained_seconds or state.violating_since is None
+                    or now.mono - state.violating_since < rule.sustained_seconds):
+                continue
+            candidate = Raise(rule.priority, _message(rule, value, baseline, rule.priority, mark),
+                              value, rule.describe_limit())
+            if self._from_value is None or candidate.priority > self._from_value.priority:
+                self._from_value = candidate
 
     def gone_with(self, missing: ConditionTracker, source: str, now: Moment) -> None:
         """`missing`, a tracker of the vital this one goes with (`GOES_WITH`), says that vital's

@@ -48,17 +48,17 @@ def clinic_text() -> str:
 def test_a_systolic_limit_sustained_for_5_minutes_is_refused_naming_the_confirmation(
     tmp_path: Path,
 ) -> None:
-    # The standing 170 would have been silent: the clinic is told why, and what to write instead.
+    # One cuff reading is no sustained condition: the clinic is told why, and what to write instead.
     path = tmp_path / "clinic-iv.toml"
     path.write_text(clinic_text(), encoding="utf-8")
     count = len(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml").alarms)
 
     assert refusal(path) == (
         f"clinic-iv.toml: alarms[{count}].sustained_seconds: 300 s is not allowed on"
-        " bp_systolic, so the rule would not sound when meant to: a cuff or typed value is"
-        " judged when it comes, not as time passes (an NIBP cuff's pressures are spot values,"
-        " one per measurement), so the time passes only if another violating value comes within"
-        " it, and a value standing on the tile (current for 20 min) raises nothing; use a plain"
+        " bp_systolic: a cuff or typed value is one measurement (an NIBP cuff's pressures are"
+        " spot values, one per measurement), so a sustained time would count how long one"
+        " reading stands on the tile (current for 20 min), not a condition that lasted, and"
+        " readings further apart start it again; use a plain"
         " limit (remove sustained_seconds), or, to confirm a single reading,"
         " confirm_repeat_minutes with escalate_to (a repeat measurement after that many minutes"
         f" escalates the alarm); {ALLOWED}")
@@ -76,11 +76,11 @@ def test_a_typed_score_sustained_is_refused_with_a_plain_limit_as_the_way_out(
     document["alarms"].append({"metric": "moaas", "priority": "medium", "direction": "low",
                                "at_or_below": 3, "sustained_seconds": 120, "source": "s [M]"})
     assert refusal(write(tmp_path, document)) == (
-        "clinic.toml: alarms[4].sustained_seconds: 120 s is not allowed on moaas, so the rule"
-        " would not sound when meant to: a cuff or typed value is judged when it comes, not as"
-        " time passes (moaas is typed by the nurse, never sent by a device), so the time passes"
-        " only if another violating value comes within it, and a value standing on the tile"
-        " (current for 20 min) raises nothing; use a plain limit (remove sustained_seconds);"
+        "clinic.toml: alarms[4].sustained_seconds: 120 s is not allowed on moaas: a cuff or"
+        " typed value is one measurement (moaas is typed by the nurse, never sent by a device),"
+        " so a sustained time would count how long one reading stands on the tile (current for"
+        " 20 min), not a condition that lasted, and readings further apart start it again; use"
+        " a plain limit (remove sustained_seconds);"
         f" {ALLOWED}")
 
 
