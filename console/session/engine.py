@@ -2511,15 +2511,31 @@ class SessionEngine:
 
     def _replay_void(self, metric_name: str, row_id: int, at: Moment) -> None:
         """A replayed row entered in error later, taken back at a restart as `void` took it
-        live: the value before it stands again (its trackers fed that value). Only a correction
-        needs it: a plain value entered in error is skipped, while a correction had taken the
-        corrected row's place, and skipped it left that row standing."""
+        live: the value before it stands again (its trackers as before the correction, which
+        had fed them that value, or fed it now). Only a correction needs it: a plain value
+        entered in error is skipped, while a correction had taken the corrected row's place,
+        and skipped it left that row standing."""
         rows = self._state.rows.get(metric_name, [])
         index = next((i for i, (row, _) in enumerate(rows) if row == row_id), None)
         if index is None:
             return
         _, gone = rows.pop(index)
-        if index == len(rows):   # it was the latest: the one before stands again
+        kept = _kept_for(self._trackers_before.get(metric_name, ()), gone)
+        if index == len(rows) and kept is not None:
+            # It was the latest: its trackers and its "Repeat" check as they were before it,
+            # as `void` puts them back (`_as_if_never`). Fed the value before it again here, a
+            # repeat that value had asked was asked anew from the correction: overdue live,
+            # "due in 2 min" after a restart (a review).
+            self._forget_latest(metric_name, rows, gone)
+            trackers, repeat = kept
+            for tracker in trackers:
+                self._trackers[tracker.condition] = restored = tracker.clone()
+                self._note_replayed_held(restored, at)
+                if restored.held() is None:   # as `_replay_trackers`
+                    self._inside_since.setdefault(restored.condition, at)
+            self.schedule.put_back_one_off(_repeat_check(metric_name),
+                                           self._repeat_before(metric_name, gone, repeat))
+        elif index == len(rows):   # it was the latest: the one before stands again
             self._replay_fall_back(metric_name, rows, gone, at)
         # The baseline too, as `void` moved it: left alone, a correction to CADSS 30 taken
         # back before the dose stayed the baseline, and T0 logged it (review 44).

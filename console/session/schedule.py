@@ -398,13 +398,24 @@ class Schedule:
             # Only what stands: a value of the check taken back since `old` was kept (a BP's
             # systolic, then its diastolic) is no longer received (`forget_received`). Put back
             # with it, the check lacked the diastolic alone live, both after a restart (a review).
+            # The newest value of its vital still received in the window counts in its place:
+            # dropped, a typed HR under a monitor's HR taken back was asked again live, and met
+            # it after a restart (a review).
+            seen = {m: at if at in self._received.get(m, ()) else self._standing(old, m)
+                    for m, at in old.seen.items()}
             check = self._checks[old.name] = replace(old, seen={
-                m: at for m, at in old.seen.items() if at in self._received.get(m, ())})
+                m: at for m, at in seen.items() if at is not None})
             for metric_name, at in since:
                 if self._checks.get(old.name) is not check:
                     break   # met again (a one-off is then done)
                 if metric_name in check.metrics and check.takes(metric_name, at.mono):
                     self._count(old.name, check, metric_name, at)
+
+    def _standing(self, check: _Check, metric_name: str) -> float | None:
+        """The newest time still received of `metric_name` that counts for `check`'s slot, or
+        None."""
+        return max((at for at in self._received.get(metric_name, ())
+                    if check.takes(metric_name, at)), default=None)
 
     def forget_received(self, metric_name: str, at: float) -> None:
         """A value entered in error is not taken recently: the one before it (if still kept)
