@@ -44,6 +44,7 @@ from console.review.clock_steps import (
     logged_between, logged_seconds, seconds_to_time,
 )
 from console.session.course import earlier_in_course, route_words
+from console.session.device_rest import DEVICE_PREFIX
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.review.integrity import RecordCheck, RecordState
 from console.review.queries import before_the_session, dosing_seconds
@@ -590,6 +591,42 @@ def baseline_words(detail: SessionDetail, tz: tzinfo | None) -> str:
     return ", ".join(parts)
 
 
+def first_dose(detail: SessionDetail) -> tuple[datetime, float] | None:
+    """When the first dose was given and its seconds after T0: the first nasal device recorded
+    given (in the log's order) when it came after T0 as the console's timers ran (net of the
+    clock steps logged between), else T0; None before T0. The rule of the engine's
+    `_first_dose` and the REMS draft's `_DoseClock` (README, "Esketamine": the label's times
+    count from the first device): the header read "T0 (first dose)" at the devices' phase start,
+    10 minutes before device 1, beside a REMS draft naming device 1's time (an esketamine walk)."""
+    t0 = detail.t0
+    if t0 is None:
+        return None
+    devices = [t for t in detail.ticks if t.item.startswith(DEVICE_PREFIX)]
+    if not devices:
+        return t0, 0.0
+    by_id = all(t.event_id for t in devices)
+    first = min(devices, key=lambda t: t.event_id if by_id else t.at.timestamp())
+    t0_event = detail.t0_event()
+    device = detail.events_by_id().get(first.event_id) if first.event_id else None
+    if t0_event is not None and device is not None:
+        seconds = logged_seconds(t0_event.at, t0_event.id, device.at, device.id,
+                                 detail.logged_steps())
+    else:
+        seconds = (first.at - t0).total_seconds()   # a record without its events: by its times
+    return (first.at, seconds) if seconds > 0 else (t0, 0.0)
+
+
+def discharge_minutes(detail: SessionDetail) -> float | None:
+    """Minutes from the first dose (`first_dose`) to the discharge, None when not logged: the
+    engine's count from T0 (`discharged`'s minutes_from_t0) less the time to the first device,
+    as the REMS draft counts them (`_DoseClock.total_minutes`)."""
+    minutes = (detail.discharge or {}).get("minutes_from_t0")
+    dose = first_dose(detail)
+    if not isinstance(minutes, int | float):
+        return None
+    return round(minutes - (dose[1] / 60 if dose is not None else 0.0), 1)
+
+
 def discharge_text(detail: SessionDetail, tz: tzinfo | None) -> str:
     """"10:20 (T0 + 80 min)"; "13:52 (T0 + 6 min), against the discharge gate" when a nurse
     discharged over the gate's refusal (`discharge_override_text` says by whom and why)."""
@@ -597,8 +634,8 @@ def discharge_text(detail: SessionDetail, tz: tzinfo | None) -> str:
     if s.discharged_at is None:
         return "not discharged" if s.ended_at is not None else "session open"
     text = hhmm_or_day(s.discharged_at, s.started_at, tz, zoned=spans_zone_change(detail, tz))
-    minutes = (detail.discharge or {}).get("minutes_from_t0")
-    if isinstance(minutes, int | float):
+    minutes = discharge_minutes(detail)
+    if minutes is not None:
         text += f" ({after_t0(minutes)})"
     if detail.discharge_override() is not None:
         text += ", against the discharge gate"
@@ -621,10 +658,9 @@ def discharge_override_text(detail: SessionDetail, tz: tzinfo | None) -> str:
     discharged = detail.summary.discharged_at
     if override is None or discharged is None:
         return ""
-    minutes = (detail.discharge or {}).get("minutes_from_t0")
     at = hhmm_or_day(discharged, detail.summary.started_at, tz,
                      zoned=spans_zone_change(detail, tz))
-    return against_gate(override, at, minutes if isinstance(minutes, int | float) else None)
+    return against_gate(override, at, discharge_minutes(detail))
 
 
 def against_gate(override: Override, at: str, minutes_from_t0: float | None) -> str:
@@ -686,6 +722,7 @@ def header_fields(detail: SessionDetail, tz: tzinfo | None,
     zoned = spans_zone_change(detail, tz)
     number_text = f"{s.session_number}" + (f" of {course_sessions}" if course_sessions else "")
     when = f"{day(s.started_at, tz)} {hhmm(s.started_at, tz, zoned=zoned)}"
+    dose = first_dose(detail)
     fields = [
         ("Patient", s.patient_id + ("  (DEMO: not patient data)" if s.demo else "")),
         ("Protocol", protocol_text(detail)),
@@ -698,7 +735,7 @@ def header_fields(detail: SessionDetail, tz: tzinfo | None,
         ("Nurse", nurses_text(detail, tz)),
         ("Weight", f"{s.weight_kg:g} kg"),
         ("Dose", dose_text(detail, protocol)),
-        ("T0 (first dose)", hhmm(detail.t0, tz, zoned=zoned) if detail.t0 else "not dosed"),
+        ("T0 (first dose)", hhmm(dose[0], tz, zoned=zoned) if dose else "not dosed"),
         ("Discharged", discharge_text(detail, tz)),
     ]
     return fields

@@ -108,6 +108,7 @@ from console.records import (
 )
 from console.session.alarms import priority_marks
 from console.session.conditions import STALE_MANUAL_SECONDS
+from console.session.device_rest import DEVICE_PREFIX
 from devices.reading import (
     AGE_UNKNOWN,
     beyond_mark,
@@ -507,6 +508,9 @@ class TrendFeed:
         }
         self._series[(CUFF_PULSE, False)] = _Points(capacity)
         self._markers: list[_MarkerEntry] = []
+        # T0's dose marker, moved to the first nasal device when that came later.
+        self._dose_mark: _MarkerEntry | None = None
+        self._device_seen = False
         # An occurrence's raised and escalated steps, marked or not, in order; and the highest
         # priority it was marked at by a value not taken back (`_mark_steps`).
         self._steps: dict[int, list[_MarkerEntry]] = {}
@@ -646,6 +650,19 @@ class TrendFeed:
             # The engine logs the baselines in force at T0 with this event.
             self._logged_baselines(detail)
             self._put_marker(TrendMarker(minutes, "T0 dose", "dose"), -2)
+            if self._dose_mark is None:
+                self._dose_mark = self._markers[-1]
+        elif (kind == "checklist_ticked" and self._dose_mark is not None and not self._device_seen
+              and str(detail.get("item", "")).startswith(DEVICE_PREFIX)):
+            # Nasal devices: the dose is the first device recorded given when later than T0,
+            # as the timers, the discharge gate and the REMS draft count it (the engine's
+            # `_first_dose`, README "Esketamine"); "T0 dose" at the phase's start marked a
+            # second T0 (the phase keeps its own marker).
+            self._device_seen = True
+            if minutes > self._dose_mark.marker.minutes:
+                self._dose_mark.marker = replace(self._dose_mark.marker, minutes=minutes)
+                self._changes.markers = True
+                self._end = max(self._end, minutes)
         elif kind == BASELINE_SET:   # fixed or corrected after T0: the last one stands
             self._logged_baselines(detail)
         elif kind == "dose_given":
