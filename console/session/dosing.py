@@ -91,7 +91,7 @@ def infusion_stopped_at(protocol: Protocol | None, minutes: float | None) -> str
 
 def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseKind,
               dosing_minutes: float | None = None, devices_ticked: int | None = None,
-              weight_kg: float | None = None) -> str:
+              weight_kg: float | None = None, rest_kept: bool = True) -> str:
     """"Dose 36 mg in 100 mL (0.36 mg/mL) · pump 150 mL/h over 40 min" (or the devices), with
     "given:" once the dosing is over (its last phase). An infusion ended early (a side effect,
     an override) was not all given: "Dose planned: 36 mg … · infusion ended after 12:00 of 40
@@ -133,11 +133,24 @@ def dose_line(protocol: Protocol, details: Mapping[str, Any], phase_kind: PhaseK
     if short:
         prefix = "Dose planned: "
     line = f"{prefix}{mg:g} mg: {devices} device{'s' if devices != 1 else ''} of {dose.mg_per_device:g} mg"
-    if dose.rest_minutes and devices > 1:
+    # Once given, the rest is said only where it was kept (`devices_rest_kept`): "5 min apart"
+    # read over a device given 2 min after the one before, its early reason in the record.
+    if dose.rest_minutes and devices > 1 and (rest_kept or not given):
         line += f", {dose.rest_minutes:g} min apart"
     if short:
         line += f" · {devices_ticked} of {devices} devices recorded given"
     return line
+
+
+def devices_rest_kept(protocol: Protocol, ticked_at: Iterable[tuple[str, float]]) -> bool:
+    """Whether each nasal device ticked came at least the protocol's rest after the device
+    ticked before it (`ticked_at`: item id and its tick on the monotonic clock, as the engine's
+    rest runs, `device_rest.Rest`); True for a dose with no rest or by infusion."""
+    rest = protocol.dose.rest_minutes
+    if protocol.dose.mode is not DoseMode.DEVICES or not rest:
+        return True
+    times = sorted(mono for item, mono in ticked_at if item.startswith("device-"))
+    return all(later - earlier >= rest * 60 for earlier, later in zip(times, times[1:]))
 
 
 def devices_ticked(protocol: Protocol, ticked_ids: Iterable[str]) -> int | None:

@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from console.clock import format_duration
 from console.records import ObservationRecord
-from console.session.dosing import devices_ticked, dose_line
+from console.session.dosing import devices_rest_kept, devices_ticked, dose_line
 from console.session.journal import Journal
 from console.store import EventLog
 from console.ui import theme
@@ -233,11 +233,13 @@ class LiveWindow(QtWidgets.QWidget):
             GivesWay(f"{engine.phase.name}   "), f"Elapsed {format_duration(times.elapsed_s)}",
             *phase_left, *discharge, gap, f"Next vitals: {next_due}")
         dosing = [p.id for p in engine.protocol.phases if p.kind is PhaseKind.DOSING]
+        ticked = [(item, tick.mono) for phase in dosing
+                  for item, tick in engine.ticks(phase).items()]
         line = dose_line(engine.protocol, engine.details, engine.phase.kind,
                          engine.dosing_minutes, devices_ticked(
-                             engine.protocol,
-                             [item for phase in dosing for item in engine.ticks(phase)]),
-                         weight_kg=engine.patient.weight_kg)   # a capped dose says its sum
+                             engine.protocol, [item for item, _ in ticked]),
+                         weight_kg=engine.patient.weight_kg,   # a capped dose says its sum
+                         rest_kept=devices_rest_kept(engine.protocol, ticked))
         self.dosing.setText(line)
         active = engine.phase.kind in (PhaseKind.PRE, PhaseKind.DOSING)
         _restyle(self.dosing, "font-size:14pt;padding:0 6px;" + (
