@@ -35,6 +35,7 @@ from protocols.vitals import (
     KPA_TO_MMHG,
     METRICS,
     RESTING,
+    SPOT_CURRENT_SECONDS,
     RestingRange,
 )
 from protocols.model import (
@@ -156,10 +157,6 @@ UNTIMED_DELAY_CEILING_MINUTES = 30.0
 # plan is the IV protocol's ≥ 30 min after the infusion (clinical-defaults.md, IV vitals
 # cadence), and their longest delay is 5 min (HR > 120 sustained). A protocol with a timeline is
 # held to it instead (`_timeline_minutes`).
-SPOT_CURRENT_MINUTES = 20.0
-# How long a typed value or a cuff's stays current (console/session/conditions.py
-# STALE_MANUAL_SECONDS, which the protocols package may not import): said in the refusal of a
-# sustained time on such a vital (`check_sustained_watchable`).
 MAX_BASELINE_BAND_MMHG = 100.0
 # exit_bp_within_baseline_mmhg (default ±20): a band of ±100 mmHg around a baseline already holds
 # every blood pressure seen in a chair; a wider one would make the exit condition always true.
@@ -1744,8 +1741,8 @@ class _Parser:
             "sustained_seconds",
             f"{_amount(sustained, 's')} is not allowed on {metric}: a cuff or typed value is one"
             f" measurement ({why}), so a sustained time would count how long one reading stands"
-            f" on the tile (current for {_fmt(SPOT_CURRENT_MINUTES)} min), not a condition that"
-            f" lasted, and readings further apart start it again; use a plain limit (remove"
+            f" on the tile (current for {_fmt(SPOT_CURRENT_SECONDS / 60)} min), not a condition"
+            f" that lasted, and readings further apart start it again; use a plain limit (remove"
             f" sustained_seconds){confirm};"
             f" sustained_seconds is allowed on {', '.join(CONTINUOUS)}, the vitals a monitor"
             " sends continuously",

@@ -203,9 +203,9 @@ class AlarmRule:
 
     Attributes:
         sustained_seconds: the violation must last this long before the alarm is raised (0 = at
-            once). Disclosed in the UI ("after 5 min"). Counted as values come, so the loader
-            takes it only on a vital a monitor sends continuously (protocols/vitals.py
-            `CONTINUOUS`), never on a cuff's or a typed value.
+            once). Disclosed in the UI ("after 5 min"). The loader takes it only on a vital a
+            monitor sends continuously (protocols/vitals.py `CONTINUOUS`): a cuff's or a typed
+            value is one measurement, no condition that lasted.
         confirm_repeat_minutes: for intermittent NIBP: when raised, a repeat measurement is
             prompted after this many minutes; if it still violates, the condition escalates to
             `escalate_to`.

@@ -137,6 +137,9 @@ BP_METRICS: tuple[str, ...] = ("bp_systolic", "bp_diastolic", "bp_mean")
 # is no NIBP cuff's (console/session/engine.py `_remember`: a cuff's pressures are spot values),
 # and no device sends a scale. An absence rule on any other metric could never fire.
 CONTINUOUS: tuple[str, ...] = tuple(n for n in VITALS if n not in BP_METRICS)
+# How long a typed value or a cuff's stays current (its tile's stale time; the sustained count of
+# console/session/conditions.py `_current_for`), said in the loader's refusals.
+SPOT_CURRENT_SECONDS = 20 * 60.0
 # The metrics the bedside form records (console/ui/entry_panel.py: FIELDS, the BP typed as
 # systolic/diastolic, RR, HR and SpO2; a button row or a box for every scale). A mean BP and a
 # pulse rate come only from a monitor: an item's `needs`, a gate or a check's `metrics` naming

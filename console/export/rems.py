@@ -1062,13 +1062,10 @@ class _DoseClock:
         self._reading_rows: dict[tuple[str, datetime], list[int]] = {}
         for o in detail.observations if self._steps else ():
             self._reading_rows.setdefault((o.metric, o.received_at), []).append(o.id)
-        if t0 is None or first_device is None:
-            return
-        if self._t0 is not None and device is not None:
-            later = event_seconds_between(self._t0, device, self._steps) > 0
-        else:
-            later = first_device.at > t0   # a record without its events: by its times
-        if later:
+        # The review's rule, one for both (`content.first_dose`): the header and the PDF name
+        # the same first dose as the form.
+        dose = rc.first_dose(detail)
+        if t0 is not None and first_device is not None and dose is not None and dose[1] > 0:
             self.dose_at, self._dose = first_device.at, device
 
     @property

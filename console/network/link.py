@@ -349,20 +349,13 @@ class NetworkLink:
 
     def _newest_logged(self) -> list[datetime]:
         """The times of the newest rows of what the link reads back at a start (a message, a
-        delivery, an alarm transition: the network alarm's raising): the last run's last
-        moments. By row id, not a scan of every message; none when it cannot be read (the
-        times are then measured from the clock, as they were)."""
-        found = []
+        delivery, an alarm transition: the network alarm's raising), the last run's last
+        moments (`EventLog.newest_network_times`); none when they cannot be read (the times are
+        then measured from the clock, as they were)."""
         try:
-            for table, column in (("outbox", "created_at"), ("deliveries", "at"),
-                                  ("alarm_events", "at")):
-                row = self._log.conn.execute(
-                    f"SELECT {column} FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
-                if row is not None:
-                    found.append(parse_iso(row[0]))
-        except (sqlite3.Error, ValueError):
+            return self._log.newest_network_times()
+        except (LogError, sqlite3.Error, ValueError):
             return []
-        return found
 
     def _recall_engine_refusals(self) -> None:
         """The engine's failures of this chair not delivered since (what `network undelivered`

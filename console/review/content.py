@@ -595,8 +595,8 @@ def first_dose(detail: SessionDetail) -> tuple[datetime, float] | None:
     """When the first dose was given and its seconds after T0: the first nasal device recorded
     given (in the log's order) when it came after T0 as the console's timers ran (net of the
     clock steps logged between), else T0; None before T0. The rule of the engine's
-    `_first_dose` and the REMS draft's `_DoseClock` (README, "Esketamine": the label's times
-    count from the first device): the header read "T0 (first dose)" at the devices' phase start,
+    `_first_dose`, and the REMS draft's (`_DoseClock` takes it from here; README, "Esketamine": the
+    label's times count from the first device): the header read "T0 (first dose)" at the devices' phase start,
     10 minutes before device 1, beside a REMS draft naming device 1's time (an esketamine walk)."""
     t0 = detail.t0
     if t0 is None:

@@ -19,7 +19,7 @@ from typing import Final
 from console.clock import Moment
 from console.session.alarms import Raise
 from devices.reading import MANUAL
-from protocols.vitals import BP_METRICS, METRICS, metric
+from protocols.vitals import BP_METRICS, METRICS, SPOT_CURRENT_SECONDS, metric
 from protocols.model import AlarmRule, Priority
 
 
@@ -33,7 +33,7 @@ GOES_WITH: Final = {"pulse_rate": "spo2"}
 # an NIBP is current until the next check is due, so it gets the longer limit. Its tile greys it
 # past this (console/session/tile_view.py); a sustained count starts again (`_current_for`).
 STALE_SECONDS = 30.0
-STALE_MANUAL_SECONDS = 20 * 60.0
+STALE_MANUAL_SECONDS = SPOT_CURRENT_SECONDS
 
 # A cuff repeat counts from this long before its time (here, and the schedule's "Repeat
 # Systolic BP"): a monitor's automatic cycle times the start of each measurement, and the result

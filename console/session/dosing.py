@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from console.clock import format_duration
+from console.session.device_rest import DEVICE_PREFIX
 from protocols.model import DoseMode, PhaseKind, Protocol
 
 
@@ -149,7 +150,7 @@ def devices_rest_kept(protocol: Protocol, ticked_at: Iterable[tuple[str, float]]
     rest = protocol.dose.rest_minutes
     if protocol.dose.mode is not DoseMode.DEVICES or not rest:
         return True
-    times = sorted(mono for item, mono in ticked_at if item.startswith("device-"))
+    times = sorted(mono for item, mono in ticked_at if item.startswith(DEVICE_PREFIX))
     return all(later - earlier >= rest * 60 for earlier, later in zip(times, times[1:]))
 
 
@@ -158,4 +159,4 @@ def devices_ticked(protocol: Protocol, ticked_ids: Iterable[str]) -> int | None:
     ticked; None for a dose by infusion."""
     if protocol.dose.mode is not DoseMode.DEVICES:
         return None
-    return sum(1 for item in ticked_ids if item.startswith("device-"))
+    return sum(1 for item in ticked_ids if item.startswith(DEVICE_PREFIX))

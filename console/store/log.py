@@ -1529,6 +1529,20 @@ class EventLog:
         return parse_iso(row[0]) if row and row[0] else None
 
     @_classified
+    def newest_network_times(self) -> list[datetime]:
+        """The times of the newest outbox, delivery and alarm rows (by row id, no scan): the last
+        moments of the run that wrote them, which a network link restarted with its clock behind
+        measures from (console/network/link.py `_mono_of`)."""
+        found = []
+        for table, column in (("outbox", "created_at"), ("deliveries", "at"),
+                              ("alarm_events", "at")):
+            row = self.conn.execute(
+                f"SELECT {column} FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
+            if row is not None:
+                found.append(parse_iso(row[0]))
+        return found
+
+    @_classified
     def last_outbox_row(self, session_id: int, kind: str, destination: str) -> OutboxRow | None:
         """The newest outbox row of `session_id` of `kind` (a PCD-04) bound for `destination`."""
         r = self.conn.execute(
