@@ -18,8 +18,9 @@ writes into DIR (default ./clinic-broker, which must not exist or be empty):
                       mosquitto.conf say (renewed by a new set-up)
     credentials.txt   every account's password, for the operator (0600: only you can read it)
     clinic-broker.service   a systemd unit that starts the broker at boot as the files' owner
-                      (`sudo cp` it into /etc/systemd/system/, `sudo systemctl enable --now
-                      clinic-broker`); the set-up installs nothing itself
+                      (`sudo cp` it into /etc/systemd/system/, `sudo systemctl daemon-reload`,
+                      `enable` and `restart clinic-broker`: a renewal's broker, already running,
+                      is restarted with the new files); the set-up installs nothing itself
     stations/<name>/  one folder per station to copy to it: `password` (0600), `ca.crt`, and for
                       a chair its `network.toml` and `resend-password` (0600), for the central
                       station its `central.toml`
@@ -611,11 +612,12 @@ def systemd_unit(plan: Plan) -> str:
     account that owns the files (the README's command ran it in a terminal only: after a
     reboot no chair could connect). Written, not installed: that needs root."""
     user = plan.broker_user if plan.broker_user is not None else str(os.geteuid())
-    binary = shutil.which("mosquitto") or MOSQUITTO
+    binary = _broker_binary()
     return f"""\
 # The clinic bus broker at boot, written by `{PROG}` on {_stamp(plan.made)}.
 # Install it (as root):   cp {shlex.quote(str(plan.out / UNIT))} /etc/systemd/system/
-#                         systemctl enable --now {UNIT_NAME}
+#                         systemctl daemon-reload && systemctl enable {UNIT_NAME}
+#                         systemctl restart {UNIT_NAME}   (a renewal: the new CA and passwords)
 # See it:                 systemctl status {UNIT_NAME}; journalctl -u {UNIT_NAME}
 # Moved this folder, or changed this file: copy it again, then systemctl daemon-reload.
 [Unit]
@@ -768,15 +770,22 @@ def summary(plan: Plan) -> str:
         "  credentials.txt    every account's password, readable by you only (passwords are "
         "not printed)\n"
         f"  {UNIT}  starts the broker at boot; install it: sudo cp "
-        f"{shlex.quote(str(out / UNIT))} /etc/systemd/system/ && sudo systemctl enable --now "
-        f"{UNIT_NAME}" + _only_here(plan) + _listens_here(plan) + _as_root(plan)
+        f"{shlex.quote(str(out / UNIT))} /etc/systemd/system/ && sudo systemctl daemon-reload "
+        f"&& sudo systemctl enable {UNIT_NAME} && sudo systemctl restart {UNIT_NAME}"
+        + _only_here(plan) + _listens_here(plan) + _as_root(plan)
     )
 
 
 def _start_command(plan: Plan) -> str:
     """The command that starts the broker, as a shell runs it (the review: a folder "Clinic IT"
-    made it three arguments)."""
-    return f"mosquitto -c {shlex.quote(str(plan.out / 'mosquitto.conf'))}"
+    made it three arguments), by the broker's full path: the account the set-up is run as,
+    not root, has no /usr/sbin on its PATH on Debian (`mosquitto: command not found`)."""
+    return (f"{shlex.quote(_broker_binary())} "
+            f"-c {shlex.quote(str(plan.out / 'mosquitto.conf'))}")
+
+
+def _broker_binary() -> str:
+    return shutil.which("mosquitto") or MOSQUITTO
 
 
 def _as_root(plan: Plan) -> str:
