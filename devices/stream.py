@@ -8,13 +8,13 @@ and QA can see every discarded value and why.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeAlias, runtime_checkable
 
 from protocols.vitals import METRICS
-from devices.reading import Reading
+from devices.reading import MANUAL, Reading, is_nibp_metric
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,35 @@ cuff measurement had logged a `device_dropped` row a poll, and the nurse's event
 data not used: nibp-empty ×60" a minute, for a cuff that had simply not run yet."""
 
 
+class LoggedValue(Protocol):
+    """A value as the session's log holds it (`console.records.ObservationRecord` is one)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def flags(self) -> Set[str]: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def measured_at(self) -> datetime | None: ...
+
+
+NibpRows: TypeAlias = frozenset[tuple[str, str, float]]
+"""An NIBP measurement as its rows' (channel, metric, value): what a decoder reads and the session's
+log holds alike, so a measurement sent after a restart is compared with the one logged before."""
+
+
+def nibp_rows(rows: Iterable[LoggedValue]) -> NibpRows:
+    """The `NibpRows` of one measurement's readings or logged rows."""
+    return frozenset((row.channel, row.metric, row.value) for row in rows)
+
+
 @dataclass(slots=True)
 class UnplacedNibp:
     """The last NIBP measurement each device channel sent without a usable time of its own.
@@ -104,6 +133,13 @@ class UnplacedNibp:
     last measurement is the newest still in. (Keeping only "the one before" left the memory at a
     measurement whose own commit had failed when two failed in a row, and its resend was dropped.)
 
+    A restarted console ("Restart and resume") starts with the session's log (`resume`): each
+    source's newest NIBP measurement logged stands for what that source sent last, until a channel
+    of it sends its first measurement to this memory; the same values are that measurement sent
+    again (`is_repeat`'s `values`). A monitor still repeating its cuff after the restart had it
+    logged a second time, "measured now" (a Comen stamps it with each message's time) or "age
+    unknown", and it met the open BP check though nobody took a BP: live and restarted differed.
+
     Attributes:
         values_seen: this connection has delivered values: a measurement first seen before that
             may be from before the console connected (or while the line was down), so its age is
@@ -114,14 +150,43 @@ class UnplacedNibp:
     # Per channel (the decoder's key), its recent measurements, oldest first: each `_Sent` is one
     # measurement's place, so an undo takes out its own and never a later equal one.
     _recent: dict[object, list[_Sent]] = field(default_factory=dict, repr=False)
+    # By source, the rows (channel, metric, value) of its newest NIBP measurement in the session's
+    # log when the console started (`resume`); empty for a new session.
+    _logged: dict[str, NibpRows] = field(default_factory=dict, repr=False)
     # The owner's thread forgets (`undo`) while the reader's decodes.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def is_repeat(self, channel: object, sent: object, result: DecodeResult | None = None) -> bool:
-        """True when `channel` sends what it sent last time; remembers it, and gives `result`
-        the undo for when its readings are not taken."""
+    def resume(self, logged: Iterable[LoggedValue]) -> None:
+        """Start from the session's log: `logged` is its values, oldest first (a resumed
+        session's observations). Each source's newest NIBP measurement (its rows logged from one
+        message: the same arrival and measured time) is what that source sent last."""
+        newest: dict[str, tuple[object, list[LoggedValue]]] = {}
+        for row in logged:
+            if row.source == MANUAL or not is_nibp_metric(row.metric, row.flags):
+                continue
+            message = (row.received_at, row.measured_at)
+            kept = newest.get(row.source)
+            if kept is not None and kept[0] == message:
+                kept[1].append(row)
+            else:
+                newest[row.source] = (message, [row])
         with self._lock:
-            recent = self._recent.setdefault(channel, [])
+            self._logged = {source: nibp_rows(rows) for source, (_, rows) in newest.items()}
+
+    def is_repeat(self, channel: object, sent: object, result: DecodeResult | None = None,
+                  values: tuple[str, NibpRows] | None = None) -> bool:
+        """True when `channel` sends what it sent last time; remembers it, and gives `result`
+        the undo for when its readings are not taken.
+
+        `values`: the source and rows (`nibp_rows`) of the measurement `sent` names. When
+        `channel` has sent nothing to this memory yet, its source's newest measurement in the
+        session's log (`resume`) is what it sent last: the same rows are a repeat."""
+        with self._lock:
+            recent = self._recent.get(channel)
+            if recent is None:
+                recent = self._recent[channel] = []
+                if values is not None and values[1] and self._logged.get(values[0]) == values[1]:
+                    recent.append(_Sent(sent))   # logged before the restart: nothing to undo
             if recent and recent[-1].sent == sent:
                 return True
             place = _Sent(sent)

@@ -56,7 +56,9 @@ Rules:
   (re)open gets a fresh decoder, so half a frame from before an unplug never joins the next one.
   What the connection reported of an NIBP without a time (`devices.stream.UnplacedNibp`) is
   the connection's, handed to each new decoder: the monitor still repeating it after a replug is
-  not a new measurement (it had been logged again, "age unknown").
+  not a new measurement (it had been logged again, "age unknown"). A resumed session's owner
+  hands the connection one started from the session's log (`nibp`, `UnplacedNibp.resume`): the
+  cuff still repeated after "Restart and resume" is the one logged before it.
   A decoder that cannot be built at an open (a profile's code map refused: a clinic copy saved
   with a typo, its folder unreadable a moment) is an open that failed: the port closed again,
   DISCONNECTED "cannot read <file>: <why>", retried with the same back-off, so the monitor is
@@ -426,6 +428,8 @@ class DeviceConnection:
         serial_factory: builds the unopened port object from `url` (tests wrap `loop://`).
         read_timeout: seconds one read waits.
         backoff_first, backoff_cap: reconnect delays (doubling from first to cap).
+        nibp: the connection's NIBP memory, started from the session's log when it resumes
+            (`UnplacedNibp.resume`); None: a new one.
     """
 
     def __init__(
@@ -446,6 +450,7 @@ class DeviceConnection:
         read_timeout: float = READ_TIMEOUT_SECONDS,
         backoff_first: float = BACKOFF_FIRST_SECONDS,
         backoff_cap: float = BACKOFF_CAP_SECONDS,
+        nibp: UnplacedNibp | None = None,
     ) -> None:
         _import_serial()
         self.url = url
@@ -481,7 +486,8 @@ class DeviceConnection:
         self._port: serial.Serial | None = None
         self._decoder: StreamDecoder | None = None
         self._conversation: Conversation | None = None   # the decoder, when it must be spoken to
-        self._nibp = UnplacedNibp()   # across decoders: what was reported stays reported
+        # Across decoders: what was reported stays reported.
+        self._nibp = nibp if nibp is not None else UnplacedNibp()
         self._last_frame_mono = 0.0  # when the last good frame (or the open) happened
         self._bytes_since_frame = 0  # bytes read since then (garbage when it grows alone)
         self._bytes_at: float | None = None   # when bytes last came, until the quiet end is tried

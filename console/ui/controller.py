@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -82,6 +82,7 @@ from console.session.signing import (
     events_of,
 )
 from console.session.view import SessionView
+from devices.stream import LoggedValue, UnplacedNibp
 from devices.transport import DeviceConnection, DeviceEvent
 from protocols.model import Priority
 from protocols.vitals import metric
@@ -125,6 +126,8 @@ class SessionController(QtCore.QObject):
         self.connection: DeviceConnection | None = None
         self._monitor_unknown = ""   # why the monitor asked for cannot be read (attach_device)
         self._wanted_monitor: tuple[str, str] | None = None
+        # The monitor's NIBP memory, handed to each connection made for it (`attach_device`).
+        self._nibp = UnplacedNibp()
         self._monitor_retry_at = 0.0   # mono time of the next look (`_try_monitor_again`)
         self._fallback = FallbackFaults()   # console faults the engine could not take
         # The engine's calls that raised (`alarms`, `audio`): each reported once, on its own (one
@@ -153,15 +156,21 @@ class SessionController(QtCore.QObject):
             self._engine.device_state_changed("disconnected", now, self._monitor_unknown)
             self.device_state.emit("disconnected")
 
-    def attach_device(self, url: str, fmt: str) -> None:
+    def attach_device(self, url: str, fmt: str, logged: Iterable[LoggedValue] = ()) -> None:
         """Read the monitor at `url` in `fmt` (a format or device profile) once started. A
         profile not installed (removed since the session started on it) is the "Device
         disconnected" alarm at start, naming why: a resume is never refused for its monitor,
-        and it had ended in a traceback after `session_resumed` was logged (review 44)."""
+        and it had ended in a traceback after `session_resumed` was logged (review 44).
+
+        `logged`: a resumed session's observations, oldest first. The connection's NIBP memory
+        starts from them (`UnplacedNibp.resume`): the cuff the monitor still repeats after
+        "Restart and resume" is the one logged before, not a new BP "measured now" (it had been
+        logged again and met the open BP check); live and restarted read one cuff as one row."""
         self._wanted_monitor = (url, fmt)
+        self._nibp.resume(logged)
         try:
             # The callback runs on the worker thread: emitting a signal is all it may do.
-            self.connection = DeviceConnection(url, fmt, self.device_event.emit)
+            self.connection = DeviceConnection(url, fmt, self.device_event.emit, nibp=self._nibp)
         except ValueError as exc:
             self.connection = None
             self._monitor_unknown = _why_unreadable(fmt, url, exc)
@@ -177,7 +186,7 @@ class SessionController(QtCore.QObject):
         self._monitor_retry_at = now.mono + MONITOR_RETRY_S
         url, fmt = self._wanted_monitor
         try:
-            connection = DeviceConnection(url, fmt, self.device_event.emit)
+            connection = DeviceConnection(url, fmt, self.device_event.emit, nibp=self._nibp)
         except ValueError as exc:
             # Still not readable, maybe for another reason (removed, then put back with a typo
             # in its code map): the alarm says the newest (the engine words it, and logs it

@@ -6,14 +6,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Clock
-from console.records import ENGINE, Record, Recorder, SessionOpened
+from console.records import ENGINE, ObservationRecord, Record, Recorder, SessionOpened
 from console.session.alarm_area import NewAlarmWatch
 from console.session.chair_identity import ChairIdentity
 from console.session.engine import Patient, SessionEngine
@@ -633,7 +633,10 @@ class MainWindow(QtWidgets.QMainWindow):
         claimed_before = self.claims.holds(engine.session_id)
         self.claims.claim(engine.session_id)   # a new session's: no other console has it
         try:
-            live = self._open_engine(engine, journal, device, on_connecting, identity)
+            # Its monitor's NIBP memory starts from what a resumed session logged (the cuff
+            # still repeated after the restart is no new BP: `SessionController.attach_device`).
+            logged = [r for _, r in history or [] if isinstance(r, ObservationRecord)]
+            live = self._open_engine(engine, journal, device, on_connecting, identity, logged)
         except BaseException:
             if not claimed_before:   # it does not run here: its own chair may resume it
                 self.claims.release(engine.session_id)
@@ -646,14 +649,16 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _open_engine(self, engine: SessionEngine, journal: Journal, device: Device | None,
                      on_connecting: Callable[[], None] | None,
-                     identity: ChairIdentity | None) -> LiveWindow:
-        """`open_session`'s part after the claim: the controller, the live window, the sounder."""
+                     identity: ChairIdentity | None,
+                     logged: Sequence[ObservationRecord] = ()) -> LiveWindow:
+        """`open_session`'s part after the claim: the controller, the live window, the sounder.
+        `logged`: a resumed session's observations, oldest first."""
         # A demo session needs no account (issue 13): it never locks and signs nothing.
         chair = None if engine.demo else identity or self._chair_identity()
         controller = SessionController(engine, self.clock, self, identity=chair,
                                        signature_service=self._signatures() if chair else None)
         if device is not None:
-            controller.attach_device(*device)
+            controller.attach_device(*device, logged=logged)
         if on_connecting is not None:
             controller.device_state.connect(lambda state: state == "connecting" and on_connecting())
         self.sounder = AlarmSounder(self.audio_out, self)

@@ -48,6 +48,12 @@ chain; the memory is the stream's `UnplacedNibp`, so it outlives a reopen and fo
 commit could not take. Two cuffs of the same values in a row, each sent only in its own second,
 read as one. (Taken as untimed, d676646, such a row of the first kind became two readings, the
 first of unknown age, and a later cuff of the same values a repeat.)
+After "Restart and resume" the source's newest cuff in the session's log stands for the message
+before (`UnplacedNibp.resume`): the same rows stamped with the message's time are that cuff sent
+again, not a second row "measured now" meeting the open BP check; other values are a new cuff at
+their time. (A cuff-timed monitor's new cuff of the logged values, sent in its second as the first
+message after a restart, is read from its next message, at its own time.) An NIBP without a usable
+time is compared with it by values alone (the log keeps no OBX-14 as sent).
 The cuff's pulse rate (149546) is a row of that measurement: flagged `NIBP` (reading.NIBP_PULSE)
 and kept by the same rule (it had been a new pulse reading in every message).
 
@@ -88,6 +94,7 @@ from devices.stream import (
     Dropped,
     Reply,
     UnplacedNibp,
+    nibp_rows,
     outside_hard_range,
 )
 
@@ -732,13 +739,14 @@ class _Observations:
         if self.unplaced is None:
             return
         key = (self.msg.source, "OBR-7")
-        sent = tuple((r.channel, r.metric, r.value) for r in self.stamped_nibp)
+        sent = nibp_rows(self.stamped_nibp)
         if not sent:
             # Remembered too, as it ends the chain: only the message just before counts. No
             # undo: forgetting it could only make a later message a repeat.
             self.unplaced.is_repeat(key, sent)
             return
-        if not self.unplaced.is_repeat(key, sent, self.result):
+        # After a restart, the source's cuff in the session's log stands for the message before.
+        if not self.unplaced.is_repeat(key, sent, self.result, (self.msg.source, sent)):
             return
         moved = self.stamped_nibp
         self.result.readings = [r for r in self.result.readings if not any(r is m for m in moved)]
@@ -756,13 +764,18 @@ class _Observations:
         assert self.unplaced is not None
         readings = [reading for reading, _, _ in self.untimed_nibp]
         sent = tuple((r.channel, r.metric, r.value, stamp) for r, stamp, _ in self.untimed_nibp)
-        if self.unplaced.is_repeat(self.msg.source, sent, self.result):
+        # After a restart, the source's cuff in the session's log (which keeps no stamp as sent)
+        # stands for the message before when its values are these.
+        if self.unplaced.is_repeat(self.msg.source, sent, self.result,
+                                   (self.msg.source, nibp_rows(readings))):
             notices = [notice for _, _, notice in self.untimed_nibp if notice is not None]
             self.result.dropped = [d for d in self.result.dropped
                                    if not any(d is notice for notice in notices)]
             self.result.dropped.append(Dropped("nibp-repeat", f"{len(readings)} NIBP row(s) "
                                                "without a usable OBX-14: the measurement of an "
                                                "earlier message, sent again"))
+            # Values came: a cuff after this one was seen come (a repeat says so as any value).
+            self.unplaced.values_seen = True
             return
         if not self.unplaced.values_seen:   # perhaps measured before the console connected
             # No time of its own: OBR-7 is the message's time, not the measurement's, so it is
