@@ -67,6 +67,7 @@ class RepeatRequest:
     due_mono: float
     reason: str
     repeat_s: float   # how long after the reading that asked (`cuff_cycle_jitter_s`)
+    asked_by: tuple[float, float] | None = None   # that reading: its mono time and value
 
 
 class ConditionTracker:
@@ -181,6 +182,7 @@ class ConditionTracker:
                     request = RepeatRequest(
                         self.metric, now.mono + repeat_s,
                         f"confirm {_describe(rule, value, baseline, mark)}", repeat_s,
+                        (at, value),
                     )
                 elif (at > state.confirm_from and at - state.confirm_from
                       >= repeat_s - cuff_cycle_jitter_s(repeat_s)):

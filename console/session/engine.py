@@ -918,6 +918,11 @@ class SessionEngine:
                 continue
             if voided and obs.corrects is None:
                 engine._note_taken_back(reading, at)
+                if obs.source != MANUAL and not is_nibp_value(reading):
+                    # The monitor sent the vital, so it is expected, as live (`_remember`):
+                    # skipped, an apnoea after its rate was taken back latched at the restart
+                    # and none was watched after it (fuzz_late seed 326).
+                    state.continuous.add(obs.metric)
                 continue
             if obs.corrects is not None and row_id is not None:
                 engine._replay_correction(obs, reading, row_id, at)   # as `correct` took it
@@ -1177,7 +1182,7 @@ class SessionEngine:
                 if request is not None:
                     self.schedule.add_one_off(_repeat_check(reading.metric),
                                               (reading.metric,), at.plus(request.due_mono - at.mono),
-                                              request.repeat_s)
+                                              request.repeat_s, asked_by=request.asked_by)
                 self._note_replayed_held(tracker, at)
                 if tracker.held() is None:   # back inside since (resume: `back_inside_since`)
                     self._inside_since.setdefault(tracker.condition, at)
@@ -1870,7 +1875,11 @@ class SessionEngine:
                                    gone.placed)
                     if restored:
                         self._state.absence_restored.add(metric_name)
-                    taken.extend(self._evaluate(metric_name, value, now, missing=missing))
+                    # Typed, as its tile says and a restart replays it: current 20 min for a
+                    # sustained limit (a monitor's HR corrected to 125 never became the high
+                    # ">120 for 5 min" live; fuzz_late seed 156).
+                    taken.extend(self._evaluate(metric_name, value, now, source=MANUAL,
+                                                missing=missing))
                     records.extend(_ended_because(taken, metric_name, why))
                 else:
                     records.extend(self._take_back_latched(metric_name, gone, rows[index:], why,
@@ -2051,11 +2060,14 @@ class SessionEngine:
             # only `gone` asked is gone. Withdrawn as well when no tracker waits for it, a real
             # 185's repeat, with a 130 after it, went with a later typo live and stood after a
             # restart.
-            elif gone.measured is not None:
+            else:
                 # `gone` a correction (it stands for an earlier measurement): the repeat kept
                 # with its trackers is the corrected value's, which `correct` withdrew after
                 # them, and a restart withdraws it again (`_replay_void`). Put back, a typed
                 # 185's repeat came back with its correction to 125 entered in error (a review).
+                # `gone` the repeat of a value taken back before: the check it met, put back,
+                # was asked by that value, which no longer stands; a restart never asked it
+                # (a diastolic 112 entered in error, then its repeat 80: fuzzer seed 3906).
                 self._withdraw_unasked_repeat(metric_name)
             if (rebuilt is None and not latest
                     and self._state.baseline.get(metric_name) != baseline):
@@ -2120,9 +2132,19 @@ class SessionEngine:
         wrong value asked for (a typed 250 asks to confirm it in 5 min) is withdrawn unless a
         value that still stands asks for it, so no "Repeat Systolic BP" prompt, and no medium
         alarm when it is overdue, follows a typing error that was already put right. A resume
-        does the same (`resume`)."""
-        if not any(t.metric == metric_name and t.confirm_pending for t in self._trackers.values()):
-            self.schedule.drop_one_off(_repeat_check(metric_name))
+        does the same (`resume`). A value that asked it and still stands keeps it, though a
+        later in-range value cleared the rules (the repeat is owed till met): taking back the
+        pre-dose BP withdrew a corrected 185's repeat live, kept after a restart (a differential
+        fuzzer, seed 3962)."""
+        if any(t.metric == metric_name and t.confirm_pending for t in self._trackers.values()):
+            return
+        repeat = self.schedule.one_off(_repeat_check(metric_name))
+        if repeat is not None and any(
+                (at.mono, kept.reading.value) in repeat.check.asked_by
+                for _, kept in self._state.rows.get(metric_name, ())
+                for at in (kept.at, kept.taken)):
+            return
+        self.schedule.drop_one_off(_repeat_check(metric_name))
 
     def _fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], gone: Latest,
                    now: Moment, missing: frozenset[str] = frozenset()) -> list[Record]:
@@ -2727,7 +2749,8 @@ class SessionEngine:
             request = tracker.on_value(value, self._baseline_for(name), now, source, taken, mark)
             if request is not None:
                 due = now.plus(request.due_mono - now.mono)
-                self.schedule.add_one_off(_repeat_check(name), (name,), due, request.repeat_s)
+                self.schedule.add_one_off(_repeat_check(name), (name,), due, request.repeat_s,
+                                          asked_by=request.asked_by)
             carried = tracker.condition in missing
             if carried:   # as `_as_if_never`: the absence that stands is no value taken back
                 self._absence_time(tracker, self._state.device_state,

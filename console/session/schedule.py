@@ -50,6 +50,10 @@ class _Check:
     # time measured (mono) that counts for this slot, before its own window opens.
     recent_from: dict[str, float] = field(default_factory=dict)
     timed: bool = False   # a check at a fixed time after T0 (`Schedule._add_timed`)
+    # A one-off repeat only: the readings that asked it (mono time, value), the first and any
+    # later one while it was still owed (`add_one_off`): it is owed while one of them stands
+    # (`SessionEngine._withdraw_unasked_repeat`).
+    asked_by: tuple[tuple[float, float], ...] = ()
     # Every vital it names, alternatives too, flattened once: asked of every check at every
     # reading (P2).
     metrics: tuple[str, ...] = field(init=False)
@@ -316,13 +320,20 @@ class Schedule:
         return check
 
     def add_one_off(self, name: str, metrics: tuple[str, ...], due: Moment, repeat_s: float,
-                    escalate_after_s: float = 300) -> None:
+                    escalate_after_s: float = 300,
+                    asked_by: tuple[float, float] | None = None) -> None:
         """A repeat to confirm a value (`ConditionTracker.on_value`), asked `repeat_s` after it:
         met by a reading from the cuff's jitter before `due` on, as the repeat escalates
-        (`cuff_cycle_jitter_s`)."""
-        if name not in self._checks:
+        (`cuff_cycle_jitter_s`). `asked_by`: that reading (mono time, value), also noted on a
+        check already asked (`_Check.asked_by`)."""
+        asked = () if asked_by is None else (asked_by,)
+        check = self._checks.get(name)
+        if check is None:
             self._checks[name] = _Check(name, tuple((m,) for m in metrics), due,
-                                        cuff_cycle_jitter_s(repeat_s), escalate_after_s, None)
+                                        cuff_cycle_jitter_s(repeat_s), escalate_after_s, None,
+                                        asked_by=asked)
+        elif check.every_s is None:
+            check.asked_by = (*check.asked_by, *asked)
 
     def one_off(self, name: str) -> Counted | None:
         """The one-off check `name` as it stands now (a copy), or None: what `put_back_one_off`
