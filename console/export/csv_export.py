@@ -92,11 +92,13 @@ def event_rows(detail: SessionDetail) -> list[list[str]]:
     the header)."""
     who = _whose(detail)
     rows = []
+    dose = detail.first_dose()   # a discharge's minutes from it, as the review's timeline
     for e in detail.logged_rows():
         if isinstance(e, LoggedEvent):
             rows.append([
                 *who, _t(e.at), "event", str(e.id), e.kind, e.actor,
-                describe_event(e.kind, e.detail), "", "", "", "", "", "", "", _json(e.detail),
+                describe_event(e.kind, e.detail, dose_after_t0_s=dose[1] if dose else 0.0),
+                "", "", "", "", "", "", "", _json(e.detail),
             ])
         else:
             a, step = e

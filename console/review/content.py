@@ -10,7 +10,8 @@ Decisions written down once here:
   prompts ("vitals due", "phase complete") are reminders and are counted apart, so a quiet
   session does not read as nine alarms. An overdue prompt that escalated to medium is an alarm.
 - The vitals table has one row per manual entry (values entered within a minute of each other
-  are one row) and one per scheduled check of the protocol that no manual entry answered; device
+  are one row) and one per scheduled check of the protocol that no manual entry of what it asks
+  for answered (a check timed after T0 counted from the first dose, as the chair asks it); device
   values are taken from the nearest reading around that time (BP within 5 min, others 2 min),
   each reading in one row only, the nearest (a cuff reading between two checks 5 min apart
   had stood under both, read as two measurements).
@@ -44,7 +45,6 @@ from console.review.clock_steps import (
     logged_between, logged_seconds, seconds_to_time,
 )
 from console.session.course import earlier_in_course, route_words
-from console.session.device_rest import DEVICE_PREFIX
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.review.integrity import RecordCheck, RecordState
 from console.review.queries import before_the_session, dosing_seconds
@@ -594,26 +594,13 @@ def baseline_words(detail: SessionDetail, tz: tzinfo | None) -> str:
 def first_dose(detail: SessionDetail) -> tuple[datetime, float] | None:
     """When the first dose was given and its seconds after T0: the first nasal device recorded
     given (in the log's order) when it came after T0 as the console's timers ran (net of the
-    clock steps logged between), else T0; None before T0. The rule of the engine's
-    `_first_dose`, and the REMS draft's (`_DoseClock` takes it from here; README, "Esketamine": the
-    label's times count from the first device): the header read "T0 (first dose)" at the devices' phase start,
-    10 minutes before device 1, beside a REMS draft naming device 1's time (an esketamine walk)."""
-    t0 = detail.t0
-    if t0 is None:
-        return None
-    devices = [t for t in detail.ticks if t.item.startswith(DEVICE_PREFIX)]
-    if not devices:
-        return t0, 0.0
-    by_id = all(t.event_id for t in devices)
-    first = min(devices, key=lambda t: t.event_id if by_id else t.at.timestamp())
-    t0_event = detail.t0_event()
-    device = detail.events_by_id().get(first.event_id) if first.event_id else None
-    if t0_event is not None and device is not None:
-        seconds = logged_seconds(t0_event.at, t0_event.id, device.at, device.id,
-                                 detail.logged_steps())
-    else:
-        seconds = (first.at - t0).total_seconds()   # a record without its events: by its times
-    return (first.at, seconds) if seconds > 0 else (t0, 0.0)
+    clock steps logged between), else T0; None before T0 (`model.first_dose_row`, one rule
+    with the course's). The rule of the engine's `_first_dose`, and the REMS draft's
+    (`_DoseClock` takes it from here; README, "Esketamine": the label's times count from the
+    first device): the header read "T0 (first dose)" at the devices' phase start, 10 minutes
+    before device 1, beside a REMS draft naming device 1's time (an esketamine walk)."""
+    dose = detail.first_dose()
+    return (dose[0].at, dose[1]) if dose is not None else None
 
 
 def discharge_minutes(detail: SessionDetail) -> float | None:
@@ -1355,21 +1342,26 @@ def scheduled_checks(detail: SessionDetail, protocol: Protocol | None) -> list[d
     A phase still running when the record ends (a session open, or never ended) counts up to
     the record's last row: its checks were cut at the phase's start, so an open session's table
     stopped there and the readings after it were missing (an audit)."""
-    return sorted({logged for _, logged in _scheduled(detail, protocol)})
+    return sorted({logged for _, logged, _ in _scheduled(detail, protocol)})
 
 
-def _scheduled(detail: SessionDetail, protocol: Protocol | None,
-               order: _LogOrder | None = None) -> list[tuple[datetime, datetime]]:
+def _scheduled(detail: SessionDetail, protocol: Protocol | None, order: _LogOrder | None = None
+               ) -> list[tuple[datetime, datetime, tuple[str, ...]]]:
     """`scheduled_checks` as (when due as the console's timers ran, `order`'s clock, built
-    once per table: it indexes every row of a session with a clock step; its wall time), in
-    the order due."""
+    once per table: it indexes every row of a session with a clock step; its wall time; the
+    vitals and scores the check asks for, alternatives too), in the order due.
+
+    A check at fixed times after T0 ("BP at T+40") counts from the first dose (`first_dose`),
+    as the chair asks it (`Schedule.first_dose_given`: esketamine's device 1 given after the
+    T0 confirmation): from the confirmation, the table read "not recorded (scheduled check)"
+    at times nothing was asked (a clinician's review)."""
     if protocol is None:
         return []
-    times: list[tuple[datetime, datetime]] = []
+    times: list[tuple[datetime, datetime, tuple[str, ...]]] = []
     record_end: datetime | None = None
     steps = detail.logged_steps()
     order = order or _LogOrder(detail)
-    t0 = detail.t0_event()
+    dose = detail.first_dose()
     for span in detail.phases:
         try:
             phase = protocol.phase(span.id)
@@ -1380,16 +1372,19 @@ def _scheduled(detail: SessionDetail, protocol: Protocol | None,
             record_end = record_end or _record_end(detail, order)
             end, end_id = record_end, AFTER_EVERY_EVENT
         for check in phase.checks:
+            asks = check.named
             if check.every_minutes:
                 every = check.every_minutes * 60
                 length = logged_seconds(span.started_at, span.started_event, end, end_id, steps)
-                times += _due(span.started_at, span.started_event, steps, order,
-                              (every * n for n in range(1, int(length // every) + 1)))
-            anchor, anchor_id = ((t0.at, t0.id) if t0 is not None
+                times += [(*due, asks) for due in _due(
+                    span.started_at, span.started_event, steps, order,
+                    (every * n for n in range(1, int(length // every) + 1)))]
+            anchor, anchor_id = ((dose[0].at, dose[0].id) if dose is not None and dose[0].id
                                  else (span.started_at, span.started_event))
             until = logged_seconds(anchor, anchor_id, end, end_id, steps)
-            times += _due(anchor, anchor_id, steps, order,
-                          (m * 60 for m in check.at_minutes_after_t0 if m * 60 <= until))
+            times += [(*due, asks) for due in _due(
+                anchor, anchor_id, steps, order,
+                (m * 60 for m in check.at_minutes_after_t0 if m * 60 <= until))]
     return sorted(set(times))
 
 
@@ -1444,9 +1439,21 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
     # (as the timers ran, why, its logged time)
     rows_at: list[tuple[datetime, str, datetime]] = [
         (at, _ENTRY, logged.get(at, at)) for at in groups]
-    for due, wall in _scheduled(detail, protocol, order):
-        answered = any(-120 <= (g - due).total_seconds() <= 600 for g in groups)
-        if not answered:
+    # What the nurse typed in each entry's minute (as `_manual_at` takes it), scores too.
+    typed_names = [(p.at, name) for name, points in series.items() for p in points if p.manual]
+    typed_names += [(order.reading(s.at, s.observation_id, s.replaced is not None), s.metric)
+                    for s in detail.scales]
+    entered = [{name for at, name in typed_names
+                if 0 <= (at - g).total_seconds() <= MANUAL_GROUP_SECONDS} for g in groups]
+    checks: set[datetime] = set()
+    for due, wall, asks in _scheduled(detail, protocol, order):
+        # Answered only by an entry of something the check asks for: an RR and a MOAA/S typed
+        # 10 min after the cuff that met "BP, HR and SpO2" had answered it, and no row showed
+        # that cuff (a 196/104 that raised an alarm; a clinician's review).
+        answered = any(-120 <= (g - due).total_seconds() <= 600 and entered[k].intersection(asks)
+                       for k, g in enumerate(groups))
+        if not answered and due not in checks:
+            checks.add(due)
             rows_at.append((due, _CHECK, wall))
     rows_at.sort(key=lambda x: x[0])
     if detail.summary.ended_at is None:

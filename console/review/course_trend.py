@@ -196,7 +196,10 @@ def _trace(row: CourseRow, observations: Sequence[tuple[int, ObservationRecord]]
     # demo=False: DEMO and TEST readings are never drawn on a course (the module's text).
     feed = TrendFeed(row.started_at, demo=False)
     feed.load(observations, events)
-    t0 = next((e.at for e in events if e.kind == "dosing_started"), None)
+    # Minute 0 is the first dose (`CourseRow.first_dose_at`), where the session's own trend
+    # marks "T0 dose": an esketamine session's T+40 BP was drawn at 50 min from the T0
+    # confirmation, 10 min before device 1 (a clinician's review).
+    t0 = row.first_dose_at
     origin = rc.minutes_since(t0, row.started_at) if t0 is not None else 0.0
     measured_bp = not feed.bp_continuous()   # NIBP, not an arterial line
     vitals = {}

@@ -16,7 +16,7 @@ Conventions for every record here:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from heapq import merge
@@ -24,10 +24,10 @@ from typing import Any, Final
 
 from console.records import SESSION_RESUMED
 from console.review.clock_steps import (
-    AFTER_EVERY_EVENT, SESSION_START_ID, ClockStep, LoggedStep, RowPlaces, logged_seconds,
-    logged_steps, seconds_between, session_seconds,
+    AFTER_EVERY_EVENT, SESSION_START_ID, AlarmRow, ClockStep, LoggedAt, LoggedStep, RowPlaces,
+    logged_seconds, logged_steps, seconds_between, session_seconds,
 )
-from console.session.device_rest import beyond_text, early_text
+from console.session.device_rest import DEVICE_PREFIX, beyond_text, early_text
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED
 from console.session.journal import event_text
 from console.session.protocol_record import PROTOCOL_IN_FORCE
@@ -786,6 +786,17 @@ class SessionDetail:
         """The session's events by id."""
         return {e.id: e for e in self.events}
 
+    def first_dose(self) -> tuple[AlarmRow, float] | None:
+        """The first dose's record (the first device's tick, else T0's `dosing_started`; of
+        id 0 where the record lacks its event) and its seconds after T0 (`first_dose_row`);
+        None before T0."""
+        if self.t0 is None:
+            return None
+        t0 = self.t0_event() or LoggedAt(self.t0, SESSION_START_ID)
+        devices = [LoggedAt(t.at, t.event_id) for t in self.ticks
+                   if t.item.startswith(DEVICE_PREFIX)]
+        return first_dose_row(t0, devices, self.logged_steps())
+
     def t0_event(self) -> LoggedEvent | None:
         """The `dosing_started` event that set T0 (the first dose), or None before it."""
         return self.event_named("dosing_started", self.t0) if self.t0 is not None else None
@@ -799,10 +810,11 @@ class SessionDetail:
         """Events and alarm steps merged in the order the console wrote them (`logged_rows`)."""
         entries = []
         texts = {(t.phase, t.item): t.text for t in self.ticks if t.text}
+        dose = self.first_dose()
         for row in self.logged_rows():
             if isinstance(row, LoggedEvent):
-                entries.append(TimelineEntry(row.at, "event", row.kind, row.actor,
-                                             describe_event(row.kind, row.detail, texts)))
+                entries.append(TimelineEntry(row.at, "event", row.kind, row.actor, describe_event(
+                    row.kind, row.detail, texts, dose[1] if dose is not None else 0.0)))
             else:
                 episode, step = row
                 entries.append(TimelineEntry(
@@ -884,8 +896,8 @@ class CourseRow:
     count them (`clock_steps`; review 45: NTP an hour forward read a BP typed at T0 + 30 "T0 +
     90", and a clock set back 30 min an infusion run whole "ended at 10 of 40 min"). A minute
     known only by a reading's time is NaN (`clock_steps.UNKNOWN_SECONDS`) where a step back
-    leaves it on either side (the clock read its time twice). `t0_minute` tells where dosing
-    began on the same scale. Figures are None when the session logged no such value.
+    leaves it on either side (the clock read its time twice). `t0_minute` tells where the first
+    dose was given on the same scale. Figures are None when the session logged no such value.
 
     Attributes:
         session_id: `sessions.id`.
@@ -893,7 +905,11 @@ class CourseRow:
         started_at: when the session started (its date is the course date).
         protocol_id: protocol used.
         dose_mg: dose confirmed at the start.
-        t0_minute: minutes from start to the first dose, or None.
+        t0_minute: minutes from start to the first dose, or None: T0, or for nasal devices the
+            first device recorded given when that came later (`first_dose_row`, as the
+            session's header counts; the course had counted from the T0 confirmation).
+        first_dose_at: when that first dose was logged (its wall time: the course trend's
+            minute 0, where the session's own trend marks "T0 dose"), or None.
         peak_systolic: highest valid systolic BP (mmHg) and `peak_systolic_minute` when (first
             time reached).
         peak_diastolic / peak_diastolic_minute: the same for diastolic BP.
@@ -967,6 +983,29 @@ class CourseRow:
     protocol: Protocol | None = None
     weight_kg: float | None = None
     beyond: tuple[tuple[str, str], ...] = ()
+    first_dose_at: datetime | None = None
+
+
+def first_dose_row(t0: AlarmRow, devices: Iterable[AlarmRow],
+                   steps: Sequence[LoggedStep]) -> tuple[AlarmRow, float]:
+    """The first dose of a session dosed at `t0` (its `dosing_started`) and its seconds after
+    T0: the first nasal device recorded given (`devices`: their ticks, first in the log's
+    order: by id, by time where an id is not known, 0) when it came after T0 as the console's
+    timers ran (net of the clock `steps` logged between), else T0. The engine's rule
+    (`SessionEngine._first_dose`: the timers, the discharge gate and the checks timed after T0
+    count from it; README, "Esketamine": the label's times count from the first device): the
+    one the review's header (`content.first_dose`), its checks, its events' words, the course
+    and the REMS draft take (a session's: `SessionDetail.first_dose`)."""
+    listed = list(devices)
+    if not listed:
+        return t0, 0.0
+    by_id = all(d.id for d in listed)
+    first = min(listed, key=lambda d: d.id if by_id else d.at.timestamp())
+    if t0.id and first.id:
+        seconds = logged_seconds(t0.at, t0.id, first.at, first.id, steps)
+    else:
+        seconds = (first.at - t0.at).total_seconds()   # a record without its events: by times
+    return (first, seconds) if seconds > 0 else (t0, 0.0)
 
 
 def correction_text(metric: str, value: float | None, reason: str, entered_in_error: bool,
@@ -997,10 +1036,12 @@ def reopened_items(detail: Mapping[str, Any],
 
 
 def describe_event(kind: str, detail: Mapping[str, Any],
-                   item_texts: Mapping[tuple[str, str], str] | None = None) -> str:
+                   item_texts: Mapping[tuple[str, str], str] | None = None,
+                   dose_after_t0_s: float = 0.0) -> str:
     """A one-line readable text for an `events` row (used by the timeline and the events CSV).
     `item_texts`: (phase, item) -> the text a checklist item was ticked with, to name an item a
-    value entered in error took back (else its id)."""
+    value entered in error took back (else its id). `dose_after_t0_s`: the session's first dose
+    in seconds after T0 (`SessionDetail.first_dose`), for a discharge's minutes from it."""
     d = detail
     if kind == "phase_started":
         return f"Phase started: {d.get('name') or d.get('phase')}"
@@ -1033,6 +1074,13 @@ def describe_event(kind: str, detail: Mapping[str, Any],
         # A session never dosed has no T0: it read "Discharged (None min from T0, …)".
         from_t0 = d.get("minutes_from_t0")
         dosed = f"{from_t0} min from T0" if from_t0 is not None else "no dose given"
+        if isinstance(from_t0, int | float) and dose_after_t0_s > 0:
+            # The logged minutes count from the T0 confirmation; the header, the gate and the
+            # REMS draft from the first device given after it (README, "Esketamine"): "135.0
+            # min from T0" alone read as the 2 hours met for a discharge 125 min after the dose
+            # (a clinician's review). The header's rounding (`content.discharge_minutes`).
+            dosed = (f"{round(from_t0 - dose_after_t0_s / 60, 1)} min from the first dose, "
+                     f"{from_t0} min from the T0 confirmation")
         return f"Discharged ({dosed}, {d.get('minutes_total')} min in total)"
     if kind == "session_ended":
         return "Session ended"

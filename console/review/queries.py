@@ -77,6 +77,7 @@ from console.review.model import (
     VitalSeries,
     baseline_text,
     describe_event,
+    first_dose_row,
     reopened_items,
     signature_meaning,
 )
@@ -85,6 +86,7 @@ from console.store.log import patient_fold, patient_spellings
 from console.store import chain, schema
 from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
 from console.session.conditions import STALE_MANUAL_SECONDS
+from console.session.device_rest import DEVICE_PREFIX
 from console.session.trend_feed import LINE_BREAK_KINDS, SAME_STEP_SECONDS, TrendFeed
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.session.engine import logged_count, run_reached
@@ -1358,10 +1360,14 @@ def _load_course(
     timed = _events_of(conn, ids, _COURSE_EVENT_KINDS)
     against = _discharged_against_gate(conn, ids)
     ticked: dict[int, list[str]] = defaultdict(list)
-    for session_id, item in conn.execute(
-            f"SELECT session_id, json_extract(detail, '$.item') FROM events WHERE session_id "
-            f"IN ({_in_list(ids)}) AND kind = 'checklist_ticked' ORDER BY id").fetchall():
+    devices: dict[int, list[LoggedAt]] = defaultdict(list)   # the nasal devices' ticks
+    for event_id, session_id, at, item in conn.execute(
+            f"SELECT id, session_id, at, json_extract(detail, '$.item') FROM events "
+            f"WHERE session_id IN ({_in_list(ids)}) AND kind = 'checklist_ticked' "
+            "ORDER BY id").fetchall():
         ticked[session_id].append(str(item))
+        if str(item).startswith(DEVICE_PREFIX):
+            devices[session_id].append(LoggedAt(parse_iso(at), event_id))
     wanted = _COURSE_MAX + _COURSE_MIN
     marks = ", ".join("?" * len(wanted))
     as_run = _ProtocolsAsRun()
@@ -1428,7 +1434,11 @@ def _load_course(
                     if event is not None else None)
 
         t0 = _first(events, "dosing_started")
-        t0_minute = minutes_to(t0)
+        # The first dose, as the session's header counts from it (`first_dose_row`): the
+        # course counted an esketamine session's discharge and peaks from the T0 confirmation,
+        # 10 min more than its header and its REMS draft (a clinician's review).
+        dose = first_dose_row(t0, devices.get(session_id, ()), steps) if t0 is not None else None
+        t0_minute = minutes_to(dose[0] if dose is not None else None)
         dosing = dosing_seconds(events, t0, parse_iso(row[6]) if row[6] else None, steps)
         last = _last_record(conn, session_id) if row[6] is None else None
         counts = {name: 0 for name in PRIORITY_RANK}
@@ -1440,7 +1450,7 @@ def _load_course(
         out.append(CourseRow(
             session_id=session_id, session_number=row[4], started_at=started,
             protocol_id=row[2], dose_mg=_dose(json.loads(row[10])),
-            t0_minute=t0_minute,
+            t0_minute=t0_minute, first_dose_at=dose[0].at if dose is not None else None,
             peak_systolic=value("bp_systolic"), peak_systolic_minute=minute("bp_systolic"),
             peak_diastolic=value("bp_diastolic"), peak_diastolic_minute=minute("bp_diastolic"),
             min_spo2=value("spo2"), min_resp_rate=value("resp_rate"),
@@ -1574,7 +1584,6 @@ def dosing_seconds(events: Sequence[LoggedEvent], t0: LoggedEvent | None,
     # An end without its event (an older log): after every event.
     return (logged_seconds(t0.at, t0.id, ended, AFTER_EVERY_EVENT, steps)
             if ended is not None else None)
-
 
 
 def patients(conn: sqlite3.Connection, include_demo: bool = False) -> list[str]:

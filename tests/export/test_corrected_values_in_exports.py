@@ -74,9 +74,12 @@ def test_the_pdf_prints_a_corrected_value_at_its_measurement_marked(detail, tmp_
         write_session_pdf(shown, pdf, tz=UTC)
         printed = printed_vitals(pdf)
         # As the Vitals tab shows them, and nothing at the corrections' times (09:22, 09:27).
+        # 09:20: "RR and sedation", due then, had no RR or MOAA/S typed (the chair raised it
+        # overdue); the BP and HR typed at 09:25 answer no check of RR and sedation.
         assert printed["09:15"] == CORRECTED_BP, (label, printed)
         assert printed["09:25"] == CORRECTED_HR, (label, printed)
-        assert sorted(printed) == ["09:00", "09:15", "09:25"], (label, printed)
+        assert printed["09:20"][-1] == "not recorded (scheduled check)", (label, printed)
+        assert sorted(printed) == ["09:00", "09:15", "09:20", "09:25"], (label, printed)
 
 
 def observations(bundle: dict, status: str) -> list[dict]:

@@ -183,7 +183,7 @@ def test_the_cuffs_pulse_is_a_measured_point_and_joins_the_line_only_without_an_
                                       "engine", flags=flags)
 
     cuff = frozenset({NIBP_PULSE})
-    row = SimpleNamespace(started_at=start)
+    row = SimpleNamespace(started_at=start, first_dose_at=None)   # never dosed: from its start
     with_oximeter = course_trend._trace(
         row, [pulse(1, 124, 1), pulse(2, 80, 1.5, cuff), pulse(3, 126, 2)], []).vitals[
         "pulse_rate"]

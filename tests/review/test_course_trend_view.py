@@ -310,7 +310,8 @@ def test_a_cuffs_pulse_beside_an_oximeters_line_is_inside_the_panel(qtbot):
                                       "engine", flags=flags)
 
     cuff = frozenset({NIBP_PULSE})
-    trace = course_trend._trace(SimpleNamespace(started_at=start),   # never dosed: from 0
+    never_dosed = SimpleNamespace(started_at=start, first_dose_at=None)   # from 0
+    trace = course_trend._trace(never_dosed,
                                 [pulse(1, 172, 10, cuff), pulse(2, 88, 20), pulse(3, 90, 22)],
                                 [])
     assert list(trace.vitals["pulse_rate"].values) == [88, 90]   # the oximeter's line
