@@ -334,6 +334,9 @@ _TECHNICAL_SHORT: Final = (
     # matters"; with it, "not in log" did not fit 1366 px: "... tell Sup…").
     ("Records from before the restart are not in the log",
      "Records missing: re-enter, tell Support"),
+    # Its file of a monitor's readings alone: nothing to re-enter, the monitor sends them again.
+    ("Monitor readings from before the restart are not in the log",
+     "Monitor readings missing: monitor resends"),
 )
 
 

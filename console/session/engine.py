@@ -182,6 +182,10 @@ CLOCK_BEHIND = "clock_behind"
 CLOCK_BEHIND_TOLERANCE_SECONDS = 10.0
 """A clock this much behind the log at a restart is an alarm; less is a clock being set."""
 CLOCK_STEPPED = "clock_stepped"
+LOG_RESTORED_FILE = "file"
+"""The key of a `log_restored` event naming the unsaved-records file of the records it wrote
+(their copy, `HeldFile`; None when no folder took one): a restart knows by it that the log has
+that file's records (`_written_by_its_run`). An older console's event has no such key."""
 UNSAVED_FOUND = "unsaved_records_found"
 """The event of an unsaved-records file a restart found (`_unsaved_left`): its path (`file`) and
 what it holds of the session; a file an event of the session names is not raised again."""
@@ -1050,7 +1054,8 @@ class SessionEngine:
                 step.records.extend(engine._tracker_time(name, now))
             step.records.extend(engine._prompts(now))
             if log_path is not None:
-                step.records.extend(engine._unsaved_left(log_path, events, alarm_events, now))
+                step.records.extend(engine._unsaved_left(log_path, events, alarm_events, now,
+                                                         observations))
             if (newest_logged - now.wall).total_seconds() > CLOCK_BEHIND_TOLERANCE_SECONDS:
                 state.clock_behind_until = newest_logged
                 step.records.extend(engine.board.update(CLOCK_BEHIND, TECHNICAL, Raise(
@@ -1061,7 +1066,8 @@ class SessionEngine:
         return engine
 
     def _unsaved_left(self, log_path: Path, events: Sequence[EventRecord],
-                      alarm_events: Sequence[AlarmTransition], now: Moment) -> list[Record]:
+                      alarm_events: Sequence[AlarmTransition], now: Moment,
+                      observations: Sequence[ObservationRecord] = ()) -> list[Record]:
         """Records of this session the log never took, found at a restart: a console stopped
         (SIGKILL, power cut, or a close with the log still refusing) while it held them left
         them in an unsaved-records file (`HeldFile`: the log's folder, else a spare one). The
@@ -1079,11 +1085,20 @@ class SessionEngine:
         found, the alarm names and counts the new files only (it had counted a file already
         re-entered and reset again, and the new one was "1 more file"); one still latched gives
         way to it, its files kept in the new alarm's detail. A file whose records a
-        `log_restored` of the run that held them wrote (the console stopped before it removed
-        the copy) is in the log: nothing is said. A discharge among the records leads the
-        alarm, its time and who: the session is back open, and is discharged again."""
+        `log_restored` names (written with them; the console stopped before it removed the
+        copy) is in the log: nothing is said. A discharge among the records leads the
+        alarm, its time and who: the session is back open, and is discharged again.
+
+        Counted as missing are the typed values, the alarm changes and the other entries: what
+        the nurse re-enters or Support reads. Not the log's own "Session log unavailable" alarm
+        changes (nobody re-enters them), nor a monitor's reading the log has (in `observations`,
+        the session's as logged: sent again, same source, channel, metric, value and measured
+        time). A monitor's readings the log lacks are said apart: each was answered "not
+        stored" (AE) and the monitor sends it again (re-entered by hand as the alarm asked, they
+        were logged twice)."""
+        logged = {key for o in observations if (key := reading_key(o)) is not None}
         left = [f for f in left_held([log_path.parent, *self.spare_folders], log_path,
-                                     self.session_id)
+                                     self.session_id, logged, not_counted={LOG_UNAVAILABLE})
                 if not _written_by_its_run(f, events)]
         named = {str(e.detail.get("file")) for e in events if e.kind == UNSAVED_FOUND}
         new = [f for f in left if str(f.path) not in named]
@@ -1091,7 +1106,8 @@ class SessionEngine:
             return []
         records: list[Record] = [
             EventRecord(self.session_id, now.wall, UNSAVED_FOUND, ENGINE, {
-                "file": str(f.path), "readings": f.readings, "alarm_changes": f.alarm_changes,
+                "file": str(f.path), "readings": f.readings, "typed_values": f.typed,
+                "monitor_readings": f.monitor, "alarm_changes": f.alarm_changes,
                 "other_entries": f.other}) for f in new]
         latched = [o for o in self.board.occurrences() if o.condition == UNSAVED_RECORDS]
         unreset = _named_since_reset(events, alarm_events) if latched else set()
@@ -1099,7 +1115,7 @@ class SessionEngine:
         for o in latched:
             records.extend(self.board.take_back_latched(
                 o.id, now, "followed by an alarm that keeps its files in its detail"))
-        total = LeftHeld(new[0].path, sum(f.readings for f in new),
+        total = LeftHeld(new[0].path, sum(f.typed for f in new), sum(f.monitor for f in new),
                          sum(f.alarm_changes for f in new), sum(f.other for f in new),
                          max(f.last_at for f in new))
         others = len(new) - 1
@@ -1113,16 +1129,30 @@ class SessionEngine:
 
         def what(f: LeftHeld) -> str:
             among = f" ({f.discharge_words()} not saved, among them)" if f.discharged else ""
-            return f"{f.words()}{among} in {f.path}"
+            counted = ", ".join(w for w in (f.words(), f.monitor_words()) if w)
+            return f"{counted}{among} in {f.path}"
 
+        # The monitor's readings apart: not for re-entry (README, "A restart says what the log
+        # lacks"). A file of them alone begins otherwise, so no short form says "re-enter".
+        resent = ("answered 'not stored' (AE): the monitor sends "
+                  f"{'it' if total.monitor == 1 else 'them'} again")
+        if total.words():
+            message = (f"{lead} from before the restart are not in the log: {total.words()} in "
+                       f"{new[0].path.name}{more}: re-enter what matters, tell Support"
+                       + (f"; {total.monitor_words()} {resent}" if total.monitor else ""))
+        else:
+            message = (f"monitor readings from before the restart are not in the log: "
+                       f"{total.monitor} in {new[0].path.name}{more}, {resent}")
+            message = (f"{ended.discharge_words()} was not saved: discharge again; {message}"
+                       if ended is not None else message[:1].upper() + message[1:])
         said = Raise(
-            Priority.MEDIUM,
-            f"{lead} from before the restart are not in the log: {total.words()} in "
-            f"{new[0].path.name}{more}: re-enter what matters, tell Support",
+            Priority.MEDIUM, message,
             detail="Not in the session log: " + "; ".join(what(f) for f in new)
                    + ("; named at an earlier restart, not yet reset: "
                       + "; ".join(what(f) for f in kept) if kept else "")
-                   + ". The log is never filled in from these files: Support reads them.")
+                   + ". The log is never filled in from these files: Support reads them."
+                   + (" A monitor that takes no answers (a serial stream) does not send its "
+                      "readings again: they are in these files only." if total.monitor else ""))
         records.extend(self.board.update(UNSAVED_RECORDS, TECHNICAL, said, now))
         records.extend(self.board.update(UNSAVED_RECORDS, TECHNICAL, None, now))   # latched
         return records
@@ -2813,15 +2843,13 @@ class SessionEngine:
         while the window stood, the log showing the session open, `_after_discharge`)."""
         if self._state.discharged:
             if self.writes.held_since is not None:
-                with self._step(now) as step:
-                    step.records.extend(self._retry_log(now))
+                self._retry_log(now)
             self.board.tick(now)   # its log alarm's reminder and pause end, not logged
             return
         retry_failed: Exception | None = None
         if self.writes.held_since is not None:
             try:
-                with self._step(now) as step:
-                    step.records.extend(self._retry_log(now))
+                self._retry_log(now)
             except Exception as exc:   # a held record the log refuses (a bug): the clock's alarms go on
                 retry_failed = exc
         try:
@@ -4047,20 +4075,34 @@ class SessionEngine:
                                       "are held in memory and not yet saved")
         return list(self.board.update(LOG_UNAVAILABLE, TECHNICAL, held, now))
 
-    def _retry_log(self, now: Moment, force: bool = False) -> list[Record]:
-        """Write what is held once the log takes it again; return the records saying so (the
-        event and the alarm's end), for the caller's step to commit."""
-        held_since = self.writes.held_since
-        written = self.writes.retry(now.mono, force)
-        if not written:
-            return []
+    def _retry_log(self, now: Moment, force: bool = False) -> None:
+        """Write what is held once the log takes it again (an attempt when one is due, or
+        `force`), in one step of its own and one transaction with the records saying so: the
+        `log_restored` event, naming the unsaved-records file the held records were copied to,
+        and the log alarm's end. Then the file goes.
+
+        One transaction: a console killed between the held batch's commit and the note's (two
+        transactions) had left a log with the records and a file its restart took for records
+        the log lacks, "re-enter what matters" (entered twice). The note names the file: the
+        restart knows a file the log took by its name (`_written_by_its_run`), not by times a
+        clock step moves. The file goes only after the commit: a kill before it leaves a file
+        the note names."""
+        if not self.writes.due(now.mono, force):
+            return
+        held_since, path = self.writes.held_since, self.held_file.path
+        try:
+            with self.writes.flushing(), self._step(now) as step:
+                step.records.append(EventRecord(self.session_id, now.wall, "log_restored", ENGINE, {
+                    "records_written": self.writes.count,
+                    "held_seconds": (round(now.mono - held_since, 1) if held_since is not None
+                                     else None),
+                    LOG_RESTORED_FILE: str(path) if path is not None else None,
+                }))
+                step.records.extend(self.board.update(LOG_UNAVAILABLE, TECHNICAL, None, now))
+        except LogError as exc:   # the step is undone (the alarm stands); still held
+            self.writes.refused(exc, now.mono)
+            return
         self.held_file.written_to_log()
-        records: list[Record] = [EventRecord(self.session_id, now.wall, "log_restored", ENGINE, {
-            "records_written": written,
-            "held_seconds": round(now.mono - held_since, 1) if held_since is not None else None,
-        })]
-        records.extend(self.board.update(LOG_UNAVAILABLE, TECHNICAL, None, now))
-        return records
 
     def close(self, now: Moment, spare_folders: Sequence[Path] = ()) -> Path | None:
         """The console stops: a last attempt to write what is held, else its file (`HeldFile`).
@@ -4071,8 +4113,7 @@ class SessionEngine:
         """
         failed: Exception | None = None
         try:
-            with self._step(now) as step:
-                step.records.extend(self._retry_log(now, force=True))
+            self._retry_log(now, force=True)
         except Exception as exc:   # a held record the log refuses (a bug): the file still comes first
             failed = exc
         path = None
@@ -4278,15 +4319,24 @@ def _lost_reworded(occurrences: list[Occurrence],
 
 
 def _written_by_its_run(left: LeftHeld, events: Sequence[EventRecord]) -> bool:
-    """The records of `left` reached the log: a `log_restored` came after the newest of them
-    with no restart between (the run that held them wrote them, and stopped before it removed
-    the file). A later run's `log_restored` wrote only its own."""
+    """The records of `left` reached the log: a `log_restored` names its file (written in the
+    same transaction as them, `_retry_log`; the console stopped before it removed the file).
+
+    By the name, not by times: after NTP set the clock back an hour, an earlier episode's
+    `log_restored` at 10:00:20 came "after" a file held at 09:01, and the held SpO2 alarm and
+    typed BP, in no log, were not said. An older console's `log_restored` names no file: for
+    it, as then, one after the newest of the records with no restart between (the run that
+    held them wrote them); a later run's wrote only its own."""
+    restored = [e for e in events if e.kind == "log_restored"]
+    if any(Path(str(e.detail[LOG_RESTORED_FILE])).name == left.path.name for e in restored
+           if e.detail.get(LOG_RESTORED_FILE)):
+        return True
     for event in events:
         if event.at < left.last_at:
             continue
         if event.kind == SESSION_RESUMED:
             return False
-        if event.kind == "log_restored":
+        if event.kind == "log_restored" and LOG_RESTORED_FILE not in event.detail:
             return True
     return False
 

@@ -9,10 +9,11 @@ stands between the engine and its `Recorder`:
   the records of that call are kept, and every later write joins the queue behind them without
   touching the log. A later record never reaches the log before an earlier one: row order and
   the hash chain follow the order of writing, so the chain stays intact.
-- `retry(now)` (called from the engine's tick) tries to write the whole queue in one transaction,
-  at most once every `retry_seconds`, so a locked or full log costs the screen one short attempt
-  every two seconds, not one per reading. When it succeeds the queue is empty and writes go
-  straight through again.
+- The engine's tick tries to write the whole queue (`due`, at most once every `retry_seconds`, so a
+  locked or full log costs the screen one short attempt every two seconds, not one per reading):
+  inside `flushing()` its next write commits the queue and the step's own records (the note that
+  says the queue is written) in one transaction, or raises the `LogError` and holds on. When it
+  succeeds the queue is empty and writes go straight through again.
 - Anything else the recorder raises (a value the log refuses, an unknown session) is a bug and
   propagates unchanged (style rule 8: a bug ends in the crash dialog, not in a retry loop).
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -76,6 +77,7 @@ class HeldWrites:
         self.held_since: float | None = None
         self._next_try = 0.0   # monotonic; meaningful only while something is held
         self._held_keys: set[ReadingKey] = set()   # device readings among `held` (resends)
+        self._flushing = False   # inside `flushing()`: the next write takes `held` with it
 
     def holds_reading(self, key: ReadingKey) -> bool:
         """The same device reading (a monitor resending a message it was answered AE for) is
@@ -104,6 +106,11 @@ class HeldWrites:
         batch = list(records)
         if not batch:
             return []
+        if self.held and self._flushing:
+            written = len(self.held)
+            ids = self.recorder.write([*self.held, *batch])   # a LogError goes up: still held
+            self._written()
+            return ids[written:]
         if self.held:
             self._keep(batch)
             return None
@@ -119,27 +126,35 @@ class HeldWrites:
             raise RuntimeError("hold() is for records that must queue behind held ones")
         self._keep(records)
 
-    def retry(self, mono: float, force: bool = False) -> int:
-        """Try to write everything held, if an attempt is due (or `force`); return how many were
-        written.
+    def due(self, mono: float, force: bool = False) -> bool:
+        """Something is held and an attempt to write it is due (or `force`)."""
+        return bool(self.held) and (force or mono >= self._next_try)
 
-        Raises:
-            Exception: whatever the recorder raises that is not a `LogError` (a bug).
-        """
-        if not self.held or (mono < self._next_try and not force):
-            return 0
-        batch = list(self.held)
+    @contextlib.contextmanager
+    def flushing(self) -> Iterator[None]:
+        """Inside: the next write commits everything held, then its own records, in one
+        transaction, and returns the ids of its own; a `LogError` is raised, not held, so the
+        caller's step (the note that the held records are written) is undone with it and they
+        stay held (`refused`). One transaction: a console killed between the held batch's
+        commit and the note's had left records in the log that its restart called missing
+        (engine `_unsaved_left`: "re-enter what matters", entered twice)."""
+        self._flushing = True
         try:
-            self.recorder.write(batch)
-        except LogError as exc:
-            self.error = exc
-            self._next_try = mono + self.retry_seconds
-            return 0
-        del self.held[: len(batch)]
+            yield
+        finally:
+            self._flushing = False
+
+    def refused(self, exc: LogError, mono: float) -> None:
+        """An attempt to write what is held failed: still held, the next one after
+        `retry_seconds`."""
+        self.error = exc
+        self._next_try = mono + self.retry_seconds
+
+    def _written(self) -> None:
+        self.held.clear()
         self._held_keys.clear()
         self.error = None
         self.held_since = None
-        return len(batch)
 
     def _hold(self, batch: list[Record], exc: LogError, mono: float) -> None:
         self._keep(batch)
@@ -256,10 +271,15 @@ def real_path(path: Path) -> Path:
 @dataclass(frozen=True, slots=True)
 class LeftHeld:
     """An unsaved-records file left by a console stopped while it held records of a session:
-    those records, which the log never took, counted, and the discharge among them."""
+    those records, which the log never took, counted, and the discharge among them.
+
+    Typed values and monitor readings are counted apart: a monitor reading held was answered
+    "not stored" (AE), so the monitor sends it again, and re-entered by hand it was logged
+    twice; what the nurse re-enters is what she typed."""
 
     path: Path
-    readings: int
+    typed: int      # values typed by hand
+    monitor: int    # a device's readings
     alarm_changes: int
     other: int
     last_at: datetime   # the newest of them
@@ -267,12 +287,24 @@ class LeftHeld:
     # from the log, the patient perhaps gone home; the nurse discharges it again.
     discharged: tuple[datetime, str] | None = None
 
+    @property
+    def readings(self) -> int:
+        """Every reading of the file the log lacks, typed or a monitor's."""
+        return self.typed + self.monitor
+
     def words(self) -> str:
-        """"3 readings, 2 alarm changes, 1 other entry": what is missing, for the nurse."""
-        parts = [(self.readings, "reading", "readings"),
+        """"1 typed value, 2 alarm changes, 1 other entry": what is missing that the nurse
+        re-enters or Support reads (the monitor's readings apart: `monitor_words`)."""
+        parts = [(self.typed, "typed value", "typed values"),
                  (self.alarm_changes, "alarm change", "alarm changes"),
                  (self.other, "other entry", "other entries")]
         return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
+
+    def monitor_words(self) -> str:
+        """"4 monitor readings", or "" when none is missing."""
+        if not self.monitor:
+            return ""
+        return f"{self.monitor} monitor reading{'' if self.monitor == 1 else 's'}"
 
     def discharge_words(self) -> str:
         """"Discharge at 10:42 by nurse.ana" (local clock time), or "" when none is held."""
@@ -282,7 +314,9 @@ class LeftHeld:
         return f"Discharge at {at.astimezone():%H:%M} by {actor}"
 
 
-def left_held(folders: Iterable[Path], log: Path, session_id: int) -> list[LeftHeld]:
+def left_held(folders: Iterable[Path], log: Path, session_id: int,
+              logged: Collection[ReadingKey] = (),
+              not_counted: Collection[str] = ()) -> list[LeftHeld]:
     """The unsaved-records files in `folders` (where `HeldFile` writes them: the log's folder,
     then the spare ones) that hold records of session `session_id` of the log at `log`, by
     file name.
@@ -292,7 +326,12 @@ def left_held(folders: Iterable[Path], log: Path, session_id: int) -> list[LeftH
     two chairs' logs share, holds files of other logs with the same session id. A line of an
     older console names no log and is not taken: it cannot be told from another log's (files
     of test sessions numbered 1 at the very same times lay in the temporary folder). An
-    unreadable file or line is passed over: nothing in it can be told of this session."""
+    unreadable file or line is passed over: nothing in it can be told of this session.
+
+    Not counted as missing: a device reading whose key (`reading_key`) is in `logged` (the
+    monitor sent it again and the log has it), and the alarm changes of the conditions in
+    `not_counted` (the log's own "Session log unavailable": nobody re-enters it). A file with
+    nothing else is not returned."""
     ours = str(real_path(log))
     seen: set[Path] = set()
     found: list[LeftHeld] = []
@@ -305,19 +344,19 @@ def left_held(folders: Iterable[Path], log: Path, session_id: int) -> list[LeftH
             if path in seen:
                 continue
             seen.add(path)
-            left = _left_in(path, ours, session_id)
+            left = _left_in(path, ours, session_id, logged, not_counted)
             if left is not None:
                 found.append(left)
     return sorted(found, key=lambda left: left.path.name)
 
 
-def _left_in(path: Path, log: str, session_id: int) -> LeftHeld | None:
+def _left_in(path: Path, log: str, session_id: int, logged: Collection[ReadingKey],
+             not_counted: Collection[str]) -> LeftHeld | None:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    counts = {"ObservationRecord": 0, "AlarmTransition": 0}
-    other = 0
+    typed = monitor = alarm_changes = other = 0
     last: datetime | None = None
     discharged: tuple[datetime, str] | None = None
     for line in text.splitlines():
@@ -327,16 +366,31 @@ def _left_in(path: Path, log: str, session_id: int) -> LeftHeld | None:
             if item.get(HELD_LOG) != log or item["session_id"] != session_id:
                 continue
             at = datetime.fromisoformat(item[_RECORD_TIME[kind]])
+            typed_in = kind == "ObservationRecord" and item["source"] == MANUAL
+            key = _line_key(item) if kind == "ObservationRecord" and not typed_in else None
         except (ValueError, KeyError, TypeError):
             continue
-        if kind in counts:
-            counts[kind] += 1
+        last = at if last is None else max(last, at)
+        if kind == "ObservationRecord":
+            if typed_in:
+                typed += 1
+            elif key is None or key not in logged:
+                monitor += 1
+        elif kind == "AlarmTransition":
+            if item.get("condition") not in not_counted:
+                alarm_changes += 1
         else:
             other += 1
         if kind == "EventRecord" and item.get("kind") == "discharged":
             discharged = (at, str(item.get("actor", "")))
-        last = at if last is None else max(last, at)
-    if last is None:
+    if last is None or not typed + monitor + alarm_changes + other:
         return None
-    return LeftHeld(path, counts["ObservationRecord"], counts["AlarmTransition"], other, last,
-                    discharged)
+    return LeftHeld(path, typed, monitor, alarm_changes, other, last, discharged)
+
+
+def _line_key(item: Any) -> ReadingKey | None:
+    """`reading_key` of a device reading's line (None without a device time)."""
+    if item.get("measured_at") is None:
+        return None
+    return (str(item["metric"]), str(item["source"]), str(item.get("channel", "")),
+            float(item["value"]), datetime.fromisoformat(item["measured_at"]))

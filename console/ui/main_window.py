@@ -43,6 +43,7 @@ from console.ui.fault_handler import FaultHandler
 from console.ui.live_window import LiveWindow
 from console.ui.shown_log import ShownLog
 from console.ui.window_front import TypeAheadGuard, bring_forward
+from console.version import VERSION
 from devices.formats import FORMATS
 from protocols.loader import LoadResult
 from protocols.model import DoseMode
@@ -68,10 +69,11 @@ RESTART_NOT_POSSIBLE = "Restart not possible — the console keeps running: call
 """The fault bar's line when "Restart and resume" cannot start the new process (its interpreter
 gone): what to do, whole at 1366 px; the reason and the fault are in its tooltip."""
 RESTART_HELD = "Not restarted: the console runs on until the log is writable."
-"""The fault bar's line when "Restart and resume" is pressed while records are held in memory:
-the new process would refuse the log and exit, no console and no alarm left, the records held
-going to a file instead of the log. Whole at 1366 px; the log's own words (the cause, what to
-do) follow it."""
+"""The fault bar's line when "Restart and resume" is pressed while records are held in memory,
+or while the log refuses the new process's start (locked, a full disk) with nothing held: the
+new process would refuse the log and exit, no console and no alarm left, the records held going
+to a file instead of the log. Whole at 1366 px; the log's own words (the cause, what to do)
+follow it."""
 RESUME_TO_DISCHARGE = "Resume to discharge it"
 """The button of a session left open too long ago for a start to resume (the command line's
 words: "To end it, resume it with --resume N and discharge it")."""
@@ -240,6 +242,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.fault_handler = fault_handler
         self.restart_argv: list[str] = []   # set by "Restart and resume"; run() executes it
         self._held_fault = ""   # the fault bar's line a held-back restart replaced (`RESTART_HELD`)
+        # The log refused the restart's try of it with nothing held: said until the next press
+        # (no write of what is held will say the log is back).
+        self._restart_tried_log = False
         # This chair's own launch options (app.relaunch_options): a restart keeps them.
         self.launch_options: list[str] = []
         # Given again only with a session to resume (a demo's scenario), or only without one
@@ -713,7 +718,10 @@ class MainWindow(QtWidgets.QMainWindow):
             bar.showMessage(text)
             bar.setStyleSheet(style)
         self._unsaved_line = text if style else ""
-        if not session.unsaved and self.fault_label.full_text().startswith(RESTART_HELD):
+        if session.unsaved:
+            self._restart_tried_log = False   # held now: their writing says the log is back
+        elif (not self._restart_tried_log
+              and self.fault_label.full_text().startswith(RESTART_HELD)):
             self.fault_label.setText(self._held_fault)   # the log is back: the restart can go
         self._place_status_line()
 
@@ -1143,7 +1151,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
         So does one whose log takes no writes, records held in memory (NOT SAVED, a discharge
         among them or not): the new process refused the log and exited 2, every alarm gone,
-        the records held in a file instead of the log. Once the log takes them, it restarts."""
+        the records held in a file instead of the log. Once the log takes them, it restarts.
+        Nothing held, the log is tried as the new process will open it first: refused (locked
+        by another program, a full disk), the console runs on and says so the same way."""
         if not os.access(sys.executable, os.X_OK):
             # What to do first, in the bar's one line: after the path it was cut at 1366 px
             # before "keeps running: call support", beside a restart button doing nothing. The
@@ -1182,21 +1192,44 @@ class MainWindow(QtWidgets.QMainWindow):
             app.quit()
 
     def _restart_held(self) -> bool:
-        """True, and said in the fault bar, while records are held because the log takes no
-        writes: what to do first, the log's words (the cause) after, the fault on hover."""
+        """True, and said in the fault bar, while the new process would refuse the log: records
+        are held because the log takes no writes, or, nothing held, the log refuses a start now
+        (`_log_refuses_a_start`). What to do first, the log's words (the cause) after, the fault
+        on hover."""
         controller = self.controller
         error = controller.view.log_error if controller is not None else None
-        if controller is None or not controller.view.unsaved or error is None:
+        held = controller is not None and bool(controller.view.unsaved) and error is not None
+        if not held:
+            error = self._log_refuses_a_start()
+        if error is None:
             return False
         if not self.fault_label.full_text().startswith(RESTART_HELD):
             self._held_fault = self.fault_label.full_text()
+        self._restart_tried_log = not held
         self.fault_label.setText(f"{RESTART_HELD} {error.message}")
-        self.fault_label.setToolTip(
-            f"{RESTART_HELD} {error.message}\n\nWhat is held is written as soon as the log takes "
-            "writes (NOT SAVED then goes); “Restart and resume” then restarts the console."
-            f"\n\n{self._held_fault}")
+        then = ("What is held is written as soon as the log takes writes (NOT SAVED then goes); "
+                "“Restart and resume” then restarts the console." if held else
+                "Nothing is held in memory; “Restart and resume” tries the log again.")
+        self.fault_label.setToolTip(f"{RESTART_HELD} {error.message}\n\n{then}"
+                                    f"\n\n{self._held_fault}")
         self.fault_bar.show()
         return True
+
+    def _log_refuses_a_start(self) -> LogError | None:
+        """The log as the new process will open it (`EventLog.open`, as app.build does: its
+        write probe under the start's busy timeout, the stamp it writes), then closed; the
+        error it would stop on, or None. A quiet moment of a locked log or a full disk held
+        nothing yet, so `_restart_held` had let the console quit for a process that refused
+        the log and exited 2: no console, no alarm. A log gone from its path is refused too:
+        the new process would make an empty one there."""
+        path = self.log.path.absolute()
+        if not path.exists():
+            return LogError(path, "moved")
+        try:
+            EventLog.open(path, VERSION).close()
+        except LogError as exc:
+            return exc
+        return None
 
     # ---- resuming -----------------------------------------------------------------------------
 

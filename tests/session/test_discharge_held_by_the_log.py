@@ -147,7 +147,7 @@ def test_a_kill_before_the_held_discharge_was_written_resumes_the_session_open_s
     [said] = [o for o in engine.alarms() if o.condition == UNSAVED_RECORDS]
     assert said.message == (f"Discharge at {at.astimezone():%H:%M} by {NURSE} was not saved: "
                             "discharge again; records from before the restart are not in the "
-                            f"log: 2 alarm changes, 4 other entries in {held.name}: re-enter "
+                            f"log: 1 alarm change, 4 other entries in {held.name}: re-enter "
                             "what matters, tell Support")
     assert ("spo2_low", "high", "active") in [
         (o.condition, o.priority.label, o.state.value) for o in engine.alarms()]

@@ -50,7 +50,7 @@ def test_a_discharge_held_at_a_kill_leads_the_restarts_alarm_with_when_and_who(
     assert (alarm.priority.label, alarm.state.value) == ("medium", "latched")
     assert alarm.message == (
         f"Discharge at {at.astimezone():%H:%M} by {NURSE} was not saved: discharge again; "
-        f"records from before the restart are not in the log: 2 alarm changes, 4 other entries "
+        f"records from before the restart are not in the log: 1 alarm change, 4 other entries "
         f"in {held.name}: re-enter what matters, tell Support")
     assert f"Discharge at {at.astimezone():%H:%M} by {NURSE} not saved" in alarm.detail
 

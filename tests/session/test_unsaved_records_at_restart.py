@@ -104,12 +104,13 @@ def test_records_held_at_a_kill_are_said_at_the_restart_with_their_file(tmp_path
         # ...and the alarm that says so, until a nurse resets it.
         [(priority, state, message)] = unsaved_alarm(engine)
         assert (priority, state) == ("medium", "latched")
-        assert message == ("Records from before the restart are not in the log: 2 readings, "
-                           f"4 alarm changes in {held.name}: re-enter what matters, tell "
+        assert message == ("Records from before the restart are not in the log: 2 typed "
+                           f"values, 3 alarm changes in {held.name}: re-enter what matters, tell "
                            "Support")
         assert engine.audio(s.now()).priority is Priority.MEDIUM
         assert found_events(log, engine.session_id) == [
-            {"file": str(held), "readings": 2, "alarm_changes": 4, "other_entries": 0}]
+            {"file": str(held), "readings": 2, "typed_values": 2, "monitor_readings": 0,
+             "alarm_changes": 3, "other_entries": 0}]
         # The log is not filled in from the file; the file stays for Support.
         assert held.exists()
         assert 192 not in [o.value for _, o in log.observations(engine.session_id)]
@@ -234,8 +235,8 @@ def test_a_new_file_after_the_alarm_was_reset_is_said_alone(tmp_path: Path) -> N
         second = killed_again(s)
         engine = resumed(s)
         [(_, _, message)] = unsaved_alarm(engine)
-        assert message == ("Records from before the restart are not in the log: 1 reading, "
-                           f"1 alarm change in {second.name}: re-enter what matters, tell Support")
+        assert message == ("Records from before the restart are not in the log: 1 typed value "
+                           f"in {second.name}: re-enter what matters, tell Support")
         (alarm,) = [o for o in engine.alarms() if o.condition == UNSAVED_RECORDS]
         assert first.name not in alarm.detail and second.name in alarm.detail
     finally:
@@ -255,10 +256,10 @@ def test_a_new_file_while_the_alarm_is_latched_is_said_alone_the_first_kept_in_i
         engine = resumed(s)
         [(_, state, message)] = unsaved_alarm(engine)
         assert state == "latched"
-        assert message == ("Records from before the restart are not in the log: 1 reading, "
-                           f"1 alarm change in {second.name}: re-enter what matters, tell Support")
+        assert message == ("Records from before the restart are not in the log: 1 typed value "
+                           f"in {second.name}: re-enter what matters, tell Support")
         (alarm,) = [o for o in engine.alarms() if o.condition == UNSAVED_RECORDS]
-        assert f"1 reading, 1 alarm change in {second}" in alarm.detail
-        assert f"2 readings, 4 alarm changes in {first}" in alarm.detail
+        assert f"1 typed value in {second}" in alarm.detail
+        assert f"2 typed values, 3 alarm changes in {first}" in alarm.detail
     finally:
         log.close()
