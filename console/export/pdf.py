@@ -718,11 +718,20 @@ class _Report:
 
         out.append(self.heading_piece("Overrides and prescriber decisions"))
         overrides = rc.override_rows(detail, tz)
+        # A refused discharge the nurse respected is no override: said apart, its row unmarked
+        # (`rc.override_count`).
+        said = [] if rc.override_count(detail) else [
+            "None: every refusal of the console was respected."]
+        refused = rc.refused_discharge_words(detail)
+        if refused:
+            said.append(f"{refused}.")
+        if said:
+            out.append(self.paragraph(" ".join(said), gap=3 * self.pt if overrides else 0.0,
+                                      keep=bool(overrides)))
         if overrides:
             out.extend(self.table(rc.OVERRIDE_COLUMNS, (0.9, 2.0, 3.2, 3.2, 1.3), overrides,
-                                  [("#fff3e0", "#000000")] * len(overrides)))
-        else:
-            out.append(self.paragraph("None: every refusal of the console was respected."))
+                                  [None if row[1] == rc.DISCHARGE_REFUSED
+                                   else ("#fff3e0", "#000000") for row in overrides]))
 
         out.append(self.heading_piece("Observations"))
         observations = rc.observation_rows(detail, tz)

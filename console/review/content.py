@@ -11,7 +11,8 @@ Decisions written down once here:
   session does not read as nine alarms. An overdue prompt that escalated to medium is an alarm.
 - The vitals table has one row per manual entry (values entered within a minute of each other
   are one row) and one per scheduled check of the protocol that no manual entry of what it asks
-  for answered (a check timed after T0 counted from the first dose, as the chair asks it); device
+  for answered, the checks as the chair asks them (a check timed after T0 counted from the first
+  dose, whatever the phase; the checks running kept in the Discharge phase: `_scheduled`); device
   values are taken from the nearest reading around that time (BP within 5 min, others 2 min),
   each reading in one row only, the nearest (a cuff reading between two checks 5 min apart
   had stood under both, read as two measurements).
@@ -46,6 +47,7 @@ from console.review.clock_steps import (
 )
 from console.session.course import earlier_in_course, route_words
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
+from console.session.schedule import timed_checks
 from console.review.integrity import RecordCheck, RecordState
 from console.review.queries import before_the_session, dosing_seconds
 from console.review.model import (
@@ -60,6 +62,7 @@ from console.review.model import (
     CourseRow,
     LoggedEvent,
     Override,
+    PhaseSpan,
     Restart,
     ScaleObservation,
     SessionDetail,
@@ -70,7 +73,7 @@ from console.review.model import (
     describe_event,
 )
 from console.session.dosing import infusion_stopped_at, pump_rate_text
-from protocols.model import DoseMode, Protocol
+from protocols.model import DoseMode, PhaseKind, Protocol, VitalsCheck
 from protocols.vitals import METRICS, SCALES
 
 NONE = "—"
@@ -948,14 +951,17 @@ def _paused(episode: AlarmEpisode, pauses: Sequence[AudioPause], tz: tzinfo | No
 
 
 def _while_stopped(episode: AlarmEpisode, restarts: Sequence[Restart]) -> str:
-    """" (7:30 min of it with the console stopped)" when a restart falls between the alarm
+    """" (up to 7:30 min of it with the console stopped)" when a restart falls between the alarm
     reaching its highest priority and its answer: the console was down, not the nurse slow (a
     clinician's audit read 8:30 min as the nurse's response)."""
     answer = episode.response or episode.response_reset
     if answer is None:
         return ""
     seconds = sum(_stopped_within(episode, answer, r) for r in restarts)
-    return f" ({format_duration(seconds)} of it with the console stopped)" if seconds else ""
+    # At most: the console stopped at some moment after its last record (`restart_text`).
+    if not seconds:
+        return ""
+    return f" (up to {format_duration(seconds)} of it with the console stopped)"
 
 
 def _stopped_within(episode: AlarmEpisode, answer: AlarmStep, restart: Restart) -> float:
@@ -1088,9 +1094,34 @@ def override_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, .
                                         f"Prescriber gate: {g.item}", "; ".join(g.values),
                                         g.decision, g.who)))
     for r in detail.discharge_refusals:
-        rows.append((r.event_id, r.at, (hhmm(r.at, tz, zoned=zoned), "Discharge refused",
+        rows.append((r.event_id, r.at, (hhmm(r.at, tz, zoned=zoned), DISCHARGE_REFUSED,
                                         "; ".join(r.reasons), NONE, r.who)))
     return _in_log_order(rows)
+
+
+# The "What" of a refused discharge in `override_rows`: listed there, never counted or marked
+# as an override (`override_count`).
+DISCHARGE_REFUSED = "Discharge refused"
+
+
+def override_count(detail: SessionDetail) -> int:
+    """The overrides and prescriber gate decisions among `override_rows`: what "Overrides and
+    prescriber decisions" counts (the review's summary, the PDF's "None"). Not a refused
+    discharge: the console refused, the nurse respected it; counted, a session with no override
+    read "Overrides and prescriber decisions: 1" (an IV walk). `refused_discharge_words` says
+    those apart."""
+    return len(detail.overrides) + len(detail.gate_decisions)
+
+
+def refused_discharge_words(detail: SessionDetail) -> str:
+    """"Discharge refused 2×, respected"; "Discharge refused 1×, then overridden" where a
+    discharge despite the refusal followed (its own row, an override); "" when none was
+    refused. A discharge over the gate ends the session: every refusal came before it."""
+    refused = len(detail.discharge_refusals)
+    if not refused:
+        return ""
+    overridden = any(o.what == "discharge" for o in detail.overrides)
+    return f"Discharge refused {refused}×, {'then overridden' if overridden else 'respected'}"
 
 
 def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
@@ -1144,11 +1175,16 @@ def clock_step_text(step: LoggedEvent, tz: tzinfo | None, zoned: bool = False) -
 
 def restart_text(restart: Restart, tz: tzinfo | None, zoned: bool = False,
                  closed: LoggedEvent | None = None) -> str:
-    """"Not running from 09:26:10 (its last record) to 09:33:40: 7:30 min with nothing monitored
-    or recorded; 2 alarms restored as they were" (a restart, `Restart`), after who closed the
-    console when it was closed (`closed`, `SessionDetail.closed_before`): "Console closed by
-    nurse.ana at 09:26:10. Not running …" (or "Console stopped by the system (SIGTERM) at …"),
-    so a gap a nurse chose does not read as a crash or a power cut."""
+    """"No record from 09:26:10 (the last) to the restart at 09:33:40: the console stopped at
+    some moment in between; up to 7:30 min with nothing monitored or recorded; 2 alarms
+    restored as they were" (a restart, `Restart`). Nothing logs that the console runs between
+    records, so the gap is an upper bound: "Not running from 09:06:00 (its last record)" was
+    said of a console that ran on to its restart at 09:10, four quiet minutes (an IV walk).
+
+    After who closed the console when it was closed (`closed`, `SessionDetail.closed_before`),
+    its close the last record, the stop is known: "Console closed by nurse.ana at 09:26:10.
+    Not running from 09:26:10 (its last record) to …" (or "Console stopped by the system
+    (SIGTERM) at …"), so a gap a nurse chose does not read as a crash or a power cut."""
     alarms = restart.alarms_restored
     restored = (f"{alarms} alarms restored as they were" if alarms > 1
                 else "1 alarm restored as it was" if alarms else "no alarm was open")
@@ -1157,10 +1193,15 @@ def restart_text(restart: Restart, tz: tzinfo | None, zoned: bool = False,
         signal = closed.detail.get("signal")
         who = f"stopped by the system ({signal})" if signal else f"closed by {closed.actor}"
         why = f"Console {who} at {hhmm(closed.at, tz, seconds=True, zoned=zoned)}. "
-    return (f"{why}Not running from {hhmm(restart.last_record, tz, seconds=True, zoned=zoned)} "
-            f"(its last record) to {hhmm(restart.resumed, tz, seconds=True, zoned=zoned)}: "
-            f"{format_duration(restart.unrecorded_seconds)} with nothing monitored or recorded; "
-            f"{restored}")
+    last = hhmm(restart.last_record, tz, seconds=True, zoned=zoned)
+    resumed = hhmm(restart.resumed, tz, seconds=True, zoned=zoned)
+    gap = format_duration(restart.unrecorded_seconds)
+    if closed is not None and closed.at >= restart.last_record:
+        return (f"{why}Not running from {last} (its last record) to {resumed}: {gap} with "
+                f"nothing monitored or recorded; {restored}")
+    return (f"{why}No record from {last} (the last) to the restart at {resumed}: the console "
+            f"stopped at some moment in between; up to {gap} with nothing monitored or "
+            f"recorded; {restored}")
 
 
 def phase_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]:
@@ -1351,41 +1392,94 @@ def _scheduled(detail: SessionDetail, protocol: Protocol | None, order: _LogOrde
     once per table: it indexes every row of a session with a clock step; its wall time; the
     vitals and scores the check asks for, alternatives too), in the order due.
 
+    The checks as the chair asks them (`Schedule.start_phase`): a phase's recurring checks on
+    its own grid from its start; a discharge phase keeps those running on their grid to the
+    end, beside its own, one of its own taking over a running one of its name from that one's
+    next time where that comes before its own first (`Schedule._add_recurring`). Counted from
+    each phase's own checks alone, a Discharge phase of none read as if nothing was asked
+    there, and a check the chair raised overdue had no row (an IV walk).
+
     A check at fixed times after T0 ("BP at T+40") counts from the first dose (`first_dose`),
     as the chair asks it (`Schedule.first_dose_given`: esketamine's device 1 given after the
     T0 confirmation): from the confirmation, the table read "not recorded (scheduled check)"
-    at times nothing was asked (a clinician's review)."""
+    at times nothing was asked (a clinician's review). Every such check of the protocol is
+    asked whatever the phase, up to the record's end: counted only within its own phase, the
+    pre-discharge BP of a session moved to Discharge early had no row."""
     if protocol is None:
         return []
     times: list[tuple[datetime, datetime, tuple[str, ...]]] = []
     record_end: datetime | None = None
     steps = detail.logged_steps()
     order = order or _LogOrder(detail)
-    dose = detail.first_dose()
+    # The recurring checks running, each with the phase whose grid it is on (`_Grid`).
+    running: list[_Grid] = []
+    end, end_id = detail.summary.started_at, SESSION_START_ID
     for span in detail.phases:
         try:
             phase = protocol.phase(span.id)
         except (KeyError, ValueError):
             continue
-        end, end_id = span.ended_at, span.ended_event or AFTER_EVERY_EVENT
-        if end is None:
+        if span.ended_at is not None:
+            end, end_id = span.ended_at, span.ended_event or AFTER_EVERY_EVENT
+        else:
             record_end = record_end or _record_end(detail, order)
             end, end_id = record_end, AFTER_EVERY_EVENT
-        for check in phase.checks:
-            asks = check.named
-            if check.every_minutes:
-                every = check.every_minutes * 60
-                length = logged_seconds(span.started_at, span.started_event, end, end_id, steps)
-                times += [(*due, asks) for due in _due(
-                    span.started_at, span.started_event, steps, order,
-                    (every * n for n in range(1, int(length // every) + 1)))]
-            anchor, anchor_id = ((dose[0].at, dose[0].id) if dose is not None and dose[0].id
-                                 else (span.started_at, span.started_event))
-            until = logged_seconds(anchor, anchor_id, end, end_id, steps)
-            times += [(*due, asks) for due in _due(
-                anchor, anchor_id, steps, order,
+        own = [_Grid(check, span) for check in phase.checks if check.every_minutes]
+        if phase.kind is not PhaseKind.DISCHARGE:
+            running = own
+        else:
+            named = {grid.check.name for grid in own}
+            kept = [grid for grid in running if grid.check.name not in named]
+            for grid in own:
+                taken = next((g for g in running if g.check.name == grid.check.name), None)
+                if taken is not None:   # its next time, where sooner than the new first
+                    grid.sooner = taken.next_after(span, steps)
+            running = kept + own
+        for grid in running:
+            times += [(*due, grid.check.named) for due in grid.due(span, end, end_id, steps, order)]
+    dose = detail.first_dose()
+    if dose is not None:
+        until = logged_seconds(dose[0].at, dose[0].id, end, end_id, steps)
+        for check in timed_checks(protocol.phases):
+            times += [(*due, check.named) for due in _due(
+                dose[0].at, dose[0].id, steps, order,
                 (m * 60 for m in check.at_minutes_after_t0 if m * 60 <= until))]
     return sorted(set(times))
+
+
+@dataclass(slots=True)
+class _Grid:
+    """A recurring check on the grid of the phase `since` (its slots every `every_minutes` from
+    that phase's start), as `_scheduled` counts it; `sooner`: seconds after `since`'s start of
+    a running check's time it takes over before its own first (`Schedule._add_recurring`)."""
+
+    check: VitalsCheck
+    since: PhaseSpan
+    sooner: float | None = None
+
+    def _seconds(self, at: datetime, event_id: int, steps: Sequence[LoggedStep]) -> float:
+        return logged_seconds(self.since.started_at, self.since.started_event, at, event_id,
+                              steps)
+
+    def next_after(self, span: PhaseSpan, steps: Sequence[LoggedStep]) -> float | None:
+        """Its first slot after `span` starts, in seconds after `span`'s start."""
+        every = (self.check.every_minutes or 0.0) * 60
+        if not every:
+            return None
+        start = self._seconds(span.started_at, span.started_event, steps)
+        return (start // every + 1) * every - start
+
+    def due(self, span: PhaseSpan, end: datetime, end_id: int, steps: Sequence[LoggedStep],
+            order: _LogOrder) -> list[tuple[datetime, datetime]]:
+        """Its slots within `span` (after its start, up to `end`): `_due`'s."""
+        every = (self.check.every_minutes or 0.0) * 60
+        start = self._seconds(span.started_at, span.started_event, steps) if (
+            span is not self.since) else 0.0
+        stop = self._seconds(end, end_id, steps)
+        slots = [every * n for n in range(int(start // every) + 1, int(stop // every) + 1)]
+        if self.sooner is not None and self.sooner < every and self.sooner <= stop:
+            slots.insert(0, self.sooner)
+        return _due(self.since.started_at, self.since.started_event, steps, order, slots)
 
 
 def _due(since: datetime, since_id: int, steps: Sequence[LoggedStep], order: _LogOrder,
@@ -1787,11 +1881,11 @@ def _course_devices(planned: float, protocol: Protocol, ticked_items: Sequence[s
 
 
 def _course_restarts(restarts: Sequence[Restart]) -> str:
-    """"none", "1 (7:30 min unrecorded)"."""
+    """"none", "⚠ 1 (up to 7:30 min unrecorded)": at most, as `restart_text` says it."""
     if not restarts:
         return "none"
     unrecorded = sum(r.unrecorded_seconds for r in restarts)
-    return f"⚠ {len(restarts)} ({format_duration(unrecorded)} unrecorded)"
+    return f"⚠ {len(restarts)} (up to {format_duration(unrecorded)} unrecorded)"
 
 
 # ---- the trend plot's input ---------------------------------------------------------------------

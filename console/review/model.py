@@ -657,10 +657,12 @@ class TimelineEntry:
 
 @dataclass(frozen=True, slots=True)
 class Restart:
-    """The console restarted in the middle of the session (a `session_resumed` event): between
-    the last record before it and the restart nothing was monitored or recorded. Shown in the
-    notes, beside an alarm's time to acknowledge that spans it, and in the course (a clinician's
-    audit: a 7-minute outage read as an 8:30 min response by the nurse).
+    """The console restarted in the middle of the session (a `session_resumed` event): it
+    stopped at some moment between the last record before it and the restart, and from then
+    nothing was monitored or recorded. Nothing logs that it runs between records, so that gap
+    is an upper bound (`content.restart_text`). Shown in the notes, beside an alarm's time to
+    acknowledge that spans it, and in the course (a clinician's audit: a 7-minute outage read
+    as an 8:30 min response by the nurse).
 
     Attributes:
         last_record: the time of the session's last record (event, alarm step or reading
@@ -683,6 +685,8 @@ class Restart:
 
     @property
     def unrecorded_seconds(self) -> float:
+        """Seconds from the last record to the restart: the longest the console may have been
+        stopped (it ran at least until its last record)."""
         return max(0.0, (self.resumed - self.last_record).total_seconds())
 
 

@@ -1088,11 +1088,16 @@ class SessionDetailPage(QtWidgets.QWidget):
         self.vitals_empty.setVisible(not vitals)
         self.checklist_model.set_rows(rc.checklist_rows(detail, tz))
         overrides = rc.override_rows(detail, tz)
-        self.override_model.set_rows(overrides, [("banner_bg", "banner_text")] * len(overrides))
+        # A refused discharge the nurse respected is listed, neither marked nor counted as an
+        # override (`rc.override_count`).
+        self.override_model.set_rows(overrides, [
+            None if row[1] == rc.DISCHARGE_REFUSED else ("banner_bg", "banner_text")
+            for row in overrides])
         self.override_table.setVisible(bool(overrides))   # the summary says there is none
-        self.override_summary.setText(
-            f"Overrides and prescriber decisions: {len(overrides)}" if overrides
-            else "No override: every refusal was respected")
+        counted, refused = rc.override_count(detail), rc.refused_discharge_words(detail)
+        said = (f"Overrides and prescriber decisions: {counted}" if counted
+                else "No override: every refusal was respected")
+        self.override_summary.setText(f"{said} · {refused}" if refused else said)
         self.observation_model.set_rows(rc.observation_rows(detail, tz),
                                         columns=rc.observation_columns(detail))
         maxima = rc.scale_maxima(detail)

@@ -1,4 +1,4 @@
-"""The review's "(N min of it with the console stopped)" beside "To ack" across a wall-clock step
+"""The review's "(up to N min of it with the console stopped)" beside "To ack" across a wall-clock step
 (review 44, after d82b24a).
 
 "To ack" takes off the clock steps logged between the alarm and its answer, placed among the
@@ -52,12 +52,12 @@ def test_the_console_stopped_note_reads_the_same_across_a_clock_step_back(
     # Down from its last record (R+6) to the restart (R+70): 64 s of the 80 s answer, with or
     # without the 2 min step back (which had hidden the note).
     assert _to_ack(_stopped_inside_the_answer(log, -120.0)) == (
-        "1:20 min (1:04 min of it with the console stopped)", 80.0)
+        "1:20 min (up to 1:04 min of it with the console stopped)", 80.0)
 
 
 def test_the_console_stopped_note_without_a_clock_step(log: EventLog) -> None:  # noqa: F811
     assert _to_ack(_stopped_inside_the_answer(log, 0.0)) == (
-        "1:20 min (1:04 min of it with the console stopped)", 80.0)
+        "1:20 min (up to 1:04 min of it with the console stopped)", 80.0)
 
 
 def test_an_older_logs_restart_is_placed_by_its_times(log: EventLog) -> None:  # noqa: F811
@@ -66,7 +66,8 @@ def test_an_older_logs_restart_is_placed_by_its_times(log: EventLog) -> None:  #
     older = dataclasses.replace(detail, restarts=tuple(
         dataclasses.replace(r, after_row=None) for r in detail.restarts))
     assert all(r.after_row is not None for r in detail.restarts)
-    assert _to_ack(older) == ("1:20 min (1:04 min of it with the console stopped)", 80.0)
+    assert _to_ack(older) == ("1:20 min (up to 1:04 min of it with the console stopped)",
+                              80.0)
 
 
 def test_a_restart_before_the_alarm_is_not_said_to_fall_within_its_answer(

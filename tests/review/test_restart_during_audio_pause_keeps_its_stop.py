@@ -49,14 +49,15 @@ def test_a_restart_during_an_audio_pause_keeps_its_stop_in_the_notes_ack_and_cou
                for e in detail.events), "the restart logged the end of the pause"
     (restart,) = detail.restarts
     assert restart.unrecorded_seconds == 120
-    # Not running from its last record, the pause at 09:02:25, to 09:04:25.
+    # Stopped after its last record, the pause at 09:02:25, before 09:04:25.
     assert ("Console restarted", "ben",
-            "Not running from 09:02:25 (its last record) to 09:04:25: 2:00 min with nothing "
-            "monitored or recorded; 1 alarm restored as it was") in [
+            "No record from 09:02:25 (the last) to the restart at 09:04:25: the console stopped"
+            " at some moment in between; up to 2:00 min with nothing monitored or recorded;"
+            " 1 alarm restored as it was") in [
         n[1:] for n in rc.note_rows(detail, UTC)]
     (row,) = [r for r in rc.alarm_rows(detail, UTC) if r.episode.condition == "spo2_low"]
-    assert row.cells[4] == "2:35 min (2:00 min of it with the console stopped)"
-    assert rc.course_cells(course[0], UTC)["restarts"] == "⚠ 1 (2:00 min unrecorded)"
+    assert row.cells[4] == "2:35 min (up to 2:00 min of it with the console stopped)"
+    assert rc.course_cells(course[0], UTC)["restarts"] == "⚠ 1 (up to 2:00 min unrecorded)"
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None,
@@ -83,4 +84,5 @@ def test_the_pdf_says_the_stop_under_an_audio_pause(tmp_path):
     write_session_pdf(detail, pdf, tz=UTC)
     text = " ".join(subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                                    text=True, check=True).stdout.split())
-    assert "Not running from 09:02:05 (its last record) to 09:04:05: 2:00 min" in text
+    assert "No record from 09:02:05 (the last) to the restart at 09:04:05" in text
+    assert "up to 2:00 min with nothing monitored" in text

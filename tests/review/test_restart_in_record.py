@@ -61,12 +61,13 @@ def test_a_restart_is_in_the_notes_the_time_to_ack_and_the_course(tmp_path):
     assert restart.unrecorded_seconds == 7 * 60 and restart.alarms_restored == 1
     notes = rc.note_rows(detail, UTC)
     assert ("Console restarted", "ben",
-            "Not running from 09:02:20 (its last record) to 09:09:20: 7:00 min with nothing "
-            "monitored or recorded; 1 alarm restored as it was") in [n[1:] for n in notes]
+            "No record from 09:02:20 (the last) to the restart at 09:09:20: the console stopped"
+            " at some moment in between; up to 7:00 min with nothing monitored or recorded;"
+            " 1 alarm restored as it was") in [n[1:] for n in notes]
     (row,) = [r for r in rc.alarm_rows(detail, UTC) if r.episode.condition == "spo2_low"]
-    assert row.cells[4] == "7:30 min (7:00 min of it with the console stopped)"
+    assert row.cells[4] == "7:30 min (up to 7:00 min of it with the console stopped)"
     cells = rc.course_cells(course[0], UTC)
-    assert cells["restarts"] == "⚠ 1 (7:00 min unrecorded)"
+    assert cells["restarts"] == "⚠ 1 (up to 7:00 min unrecorded)"
     # Still infusing where the record stops: not the whole dose (an audit read it as given).
     assert cells["dose"] == (
         "36 mg (0.5 mg/kg) planned; session not ended (infusion at 8:30 of 40 min)")
@@ -101,7 +102,8 @@ def test_the_course_marks_a_partial_infusion_a_dose_never_given_and_a_discharge_
 def test_a_restart_after_a_nurse_closed_the_console_says_who_closed_it(tmp_path):
     """The engine logs `console_closed` "so the record says why it has a gap, and who or what
     chose it"; the restart's row said only "Not running from 09:02:20 …": a gap a nurse chose
-    read like a crash or a power cut. A restart after a crash still reads as before (above)."""
+    read like a crash or a power cut. A restart after a crash still reads as before (above),
+    the stop somewhere after its last record; after a close the stop is known."""
     s = logged_session(tmp_path, patient="MRN-9", dose_mg=36.0, pump_rate_ml_h=150.0)
     engine, clock = s.engine, s.clock
     for name, value in (("bp_systolic", 120), ("bp_diastolic", 80)):
