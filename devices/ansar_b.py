@@ -38,8 +38,15 @@ from datetime import datetime
 
 from protocols.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
 from devices.framing import AnsarBFramer, FramedDecoder
-from devices.reading import AGE_UNKNOWN, NIBP_PULSE, Reading
-from devices.stream import NOT_MONITORED, DecodeResult, Dropped, UnplacedNibp, outside_hard_range
+from devices.reading import AGE_UNKNOWN, NIBP_PULSE, Reading, is_cuff_pulse
+from devices.stream import (
+    NOT_MONITORED,
+    DecodeResult,
+    Dropped,
+    UnplacedNibp,
+    nibp_rows,
+    outside_hard_range,
+)
 
 _NUMBER = re.compile(r"^\d{1,4}(?:\.\d+)?$")
 # Label -> ((field index, metric, unit), ...). SPO2's pulse is parsed from its `PR=` field.
@@ -72,7 +79,9 @@ class NibpRepeats(UnplacedNibp):
     It is the shared `UnplacedNibp` with one channel, `NIBP`: kept by the connection across
     reopens, forgotten when a frame's readings are not taken; `values_seen` is set once this
     connection's first NIBP record was seen (that one was on the monitor before it connected).
-    Any `UnplacedNibp` serves.
+    Any `UnplacedNibp` serves. After "Restart and resume" it starts from the session's log
+    (`UnplacedNibp.resume`): a record whose pressures are those of the source's newest cuff
+    logged is that cuff, still shown (it had been logged again, "measured at an unknown time").
     """
 
 
@@ -107,56 +116,70 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
             result.dropped.append(Dropped(NOT_MONITORED, f"{label}: {_NOT_SHOWN[label]} is not "
                                           "a vital this console shows"))
             continue
-        layout = _LAYOUT.get(label)
-        if layout is None:
+        if label not in _LAYOUT:
             result.dropped.append(Dropped("unknown-code", f"record label {label!r} is not one we "
                                           f"know ({', '.join([*_LAYOUT, *_NOT_SHOWN])})"))
             continue
         fields = rest.split(";")
         flags = _NO_FLAGS
-        if label == "NIBP":
-            if nibp is None or not nibp.values_seen:
-                flags = _ON_MONITOR_AT_CONNECT
-            sent = tuple(f.strip() for f in (fields + [""] * 4)[:4])   # f0..f3 (NibpRepeats)
-            repeat = nibp is not None and nibp.is_repeat(label, sent, result)
-            if nibp is not None:
-                nibp.values_seen = True
-            if all(f.strip() in _NO_VALUE for f in (fields + [""] * 4)[1:4]):
-                # No systolic, diastolic or mean: no cuff measurement yet (the monitor sends the
-                # record empty until the first). Nothing to report or repeat (QA: the sim's
-                # empty records were counted as nibp-repeat).
-                result.dropped.append(Dropped("nibp-empty", f"NIBP={rest[:40]}: no measurement "
-                                              "yet (no systolic, diastolic or mean)"))
-                continue
-            if repeat:
-                result.dropped.append(Dropped("nibp-repeat", f"NIBP={rest[:40]}: the measurement "
-                                              "already reported, repeated by the monitor"))
-                continue
-        for index, metric, unit in layout:
-            raw = fields[index].strip() if index < len(fields) else ""
-            if label == "SPO2" and index == 2:
-                # `PR=80 `: the oximeter's pulse rate rides in the SpO2 record.
-                key, _, raw = raw.partition("=")
-                if key.strip().upper() != "PR":
-                    raw = ""
-                raw = raw.strip()
-            where = f"{label} field {index} ({metric})"
-            if raw in _NO_VALUE:
-                result.dropped.append(Dropped("no-value", f"{where}: empty"))
-                continue
-            if not _NUMBER.match(raw):
-                result.dropped.append(Dropped("not-numeric", f"{where}: {raw[:20]!r} is not a number"))
-                continue
-            value = float(raw)
-            out = outside_hard_range(metric, value, where, raw)
-            if out is not None:
-                result.dropped.append(out)
-                continue
-            # f4, the cuff's pulse, is part of the cuff measurement (reported once with it).
-            cuff = label == "NIBP" and metric == "pulse_rate"
-            result.readings.append(Reading(metric, value, unit, None, received_at, source, label,
-                                           flags | {NIBP_PULSE} if cuff else flags))
+        if label != "NIBP":
+            _read_record(result, label, fields, flags, received_at, source)
+            continue
+        if nibp is None or not nibp.values_seen:
+            flags = _ON_MONITOR_AT_CONNECT
+        record = DecodeResult()
+        _read_record(record, label, fields, flags, received_at, source)
+        sent = tuple(f.strip() for f in (fields + [""] * 4)[:4])   # f0..f3 (NibpRepeats)
+        # After "Restart and resume" the source's cuff in the session's log stands for the frame
+        # before, compared by the pressures the rule names (an Ivy still showing it had it
+        # logged again, "measured at an unknown time").
+        pressures = nibp_rows(r for r in record.readings if not is_cuff_pulse(r))
+        repeat = nibp is not None and nibp.is_repeat(label, sent, result, (source, pressures))
+        if nibp is not None:
+            nibp.values_seen = True
+        if all(f.strip() in _NO_VALUE for f in (fields + [""] * 4)[1:4]):
+            # No systolic, diastolic or mean: no cuff measurement yet (the monitor sends the
+            # record empty until the first). Nothing to report or repeat (QA: the sim's
+            # empty records were counted as nibp-repeat).
+            result.dropped.append(Dropped("nibp-empty", f"NIBP={rest[:40]}: no measurement "
+                                          "yet (no systolic, diastolic or mean)"))
+            continue
+        if repeat:
+            result.dropped.append(Dropped("nibp-repeat", f"NIBP={rest[:40]}: the measurement "
+                                          "already reported, repeated by the monitor"))
+            continue
+        result.readings.extend(record.readings)
+        result.dropped.extend(record.dropped)
     return result
+
+
+def _read_record(result: DecodeResult, label: str, fields: list[str], flags: frozenset[str],
+                 received_at: datetime, source: str) -> None:
+    """Append one record's readings to `result`, and why each value it has not was dropped."""
+    for index, metric, unit in _LAYOUT[label]:
+        raw = fields[index].strip() if index < len(fields) else ""
+        if label == "SPO2" and index == 2:
+            # `PR=80 `: the oximeter's pulse rate rides in the SpO2 record.
+            key, _, raw = raw.partition("=")
+            if key.strip().upper() != "PR":
+                raw = ""
+            raw = raw.strip()
+        where = f"{label} field {index} ({metric})"
+        if raw in _NO_VALUE:
+            result.dropped.append(Dropped("no-value", f"{where}: empty"))
+            continue
+        if not _NUMBER.match(raw):
+            result.dropped.append(Dropped("not-numeric", f"{where}: {raw[:20]!r} is not a number"))
+            continue
+        value = float(raw)
+        out = outside_hard_range(metric, value, where, raw)
+        if out is not None:
+            result.dropped.append(out)
+            continue
+        # f4, the cuff's pulse, is part of the cuff measurement (reported once with it).
+        cuff = label == "NIBP" and metric == "pulse_rate"
+        result.readings.append(Reading(metric, value, unit, None, received_at, source, label,
+                                       flags | {NIBP_PULSE} if cuff else flags))
 
 
 class AnsarBDecoder(FramedDecoder):

@@ -178,14 +178,16 @@ class UnplacedNibp:
         """True when `channel` sends what it sent last time; remembers it, and gives `result`
         the undo for when its readings are not taken.
 
-        `values`: the source and rows (`nibp_rows`) of the measurement `sent` names. When
-        `channel` has sent nothing to this memory yet, its source's newest measurement in the
-        session's log (`resume`) is what it sent last: the same rows are a repeat."""
+        `values`: the source and rows (`nibp_rows`) of the measurement `sent` names, those its
+        rule compares (an IntelliVue handle holds the pressures or the cuff pulse; an Ivy's rule
+        leaves its pulse field out). When `channel` has sent nothing to this memory yet, its
+        source's newest measurement in the session's log (`resume`) is what it sent last: the
+        same rows of those vitals are a repeat."""
         with self._lock:
             recent = self._recent.get(channel)
             if recent is None:
                 recent = self._recent[channel] = []
-                if values is not None and values[1] and self._logged.get(values[0]) == values[1]:
+                if values is not None and values[1] and self._logged_rows(*values) == values[1]:
                     recent.append(_Sent(sent))   # logged before the restart: nothing to undo
             if recent and recent[-1].sent == sent:
                 return True
@@ -196,6 +198,11 @@ class UnplacedNibp:
         if result is not None:
             result.undo.append(lambda: self._forget(channel, place, seen))
         return False
+
+    def _logged_rows(self, source: str, rows: NibpRows) -> NibpRows:
+        """The rows of `source`'s newest logged measurement of the vitals `rows` hold."""
+        vitals = {metric for _, metric, _ in rows}
+        return frozenset(row for row in self._logged.get(source, ()) if row[1] in vitals)
 
     def new_connection(self) -> None:
         """The port was (re)opened: what was reported stays reported, but a measurement first

@@ -116,6 +116,15 @@ class ConditionTracker:
         """A confirm-repeat rule is waiting for its repeat (the value that asked still stands)."""
         return any(state.confirm_from is not None for state in self._value_rules)
 
+    def asks_repeat(self, value: float, baseline: float | None) -> bool:
+        """Whether `value` breaks a rule that asks a repeat to confirm it (`on_value`'s request),
+        judged as shown: a corrected value that still does keeps the repeat the value it stands
+        for asked (`SessionEngine._withdraw_unasked_repeat`)."""
+        shown = self._as_shown(value)
+        judged = None if baseline is None else self._as_shown(baseline)
+        return any(s.rule.confirm_repeat_minutes is not None and s.rule.escalate_to is not None
+                   and s.rule.violated_by(shown, judged) for s in self._value_rules)
+
     @property
     def absent(self) -> bool:
         """An absence rule of the metric holds (this condition's or another's): the vital went

@@ -1916,12 +1916,17 @@ class SessionEngine:
                                                            now))
                     if self._state.baseline.get(metric_name) != baseline:
                         records.extend(self._rejudge_standing(metric_name, now, missing))
-            self._withdraw_unasked_repeat(metric_name)
             records.extend(self._prompts(now))
             step.records.extend(records)
         self._corrected_in_place(metric_name, step.ids[:1], after_t0, gone)
         if not latest:
             self._keep_in_place(metric_name, step.ids[:1], index)
+        # The repeat a wrong value asked, once the correction stands in its place, as a restart's
+        # replay withdraws it (`_replay_correction`): before, a typed 185 "corrected" to 185
+        # after a 130 came lost its repeat live and kept it after a restart.
+        with self._step(now) as step:
+            self._withdraw_unasked_repeat(metric_name)
+            step.records.extend(self._prompts(now))
         return Accepted(metric_name, value)
 
     def uncorrectable(self, observation_id: int, metric_name: str) -> str | None:
@@ -2165,16 +2170,29 @@ class SessionEngine:
         does the same (`resume`). A value that asked it and still stands keeps it, though a
         later in-range value cleared the rules (the repeat is owed till met): taking back the
         pre-dose BP withdrew a corrected 185's repeat live, kept after a restart (a differential
-        fuzzer, seed 3962)."""
+        fuzzer, seed 3962). So does a correction of it (the same measurement: its `taken` time)
+        whose value still breaks the rule: a 185 corrected to 195 lost its repeat."""
         if any(t.metric == metric_name and t.confirm_pending for t in self._trackers.values()):
             return
         repeat = self.schedule.one_off(_repeat_check(metric_name))
         if repeat is not None and any(
-                (at.mono, kept.reading.value) in repeat.check.asked_by
-                for _, kept in self._state.rows.get(metric_name, ())
-                for at in (kept.at, kept.taken)):
+                self._still_asks(metric_name, kept, repeat.check.asked_by)
+                for _, kept in self._state.rows.get(metric_name, ())):
             return
         self.schedule.drop_one_off(_repeat_check(metric_name))
+
+    def _still_asks(self, metric_name: str, kept: Latest,
+                    asked_by: tuple[tuple[float, float], ...]) -> bool:
+        """`kept` is a value that asked a repeat (`asked_by`: mono time and value), or a
+        correction of one whose value asks it too (the trackers judge it as `on_value` would)."""
+        value = kept.reading.value
+        if any((at.mono, value) in asked_by for at in (kept.at, kept.taken)):
+            return True
+        if kept.measured is None or not any(mono == kept.taken.mono for mono, _ in asked_by):
+            return False
+        baseline = self._baseline_for(metric_name) if kept.after_t0 else None
+        return any(t.metric == metric_name and t.asks_repeat(value, baseline)
+                   for t in self._trackers.values())
 
     def _fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], gone: Latest,
                    now: Moment, missing: frozenset[str] = frozenset()) -> list[Record]:

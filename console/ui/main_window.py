@@ -639,8 +639,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.claims.claim(engine.session_id)   # a new session's: no other console has it
         try:
             # Its monitor's NIBP memory starts from what a resumed session logged (the cuff
-            # still repeated after the restart is no new BP: `SessionController.attach_device`).
-            logged = [r for _, r in history or [] if isinstance(r, ObservationRecord)]
+            # still repeated after the restart is no new BP: `SessionController.attach_device`),
+            # in the log's order (row id): `history` is in time order, and after the station's
+            # clock was set back the newest cuff sorted before an older one.
+            observations = [(i, r) for i, r in history or [] if isinstance(r, ObservationRecord)]
+            logged = [r for _, r in sorted(observations, key=lambda pair: pair[0] or 0)]
             live = self._open_engine(engine, journal, device, on_connecting, identity, logged)
         except BaseException:
             if not claimed_before:   # it does not run here: its own chair may resume it

@@ -48,12 +48,20 @@ chain; the memory is the stream's `UnplacedNibp`, so it outlives a reopen and fo
 commit could not take. Two cuffs of the same values in a row, each sent only in its own second,
 read as one. (Taken as untimed, d676646, such a row of the first kind became two readings, the
 first of unknown age, and a later cuff of the same values a repeat.)
+Except the first such cuff of a connection (before it delivered any value: a new session's first
+connect, a replug, "Restart and resume"): it is reported of unknown age (`AGE_UNKNOWN`, no measured
+time), as an NIBP without a usable time is. A Comen resends its last cuff, perhaps taken during the
+downtime or on the previous patient, stamped with the message's time; a monitor stamping its cuff
+with the cuff's real time has OBX-14 = OBR-7 only when the cuff finished in that very second, at a
+(re)connect a rare coincidence (that cuff is then read again, timed, from its next message). Logged
+at its message's time, it had met the open BP check and been the new patient's baseline.
 After "Restart and resume" the source's newest cuff in the session's log stands for the message
 before (`UnplacedNibp.resume`): the same rows stamped with the message's time are that cuff sent
-again, not a second row "measured now" meeting the open BP check; other values are a new cuff at
-their time. (A cuff-timed monitor's new cuff of the logged values, sent in its second as the first
-message after a restart, is read from its next message, at its own time.) An NIBP without a usable
-time is compared with it by values alone (the log keeps no OBX-14 as sent).
+again, not a second row "measured now" meeting the open BP check; other values are a new cuff, of
+unknown age as the connection's first. (A cuff-timed monitor's new cuff of the logged values, sent
+in its second as the first message after a restart, is read from its next message, at its own
+time.) An NIBP without a usable time is compared with it by values alone (the log keeps no OBX-14
+as sent).
 The cuff's pulse rate (149546) is a row of that measurement: flagged `NIBP` (reading.NIBP_PULSE)
 and kept by the same rule (it had been a new pulse reading in every message).
 
@@ -747,6 +755,14 @@ class _Observations:
             return
         # After a restart, the source's cuff in the session's log stands for the message before.
         if not self.unplaced.is_repeat(key, sent, self.result, (self.msg.source, sent)):
+            if not self.unplaced.values_seen:   # set by this message only after (`run`)
+                # The first cuff of this connection: a Comen resends its last one, perhaps taken
+                # during the downtime or on the previous patient, stamped now. Of unknown age, as
+                # `_untimed_nibp` has it (it had met the open BP check, and been the baseline).
+                first = self.stamped_nibp
+                self.result.readings = [
+                    replace(r, flags=r.flags | {AGE_UNKNOWN}, measured_at=None)
+                    if any(r is m for m in first) else r for r in self.result.readings]
             return
         moved = self.stamped_nibp
         self.result.readings = [r for r in self.result.readings if not any(r is m for m in moved)]

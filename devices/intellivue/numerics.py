@@ -33,7 +33,9 @@ measurement repeated in every poll reply until the next: it is reported once, by
 and values as sent, and each repeat dropped as `nibp-repeat` (`devices.stream.UnplacedNibp`).
 Such an NBP without any value (NaN or unavailable: no cuff measurement yet) is `nibp-empty`.
 The cuff's pulse rate (0xF0E5, in `NBP_IDS`) is part of the measurement and follows the same
-rule; its reading carries the `NIBP` flag (reading.NIBP_PULSE).
+rule; its reading carries the `NIBP` flag (reading.NIBP_PULSE). After "Restart and resume" the
+source's newest cuff in the session's log is what each handle sent last, compared by its values
+(`UnplacedNibp.resume`).
 """
 
 from __future__ import annotations
@@ -54,7 +56,15 @@ from devices.intellivue.codec import (
 )
 from devices.local_time import wall_clock_to_utc
 from devices.reading import AGE_UNKNOWN, NIBP_PULSE, STATION_ZONE, Reading
-from devices.stream import NOT_MONITORED, DecodeResult, Dropped, UnplacedNibp, outside_hard_range
+from devices.stream import (
+    NOT_MONITORED,
+    DecodeResult,
+    Dropped,
+    NibpRows,
+    UnplacedNibp,
+    nibp_rows,
+    outside_hard_range,
+)
 
 FUTURE_TOLERANCE = timedelta(seconds=60)
 """A measured time this far after the receive time is a wrong clock, not a measurement."""
@@ -221,7 +231,10 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
         if stamp:
             measured_at, why = clock.to_utc(stamp, received_at)
             if why and unplaced is not None and _holds_nbp(found):
-                repeat = unplaced.is_repeat(obs.handle, (stamp, found), out.result)
+                # After "Restart and resume" the source's cuff in the session's log stands for
+                # the poll before (still polled, it had been logged again of unknown age).
+                logged_as = (source, _nbp_rows(found, at, received_at, source, obs.handle))
+                repeat = unplaced.is_repeat(obs.handle, (stamp, found), out.result, logged_as)
                 if _no_value_in(found):
                     # No cuff measurement yet (NaN or unavailable members): nothing to report
                     # or repeat, whatever came before (as ANSAR-B's empty NIBP record).
@@ -276,6 +289,21 @@ def _holds_nbp(found: list[tuple[int, bytes]], wanted: frozenset[int] = NBP_IDS)
         except Malformed:
             continue
     return False
+
+
+def _nbp_rows(found: list[tuple[int, bytes]], at: str, received_at: datetime, source: str,
+              handle: int) -> NibpRows:
+    """An observation's NBP values (its pressures or the cuff's pulse) as the log keeps them."""
+    scratch = DecodeResult()
+    for attribute_id, value in found:
+        try:
+            values = _values(attribute_id, value)
+        except Malformed:
+            continue   # reported where it is read
+        for physio_id, state, unit, raw in values:
+            if physio_id in NBP_IDS:
+                _one(scratch, physio_id, state, unit, raw, at, None, received_at, source, handle)
+    return nibp_rows(scratch.readings)
 
 
 def _no_value_in(found: list[tuple[int, bytes]]) -> bool:

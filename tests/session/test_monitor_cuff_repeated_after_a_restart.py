@@ -49,6 +49,15 @@ def comen(s: LoggedSession, n: int, bp: tuple[int, int] = (150, 92)) -> bytes:
     return cuff_stamped_message(n, stamp(s), stamp(s), bp)
 
 
+def no_cuff_yet(s: LoggedSession, n: int) -> bytes:
+    """A message of the monitor before its first cuff: SpO2, at the message's time."""
+    sent = stamp(s)
+    rows = [f"MSH|^~\\&|MON1|WARD|||{sent}||ORU^R01|M{n}|P|2.6", f"OBR|1|||VITAL|||{sent}",
+            f"OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.3.1.150456|97"
+            f"|262688^MDC_DIM_PERCENT^MDC|||||R|||{sent}"]
+    return b"\x0b" + "\r".join(rows).encode() + b"\r\x1c\r"
+
+
 def reader(log: EventLog, s: LoggedSession) -> StreamDecoder:
     """What "Restart and resume" reads the monitor with: a new connection whose NIBP memory
     starts from the session's log (`SessionController.attach_device`), and its decoder."""
@@ -79,13 +88,15 @@ def bp_check_open(s: LoggedSession) -> bool:
 
 
 def comen_cuff_at_five_minutes(log: EventLog) -> tuple[LoggedSession, StreamDecoder, int]:
-    """Infusion from T0 ("BP and HR" every 10 min); the Comen's cuff of T+5 (150/92), repeated in
-    its next two messages; now T+9, the T+10 check's window open (from T+8)."""
+    """Infusion from T0 ("BP and HR" every 10 min), the Comen connected with no cuff yet; its cuff
+    of T+5 (150/92), seen come, repeated in its next two messages; now T+9, the T+10 check's
+    window open (from T+8)."""
     s = LoggedSession(log)
     s.to_infusion()
     s.engine.device_state_changed("connected", s.now())
     decoder = reader(log, s)   # a new session: nothing logged, a memory of its own
     n = 0
+    assert deliver(s, decoder, MONITOR, no_cuff_yet(s, n))[0]
     for seconds in (5 * MIN, 5 * MIN + 2, 5 * MIN + 4):
         s.t(seconds); n += 1
         assert deliver(s, decoder, MONITOR, comen(s, n))[0]
@@ -109,18 +120,28 @@ def test_a_comen_cuff_still_repeated_after_a_restart_is_no_new_bp(
     assert bp_check_open(s)
 
 
-def test_a_new_comen_cuff_after_a_restart_is_a_new_bp_at_its_time(log: EventLog) -> None:  # noqa: F811
+def test_a_new_comen_cuff_after_a_restart_is_of_unknown_age_then_one_seen_come_at_its_time(
+        log: EventLog) -> None:  # noqa: F811
     s, _, n = comen_cuff_at_five_minutes(log)
     decoder = restarted(log, s)
-    # 9:00 after T0: the first message after the restart brings a new cuff, 135/85 ...
+    # 9:00 after T0: the first message after the restart brings a cuff not logged, 135/85: taken
+    # while the console was down, when nobody knows (the Comen stamps it now). Of unknown age ...
     assert deliver(s, decoder, MONITOR, comen(s, n + 1, (135, 85)))[0]
-    # ... logged at its message's time (seen come: not "age unknown"), meeting the BP check ...
-    assert monitor_bp(log, s)[1:] == [(135, hms(s), False)]
-    assert not bp_check_open(s)
-    # ... and its repeat in the next message is no new row.
+    assert monitor_bp(log, s)[1:] == [(135, "-", True)]
+    assert bp_check_open(s)
+    # ... its repeat in the next message no new row ...
     s.t(9 * MIN + 2)
     assert deliver(s, decoder, MONITOR, comen(s, n + 2, (135, 85)))[0]
     assert [bp for bp, *_ in monitor_bp(log, s)] == [150, 135]
+    # ... and a new cuff, 140/88, seen come after values came: logged at its message's time,
+    # meeting the BP check; its repeat no new row.
+    s.t(9 * MIN + 30)
+    assert deliver(s, decoder, MONITOR, comen(s, n + 3, (140, 88)))[0]
+    assert monitor_bp(log, s)[2:] == [(140, hms(s), False)]
+    assert not bp_check_open(s)
+    s.t(9 * MIN + 32)
+    assert deliver(s, decoder, MONITOR, comen(s, n + 4, (140, 88)))[0]
+    assert [bp for bp, *_ in monitor_bp(log, s)] == [150, 135, 140]
 
 
 def test_a_comen_message_whose_commit_fails_after_a_restart_is_logged_from_its_resend(
@@ -149,6 +170,7 @@ def test_a_cuff_timed_monitors_new_cuff_of_the_same_values_after_a_restart_keeps
     s.to_infusion()
     s.engine.device_state_changed("connected", s.now())
     decoder = reader(log, s)
+    assert deliver(s, decoder, MONITOR, no_cuff_yet(s, 0))[0]   # connected, no cuff yet
     s.t(5 * MIN)
     first, first_at = stamp(s), hms(s)
     assert deliver(s, decoder, MONITOR, cuff_stamped_message(1, first, first, (150, 92)))[0]
