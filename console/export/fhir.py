@@ -21,7 +21,10 @@ the same ids):
   valueQuantity. R4's blood pressure profile (http://hl7.org/fhir/StructureDefinition/bp, which
   a validator applies to every 85354-9) wants exactly one systolic and one diastolic component:
   a one-component "panel" is rejected. Heart rate 8867-4, pulse rate (oximeter) 8889-8,
-  respiratory rate 9279-1, SpO2 59408-5 plus 2708-6 (as the R4 vital-signs profile asks). Values
+  respiratory rate 9279-1, SpO2 59408-5 plus 2708-6 (as the R4 vital-signs profile asks); the
+  pulse an NIBP cuff measured with its pressures (the NIBP flag) 8867-4 "Heart rate" with MDC
+  149546 MDC_PULS_RATE_NON_INV, as the PCD-01 names it (pcd.py CUFF_PULSE_TERM): exported as
+  8889-8 and 149530, an EHR read the cuff's pulse as pulse oximetry. Values
   carry UCUM units; a monitor's value beyond its range, kept as the limit flagged `<` or `>`
   (an SN `<^5`), carries it as its `comparator` too, a panel's component as its own ("RR <5":
   {value 5} alone read as a rate of exactly 5).
@@ -71,7 +74,7 @@ from console.export.files import write_files
 from console.records import ObservationRecord
 from console.review.model import Observation, SessionDetail, SessionSummary
 from console.session.trend_feed import SKEW_LIMIT_S, TrendFeed, clock_offset
-from devices.reading import beyond_mark, is_patient_value
+from devices.reading import beyond_mark, is_cuff_pulse_metric, is_patient_value
 from protocols.vitals import METRICS
 
 PATIENT_SYSTEM: Final = "urn:infusion-console:patient-id"
@@ -109,6 +112,10 @@ MDC_CODES: Final = {
     "bp_mean": ("150023", "MDC_PRESS_BLD_NONINV_MEAN"),
 }
 MDC_BP_PANEL: Final = ("150020", "MDC_PRESS_BLD_NONINV")
+# The pulse an NIBP cuff measured (`is_cuff_pulse_metric`): not pulse oximetry. LOINC has no
+# non-invasive pulse term; 8867-4 "Heart rate" is the vital-signs profile's for any method.
+CUFF_PULSE_LOINC: Final = ("8867-4", "Heart rate")
+CUFF_PULSE_MDC: Final = ("149546", "MDC_PULS_RATE_NON_INV")
 # console unit -> (UCUM code, human unit)
 UCUM_UNITS: Final = {
     "mmHg": ("mm[Hg]", "mmHg"),
@@ -480,7 +487,7 @@ def _observation(group: list[Observation], status: str, ctx: dict[str, Any]) -> 
         resource["category"] = [_vital_signs()]
         resource["code"] = {"coding": codings, "text": "Blood pressure"}
         resource["component"] = [
-            {"code": {"coding": _codes(o.metric, o.source != "manual"),
+            {"code": {"coding": _codes(o.metric, o.source != "manual", o.flags),
                       "text": METRICS[o.metric].label},
              "valueQuantity": _quantity(o)}
             for o in sorted(group, key=lambda o: BP_ORDER.index(o.metric))
@@ -490,7 +497,8 @@ def _observation(group: list[Observation], status: str, ctx: dict[str, Any]) -> 
     label = known.label if known else first.metric
     if first.metric in LOINC_CODES:   # a lone systolic, diastolic or mean too: 8480-6 ...
         resource["category"] = [_vital_signs()]
-        resource["code"] = {"coding": _codes(first.metric, bool(device_sources)), "text": label}
+        resource["code"] = {"coding": _codes(first.metric, bool(device_sources), first.flags),
+                            "text": label}
     else:
         resource["category"] = [{"coding": [_coding(CATEGORY_SYSTEM, "survey", "Survey")]}]
         resource["code"] = {"coding": [_coding(METRIC_SYSTEM, first.metric, label)],
@@ -504,13 +512,13 @@ def _vital_signs() -> dict[str, Any]:
             "text": "Vital Signs"}
 
 
-def _codes(metric: str, device: bool) -> list[dict[str, str]]:
-    code, display = LOINC_CODES[metric]
-    codings = [_coding(LOINC, code, display)]
+def _codes(metric: str, device: bool, flags: Iterable[str] = ()) -> list[dict[str, str]]:
+    cuff = is_cuff_pulse_metric(metric, frozenset(flags))
+    codings = [_coding(LOINC, *(CUFF_PULSE_LOINC if cuff else LOINC_CODES[metric]))]
     if metric == "spo2":
         codings.append(_coding(LOINC, *SPO2_GENERIC))
     if device and metric in MDC_CODES:
-        codings.append(_coding(MDC, *MDC_CODES[metric]))
+        codings.append(_coding(MDC, *(CUFF_PULSE_MDC if cuff else MDC_CODES[metric])))
     return codings
 
 

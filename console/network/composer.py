@@ -8,6 +8,17 @@ an audio pause and its end: network.md's "paused -> update", one PCD-04 per open
 value entered in error: a PCD-01 that posts it as wrong (OBX-11 W), repeating it as the outbox
 first sent it (found there, so after a restart too), or nothing when it never went out.
 
+The values a PCD-01 carries are the patient's, dated as the trend dates them (pcd.py's module
+docstring): a value whose flags keep it off the patient's values (`not_patient_flags`: an NIBP of
+unknown age, a monitor's TEST value) is left out; a monitor whose clock its values show off
+(trend_feed.py `DeviceClocks`, the trend's and the tiles' rule and code, fed the session's values
+in log order: learnt from the log the first time a session is seen, then from each commit) has
+its values dated when received. A correction (`corrects`) whose result went out goes alone as
+OBX-11 C where that result went (its order, OBX-4 and OBX-14, found in the outbox as a
+withdrawal finds its row; through a correction of a correction, the newest of the rows it
+corrects that went); one whose result never went out goes as F, dated at the measurement it
+stands for.
+
 A transition alone does not say the whole ACM state (an acknowledged alarm whose priority steps
 down is still acknowledged; an alarm raised during a pause is paused), so the composer keeps each
 open occurrence's acknowledgement and each session's pause, learnt from the log's history of a
@@ -29,14 +40,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from console.clock import Clock
 from console.network.pcd import (
     AlertState,
     Inactivation,
     PatientShown,
+    SentObservation,
     Station,
     pcd01,
     pcd04,
@@ -59,8 +72,13 @@ from console.records import (
     Record,
 )
 from console.session.alarms import acknowledged_at, keeps_acknowledgement
+from console.session.trend_feed import DeviceClocks
 from console.store.outbox import Outgoing
+from devices.reading import MANUAL, is_patient_value
 from protocols.model import Priority
+
+if TYPE_CHECKING:
+    from console.store import EventLog
 
 PCD01 = "pcd01"
 PCD04 = "pcd04"
@@ -68,8 +86,53 @@ PCD04 = "pcd04"
 ENTERED_IN_ERROR = "entered_in_error"
 
 
+# How many rows a correction is followed back through (a correction of a correction...): a loop
+# in a damaged log must not hold the commit.
+_MAX_CORRECTIONS = 64
+
 # A PCD-04 to build: the step, and the ACM state and inactivation it leaves (None: as implied).
 _Step = tuple[AlarmTransition, AlertState | None, Inactivation | None]
+
+
+@dataclass(slots=True)
+class _Placing:
+    """A session's monitors' clocks as the trend judges them (trend_feed.py `DeviceClocks`),
+    from its start and its patient values in log order."""
+
+    started_at: datetime
+    clocks: DeviceClocks = field(default_factory=DeviceClocks)
+
+    def note(self, record: ObservationRecord) -> None:
+        """One patient value of the session, in log order (engine.py `_note_clock`'s rule)."""
+        if record.source != MANUAL:
+            self.clocks.note(record.source, record.metric, record.measured_at,
+                             record.received_at, self.started_at, record.flags)
+
+    def place(self, record: ObservationRecord) -> ObservationRecord:
+        """`note` the next patient value, and return it with the time a PCD-01 dates it at."""
+        if record.source == MANUAL:
+            return record
+        self.note(record)
+        return _dated(record, _times(record, self)[0])
+
+
+def _times(record: ObservationRecord, placing: _Placing | None) -> tuple[datetime | None, ...]:
+    """The times a PCD-01 may date `record` at (OBX-14), the one it is dated at now first: its
+    measured time, or, for a monitor whose clock is found off, when the console received it, as
+    the trend, the review, the report and FHIR place that monitor's values (fhir.py `_Clocks`).
+    Dated by that clock, the engine got a monitor's values two hours before the session began.
+    Its values sent before the clock was found off went with their own time: the second, for a
+    match (`sent_observation`)."""
+    if (placing is None or record.source == MANUAL or record.measured_at is None
+            or placing.clocks.offset(record.source) is None):
+        return (record.measured_at,)
+    return (record.received_at, record.measured_at)
+
+
+def _dated(record: ObservationRecord, at: datetime | None) -> ObservationRecord:
+    """`record` with the measured time its OBX-14 says."""
+    return record if at is None or at == record.measured_at else replace(record, measured_at=at)
+
 
 @dataclass(frozen=True, slots=True)
 class _Open:
@@ -243,8 +306,9 @@ class PcdComposer:
                  demo_sessions: Callable[[int], bool] = lambda _session: False,
                  history: Callable[[int], Sequence[AlarmTransition]] = lambda _session: (),
                  observation: Callable[[int], ObservationRecord | None] = lambda _row: None,
-                 sent_observations: Callable[[int], Iterable[str]] = lambda _session: ()
-                 ) -> None:
+                 sent_observations: Callable[[int], Iterable[str]] = lambda _session: (),
+                 readings: Callable[[int], tuple[datetime, Iterable[ObservationRecord]] | None]
+                 = lambda _session: None) -> None:
         """
         Args:
             station: this console and its chair.
@@ -256,6 +320,9 @@ class PcdComposer:
             observation: a logged observation by its row id (None: not in the log).
             sent_observations: a session's PCD-01 messages as the outbox holds them, the newest
                 first (`sent_pcd01`); read lazily, up to the one a withdrawal repeats.
+            readings: a session's start and its logged observations in log order
+                (`session_readings`), read once per session to learn its monitors' clocks; None
+                (not known): its values are dated by their own times.
         """
         self._station = station
         self._patient_for = patient_for
@@ -266,6 +333,8 @@ class PcdComposer:
         self._before: _Saved = {}   # the memory as the last compose found it (`rolled_back`)
         self._observation = observation
         self._sent = sent_observations
+        self._readings = readings
+        self._placing: dict[int, _Placing | None] = {}   # per session, once learnt
 
     def compose(self, records: Sequence[Record],
                 next_control_id: Callable[[], str]) -> list[Outgoing]:
@@ -303,11 +372,7 @@ class PcdComposer:
             elif isinstance(record, EventRecord) and record.kind == ENTERED_IN_ERROR:
                 withdrawn.append(record)
         for session_id, batch in observations.items():
-            control_id = next_control_id()
-            processing = "T" if self._demo(session_id) else None
-            text = pcd01(batch, control_id=control_id, sent_at=now, station=self._station,
-                         patient=self._patient_for(session_id), processing_id=processing)
-            out.append(Outgoing(session_id, control_id, PCD01, text, self._destinations, now))
+            out += self._observations(session_id, batch, next_control_id, now)
         for event in withdrawn:
             out += self._withdrawal(event, next_control_id, now)
         for alarm, state, inactivation in alarms:
@@ -343,29 +408,107 @@ class PcdComposer:
         for session_id, steps in own.items():
             self._alarms.session(session_id, steps)
 
+    def _observations(self, session_id: int, batch: Sequence[ObservationRecord],
+                      next_control_id: Callable[[], str], now: datetime) -> list[Outgoing]:
+        """A session's values of one commit (the module's rules): one PCD-01 of the patient's
+        values, each dated as the trend dates it, then one of its own for each correction of a
+        result that went out (OBX-11 C where that result went)."""
+        demo = self._demo(session_id)
+        placing = self._place(session_id)
+        values: list[ObservationRecord] = []
+        corrections: list[tuple[ObservationRecord, SentObservation]] = []
+        for record in batch:
+            if record.flags and not is_patient_value(record.flags, demo):
+                continue   # not the patient's (pcd.py's module docstring)
+            if record.corrects is None:
+                values.append(record if placing is None else placing.place(record))
+                continue
+            corrected = self._chain(record)[1:]
+            found = self._sent_row(corrected, placing)
+            if found is not None:
+                corrections.append((record, found[1]))
+            else:   # nothing to replace: a result of the measurement it stands for
+                values.append(_dated(record, _times(corrected[-1], placing)[0]
+                                     if corrected else None))
+        out = [self._pcd01(session_id, values, demo, next_control_id(), now)] if values else []
+        for record, sent in corrections:
+            out.append(self._pcd01(session_id, [record], demo, next_control_id(), now, sent))
+        return out
+
+    def _pcd01(self, session_id: int, records: list[ObservationRecord], demo: bool,
+               control_id: str, now: datetime,
+               replaces: SentObservation | None = None) -> Outgoing:
+        text = pcd01(records, control_id=control_id, sent_at=now, station=self._station,
+                     patient=self._patient_for(session_id), processing_id="T" if demo else None,
+                     replaces=replaces)
+        return Outgoing(session_id, control_id, PCD01, text, self._destinations, now)
+
+    def _place(self, session_id: int) -> _Placing | None:
+        """A session's monitors' clocks, learnt from the log the first time it is seen. Read
+        inside the write, the log holds the commit's own rows, which are then noted twice:
+        `DeviceClocks.note` takes a value it has taken once more as it took it."""
+        if session_id in self._placing:
+            return self._placing[session_id]
+        learnt = self._readings(session_id)
+        placing = None
+        if learnt is not None:
+            started_at, rows = learnt
+            placing = _Placing(started_at)
+            demo = self._demo(session_id)
+            for row in rows:
+                if is_patient_value(row.flags, demo):
+                    placing.note(row)
+        self._placing[session_id] = placing
+        return placing
+
+    def _chain(self, record: ObservationRecord) -> list[ObservationRecord]:
+        """`record`, the row it corrects, the row that one corrects... back to the first
+        measurement, as far as the log has them (of the same session)."""
+        chain = [record]
+        while (row := chain[-1].corrects) is not None and len(chain) <= _MAX_CORRECTIONS:
+            found = self._observation(row)
+            if found is None or found.session_id != record.session_id:
+                break
+            chain.append(found)
+        return chain
+
+    def _sent_row(self, chain: Sequence[ObservationRecord], placing: _Placing | None
+                  ) -> tuple[ObservationRecord, SentObservation] | None:
+        """The first row of `chain` (newest first) that a PCD-01 carried as a result, and where
+        (`sent_observation`); each row of a chain is dated at the first measurement's time."""
+        if not chain:
+            return None
+        times = _times(chain[-1], placing)
+        for row in chain:
+            messages = self._sent(row.session_id)
+            try:
+                sent = sent_observation(row, messages, times)
+            finally:
+                if isinstance(messages, Generator):   # its query ends here, inside the write
+                    messages.close()
+            if sent is not None:
+                return row, sent
+        return None
+
     def _withdrawal(self, event: EventRecord, next_control_id: Callable[[], str],
                     now: datetime) -> list[Outgoing]:
         """A value entered in error, posted as wrong (OBX-11 W) as it was first sent: its order
         (OBR-3), OBX-3, OBX-4, OBX-14 and value, which is how the interface engine and the
         central find the result to take back. Sent as final, a typed systolic 250 stood in the
-        EHR although the nurse had taken it back. Nothing when it never went out (nothing to
-        withdraw: typed before the network was set up, or its message could not be built)."""
+        EHR although the nurse had taken it back. A correction that never went out posts the
+        result it corrects as wrong, as sent. Nothing when none went out (nothing to withdraw:
+        typed before the network was set up, or its message could not be built)."""
         row = event.detail.get("observation")
         record = self._observation(row) if isinstance(row, int) else None
         if record is None or record.session_id != event.session_id:
             return []
-        messages = self._sent(event.session_id)
-        try:
-            sent = sent_observation(record, messages)
-        finally:
-            if isinstance(messages, Generator):   # its query ends here, inside the write
-                messages.close()
-        if sent is None:
+        found = self._sent_row(self._chain(record), self._place(event.session_id))
+        if found is None:
             return []
         control_id = next_control_id()
-        text = pcd01([record], control_id=control_id, sent_at=now, station=self._station,
+        text = pcd01([found[0]], control_id=control_id, sent_at=now, station=self._station,
                      patient=self._patient_for(event.session_id),
-                     processing_id="T" if self._demo(event.session_id) else None, wrong=sent)
+                     processing_id="T" if self._demo(event.session_id) else None, wrong=found[1])
         return [Outgoing(event.session_id, control_id, PCD01, text, self._destinations, now)]
 
     def _alarm_step(self, step: AlarmTransition) -> _Step:
@@ -392,6 +535,12 @@ class PcdComposer:
             step = replace(occurrence.last, transition=event.kind, at=event.at, actor=event.actor)
             steps.append((step, *_facets(occurrence, paused)))
         return steps
+
+
+def session_readings(log: EventLog, session_id: int) -> tuple[datetime, list[ObservationRecord]]:
+    """A session's start and its logged observations in log order (`PcdComposer`'s
+    `readings`: its monitors' clocks are learnt from them)."""
+    return log.session(session_id).started_at, [o for _, o in log.observations(session_id)]
 
 
 def sent_pcd01(conn: sqlite3.Connection, session_id: int) -> Iterator[str]:

@@ -90,7 +90,7 @@ from typing import TYPE_CHECKING, Any
 from console.clock import Clock, Moment, parse_iso
 from console.network import bus_topics as topics
 from console.network.chair_status import offline_status
-from console.network.composer import PCD01, PCD04, PcdComposer, sent_pcd01
+from console.network.composer import PCD01, PCD04, PcdComposer, sent_pcd01, session_readings
 from console.network.config import IN_CLEAR_NOTE, NetworkConfig, crosses_in_clear
 from console.network.engine_process import EngineProcessClient
 from console.network.mllp_sender import SenderState, SenderStatus, backoff_delay, control_id_of
@@ -251,7 +251,8 @@ class NetworkLink:
         self.composer = PcdComposer(station, self._patient_for, destinations, clock,
                                     demo_sessions=self._is_demo, history=self._alarm_history,
                                     observation=self._observation,
-                                    sent_observations=self._sent_observations)
+                                    sent_observations=self._sent_observations,
+                                    readings=self._readings)
         self.bus: BusProcessClient | None = None
         self.mllp: EngineProcessClient | None = None
         if config.broker:
@@ -478,6 +479,11 @@ class NetworkLink:
 
     def _sent_observations(self, session_id: int) -> Iterator[str]:
         return sent_pcd01(self._log.conn, session_id)
+
+    def _readings(self, session_id: int) -> tuple[datetime, list[ObservationRecord]]:
+        """A session's start and its logged values: the composer learns its monitors' clocks
+        from them, once per session (composer.py)."""
+        return session_readings(self._log, session_id)
 
     def _is_demo(self, session_id: int) -> bool:
         self._patient_for(session_id)

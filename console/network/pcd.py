@@ -19,6 +19,11 @@ PCD-01, `pcd01()`: ORU^R01^ORU_R01, one message per committed batch of observati
 
 - MSH-15 NE, MSH-16 AL, MSH-18 UNICODE UTF-8 and MSH-21 as in the IHE PCD-01 samples and in the
   simulator's encoder (devices/simulator/encode.py), which the console's own decoder reads.
+- Only the patient's values: the composer leaves out a value whose flags keep it off the patient's
+  values (devices.reading `not_patient_flags`: an NIBP of unknown age, perhaps the previous
+  patient's, and a monitor's DEMO or TEST value outside a demo session), as the trend, the review,
+  the report and the FHIR export do. Sent, an unknown-age cuff went as this patient's final
+  result, dated by OBR-7: measured now.
 - MSH-11 is P, or T (training) when a record carries the DEMO or TEST flag; the decoder maps T back
   to TEST, so a demo session never reaches an EHR as patient data unmarked.
 - PID-3 is the patient as the clinic chooses to show it (clinic number, MRN, pseudonym); PID-5
@@ -40,15 +45,22 @@ PCD-01, `pcd01()`: ORU^R01^ORU_R01, one message per committed batch of observati
 - OBX-7 (reference range) only for metrics the caller gives limits for (`low-high`, `>low`,
   `<high`: HL7 v2.6 OBX-7 forms).
 - OBX-8 passes on the device's HL7 abnormal flags (table 0078) only.
-- OBX-11 is F; C for a correction (a record with `corrects`). HL7 lets C replace a final result of
-  the same OBX-3/OBX-4 of the same order; the original went in an earlier message, so an engine
-  that applies C literally needs the original's row: we do not link them (see "Left out").
+- OBX-11 is F. C (table 0085, "a correction and thus replaces a final result") for a corrected
+  value (a record with `corrects`) whose result went out: a message of its own puts it where
+  that result was sent (`sent_observation`: its order in OBR-3, its OBX-4 and OBX-14, the
+  measurement's time), as a receiver finds the result to replace by order, OBX-3 and OBX-4.
+  Sent in an order of its own, dated when typed, an engine kept the typo as final and filed the
+  correction as a second, later value. A correction of a value that never went out is F.
 - OBX-11 W (table 0085, "post original as wrong") withdraws a value entered in error, which has
   no value to replace it: a message of its own repeats the row as first sent (`sent_observation`:
   its order in OBR-3, OBX-3, OBX-4, value, OBX-14, observer and method), so a receiver finds the
   result to take back by order, OBX-3 and OBX-4 as HL7 asks. The decoder reads W as no value;
   pcd_read.py reads it as the value taken back.
-- OBX-14 is the measured time; empty when the device gave none (the decoder then takes OBR-7).
+- OBX-14 is the measured time as the caller gives it; empty when the device gave none (the
+  decoder then takes OBR-7). The composer gives a monitor's values the trend's time when that
+  monitor's clock is found off (trend_feed.py `DeviceClocks`: the time received), so OBR-7/8 and
+  OBX-14 say what the trend, the review, the report and FHIR say; a correction's, the time of
+  the measurement it stands for.
 - OBX-16 (responsible observer) is the nurse for manual values; OBX-17 AMEAS (device) or MMEAS
   (typed by a nurse), the IHE PCD observation-method codes.
 - OBX-18 is the monitor's EUI-64 when the reading came in HL7 with one in MSH-3, otherwise this
@@ -142,9 +154,9 @@ uses) turns every one back.
 
 Left out: ORA^R41 (the alarm manager's status back to the reporter) and the central station's
 acknowledgement path; OBR-29 parent links between phases and an update counter (Draeger sends one
-in OBR-3's entity id; the occurrence id stays the entity id here); a link from a C row to the
-original observation (an NTE or OBX-21 instance id); device containment rows (MDS/VMD/CHAN) in
-PCD-01; waveforms.
+in OBR-3's entity id; the occurrence id stays the entity id here); an OBX-21 instance id on each
+row (a C or W row is matched by order, OBX-3 and OBX-4, as HL7 v2 asks); device containment rows
+(MDS/VMD/CHAN) in PCD-01; waveforms.
 """
 
 from __future__ import annotations
@@ -408,7 +420,9 @@ class Station:
     Attributes:
         equipment_id: unique id of this console in the clinic (an EUI-64, a serial, a UUID):
             MSH-3.2, OBR-3.3 and OBX-18 of what it vouches for.
-        equipment_id_type: the id's universal id type (`EUI-64`, `UUID`, `DNS`...).
+        equipment_id_type: the id's universal id type, HL7 table 0301 (`EUI-64`, `UUID`, `DNS`;
+            `L`, local, for an id of no such form: a validating engine refuses `UUID` on an id
+            that is not one).
         application: MSH-3.1, the sending application's name.
         facility: MSH-4 and PV1-3.4 (the clinic).
         point_of_care: PV1-3.1 (a unit within the clinic), may be empty.
@@ -567,11 +581,13 @@ def _reference_range(limits: tuple[float | None, float | None] | None) -> str:
 def pcd01(records: Sequence[ObservationRecord], *, control_id: str, sent_at: datetime,
           station: Station, patient: PatientShown,
           ranges: Mapping[str, tuple[float | None, float | None]] | None = None,
-          processing_id: str | None = None, wrong: SentObservation | None = None) -> str:
+          processing_id: str | None = None, wrong: SentObservation | None = None,
+          replaces: SentObservation | None = None) -> str:
     """Build the IHE PCD-01 ORU^R01 message for the observations of one commit.
 
     Args:
-        records: the observations, in the order committed; all of one session.
+        records: the observations, in the order committed; all of one session; each with the
+            measured time OBX-14 is to say (the composer's: module docstring).
         control_id: MSH-10, chosen by the caller (the outbox's key; receivers deduplicate on it).
         sent_at: MSH-7, the time the message is built (passed in: nothing here reads a clock).
         station: this console and its chair.
@@ -579,7 +595,9 @@ def pcd01(records: Sequence[ObservationRecord], *, control_id: str, sent_at: dat
         ranges: metric -> (low, high) limits for OBX-7, where the caller knows them.
         processing_id: MSH-11; by default T when a record carries DEMO or TEST, else P.
         wrong: the one record was sent so (`sent_observation`) and is posted as wrong: OBX-11
-            W in that order (OBR-3) under that OBX-4.
+            W in that order (OBR-3) under that OBX-4 and OBX-14.
+        replaces: the one record corrects the result sent so (`sent_observation`): OBX-11 C in
+            that order under that OBX-4 and OBX-14 (HL7 table 0085: C replaces a final result).
 
     Returns:
         The message, every segment ending in CR, not framed (see `mllp_frame`).
@@ -587,13 +605,20 @@ def pcd01(records: Sequence[ObservationRecord], *, control_id: str, sent_at: dat
     Raises:
         ValueError: no records, records of several sessions, a unit that is not the metric's
             canonical unit, a value that is not finite, a time without zone, a bad control id;
-            `wrong` with other than one record.
+            `wrong` or `replaces` with other than one record, both, or `replaces` for a record
+            that corrects none.
         protocols.vitals.UnknownMetric: a metric the registry does not know.
     """
     if not records:
         raise ValueError("a PCD-01 message needs at least one observation")
-    if wrong is not None and len(records) != 1:
-        raise ValueError(f"a value posted as wrong goes alone, not with {len(records) - 1} more")
+    sent = wrong or replaces
+    if sent is not None and len(records) != 1:
+        raise ValueError(f"a value posted as wrong or replacing a result goes alone, not with "
+                         f"{len(records) - 1} more")
+    if wrong is not None and replaces is not None:
+        raise ValueError("a value is either posted as wrong or replaces a result, not both")
+    if replaces is not None and records[0].corrects is None:
+        raise ValueError("only a correction (a record with `corrects`) replaces a result")
     # One pass over the records for the checks, the flags and the times (P12).
     times: list[datetime] = []
     flagged = False
@@ -607,18 +632,23 @@ def pcd01(records: Sequence[ObservationRecord], *, control_id: str, sent_at: dat
             flagged = True
     if processing_id is None:
         processing_id = "T" if flagged else "P"
-    first = hl7_time(min(times)) if times else hl7_time(sent_at)
-    last = hl7_time(max(times)) if times else ""
+    if sent is not None:   # the row's OBX-14 as first sent
+        first, last = sent.observed or hl7_time(sent_at), sent.observed
+    else:
+        first = hl7_time(min(times)) if times else hl7_time(sent_at)
+        last = hl7_time(max(times)) if times else ""
     _check_control_id(control_id)   # so it is written as it is (escape() would not change it)
     head = _head(station, patient, "ORU^R01^ORU_R01", processing_id, "NE", "AL", PCD01_PROFILE)
-    order = wrong.order if wrong is not None else f"{control_id}^{head.station.hd}"
+    order = sent.order if sent is not None else f"{control_id}^{head.station.hd}"
+    status = "W" if wrong is not None else "C" if replaces is not None else "F"
     out = [
         head.text(sent_at, control_id),
         f"OBR|1||{order}|{MONITORING_SERVICE}|||{first}|{last}\r",
     ]
     used: set[str] = set()
     for set_id, record in enumerate(records, start=1):
-        out.append(_observation(set_id, record, head.station.equipment, ranges, used, wrong))
+        out.append(_observation(set_id, record, head.station.equipment, ranges, used, status,
+                                sent))
     return "".join(out)
 
 
@@ -630,14 +660,15 @@ def _term(record: ObservationRecord) -> Term:
 
 def _observation(set_id: int, record: ObservationRecord, equipment: str,
                  ranges: Mapping[str, tuple[float | None, float | None]] | None,
-                 used: set[str], wrong: SentObservation | None = None) -> str:
-    """One observation's OBX; `equipment` is this console's OBX-18; `wrong`: see `pcd01`."""
+                 used: set[str], status: str = "F", sent: SentObservation | None = None) -> str:
+    """One observation's OBX; `equipment` is this console's OBX-18; `status` its OBX-11; `sent`:
+    the row it posts as wrong or replaces (see `pcd01`), whose OBX-4 and OBX-14 it repeats."""
     m = metric(record.metric)
     if record.unit != m.unit:
         raise ValueError(f"{m.label} recorded in {record.unit!r}; the log keeps {m.unit!r}, the "
                          "only unit this message can name")
     term = _term(record)
-    path = wrong.path if wrong is not None else record.channel.strip()
+    path = sent.path if sent is not None else record.channel.strip()
     if not _PATH.match(path) or path in used:
         n = set_id
         while (path := f"1.0.0.{n}") in used:
@@ -651,8 +682,8 @@ def _observation(set_id: int, record: ObservationRecord, equipment: str,
         unit=term.unit,
         reference_range=_reference_range(ranges.get(record.metric)) if ranges else "",
         flags=flags,
-        status="W" if wrong is not None else "C" if record.corrects is not None else "F",
-        observed=told.observed, observer=told.observer, method=told.method,
+        status=status, observed=sent.observed if sent is not None else told.observed,
+        observer=told.observer, method=told.method,
         equipment=_monitor_equipment(record.source) or equipment,
     )
 
@@ -681,27 +712,37 @@ def _told(record: ObservationRecord) -> _Told:
 
 @dataclass(frozen=True, slots=True)
 class SentObservation:
-    """Where a PCD-01 carried an observation: what a message posting it as wrong repeats.
+    """Where a PCD-01 carried an observation: what a message posting it as wrong, or replacing
+    it by a correction, repeats.
 
     Attributes:
         order: OBR-3 as written (`<control id>^<app>^<equipment id>^<id type>`).
         path: OBX-4, its containment path there.
+        observed: OBX-14 as written there (the measurement's time), may be empty.
     """
 
     order: str
     path: str
+    observed: str = ""
 
 
-def sent_observation(record: ObservationRecord,
-                     messages: Iterable[str]) -> SentObservation | None:
-    """The order and OBX-4 under which the first of `messages` (PCD-01s as `pcd01` built them,
-    the newest first) to carry `record` as a result (OBX-11 F or C) sent it, or None.
+def sent_observation(record: ObservationRecord, messages: Iterable[str],
+                     times: Sequence[datetime | None] | None = None) -> SentObservation | None:
+    """The order, OBX-4 and OBX-14 under which the first of `messages` (PCD-01s as `pcd01` built
+    them, the newest first) to carry `record` as a result (OBX-11 F or C) sent it, or None.
 
     The record is known by what its OBX says of it: OBX-3, value, OBX-14 (to the millisecond),
     observer and method. Two rows alike in all of those are the same measurement told twice.
+
+    Args:
+        times: the measured times its OBX-14 may say, when not the record's own (the
+            composer's: a monitor found off has its values dated when received, a correction
+            at the measurement it stands for).
     """
     term = _term(record)
     told = _told(record)
+    observed = ({hl7_time(t) if t is not None else "" for t in times} if times is not None
+                else {told.observed})
     for message in messages:
         if term.identifier not in message:
             continue
@@ -711,10 +752,10 @@ def sent_observation(record: ObservationRecord,
                 order = _field(fields, 3)
             elif (fields[0] == "OBX" and _field(fields, 3) == term.identifier
                   and _field(fields, 5) == told.value and _field(fields, 11) in ("F", "C")
-                  and _field(fields, 14) == told.observed and _field(fields, 16) == told.observer
+                  and _field(fields, 14) in observed and _field(fields, 16) == told.observer
                   and _field(fields, 17) == told.method and order
                   and _PATH.match(_field(fields, 4))):
-                return SentObservation(order, _field(fields, 4))
+                return SentObservation(order, _field(fields, 4), _field(fields, 14))
     return None
 
 

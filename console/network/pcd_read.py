@@ -16,7 +16,9 @@ dataclasses out. Pure functions, no clock, no transport, no Qt.
   which have no MDC term) are counted, not raised. A row posted as wrong (OBX-11 W, or D
   deleted: HL7 table 0085) is a value taken back (a value entered in error at the chair,
   pcd.py), read as the decoder would read it as a result and kept apart (`withdrawn`): never
-  a value of its own.
+  a value of its own. A correction (OBX-11 C) is a value as any other: pcd.py sends it at the
+  time of the measurement it replaces, where the central's trend takes it in that value's
+  place (board.py `trend`: one value per vital and time, a PCD-01's the last one read).
 
 Both raise `PcdError` (a ValueError) with a message naming what is wrong for anything they cannot
 read: a receiver counts such a message as ignored and never shows half of it.

@@ -80,6 +80,7 @@ from protocols.model import DoseMode, Priority, Protocol
 
 if TYPE_CHECKING:
     from console.network.config import NetworkConfig
+    from console.network.pcd import Station
     from console.ui.controller import SessionController
     from devices.simulator import SimulatorHandle
 
@@ -877,11 +878,9 @@ def _start_network(config: NetworkConfig | None, window: MainWindow, log: EventL
             no_network(window.controller)
         return
     from console.network.link import NetworkLink  # noqa: PLC0415 - paho only with a network
-    from console.network.pcd import Station  # noqa: PLC0415
     from console.ui.network_bridge import NetworkBridge, network_label  # noqa: PLC0415
 
-    station = Station(equipment_id=_equipment_id(log), equipment_id_type="UUID",
-                      facility=config.facility, room=config.room, bed=config.chair)
+    station = _station(config, log)
     bridge = NetworkBridge(NetworkLink(config, log, clock, station=station), clock, window)
     window.network_shown = True
     network_label(bridge, window.statusBar())
@@ -903,6 +902,17 @@ def _equipment_id(log: EventLog) -> str:
     """This console's id on the network: the log file's own random id (meta.log_uid)."""
     row = log.conn.execute("SELECT value FROM meta WHERE key = 'log_uid'").fetchone()
     return f"infusion-console-{row[0] if row else 'unknown'}"
+
+
+def _station(config: NetworkConfig, log: EventLog) -> Station:
+    """This console and its chair on the clinic network (MSH-3, OBR-3, OBX-18, PV1-3)."""
+    from console.network.pcd import Station  # noqa: PLC0415 - only with a network (P7)
+
+    # Universal id type L, "local" (HL7 table 0301): the id is no UUID. Typed UUID, a validating
+    # engine refused the EI/HD (an interface-engine review); the text stays, so nothing keyed
+    # on it changes.
+    return Station(equipment_id=_equipment_id(log), equipment_id_type="L",
+                   facility=config.facility, room=config.room, bed=config.chair)
 
 
 def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from console.clock import ManualClock
-from console.network.composer import PcdComposer, sent_pcd01
+from console.network.composer import PcdComposer, sent_pcd01, session_readings
 from console.network.pcd import PatientShown, Station
 from console.network.pcd_read import read_pcd04
 from console.records import AlarmTransition, EventRecord
@@ -33,7 +33,8 @@ class Chair:
         composer = PcdComposer(STATION, lambda _s: PatientShown("P-001"), frozenset({"engine"}),
                                self.clock,
                                observation=lambda row: observation_by_id(self.log.conn, row),
-                               sent_observations=lambda s: sent_pcd01(self.log.conn, s))
+                               sent_observations=lambda s: sent_pcd01(self.log.conn, s),
+                               readings=lambda s: session_readings(self.log, s))
         self.log.attach_outbox(OutboxHooks(composer, lambda rows: None, self.fail))
         self.engine = SessionEngine.open(iv_protocol(), self.log, Patient("P-001", 70.0),
                                          "nurse.ana", self.clock.now())

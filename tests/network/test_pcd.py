@@ -27,6 +27,7 @@ from console.network.pcd import (
     pcd01,
     pcd04,
     segments,
+    sent_observation,
 )
 from console.clock import ManualClock
 from console.network.composer import PcdComposer
@@ -201,29 +202,42 @@ def test_patient_id_with_field_and_component_separators_is_escaped():
     assert len(decode_message(message.encode(), SENT).readings) == vital_count(records)
 
 
-def test_corrected_value_gives_obx11_c():
+def test_a_corrected_value_goes_as_obx11_c_where_the_value_it_corrects_went():
     s = Session()
     s.to_infusion()
     s.t(120)
-    # The nurse types a systolic of 188 by mistake...
+    # The nurse types a systolic of 188 by mistake; it goes out...
     _, wrong_id = s.engine.enter_manual_row("bp_systolic", 188, "nurse.ana", s.now(),
                                             confirmed=True)
     assert wrong_id is not None
     s.t(150)
-    # ... and corrects it: the cuff read 138.
+    # ... and she corrects it: the cuff read 138.
     s.engine.correct(wrong_id, "bp_systolic", 138, "nurse.ana", s.now(),
                      reason="typed 188, cuff read 138")
     wrong, corrected = observations(s)[-2:]
     assert corrected.corrects == wrong_id
+    first = pcd01([wrong], control_id="OBS-5", sent_at=SENT, station=STATION, patient=PATIENT)
+    sent = sent_observation(wrong, [first])
+    assert sent is not None
 
-    message = pcd01([wrong, corrected], control_id="OBS-6", sent_at=SENT, station=STATION,
-                    patient=PATIENT)
+    message = pcd01([corrected], control_id="OBS-6", sent_at=SENT, station=STATION,
+                    patient=PATIENT, replaces=sent)
 
-    rows = obx_rows(message)
-    assert [(row[5], row[11]) for row in rows] == [("188", "F"), ("138", "C")]
-    assert rows[0][4] != rows[1][4]    # OBX-3 + OBX-4 unique within the OBR
-    # C is a valid result for the decoder: both come back.
-    assert [r.value for r in decode_message(message.encode(), SENT).readings] == [188, 138]
+    ((row,), (first_row,)) = obx_rows(message), obx_rows(first)
+    assert (row[5], row[11], first_row[11]) == ("138", "C", "F")
+    # HL7 table 0085: C replaces the result of the same order (OBR-3), OBX-3 and OBX-4; dated
+    # at the measurement it stands for.
+    assert (segments(message)[3][3], row[3], row[4], row[14]) == \
+        (segments(first)[3][3], first_row[3], first_row[4], first_row[14])
+    # C is a valid result for the decoder.
+    assert [r.value for r in decode_message(message.encode(), SENT).readings] == [138]
+    # With no result sent to replace, a correction is a final result of its own.
+    alone = pcd01([corrected], control_id="OBS-7", sent_at=SENT, station=STATION,
+                  patient=PATIENT)
+    assert obx_rows(alone)[0][11] == "F"
+    with pytest.raises(ValueError, match="only a correction"):
+        pcd01([wrong], control_id="OBS-8", sent_at=SENT, station=STATION, patient=PATIENT,
+              replaces=sent)
 
 
 def test_reference_range_only_where_limits_are_given():
@@ -525,8 +539,9 @@ MONITOR = "hl7:MONITOR^0200000000ABCDEF^EUI-64"
 # One commit's messages as the console built them before their headers were cached (P12):
 # observations of three sessions (several metrics, a monitor's path kept and a repeated one
 # replaced, an abnormal flag passed on and an unknown one dropped, no measured time, another
-# zone, a typed correction with a delimiter in the nurse's name, a demo session, a TEST flag),
-# two alarm phases, and an event, which sends nothing.
+# zone, a typed correction with a delimiter in the nurse's name (of a value the composer finds
+# nowhere sent: a final result), two demo sessions (a TEST flag in one: a real session's is not
+# the patient's and is left out), two alarm phases, and an event, which sends nothing.
 PINNED = [
     (1, 'c0ffee-41', 'pcd01', [
         'MSH|^~\\&|INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|Clinic|||20260302090005.004+0000||ORU^R01^ORU_R01|c0ffee-41|P|2.6|||NE|AL||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO',
@@ -535,7 +550,7 @@ PINNED = [
         'OBR|1||c0ffee-41^INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|182777000^monitoring of patient^SNOMED-CT|||20260302090000.500+0000|20260302090001.250+0000',
         'OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.2.1.2|72|264864^MDC_DIM_BEAT_PER_MIN^MDC^/min^/min^UCUM|||||F|||20260302090001.250+0000|||AMEAS^auto-measurement^MDC|0200000000ABCDEF^^0200000000ABCDEF^EUI-64',
         'OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.0.0.2|97.5|262688^MDC_DIM_PERCENT^MDC^%^%^UCUM||L|||F||||||AMEAS^auto-measurement^MDC|0200000000ABCDEF^^0200000000ABCDEF^EUI-64',
-        'OBX|3|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.0.0.3|120|266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM|||||C|||20260302090000.500+0000||Kim\\F\\Nurse|MMEAS^manual-measurement^MDC|0200000000C0FFEE^^0200000000C0FFEE^EUI-64',
+        'OBX|3|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.0.0.3|120|266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM|||||F|||20260302090000.500+0000||Kim\\F\\Nurse|MMEAS^manual-measurement^MDC|0200000000C0FFEE^^0200000000C0FFEE^EUI-64',
     ]),
     (2, 'c0ffee-42', 'pcd01', [
         'MSH|^~\\&|INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|Clinic|||20260302090005.004+0000||ORU^R01^ORU_R01|c0ffee-42|T|2.6|||NE|AL||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO',
@@ -602,7 +617,7 @@ def test_a_commit_is_composed_byte_for_byte_as_pinned():
     patients = {1: PatientShown("K-0042", name="Doe"), 2: PatientShown(""),
                 3: PatientShown("K-7", "", "Clinic", "MR")}
     composer = PcdComposer(STATION, patients.__getitem__, frozenset({"bus", "engine"}),
-                           ManualClock(at(5.004)), {1: False, 2: True, 3: False}.__getitem__)
+                           ManualClock(at(5.004)), {1: False, 2: True, 3: True}.__getitem__)
     expected = [(session, control, kind, "".join(s + "\r" for s in segs))
                 for session, control, kind, segs in PINNED]
     for _ in range(2):   # the second time from the cached headers
