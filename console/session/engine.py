@@ -4104,7 +4104,9 @@ class SessionEngine:
         the log lacks, "re-enter what matters" (entered twice). The note names the file: the
         restart knows a file the log took by its name (`_written_by_its_run`), not by times a
         clock step moves. The file goes only after the commit: a kill before it leaves a file
-        the note names."""
+        the note names. It goes once they are committed even when a bug ends the step after
+        (in `_keep_rows`, a listener): kept, its stale lines had the next hold's records
+        appended into no file (`HeldFile.copy`), lost at a kill."""
         if not self.writes.due(now.mono, force):
             return
         held_since, path = self.writes.held_since, self.held_file.path
@@ -4120,6 +4122,10 @@ class SessionEngine:
         except LogError as exc:   # the step is undone (the alarm stands); still held
             self.writes.refused(exc, now.mono)
             return
+        except Exception:   # a bug: if after the commit, the records and their note are in
+            if not self.writes.held:   # the log, and the copy goes as below
+                self.held_file.written_to_log()
+            raise
         self.held_file.written_to_log()
 
     def close(self, now: Moment, spare_folders: Sequence[Path] = ()) -> Path | None:
@@ -4342,9 +4348,10 @@ def _written_by_its_run(left: LeftHeld, events: Sequence[EventRecord]) -> bool:
 
     By the name, not by times: after NTP set the clock back an hour, an earlier episode's
     `log_restored` at 10:00:20 came "after" a file held at 09:01, and the held SpO2 alarm and
-    typed BP, in no log, were not said. An older console's `log_restored` names no file: for
-    it, as then, one after the newest of the records with no restart between (the run that
-    held them wrote them); a later run's wrote only its own."""
+    typed BP, in no log, were not said. The name is that hold's alone (`HeldFile`: a random
+    part; time and process id came again after a clock step back). An older console's
+    `log_restored` names no file: for it, as then, one after the newest of the records with no
+    restart between (the run that held them wrote them); a later run's wrote only its own."""
     restored = [e for e in events if e.kind == "log_restored"]
     if any(Path(str(e.detail[LOG_RESTORED_FILE])).name == left.path.name for e in restored
            if e.detail.get(LOG_RESTORED_FILE)):

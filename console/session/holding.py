@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -45,9 +46,17 @@ ReadingKey = tuple[str, str, str, float, datetime]
 def reading_key(item: ObservationRecord | Reading) -> ReadingKey | None:
     """The key of a device reading with its own measured time; None for anything else (a typed
     value or a reading without a device time has nothing that tells a resend from a new one)."""
-    if item.measured_at is None or item.source == MANUAL:
+    return _key(item.metric, item.source, item.channel, item.value, item.measured_at)
+
+
+def _key(metric: str, source: str, channel: str, value: float,
+         measured_at: datetime | None) -> ReadingKey | None:
+    """The one rule of `reading_key`, on a reading's fields: a record's, or a line of an
+    unsaved-records file (`_line_key`), so a restart tells a resend the log has as the live
+    console does."""
+    if measured_at is None or source == MANUAL:
         return None
-    return (item.metric, item.source, item.channel, item.value, item.measured_at)
+    return (metric, source, channel, value, measured_at)
 
 
 def observation_key(record: Record) -> ReadingKey | None:
@@ -199,13 +208,19 @@ class HeldFile:
     writes lost them, a typed reading and the alarms the nurse saw among them (the restart
     audit), and a monitor answered AE may have given up resending. Each step that is held
     appends its records (one line each, `type` and its fields) to `unsaved-records-<time of
-    the first held record>-<process id>.jsonl`, flushed to disk, in the first of `folders` that
-    takes it (the log's folder first: a locked log leaves it writable; a name another console
-    sharing the folder took is followed by another there, `write_private_file`). Once the held
-    records reach the log the file is removed; at a clean stop it is what remains. Support
-    reads it and re-enters what matters; the log is never patched from it automatically. Each
-    line names the log (`HELD_LOG`), so that a restart of the session finds what it lacks
-    (`left_held`).
+    the first held record>-<process id>-<8 random hex digits>.jsonl`, flushed to disk, in the
+    first of `folders` that takes it (the log's folder first: a locked log leaves it writable;
+    a name another console sharing the folder took is followed by another there,
+    `write_private_file`). Once the held records reach the log the file is removed; at a clean
+    stop it is what remains. Support reads it and re-enters what matters; the log is never
+    patched from it automatically. Each line names the log (`HELD_LOG`), so that a restart of
+    the session finds what it lacks (`left_held`).
+
+    Each hold's file has a name no other hold had: the `log_restored` note that its records
+    reached the log names it, and a restart knows the file by that name alone (engine
+    `_written_by_its_run`). Time and process id alone came again: a second hold in the same
+    wall second after NTP set the clock back (or a later process given the same id) took an
+    earlier, written hold's name, and its records, in no log, were taken for written.
     """
 
     def __init__(self, retry_seconds: float = RETRY_SECONDS) -> None:
@@ -213,6 +228,8 @@ class HeldFile:
         self.retry_seconds = retry_seconds
         self._log: tuple[Path, str] | None = None   # the log as given, and its real path
         self._lines: list[str] = []   # each held record encoded once, in order
+        self._first: Record | None = None   # the held record the file began with (while `_lines`)
+        self._name: str | None = None   # the file's name, once chosen (this hold's alone)
         self._copied = 0              # how many of them the file has
         self._next_try = 0.0          # monotonic: after a failure, no attempt before this
 
@@ -227,6 +244,15 @@ class HeldFile:
         if log is not None and (self._log is None or self._log[0] != log):
             self._log = (log, str(real_path(log)))
         named = self._log[1] if self._log is not None else None
+        if self._lines and (len(held) < len(self._lines) or held[0] is not self._first):
+            # `held` is another queue than the one this file copied (that one left the queue:
+            # written, its note naming the file, or saved in it at `close`): a file of its own.
+            # Appended after the old line count, its records had gone into no file (a bug after
+            # the flush's commit had skipped `written_to_log`), and a kill lost them. The old
+            # file stays as it is: after `close` it is all its records are in.
+            self._forget()
+        if not self._lines and held:
+            self._first = held[0]
         self._lines.extend(_line(r, named) for r in held[len(self._lines):])
         if self._copied == len(self._lines) or (mono < self._next_try and not force):
             return self.path
@@ -243,9 +269,13 @@ class HeldFile:
             else:
                 self._copied = len(self._lines)
                 return self.path
-        # The process id too, as crash files: chairs sharing the log's folder hold at once.
-        name = HELD_NAME.format(stamp=f"{stamp.strftime('%Y%m%dT%H%M%SZ')}-{os.getpid()}")
-        self.path = write_private_file(folders, name, text)
+        if self._name is None:   # kept if the file must be written again, whole
+            # The process id too, as crash files: chairs sharing the log's folder hold at once.
+            # And a random part: the name must be this hold's alone (class docstring), and a
+            # wall second comes again after a clock step back, a process id after a restart.
+            self._name = HELD_NAME.format(stamp=f"{stamp.strftime('%Y%m%dT%H%M%SZ')}-"
+                                                f"{os.getpid()}-{secrets.token_hex(4)}")
+        self.path = write_private_file(folders, self._name, text)
         if self.path is None:
             self._next_try = mono + self.retry_seconds
         else:
@@ -257,7 +287,12 @@ class HeldFile:
         if self.path is not None:
             with contextlib.suppress(OSError):
                 self.path.unlink()
-        self.path, self._lines, self._copied, self._next_try = None, [], 0, 0.0
+        self._forget()
+
+    def _forget(self) -> None:
+        """No file and no lines: the next held record begins a new file, with a new name."""
+        self.path, self._lines, self._first, self._copied, self._next_try = None, [], None, 0, 0.0
+        self._name = None
 
 
 def real_path(path: Path) -> Path:
@@ -389,8 +424,8 @@ def _left_in(path: Path, log: str, session_id: int, logged: Collection[ReadingKe
 
 
 def _line_key(item: Any) -> ReadingKey | None:
-    """`reading_key` of a device reading's line (None without a device time)."""
-    if item.get("measured_at") is None:
-        return None
-    return (str(item["metric"]), str(item["source"]), str(item.get("channel", "")),
-            float(item["value"]), datetime.fromisoformat(item["measured_at"]))
+    """`reading_key` of a reading's line (`_line`: its fields, times as ISO text)."""
+    measured = item.get("measured_at")
+    return _key(str(item["metric"]), str(item["source"]), str(item.get("channel", "")),
+                float(item["value"]),
+                None if measured is None else datetime.fromisoformat(measured))
