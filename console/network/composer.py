@@ -73,6 +73,7 @@ from console.records import (
 )
 from console.session.alarms import acknowledged_at, keeps_acknowledgement
 from console.session.trend_feed import DeviceClocks
+from console.store.errors import LogError
 from console.store.outbox import Outgoing
 from devices.reading import MANUAL, is_patient_value
 from protocols.model import Priority
@@ -449,7 +450,13 @@ class PcdComposer:
         `DeviceClocks.note` takes a value it has taken once more as it took it."""
         if session_id in self._placing:
             return self._placing[session_id]
-        learnt = self._readings(session_id)
+        try:
+            learnt = self._readings(session_id)
+        except (sqlite3.Error, LogError):
+            # Only the dating of a monitor's values needs it: unread, they go by their own
+            # times, as before it was read. Raised, the compose failed whole: the commit's
+            # PCD-04 (a high alarm's start) and every later message of the session were lost.
+            learnt = None
         placing = None
         if learnt is not None:
             started_at, rows = learnt
