@@ -533,8 +533,10 @@ def _head(station: Station, patient: PatientShown, message_type: str, processing
 
 
 def _pid(patient: PatientShown) -> str:
+    # No patient shown (network.toml patient_shown = "none"): PID-3 empty. A CX without its
+    # ID (CX.1, required in a CX sent: HL7 v2.6 2A.14) named a patient-internal id of nothing.
     cx = (f"{escape(patient.identifier)}^^^{escape(patient.assigning_authority)}"
-          f"^{escape(patient.identifier_type)}")
+          f"^{escape(patient.identifier_type)}") if patient.identifier else ""
     return _segment("PID", ["", "", cx, "", escape(patient.name)])
 
 

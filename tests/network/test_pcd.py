@@ -185,6 +185,20 @@ def test_every_segment_ends_with_cr_and_nothing_else_ends_a_line():
         ["MSH", "PID", "PV1", "OBR"] + ["OBX"] * len(records)
 
 
+def test_a_patient_not_shown_sends_an_empty_pid_3_not_a_bare_identifier_type():
+    # HL7 v2.6 CX: CX.1 (the ID) is required in a CX that is sent; with the clinic showing no
+    # patient (network.toml patient_shown = "none") "^^^^PI" named a patient-internal id of
+    # nothing, which an engine's patient matching reads as an id type without an id.
+    records = observations(monitored_session())
+
+    message = pcd01(records, control_id="OBS-6", sent_at=SENT, station=STATION,
+                    patient=PatientShown(""))
+
+    pid = segments(message)[1]
+    assert len(pid) == 1 + PID_FIELDS
+    assert pid[3] == "" and pid[5] == ""
+
+
 def test_patient_id_with_field_and_component_separators_is_escaped():
     shown = PatientShown("A|B^C&D~E\\F", name="O'Neil^Mary|x")
     records = observations(monitored_session())
@@ -518,7 +532,7 @@ def test_free_text_never_breaks_segments_or_fields(patient_id, name, facility, r
         # Components of the free-text fields are where they should be, and the text comes back.
         parsed = hl7.parse(message)
         pid, pv1 = segments(message)[1:3]
-        assert pid[3].count("^") == 4 and pv1[3].count("^") == 3
+        assert pid[3].count("^") == (4 if patient_id else 0) and pv1[3].count("^") == 3
         assert parsed.unescape(pid[3].split("^")[0]) == sent(patient_id)
         assert parsed.unescape(pid[5]) == sent(name)
         assert [parsed.unescape(p) for p in pv1[3].split("^")[1:]] == [sent(room), sent(chair),
@@ -554,7 +568,7 @@ PINNED = [
     ]),
     (2, 'c0ffee-42', 'pcd01', [
         'MSH|^~\\&|INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|Clinic|||20260302090005.004+0000||ORU^R01^ORU_R01|c0ffee-42|T|2.6|||NE|AL||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO',
-        'PID|||^^^^PI||',
+        'PID|||||',
         'PV1||O|^Room 2^Chair 3^Clinic',
         'OBR|1||c0ffee-42^INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|182777000^monitoring of patient^SNOMED-CT|||20260302090003+0000|20260302090003+0000',
         'OBX|1|NM|moaas^Sedation (MOAA/S)^99ICN|1.0.0.1|4|{score}^{score}^UCUM|||||F|||20260302090003+0000||Nurse Lee|MMEAS^manual-measurement^MDC|0200000000C0FFEE^^0200000000C0FFEE^EUI-64',
@@ -581,7 +595,7 @@ PINNED = [
     ]),
     (2, 'c0ffee-45', 'pcd04', [
         'MSH|^~\\&|INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|Clinic|||20260302090005.004+0000||ORU^R40^ORU_R40|c0ffee-45|T|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_ACM_001^IHE PCD^1.3.6.1.4.1.19376.1.6.4.4^ISO',
-        'PID|||^^^^PI||',
+        'PID|||||',
         'PV1||O|^Room 2^Chair 3^Clinic',
         'OBR|1||2-1^INFUSION_CONSOLE^0200000000C0FFEE^EUI-64|196616^MDC_EVT_ALARM^MDC|||20260302090004+0000|',
         'OBX|1|ST|196616^MDC_EVT_ALARM^MDC^device_lost^^99ICN|1.0.0.0.1|Monitor lost|||PL~ST|||F|||20260302090004+0000||||0200000000C0FFEE^^0200000000C0FFEE^EUI-64',
