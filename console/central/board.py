@@ -95,7 +95,7 @@ bedside's alarm area orders.
 
 Logged (central_log.py): every new PCD-01 and PCD-04; status only when a chair goes online or
 offline, its session starts or ends, or its highest alarm or that alarm's value changes; the
-nurse's acknowledgements and silences.
+nurse's acknowledgements and silences, and a silence's end (`silence_ended`: `_settle_acks`).
 
 Bad input: a payload that is not what its topic promises is counted (`ignored`, with the last
 reason) and changes nothing; so is a status with a number or time no card can draw (a NaN
@@ -486,7 +486,8 @@ class _Chair:
     # (NTP) still sends the points it stamped before the step (`Board._trend_window`).
     newest_stamp: datetime | None = None
     offline_since: datetime | None = None   # set while without connection: the last status heard
-    # Unheard with an alarm open when this station's bus came back (`set_bus`): lost from then
+    # Unheard with an alarm open when this station's bus came back (`set_bus`), or unheard when
+    # this station stopped (its log's last row of it `stale`: `_restore_chair`): lost from then
     # on, its loss taking over from the bus alarm that named it, until a live status comes.
     unheard_at_return: bool = False
     # When this station found the chair gone (its Last Will came, or the log's "stale" row at a
@@ -521,6 +522,10 @@ class _Chair:
     twin_seen: float | None = None       # mono time two runs' statuses last interleaved
     closed_mono: float | None = None     # when its console said it closed (cleanly)
     heard_idle: bool = False             # its last online status had no session open
+
+
+_ActionArgs = tuple[datetime, str, str, int | None, int | None, str, dict[str, Any]]
+"""An action as `ReceivedStore.add_action` takes it (noted inside a batch: `Board.log_again`)."""
 
 
 ACKNOWLEDGEABLE_NOTES: Final = frozenset({"", "ack not confirmed", LATCHED,
@@ -623,8 +628,11 @@ class Board:
         # The rows written to the log inside that batch (`confirming_after`), as add_received's
         # arguments: written again one by one when its COMMIT fails (`log_again`). None outside.
         self._journal: list[tuple[str | None, str, str, datetime, str]] | None = None
+        # The board's own actions logged inside that batch (a silence's end: `_settle_acks`),
+        # written again with its rows.
+        self._journal_actions: list[_ActionArgs] | None = None
         self._failed: tuple[list[tuple[str | None, str, str, datetime, str]],
-                            list[tuple[str, bytes]]] | None = None
+                            list[_ActionArgs], list[tuple[str, bytes]]] | None = None
         self._restored_at: datetime | None = None   # the log row replayed (`restore`): its time
         self.on_change: Callable[[], None] | None = None
 
@@ -681,7 +689,8 @@ class Board:
         alarms, so its loss is the station's alarm again (high after a high alarm). A restart of
         the central had started empty: a chair lost during a session, its high alarm sounding,
         was a grey card and nothing sounded (a code review). One still silent 10 s after the
-        bus connects is lost as any chair that stops talking (`_lost`). Then the nurse's
+        bus connects is lost as any chair that stops talking (`_lost`); one the log had found
+        unheard (its last row `stale`) is lost at once, as after its Last Will. Then the nurse's
         silences of what is still open are taken back from the log (`_restore_silences`).
         """
         self._restoring = True
@@ -698,14 +707,17 @@ class Board:
         restart had forgotten it, and a latched high she had silenced, or a lost chair's
         alarm, sounded and flashed again at the same nurse (a code review). Each at the
         priority it was silenced at (a rise since is a new condition); the chair's next status
-        settles or ends it as it does any (`_settle_acks`). An acknowledgement only while its
+        settles or ends it as it does any (`_settle_acks`). Silences and their ends
+        (`silence_ended`, logged by `_settle_acks`) in log order: one that ended live stays
+        ended (a latched high whose silence ended when it returned, latched again since and
+        sounding, came back "silenced here": a review). An acknowledgement only while its
         confirmation is still awaited (`ACK_CONFIRM_S`): an older one, confirmed or not, no
         longer keeps the tone off. A silence logged without its priority (an older station)
         is not taken: the alarm sounds again rather than stay silent at an unknown rise."""
         since = now.wall - timedelta(seconds=RESTORE_S)
         for action in self.log.actions_since(since):
             priority = _priority(action.detail.get("priority"))
-            if priority is None or action.kind not in ("silence", "acknowledge"):
+            if priority is None or action.kind not in ("silence", "acknowledge", "silence_ended"):
                 continue
             if not action.chair:
                 self._restore_station_silence(action, priority)
@@ -718,11 +730,13 @@ class Board:
             age_s = (now.wall - action.at).total_seconds()
             if action.kind == "silence":
                 chair.acks[key] = _CentralAck(priority, now.mono - age_s, "")
-            elif 0 <= age_s <= ACK_CONFIRM_S:
+            elif action.kind == "acknowledge" and 0 <= age_s <= ACK_CONFIRM_S:
                 chair.acks[key] = _CentralAck(priority, now.mono - age_s,
                                               f"{self.station}-{self.log.uid}-{action.id}")
             else:
-                chair.acks.pop(key, None)   # the latest action on it no longer silences
+                # The latest action on it no longer silences: the silence ended live, or the
+                # acknowledgement is no longer awaited.
+                chair.acks.pop(key, None)
 
     def _restore_station_silence(self, action: LoggedAction, priority: Priority) -> None:
         """A chair's loss silenced here since the chair was last heard: the same loss (one
@@ -755,6 +769,7 @@ class Board:
             self._mark(chair, report)
             self._arrive(chair, report, at)
         last_heard = lost_at = rows[0][1]
+        stale = False   # the board's last word of the chair: unheard (`_log_change`)
         for kind, at, payload in rows:
             self._restored_at = at
             # One row the board cannot take is named and the rest still replayed: stopping at
@@ -764,13 +779,16 @@ class Board:
                 if kind == "status" and _board_summary(payload):
                     last_heard = at   # the board's own record of a change: heard then
                     chair.gone_since = None
+                    stale = False
                 elif kind == "stale":
                     # The board's own record of the chair unheard since then: a loss found again
                     # after the restart keeps its place among the station's alarms.
                     chair.gone_since = chair.gone_since or at
+                    stale = True
                 elif kind == "status":
                     self._on_status(name, payload.encode("utf-8"), now)
                     last_heard = at
+                    stale = False
                 elif kind == "will":
                     self._on_status(name, payload.encode("utf-8"), now)
                     lost_at = at
@@ -790,6 +808,10 @@ class Board:
             return
         chair.status_mono = None   # heard earlier, not now: not connected
         chair.status_wall = last_heard
+        # Unheard when the station stopped (a hung chair: no Last Will): lost at once, as one
+        # whose Will the log holds, until a live status comes. Given the 10 s any chair has to
+        # be heard after the bus comes up, its high loss went silent for them (a review).
+        chair.unheard_at_return = stale
         chair.offline_since = None if chair.online else max(lost_at, last_heard)
         chair.unconfirmed.clear()   # confirmed, or not, by the station that showed them
         chair.logged = self._summary(chair, *self._seen(chair, now))   # what the log says
@@ -903,14 +925,7 @@ class Board:
         alarms = self.station_alarms(now)
         if not alarms:
             return None
-        top = next((a for a in alarms if not a.silenced), alarms[0])
-        return AlarmLine(
-            text=top.text, priority=top.priority,
-            flashing=not top.silenced and top.priority >= Priority.MEDIUM,
-            note="silenced here" if top.silenced else "",
-            others=tuple(a.priority for a in alarms if a.key != top.key),
-            session=None, occurrence=None,
-            sounding=not top.silenced and top.priority > Priority.INFO, key=top.key)
+        return _station_line(next((a for a in alarms if not a.silenced), alarms[0]), alarms)
 
     def audio(self, now: Moment) -> Priority | None:
         """The priority the central sounds now, or None."""
@@ -967,10 +982,17 @@ class Board:
         """
         tops: list[tuple[tuple[Any, ...], InSight]] = []
         every: list[Priority] = []   # every open alarm's priority, the tops' included
-        banner = self.banner(now)
-        if banner is not None:
-            tops.append(((-int(banner.priority), 1), InSight("Central station", banner, ())))
-            every += [a.priority for a in self.station_alarms(now)]
+        station = self.station_alarms(now)
+        if station:
+            # The station's highest open alarm, silenced or not (of those, the one that sounds
+            # first, as the banner): the banner's own choice, the highest that sounds, is what
+            # Silence acts on. Taken here, a lost chair's high loss silenced here gave the strip
+            # to another chair's medium alarm while the speaker's low one sounded (a review).
+            top = next((a for a in station if not a.silenced
+                        and a.priority == station[0].priority), station[0])
+            line = _station_line(top, station)
+            tops.append(((-int(line.priority), 1), InSight("Central station", line, ())))
+            every += [a.priority for a in station]
         for name, chair in self.chairs.items():
             alarms = self._alarms(chair) if self._connected(chair, now) else []
             card = self._card(chair, now) if alarms else None
@@ -1263,7 +1285,7 @@ class Board:
         # PCD-04s older than this status are what it already says.
         chair.reports = {} if back or stepped else {
             k: r for k, r in chair.reports.items() if r.at >= sent_at}
-        self._settle_acks(chair)
+        self._settle_acks(chair, now)
         if retained:
             # Logged as what the board makes of it (not connected), never as a status heard:
             # the next restart would take its arrival for the chair's last sign of life.
@@ -1375,7 +1397,7 @@ class Board:
             chair.reports[key] = report
             self._arrive(chair, report, self._restored_at or now.wall)
         self._mark(chair, report)
-        self._settle_acks(chair)
+        self._settle_acks(chair, now)
         self._log_change(chair, now)
 
     def _ahead_of_chair(self, chair: _Chair, report: AlertReport, now: Moment) -> bool:
@@ -1431,29 +1453,39 @@ class Board:
         station showed it: a code review)."""
         held: list[tuple[str, bytes]] = []
         journal: list[tuple[str | None, str, str, datetime, str]] = []
-        self._held, self._journal, self._failed = held, journal, None
+        actions: list[_ActionArgs] = []
+        self._held, self._journal, self._journal_actions = held, journal, actions
+        self._failed = None
         try:
             yield
         except BaseException:
-            self._failed = (journal, held)
+            self._failed = (journal, actions, held)
             raise
         finally:
-            self._held = self._journal = None
+            self._held = self._journal = self._journal_actions = None
         for topic, payload in held:
             self.publish(topic, payload, 1, False)
 
     def log_again(self) -> None:
         """The last batch (`confirming_after`) failed, its transaction rolled back: write its
-        rows again one by one, in order and with the times they were received, then send its
-        confirmations (as for any message taken while the log fails: shown, so confirmed; a
-        row that cannot be written is the station's own "Central log unavailable" alarm)."""
+        rows again one by one, in order and with the times they were received, and the board's
+        own actions logged inside (a silence's end), then send its confirmations (as for any
+        message taken while the log fails: shown, so confirmed; a row that cannot be written is
+        the station's own "Central log unavailable" alarm)."""
         if self._failed is None:
             return
-        journal, held = self._failed
+        journal, actions, held = self._failed
         self._failed = None
         for control_id, chair, kind, received_at, body in journal:
             try:
                 self.log.add_received(control_id, chair, kind, received_at, body)
+                self.log_problem = ""
+            except Exception as exc:   # noqa: BLE001 - the log's environment (CentralLogError)
+                self.log_problem = str(exc)
+        # A silence's end in no log: a restart would silence again an alarm that sounded here.
+        for action in actions:
+            try:
+                self.log.add_action(*action)
                 self.log_problem = ""
             except Exception as exc:   # noqa: BLE001 - the log's environment (CentralLogError)
                 self.log_problem = str(exc)
@@ -1671,6 +1703,9 @@ class Board:
             number = str(self.log.add_action(now.wall, nurse, chair, session, occurrence, kind,
                                              detail))
             self.log_problem = ""
+            if self._journal_actions is not None:   # inside a batch: for `log_again`
+                self._journal_actions.append(
+                    (now.wall, nurse, chair, session, occurrence, kind, detail))
         except Exception as exc:   # noqa: BLE001 - the log's environment failing (CentralLogError)
             self.log_problem = str(exc)
             self._commands += 1
@@ -1736,17 +1771,18 @@ class Board:
     def _lost(self, chair: _Chair, now: Moment) -> bool:
         """A chair with an open session lost: its Last Will came, or no status for
         STATUS_STALE_S of a working bus (not right after the bus itself returns, unless the
-        chair was unheard then with an alarm open: `set_bus`). While this station's own bus is
-        down the clock of this rule stops at the drop: a chair silent since is not lost (the
-        one bus alarm says why, not 20), and one lost before stays lost. The
-        bus dropping had ended every chair's loss: a lost chair's high alarm went silent for
-        10 s, then only the medium bus alarm sounded (a code review)."""
+        chair was unheard then with an alarm open: `set_bus`, or when this station stopped:
+        `_restore_chair`). While this station's own bus is down the clock of this rule stops
+        at the drop: a chair silent since is not lost (the one bus alarm says why, not 20), and
+        one lost before stays lost. The bus dropping had ended every chair's loss: a lost
+        chair's high alarm went silent for 10 s, then only the medium bus alarm sounded (a code
+        review)."""
         if chair.session is None or chair.session.get("ended") or not chair.heard:
             return False
         if not chair.online:
             return True   # its Last Will (heard while the bus worked, or restored)
         if chair.unheard_at_return:
-            return True   # named by the bus alarm until the bus came back (`set_bus`)
+            return True   # unheard before the bus came back or the station restarted
         heard = max(chair.status_mono if chair.status_mono is not None else -math.inf,
                     self.bus_up_since)
         if heard == -math.inf:
@@ -1809,19 +1845,28 @@ class Board:
             return sounding
         return alarms[0] if able(alarms[0]) else None
 
-    def _settle_acks(self, chair: _Chair) -> None:
+    def _settle_acks(self, chair: _Chair, now: Moment) -> None:
         """Forget a central acknowledgement once the chair says acknowledged, or the alarm ended:
         from then on the chair's state rules (a reminder there sounds here again). A silence
         given here to a latched alarm ends when the alarm is active again: its condition came
         back ("returned"), sounding at the chair and acknowledgeable. An audio pause at the
         chair does not end it: the alarm stays latched under the pause (a code review: the
-        pause made a latched alarm silenced here sound again at the chair's next status)."""
+        pause made a latched alarm silenced here sound again at the chair's next status).
+        A silence's end is logged (`silence_ended`): a restart takes the silences back from the
+        log (`_restore_silences`), and one whose alarm had returned and latched again, sounding
+        here, came back silenced, "latched · silenced here" (a review)."""
         open_alarms = {(a.session, a.occurrence): a for a in self._alarms(chair)}
         for key, ack in list(chair.acks.items()):
             alarm = open_alarms.get(key)
             if alarm is None or alarm.state == "acknowledged" or (
                     not ack.command_id and alarm.state == "active"):
                 del chair.acks[key]
+                if not ack.command_id:
+                    reason = "ended" if alarm is None else (
+                        "acknowledged at the chair" if alarm.state == "acknowledged"
+                        else "active again")
+                    self._record_action(now, "", chair.name, key[0], key[1], "silence_ended",
+                                        {"priority": ack.priority.label, "reason": reason})
 
     def _central_ack(self, chair: _Chair, alarm: ChairAlarm) -> _CentralAck | None:
         ack = chair.acks.get((alarm.session, alarm.occurrence))
@@ -2049,6 +2094,18 @@ class Board:
 
 class _Bad(ValueError):
     """A message that is not what its topic promises."""
+
+
+def _station_line(top: StationAlarm, alarms: list[StationAlarm]) -> AlarmLine:
+    """The station alarm `top` as a line (the banner's, the trend strip's), the others of
+    `alarms` counted: flashing and sounding until silenced here."""
+    return AlarmLine(
+        text=top.text, priority=top.priority,
+        flashing=not top.silenced and top.priority >= Priority.MEDIUM,
+        note="silenced here" if top.silenced else "",
+        others=tuple(a.priority for a in alarms if a.key != top.key),
+        session=None, occurrence=None,
+        sounding=not top.silenced and top.priority > Priority.INFO, key=top.key)
 
 
 def _ack_target(alarm: ChairAlarm | None) -> AckTarget | None:

@@ -23,8 +23,11 @@ tables are in console/store/schema.py):
         only once the row is written), `silence` (a station's own technical alarm silenced,
         or a latched chair alarm silenced here; detail: the priority it was silenced at, which
         a restart takes back: `Board.restore`), `nurse` (the name typed for the shift),
-        `closed` (the station closed while watching chairs), and the board's own
-        `card_removed` (a chair closed cleanly with no session left the board; nurse empty).
+        `closed` (the station closed while watching chairs), and the board's own (nurse
+        empty): `card_removed` (a chair closed cleanly with no session left the board) and
+        `silence_ended` (a chair alarm's silence here ended: the alarm active again, ended, or
+        acknowledged at the chair; its session and occurrence, detail: the priority it was
+        silenced at and that reason; a restart applies silences and their ends in order).
 
 Hash chaining (console/store/chain.py) is not done here: the central log is a secondary record;
 the bedside's log is the record of the session.

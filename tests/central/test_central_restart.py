@@ -140,7 +140,9 @@ def test_a_hung_chairs_retained_status_is_no_sign_of_life_after_a_restart(tmp_pa
     assert not card.connected and card.vitals == () and card.alarm is None
     assert card.connection_text.endswith(
         "(no status since this station started); last heard with *** SpO2 89 %, limit ≤90")
-    assert board.audio(now) is None   # its old alarm does not sound as if current
+    # Its loss sounds at once, as at the station that ran all along (its log says so: `stale`),
+    # never its old alarm as if current (the card above shows none).
+    assert board.audio(now) is Priority.HIGH
     # Silent 10 s after the bus came up: lost, as at the station that ran all along.
     now = central.clock.advance(10)
     board.tick(now)
