@@ -835,6 +835,13 @@ class Staff:
                                         "have the administrator role (add it to --roles)")
             return by.id if by is not None else None
         if by is None:
+            if first_roles is not None:
+                # A first administrator's add after one was made meanwhile (the command line,
+                # the console's dialog): it had said only that a sign-in is needed.
+                first = min(admins.values(), key=lambda r: r.account)
+                raise NotPermittedError(f"an administrator exists now ({first.name}, account "
+                                        f"{first.account}): nothing was created; adding an "
+                                        "account needs an administrator's sign-in")
             raise NotPermittedError("managing staff needs an administrator's sign-in")
         if by.id not in admins:
             current = next((r for r in rows if r.account == by.id), None)

@@ -254,8 +254,8 @@ class SessionController(QtCore.QObject):
             self.identity.lock.activity(self.clock.now())
 
     def lock_now(self, reason: str = "") -> None:
-        """Lock the station at once (the nurse leaves the chair); `reason`, when the console
-        locks it, is shown until the next sign-in."""
+        """Lock the station at once (the nurse leaves the chair: the live window's Lock and
+        Ctrl+L); `reason`, when the console locks it, is shown until the next sign-in."""
         if self.identity is not None and self.identity.lock.lock(self.clock.now()):
             self._on_locked(reason)
 

@@ -4,7 +4,8 @@ It only draws and forwards: every decision is the engine's. One controller timer
 engine and redraws; readings and alarms redraw at once through the controller's `changed` signal.
 
 Layout (works at 1366×768 and 1920×1080):
-    header: patient · protocol · session N of M · nurse · phase · device state (DEMO banner)
+    header: patient · protocol · session N of M · nurse · phase · device state (DEMO banner);
+            beside it, on a log with staff accounts, Lock (Ctrl+L)
     timers: elapsed · phase time left · next vitals due
     left: vital tiles        centre: trend plot          right: checklist / next phase / discharge
     bottom: alarm bar (acknowledge F2, pause F3) · entry form (Ctrl+E) and observations · events
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import format_duration
 from console.records import ObservationRecord
@@ -47,6 +48,10 @@ class LiveWindow(QtWidgets.QWidget):
     On a log with staff accounts the station locks after its idle time (console/session/lock.py):
     the lock bar takes the entry form's place, the checklist and events are disabled, and the
     alarm area, tiles and trend stay as they are (F2/F3 keep working). A sign-in unlocks it.
+    The nurse leaving the chair locks it herself: Lock, beside the header that names her, or
+    Ctrl+L, the idle lock's path at once (`SessionController.lock_now`); the next nurse signs
+    in on the lock bar and takes the session over. Without accounts there is no Lock (nobody
+    could sign in to open it); after the discharge neither (the record takes nothing more).
 
     Signals:
         new_session_requested: the nurse asked for the start screen after the session ended.
@@ -63,6 +68,24 @@ class LiveWindow(QtWidgets.QWidget):
         self.header = ElidedLabel()
         self.header.setObjectName("header")
         self.header.setStyleSheet("font-size:17pt;font-weight:bold;padding:2px 4px;")
+        # The nurse leaving the chair locks the station (a review): only the idle
+        # lock, reset by any key, had locked it, and the next nurse, with nowhere to sign in,
+        # recorded her values under the previous nurse's name. Beside the header, in its row:
+        # at 1366x768 the window has no row to spare (tests/ui/test_live_layout.py).
+        self.lock_button = QtWidgets.QPushButton("Lock")
+        self.lock_button.setObjectName("lock_station")
+        self.lock_button.setToolTip("Lock the station as you leave the chair (Ctrl+L): the next "
+                                    "nurse signs in and takes the session over. Alarms can "
+                                    "still be acknowledged (F2) and audio paused (F3).")
+        self.lock_button.setStyleSheet("font-size:14pt;padding:1px 16px;")
+        self.lock_button.clicked.connect(self._on_lock_clicked)
+        # Not F2 or F3 (the alarm area's), nor a key a text field takes (Ctrl+D, Ctrl+E under
+        # X11's bindings: main_window._WindowKeysFirst); Ctrl+L is neither.
+        self.lock_shortcut = QtGui.QShortcut(QtGui.QKeySequence("Ctrl+L"), self)
+        self.lock_shortcut.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        self.lock_shortcut.activated.connect(self._on_lock_clicked)
+        self.lock_shortcut.setEnabled(controller.identity is not None)
+        self.lock_button.setVisible(controller.identity is not None)
         self.timers = ElidedLabel()
         self.timers.setObjectName("timers")
         self.timers.setStyleSheet("font-size:19pt;padding:0 4px;")
@@ -113,7 +136,11 @@ class LiveWindow(QtWidgets.QWidget):
         # Every pixel row counts at 1366x768 (tests/ui/test_live_layout.py: the window fits).
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
-        layout.addWidget(self.header)
+        header_row = QtWidgets.QHBoxLayout()
+        header_row.setSpacing(4)
+        header_row.addWidget(self.header, 1)
+        header_row.addWidget(self.lock_button)
+        layout.addLayout(header_row)
         layout.addWidget(self.timers)
         layout.addWidget(self.ended)
         layout.addWidget(self.dosing)
@@ -138,12 +165,19 @@ class LiveWindow(QtWidgets.QWidget):
         theme.signals().changed.connect(self._on_theme_changed)
         self.refresh()
 
+    @QtCore.Slot()
+    def _on_lock_clicked(self) -> None:
+        """Lock or Ctrl+L: the station locks now, as at the idle time (the form emptied, the
+        console's questions answered no, the lock bar shown). Neither locks an ended session."""
+        if self.controller.view.ended_at is None:
+            self.controller.lock_now()
+
     @QtCore.Slot(bool)
     def _on_lock_changed(self, locked: bool) -> None:
         """Locked: the sign-in form in the entry form's place; only the alarm area acts."""
         self.entry.setVisible(not locked)
         self.lock_bar.setVisible(locked)
-        for widget in (self.entry, self.side):
+        for widget in (self.entry, self.side, self.lock_button):
             widget.setEnabled(not locked)
         if locked:
             self._close_questions()
@@ -270,6 +304,8 @@ class LiveWindow(QtWidgets.QWidget):
         ending = self.ended.isHidden()
         self.ended.show()
         self.timers.hide()
+        self.lock_button.hide()   # nothing to lock: `_on_lock_clicked`
+        self.lock_shortcut.setEnabled(False)
         # The alarm area disables itself with nothing left to act on (`AlarmBar`): a console
         # fault after the discharge still sounds, and F2 and F3 must reach it.
         for widget in (self.entry, self.checklist, self.events_tab.correct_button):

@@ -352,6 +352,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         dialog = FirstAdministratorDialog(self.staff, self.clock, self)
         dialog.created.connect(self._on_first_admin_created)
+        dialog.administrator_exists.connect(self._on_administrator_appeared)
         self.first_admin_dialog = dialog
         dialog.open()
         return dialog
@@ -394,6 +395,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.first_admin_notice.hide()
         if self.start_screen is not None:   # from now on a session starts with a sign-in
             self.start_screen.require_sign_in(True)
+
+    def _on_administrator_appeared(self) -> None:
+        """The first-administrator dialog found an administrator made meanwhile (IT's `staff
+        add` on this log): the page asks for the nurse's sign-in now, as after a Create, not
+        first at the next Start (`_accounts_appeared`)."""
+        self._on_first_admin_created(None)
 
     def _signatures(self) -> SignatureService:
         """Who asks for a signature's PIN at this chair (the dialog unless one was given)."""

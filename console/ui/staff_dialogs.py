@@ -25,6 +25,13 @@ if TYPE_CHECKING:
     from console.store import EventLog
 
 FIRST_ADMIN_NOTICE = "No staff accounts yet: create the first administrator"
+ADMINISTRATOR_EXISTS = ("An administrator exists now in this session log ({name}, account {id}): "
+                        "nothing was created. Close this; Staff ▸ Staff accounts… adds accounts "
+                        "after an administrator's sign-in, and a session now starts with a "
+                        "nurse's sign-in.")
+"""The first-administrator dialog's Create, once an administrator was made meanwhile (IT's
+`infusion-console staff add` on the chair's log): "Managing staff needs an administrator's
+sign-in." had said neither that one exists nor what to do (a review)."""
 IDLE_CHECK_MS = 1000   # how often the administration's idle time is looked at
 
 
@@ -44,11 +51,17 @@ def _refusal(exc: Exception) -> str:
 class FirstAdministratorDialog(QtWidgets.QDialog):
     """Create the log's first account: an administrator, optionally also a nurse or prescriber.
 
+    An administrator made elsewhere while it stands (IT's `staff add`) refuses Create: the
+    dialog says so and the way on (`ADMINISTRATOR_EXISTS`), offers Create no more, and emits
+    `administrator_exists` (the start page then asks for a nurse's sign-in).
+
     Signals:
         created: the account was written to the log; carries the Account.
+        administrator_exists: Create was refused: an administrator was made meanwhile.
     """
 
     created = QtCore.Signal(object)
+    administrator_exists = QtCore.Signal()
 
     def __init__(self, staff: Staff, clock: Clock,
                  parent: QtWidgets.QWidget | None = None) -> None:
@@ -85,7 +98,7 @@ class FirstAdministratorDialog(QtWidgets.QDialog):
         self.create_button = QtWidgets.QPushButton("Create")
         self.create_button.setObjectName("admin_create")
         self.create_button.setDefault(True)
-        cancel = QtWidgets.QPushButton("Cancel")
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
         form = QtWidgets.QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("Badge id", self.badge)
@@ -96,7 +109,7 @@ class FirstAdministratorDialog(QtWidgets.QDialog):
         form.addRow("", self.prescriber)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addStretch(1)
-        buttons.addWidget(cancel)
+        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.create_button)
         column = QtWidgets.QVBoxLayout(self)
         column.addLayout(form)
@@ -104,14 +117,16 @@ class FirstAdministratorDialog(QtWidgets.QDialog):
         column.addLayout(buttons)
         self.setStyleSheet("QWidget {font-size:14pt;}")
         self.create_button.clicked.connect(self._on_create_clicked)
-        cancel.clicked.connect(self.reject)
+        self.cancel_button.clicked.connect(self.reject)
 
     def roles(self) -> list[str]:
         return ["administrator", *(["nurse"] if self.nurse.isChecked() else []),
                 *(["prescriber"] if self.prescriber.isChecked() else [])]
 
     def _on_create_clicked(self) -> None:
-        from console.identity import IdentityError, SecretKind  # noqa: PLC0415 - on demand (P7)
+        from console.identity import (  # noqa: PLC0415 - on demand (P7)
+            IdentityError, NotPermittedError, SecretKind,
+        )
 
         secret, again = self.secret.text(), self.again.text()
         self.secret.clear()
@@ -125,12 +140,35 @@ class FirstAdministratorDialog(QtWidgets.QDialog):
             account = self.staff.add(self.name.text(), self.roles(), secret, kind, None,
                                      self.clock.now().wall, badge=self.badge.text().strip() or None)
         except (IdentityError, ValueError, LogError) as exc:
-            _refuse(self.message, _refusal(exc))
+            if not (isinstance(exc, NotPermittedError) and self._administrator_appeared()):
+                _refuse(self.message, _refusal(exc))
             return
         self.account = account
         self.message.setText(f"{account.name} ({account.roles_text}) was created.")
         self.created.emit(account)
         self.accept()
+
+    def _administrator_appeared(self) -> bool:
+        """Create was refused as not permitted: when an active administrator exists now (made
+        meanwhile), say so with the way on, offer Create no more (it could only be refused
+        again) and tell the start page; False when none does (or the log cannot be read now:
+        the refusal is then shown as the layer words it)."""
+        from console.identity import Role  # noqa: PLC0415 - on demand (P7)
+
+        try:
+            admins = [a for a in self.staff.list(include_disabled=False)
+                      if a.has(Role.ADMINISTRATOR)]
+        except LogError:
+            return False
+        if not admins:
+            return False
+        first = min(admins, key=lambda a: a.id)
+        _refuse(self.message, ADMINISTRATOR_EXISTS.format(name=first.name, id=first.id))
+        self.create_button.setEnabled(False)
+        self.cancel_button.setText("Close")
+        self.cancel_button.setDefault(True)
+        self.administrator_exists.emit()
+        return True
 
 
 SignInCheck = Callable[[str, str], "str | None"]
@@ -227,7 +265,8 @@ class StaffAdminDialog(QtWidgets.QDialog):
     Every change goes through `Staff` with this administrator as `by` (the identity layer checks
     again, in the write transaction, that the account is an active administrator) and is a new
     `staff` row; the refusals are shown as the layer words them. Secret fields are emptied after
-    every attempt.
+    every attempt. A reset or an enable keeps the account's own kind (PIN or password), as
+    `staff reset` and `staff enable` do: Signs in with is the new account's.
 
     Left alone for `lock_after_s` (the console's --lock-after, as the chair and the review: no
     key, click or touch in it) it closes, and Staff ▸ asks for a sign-in again: it had stayed
@@ -435,15 +474,16 @@ class StaffAdminDialog(QtWidgets.QDialog):
                 self.table.selectRow(row)
                 return
 
-    def _secret(self) -> str | None:
-        """The new secret typed twice, or None (said why); the fields are emptied."""
+    def _secret(self, label: str | None = None) -> str | None:
+        """The new secret typed twice, or None (said why); the fields are emptied. `label`:
+        what the secret is ("PIN", "password"); None: the New-account form's Signs in with."""
         from console.identity import SecretKind  # noqa: PLC0415
 
         secret, again = self.secret.text(), self.again.text()
         self.secret.clear()
         self.again.clear()
         if secret != again:
-            label = SecretKind(str(self.kind.currentData())).label
+            label = label or SecretKind(str(self.kind.currentData())).label
             self._say(f"The two {label}s differ: type the {label} twice, the same both times.",
                       refused=True)
             return None
@@ -498,20 +538,23 @@ class StaffAdminDialog(QtWidgets.QDialog):
                       refused=True)
             return
         try:   # who resets, the account not disabled: before the new secret is read
-            self.staff.check_reset(chosen, self.admin,
-                                   "enable it again: Enable selected, with a reason and a new "
-                                   "PIN or password")
+            current = self.staff.check_reset(chosen, self.admin,
+                                             "enable it again: Enable selected, with a reason "
+                                             "and a new PIN or password")
         except (IdentityError, LogError) as exc:
             self.secret.clear()
             self.again.clear()
             self._say(_refusal(exc), refused=True)
             return
-        secret = self._secret()
+        secret = self._secret(current.kind.label)
         if secret is None:
             return
         try:
+            # The account's own kind (None), as `staff reset` keeps it: "Signs in with" is the
+            # New-account form's, and on PIN it refused a reviewer's new password as a bad PIN
+            # and made a digits-only one a PIN account, unsaid (a review).
             account = self.staff.reset(chosen, secret, self.admin, self.clock.now().wall,
-                                       kind=str(self.kind.currentData()))
+                                       kind=None)
         except (IdentityError, LogError) as exc:
             self._say(_refusal(exc), refused=True)
             return
@@ -534,19 +577,18 @@ class StaffAdminDialog(QtWidgets.QDialog):
             self.again.clear()
             return
         try:   # who, why, disabled, name and badge free: before the new secret is read
-            self.staff.check_enable(chosen, self.admin, self.reason.text())
+            current = self.staff.check_enable(chosen, self.admin, self.reason.text())
         except (IdentityError, LogError) as exc:
             self.secret.clear()
             self.again.clear()
             self._say(_refusal(exc), refused=True)
             return
-        secret = self._secret()
+        secret = self._secret(current.kind.label)
         if secret is None:
             return
-        try:
+        try:   # the account's own kind, as `staff enable` keeps it (`_on_reset_clicked`)
             account = self.staff.enable(chosen, secret, self.admin, self.reason.text(),
-                                        self.clock.now().wall,
-                                        kind=str(self.kind.currentData()))
+                                        self.clock.now().wall, kind=None)
         except (IdentityError, LogError) as exc:
             self._say(_refusal(exc), refused=True)
             return
