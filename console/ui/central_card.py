@@ -178,7 +178,10 @@ class AlarmBox(QtWidgets.QFrame):
         self.text.lines = ALARM_LINES
         self.text.setFixedHeight(QtGui.QFontMetrics(font).lineSpacing() * ALARM_LINES + 2)
         self.setFixedHeight(self.text.height() + 2)
-        self.text.set_groups(self.text.groups)
+        # The same text in the new size, its short form kept: set again without it, a steady
+        # line (acknowledged at the chair, a low) read "limit ≥1…" on a grown card until
+        # its next change (a review).
+        self.text.refit()
 
     def set_text(self, text: str, short: str = "", after: tuple[str, ...] = ()) -> None:
         """`text`, or where it does not fit in the lines `short` (the bedside's short form:

@@ -155,6 +155,11 @@ class PhraseLabel(QtWidgets.QLabel):
         super().resizeEvent(event)
         self._reflow()
 
+    def refit(self) -> None:
+        """Lay the same text out again after its owner changed the font (`AlarmBox`): the
+        short form kept, which `set_groups` with the groups alone drops."""
+        self._reflow()
+
     def _reflow(self) -> None:
         metrics = self.fontMetrics()
         width = max(1, self.width())
