@@ -48,8 +48,14 @@ communication is itself a technical alarm condition; Dräger Infinity's bedside 
 without the central's confirmation, shared/design/network.md):
 
 - a destination that has had something waiting, or no connection, for 10 s without a
-  confirmation: LOW "Clinic bus not confirming delivery" (the figures in its detail) — the record is safe on disk and
-  the bedside works as without a network, but the central station is blind to this chair;
+  confirmation, or whose oldest message waiting was handed over 10 s ago, whatever it
+  confirmed since: LOW "Clinic bus not confirming delivery" (the figures in its detail) — the
+  record is safe on disk and the bedside works as without a network, but the central station
+  is blind to this chair. (A destination that confirms more slowly than the chair writes had
+  the backlog grow without bound with no alarm, each confirmation starting the count again: a
+  high alarm's PCD-04 sat a minute at the console, a review.) After an outage the alarm stands
+  until the backlog has caught up to 10 s; a backlog found at start was handed over at the
+  start;
 - the same for 60 s: MEDIUM, the nurse must call IT, the central has been blind a minute;
 - in quiet-room mode (a softer bedside tone while a central confirms alarms): a bus problem, no
   central station online, or an alarm phase the central has not confirmed within 10 s of its
@@ -70,7 +76,9 @@ without the central's confirmation, shared/design/network.md):
   engine's last delivery counting again). Another message
   delivered does not end it: the EHR still lacks the refused one, as the central station lacks
   a message the broker refused (the same rule, IEC 60601-1-8 6.11.2.2 above);
-- a message the console could not build: LOW, until the next message built.
+- a message the console could not build: LOW, until the next message built; one it could not
+  hand on to a transport (a bug in the network layer): LOW, until the rows that hand-off did
+  not hand on are handed (`hand_off`).
 
 Qt-free; the callbacks of the transports never touch the log or the engine.
 """
@@ -197,6 +205,10 @@ class NetworkLink:
         # the owner's loop). Without a loop: at once, whatever the delay (see the docstring).
         self.later: Callable[[Callable[[], None], float], None] = lambda run, _delay: run()
         self._to_hand: list[OutboxRow] = []   # committed, not yet given to the transports
+        # Rows a hand-off failed to give a transport (a bug), by destination, in outbox order:
+        # they go first at its next hand-off; until then `_hand_off_error` is the alarm's cause.
+        self._unhanded: dict[str, list[OutboxRow]] = {}
+        self._hand_off_error: str | None = None
         self._handed_at = float("-inf")       # mono of the last hand-off
         self._inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._patients: dict[int, PatientShown] = {}
@@ -505,17 +517,30 @@ class NetworkLink:
             self.later(self.hand_off, max(0.0, gap))
 
     def hand_off(self) -> None:
-        """Give the transports the rows committed since the last hand-off, in outbox order. A
-        failure here (a bug) is the network's technical alarm; the rows wait in the outbox."""
+        """Give the transports the rows committed since the last hand-off, in outbox order, each
+        transport in a try of its own. A failure here (a bug) is the network's technical alarm
+        until the rows it did not hand on are handed: they are kept, and go first at that
+        transport's next hand-off of new rows (meanwhile they count as waiting, the 10 s rule);
+        the next message built does not end it. Both in one try, a bug on the bus's side kept
+        the commit's rows from the engine for good, and the alarm ended at the next commit (a
+        review)."""
         rows, self._to_hand = self._to_hand, []
         if not rows:
             return
         self._handed_at = self._clock.now().mono
-        try:
-            self._queue_bus([r for r in rows if BUS in r.destinations])
-            self._queue_engine([r for r in rows if ENGINE in r.destinations])
-        except Exception as exc:  # noqa: BLE001 - the network alarm says it, the bedside goes on
-            self._compose_failed(exc)
+        for destination, queue_rows in ((BUS, self._queue_bus), (ENGINE, self._queue_engine)):
+            due = [*self._unhanded.pop(destination, []),
+                   *(r for r in rows if destination in r.destinations)]
+            try:
+                queue_rows(due)
+            except Exception as exc:  # noqa: BLE001 - a bug: the network alarm says it
+                if self._hand_off_error is None:
+                    logger.exception("%d message(s) could not be handed on to the %s; kept for "
+                                     "its next hand-off", len(due), destination)
+                self._unhanded[destination] = due
+                self._hand_off_error = f"{type(exc).__name__}: {exc}"[:200]
+        if not self._unhanded:
+            self._hand_off_error = None
 
     def _queue_bus(self, rows: list[OutboxRow],
                    since: Callable[[OutboxRow], float] | None = None) -> None:
@@ -533,7 +558,8 @@ class NetworkLink:
                 kind = "pcd04"
             else:
                 continue
-            self._bus_waiting[row.id] = since(row) if since is not None else now
+            # A row kept from a failed hand-off waits from its first (`hand_off`).
+            self._bus_waiting.setdefault(row.id, since(row) if since is not None else now)
             if kind == "pcd04" and self.config.quiet_room:
                 # The central's 10 s run from now, when it can first have the message: a
                 # backlog's alarm message dated from its commit read "not confirming" at once
@@ -552,8 +578,9 @@ class NetworkLink:
             return
         now = self._clock.now().mono
         for row in rows:
-            self._engine_waiting[row.control_id] = (row.id,
-                                                     since(row) if since is not None else now)
+            # A row kept from a failed hand-off waits from its first (`hand_off`).
+            self._engine_waiting.setdefault(
+                row.control_id, (row.id, since(row) if since is not None else now))
         if rows:
             self.mllp.submit_many([(row.control_id, row.message) for row in rows])
 
@@ -649,11 +676,11 @@ class NetworkLink:
         if bus_part is not None:
             parts.append(bus_part)
         engine_wait = self._engine_wait(now) if not grace else None
-        if engine_wait is not None and engine_wait >= UNCONFIRMED_LOW_S:
-            parts.append((self._level(engine_wait, False),
+        if engine_wait is not None and max(engine_wait) >= UNCONFIRMED_LOW_S:
+            parts.append((self._level(max(engine_wait), False),
                           "interface engine not confirming delivery",
-                          f"the interface engine has not confirmed for {engine_wait:.0f} s "
-                          f"({len(self._engine_waiting)} messages waiting)"))
+                          _waiting_words("the interface engine", *engine_wait,
+                                         len(self._engine_waiting))))
         twin = self._twins.seen(now)
         if twin is not None:
             # The chair's name first: the end of a long alarm row is what 1366x768 cuts (a
@@ -662,9 +689,9 @@ class NetworkLink:
                           "console too: each station needs its own settings kit", twin))
         if self._refused_by_engine:
             parts.append(self._engine_refusal_part())
-        if self._compose_error:
+        if self._compose_error or self._hand_off_error:
             parts.append((Priority.LOW, "a network message could not be built or handed on",
-                          self._compose_error))
+                          "; ".join(e for e in (self._compose_error, self._hand_off_error) if e)))
         quiet_allowed = False
         # Until the broker has relayed what it holds (a central's retained presence), "no
         # central online" is not known: full volume, nothing raised (a resume raised a medium
@@ -736,16 +763,16 @@ class NetworkLink:
         refusals' part: the central station still lacks the refused one (the engine's rule,
         `_engine_refusal_part`; a broker refusing a chair's alarm messages only had the alarm
         end at the next observation, the central blind to that chair's alarms)."""
-        waited = self._bus_wait(now) if not grace else None
+        wait = self._bus_wait(now) if not grace else None
+        waited = max(wait) if wait is not None else None
         refused = (now - min(self._refused_by_broker.values())
                    if self._refused_by_broker else None)
         longest = max((w for w in (waited, refused) if w is not None), default=0.0)
         if longest < UNCONFIRMED_LOW_S:
             return None
         said = []
-        if waited is not None and waited >= UNCONFIRMED_LOW_S:
-            said.append(f"the clinic bus has not confirmed for {waited:.0f} s "
-                        f"({len(self._bus_waiting)} messages waiting)")
+        if wait is not None and max(wait) >= UNCONFIRMED_LOW_S:
+            said.append(_waiting_words("the clinic bus", *wait, len(self._bus_waiting)))
         if refused is not None and refused >= UNCONFIRMED_LOW_S:
             count = len(self._refused_by_broker)
             said.append(f"the broker refused {count} message{'s' if count > 1 else ''}, the "
@@ -758,12 +785,14 @@ class NetworkLink:
     def _level(waited: float, quiet: bool) -> Priority:
         return Priority.MEDIUM if quiet or waited >= UNCONFIRMED_MEDIUM_S else Priority.LOW
 
-    def _bus_wait(self, now: float) -> float | None:
-        """Seconds the bus has gone without confirming what it should have, or None.
+    def _bus_wait(self, now: float) -> tuple[float, float] | None:
+        """(seconds the bus has gone without confirming what it should have, seconds since the
+        oldest message waiting was handed over: 0 when none waits), or None.
 
         Waiting starts at the oldest message not yet confirmed or, when the connection is down,
         at the loss, whichever came first (a loss noticed late by the keepalive must not restart
         the count for messages already waiting), and never before the last confirmation. The
+        oldest message's age counts whatever was confirmed since (`_engine_wait`). The
         messages the broker refused are not among them: a confirmation does not end their wait
         (`_bus_part`).
         """
@@ -775,13 +804,15 @@ class NetworkLink:
         status = self._bus_status or live
         # The oldest unconfirmed now, not as of the last status change: a refusal or a delivery
         # changes no status, and the snapshot kept a message resent by `network resend`.
-        starts = [t for t in (live.oldest_unconfirmed_mono,
+        oldest = [t for t in (live.oldest_unconfirmed_mono,
                               min(self._bus_waiting.values(), default=None)) if t is not None]
+        starts = list(oldest)
         if status.state is not BusState.CONNECTED:
             starts.append(status.since_mono)
         if not starts:
             return None
-        return now - max(min(starts), self._last_confirmed[BUS])
+        age = now - self._handed_over(min(oldest)) if oldest else 0.0
+        return now - max(min(starts), self._last_confirmed[BUS]), age
 
     def _bus_connected(self) -> bool:
         from console.network.mqtt_bus import BusState  # noqa: PLC0415 - loaded with the bus
@@ -790,11 +821,30 @@ class NetworkLink:
             return False
         return (self._bus_status or self.bus.status()).state is BusState.CONNECTED
 
-    def _engine_wait(self, now: float) -> float | None:
+    def _engine_wait(self, now: float) -> tuple[float, float] | None:
+        """(seconds the engine has gone without confirming what waits, seconds since the oldest
+        message waiting was handed over), or None when nothing waits.
+
+        The first runs from the oldest message waiting (a backlog's from its commit) or the last
+        confirmation, whichever came later: an alarm standing at a restart stands again at
+        once. The second counts whatever was confirmed since: an engine that confirms more
+        slowly than the chair writes had the backlog grow without bound with no alarm, each
+        confirmation starting the count again (a review); after an outage the alarm stands
+        until the backlog has caught up to UNCONFIRMED_LOW_S.
+        """
         if self.mllp is None or not self._engine_waiting:
             return None
         oldest = min(t for _, t in self._engine_waiting.values())
-        return now - max(oldest, self._last_confirmed[ENGINE])
+        return now - max(oldest, self._last_confirmed[ENGINE]), now - self._handed_over(oldest)
+
+    def _handed_over(self, waiting_since: float) -> float:
+        """When a message waiting since `waiting_since` was handed over: then, or at the start
+        for a backlog found there (it waits from its commit, `start`). Aged from its commit,
+        last night's backlog would raise the alarm at medium at every start while the engine
+        took it."""
+        if self._started_mono is None:
+            return waiting_since
+        return max(waiting_since, self._started_mono)
 
     def _drain(self) -> list[Command]:
         commands: list[Command] = []
@@ -1107,6 +1157,16 @@ def _whole(value: Any) -> int:
     if isinstance(value, float) and value != number:
         raise ValueError(f"not a whole number: {value!r}")
     return number
+
+
+def _waiting_words(who: str, unconfirmed: float, age: float, count: int) -> str:
+    """The alarm's detail for a destination's wait (`_engine_wait`, `_bus_wait`): the time it
+    has gone without a confirmation, or, when it confirms but the oldest message has waited
+    longer, both."""
+    if age > unconfirmed:
+        return (f"{who} last confirmed {unconfirmed:.0f} s ago, but the oldest of the {count} "
+                f"messages waiting was handed over {age:.0f} s ago")
+    return f"{who} has not confirmed for {unconfirmed:.0f} s ({count} messages waiting)"
 
 
 def _refusal_words(control_id: str, reason: str) -> str:

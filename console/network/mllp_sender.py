@@ -28,7 +28,11 @@ The rules (shared/design/network.md, "Acknowledgement rules engines and monitors
   message in flight when the engine went down. 5 min is beyond an engine's restart (the link's
   alarm has been MEDIUM for 4 min by then); past them an engine that still closes on this
   message, or a proxy whose engine is still away, has it counted, so one unreadable message
-  holds the queue 5 min, not for good. It is sent again as after any broken connection
+  holds the queue 5 min, not for good. The 5 min are an unbroken run of such closes: anything
+  else the message meets (an ACK time-out, an answer, an AE) starts them again at its next
+  close (counted from its first close ever, an engine restart behind the proxy after an earlier
+  one and a hung engine gave a message up within seconds, a review).
+  It is sent again as after any broken connection
   (below); after `max_tries` tries in all it fails and the next message goes. A close with
   nothing in flight (an idle connection) is no try, nor is a close of a connection whose last
   ACK answered an earlier message, none yet this one: the engine closed it unread as this
@@ -38,6 +42,16 @@ The rules (shared/design/network.md, "Acknowledgement rules engines and monitors
   message the engine cannot read is closed on there, the first on it, by the rules above.
 - **AR / CR**: the engine refuses this message; sending it again cannot help. Failed at once, not
   resent. (The B40 also disconnects on AR; nothing is gained by that, so the connection stays.)
+- **An AE / CE / AR / CR whose MSA-2 is empty** is the answer to the message in flight, by the
+  rules above: an engine that cannot parse a message cannot read its MSH-10 either, and on one
+  connection one message at a time it can answer no other. The reason says so ("AR with no
+  MSA-2: Unable to parse message"). Taken for no answer, that message went every 10 s for ever,
+  every later one (alarms included) waiting behind it, AR's no-resend and the 3 tries never
+  applying (a review). An **AA / CA with no MSA-2** is no delivery: an engine that could not
+  read MSH-10 cannot have accepted the message, and a message taken for delivered on a guess is
+  lost to the EHR, where one sent again is dropped by MSH-10; the sender waits for the time-out
+  as below, which says so ("the engine answered AA with no MSA-2 to 'MSG…': not taken for a
+  delivery (check its MSA-2 setting)").
 - **An ACK whose MSA-2 is another control id** (or a frame that is no ACK) is not an answer to
   the message in flight: logged and ignored; the sender keeps waiting until the time-out, which
   then names it in `status().last_error` ("the engine acknowledged 'ENGINE-0001', not 'MSG…'
@@ -616,6 +630,10 @@ class MllpSender:
                 log.info("%s; reconnecting at once (the connection was already open)", problem)
                 self._close()
             return
+        # Not a close: the engine (or its proxy) held the connection and took the message, or
+        # answered it. The 5 min of CLOSED_ON_GIVE_UP_S are an unbroken run of closes (module
+        # docstring), so they start again at the next close.
+        entry.first_closed_at = None
         if isinstance(ack, str):
             # Said in the status (the status line's cause, the network alarm's detail): an
             # engine acknowledging another control id held the queue for good while the status
@@ -637,16 +655,21 @@ class MllpSender:
             self._finish(entry)
             self._on_delivered(entry.control_id)
             return
+        code = ack.code
         said = f" ({ack.text})" if ack.text else ""
         short = f" ({_shortened(ack.text)})" if ack.text else ""
+        if not ack.control_id.strip():
+            # An answer with no MSA-2 (`_negative_unnumbered`): said so, the engine's words after.
+            code = _unnumbered(ack)
+            said, short = said and f": {ack.text}", short and f": {_shortened(ack.text)}"
         if ack.code in REJECTED:
             self._give_up(entry, (
                 f"the MLLP peer {self.peer} rejected message {entry.control_id!r} with "
-                f"{ack.code}{said}; not sent again: check the engine's channel for this message "
-                "type (it stays in the session log as not delivered)"), f"{ack.code}{short}")
+                f"{code}{said}; not sent again: check the engine's channel for this message "
+                "type (it stays in the session log as not delivered)"), f"{code}{short}")
             return
         entry.negatives += 1
-        kind = ack.code if ack.code in ERRORED else f"the unknown acknowledgment code {ack.code!r}"
+        kind = code if ack.code in ERRORED else f"the unknown acknowledgment code {ack.code!r}"
         if entry.tries < self._max_tries:
             delay = backoff_delay(entry.negatives, self._ae_backoff)
             log.warning("%s answered %s to %r%s; sending it again in %s s (try %d of %d)",
@@ -659,7 +682,7 @@ class MllpSender:
             f"the MLLP peer {self.peer} answered {kind} to message {entry.control_id!r} "
             f"{_times(entry.negatives)}{closed}, the limit of {self._max_tries} tries{said}; given "
             "up: check the engine (it stays in the session log as not delivered)"),
-            f"{ack.code if ack.code in ERRORED else 'unknown answer'} "
+            f"{code if ack.code in ERRORED else 'unknown answer'} "
             f"{_times(entry.negatives)}{short}")
 
     def _closed_on(self, entry: _Entry) -> bool:
@@ -880,8 +903,8 @@ class MllpSender:
                 return (f"the engine took none of {entry.control_id!r} for "
                         f"{self._ack_timeout:g} s while it was sent")
         deadline = moved_at + self._ack_timeout
-        # Why no answer counted: an ACK of another control id (an engine's MSA-2 set to its
-        # own id), or a message that is no ACK.
+        # Why no answer counted, said at the time-out: an ACK of another control id (an
+        # engine's MSA-2 set to its own id), an AA/CA with no MSA-2, or a message that is no ACK.
         other: str | None = None
         while True:
             try:
@@ -902,18 +925,22 @@ class MllpSender:
                     other = other or ""
                     log.warning("%s sent a message that is no ACK while %r was in flight; ignored",
                                 self.peer, entry.control_id)
-                elif ack.control_id != entry.control_id:
-                    other = ack.control_id
-                    log.warning("%s acknowledged %r while %r was in flight; not a delivery, still "
-                                "waiting", self.peer, ack.control_id, entry.control_id)
-                else:
+                elif ack.control_id == entry.control_id or _negative_unnumbered(ack):
                     return ack
+                else:
+                    other = ack.control_id if ack.control_id.strip() else _unnumbered(ack)
+                    log.warning("%s acknowledged %r while %r was in flight; not a delivery, still "
+                                "waiting", self.peer, other, entry.control_id)
             if self._clock.now().mono >= deadline:
                 return self._unanswered(entry, other)
 
     def _unanswered(self, entry: _Entry, other: str | None) -> str:
         """What a time-out waiting for the ACK of `entry` says; `other`: the control id the
-        engine acknowledged instead ("" for a message that is no ACK), None if it said nothing."""
+        engine acknowledged instead (`_unnumbered`: an AA/CA with no MSA-2; "" for a message
+        that is no ACK), None if it said nothing."""
+        if other and other.endswith(_NO_MSA2):
+            return (f"the engine answered {other} to {entry.control_id!r}: not taken for a "
+                    "delivery (check its MSA-2 setting)")
         if other:
             return (f"the engine acknowledged {other!r}, not {entry.control_id!r} (check its "
                     "MSA-2 setting)")
@@ -989,6 +1016,23 @@ class MllpSender:
         # Outside the lock: the callback may call back into the sender.
         if self._on_status is not None:
             self._on_status(status)
+
+
+_NO_MSA2 = " with no MSA-2"
+
+
+def _unnumbered(ack: Ack) -> str:
+    """An answer with no MSA-2 in words: "AR with no MSA-2"."""
+    return ack.code + _NO_MSA2
+
+
+def _negative_unnumbered(ack: Ack) -> bool:
+    """Whether `ack` is an AE/CE/AR/CR with MSA-2 empty: the answer to the message in flight (an
+    engine that cannot parse a message cannot read its MSH-10, and on one connection it can
+    answer no other). An AA/CA with no MSA-2 is not: an engine that could not read MSH-10 cannot
+    have accepted the message, and one taken for delivered on a guess is lost to the EHR, where
+    one sent again is dropped by MSH-10 (module docstring)."""
+    return not ack.control_id.strip() and ack.code in ERRORED | REJECTED
 
 
 def _shortened(text: str, limit: int = 40) -> str:
