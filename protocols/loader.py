@@ -22,6 +22,7 @@ import math
 import operator
 import os
 import re
+import stat
 import sys
 import tomllib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -508,7 +509,20 @@ def _protocol_from_bytes(path: Path, raw: bytes, *, authoring: bool = True) -> P
 
 
 def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, refusing an unreadable or oversized file."""
+    """The file's bytes, refusing an unreadable or oversized file, or one that is no regular
+    file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise ProtocolError(path, "(file)", f"cannot be read: {exc.strerror or exc}") from None
+    # Looked at before it is opened: opening a FIFO named clinic.toml (a sync tool's, an
+    # editor's pipe) waited for a writer for ever, and the console never started, no protocol
+    # offered (a review of the protocols). A folder fails the open at once, and says so.
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise ProtocolError(
+            path, "(file)",
+            f"not read: not a regular file ({_special_file(mode)}): a protocol file is a plain"
+            " file of a few KB; remove it, or save the protocol in its place")
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
@@ -521,6 +535,15 @@ def _read_bytes(path: Path) -> bytes:
             f"file is larger than {MAX_FILE_BYTES // 1024} KB; a protocol file is a few KB",
         )
     return raw
+
+
+def _special_file(mode: int) -> str:
+    """What a path that is no regular file or folder is, in words: "a named pipe, FIFO"."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe, FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file"
 
 
 # A top-level `id = "..."` line. Ids are ASCII (ID_PATTERN), so the line can be found in a file
@@ -1169,10 +1192,44 @@ class _Parser:
                 )
             phases.append(phase)
         self.check_phase_shape(top, phases, dose)
+        if self.authoring:
+            self.check_device_ids(phases, dose)
         if dose.mode is DoseMode.DEVICES and self.authoring:
             self.check_device_items(phases, dose)
         self.check_check_references(phases)
         return tuple(phases)
+
+    def check_device_ids(self, phases: list[Phase], dose: Dose) -> None:
+        """An id beginning "device-" is a nasal device's: `device-1` … `device-N` (the largest
+        dose's devices, `check_device_items`) in the first dosing phase of a dose in devices
+        mode. The console knows a device by its id alone: a clinic's pre-dose
+        "device-instructions" loaded and was taken for device 1 (the 2 hours and the BP at T+40
+        counted from its tick, the prescriber's gate before device 1 skipped, 56 mg read 84: a
+        review of the protocols). A text that ran is not judged so (`authoring`): there the
+        console counts only `device-<n>` (console/session/device_rest.device_number)."""
+        dosing = next(p for p in phases if p.kind is PhaseKind.DOSING)
+        devices = dose.mode is DoseMode.DEVICES
+        count = dose.device_count(max(dose.allowed_mg)) if devices else 0
+        kept = {DEVICE_ITEM.format(k) for k in range(1, count + 1)}
+        if devices:
+            reserved = (f"the nasal devices, {DEVICE_ITEM.format(1)} …"
+                        f" {DEVICE_ITEM.format(count)} of the dosing phase {dosing.id!r}")
+        else:
+            reserved = (f"the nasal devices of a dose in devices mode ({DEVICE_ITEM.format(1)},"
+                        f" {DEVICE_ITEM.format(2)}, … of its dosing phase), and this protocol's"
+                        " dose is by weight")
+        for index, phase in enumerate(phases):
+            for number, item in enumerate(phase.checklist):
+                if (not item.id.startswith(DEVICE_ITEM.format(""))
+                        or (phase is dosing and item.id in kept)):
+                    continue
+                raise ProtocolError(
+                    self.path, f"phases[{index}].checklist[{number}].id",
+                    f"{item.id!r} (phase {phase.id!r}) begins with \"device-\", which is reserved"
+                    f" for {reserved}: the console takes any item of such an id ticked for a"
+                    " device given (the label's 2 hours and the BP at T+40 count from the first,"
+                    " the prescriber's gate is asked before it, the dose given is counted in"
+                    " them); give this item an id that does not begin with \"device-\"")
 
     def check_device_items(self, phases: list[Phase], dose: Dose) -> None:
         """The first dosing phase lists an item per device of the largest allowed dose,

@@ -123,6 +123,7 @@ from console.review import content as rc   # Qt-free: the PDF's own date and tim
 from console.review.clock_steps import (
     AFTER_EVERY_EVENT, event_seconds_between, logged_seconds, seconds_to_time_range,
 )
+from console.session.device_rest import device_number
 from console.session.engine import PRESCRIBER_REVIEW
 from console.session.schedule import timed_checks
 from console.session.signing import GATE_DECISION
@@ -521,7 +522,9 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     zoned = rc.spans_zone_change(detail, tz)
     ticks = {(t.phase, t.item): t for t in detail.ticks}
     by_item = {t.item: t for t in detail.ticks}
-    device_ticks = _in_log_order([t for t in detail.ticks if t.item.startswith("device-")])
+    # A device is an item `device-<n>`, as the engine counts them (`device_number`): by the
+    # prefix, a pre-dose "device-instructions" was listed as a device and the first dose.
+    device_ticks = _in_log_order([t for t in detail.ticks if device_number(t.item) is not None])
     devices = tuple(DeviceDose(item=t.item, at=t.at, note=t.note) for t in device_ticks)
     if protocol is None:
         protocol = find_protocol(s.protocol_id, detail.events, s.id)
@@ -992,7 +995,7 @@ def _devices_phase(protocol: Protocol | None) -> str | None:
     esketamine's "dosing"), or None (no such phase, or no protocol file)."""
     phases = protocol.phases if protocol is not None else ()
     return next((p.id for p in phases
-                 if any(item.id.startswith("device-") for item in p.checklist)), None)
+                 if any(device_number(item.id) is not None for item in p.checklist)), None)
 
 
 def _device_items(count: int | None) -> list[str]:

@@ -27,7 +27,7 @@ from console.review.clock_steps import (
     AFTER_EVERY_EVENT, SESSION_START_ID, AlarmRow, ClockStep, LoggedAt, LoggedStep, RowPlaces,
     logged_seconds, logged_steps, seconds_between, session_seconds,
 )
-from console.session.device_rest import DEVICE_PREFIX, beyond_text, early_text
+from console.session.device_rest import beyond_text, device_number, early_text
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED
 from console.session.journal import event_text
 from console.session.protocol_record import PROTOCOL_IN_FORCE
@@ -798,7 +798,7 @@ class SessionDetail:
             return None
         t0 = self.t0_event() or LoggedAt(self.t0, SESSION_START_ID)
         devices = [LoggedAt(t.at, t.event_id) for t in self.ticks
-                   if t.item.startswith(DEVICE_PREFIX)]
+                   if device_number(t.item) is not None]
         return first_dose_row(t0, devices, self.logged_steps())
 
     def t0_event(self) -> LoggedEvent | None:

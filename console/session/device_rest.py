@@ -72,11 +72,11 @@ def rest_before(protocol: Protocol, details: Mapping[str, Any],
     """
     dose = protocol.dose
     if (dose.mode is not DoseMode.DEVICES or not dose.rest_minutes
-            or not item_id.startswith(DEVICE_PREFIX) or item_id in ticked_at):
+            or device_number(item_id) is None or item_id in ticked_at):
         return None
     if not beyond_dose_too and beyond_dose(protocol, details, item_id) is not None:
         return None
-    given = [(at.mono, item) for item, at in ticked_at.items() if item.startswith(DEVICE_PREFIX)]
+    given = [(at.mono, item) for item, at in ticked_at.items() if device_number(item) is not None]
     if not given:
         return None
     _, item = max(given)
@@ -93,9 +93,16 @@ def dose_devices(protocol: Protocol, details: Mapping[str, Any]) -> int | None:
 
 
 def device_number(item_id: str) -> int | None:
-    """2 for `device-2`; None for an item that is no device."""
+    """2 for `device-2`; None for an item that is no device. The one rule of what a nasal device
+    is, wherever the console counts them: an item `device-<n>` (n from 1, as the loader takes
+    them: protocols/loader.py DEVICE_ITEM). By the prefix alone, a clinic's pre-dose
+    "device-instructions" was counted as a device given: the label's 2 hours from its tick, 56 mg
+    read 84 (a review of the protocols; such an id is refused in a new file, but an older log's
+    text may hold one)."""
     number = item_id.removeprefix(DEVICE_PREFIX)
-    return int(number) if item_id.startswith(DEVICE_PREFIX) and number.isdigit() else None
+    if not item_id.startswith(DEVICE_PREFIX) or not number.isdigit() or number.startswith("0"):
+        return None
+    return int(number)
 
 
 def beyond_dose(protocol: Protocol, details: Mapping[str, Any], item_id: str) -> int | None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from console.clock import format_duration
-from console.session.device_rest import DEVICE_PREFIX
+from console.session.device_rest import device_number
 from protocols.model import DoseMode, PhaseKind, Protocol
 
 
@@ -150,13 +150,13 @@ def devices_rest_kept(protocol: Protocol, ticked_at: Iterable[tuple[str, float]]
     rest = protocol.dose.rest_minutes
     if protocol.dose.mode is not DoseMode.DEVICES or not rest:
         return True
-    times = sorted(mono for item, mono in ticked_at if item.startswith(DEVICE_PREFIX))
+    times = sorted(mono for item, mono in ticked_at if device_number(item) is not None)
     return all(later - earlier >= rest * 60 for earlier, later in zip(times, times[1:]))
 
 
 def devices_ticked(protocol: Protocol, ticked_ids: Iterable[str]) -> int | None:
-    """How many device items (`device-<n>`, as the REMS form reads them) of a devices dose were
-    ticked; None for a dose by infusion."""
+    """How many device items (`device-<n>`, as the REMS form reads them: `device_number`, not
+    any id beginning "device-") of a devices dose were ticked; None for a dose by infusion."""
     if protocol.dose.mode is not DoseMode.DEVICES:
         return None
-    return sum(1 for item in ticked_ids if item.startswith(DEVICE_PREFIX))
+    return sum(1 for item in ticked_ids if device_number(item) is not None)

@@ -1355,15 +1355,17 @@ class SessionEngine:
             return None
         if self.protocol.dose.mode is not DoseMode.DEVICES:   # an infusion: T0 is the dose
             return t0
+        # A device is an item `device-<n>` (`device_rest.device_number`), not any id beginning
+        # "device-": a pre-dose "device-instructions" ticked before T0 held the 2 hours at T0.
         devices = [tick for (_, item), tick in self._state.ticks.items()
-                   if item.startswith(device_rest.DEVICE_PREFIX)]
+                   if device_rest.device_number(item) is not None]
         first = min(devices, key=lambda tick: tick.mono, default=None)
         return Moment(first.mono, first.at) if first and first.mono > t0.mono else t0
 
     def _first_device(self, item_id: str) -> bool:
         """`item_id`, just ticked, is the session's first nasal device: the dose the checks
         timed after T0 wait for (`Schedule.first_dose_given`), at T0 too."""
-        return (item_id.startswith(device_rest.DEVICE_PREFIX)
+        return (device_rest.device_number(item_id) is not None
                 and devices_ticked(self.protocol, (item for _, item in self._state.ticks)) == 1)
 
     def _since_first_dose_s(self, since_t0: float | None) -> float | None:
@@ -2998,8 +3000,10 @@ class SessionEngine:
             return None
         ticked = self.ticks()
         count = device_rest.dose_devices(self.protocol, self.details) or sum(
-            1 for i in phase.checklist if i.required and device_rest.device_number(i.id))
-        given = [t.mono for item, t in ticked.items() if device_rest.device_number(item)]
+            1 for i in phase.checklist
+            if i.required and device_rest.device_number(i.id) is not None)
+        given = [t.mono for item, t in ticked.items()
+                 if device_rest.device_number(item) is not None]
         if not given:
             return None
         late = now.mono - (max(given) + dose.rest_minutes * 60)
@@ -3557,7 +3561,7 @@ class SessionEngine:
         before the dose (the REMS form reads it so), and device 1 was ticked with no prescriber
         asked (review 45). Values before T0 were judged by the move to dosing."""
         if (self._state.t0 is None or device_rest.device_number(item.id) is None
-                or any(i.startswith(device_rest.DEVICE_PREFIX) for _, i in self._state.ticks)):
+                or any(device_rest.device_number(i) is not None for _, i in self._state.ticks)):
             return "", []
         for _, gated in self._pre_dose_gates():
             over = self._gate_exceeded(gated, since_t0=True)
@@ -3593,19 +3597,36 @@ class SessionEngine:
         ticked = {item for (p, item) in state.ticks if p == phase.id}
         needed = device_rest.devices_open(self.protocol, self.details, ticked)
         reasons = self._unmet_items(phase, needed)
-        times = self.times(now)
-        if phase.kind is PhaseKind.DOSING and phase.duration_minutes and times.phase_remaining_s and times.phase_remaining_s > 0:
-            reasons.append(f"{phase.name} has {format_duration(times.phase_remaining_s)} of its "
-                           f"{phase.duration_minutes:g} min left")
-        elif times.phase_remaining_s is not None and times.phase_remaining_s > 0:
-            reasons.append(f"{phase.name} must last {format_duration(times.phase_remaining_s)} more")
-        if phase.exit_bp_within_baseline_mmhg is not None:
-            reasons.extend(self._bp_not_settled(phase.exit_bp_within_baseline_mmhg))
-        if phase.exit_min_moaas is not None:
-            reasons.extend(self._moaas_below(phase.exit_min_moaas))
+        reasons.extend(self._phase_time_blockers(now))
+        reasons.extend(self._phase_exit_blockers())
         if self.next_starts_first_dose:
             reasons.extend(self._gate_reached_again())
             reasons.extend(self._state.unticked.values())
+        return reasons
+
+    def _phase_time_blockers(self, now: Moment) -> list[str]:
+        """The current phase's own time still to run (`times`: its `duration_minutes`,
+        `min_minutes`, `min_minutes_from_t0`), as its end and, in the discharge phase, the
+        discharge say it; empty once run."""
+        phase, left = self.phase, self.times(now).phase_remaining_s
+        if left is None or left <= 0:
+            return []
+        if phase.kind is PhaseKind.DOSING and phase.duration_minutes:
+            return [f"{phase.name} has {format_duration(left)} of its "
+                    f"{phase.duration_minutes:g} min left"]
+        return [f"{phase.name} must last {format_duration(left)} more"]
+
+    def _phase_exit_blockers(self, min_moaas: int | None = None) -> list[str]:
+        """The current phase's own exit rules unmet: systolic within its band of the baseline
+        and not rising, its MOAA/S. `min_moaas`: a MOAA/S held beside the phase's (the
+        discharge gate's), asked in the one line of the higher."""
+        phase = self.phase
+        reasons = []
+        if phase.exit_bp_within_baseline_mmhg is not None:
+            reasons.extend(self._bp_not_settled(phase.exit_bp_within_baseline_mmhg))
+        least = max((m for m in (phase.exit_min_moaas, min_moaas) if m is not None), default=None)
+        if least is not None:
+            reasons.extend(self._moaas_below(least))
         return reasons
 
     @property
@@ -3693,13 +3714,24 @@ class SessionEngine:
     # ---- discharge ---------------------------------------------------------------------------
 
     def discharge_wait_s(self, now: Moment) -> float | None:
-        """Seconds until the discharge gate's times have run, the longer of its two waits: from
+        """Seconds until the discharge gate's times have run, the longest of its waits: from
         T0 (esketamine: 2 h from the first device, as recorded given) and from the end of dosing
-        (IV: 30 min after the infusion, however long the pump ran); None when both have run, or
-        the gate has neither, or no dose was given."""
-        waits = [w for w in (self._wait_from_t0_s(now), self._wait_after_dosing_s(now))
+        (IV: 30 min after the infusion, however long the pump ran), and in the discharge phase its
+        own times (`_discharge_phase_left_s`); None when all have run, or there are none, or no
+        dose was given."""
+        waits = [w for w in (self._wait_from_t0_s(now), self._wait_after_dosing_s(now),
+                             self._discharge_phase_left_s(now))
                  if w is not None]
         return max(waits, default=None)
+
+    def _discharge_phase_left_s(self, now: Moment) -> float | None:
+        """Seconds the discharge phase's own times still run (its `min_minutes`,
+        `min_minutes_from_t0`: `times`) while the session is in it; None once run, or in
+        another phase. They hold the discharge as they hold any phase's end."""
+        left = self.times(now).phase_remaining_s
+        if self.phase.kind is not PhaseKind.DISCHARGE or left is None or left <= 0:
+            return None
+        return left
 
     def _wait_from_t0_s(self, now: Moment) -> float | None:
         minutes = self.protocol.discharge.min_minutes_from_t0
@@ -3723,13 +3755,16 @@ class SessionEngine:
 
     def _discharge_time_blockers(self, now: Moment) -> list[str]:
         """The gate's time not yet run, in one line: the wait that holds longest (two lines
-        reading "28:00 min left" for one moment were noise), the one from T0 on a tie."""
+        reading "28:00 min left" for one moment were noise), the one from T0 on a tie. The
+        discharge phase's own times are one more wait, said as its end says them."""
         gate = self.protocol.discharge
-        if gate.min_minutes_from_t0 is None and gate.min_minutes_after_dosing is None:
-            return []
-        if self._state.t0 is None:
+        timed = gate.min_minutes_from_t0 is not None or gate.min_minutes_after_dosing is not None
+        if timed and self._state.t0 is None:
             return ["No dose was given: T0 is not set"]
         from_t0, after_dosing = self._wait_from_t0_s(now), self._wait_after_dosing_s(now)
+        own = self._discharge_phase_left_s(now)
+        if own is not None and own > max(from_t0 or 0.0, after_dosing or 0.0):
+            return self._phase_time_blockers(now)
         if after_dosing is not None and (from_t0 is None or after_dosing > from_t0):
             dosing = self.protocol.dosing_phases[-1]   # the dosing ends with its last phase
             return [f"Observation must reach {gate.min_minutes_after_dosing:g} min after "
@@ -3741,8 +3776,9 @@ class SessionEngine:
 
     def discharge_blockers(self, now: Moment) -> list[str]:
         gate = self.protocol.discharge
+        in_discharge = self.phase.kind is PhaseKind.DISCHARGE
         reasons = []
-        if self.phase.kind is not PhaseKind.DISCHARGE:
+        if not in_discharge:
             reasons.append(f"The session is in {self.phase.name}: finish it before discharge")
         else:
             reasons.extend(self._unmet_items(self.phase))
@@ -3761,13 +3797,20 @@ class SessionEngine:
             reasons.extend(self._bp_off_baseline(band))
         if gate.refuse_while_bp_rising:
             reasons.extend(self._bp_rising())
-        if gate.min_moaas is not None:
+        if in_discharge:
+            # The discharge phase's own band and MOAA/S (protocols/README.md, [[phases]]:
+            # "observation / discharge only") hold the discharge as they hold a phase's end, its
+            # times with the gate's above: loaded and never read, a Discharge phase saying 90 min
+            # from T0 let the patient go at T0 + 70 (a review of the protocols).
+            reasons.extend(self._phase_exit_blockers(gate.min_moaas))
+        elif gate.min_moaas is not None:
             reasons.extend(self._moaas_below(gate.min_moaas))
         if gate.refuse_while_dissociated:
             reasons.extend(self._dissociation_unresolved())
         if gate.min_aldrete is not None:
             reasons.extend(self._aldrete_below(gate.min_aldrete))
-        return reasons
+        # A rising systolic refused by the phase's band and by the gate is said once.
+        return list(dict.fromkeys(reasons))
 
     def discharge(self, actor: str, now: Moment, override_reason: str = "",
                   signed_for: Collection[Blocker] | None = None) -> Outcome:

@@ -108,7 +108,7 @@ from console.records import (
 )
 from console.session.alarms import priority_marks
 from console.session.conditions import STALE_MANUAL_SECONDS
-from console.session.device_rest import DEVICE_PREFIX
+from console.session.device_rest import device_number
 from devices.reading import (
     AGE_UNKNOWN,
     beyond_mark,
@@ -653,7 +653,7 @@ class TrendFeed:
             if self._dose_mark is None:
                 self._dose_mark = self._markers[-1]
         elif (kind == "checklist_ticked" and self._dose_mark is not None and not self._device_seen
-              and str(detail.get("item", "")).startswith(DEVICE_PREFIX)):
+              and device_number(str(detail.get("item", ""))) is not None):
             # Nasal devices: the dose is the first device recorded given when later than T0,
             # as the timers, the discharge gate and the REMS draft count it (the engine's
             # `_first_dose`, README "Esketamine"); "T0 dose" at the phase's start marked a
