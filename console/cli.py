@@ -93,7 +93,7 @@ def _verify(argv: list[str]) -> int:
     from console.review.queries import open_readonly
     from console.store import LogError, classify, is_environmental
     from console.store.errors import printable, sqlite_words
-    from console.store.log import integrity_problems, verify_log
+    from console.store.log import integrity_problems, log_path_is, verify_log
     from console.store.schema import version_problem
 
     parser = OneLineParser(prog="infusion-console verify",
@@ -106,7 +106,12 @@ def _verify(argv: list[str]) -> int:
     parser.add_argument("--db", type=user_path, default=default_db_path(),
                         help="the session log file")
     args = parser.parse_args(argv)
-    if not args.db.exists():
+    try:
+        there = log_path_is(args.db, Path.exists)
+    except LogError as exc:   # a folder closed to this user, a name too long: not an edit
+        print(f"infusion-console verify: {exc}", file=sys.stderr)
+        return VERIFY_UNCHECKED
+    if not there:
         print(f"infusion-console verify: no session log at {args.db}", file=sys.stderr)
         return VERIFY_UNCHECKED
     from console.store.wal_check import wal_damage
@@ -120,7 +125,7 @@ def _verify(argv: list[str]) -> int:
     if wal is not None:
         return _verify_damaged(args.db, wal.message)
     try:
-        conn = open_readonly(args.db)
+        conn = open_readonly(args.db, tables_removed_ok=True)   # verify_log names them
     except UnicodeDecodeError as exc:   # SQLite's message quotes damaged bytes (errors.py)
         return _verify_damaged(args.db, sqlite_words(exc))
     except (LogError, OSError) as exc:

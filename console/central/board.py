@@ -33,7 +33,8 @@ have known of it unless it says the same (in a conflict the transition came afte
 was read), and of two PCD-04s of one occurrence the later `at` stands, whatever the order they
 arrive in. The chair stays the authority when its clock steps back (NTP, an administrator, a
 restart before NTP): a PCD-04 end is final for its occurrence whatever its time, and no start or
-update replaces it; a status taken although stamped before the one shown (its count went on) is
+update replaces it, until a new run of the chair's console (a log restored from a backup gives out
+its ids again); a status taken although stamped before the one shown (its count went on) is
 the whole truth of the open alarms, as the first status after a Last Will is; a start or update
 stamped ahead of the chair's own clock now (`AHEAD_S`) was stamped before such a step and is
 left to the statuses; so is the first status of a new run of the chair's console (`_new_run`).
@@ -499,7 +500,8 @@ class _Chair:
     status_alarms: dict[tuple[int, int], ChairAlarm] = field(default_factory=dict)
     reports: dict[tuple[int, int], AlertReport] = field(default_factory=dict)
     # Occurrences of this session whose PCD-04 end came: final, whatever its time (the chair's
-    # clock may have stepped back since the start), never reopened by a start or an update.
+    # clock may have stepped back since the start), never reopened by a start or an update of
+    # this run of its console (a new run may give an id out again: `Board._on_status`).
     ended: set[tuple[int, int]] = field(default_factory=set)
     acks: dict[tuple[int, int], _CentralAck] = field(default_factory=dict)
     logged: tuple[Any, ...] | None = None   # what the log last heard (`Board._summary`)
@@ -1275,6 +1277,16 @@ class Board:
             chair.marks = [m for m in chair.marks if m.session_id == new_id]
             chair.ended = {k for k in chair.ended if k[0] == new_id}
             chair.arrived = {k: at for k, at in chair.arrived.items() if k[0] == new_id}
+        if new_run:
+            # A new run numbers its alarms on from its log, and a log restored from a backup
+            # hands out ids already sent: a high alarm under the id of one that ended here was
+            # dropped while it sounded at the bedside. What ended is over all the same: this
+            # status lists only the open alarms (`back`), a PCD-04 sent again is a duplicate
+            # by its control id, and one heard late is older than this status (`_alarms`).
+            for key in chair.ended:
+                chair.marked.pop(key, None)    # the new alarm is marked on the trend
+                chair.arrived.pop(key, None)   # and is as new as it is across chairs
+            chair.ended.clear()
         chair.session = session
         chair.session_id = new_id
         if new_id is not None:

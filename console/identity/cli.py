@@ -71,7 +71,7 @@ from console.paths import default_db_path, user_path
 from console.store import EventLog, LogError, VerifyReport
 from console.store import identity_store as store
 from console.store.errors import classify, printable
-from console.store.log import link_into_place, remove_built, where_to_build
+from console.store.log import link_into_place, log_path_is, remove_built, where_to_build
 from console.store.schema import SQLITE_INTEGER
 from console.version import VERSION
 
@@ -207,13 +207,16 @@ def _staff(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise CommandFailure(str(exc)) from exc
     db: Path = args.db if args.db is not None else default_db_path()
+    try:
+        existed = log_path_is(db, Path.is_file)
+    except LogError as exc:   # a folder closed to this user, a name too long: one line
+        raise CommandFailure(str(exc)) from exc
     # Only the first administrator's `add` (no --admin) creates a log: a mistyped --db with an
     # administrator's sign-in had left a new, empty log behind its refusal (QA).
-    if (args.command != "add" or args.admin is not None) and not db.is_file():
+    if (args.command != "add" or args.admin is not None) and not existed:
         raise CommandFailure(f"no session log at {db}: check the path, or choose the log with "
                              "--db")
 
-    existed = db.is_file()
     if existed and not (args.command == "add" and args.admin is None
                         and db.stat().st_size == 0):
         # Refused as `verify` refuses it before anything is written: EventLog.open builds its

@@ -84,7 +84,13 @@ from console.review.model import (
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store.log import patient_fold, patient_spellings
 from console.store import chain, schema
-from console.store.log import REVIEW_NOTE_KIND, head_unreadable, read_head
+from console.store.log import (
+    REVIEW_NOTE_KIND,
+    head_unreadable,
+    log_path_is,
+    read_head,
+    table_removed,
+)
 from console.session.conditions import STALE_MANUAL_SECONDS
 from console.session.device_rest import DEVICE_PREFIX
 from console.session.trend_feed import LINE_BREAK_KINDS, SAME_STEP_SECONDS, TrendFeed
@@ -224,16 +230,23 @@ def _why_no_log(path: Path) -> str:
 # --- opening -------------------------------------------------------------------------------------
 
 
-def open_readonly(path: Path) -> sqlite3.Connection:
+def open_readonly(path: Path, tables_removed_ok: bool = False) -> sqlite3.Connection:
     """Open the session log at `path` for reading only (`_connect_readonly`: how).
+
+    Args:
+        tables_removed_ok: open a log that recorded its schema changes but lacks a table every
+            session is read from (meta, sessions, observations, alarm_events, events), removed
+            outside the console: `verify`, which names it. Otherwise it is refused as damaged,
+            naming the table (SQLite's "no such table" was a bug's error in the review).
 
     Raises:
         MissingLogError: no file at `path`.
-        LogError: the file is not a session log, is damaged, locked, unreadable or was written by
-            a newer console (the message names the file and the next step).
+        LogError: the file is not a session log, is damaged, locked, unreadable (its folder
+            too: `log_path_is`) or was written by a newer console (the message names the file
+            and the next step).
     """
     path = Path(path)
-    if not path.is_file():
+    if not log_path_is(path, Path.is_file):   # a folder closed to this user: a LogError
         raise MissingLogError(path)
     check_openable(path)
     try:   # before SQLite reads it: a damaged -wal frame would drop the commits after it unsaid
@@ -250,7 +263,11 @@ def open_readonly(path: Path) -> sqlite3.Connection:
         raise classify(exc, path) from exc
     try:
         tables = schema.user_tables(conn)
-        if not {"meta", "sessions", "observations", "alarm_events", "events"} <= tables:
+        whole = {"meta", "sessions", "observations", "alarm_events", "events"} <= tables
+        applied = set(schema.applied_migrations(conn))
+        # A file whose record of schema changes says it is a session log is one, a table of it
+        # dropped outside the console included (`verify` names that table: its exit 1).
+        if not whole and schema.made_by("sessions") not in applied:
             raise LogError(path, "not-a-log", "it has no session tables")
         version = schema.stored_schema_version(conn)
         if version is not None and version > schema.SCHEMA_VERSION:
@@ -261,6 +278,10 @@ def open_readonly(path: Path) -> sqlite3.Connection:
                 raise LogError(path, "corrupt", problem.message)
             raise LogError(path, "newer-schema", f"its schema version is {version}, this console "
                                                  f"knows up to {schema.SCHEMA_VERSION}")
+        if not whole and not tables_removed_ok:
+            removed = table_removed(conn, tables, applied)
+            raise LogError(path, "corrupt", removed.message if removed is not None
+                           else "it has no session tables")
     except BaseException as exc:
         conn.close()
         if isinstance(exc, sqlite3.Error) and is_environmental(exc):

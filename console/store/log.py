@@ -518,17 +518,16 @@ def verify_log(conn: sqlite3.Connection) -> VerifyReport:
         # made a table (and its head) verify read as "removed outside the console".
         present = schema.user_tables(conn)
         applied = set(schema.applied_migrations(conn))
+        removed = table_removed(conn, present, applied)
+        if removed is not None:
+            return removed
         heads: dict[str, Head | None] = {}
-        for table in RECORD_TABLES:
+        for table in (t for t in RECORD_TABLES if t in present):
             stored = _stored_head(conn, table)
             head = parse_head(stored)
-            if table in present and head is None and schema.made_by(table) in applied:
+            if head is None and schema.made_by(table) in applied:
                 return VerifyReport(False, (table, 0), head_problem(table, stored), 0)
-            if table in present:
-                heads[table] = head
-            elif head is not None or schema.made_by(table) in applied:
-                return VerifyReport(False, (table, head[0] if head else 0),
-                                    removed_table(table, head), 0)
+            heads[table] = head
         report = verify_chains(conn, heads)
         guards = schema.guard_problems(conn)
         if report.ok and guards:
@@ -574,11 +573,38 @@ def added_outside(table: str, head_id: int) -> str:
             "writes nothing after them, so they stay named by verify")
 
 
-def removed_table(table: str, head: Head | None) -> str:
+# meta is made with the session tables, by the first schema change; the chain heads and the
+# schema version are kept in it.
+_META_MADE_BY: Final = schema.made_by("sessions")
+
+
+def table_removed(conn: sqlite3.Connection, present: set[str],
+                  applied: set[str]) -> VerifyReport | None:
+    """The first table the log recorded that the file lacks, removed outside the console, as
+    `verify` reports it; None when none is missing. Recorded: `meta` once the schema change
+    that made it is (the chain heads are read from it), a record table once its chain head in
+    meta or the schema change that made it is.
+
+    Args:
+        present: the file's tables (`schema.user_tables`); applied: its recorded migrations.
+    """
+    if "meta" not in present:
+        return (VerifyReport(False, None, removed_table("meta", None, _META_MADE_BY), 0)
+                if _META_MADE_BY in applied else None)
+    for table in (t for t in RECORD_TABLES if t not in present):
+        head = read_head(conn, table)
+        if head is not None or schema.made_by(table) in applied:
+            return VerifyReport(False, (table, head[0] if head else 0),
+                                removed_table(table, head), 0)
+    return None
+
+
+def removed_table(table: str, head: Head | None, made_by: str | None = None) -> str:
     """What `verify` says of a record table that the log recorded and the file lacks: `head` is
-    its chain head in meta, or None when only the migration that made it is recorded."""
+    its chain head in meta, or None when only the migration that made it (`made_by`, by default
+    the record table's) is recorded."""
     if head is None:
-        recorded = f"the schema change that made it ({schema.made_by(table)})"
+        recorded = f"the schema change that made it ({made_by or schema.made_by(table)})"
     else:
         rows = (f"rows 1 to {head[0]}" if head[0] > 1 else "row 1" if head[0] == 1
                 else "no row yet")
@@ -1034,12 +1060,20 @@ def _make_private(path: Path) -> None:
 
 
 def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse an SQLite file holding someone else's tables, or one from a newer console."""
+    """Refuse an SQLite file holding someone else's tables, a log without a table its schema
+    changes made (`table_removed`), or one from a newer console."""
     tables = schema.user_tables(conn)
     applied = schema.applied_migrations(conn)
     if tables and not applied and not {"meta", "sessions"} <= tables:
         listed = ", ".join(sorted(tables)[:5])
         raise LogError(path, "not-a-log", f"it holds other tables: {listed}")
+    if applied and set(applied) <= schema.KNOWN_MIGRATIONS:
+        # A table its schema changes made, dropped outside the console: opened, the first alarm
+        # written to it failed as SQLite's "no such table", a bug's error, and the alarm was
+        # undone. Refused as damage, in verify's words (its exit 1).
+        removed = table_removed(conn, tables, set(applied))
+        if removed is not None:
+            raise LogError(path, "corrupt", removed.message)
     if {"meta", "sessions"} <= tables:
         # A log whose record of schema changes, or meta.schema_version, is not what a console
         # writes: migrating it would run the first change again over its tables (a traceback at
@@ -1163,6 +1197,24 @@ def _refine(error: LogError, path: Path) -> LogError:
         if space.f_bavail * space.f_frsize < _NEARLY_FULL_BYTES:
             return LogError(path, "disk-full", error.detail)
     return error
+
+
+def log_path_is(path: Path, question: Callable[[Path], bool]) -> bool:
+    """`question(path)` (`Path.exists`, `Path.is_file`) of a log path a command is given, a
+    path that cannot be looked up refused as the log's other failures are.
+
+    pathlib answers False only where nothing is found (ENOENT, ENOTDIR, ELOOP); a folder on the
+    way this user may not enter (EACCES) or a name longer than the file system takes
+    (ENAMETOOLONG) it raises (the trait `_refine` steps around), and `verify`, `access-log`,
+    `export` and `staff` ended in a traceback with exit 1, `verify`'s "edited".
+
+    Raises:
+        LogError: the path cannot be looked up (`classify`: permission, io), naming it.
+    """
+    try:
+        return question(path)
+    except OSError as exc:
+        raise classify(exc, path) from exc
 
 
 class EventLog:

@@ -498,9 +498,10 @@ def version_problem(conn: sqlite3.Connection) -> VersionProblem | None:
     recorded = (f"it should read {expected}, the number of schema changes the log recorded, "
                 + (f"{applied[0]} to {applied[-1]}" if len(applied) > 1 else applied[0]))
     # As bytes: a value that is not UTF-8 must be shown, not end the check (sqlite3 cannot
-    # decode it as text).
+    # decode it as text). The meta table dropped outside the console took the row with it
+    # (`verify` names the table first: log.py `table_removed`).
     row = conn.execute("SELECT CAST(value AS BLOB) FROM meta WHERE key = ?",
-                       [META_SCHEMA_VERSION]).fetchone()
+                       [META_SCHEMA_VERSION]).fetchone() if "meta" in user_tables(conn) else None
     if row is None:
         return VersionProblem(False, f"meta row {META_SCHEMA_VERSION} is missing: it was deleted "
                                      f"outside the console; {recorded}")
