@@ -92,7 +92,7 @@ from console.store.log import (
     table_removed,
 )
 from console.session.conditions import STALE_MANUAL_SECONDS
-from console.session.device_rest import DEVICE_PREFIX
+from console.session.device_rest import device_number
 from console.session.trend_feed import LINE_BREAK_KINDS, SAME_STEP_SECONDS, TrendFeed
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.session.engine import logged_count, run_reached
@@ -1387,7 +1387,9 @@ def _load_course(
             f"WHERE session_id IN ({_in_list(ids)}) AND kind = 'checklist_ticked' "
             "ORDER BY id").fetchall():
         ticked[session_id].append(str(item))
-        if str(item).startswith(DEVICE_PREFIX):
+        # A device is an item `device-<n>` (`device_number`), as the session's header counts
+        # them: by the prefix, a pre-dose "device-instructions" stood for the first device.
+        if device_number(str(item)) is not None:
             devices[session_id].append(LoggedAt(parse_iso(at), event_id))
     wanted = _COURSE_MAX + _COURSE_MIN
     marks = ", ".join("?" * len(wanted))
