@@ -34,8 +34,9 @@ picks. Both report what is wrong through `available()`. Addons stays an optional
 (same markers as the PySide6-Essentials lines: Addons requires the identical Essentials version, so
 the 3.11 crash fence must be repeated on it.)
 
-Repetition (high every 5 s, medium every 10 s, low once) is a QTimer in `AlarmSounder`; tests fire
-`sounder.timer.timeout.emit()` and read what `RecordingAudioOut` was asked to play.
+Repetition (high every 6 s, medium every 10 s, low once; start to start, `TonePattern.repeat_s`)
+is a QTimer in `AlarmSounder`; tests fire `sounder.timer.timeout.emit()` and read what
+`RecordingAudioOut` was asked to play.
 
 The speaker never fails silently (the console's first rule): `play` says whether the burst
 started; a player that cannot start, exits with an error, or is still running long after its
@@ -58,6 +59,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import wave
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -86,7 +88,8 @@ REPEAT_MARGIN_SECONDS = 0.5
 """A repeating burst's player is hung this long before the next repeat at the latest: the repeat
 kills it to play again, and one killed unjudged was never reported (a high burst, 3.4 s every
 5 s, with 3 s of grace: every hung player was replaced before it counted as hung, a silent high
-alarm). Half a second before: Qt's coarse timers may fire up to 5 % early."""
+alarm). Half a second before: Qt's coarse timers may fire up to 5 % early. With the high burst
+every 6 s (IEC's 2.5 s of silence after it) a hung player counts 2.1 s after its burst."""
 RETRY_SECONDS = 5.0
 """While the speaker fails, the sounder tries the burst again this often."""
 AVAILABILITY_CHECK_SECONDS = 2.0
@@ -122,6 +125,31 @@ def tones_directory() -> Iterator[Path]:
 
 def _tone_path(pattern: TonePattern, stack: contextlib.ExitStack) -> Path:
     return Path(stack.enter_context(tones_directory())) / pattern.file_name
+
+
+def _tone_files_problem() -> str:
+    """"" or which alarm tone files cannot be played: missing, not a WAV, or cut short.
+
+    The silent probe plays a file of its own, so it cannot tell: with high.wav gone it played,
+    and ended "Audio unavailable" between the high bursts that failed (a review: the alarm
+    raised and ended every 10 s while no high tone ever sounded). Reading them all takes 0.4 ms.
+    """
+    bad = []
+    with tones_directory() as directory:
+        for pattern in (*PATTERNS.values(), *QUIET_PATTERNS.values()):
+            try:
+                with wave.open(str(directory / pattern.file_name), "rb") as f:
+                    frames = f.getnframes()
+                    frame_bytes = f.getsampwidth() * f.getnchannels()
+                    whole = 0 < frames == len(f.readframes(frames)) // frame_bytes
+            except (OSError, EOFError, wave.Error):
+                whole = False
+            if not whole:
+                bad.append(pattern.file_name)
+    if not bad:
+        return ""
+    return (f"alarm tone file missing or unreadable: {', '.join(bad)} (in {directory}): "
+            "reinstall the console")
 
 
 class RecordingAudioOut:
@@ -308,7 +336,9 @@ class PlayerAudioOut:
     A player process that cannot start, exits with an error, or hangs marks the output
     unavailable, with the reason. A probe at construction (50 ms of silence) finds a dead speaker
     path before the first alarm needs it; a probe that cannot be written (the temp folder full or
-    gone) leaves the speaker unavailable too, never the console unstarted.
+    gone) leaves the speaker unavailable too, never the console unstarted. An alarm burst's
+    failure stands until a later burst plays: the probe plays another file, so its success says
+    nothing of the tones; each tone file is checked at construction and at each re-probe.
 
     Args:
         command: the player and its options (default: the first of PLAYERS found).
@@ -331,7 +361,11 @@ class PlayerAudioOut:
         self._probing: tuple[subprocess.Popen[bytes], float] | None = None   # a probe and its
         # deadline, left to answer beside the first burst (`play`)
         self._dying: list[subprocess.Popen[bytes]] = []   # killed, not yet reaped
-        self._problem = ""
+        self._problem = ""         # the probe's failure (ended by a probe or burst that plays)
+        self._burst_problem = ""   # the last alarm burst's failure: only a burst that plays
+        # ends it, never the probe (a missing high.wav's alarm had flapped)
+        self._tones_problem = _tone_files_problem()   # checked again at each re-probe
+        self._burst = False        # `_process` plays an alarm burst, not the probe
         self._silence: Path | None = None
         self._reprobe_at = 0.0
         self._judged = self._command is None   # a player has answered (ended, or hung) once
@@ -342,24 +376,27 @@ class PlayerAudioOut:
 
     def play(self, pattern: TonePattern) -> bool:
         self._check_exit()
-        if not self._judged and self._process is not None and self._probing is None:
+        if (not self._judged and self._process is not None and not self._burst
+                and self._probing is None):
             # The start's probe still runs: it answers beside the burst (it plays silence),
             # killing it left the speaker unknown (a restart with a high alarm standing).
             self._probing, self._process = (self._process, self._deadline), None
         self._end_player()
         path = _tone_path(pattern, self._files)
         if self._command is None:   # Windows: winsound (see __init__)
-            self._problem = _winsound_play(path)
-            return not self._problem
+            self._said(_winsound_play(path), burst=True)
+            return not self._burst_problem
         return self._start([*self._command, str(path)], pattern.duration_ms / 1000,
-                           pattern.repeat_s)
+                           pattern.repeat_s, burst=True)
 
-    def _start(self, argv: list[str], seconds: float, repeat_s: float | None = None) -> bool:
+    def _start(self, argv: list[str], seconds: float, repeat_s: float | None = None,
+               burst: bool = False) -> bool:
+        self._burst = burst
         try:
             self._process = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         except OSError as exc:
-            self._problem = f"{Path(argv[0]).name} cannot start: {exc.strerror or exc}"
+            self._said(f"{Path(argv[0]).name} cannot start: {exc.strerror or exc}", burst)
             return False
         grace = HANG_GRACE_SECONDS
         if repeat_s is not None:   # hung before the repeat replaces it (REPEAT_MARGIN_SECONDS)
@@ -413,42 +450,58 @@ class PlayerAudioOut:
         """No player has answered yet (ended with its exit status, or hung): whether the speaker
         works is not known. A start's probe killed by the first burst, and that burst killed
         when the alarm stopped, answered nothing: a restart then said the speaker worked while
-        it failed throughout (a walk on X)."""
+        it failed throughout (a walk on X). A tone file missing is known at once."""
         self._check_exit()
-        return not self._judged
+        return not self._judged and not self._tones_problem
 
     def available(self) -> tuple[bool, str]:
         self._reap()
         self._check_exit()
-        if ((self._problem or not self._judged) and self._process is None
-                and self._command is not None and self._mono() >= self._reprobe_at):
+        if ((self._tones_problem or self._burst_problem or self._problem or not self._judged)
+                and self._process is None and self._command is not None
+                and self._mono() >= self._reprobe_at):
             self._reprobe_at = self._mono() + REPROBE_SECONDS
+            self._tones_problem = _tone_files_problem()   # a tone file put back ends it
             self._probe()   # its verdict is read by a later call, as at construction
-        problem = self._problem or (self._mixer.problem() if self._mixer is not None else "")
+        # The tone files' cause first: it names what to mend; the player's words only echo it.
+        problem = (self._tones_problem or self._burst_problem or self._problem
+                   or (self._mixer.problem() if self._mixer is not None else ""))
         return (not problem), problem
 
     def _check_exit(self) -> None:
         if self._probing is not None and self._judge(*self._probing):
             self._probing = None
-        if self._process is not None and self._judge(self._process, self._deadline):
+        if self._process is not None and self._judge(self._process, self._deadline,
+                                                     self._burst):
             self._process = None
 
-    def _judge(self, process: subprocess.Popen[bytes], deadline: float) -> bool:
+    def _judge(self, process: subprocess.Popen[bytes], deadline: float,
+               burst: bool = False) -> bool:
         """Read `process`'s answer into the speaker's state; False while it may still play."""
         name = Path(self._command[0]).name if self._command else "player"
         if process.poll() is None:
             if self._mono() <= deadline:
                 return False
             self._kill(process)   # long past its burst: hung
-            self._problem = f"{name} stopped responding (killed)"
+            self._said(f"{name} stopped responding (killed)", burst)
         elif process.returncode != 0:
             err = (process.stderr.read() if process.stderr else b"").decode(errors="replace")
             first = next((line for line in err.splitlines() if line.strip()), "")
-            self._problem = f"{name} failed (exit {process.returncode}): {first.strip()[:80]}"
+            self._said(f"{name} failed (exit {process.returncode}): {first.strip()[:80]}", burst)
         else:
-            self._problem = ""   # a later successful play means the speaker path recovered
+            self._said("", burst)
         self._judged = True
         return True
+
+    def _said(self, problem: str, burst: bool) -> None:
+        """Keep a player's verdict ("" when it played). A burst that played means the speaker
+        path recovered; a burst's failure stands until then, whatever the probe says: the probe
+        plays its own file, and its success had ended "Audio unavailable" between high bursts
+        that could not open high.wav (a review: the alarm flapped, no high tone ever sounded)."""
+        if burst:
+            self._burst_problem = problem
+        if not (burst and problem):
+            self._problem = problem
 
 
 if sys.platform == "win32":   # pragma: no cover - not exercised on the Linux test machine

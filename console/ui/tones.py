@@ -2,9 +2,14 @@
 
 The patterns follow shared/design/clinical-defaults.md ("Alarm behaviour", rule 2):
 
-- high: 10 pulses as 3+2 / 3+2, ~880 Hz, repeated every 5 s (the rule allows 2.5-15 s);
-- medium: 3 pulses at a lower pitch, repeated every 10 s;
+- high: 10 pulses as 3+2 / 3+2, ~880 Hz, repeated every 6 s: 2.6 s of silence after its 3.4 s
+  (the rule allows 2.5-15 s of it);
+- medium: 3 pulses at a lower pitch, repeated every 10 s (9.2 s of silence; 2.5-30 s allowed);
 - low: 2 pulses at a lower pitch again, sounded once.
+
+The rule's interval is IEC 60601-1-8's interburst interval tb (Table 3): the silence from the end
+of a burst's last pulse to the next burst's first ("tb = INTERBURST INTERVAL (electrical OFF
+time)", as monitor manuals quote it), not the start-to-start time; `TonePattern` checks it.
 
 One WAV holds one burst; repetition is the job of `console.ui.audio.AlarmSounder` (a QTimer), so the
 interval can be tested without sleeping and a pause can cut it short. The files are generated, not
@@ -34,6 +39,11 @@ RAMP_MS = 10.0
 PEAK = 0.7   # of full scale: loud, with headroom so the harmonics never clip
 HARMONICS = (1.0, 0.6, 0.45, 0.35, 0.25)   # relative amplitudes of f, 2f, 3f, 4f, 5f
 TONES_DIR = Path(__file__).resolve().parents[2] / "resources" / "tones"
+INTERBURST_S: dict[Priority, tuple[float, float]] = {
+    Priority.HIGH: (2.5, 15.0), Priority.MEDIUM: (2.5, 30.0), Priority.LOW: (15.0, float("inf")),
+}
+"""IEC 60601-1-8 Table 3's interburst interval tb for each priority: the silence between two
+bursts, in seconds (low: more than 15 s, or sounded once)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +58,8 @@ class TonePattern:
         pulse_ms: duration of one pulse.
         gap_ms: silence between pulses of one group.
         group_gaps_ms: silence after each group but the last (len(groups) - 1 entries).
-        repeat_s: start-to-start interval of the burst, or None to sound it once.
+        repeat_s: start-to-start interval of the burst, or None to sound it once; the silence it
+            leaves after the burst (`interburst_s`) must lie in the priority's INTERBURST_S.
         peak: loudness, as a fraction of full scale (PEAK; QUIET_PEAK for the quiet room).
     """
 
@@ -68,6 +79,18 @@ class TonePattern:
                              f"{len(self.groups) - 1} group gaps, got {len(self.group_gaps_ms)}")
         if self.repeat_s is not None and self.repeat_s * 1000 <= self.duration_ms:
             raise ValueError(f"{self.file_name}: repeat {self.repeat_s} s is shorter than the burst")
+        # The silence between bursts, not the start-to-start time: the high burst (3.4 s) had
+        # repeated every 5 s, 1.6 s of silence against IEC's 2.5 s at least (a review).
+        shortest, longest = INTERBURST_S.get(self.priority, (0.0, float("inf")))
+        silence = self.interburst_s
+        if silence is not None and not shortest <= silence <= longest:
+            allowed = (f"more than {shortest:g} s" if longest == float("inf")
+                       else f"{shortest:g}–{longest:g} s")
+            raise ValueError(
+                f"{self.file_name}: {silence:.2f} s of silence between bursts (repeat "
+                f"{self.repeat_s} s, burst {self.duration_ms / 1000:.2f} s) is outside IEC "
+                f"60601-1-8's interburst interval for {self.priority.name.lower()} priority, "
+                f"{allowed}")
 
     @property
     def pulses(self) -> int:
@@ -89,12 +112,18 @@ class TonePattern:
     def duration_ms(self) -> float:
         return self.onsets_ms()[-1] + self.pulse_ms
 
+    @property
+    def interburst_s(self) -> float | None:
+        """The silence from the end of the burst's last pulse to the next burst's first (IEC
+        60601-1-8's interburst interval tb), or None for a burst sounded once."""
+        return None if self.repeat_s is None else self.repeat_s - self.duration_ms / 1000
+
 
 # Timing chosen inside the IEC 60601-1-8 ranges as monitor manuals describe them: pulses of
 # 125-250 ms, a short pause inside a group, a longer one between the 3 and the 2, the longest
 # between the two halves of the high burst.
 HIGH = TonePattern(Priority.HIGH, "high.wav", 880.0, (3, 2, 3, 2), 150.0, 100.0,
-                   (300.0, 700.0, 300.0), repeat_s=5.0)
+                   (300.0, 700.0, 300.0), repeat_s=6.0)   # 2.6 s of silence after 3.4 s
 MEDIUM = TonePattern(Priority.MEDIUM, "medium.wav", 660.0, (3,), 200.0, 120.0, (), repeat_s=10.0)
 LOW = TonePattern(Priority.LOW, "low.wav", 523.0, (2,), 200.0, 150.0, (), repeat_s=None)
 

@@ -103,8 +103,9 @@ def test_shipped_tone_files_match_their_patterns(tmp_path):
 
 def test_patterns_follow_the_clinical_defaults():
     assert tones.HIGH.pulses == 10 and tones.MEDIUM.pulses == 3 and tones.LOW.pulses in (1, 2)
-    assert 2.5 <= tones.HIGH.repeat_s <= 15 and tones.HIGH.repeat_s == 5.0
-    assert tones.MEDIUM.repeat_s == 10.0
+    # The rule's 2.5-15 s is IEC's interburst interval: the silence between bursts.
+    assert 2.5 <= tones.HIGH.interburst_s <= 15 and tones.HIGH.repeat_s == 6.0
+    assert 2.5 <= tones.MEDIUM.interburst_s <= 30 and tones.MEDIUM.repeat_s == 10.0
     assert tones.LOW.repeat_s is None
     assert tones.HIGH.frequency_hz > tones.MEDIUM.frequency_hz > tones.LOW.frequency_hz
     assert tones.pattern_for(HIGH) is tones.HIGH and tones.pattern_for(tones.Priority.INFO) is None
@@ -118,17 +119,17 @@ def test_a_pattern_whose_repeat_is_shorter_than_the_burst_is_refused():
 # ---- the sounder -------------------------------------------------------------------------------
 
 
-def test_high_alarm_sounds_the_high_burst_every_five_seconds(qtbot):
+def test_high_alarm_sounds_the_high_burst_every_six_seconds(qtbot):
     s, controller, out, sounder = sounding_session()
     # Step 1: quiet session: nothing sounds.
     assert out.played == [] and sounder.pattern is None
-    # Step 2: systolic 205 → high alarm; the high burst starts at once and repeats every 5 s.
+    # Step 2: systolic 205 → high alarm; the high burst starts at once and repeats every 6 s.
     with qtbot.waitSignal(sounder.pattern_changed) as blocker:
         s.bp(205, 95)
         controller.changed.emit()
     assert blocker.args == ["high.wav"]
     assert names(out) == ["high.wav"]
-    assert sounder.timer.isActive() and sounder.timer.interval() == 5000
+    assert sounder.timer.isActive() and sounder.timer.interval() == 6000
     # Step 3: the repeat timer fires twice → two more bursts.
     sounder.timer.timeout.emit()
     sounder.timer.timeout.emit()
@@ -148,7 +149,7 @@ def test_only_the_highest_priority_sounds():
     # Step 2: systolic 205 → high as well; only the high burst plays from now on.
     s.bp(205, 95)
     controller.changed.emit()
-    assert names(out) == ["medium.wav", "high.wav"] and sounder.timer.interval() == 5000
+    assert names(out) == ["medium.wav", "high.wav"] and sounder.timer.interval() == 6000
 
 
 def test_low_alarm_sounds_once():
