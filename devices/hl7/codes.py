@@ -14,6 +14,10 @@ from protocols.vitals import KPA_TO_MMHG, MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, 
 
 # MDC code -> (metric or None when known but not shown by this console, accepted names).
 # A name listed here positively identifies its code; a name we do not know proves nothing.
+# Every vital id the IntelliVue decoder reads (devices/intellivue/ids.py VITAL_IDS; MDC code
+# 2 * 65536 + id) is here as the same metric: an IntelliVue behind a PCD-01 gateway sends those ids
+# (its airway RR and pleth pulse had been dropped as unknown-code; tests/devices/
+# test_hl7_reads_every_vital_the_intellivue_decoder_reads.py keeps the tables together).
 _MDC: dict[int, tuple[str | None, tuple[str, ...]]] = {
     # NIBP, two code families for the same cuff measurement.
     150020: (None, ("MDC_PRESS_BLD_NONINV",)),
@@ -24,8 +28,9 @@ _MDC: dict[int, tuple[str | None, tuple[str, ...]]] = {
     150301: ("bp_systolic", ("MDC_PRESS_CUFF_SYS",)),
     150302: ("bp_diastolic", ("MDC_PRESS_CUFF_DIA",)),
     150303: ("bp_mean", ("MDC_PRESS_CUFF_MEAN",)),
-    # Respiration: generic, thoracic impedance, from the pleth.
+    # Respiration: generic, airway (capnography), thoracic impedance, from the pleth.
     151562: ("resp_rate", ("MDC_RESP_RATE",)),
+    151570: ("resp_rate", ("MDC_AWAY_RESP_RATE",)),
     151578: ("resp_rate", ("MDC_TTHOR_RESP_RATE",)),
     151658: ("resp_rate", ()),
     # ECG heart rate: the same code under two names (IntelliVue uses CARD_BEAT_RATE).
@@ -37,6 +42,8 @@ _MDC: dict[int, tuple[str | None, tuple[str, ...]]] = {
     # reads that one as pulse_rate (devices.md notes the vendor's labelling).
     149530: ("pulse_rate", ("MDC_PULS_OXIM_PULS_RATE",)),
     149514: ("pulse_rate", ("MDC_PULS_RATE",)),
+    # The pulse rate from the oximeter's pleth (IntelliVue 0x4822, its SpO2 "Pulse").
+    149538: ("pulse_rate", ("MDC_PLETH_PULS_RATE",)),
     # The NIBP cuff's pulse rate: part of the cuff measurement, repeated with its time like the
     # pressures (the decoder flags it NIBP: devices.reading.NIBP_PULSE).
     149546: ("pulse_rate", ("MDC_PULS_RATE_NON_INV",)),

@@ -31,7 +31,8 @@ than a minute after the receive time is not usable.
 An NBP whose time stamp cannot be used (a clock never set sends 0xFF bytes) is still one cuff
 measurement repeated in every poll reply until the next: it is reported once, by its handle, stamp
 and values as sent, and each repeat dropped as `nibp-repeat` (`devices.stream.UnplacedNibp`).
-Such an NBP without any value (NaN or unavailable: no cuff measurement yet) is `nibp-empty`.
+An NBP without any value (NaN or unavailable: no cuff measurement yet) is `nibp-empty`, whatever
+its time stamp.
 The cuff's pulse rate (0xF0E5, in `NBP_IDS`) is part of the measurement and follows the same
 rule; its reading carries the `NIBP` flag (reading.NIBP_PULSE). After "Restart and resume" the
 source's newest cuff in the session's log is what each handle sent last, compared by its values
@@ -228,6 +229,11 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
         at = f"{where} handle {obs.handle:#06x}" + (f" (label {text!r})" if text else "")
         measured_at: datetime | None = None
         flags: frozenset[str] = frozenset()
+        # No cuff measurement yet (NaN or unavailable members), whatever the time stamp: a real
+        # monitor stamps its empty NBP with the last measurement's time (the MIB capture's frame
+        # 5), which had made it three `no-value` drops a poll, logged as data not used every
+        # second (README, "Bedside monitors": an empty NIBP record never is).
+        empty = _holds_nbp(found) and _no_value_in(found)
         if stamp:
             measured_at, why = clock.to_utc(stamp, received_at)
             if why and unplaced is not None and _holds_nbp(found):
@@ -235,25 +241,24 @@ def decode_observations(poll_info: bytes, received_at: datetime, *, source: str,
                 # the poll before (still polled, it had been logged again of unknown age).
                 logged_as = (source, _nbp_rows(found, at, received_at, source, obs.handle))
                 repeat = unplaced.is_repeat(obs.handle, (stamp, found), out.result, logged_as)
-                if _no_value_in(found):
-                    # No cuff measurement yet (NaN or unavailable members): nothing to report
-                    # or repeat, whatever came before (as ANSAR-B's empty NIBP record).
-                    out.values += 1
-                    what = ("no cuff pulse value" if _holds_nbp(found, frozenset({NBP_PULSE_ID}))
-                            else "no systolic, diastolic or mean value")
-                    out.result.dropped.append(Dropped("nibp-empty", f"{at}: no measurement yet "
-                                                      f"({what})"))
-                    continue
-                if repeat:
+                if repeat and not empty:
                     out.values += 1   # a reply with values, not the labels-only first one
                     out.result.dropped.append(Dropped("nibp-repeat", f"{at}: the measurement "
                                                       "of an earlier poll, sent again"))
                     continue
                 if not unplaced.values_seen:
                     flags = frozenset({AGE_UNKNOWN})
-            if why:
+            if why and not empty:
                 out.result.dropped.append(Dropped("bad-timestamp", f"{at}: {why}; readings "
                                                   "kept without it"))
+        if empty:
+            # Nothing to report or repeat, whatever came before (as ANSAR-B's empty NIBP record).
+            out.values += 1
+            what = ("no cuff pulse value" if _holds_nbp(found, frozenset({NBP_PULSE_ID}))
+                    else "no systolic, diastolic or mean value")
+            out.result.dropped.append(Dropped("nibp-empty", f"{at}: no measurement yet "
+                                              f"({what})"))
+            continue
         for attribute_id, value in found:
             try:
                 values = _values(attribute_id, value)

@@ -106,12 +106,13 @@ def test_capture_decodes_to_the_annotated_values(serial: dict[str, bytes]) -> No
     assert hr.source == "intellivue:0009fb029e18"
     assert hr.channel == "ECG_CARD_BEAT_RATE:82CF"
     reasons = [d.reason for d in result.dropped]
-    # NBP sys/dia/mean UNAVAILABLE (0x2000); SpO2 INVALID (0x8000) and pleth pulse 0x8001;
-    # ST leads, PVC and perfusion are not vitals; frame 9 is a wave poll.
-    assert reasons == ["no-value"] * 3 + ["not-monitored", "invalid", "invalid", "not-monitored",
-                                          "waveform-skipped"]
-    assert "0x4bb8" in result.dropped[4].detail and "0x8000" in result.dropped[4].detail
-    assert "0x4822" in result.dropped[5].detail and "0x8001" in result.dropped[5].detail
+    # NBP sys/dia/mean UNAVAILABLE (0x2000), stamped: no cuff measurement yet; SpO2 INVALID
+    # (0x8000) and pleth pulse 0x8001; ST leads, PVC and perfusion are not vitals; frame 9 is a
+    # wave poll.
+    assert reasons == ["nibp-empty", "not-monitored", "invalid", "invalid", "not-monitored",
+                       "waveform-skipped"]
+    assert "0x4bb8" in result.dropped[2].detail and "0x8000" in result.dropped[2].detail
+    assert "0x4822" in result.dropped[3].detail and "0x8001" in result.dropped[3].detail
     assert decoder.phase is Phase.POLLING
     assert decoder.offer.read and decoder.offer.min_poll_seconds == 0.5
     assert decoder.offer.max_message_bytes == 996
@@ -211,14 +212,14 @@ def test_lan_poll_reply_with_russian_labels_has_no_valid_vital(lan: dict[str, by
     assert result.readings == []
     by_reason = [(d.reason, d.detail.split(" handle ")[-1][:6]) for d in result.dropped]
     assert by_reason == [
-        ("no-value", "0x8272"), ("no-value", "0x8272"), ("no-value", "0x8272"),   # NBP 0x2000
-        ("no-value", "0x8275"),                                                  # NBP pulse
-        ("invalid", "0x82cf"),                                                   # HR 0x8200
-        ("invalid", "0x82d6"),                                                   # RR 0x8000
-        ("not-monitored", "poll 1"),                                             # 8 ST leads
+        ("nibp-empty", "0x8272"),      # NBP 0x2000, NaN: no cuff measurement yet
+        ("nibp-empty", "0x8275"),      # its cuff pulse, the same
+        ("invalid", "0x82cf"),         # HR 0x8200
+        ("invalid", "0x82d6"),         # RR 0x8000
+        ("not-monitored", "poll 1"),   # 8 ST leads
     ]
     # The labels are only shown in the details, never used: HR's is Cyrillic.
-    assert "'ЧСС'" in result.dropped[4].detail
+    assert "'ЧСС'" in result.dropped[2].detail
 
 
 def test_connect_indication_of_an_mp70(lan: dict[str, bytes]) -> None:
