@@ -397,6 +397,8 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
 
     board = Board(name, log, publish, prefix)
     board.twins = twins
+    # Before the log closes: one last try at the rows held while it failed.
+    cleanups.append(lambda: board.write_held(clock.now()))
     # A bug here is a high station alarm, never silence (the bedside's rule): a crash file beside
     # the central log, and "Central station fault" on the banner until a restart.
     # (`main` installs it over Python's hooks; a test's station keeps pytest-qt's.)
@@ -443,6 +445,14 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
     def take_messages() -> None:
         batch = inbox[:]
         inbox.clear()
+        if board.log_failing:
+            # The log failed and has not taken writes since: the board holds its rows in memory
+            # and the window's tick tries them (Board.tick, RETRY_S). Tried here, a log locked by
+            # another program held this thread for its busy timeout at every batch (a review).
+            for topic, payload, at, retained, held in batch:
+                receive(topic, payload, at, retained, held)
+            redraw_soon()
+            return
         taken = 0
         try:
             # Commit first, then confirm: the PCD-04s' confirmations go out after the COMMIT.
@@ -452,11 +462,11 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
                     taken += 1
         except CentralLogError:
             # The log cannot take a transaction now. What the board took of the batch (all of
-            # it when the COMMIT failed) is shown already: its rows are written again, one by
-            # one; the rest (all of it when BEGIN failed) is taken message by message, as the
-            # board does when its log fails (the station's own alarm says so; duplicates caught
-            # in memory). Taken again, the statuses were copies and nothing of them was logged.
-            board.log_again()
+            # it when the COMMIT failed) is shown already: its rows are held and written again;
+            # the rest (all of it when BEGIN failed) is taken message by message, its rows held
+            # (the station's own alarm says so; duplicates caught in memory). Taken again, the
+            # statuses were copies and nothing of them was logged.
+            board.log_again(clock.now())
             for topic, payload, at, retained, held in batch[taken:]:
                 receive(topic, payload, at, retained, held)
         redraw_soon()

@@ -88,7 +88,11 @@ that rises above the priority it was silenced at sounds again):
   naming it, when a high alarm was open there); one lost before the bus dropped stays lost,
   and one still unheard with an alarm open when the bus comes back is lost from then on (the
   bus alarm named it: `set_bus`), the others having 10 s to be heard;
-- the central log cannot be written (duplicates are then told apart in memory);
+- the central log cannot take writes (locked by another program, the disk full, the file moved
+  away or replaced: `_hold`): the rows it could not take, and every row after them, are held in
+  memory in order (duplicates told apart there) and tried again, all in one transaction, every
+  RETRY_S on the station's clock (`tick`); the alarm stands until they are all written, saying
+  how many wait;
 - low, steady: the speaker does not work ("Audio unavailable: visual only").
 Among them the highest priority comes first, then the newest (when this station found each; a
 chair's loss from when it was found gone, which the log keeps across a restart), as the
@@ -118,9 +122,10 @@ import re
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, runtime_checkable
 
 from console.clock import Moment, format_duration, iso, parse_iso
 from console.network import bus_topics
@@ -145,8 +150,9 @@ from devices.reading import is_nibp_metric
 from protocols.model import Priority
 from protocols.vitals import metric
 
-__all__ = ["ACK_CONFIRM_S", "BUS_ALARM_S", "AckTarget", "AlarmLine", "Board", "CardView", "ChairAlarm",
-           "Publisher", "ReceivedStore", "StationAlarm", "TrendData", "VitalView"]
+__all__ = ["ACK_CONFIRM_S", "BUS_ALARM_S", "RETRY_S", "AckTarget", "AlarmLine", "Board", "CardView",
+           "ChairAlarm", "CheckedStore", "Publisher", "ReceivedStore", "StationAlarm", "TrendData",
+           "VitalView"]
 
 BUS_ALARM_S: Final = 10.0
 """The bus not connected this long: the station's own technical alarm (issue 12)."""
@@ -178,6 +184,16 @@ RESTORE_S: Final = 12 * 3600.0
 (`Board.restore`): no session runs that long (README: a crash's restart comes minutes later)."""
 MEMORY_IDS: Final = 50_000
 """Control ids remembered in memory while the log cannot be written (about 40 min at 20 chairs)."""
+RETRY_S: Final = 2.0
+"""While the central log cannot take writes, the rows held in memory are tried again this often,
+on the station's clock (`Board.tick`), all in one transaction: the bedside's pace for its held
+records (console/session/holding.py RETRY_SECONDS). Tried per message, a log locked by another
+program held the window's thread for the busy timeout at each, 2 s a PCD-01 and 4 s a PCD-04,
+and every chair went "No connection" (a review)."""
+CHECK_S: Final = 1.0
+"""How often the tick looks whether the log's file is still the one at its path (a stat of its
+folder while nothing changed there: console/store/in_place.py), as each batch does before its
+COMMIT (`CentralLog.batch`)."""
 
 PRIORITIES: Final[Mapping[str, Priority]] = {
     "info": Priority.INFO, "low": Priority.LOW, "medium": Priority.MEDIUM, "high": Priority.HIGH}
@@ -225,6 +241,17 @@ class ReceivedStore(Protocol):
 
     def actions_since(self, since: datetime) -> Sequence[LoggedAction]:
         """The nurses' actions logged since then, in order (read back by `Board.restore`)."""
+
+
+@runtime_checkable
+class CheckedStore(Protocol):
+    """What the central log (console/central/central_log.CentralLog) has beyond a stand-in: the
+    board writes the rows it held in one transaction, and looks on its tick that the file is
+    still the one at its path (`Board.tick`). A stand-in without them is written row by row."""
+
+    def batch(self) -> AbstractContextManager[None]: ...
+
+    def check(self) -> None: ...
 
 
 class LoggedAction(Protocol):
@@ -505,6 +532,9 @@ class _Chair:
     ended: set[tuple[int, int]] = field(default_factory=set)
     acks: dict[tuple[int, int], _CentralAck] = field(default_factory=dict)
     logged: tuple[Any, ...] | None = None   # what the log last heard (`Board._summary`)
+    # The newest summary held in memory while the log cannot take it (`Board._hold`): it counts
+    # as logged once it is written (`Board.write_held`); None while none is held.
+    held_summary: tuple[Any, ...] | None = None
     trend_session: int | None = None
     snapshot: dict[str, _Series] = field(default_factory=dict)
     snapshot_breaks: list[float] = field(default_factory=list)   # its device lines' breaks
@@ -526,8 +556,38 @@ class _Chair:
     heard_idle: bool = False             # its last online status had no session open
 
 
+_ReceivedArgs = tuple[str | None, str, str, datetime, str]
+"""A message received as `ReceivedStore.add_received` takes it."""
 _ActionArgs = tuple[datetime, str, str, int | None, int | None, str, dict[str, Any]]
-"""An action as `ReceivedStore.add_action` takes it (noted inside a batch: `Board.log_again`)."""
+"""An action as `ReceivedStore.add_action` takes it."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Received:
+    """A message received, as a row of the central log (`_Row`)."""
+
+    args: _ReceivedArgs
+
+    def write(self, log: ReceivedStore) -> int:
+        """Write it: False when the log has its control id already (a duplicate)."""
+        return log.add_received(*self.args)
+
+
+@dataclass(frozen=True, slots=True)
+class _Action:
+    """An action, as a row of the central log (`_Row`)."""
+
+    args: _ActionArgs
+
+    def write(self, log: ReceivedStore) -> int:
+        """Write it: its row id."""
+        return log.add_action(*self.args)
+
+
+_Row = _Received | _Action
+"""One row of the central log as the board writes it (`write` raises what the log raises):
+noted inside a batch (`Board.log_again`), and held in memory, in order, while the log cannot
+take writes (`Board._hold`)."""
 
 
 ACKNOWLEDGEABLE_NOTES: Final = frozenset({"", "ack not confirmed", LATCHED,
@@ -586,7 +646,8 @@ class Board:
 
     Args:
         station: this central station's name (in its commands and confirmations).
-        log: the central log (or a stand-in with the same two methods).
+        log: the central log (or a stand-in with its writes and `actions_since`; without
+            `CheckedStore`'s, rows held are written row by row and the file is not looked at).
         publish: sends a message on the bus.
         prefix: the topic prefix.
     """
@@ -607,7 +668,13 @@ class Board:
         self.bus_up_since = -math.inf
         self.bus_text = "Not connected yet"
         self.bus_blind = ""   # connected, the chairs' subscription refused: the broker's words
+        # Why the log cannot take writes ("" while it takes them): every row is then held in
+        # memory (`_held_rows`, in order) until the retry timer writes them all (`tick`).
         self.log_problem = ""
+        self._held_rows: list[_Row] = []
+        self._retry_at: float | None = None   # mono, while the log fails; None: the next tick's
+        self._checked = log if isinstance(log, CheckedStore) else None
+        self._next_check = -math.inf   # mono: when the tick next looks at the log's file
         self.audio_problem = ""
         self.fault = ""   # the first bug met at this station (`station_fault`); "" while none
         self.twins: TwinWatch | None = None   # another central with this name (app.py sets it)
@@ -627,14 +694,12 @@ class Board:
         # Confirmations held until the log's batch is committed (`confirming_after`), as
         # (topic, payload); None while they go out at once.
         self._held: list[tuple[str, bytes]] | None = None
-        # The rows written to the log inside that batch (`confirming_after`), as add_received's
-        # arguments: written again one by one when its COMMIT fails (`log_again`). None outside.
-        self._journal: list[tuple[str | None, str, str, datetime, str]] | None = None
-        # The board's own actions logged inside that batch (a silence's end: `_settle_acks`),
-        # written again with its rows.
-        self._journal_actions: list[_ActionArgs] | None = None
-        self._failed: tuple[list[tuple[str | None, str, str, datetime, str]],
-                            list[_ActionArgs], list[tuple[str, bytes]]] | None = None
+        # The rows written to the log inside that batch (`confirming_after`), the board's own
+        # actions among them (a silence's end: `_settle_acks`), in order: written again when its
+        # COMMIT fails (`log_again`). None outside.
+        self._journal: list[_Row] | None = None
+        # A failed batch: its rows, its confirmations and why it failed (`log_again`).
+        self._failed: tuple[list[_Row], list[tuple[str, bytes]], str] | None = None
         self._restored_at: datetime | None = None   # the log row replayed (`restore`): its time
         self.on_change: Callable[[], None] | None = None
 
@@ -866,7 +931,10 @@ class Board:
 
     def tick(self, now: Moment) -> None:
         """Time passes: chairs go stale, acknowledgements time out (both are read from `now`);
-        log the chairs whose connection or highest alarm changed."""
+        log the chairs whose connection or highest alarm changed. First the log itself: its
+        file still the one at its path (every CHECK_S), and while it fails the rows held
+        written (every RETRY_S: `write_held`)."""
+        self._look_after_log(now)
         for chair in self.chairs.values():
             if not self._connected(chair, now) and chair.offline_since is None:
                 chair.offline_since = chair.status_wall
@@ -980,7 +1048,10 @@ class Board:
         A station alarm of low priority (audio unavailable) once took the strip from a chair's
         high alarm. At the same priority a chair's alarm comes before the station's (a patient
         before the equipment), and `viewing`, the chair whose trend is open, after the station's:
-        its nurse is already looking at it. Then the bedside's order.
+        its nurse is already looking at it. Then, among chairs, one whose alarm sounds here
+        before one whose does not, as F2 (`highest_chair`) and the banner choose: a high
+        acknowledged from the strip ("ack sent…", no Acknowledge) kept it while another chair's
+        high sounded, counted as "+1 more" (a review). Then the bedside's order.
         """
         tops: list[tuple[tuple[Any, ...], InSight]] = []
         every: list[Priority] = []   # every open alarm's priority, the tops' included
@@ -1001,8 +1072,9 @@ class Board:
             if card is None or card.alarm is None:
                 continue   # a chair without connection: its loss is the station's own alarm
             rank = 2 if name == viewing else 0
-            tops.append(((-int(card.alarm.priority), rank, *_across_key(chair, alarms[0])[1:],
-                          _natural(name)),
+            quiet = 0 if card.alarm.sounding else 1
+            tops.append(((-int(card.alarm.priority), rank, quiet,
+                          *_across_key(chair, alarms[0])[1:], _natural(name)),
                          InSight(card.title, card.alarm, (), name, card.can_acknowledge,
                                  card.sounding_other, card.target)))
             every += [a.priority for a in alarms]
@@ -1464,53 +1536,121 @@ class Board:
         copy and every row "logged already", and a chair's Last Will was in no log, though the
         station showed it: a code review)."""
         held: list[tuple[str, bytes]] = []
-        journal: list[tuple[str | None, str, str, datetime, str]] = []
-        actions: list[_ActionArgs] = []
-        self._held, self._journal, self._journal_actions = held, journal, actions
+        journal: list[_Row] = []
+        self._held, self._journal = held, journal
         self._failed = None
         try:
             yield
-        except BaseException:
-            self._failed = (journal, actions, held)
+        except BaseException as exc:
+            self._failed = (journal, held, str(exc))
             raise
         finally:
-            self._held = self._journal = self._journal_actions = None
+            self._held = self._journal = None
         for topic, payload in held:
             self.publish(topic, payload, 1, False)
 
-    def log_again(self) -> None:
-        """The last batch (`confirming_after`) failed, its transaction rolled back: write its
-        rows again one by one, in order and with the times they were received, and the board's
-        own actions logged inside (a silence's end), then send its confirmations (as for any
-        message taken while the log fails: shown, so confirmed; a row that cannot be written is
-        the station's own "Central log unavailable" alarm)."""
+    def log_again(self, now: Moment | None = None) -> None:
+        """The last batch (`confirming_after`) failed, its transaction rolled back: its rows
+        (the board's own actions among them, a silence's end) are held, in order, ahead of any
+        held since, and the log's failure is the station's alarm (`_hold`); a batch whose BEGIN
+        failed took nothing, and the rest of it is held as it is taken. Rows written before a
+        COMMIT that failed are tried again at once, in one transaction (an I/O error of a
+        moment); a log that refuses them again holds them for the retry timer. Then its
+        confirmations go out (as for any message taken while the log fails: shown, so
+        confirmed). `now`: when (the retry timer counts from it; None: from the next tick)."""
         if self._failed is None:
             return
-        journal, actions, held = self._failed
+        rows, held, problem = self._failed
         self._failed = None
-        for control_id, chair, kind, received_at, body in journal:
-            try:
-                self.log.add_received(control_id, chair, kind, received_at, body)
-                self.log_problem = ""
-            except Exception as exc:   # noqa: BLE001 - the log's environment (CentralLogError)
-                self.log_problem = str(exc)
-        # A silence's end in no log: a restart would silence again an alarm that sounded here.
-        for action in actions:
-            try:
-                self.log.add_action(*action)
-                self.log_problem = ""
-            except Exception as exc:   # noqa: BLE001 - the log's environment (CentralLogError)
-                self.log_problem = str(exc)
+        self._held_rows[:0] = rows
+        self._hold(problem, (), now)
+        if rows:
+            self.write_held(now)
         for topic, payload in held:
             self.publish(topic, payload, 1, False)
 
-    def _add_received(self, control_id: str | None, chair: str, kind: str, at: datetime,
-                      payload: str) -> bool:
-        """Write one row (raises as the log does), noted for `log_again` inside a batch."""
-        new = self.log.add_received(control_id, chair, kind, at, payload)
-        if new and self._journal is not None:
-            self._journal.append((control_id, chair, kind, at, payload))
-        return new
+    @property
+    def log_failing(self) -> bool:
+        """The log failed and has not taken writes since: what the board logs is held in memory,
+        in order, and written by the retry timer (`tick`); nothing is to try the log meanwhile."""
+        return bool(self.log_problem)
+
+    def _write(self, row: _Row, now: Moment) -> int | None:
+        """Write one row (its answer: `_Row`), noted for `log_again` inside a batch; None when
+        it is held in memory instead: the log failed at it, or before and has not taken writes
+        since (`_hold`)."""
+        if self.log_problem:
+            self._held_rows.append(row)
+            return None
+        try:
+            answer = row.write(self.log)
+        except Exception as exc:   # noqa: BLE001 - the log's environment failing (CentralLogError)
+            self._hold(str(exc), (row,), now)
+            return None
+        if self._journal is not None:
+            self._journal.append(row)
+        return answer
+
+    def _hold(self, problem: str, rows: Sequence[_Row], now: Moment | None) -> None:
+        """The log cannot take writes (`problem`, said by the station's log alarm): `rows` and
+        every row after them are held in memory, in order, and the log is not tried again until
+        the retry timer writes them all (`tick`, RETRY_S from `now`). Tried per message, a log
+        locked by another program held the window's thread for its busy timeout at each, the
+        station's tick and redraw standing still; and the row that had failed was never written
+        again, its alarm ending at the next row written, a restart bringing back neither a
+        chair's high alarm nor the nurse's silence (a review; as the bedside holds its records:
+        console/session/holding.py)."""
+        if not self.log_problem:
+            self._retry_at = None if now is None else now.mono + RETRY_S
+        self.log_problem = problem
+        self._held_rows.extend(rows)
+
+    def _look_after_log(self, now: Moment) -> None:
+        """Every CHECK_S while the log takes writes, that its file is still the one at its
+        path: moved away or deleted, SQLite writes on into the file it has open, and what the
+        station logged was in no file at its path at the next start (a review). While it fails,
+        every RETRY_S, the rows held (`write_held`)."""
+        if self.log_problem:
+            if self._retry_at is None:
+                self._retry_at = now.mono + RETRY_S
+            if now.mono >= self._retry_at:
+                self.write_held(now)
+            return
+        if self._checked is None or now.mono < self._next_check:
+            return
+        self._next_check = now.mono + CHECK_S
+        try:
+            self._checked.check()
+        except Exception as exc:   # noqa: BLE001 - the log's environment failing (CentralLogError)
+            self._hold(str(exc), (), now)
+
+    def write_held(self, now: Moment | None = None) -> None:
+        """Write the rows held while the log failed, in order, in one transaction of the log
+        (checked before its COMMIT to be the file at its path: `CentralLog.batch`; a stand-in
+        without one, row by row); then the log alarm ends and rows go to the log again as they
+        come. If it fails again they stay held, tried again RETRY_S after `now` (None: after the
+        next tick). A summary held counts as logged from then on (`_log_change`)."""
+        if not self.log_problem:
+            return
+        rows = self._held_rows
+        written = 0
+        try:
+            with self._checked.batch() if self._checked is not None else contextlib.nullcontext():
+                for row in rows:
+                    row.write(self.log)
+                    written += 1
+        except Exception as exc:   # noqa: BLE001 - the log's environment failing (CentralLogError)
+            if self._checked is None:
+                del rows[:written]   # each its own write: those are in the log
+            self.log_problem = str(exc)
+            self._retry_at = None if now is None else now.mono + RETRY_S
+            return
+        self._held_rows = []
+        self.log_problem = ""
+        self._retry_at = None
+        for chair in self.chairs.values():
+            if chair.held_summary is not None:
+                chair.logged, chair.held_summary = chair.held_summary, None
 
     @staticmethod
     def _arrive(chair: _Chair, report: AlertReport, at: datetime) -> None:
@@ -1669,12 +1809,8 @@ class Board:
 
     def _keep(self, control_id: str, chair: str, kind: str, now: Moment, payload: str) -> bool:
         """Log a message once; False for a duplicate (counted)."""
-        try:
-            new = self._add_received(control_id, chair, kind, now.wall, payload)
-            self.log_problem = ""
-        except Exception as exc:   # noqa: BLE001 - the log's environment failing (CentralLogError)
-            self.log_problem = str(exc)
-            new = control_id not in self._memory_ids
+        written = self._write(_Received((control_id, chair, kind, now.wall, payload)), now)
+        new = written is None or bool(written)   # held: a duplicate is told in memory
         if new and control_id in self._memory_ids:
             new = False   # seen while the log could not be written
         self._memory_ids[control_id] = None
@@ -1710,19 +1846,15 @@ class Board:
                        occurrence: int | None, kind: str, detail: dict[str, Any]) -> str:
         """Log an action; its number (the log's row id, or a time-based one if the log fails).
         A command's id is `<station>-<log uid>-<number>`: the contract's `<central>-<n>` with
-        an `n` no other log file of this station gives."""
-        try:
-            number = str(self.log.add_action(now.wall, nurse, chair, session, occurrence, kind,
-                                             detail))
-            self.log_problem = ""
-            if self._journal_actions is not None:   # inside a batch: for `log_again`
-                self._journal_actions.append(
-                    (now.wall, nurse, chair, session, occurrence, kind, detail))
-        except Exception as exc:   # noqa: BLE001 - the log's environment failing (CentralLogError)
-            self.log_problem = str(exc)
-            self._commands += 1
-            number = f"t{int(now.wall.timestamp() * 1000)}-{self._commands}"
-        return number
+        an `n` no other log file of this station gives. Held while the log fails (`_hold`):
+        written in order with the rest, the log alarm standing until then (her silence in no log
+        had ended it at the next row written, and a restart sounded the alarm again: a review)."""
+        row_id = self._write(_Action((now.wall, nurse, chair, session, occurrence, kind, detail)),
+                             now)
+        if row_id is not None:
+            return str(row_id)
+        self._commands += 1
+        return f"t{int(now.wall.timestamp() * 1000)}-{self._commands}"
 
     def _seen(self, chair: _Chair, now: Moment) -> tuple[bool, ChairAlarm | None]:
         """The chair connected, and its highest alarm while it is."""
@@ -1744,14 +1876,16 @@ class Board:
                 (shown.session, shown.occurrence, int(shown.priority), shown.state, shown.text))
 
     def _log_change(self, chair: _Chair, now: Moment, payload: bytes | None = None) -> None:
-        """Store a status only when the connection, the session or the highest alarm changed."""
+        """Store a status only when the connection, the session or the highest alarm changed
+        since the last stored or held. One held (the log failing: `_hold`) counts as logged once
+        written (`write_held`): counted before its write, a change whose write failed was never
+        written, every later status saying the same (a review)."""
         if self._restoring:
             return   # read from the log: it is there already
         connected, shown = self._seen(chair, now)   # once a status: 20 chairs at 1 Hz
         summary = self._summary(chair, connected, shown)
-        if summary == chair.logged:
+        if summary == (chair.logged if chair.held_summary is None else chair.held_summary):
             return
-        chair.logged = summary
         if payload is None:
             kind = "status" if connected else "stale"
             body = json.dumps({"connected": connected, "highest": None if shown is None else {
@@ -1762,11 +1896,10 @@ class Board:
         else:
             kind = "status" if chair.online else "will"
             body = payload.decode("utf-8", errors="replace")
-        try:
-            self._add_received(None, chair.name, kind, now.wall, body)
-            self.log_problem = ""
-        except Exception as exc:   # noqa: BLE001 - the log's environment failing (CentralLogError)
-            self.log_problem = str(exc)
+        if self._write(_Received((None, chair.name, kind, now.wall, body)), now) is None:
+            chair.held_summary = summary
+        else:
+            chair.logged = summary
 
     def _ignore(self, reason: str) -> None:
         self.ignored += 1
@@ -1909,7 +2042,12 @@ class Board:
                           f"{self.station}: the chairs' messages are split between the two; "
                           f"give each station its own name and settings ({twin})"))
         if self.log_problem:
-            found.append(("log", Priority.MEDIUM, f"Central log unavailable: {self.log_problem}"))
+            # How many rows wait, first: the banner gives way at the end of its words.
+            held = len(self._held_rows)
+            waiting = (f"{held} record{'s' if held != 1 else ''} held in memory, written when "
+                       "the log takes them; ") if held else ""
+            found.append(("log", Priority.MEDIUM,
+                          f"Central log unavailable: {waiting}{self.log_problem}"))
         for name, chair in self.chairs.items():
             if chair.twin_seen is not None and now.mono - chair.twin_seen <= TWIN_CHAIR_S:
                 rooms = ", ".join(sorted({room for _, room in chair.runs.values() if room}))

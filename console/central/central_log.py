@@ -34,7 +34,13 @@ the bedside's log is the record of the session.
 
 Failures of the environment (read-only, full disk, locked...) become `CentralLogError`, whose
 message names the file and the next step, classified by console/store/errors.py's rules; a bug
-(a constraint violated other than the dedupe) propagates unchanged.
+(a constraint violated other than the dedupe) propagates unchanged. Its writes run on the
+station's window thread: another program holding the file (a second station, a database viewer)
+makes one wait at most BUSY_TIMEOUT_MS, and the board then holds its rows in memory and tries
+again on its own timer (board.py `Board._hold`). The file is checked to be the one at its path
+(console/store/in_place.py, as the bedside's session log is) before each batch commits and on
+the board's tick (`check`): moved away or deleted while open, SQLite writes on into it wherever
+it is, and the next start found a new, empty log.
 """
 
 from __future__ import annotations
@@ -55,11 +61,22 @@ import platformdirs
 from console.clock import iso, parse_iso
 from console.paths import APP
 from console.store.errors import LogError, check_openable, classify, is_environmental
+from console.store.in_place import InPlace, file_id
 from console.store.schema import append_only_triggers
+from console.store.wal_check import shm_of, wal_of
 
 __all__ = ["Action", "CentralLog", "CentralLogError", "Received", "default_central_db_path"]
 
 SCHEMA_VERSION: Final = 1
+OPEN_BUSY_TIMEOUT_MS: Final = 2000
+"""How long opening the log waits for another program's lock (before the window is up)."""
+BUSY_TIMEOUT_MS: Final = 100
+"""How long a write waits for another program's lock once the station runs, on its window's
+thread (SQLite's busy timeout). At 2 s, a log held by a database viewer froze the window for 2 s
+a PCD-01 and 4 s a PCD-04: a new high alarm drawn 14 s after it came, every chair "No
+connection" (a review). A write that waits longer fails, and its rows are held (board.py
+`Board._hold`); the retry waits as long once every RETRY_S. In WAL mode readers never wait and
+no reader makes a writer wait: only another writer's transaction does."""
 TABLES: Final = ("received", "actions")
 
 _SCHEMA: Final = (
@@ -107,6 +124,8 @@ _NEXT_STEP: Final = {
     "permission": "check the owner and permissions of the file and its folder",
     "not-a-file": "give the path of a file, not of a folder",
     "io": "check the disk",
+    "moved": ("put it back there with its -wal and -shm files (the records held are written into "
+              "it), or choose another file with --db at the next start"),
 }
 
 
@@ -132,8 +151,13 @@ class CentralLogError(Exception):
         if folder_read_only:   # the file may be writable; SQLite cannot create -wal/-shm beside it
             step = (f"make its folder {path.absolute().parent} writable (SQLite must create the "
                     f"log's {path.name}-wal and {path.name}-shm files there)")
-        text = (f"Cannot write the central station's log {path} ({cause.replace('-', ' ')}): "
-                f"{step}, or choose another file with --db.")
+        if cause == "moved":   # while the station runs (`CentralLog.check`): what it says
+            text = (f"The central station's log {path} is no longer at its path: {detail}; "
+                    f"{step}")
+            detail = ""
+        else:
+            text = (f"Cannot write the central station's log {path} ({cause.replace('-', ' ')}): "
+                    f"{step}, or choose another file with --db.")
         if detail:
             text += f" (Details: {detail}.)"
         super().__init__(text)
@@ -164,9 +188,11 @@ class Action:
 class CentralLog:
     """The central station's SQLite log (see the module docstring). Open with `CentralLog.open`."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path,
+                 in_place: InPlace | None = None) -> None:
         self.conn = conn
         self.path = path
+        self._in_place = in_place   # the files as opened (`check`); None: not looked at
         row = conn.execute("SELECT value FROM meta WHERE key = 'uid'").fetchone()
         self.uid: str = row[0] if row else ""
         """Random, made with the file: the station's command ids carry it, so a new file never
@@ -197,22 +223,43 @@ class CentralLog:
         except (OSError, sqlite3.Error, LogError) as exc:
             raise _error(exc, path) from exc
         try:
-            conn.execute("PRAGMA busy_timeout = 2000")
+            conn.execute(f"PRAGMA busy_timeout = {OPEN_BUSY_TIMEOUT_MS}")
             (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
             if str(mode).lower() != "wal":
                 raise CentralLogError(path, "io", f"SQLite kept journal mode {mode}, not WAL")
             conn.execute("PRAGMA synchronous = FULL")
             _migrate(conn, path)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            in_place = InPlace(path, (file_id(path), file_id(wal_of(path)), file_id(shm_of(path))))
         except (OSError, sqlite3.Error) as exc:
             conn.close()
             raise _error(exc, path) from exc
         except CentralLogError:
             conn.close()
             raise
-        return cls(conn, path)
+        return cls(conn, path, in_place)
 
     def close(self) -> None:
         self.conn.close()
+        if self._in_place is not None:
+            self._in_place.close()
+
+    def check(self) -> None:
+        """Return if the file at the log's path is still the one opened (with its -wal and
+        -shm): a stat of its folder while nothing changed there (console/store/in_place.py).
+
+        Raises:
+            CentralLogError: "moved": it was moved away, deleted or replaced (what is written
+                from then on would be in no file at its path); or its folder cannot be looked at.
+        """
+        if self._in_place is None:
+            return
+        try:
+            self._in_place.check()
+        except LogError as exc:
+            raise CentralLogError(self.path, "moved", exc.detail) from exc
+        except OSError as exc:
+            raise _error(exc, self.path) from exc
 
     # ---- writing -----------------------------------------------------------------------------
 
@@ -221,10 +268,13 @@ class CentralLog:
         """The writes inside go to disk in one transaction (one sync): a backlog after a broker
         outage arrives by the thousand, and one synced commit per message held the central at
         about 1,300 messages a second (P11). The caller shows what it wrote only after this
-        returns, so nothing is shown that is not on disk.
+        returns, so nothing is shown that is not on disk. Before its COMMIT, the file is checked
+        to be the one at the log's path (`check`): committed into a file moved away, it is kept
+        nowhere anyone will look.
 
         Raises:
-            CentralLogError: the transaction cannot begin or commit (nothing of it is kept).
+            CentralLogError: the transaction cannot begin or commit, or the file is no longer
+                at its path (nothing of it is kept).
         """
         try:
             self.conn.execute("BEGIN IMMEDIATE")
@@ -232,6 +282,7 @@ class CentralLog:
             raise _error(exc, self.path) from exc
         try:
             yield
+            self.check()
             self.conn.execute("COMMIT")
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
