@@ -4,7 +4,11 @@ Moving on with something open, or discharging against the gate, asks for a reaso
 injected `Asker`), which the engine logs; a refusal shows the engine's reasons as they are. A
 discharge that no signature confirms is asked once more ("Discharge MRN and end the session?",
 "Not yet" the default; against the gate, after the reason, naming what stays open): it closes
-the record, and a click or a stray key on a focused button must not do that alone.
+the record, and a click or a stray key on a focused button must not do that alone. What the entry
+form holds typed and not recorded ("BP 132/84") is named in that question, and asked about where
+a signature alone would have confirmed the discharge: the ended record cannot take it, and a Yes
+had dropped it unnamed (the form said so only after: a review). The T0 question names it too:
+recorded after T0, a value measured before the dose counts as one after it.
 
 Nothing is asked of a nurse the station no longer accepts: before any question (T0's, a lot
 number, an override's reason) the controller is asked whether the act is refused now (locked, or
@@ -46,7 +50,13 @@ from console.session.lock import ChairAction
 from console.ui.dialog_place import place_below_alarms
 from console.ui import theme
 from console.ui.controller import SessionController
-from console.ui.entry_panel import DIALOG_STYLE, ERROR_COLOUR, ElidedLabel, question_box
+from console.ui.entry_panel import (
+    DIALOG_STYLE,
+    ERROR_COLOUR,
+    UNSAVED_LOST,
+    ElidedLabel,
+    question_box,
+)
 from protocols.model import ChecklistItem, DoseMode, PhaseKind
 
 ROW_LINES = 2          # a row wraps to two lines at most, then elides
@@ -69,6 +79,8 @@ PRESCRIBER_APPROVES = "Prescriber approves dosing"   # the gate's button: an app
 GIVEN_EARLY = "Record given now"   # a device ticked before its rest ended: it was given
 NEXT_LABEL = "Next phase"
 REFRESH_MS = 1000      # a refusal's question is said again this often while it is open
+# After the typing a question names (`UNSAVED_LOST`), as "Restart and resume" says it.
+RECORD_IT_FIRST = "To record it, choose “Not yet” and press Return in the form first."
 
 
 def refusal_text(heading: str, reasons: list[str], question: str) -> str:
@@ -267,6 +279,9 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         super().__init__("", parent)
         self.controller = controller
         self.asker = asker
+        # What the entry form holds typed and not recorded, in words ("BP 132/84"): set by the
+        # window that holds both (`EntryPanel.unsaved_words`); nothing without a form.
+        self.typed_unrecorded: Callable[[], list[str]] = lambda: []
         self.setStyleSheet("QWidget {font-size:13pt;}")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -524,9 +539,15 @@ class ChecklistPanel(QtWidgets.QGroupBox):
             devices = self.controller.view.protocol.dose.mode is DoseMode.DEVICES
             give = ("Give the first device as you confirm." if devices   # a nasal spray
                     else "Start the pump as you confirm.")
+            # A pre-dose value typed and not recorded stays in the form: Return after T0
+            # records it as a value after the dose.
+            typed = self.typed_unrecorded()
+            later = (f"\n\n{', '.join(typed)} typed and not recorded would count after T0, as a "
+                     "value after the dose. To record it before T0, choose “Not yet” and press "
+                     "Return in the form first." if typed else "")
             if not self.asker.agree(move, f"{move} now?\n\nT0 is this moment: the dose's timer, "
                                     "the checks after the dose and the baseline count from it. "
-                                    f"{give}", move):
+                                    f"{give}{later}", move):
                 self._report(False, "Not started: the pre-session checks go on.")
                 return
         outcome = self.controller.advance_phase()
@@ -567,10 +588,14 @@ class ChecklistPanel(QtWidgets.QGroupBox):
         if not_allowed is not None:
             self._report(False, "Discharge refused: " + not_allowed)
             return
-        if self.controller.discharge_ends_unasked() and not self.asker.agree(
+        # Typing not recorded is asked about also where a signature would have been the only
+        # question: the signature does not name it, and the ended record cannot take it.
+        lost = self._typing_lost()
+        clean = not self.controller.discharge_blockers()
+        if (self.controller.discharge_ends_unasked() or (lost and clean)) and not self.asker.agree(
                 "Discharge", f"Discharge {self.controller.view.patient.patient_id} and end the "
                 "session?\n\nIts record is then closed: nothing more can be recorded at the "
-                "chair.", "Discharge"):
+                f"chair.{lost}", "Discharge"):
             self._report(False, "Not discharged: the session goes on.")
             return
         outcome = self.controller.discharge()
@@ -596,13 +621,14 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 if not reasons:
                     return (f"Nothing refuses the discharge any more: Discharge anyway ends "
                             f"{self.controller.view.patient.patient_id}'s session as any "
-                            "discharge.")
+                            f"discharge.{self._typing_lost()}")
                 return refusal_text(
                     f"Discharge {self.controller.view.patient.patient_id} and end the session "
                     "although:", reasons, "Its record is then closed and its alarms end: "
-                    "nothing more is recorded or sounded at the chair.")
+                    f"nothing more is recorded or sounded at the chair.{self._typing_lost()}")
 
-            if reason and self.controller.discharge_override_ends_unasked() and not self.asker.agree(
+            asked = self.controller.discharge_override_ends_unasked() or bool(self._typing_lost())
+            if reason and asked and not self.asker.agree(
                     "Discharge against the gate", although(list(outcome.reasons)),
                     "Discharge anyway",
                     refresh=lambda: although(self.controller.discharge_blockers())):
@@ -616,6 +642,14 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                     self._report(False, "Not discharged: " + outcome.message)
         if outcome.done:
             self._report(True, "Discharged: the session has ended.")
+
+    def _typing_lost(self) -> str:
+        """What a discharge drops of the entry form's typing, as the last paragraph of its
+        question ("BP 132/84 typed and not recorded will be lost. …"); "" for nothing."""
+        words = self.typed_unrecorded()
+        if not words:
+            return ""
+        return f"\n\n{UNSAVED_LOST.format(what=', '.join(words))} {RECORD_IT_FIRST}"
 
     def _on_lock_changed(self, locked: bool) -> None:
         """Unlocked by a sign-in: a refusal said before it was the lock's ("Not moved: Locked —

@@ -11,6 +11,14 @@ A value typed by hand can be corrected from here ("Correct…"): the new value a
 through the controller as a correction row that points at the old one; the trend and the alarms
 follow the corrected value. A value already corrected, or entered in error, is not offered (the
 engine says why: `SessionEngine.uncorrectable`); its correction is.
+
+One with no right value to put in its place (HR 38 typed at the wrong chair's console) is taken
+back as "Entered in error…", offered by the same rule, with a reason: the controller's `void`
+(signed on a log with accounts, as the form's Undo is) logs an `entered_in_error` event naming
+it, and the value counts nowhere from then on (its alarms, the trend, the report). Correct…
+alone had asked for a number the nurse never measured, though the entry form and the README
+promise both. The two buttons share a row under the device filter: beside it they did not fit
+the Events column at 1366x768 (about 290 px).
 """
 
 from __future__ import annotations
@@ -36,6 +44,9 @@ METRIC_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 SUMMARY_SECONDS = 60.0
 CORRECT_TIP = ("Correct the selected value typed by hand (the old one stays in the record, marked "
                "as corrected)")
+VOID_TIP = ("Take back the selected value typed by hand, with no value in its place: it counts "
+            "nowhere from then on (the row stays in the record, marked as entered in error)")
+VOID_ACTION = "Entered in error"
 
 
 class EventList(QtWidgets.QListWidget):
@@ -132,7 +143,8 @@ class EventList(QtWidgets.QListWidget):
 
 
 class EventsTab(QtWidgets.QWidget):
-    """The event list with its device filter and "Correct…" for a value typed by hand."""
+    """The event list with its device filter, and "Correct…" and "Entered in error…" for a
+    value typed by hand."""
 
     def __init__(self, journal: Journal, controller: SessionController, asker: Asker,
                  confirmer: Confirmer, parent: QtWidgets.QWidget | None = None) -> None:
@@ -149,6 +161,11 @@ class EventsTab(QtWidgets.QWidget):
         self.correct_button.setToolTip(CORRECT_TIP)
         self.correct_button.setEnabled(False)
         self.correct_button.clicked.connect(self._on_correct_clicked)
+        self.void_button = QtWidgets.QPushButton(f"{VOID_ACTION}…")
+        self.void_button.setObjectName("entered_in_error")
+        self.void_button.setToolTip(VOID_TIP)
+        self.void_button.setEnabled(False)
+        self.void_button.clicked.connect(self._on_void_clicked)
         self.message = QtWidgets.QLabel("")
         self.message.setObjectName("correct_message")
         self.message.setWordWrap(True)
@@ -157,12 +174,14 @@ class EventsTab(QtWidgets.QWidget):
         self.list.itemSelectionChanged.connect(self._on_selection_changed)
         # A row corrected or entered in error since it was selected is no longer correctable.
         controller.changed.connect(self._enable_correct)
-        top = QtWidgets.QHBoxLayout()
-        top.addWidget(self.device_filter, 1)
-        top.addWidget(self.correct_button)
+        actions = QtWidgets.QHBoxLayout()
+        actions.addWidget(self.correct_button)
+        actions.addWidget(self.void_button)
+        actions.addStretch(1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(top)
+        layout.addWidget(self.device_filter)
+        layout.addLayout(actions)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.message)
 
@@ -175,13 +194,15 @@ class EventsTab(QtWidgets.QWidget):
             self._say(why)
 
     def _enable_correct(self) -> str:
-        """Correct… for a selected value typed by hand that still counts; returns why not for
-        one corrected already or entered in error ("" otherwise), also on the button's tip."""
+        """Correct… and Entered in error… for a selected value typed by hand that still counts;
+        returns why not for one corrected already or entered in error ("" otherwise), also on
+        the buttons' tips."""
         chosen = self.list.selected_manual_value()
         why = self.controller.uncorrectable(*chosen) if chosen is not None else None
-        self.correct_button.setEnabled(chosen is not None and why is None
-                                       and not self.controller.view.discharged)
-        self.correct_button.setToolTip(why or CORRECT_TIP)
+        offered = chosen is not None and why is None and not self.controller.view.discharged
+        for button, tip in ((self.correct_button, CORRECT_TIP), (self.void_button, VOID_TIP)):
+            button.setEnabled(offered)
+            button.setToolTip(why or tip)
         return why or ""
 
     def _on_correct_clicked(self) -> None:
@@ -233,6 +254,32 @@ class EventsTab(QtWidgets.QWidget):
         note = verdict.note if isinstance(verdict, Accepted) else ""
         self._say(f"Corrected: {value_words(name, value)}" + (f". {note}" if note else ""),
                   error=bool(note))
+
+    def _on_void_clicked(self) -> None:
+        chosen = self.list.selected_manual_value()
+        if chosen is None:
+            return
+        row_id, name = chosen
+        # Asked nothing by a station that refuses the act, as Correct… (locked, or the account
+        # disabled since it signed in).
+        refused = self.controller.refusal(ChairAction.VOID)
+        if refused is not None:
+            self._say(f"Not taken back: {refused}", error=True)
+            return
+        named = self.list.journal.named(row_id, name)
+        reason = self.asker.ask("Entered in error",
+                                f"Why is {named} entered in error? It then counts nowhere: its "
+                                "alarms, the trend and the report leave it out; the row stays in "
+                                "the record, marked. (The reason is logged with it.)",
+                                action=VOID_ACTION)
+        if not reason:
+            self._say("Not taken back: a value entered in error needs a reason.", error=True)
+            return
+        outcome = self.controller.void(row_id, name, reason)   # signed on a log with accounts
+        if not outcome.done:
+            self._say(f"Not taken back: {outcome.message}", error=True)
+            return
+        self._say(f"Taken back: {named} (logged as entered in error).")
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setText(text)

@@ -113,6 +113,9 @@ class LiveWindow(QtWidgets.QWidget):
         self.entry = EntryPanel(controller, confirmer)
         self.events_tab = EventsTab(journal, controller, asker, confirmer)
         self.events = self.events_tab.list
+        # The discharge and T0 questions name what the form holds typed and not recorded: the
+        # ended record cannot take it, and after T0 it counts as a value after the dose.
+        self.checklist.typed_unrecorded = self.entry.unsaved_words
 
         self.lock_bar = LockBar(controller)
         self.lock_bar.hide()
@@ -308,7 +311,8 @@ class LiveWindow(QtWidgets.QWidget):
         self.lock_shortcut.setEnabled(False)
         # The alarm area disables itself with nothing left to act on (`AlarmBar`): a console
         # fault after the discharge still sounds, and F2 and F3 must reach it.
-        for widget in (self.entry, self.checklist, self.events_tab.correct_button):
+        for widget in (self.entry, self.checklist, self.events_tab.correct_button,
+                       self.events_tab.void_button):
             widget.setEnabled(False)
         if ending:
             # The keyboard rests on the banner, not on the next button: Qt handed it from the
