@@ -359,7 +359,9 @@ def _note(note: Note, m: _Mapper) -> Note:
 def _event_detail(event: LoggedEvent, m: _Mapper) -> dict[str, Any]:
     """`event.detail` de-identified (`_Mapper.detail`), an observation button's text kept."""
     out = m.detail(event.detail, event.kind, event.at)
-    if _button_text(event.kind, event.detail.get("text")):
+    # Its own event, or the `entered_in_error` that took it back (kind OBSERVED in its detail).
+    kind = event.detail.get("kind") if event.kind == "entered_in_error" else event.kind
+    if _button_text(str(kind), event.detail.get("text")):
         out["text"] = event.detail["text"]
     return out
 

@@ -71,6 +71,7 @@ from console.review.model import (
     baseline_text,
     correction_text,
     describe_event,
+    withdrawn_text,
 )
 from console.session.dosing import infusion_stopped_at, pump_rate_text
 from protocols.model import DoseMode, PhaseKind, Protocol, VitalsCheck
@@ -1131,7 +1132,10 @@ def note_rows(detail: SessionDetail, tz: tzinfo | None) -> list[tuple[str, ...]]
     rows: list[tuple[int, datetime, tuple[str, ...]]] = []
     for n in detail.notes:
         kind = "Note" if n.kind == "note" else n.kind.replace("_", " ").capitalize()
-        rows.append((n.event_id, n.at, (day_time(n.at, tz, zoned=zoned), kind, n.who, n.text)))
+        # An observation noted with a button and taken back (a review), as a value is.
+        text = (withdrawn_text(n.withdraws, n.text) if n.withdraws
+                else f"{n.text} [entered in error]" if n.entered_in_error else n.text)
+        rows.append((n.event_id, n.at, (day_time(n.at, tz, zoned=zoned), kind, n.who, text)))
     for c in detail.corrections:
         rows.append((c.event_id, c.at, (
             day_time(c.at, tz, zoned=zoned),

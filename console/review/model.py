@@ -28,7 +28,7 @@ from console.review.clock_steps import (
     logged_seconds, logged_steps, seconds_between, session_seconds,
 )
 from console.session.device_rest import beyond_text, device_number, early_text
-from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED
+from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVED_AT
 from console.session.journal import event_text
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.session.signing import (
@@ -372,6 +372,10 @@ class Note:
             added afterwards in review; see `queries.annotate`), or another kind a session used
             for text (e.g. `adverse_event`).
         event_id: its event's id (0: not known), the order it was logged in.
+        entered_in_error: an observation noted with a button ("Vomiting") taken back since (an
+            `entered_in_error` event names it): it counts nowhere, and is shown marked.
+        withdraws: kind `entered_in_error`: the taking back of an observation noted with a
+            button, whose text this is ("Vomiting"); `text` is the reason given.
     """
 
     at: datetime
@@ -379,6 +383,8 @@ class Note:
     text: str
     kind: str = "note"
     event_id: int = 0
+    entered_in_error: bool = False
+    withdraws: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1027,6 +1033,12 @@ def correction_text(metric: str, value: float | None, reason: str, entered_in_er
     return f"{label} corrected to {shown}: {reason}"
 
 
+def withdrawn_text(text: str, reason: str) -> str:
+    """"Vomiting taken back: undone by the nurse within 10 s": an observation noted with a
+    button, entered in error, in `correction_text`'s words for a value."""
+    return f"{text} taken back: {reason}"
+
+
 def reopened_items(detail: Mapping[str, Any],
                    item_texts: Mapping[tuple[str, str], str] | None = None) -> tuple[str, ...]:
     """The gate items an `entered_in_error` event's `unticked` took back, by the text they were
@@ -1096,6 +1108,8 @@ def describe_event(kind: str, detail: Mapping[str, Any],
         return ((f"Console stopped by the system ({d['signal']})" if d.get("signal")
                  else "Console closed by the nurse")
                 + ": no monitoring until it was started again")
+    if kind == "entered_in_error" and OBSERVED_AT in d:   # an observation noted with a button
+        return withdrawn_text(str(d.get("text", "")), str(d.get("reason", "")))
     if kind in ("correction", "entered_in_error"):   # the Notes tab's words, not row ids
         value = d.get("value")
         return correction_text(str(d.get("metric", "")),

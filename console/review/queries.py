@@ -94,7 +94,8 @@ from console.store.log import (
 from console.session.conditions import STALE_MANUAL_SECONDS
 from console.session.device_rest import device_number
 from console.session.trend_feed import LINE_BREAK_KINDS, SAME_STEP_SECONDS, TrendFeed
-from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
+from console.session.engine import (
+    ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE, OBSERVED_AT)
 from console.session.engine import logged_count, run_reached
 from console.session.protocol_record import PROTOCOL_IN_FORCE, logged_protocol
 from console.store.errors import RESTORE_STEP, check_openable, not_an_sqlite_file, sqlite_words
@@ -1275,6 +1276,14 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
                                           corrects=int(d.get("corrects", 0)),
                                           value=float(d.get("value", 0.0)),
                                           reason=str(d.get("reason", "")), event_id=e.id))
+        elif kind == "entered_in_error" and OBSERVED_AT in d:
+            # An observation noted with a button ("Vomiting") taken back at the chair (a
+            # review): it counts nowhere; its note is marked, and who took it back and why listed.
+            taken = d.get("event")
+            notes = [replace(n, entered_in_error=True) if n.event_id == taken else n
+                     for n in notes]
+            notes.append(Note(at=e.at, who=e.actor, text=str(d.get("reason", "")), kind=kind,
+                              event_id=e.id, withdraws=str(d.get("text", ""))))
         elif kind == "entered_in_error":   # the value counts nowhere; the review says so
             changed_by = (e.at, str(d.get("metric", "")), "entered in error")
             texts = {(t.phase, t.item): t.text for t in ticks if t.text}

@@ -69,6 +69,7 @@ import re
 import tempfile
 from bisect import bisect_left, bisect_right
 from functools import partial
+from itertools import chain
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -76,7 +77,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from console.clock import Moment, clock_time, format_duration, format_span
+from console.clock import Moment, clock_time, format_duration, format_span, iso
 from console.records import (
     ACKNOWLEDGED,
     AUDIO_PAUSED,
@@ -157,6 +158,11 @@ VOMITING = "Vomiting"
 # The texts of the observation buttons at the chair: the console's own words, which a
 # de-identified export keeps (console/export/deidentify.py); the entry panel draws them.
 OBSERVATION_BUTTONS: Final = frozenset({VOMITING})
+OBSERVED_AT: Final = "observed_at"
+"""The detail key of an `entered_in_error` event that takes back an observation noted with a
+button (`SessionEngine.void_observation`): when it was noted, as the log holds the time
+(`console.clock.iso`, to the millisecond), which a restart, whose events come without their row
+ids, finds the episode by. Its `event` names the row."""
 
 # Technical conditions and their priorities. A lost device is medium: the nurse must look. No data
 # from a connected device (the transport's STALE, 4 s without a complete frame: quality bar R2) is
@@ -476,10 +482,17 @@ class _State:
     # The newest committed values of each metric with their row ids (what `void` can take back).
     rows: dict[str, list[tuple[int, Latest]]] = field(default_factory=dict)
     voided: set[int] = field(default_factory=set)   # rows entered in error
+    # Every value typed by hand (a correction as the measurement it stands for,
+    # `_standing_for`), by row id, for the whole session: they are few, and a correction can name
+    # one long gone from `rows` (a 1 Hz oximeter pushes a typed SpO2 out of them in 20 s, a 5-min
+    # cuff a typed BP in 100 min). Its latched alarm and its BP's other half are found by it.
+    typed: dict[int, Latest] = field(default_factory=dict)
     # Rows already corrected: the correction's value and wall time, by the corrected row's id.
     corrected: dict[int, tuple[float, datetime]] = field(default_factory=dict)
-    # Observations noted with a button ("Vomiting"): how many times, and the latest time.
-    observed: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    # Observations noted with a button ("Vomiting"), by text: each episode that stands (its
+    # time, and its event's row id: None at a restart, whose events come without ids), in the
+    # order noted. One entered in error (`void_observation`) leaves them.
+    observed: dict[str, tuple[tuple[datetime, int | None], ...]] = field(default_factory=dict)
     # Gate ticks taken back before T0, their attested value entered in error, by (phase, item):
     # why the item is open again, until it is ticked again (`SessionEngine._untick_attested`).
     unticked: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -498,9 +511,14 @@ class _State:
             self.dosing_ended = at
         return False
 
-    def note_observed(self, text: str, at: datetime) -> None:
-        count, _ = self.observed.get(text, (0, at))
-        self.observed[text] = (count + 1, at)
+    def note_observed(self, text: str, at: datetime, event_id: int | None = None) -> None:
+        self.observed[text] = (*self.observed.get(text, ()), (at, event_id))
+
+    def take_back_observed(self, text: str, noted_at: str) -> None:
+        """The episode of `text` noted at `noted_at` (its time as the log holds it, `iso`) was
+        entered in error: it counts nowhere."""
+        self.observed[text] = tuple(e for e in self.observed.get(text, ())
+                                    if iso(e[0]) != noted_at)
 
     def fix_baseline(self, values: Mapping[str, float]) -> None:
         """These baselines, as logged (the gate's tick, T0), stand: no later reading moves them."""
@@ -525,6 +543,7 @@ class _State:
                        last_sent=dict(self.last_sent),
                        absence_restored=set(self.absence_restored),
                        rows={k: list(v) for k, v in self.rows.items()}, voided=set(self.voided),
+                       typed=dict(self.typed),
                        corrected=dict(self.corrected), observed=dict(self.observed),
                        unticked=dict(self.unticked))
 
@@ -581,6 +600,14 @@ class SessionEngine:
         # it (mono time, value, checks): what `void` gives back (`Schedule.take_back`).
         self._counted_for: dict[str, deque[tuple[float, float, tuple[Counted, ...]]]] = {}
         self._inside_since: dict[str, Moment] = {}   # replay: condition -> its values back inside
+        # The values given to the log (written or held, in the order they reach it; replayed at
+        # a restart), counted: per (vital, value) the place of its newest, and of each typed
+        # value by its row id. Whether a value came again after a typed one no longer among the
+        # kept rows (`_alone_raised`), held ones too: a log fault has no row ids to compare.
+        # Written after the commit only (`_keep_rows`), so outside `_State`.
+        self._values_given = 0
+        self._newest_of_value: dict[tuple[str, float], int] = {}
+        self._typed_place: dict[int, int] = {}
         # Resume only: per condition, the last value replayed at each priority, and (None) the
         # last at any (its replayed mono time, what it held): a value changes an alarm's value,
         # and its words at its own priority, without a row (`AlarmBoard._change`); `_reworded`
@@ -816,6 +843,10 @@ class SessionEngine:
                 engine.nurse = str(event.detail.get("to") or engine.nurse)
             elif event.kind in (AUDIO_PAUSED, AUDIO_RESUMED):
                 paused = event.kind == AUDIO_PAUSED
+            elif event.kind == "entered_in_error" and OBSERVED_AT in event.detail:
+                # An observation noted with a button, taken back (`void_observation`).
+                state.take_back_observed(str(event.detail.get("text", "")),
+                                         str(event.detail[OBSERVED_AT]))
             elif event.kind == "entered_in_error":
                 state.voided.add(int(event.detail.get("observation", -1)))
                 engine._replay_untick(event.detail)
@@ -920,6 +951,7 @@ class SessionEngine:
             voided = row_id is not None and row_id in state.voided
             if reading.is_demo_or_test:
                 continue
+            engine._note_logged(row_id, obs, at)   # as `_keep_rows` noted it live
             if voided and obs.corrects is None:
                 engine._note_taken_back(reading, at)
                 if obs.source != MANUAL and not is_nibp_value(reading):
@@ -1301,10 +1333,18 @@ class SessionEngine:
         rule from the values it is given (`trend_feed.DeviceClocks`). The tiles read it."""
         return self._state.clocks.offset(source, at)
 
+    def noted(self, event_id: int) -> tuple[str, datetime] | None:
+        """The observation noted with a button that event `event_id` logged, as (its text, when),
+        while it stands: None once entered in error, or for an episode a restart replayed (its
+        events come without row ids: no Undo outlives the console that offered it)."""
+        return next(((text, at) for text, episodes in self._state.observed.items()
+                     for at, row in episodes if row == event_id), None)
+
     def observed(self, text: str) -> tuple[int, datetime] | None:
         """How often an observation noted with a button ("Vomiting") was noted this session,
-        and the latest time; None when never."""
-        return self._state.observed.get(text)
+        and the latest time; None when never. An episode entered in error is not counted."""
+        episodes = self._state.observed.get(text)
+        return (len(episodes), episodes[-1][0]) if episodes else None
 
     def ticks(self, phase_id: str | None = None) -> dict[str, Tick]:
         phase_id = phase_id or self.phase.id
@@ -1918,6 +1958,11 @@ class SessionEngine:
                                                            now))
                     if self._state.baseline.get(metric_name) != baseline:
                         records.extend(self._rejudge_standing(metric_name, now, missing))
+            elif (older := self._alone_raised(metric_name, observation_id)) is not None:
+                # A typed value no longer among the kept ones, every one of which came after it:
+                # a latched alarm it alone raised ends all the same (a review: a SpO2 85 typed
+                # for 95, corrected 25 s into a 1 Hz oximeter's 96, stayed latched to reset).
+                records.extend(self._take_back_latched(metric_name, older, rows, why, now))
             records.extend(self._prompts(now))
             step.records.extend(records)
         self._corrected_in_place(metric_name, step.ids[:1], after_t0, gone)
@@ -1962,10 +2007,14 @@ class SessionEngine:
         if other is None or isinstance(verdict, Rejected):
             return verdict
         rows = self._state.rows
-        this = next((kept for row, kept in rows.get(metric_name, []) if row == observation_id), None)
-        pair = next((kept for _, kept in reversed(rows.get(other, []))
+        # A typed BP is looked up among the typed values too, however many cuff readings came
+        # since (a review: 128/84 corrected to 70 after 20 cuffs was recorded as BP 70/84).
+        this = next((kept for row, kept in rows.get(metric_name, []) if row == observation_id),
+                    self._state.typed.get(observation_id))
+        pair = next((kept for kept in chain((kept for _, kept in reversed(rows.get(other, []))),
+                                            self._typed_standing(other))
                      if this is not None and same_measurement(this, kept)), None)
-        if pair is None:   # no other half typed with it (or too old to look up): the value alone
+        if pair is None:   # no other half measured with it: the value alone
             return verdict
         systolic, diastolic = ((value, pair.reading.value) if other == "bp_diastolic"
                                else (pair.reading.value, value))
@@ -1979,6 +2028,14 @@ class SessionEngine:
                 and isinstance(check_number(metric(other), pair.reading.value), Accepted)):
             return NeedsConfirmation(metric_name, value, question.message)
         return verdict
+
+    def _typed_standing(self, metric_name: str) -> Iterator[Latest]:
+        """The typed values of `metric_name` that stand (neither corrected nor entered in
+        error; a correction stands for its measurement), newest first."""
+        for row, kept in reversed(self._state.typed.items()):
+            if (kept.reading.metric == metric_name and row not in self._state.voided
+                    and row not in self._state.corrected):
+                yield kept
 
     def _keep_in_place(self, metric_name: str, ids: Sequence[int], index: int | None) -> None:
         """The correction of an older row takes that row's place among the values `void` can take
@@ -2015,8 +2072,15 @@ class SessionEngine:
         rows = self._state.rows.get(metric_name, [])
         index = next((i for i, (row, _) in enumerate(rows) if row == observation_id), None)
         if index is None:
-            return Outcome(False, (f"{m.label} observation #{observation_id} is not one of this "
-                                   "session's recent values: correct it from the Events tab.",))
+            # Named as the Events tab shows it, not by a row number (a review): what is taken
+            # back with it (due checks counted, trackers) is kept for the last values only.
+            typed = self._state.typed.get(observation_id)
+            named = (f"{m.label} {m.format(typed.reading.value)} {m.unit} of "
+                     f"{typed.reading.received_at.astimezone():%H:%M:%S}" if typed is not None
+                     else f"This {m.label} value")
+            return Outcome(False, (f"{named} came before the last {KEEP_ROWS} {m.label} values: "
+                                   "it can no longer be entered in error. Correct it (Correct…) "
+                                   "with the value measured.",))
         # A vital missing now stays missing, as `correct` keeps it: taking a value back counts
         # none, also where the trackers before it are no longer kept (a correction of the vital
         # came since: the fallbacks below). An apnoea had ended "its value was entered in
@@ -3316,15 +3380,50 @@ class SessionEngine:
         return Outcome(True)
 
     def note(self, text: str, actor: str, now: Moment, kind: str = "note") -> Outcome:
+        return self.note_row(text, actor, now, kind)[0]
+
+    def note_row(self, text: str, actor: str, now: Moment,
+                 kind: str = "note") -> tuple[Outcome, int | None]:
+        """`note`, with the row id of the event it wrote: what an undo of an observation noted
+        with a button points at (`void_observation`). None when nothing was written, and while
+        the log cannot take writes (the event is held in memory and has no id yet)."""
         if self._state.discharged:
-            return Outcome(False, (ENDED,))
+            return Outcome(False, (ENDED,)), None
         if not text.strip():
-            return Outcome(False, ("The note is empty: write what you observed.",))
+            return Outcome(False, ("The note is empty: write what you observed.",)), None
         with self._step(now) as step:
             step.records.append(EventRecord(self.session_id, now.wall, kind, actor,
                                             {"text": text.strip()}))
             if kind == OBSERVED:
                 self._state.note_observed(text.strip(), now.wall)
+        event_id = step.ids[0] if step.ids else None
+        if kind == OBSERVED and event_id is not None:   # the episode just noted is that row
+            *before, _ = self._state.observed[text.strip()]
+            self._state.observed[text.strip()] = (*before, (now.wall, event_id))
+        return Outcome(True), event_id
+
+    def void_observation(self, event_id: int, actor: str, now: Moment, reason: str) -> Outcome:
+        """An observation noted with a button ("Vomiting") by mistake, taken back: an
+        `entered_in_error` event names its event (`event`, its `text` and when it was noted,
+        `OBSERVED_AT`), and from then on the episode counts nowhere, live as after a restart
+        (which replays it so), in the review and the report. The event stays in the log
+        (append-only). A review: a mis-click beside the Nausea buttons stayed an adverse
+        event for good, though every other observation button offers a 10-second Undo."""
+        if self._state.discharged:
+            return Outcome(False, (ENDED,))
+        found = self.noted(event_id)
+        if found is None:
+            return Outcome(False, ("That observation is not one noted at this chair since the "
+                                   "console started, or it was taken back already.",))
+        text, at = found
+        if not reason.strip():
+            return Outcome(False, (f"Say why {text} is entered in error.",))
+        with self._step(now) as step:
+            step.records.append(EventRecord(
+                self.session_id, now.wall, "entered_in_error", actor,
+                {"event": event_id, "kind": OBSERVED, "text": text, OBSERVED_AT: iso(at),
+                 "reason": reason.strip()}))
+            self._state.take_back_observed(text, iso(at))
         return Outcome(True)
 
     def tick_item(self, item_id: str, actor: str, now: Moment, note: str = "",
@@ -4062,10 +4161,41 @@ class SessionEngine:
     def _keep_rows(self, step: _Step, now: Moment) -> None:
         """Remember the newest committed values of each metric with their row ids (after the
         commit: only a row that is in the log can be taken back)."""
-        for record, row_id in zip(step.records, step.ids, strict=False):
-            if isinstance(record, ObservationRecord):
-                if not record.flags & {"DEMO", "TEST"}:
+        for index, record in enumerate(step.records):
+            if isinstance(record, ObservationRecord) and not record.flags & DEMO_OR_TEST:
+                row_id = step.ids[index] if index < len(step.ids) else None   # None: held
+                self._note_logged(row_id, record, now)
+                if row_id is not None:
                     self._remember_row(row_id, record, now)
+
+    def _note_logged(self, row_id: int | None, record: ObservationRecord, at: Moment) -> None:
+        """Note a value given to the log (live: written or held) or replayed (resume): the
+        newest of its value, and a typed one with its row id for the session (`_State.typed`),
+        a correction as the measurement it corrects (`_standing_for`: paired with the rest of
+        its BP by that measurement's time)."""
+        self._values_given += 1
+        self._newest_of_value[(record.metric, record.value)] = self._values_given
+        if record.source != MANUAL or row_id is None:
+            return
+        self._typed_place[row_id] = self._values_given
+        reading = Reading(record.metric, record.value, record.unit, record.measured_at,
+                          record.received_at, record.source, record.channel, record.flags)
+        corrected = (self._state.typed.get(record.corrects) if record.corrects is not None
+                     else None)
+        if corrected is not None:
+            reading = _standing_for(reading, corrected)
+        self._state.typed[row_id] = Latest(reading, at, self._state.t0_reached,
+                                           after_first_device=self._state.device_given)
+
+    def _alone_raised(self, metric_name: str, row_id: int) -> Latest | None:
+        """The typed value `row_id` when no value of the vital came again after it (`typed`,
+        `_newest_of_value`): a latched alarm at its value then stands for it alone. None
+        otherwise, or when it is not a typed value: an excursion a later value held happened."""
+        kept = self._state.typed.get(row_id)
+        if kept is None or (self._newest_of_value.get((metric_name, kept.reading.value))
+                            != self._typed_place.get(row_id)):
+            return None
+        return kept
 
     def _remember_row(self, row_id: int, record: ObservationRecord, at: Moment) -> None:
         reading = Reading(record.metric, record.value, record.unit, record.measured_at,

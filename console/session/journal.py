@@ -14,6 +14,7 @@ from itertools import islice
 from datetime import datetime
 from typing import Any
 
+from console.clock import parse_iso
 from console.records import (
     BASELINE_SET,
     LATCHED,
@@ -26,6 +27,7 @@ from console.records import (
     SessionOpened,
 )
 from console.session.device_rest import beyond_text, early_text
+from console.session.engine import OBSERVED_AT
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from devices.reading import AGE_UNKNOWN, MANUAL, NIBP_PULSE
 from protocols.vitals import METRICS, Kind, scale_words
@@ -321,7 +323,12 @@ def _correction(d: Mapping[str, Any], typed: Mapping[int, ObservationRecord]) ->
 
 def _entered_in_error(d: Mapping[str, object], typed: Mapping[int, ObservationRecord]) -> str:
     """"MOAA/S 2 of 09:00:00 entered in error: undone by the nurse within 10 s": the value as
-    the list showed it, never its row number (which the list does not show)."""
+    the list showed it, never its row number (which the list does not show); an observation
+    noted with a button by its text and time ("Vomiting of 09:02:00 entered in error: …")."""
+    noted = d.get(OBSERVED_AT)
+    if isinstance(noted, str):
+        return (f"{d.get('text')} of {parse_iso(noted).astimezone():%H:%M:%S} "
+                f"entered in error: {d.get('reason')}")
     name = str(d.get("metric", ""))
     value = d.get("value")
     row_id = d.get("observation")

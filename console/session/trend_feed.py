@@ -680,9 +680,11 @@ class TrendFeed:
             self._put_marker(TrendMarker(minutes, "resumed", "phase"), -2)
         elif kind == "discharged":
             self._put_marker(TrendMarker(minutes, "Discharged", "phase"), -2)
-        elif kind == "entered_in_error":
+        elif kind == "entered_in_error" and "observation" in detail:
             # A value that counts nowhere any more: it leaves the trend (the log keeps the row).
-            self._remove_corrected(int(detail.get("observation", -1)), str(detail.get("metric", "")))
+            # One naming an event (a "Vomiting" taken back, engine `void_observation`) has no
+            # point here: looked up as row -1, it took out a value fed without its row id.
+            self._remove_corrected(int(detail["observation"]), str(detail.get("metric", "")))
         if breaks_lines(event):
             self.add_break(minutes)
 

@@ -463,11 +463,36 @@ class SessionController(QtCore.QObject):
             act, events_of({"entered_in_error": CORRECTION})))
 
     def note(self, text: str, kind: str = "note") -> Outcome:
+        return self.note_row(text, kind)[0]
+
+    def note_row(self, text: str, kind: str = "note") -> tuple[Outcome, int | None]:
+        """`note`, with the row id of the event written (None if none has one)."""
         refused = self.refusal(ChairAction.NOTE)
+        if refused is not None:
+            return Outcome(False, (refused,)), None
+        engine = self._engine
+        return engine.note_row(text, engine.nurse, self.clock.now(), kind=kind)
+
+    def void_observation(self, event_id: int, reason: str) -> Outcome:
+        """`SessionEngine.void_observation` (a "Vomiting" clicked by mistake, taken back),
+        signed on a log with accounts as `void` is: it is an entered in error too."""
+        refused = self.refusal(ChairAction.VOID)
         if refused is not None:
             return Outcome(False, (refused,))
         engine = self._engine
-        return engine.note(text, engine.nurse, self.clock.now(), kind=kind)
+
+        def act() -> Outcome:
+            return engine.void_observation(event_id, engine.nurse, self.clock.now(), reason)
+
+        noted = engine.noted(event_id)
+        if self.identity is None or engine.discharged or not reason.strip() or noted is None:
+            return act()   # the engine refuses: no signature is asked for nothing
+        text, at = noted
+        return self._outcome(self._signed(
+            SignatureRequest((CORRECTION,), f"{text} of {at.astimezone():%H:%M:%S} entered in "
+                                            "error", self._signer_name(),
+                             f"Reason: {reason.strip()}"),
+            act, events_of({"entered_in_error": CORRECTION})))
 
     def tick_item(self, item_id: str, gate_decision: str = "", note: str = "",
                   early_reason: str = "", extra_reason: str = "") -> Outcome:

@@ -31,7 +31,10 @@ pre-filled with 10 and one click logged it while BP was 185/118):
   written the earlier value again as a correction at the undone row's time: a baseline Aldrete
   10 came back as scored after the dose, and the discharge gate let the patient go with no
   Aldrete since the dose. Vitals have no Undo: a typed vital is taken back from the Events tab
-  (Correct…, or entered in error).
+  (Correct…, or entered in error). "Vomiting" has the same Undo (a review: a mis-click beside
+  the Nausea buttons stayed an episode for good): its event is entered in error
+  (`SessionEngine.void_observation`), and the episode leaves the count, after a restart and in
+  the review too.
 
 The message area beside the form keeps its height (two lines, elided, the full text on hover), so
 nothing around it moves when a message appears.
@@ -169,16 +172,20 @@ class UndoOffer:
     """The last observation recorded, which the nurse may still take back.
 
     Attributes:
-        row_id: the observation's row in the log (what the `entered_in_error` event names).
-        metric: the scale.
-        value: what was recorded.
+        row_id: the observation's row in the log (what the `entered_in_error` event names); for
+            an observation noted with a button, its event's row.
+        metric: the scale; for an observation noted with a button, its text ("Vomiting").
+        value: what was recorded (1 for an observation noted with a button).
         recorded_mono: when it was recorded (the controller clock's monotonic seconds).
+        noted: an observation noted with a button (an event, `SessionEngine.void_observation`),
+            not a scale's value.
     """
 
     row_id: int
     metric: str
     value: float
     recorded_mono: float
+    noted: bool = False
 
     def seconds_left(self, now_mono: float) -> float:
         return max(0.0, UNDO_SECONDS - (now_mono - self.recorded_mono))
@@ -686,7 +693,21 @@ class EntryPanel(QtWidgets.QGroupBox):
 
     def _on_vomiting_pressed(self) -> None:
         if not self._pressed_again(VOMITING, 1):
-            self._record_note(VOMITING, kind=OBSERVED)
+            self._record_observed(VOMITING)
+
+    def _record_observed(self, text: str) -> None:
+        """An observation noted with a button, with the Undo every observation button offers
+        (a review: Vomiting, beside the Nausea buttons, had none, and a mis-click stayed an
+        adverse event in the count, the review and the report)."""
+        outcome, event_id = self.controller.note_row(text, kind=OBSERVED)
+        if not outcome.done:
+            self._say(outcome.message, error=True)
+            return
+        self._say(f"Recorded: {text}", recorded=OBSERVED)
+        if event_id is not None:   # None while the log holds it in memory: nothing to point at
+            self._offer_undo(UndoOffer(event_id, text, 1.0, self.controller.clock.now().mono,
+                                       noted=True), text)
+        self.recorded.emit(text)
 
     def _record_score(self, name: str, score: _ScoreBox) -> None:
         """Record what the box holds for the nurse (`_ScoreBox.entered`), read as a vitals field
@@ -738,12 +759,16 @@ class EntryPanel(QtWidgets.QGroupBox):
         self._say(f"Recorded: {words}" + (f" ({meaning})" if meaning and meaning not in words else ""),
                   recorded=name)
         if row_id is not None:   # None while the log holds it in memory: nothing to point at yet
-            self._undo = UndoOffer(row_id, name, float(value), self.controller.clock.now().mono)
-            self.undo_button.setToolTip(f"Take back {words}: marked entered in error")
-            self.undo_button.show()
-            self._show_undo()
+            self._offer_undo(UndoOffer(row_id, name, float(value),
+                                       self.controller.clock.now().mono), words)
         self.recorded.emit(words)
         return True
+
+    def _offer_undo(self, offer: UndoOffer, words: str) -> None:
+        self._undo = offer
+        self.undo_button.setToolTip(f"Take back {words}: marked entered in error")
+        self.undo_button.show()
+        self._show_undo()
 
     def _record_note(self, text: str, kind: str = "note") -> None:
         if not text.strip() and self._record_stands(kind):   # the Return after its record
@@ -767,8 +792,13 @@ class EntryPanel(QtWidgets.QGroupBox):
         if offer is None:
             return
         if offer.seconds_left(self.controller.clock.now().mono) <= 0:
-            self._say(f"Too late to undo (more than {UNDO_SECONDS:g} s): select the value in the "
-                      "Events tab and use Correct….", error=True)
+            self._say(f"Too late to undo (more than {UNDO_SECONDS:g} s): " + (
+                f"{offer.metric} stays noted; write a note saying it was noted by mistake."
+                if offer.noted
+                else "select the value in the Events tab and use Correct…."), error=True)
+            return
+        if offer.noted:
+            self._undo_observed(offer)
             return
         words = scale_words(offer.metric, offer.value)
         # Entered in error, never the earlier value written again: a correction is a measurement
@@ -789,6 +819,20 @@ class EntryPanel(QtWidgets.QGroupBox):
         self._say(f"Undone: {words} taken back (logged as entered in error); {left}.")
         self._show_latest(self.scales[offer.metric])
 
+    def _undo_observed(self, offer: UndoOffer) -> None:
+        """Take back an observation noted with a button: its episode entered in error, the
+        count as before it (`SessionEngine.void_observation`)."""
+        outcome = self.controller.void_observation(offer.row_id, reason=UNDO_REASON)
+        if not outcome.done:
+            self._say(f"Not undone: {outcome.message}", error=True)
+            return
+        seen = self.controller.view.observed(offer.metric)
+        left = (f"{offer.metric.lower()} noted {seen[0]}× now, last at "
+                f"{seen[1].astimezone():%H:%M}" if seen is not None
+                else f"no {offer.metric.lower()} noted now")
+        self._say(f"Undone: {offer.metric} taken back (logged as entered in error); {left}.")
+        self._show_vomited()
+
     def _show_undo(self) -> None:
         offer = self._undo
         if offer is None:
@@ -797,7 +841,8 @@ class EntryPanel(QtWidgets.QGroupBox):
         if (left <= 0 or self.controller.view.discharged
                 # Put right from the Events tab since (corrected, entered in error): nothing
                 # of it is left to take back.
-                or self.controller.uncorrectable(offer.row_id, offer.metric) is not None):
+                or (self.controller.view.noted(offer.row_id) is None if offer.noted
+                    else self.controller.uncorrectable(offer.row_id, offer.metric) is not None)):
             self._withdraw_undo()
             return
         self.undo_button.setText(f"Undo ({left:.0f} s)")

@@ -1,4 +1,4 @@
-"""Typing left in the vitals form when the nurse presses Discharge or starts T0 (a review, s54):
+"""Typing left in the vitals form when the nurse presses Discharge or starts T0 (a review):
 every discharge condition met, "132/84" typed without Return, "Discharge MRN-7 and end the
 session?" did not name it; her Yes ended the record, and only then did the form say "Not recorded,
 cleared at the discharge: BP 132/84." Restart and close name it before (`UNSAVED_LOST`). Now the

@@ -1,4 +1,4 @@
-"""A typed value taken back from the Events tab as entered in error (a review, s54): the entry
+"""A typed value taken back from the Events tab as entered in error (a review): the entry
 form's docstring and the README promise it ("Correct…, or entered in error"), the controller has
 it (`void`), and the tab offered only Correct…, which asks for a number the nurse never measured.
 HR 38 typed into the wrong chair's console raised the ≤40 high alarm and could not be taken
