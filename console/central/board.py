@@ -82,12 +82,14 @@ that rises above the priority it was silenced at sounds again):
 - the bus not connected for BUS_ALARM_S (10 s): "Central station not connected to the clinic bus"
   (why is on the status line); connected but refused its subscription to the chairs (the
   broker's ACL), as long: "Central station not receiving the chairs: <the broker's refusal>";
-  at once when a chair heard here goes unheard for it, and high, naming it right after those
-  first words (the refusal last), when such a chair had a high alarm open (`_bus_alarm`);
+  at once when a chair heard here goes unheard for it (or was unheard for it when the station
+  stopped), and high, naming it right after those first words (the refusal last), when such a
+  chair had a high alarm open (`_bus_alarm`);
 - a chair with an open session without connection: "<room>: no connection to the chair" (high,
   naming it, when a high alarm was open there); one lost before the bus dropped stays lost,
   and one still unheard with an alarm open when the bus comes back is lost from then on (the
-  bus alarm named it: `set_bus`), the others having 10 s to be heard;
+  bus alarm named it: `set_bus`), the others having 10 s to be heard; after a restart, as the
+  log found each when the station stopped (its `stale` row says whether lost: `_restore_chair`);
 - the central log cannot take writes (locked by another program, the disk full, the file moved
   away or replaced: `_hold`): the rows it could not take, and every row after them, are held in
   memory in order (duplicates told apart there) and tried again, all in one transaction, every
@@ -514,13 +516,19 @@ class _Chair:
     # (NTP) still sends the points it stamped before the step (`Board._trend_window`).
     newest_stamp: datetime | None = None
     offline_since: datetime | None = None   # set while without connection: the last status heard
-    # Unheard with an alarm open when this station's bus came back (`set_bus`), or unheard when
-    # this station stopped (its log's last row of it `stale`: `_restore_chair`): lost from then
-    # on, its loss taking over from the bus alarm that named it, until a live status comes.
+    # Unheard with an alarm open when this station's bus came back (`set_bus`), or found lost
+    # when this station stopped (its log's last row of it `stale`, lost: `_restore_chair`): lost
+    # from then on, its loss taking over from the bus alarm that named it, until a live status.
     unheard_at_return: bool = False
-    # When this station found the chair gone (its Last Will came, or the log's "stale" row at a
-    # restart), by this station's clock; None while it is heard. Orders its loss among the
-    # station's alarms (`Board.station_alarms`) across a restart, when every loss is found anew.
+    # Unheard for this station's own bus when it stopped (its log's last row of it `stale`, not
+    # lost: the bus down, or back for less than 10 s): as a chair heard here gone unheard, the
+    # bus alarm names it at once (`_bus_alarm`) and the bus's return takes it as live
+    # (`set_bus`), until a live status comes.
+    unheard_for_bus: bool = False
+    # When this station found the chair gone (its Last Will came, or the log's "stale" row of it
+    # lost, at a restart), by this station's clock; None while it is heard. Orders its loss among
+    # the station's alarms (`Board.station_alarms`) across a restart, when every loss is found
+    # anew.
     gone_since: datetime | None = None
     session: dict[str, Any] | None = None
     session_id: int | None = None
@@ -757,7 +765,9 @@ class Board:
         the central had started empty: a chair lost during a session, its high alarm sounding,
         was a grey card and nothing sounded (a code review). One still silent 10 s after the
         bus connects is lost as any chair that stops talking (`_lost`); one the log had found
-        unheard (its last row `stale`) is lost at once, as after its Last Will. Then the nurse's
+        lost (its last row `stale`, lost) is lost at once, as after its Last Will; one it had
+        found unheard for this station's own bus (`stale`, not lost) is named by the bus alarm
+        at once, and the bus's return takes it as live (`set_bus`). Then the nurse's
         silences of what is still open are taken back from the log (`_restore_silences`).
         """
         self._restoring = True
@@ -836,7 +846,9 @@ class Board:
             self._mark(chair, report)
             self._arrive(chair, report, at)
         last_heard = lost_at = rows[0][1]
-        stale = False   # the board's last word of the chair: unheard (`_log_change`)
+        # The board's last word of the chair (`_log_change`): found lost, or unheard for this
+        # station's own bus (not lost: the one bus alarm said why, or it was back < 10 s).
+        stale = unheard_for_bus = False
         for kind, at, payload in rows:
             self._restored_at = at
             # One row the board cannot take is named and the rest still replayed: stopping at
@@ -846,16 +858,22 @@ class Board:
                 if kind == "status" and _board_summary(payload):
                     last_heard = at   # the board's own record of a change: heard then
                     chair.gone_since = None
-                    stale = False
+                    stale = unheard_for_bus = False
                 elif kind == "stale":
-                    # The board's own record of the chair unheard since then: a loss found again
-                    # after the restart keeps its place among the station's alarms.
-                    chair.gone_since = chair.gone_since or at
-                    stale = True
+                    # The board's own record of the chair unheard since then, and whether it
+                    # was lost (`_lost`): written while this station's bus was down it was not,
+                    # and taken for lost every chair in session came back lost at once where
+                    # live the one bus alarm stood (a review). A row of an older station does
+                    # not say: lost, as it had it. A loss found again after the restart keeps
+                    # its place among the station's alarms.
+                    stale = json.loads(payload).get("lost", True) is not False
+                    unheard_for_bus = not stale
+                    if stale:
+                        chair.gone_since = chair.gone_since or at
                 elif kind == "status":
                     self._on_status(name, payload.encode("utf-8"), now)
                     last_heard = at
-                    stale = False
+                    stale = unheard_for_bus = False
                 elif kind == "will":
                     self._on_status(name, payload.encode("utf-8"), now)
                     lost_at = at
@@ -875,10 +893,11 @@ class Board:
             return
         chair.status_mono = None   # heard earlier, not now: not connected
         chair.status_wall = last_heard
-        # Unheard when the station stopped (a hung chair: no Last Will): lost at once, as one
+        # Found lost when the station stopped (a hung chair: no Last Will): lost at once, as one
         # whose Will the log holds, until a live status comes. Given the 10 s any chair has to
         # be heard after the bus comes up, its high loss went silent for them (a review).
         chair.unheard_at_return = stale
+        chair.unheard_for_bus = unheard_for_bus
         chair.offline_since = None if chair.online else max(lost_at, last_heard)
         chair.unconfirmed.clear()   # confirmed, or not, by the station that showed them
         chair.logged = self._summary(chair, *self._seen(chair, now))   # what the log says
@@ -1327,7 +1346,7 @@ class Board:
             chair.status_wall = now.wall - timedelta(seconds=held_s)
             chair.offline_since = None
             chair.gone_since = None
-            chair.unheard_at_return = False
+            chair.unheard_at_return = chair.unheard_for_bus = False
             self._began.pop(f"chair:{name}", None)   # heard: a loss found later is a new one
             self._silenced_before.pop(f"chair:{name}", None)
             chair.clock_base = (
@@ -1856,13 +1875,14 @@ class Board:
         self._commands += 1
         return f"t{int(now.wall.timestamp() * 1000)}-{self._commands}"
 
-    def _seen(self, chair: _Chair, now: Moment) -> tuple[bool, ChairAlarm | None]:
-        """The chair connected, and its highest alarm while it is."""
+    def _seen(self, chair: _Chair, now: Moment) -> tuple[bool, ChairAlarm | None, bool]:
+        """The chair connected, its highest alarm while it is, and whether it is lost."""
         connected = self._connected(chair, now)
-        return connected, self._highest(chair) if connected else None
+        return connected, self._highest(chair) if connected else None, self._lost(chair, now)
 
     @staticmethod
-    def _summary(chair: _Chair, connected: bool, shown: ChairAlarm | None) -> tuple[Any, ...]:
+    def _summary(chair: _Chair, connected: bool, shown: ChairAlarm | None,
+                 lost: bool) -> tuple[Any, ...]:
         """What the log must hear of when it changes: the connection, the session open or
         ended, and the highest alarm. Without the session, a session starting or ending at a
         chair first heard idle was never logged (it changed neither connection nor alarm): a
@@ -1870,29 +1890,39 @@ class Board:
         session and raised a loss for one that had ended (a code review). The alarm's text too
         (its value): a restart named a lost chair's alarm by the value it began with, SpO2 89,
         where the station had last heard 86. A status is logged then at most once a status
-        (2 s) while an alarm's value moves. `connected`, `shown`: `_seen`."""
-        return (connected, chair.will_reason, chair.session_id,
+        (2 s) while an alarm's value moves. Whether it is lost (`_lost`): a chair unheard is not
+        lost while this station's own bus is down, and a restart took every one for lost (a
+        review); one lost at the bus's return (`set_bus`) or 10 s after it is logged then.
+        `connected`, `shown`, `lost`: `_seen`."""
+        return (connected, lost, chair.will_reason, chair.session_id,
                 bool((chair.session or {}).get("ended")), None if shown is None else
                 (shown.session, shown.occurrence, int(shown.priority), shown.state, shown.text))
 
     def _log_change(self, chair: _Chair, now: Moment, payload: bytes | None = None) -> None:
         """Store a status only when the connection, the session or the highest alarm changed
-        since the last stored or held. One held (the log failing: `_hold`) counts as logged once
-        written (`write_held`): counted before its write, a change whose write failed was never
-        written, every later status saying the same (a review)."""
+        since the last stored or held, or the chair was found lost (`_summary`). One held (the
+        log failing: `_hold`) counts as logged once written (`write_held`): counted before its
+        write, a change whose write failed was never written, every later status saying the
+        same (a review)."""
         if self._restoring:
             return   # read from the log: it is there already
-        connected, shown = self._seen(chair, now)   # once a status: 20 chairs at 1 Hz
-        summary = self._summary(chair, connected, shown)
-        if summary == (chair.logged if chair.held_summary is None else chair.held_summary):
+        connected, shown, lost = self._seen(chair, now)   # once a status: 20 chairs at 1 Hz
+        logged = chair.logged if chair.held_summary is None else chair.held_summary
+        if payload is not None and chair.online and not connected and logged is not None:
+            # A status that is no sign of life now (the broker held it: `receive`) is not
+            # logged for the loss it ends or starts (`_summary`'s second): its row, the chair's
+            # status, is read at a restart as the chair heard then. The tick logs the loss.
+            lost = logged[1]
+        summary = self._summary(chair, connected, shown, lost)
+        if summary == logged:
             return
         if payload is None:
             kind = "status" if connected else "stale"
             body = json.dumps({"connected": connected, "highest": None if shown is None else {
                 "session": shown.session, "occurrence": shown.occurrence,
                 "priority": shown.priority.label, "state": shown.state, "text": shown.text},
-                "last_status_at": iso(chair.status_wall) if chair.status_wall else None},
-                ensure_ascii=False)
+                "last_status_at": iso(chair.status_wall) if chair.status_wall else None,
+                "lost": lost}, ensure_ascii=False)
         else:
             kind = "status" if chair.online else "will"
             body = payload.decode("utf-8", errors="replace")
@@ -1916,12 +1946,12 @@ class Board:
     def _lost(self, chair: _Chair, now: Moment) -> bool:
         """A chair with an open session lost: its Last Will came, or no status for
         STATUS_STALE_S of a working bus (not right after the bus itself returns, unless the
-        chair was unheard then with an alarm open: `set_bus`, or when this station stopped:
-        `_restore_chair`). While this station's own bus is down the clock of this rule stops
-        at the drop: a chair silent since is not lost (the one bus alarm says why, not 20), and
-        one lost before stays lost. The bus dropping had ended every chair's loss: a lost
-        chair's high alarm went silent for 10 s, then only the medium bus alarm sounded (a code
-        review)."""
+        chair was unheard then with an alarm open: `set_bus`, or found lost when this station
+        stopped: `_restore_chair`). While this station's own bus is down the clock of this rule
+        stops at the drop: a chair silent since is not lost (the one bus alarm says why, not
+        20), and one lost before stays lost; so after a restart (`_restore_chair`). The bus
+        dropping had ended every chair's loss: a lost chair's high alarm went silent for 10 s,
+        then only the medium bus alarm sounded (a code review)."""
         if chair.session is None or chair.session.get("ended") or not chair.heard:
             return False
         if not chair.online:
@@ -2074,10 +2104,11 @@ class Board:
         when last heard, and naming it, as a chair's loss does. A chair connected with its high
         alarm sounding went quiet 10 s into an outage, and only a medium bus alarm sounded (a
         code review). Raised after BUS_ALARM_S, or at once when a chair heard here goes unheard
-        (its alarms were sounding here up to then)."""
+        (its alarms were sounding here up to then), or was unheard for it when this station
+        stopped (`_Chair.unheard_for_bus`: the bus alarm named it then)."""
         unheard = self._unheard(now)
         if now.mono - down_since < BUS_ALARM_S and \
-                not any(c.status_mono is not None for c in unheard):
+                not any(c.status_mono is not None or c.unheard_for_bus for c in unheard):
             return None
         # The chair it stands for right after what happened, the broker's refusal last; the bus
         # client's words are left to the status line, which says them whole: a broker's long

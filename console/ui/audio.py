@@ -337,8 +337,11 @@ class PlayerAudioOut:
     unavailable, with the reason. A probe at construction (50 ms of silence) finds a dead speaker
     path before the first alarm needs it; a probe that cannot be written (the temp folder full or
     gone) leaves the speaker unavailable too, never the console unstarted. An alarm burst's
-    failure stands until a later burst plays: the probe plays another file, so its success says
-    nothing of the tones; each tone file is checked at construction and at each re-probe.
+    failure stands until a later burst plays while an alarm tone is due (from `play` until
+    `stop`): the probe plays another file, so its success says nothing of the tones; each tone
+    file is checked at construction and at each re-probe. With no tone due (the alarm
+    acknowledged, paused or over) no burst comes to end it, so a re-probe that plays, every
+    tone file whole, does.
 
     Args:
         command: the player and its options (default: the first of PLAYERS found).
@@ -362,8 +365,9 @@ class PlayerAudioOut:
         # deadline, left to answer beside the first burst (`play`)
         self._dying: list[subprocess.Popen[bytes]] = []   # killed, not yet reaped
         self._problem = ""         # the probe's failure (ended by a probe or burst that plays)
-        self._burst_problem = ""   # the last alarm burst's failure: only a burst that plays
-        # ends it, never the probe (a missing high.wav's alarm had flapped)
+        self._burst_problem = ""   # the last alarm burst's failure: while a tone is due only
+        # a burst that plays ends it, never the probe (a missing high.wav's alarm had flapped)
+        self._due = False          # an alarm burst asked for since the last `stop`
         self._tones_problem = _tone_files_problem()   # checked again at each re-probe
         self._burst = False        # `_process` plays an alarm burst, not the probe
         self._silence: Path | None = None
@@ -375,6 +379,7 @@ class PlayerAudioOut:
             self._probe()
 
     def play(self, pattern: TonePattern) -> bool:
+        self._due = True
         self._check_exit()
         if (not self._judged and self._process is not None and not self._burst
                 and self._probing is None):
@@ -424,7 +429,9 @@ class PlayerAudioOut:
             self._start([*self._command, str(self._silence)], 0.05)
 
     def stop(self) -> None:
-        """Silence now: kill the player (SIGKILL: a player may ignore SIGTERM) and reap it later."""
+        """Silence now: kill the player (SIGKILL: a player may ignore SIGTERM) and reap it later.
+        No alarm tone is due until the next `play`."""
+        self._due = False
         self._end_player()
         probe, self._probing = self._probing, None
         self._kill(probe[0] if probe is not None else None)
@@ -495,11 +502,16 @@ class PlayerAudioOut:
 
     def _said(self, problem: str, burst: bool) -> None:
         """Keep a player's verdict ("" when it played). A burst that played means the speaker
-        path recovered; a burst's failure stands until then, whatever the probe says: the probe
-        plays its own file, and its success had ended "Audio unavailable" between high bursts
-        that could not open high.wav (a review: the alarm flapped, no high tone ever sounded)."""
+        path recovered; while a tone is due a burst's failure stands until then, whatever the
+        probe says: the probe plays its own file, and its success had ended "Audio unavailable"
+        between high bursts that could not open high.wav (a review: the alarm flapped, no high
+        tone ever sounded). With none due no burst comes: a probe that plays, the tone files
+        whole, ends it (a burst failed once as the sound server restarted, then the alarm was
+        acknowledged: "Audio unavailable" stood over a working speaker, a review)."""
         if burst:
             self._burst_problem = problem
+        elif not problem and not self._due and not self._tones_problem:
+            self._burst_problem = ""
         if not (burst and problem):
             self._problem = problem
 
@@ -604,6 +616,11 @@ class AlarmSounder(QtCore.QObject):
                    else None)
         joined = signal.alarms - self._heard
         self._heard = signal.alarms
+        if pattern is None and self._failed is not None:
+            # The alarm whose burst could not start is over, acknowledged or paused: no tone is
+            # due, and the speaker is told (its re-probe may then end the failure: PlayerAudioOut).
+            self._failed = None
+            self.out.stop()
         if pattern == self._pattern and not (joined and pattern is not None
                                              and pattern.repeat_s is None):
             # The same burst keeps its own rhythm (restarting it would garble it); a burst
