@@ -402,6 +402,10 @@ class PlayerAudioOut:
                                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         except OSError as exc:
             self._said(f"{Path(argv[0]).name} cannot start: {exc.strerror or exc}", burst)
+            # An answer, as an exit status is: left pending, the sounder said nothing while
+            # no tone could ever play (a player found at start, then removed or not
+            # executable: a review).
+            self._judged = True
             return False
         grace = HANG_GRACE_SECONDS
         if repeat_s is not None:   # hung before the repeat replaces it (REPEAT_MARGIN_SECONDS)
