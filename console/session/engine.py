@@ -3882,10 +3882,7 @@ class SessionEngine:
         else:
             reasons.extend(self._unmet_items(self.phase))
         if gate.refuse_while_alarm:
-            # The patient's alarms only: a technical condition of the station (speaker, device
-            # link, log) says nothing about whether the patient may leave.
-            reasons.extend(f"{ALARM_NOT_RESOLVED}{o.message}" for o in self.board.occurrences()
-                           if o.category == PHYSIOLOGICAL)
+            reasons.extend(f"{ALARM_NOT_RESOLVED}{o.message}" for o in self._refusing_alarms())
         reasons.extend(self._discharge_time_blockers(now))
         # The observation's own exit rule, BP back near baseline ("vitals until stable",
         # clinical-defaults.md post-session), holds at discharge too: Observation left against it
@@ -3968,11 +3965,22 @@ class SessionEngine:
         `phase_override_blockers`, for `discharge`)."""
         return self._identified(self.discharge_blockers(now))
 
+    def _refusing_alarms(self) -> list[Occurrence]:
+        """The alarms that refuse discharge (`refuse_while_alarm`: "any active or unacknowledged
+        alarm", protocols/README.md; clinical-defaults.md alarm behaviour 9): the patient's, and
+        a prompt become a medium alarm (a check overdue, behaviour 8). A "Vitals overdue"
+        sounding had let the patient go with no word or override, the last BP 25 min old
+        (a review). A technical condition of the station (speaker, device link, log) says
+        nothing about whether the patient may leave, nor does a "Vitals due" information
+        prompt."""
+        return [o for o in self.board.occurrences()
+                if o.category == PHYSIOLOGICAL
+                or (o.category == PROMPT and o.priority >= Priority.MEDIUM)]
+
     def _identified(self, reasons: Sequence[str]) -> tuple[Blocker, ...]:
         """Each reason with what holds behind its words (`Blocker.key`): the alarm whose row it
         words, as `discharge_blockers` words it, or the current phase's checklist item."""
-        alarms = {f"{ALARM_NOT_RESOLVED}{o.message}": o for o in self.board.occurrences()
-                  if o.category == PHYSIOLOGICAL}
+        alarms = {f"{ALARM_NOT_RESOLVED}{o.message}": o for o in self._refusing_alarms()}
         items = {}
         for item in self.phase.checklist:
             items[f"{REQUIRED_OPEN}{item.text}"] = f"item {item.id} open"

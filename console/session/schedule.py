@@ -5,15 +5,17 @@ satisfied when every metric it lists has a reading measured at or after `due - e
 alternatives for an entry that lists some (the heart rate or the oximeter's pulse rate); a cuff
 delivered late counts at its measured time, any other value at its arrival (`on_reading`). When due
 it raises an INFO prompt (`vitals_due:<name>`); overdue by more than `escalate_after` it becomes
-MEDIUM (clinical-defaults.md, alarm behaviour 8). Recurring checks then move to their next slot on
-the phase's grid, by that same rule: a later slot is met only by vitals measured inside its own
-window. A new phase's recurring check comes one interval in, or sooner where a check of the phase
-just ended was to ask for some of its vitals before that (`_sooner_slot`); that sooner slot asks
-only for the vitals not taken recently. A check at fixed times after T0 ("BP at T+40") is the
-protocol's, not its phase's: due from the first dose whatever phase the nurse is in, once; one
-already asked when a phase starts stays at its time until its vitals come (`_add_timed`). Where the
-dose is nasal devices, the first dose is device 1's tick: until then those checks wait (no prompt,
-no reading counts for them), and the tick times them all from it (`first_dose_given`).
+MEDIUM (clinical-defaults.md, alarm behaviour 8). Recurring checks then move to their next slot,
+on the phase's grid when met on time, one interval after the vital taken first when met late (a
+cuff cycling out of step with the grid), by that same rule: a later slot is met only by vitals
+measured inside its own window. A new phase's recurring check comes one interval in, or sooner
+where a check of the phase just ended was to ask for some of its vitals before that
+(`_sooner_slot`); that sooner slot asks only for the vitals not taken recently. A check at fixed
+times after T0 ("BP at T+40") is the protocol's, not its phase's: due from the first dose whatever
+phase the nurse is in, once; one already asked when a phase starts stays at its time until its
+vitals come (`_add_timed`). Where the dose is nasal devices, the first dose is device 1's tick:
+until then those checks wait (no prompt, no reading counts for them), and the tick times them all
+from it (`first_dose_given`).
 No Qt, no clock reads: every method takes `now`.
 """
 
@@ -290,8 +292,16 @@ class Schedule:
             owed = None
         sooner = _sooner_slot(phase_start, every, check.named, ending)
         if owed is not None:
-            self._checks[check.name] = _Check(check.name, check.metrics, owed.due, early,
-                                              escalate, every, dict(owed.seen), grid=first)
+            # Only what the new check asks for, and met by it, on to its cadence: a Discharge
+            # "BP and HR" naming the BP alone took over the observation's owed one with its BP
+            # and stood asking for nothing ("BP and HR ()", medium), the heart rate it had asked
+            # for no longer ending it (a review).
+            taken = _Check(check.name, check.metrics, owed.due, early, escalate, every,
+                           grid=first)
+            taken.seen = {m: at for m, at in owed.seen.items() if m in taken.metrics}
+            if taken.met():
+                self._advance(taken)
+            self._checks[check.name] = taken
         elif sooner is not None:
             self._checks[check.name] = self._sooner_check(
                 _Check(check.name, check.metrics, sooner[0], early, escalate, every),
@@ -451,10 +461,10 @@ class Schedule:
 
     @staticmethod
     def _advance(check: _Check) -> None:
-        """A recurring check met: on to the next slot, and past it only when every vital it
-        lists was measured inside its own window too. Past every slot whose window had opened
-        by the last reading, a T+10 check with BP at T+9 and SpO2 at T+18.5 also met T+20: no
-        BP asked until T+30."""
+        """A recurring check met: on to the next slot (met late, one interval after the vital
+        taken first), and past it only when every vital it lists was measured inside its own
+        window too. Past every slot whose window had opened by the last reading, a T+10 check
+        with BP at T+9 and SpO2 at T+18.5 also met T+20: no BP asked until T+30."""
         every = check.every_s or 0.0
         while check.met():
             if check.recent_from:
@@ -468,7 +478,13 @@ class Schedule:
             elif check.grid is not None:   # an owed check met: on to the phase's own slots
                 check.due, check.grid = check.grid, None
             else:
-                check.due = check.due.plus(every)
+                # Met late, the next slot is one interval after the vital taken first, as a
+                # sooner slot's; met on time, the grid stands. On the grid, a cuff cycling every
+                # 10 min out of step with it (T+7, 17, 27) met each slot 7 min late, 3 min before
+                # the next, whose window could not take the next cuff: a medium "Vitals overdue"
+                # every cycle, no BP gap over 10 min (a review).
+                earliest = min(check.seen.values())
+                check.due = check.due.plus(max(every, earliest + every - check.due.mono))
             check.recent_from = {}   # a sooner slot's recent vitals count for it alone
             opens = check.due.mono - check.early_s
             check.seen = {m: at for m, at in check.seen.items() if at >= opens}

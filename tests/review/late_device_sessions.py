@@ -11,7 +11,7 @@ the first-dose time (README, "Esketamine": the label's times count from the firs
     15 + d                       device 2 given; on to the observation
     50 + d  (dose + 40)          BP 150/92, HR 76, MOAA/S 4, dissociation 6 (the T+40 BP)
     70, 100, 125 + d             BP 134/82 and the rest (dose + 60, + 90, + 115)
-    135 + d (dose + 125)         Aldrete 10, nausea 0; discharged
+    135 + d (dose + 125)         Aldrete 10, nausea 0, dissociation 0; discharged
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def late_device(path: Path, device_after_t0: float) -> int:
                      dissociation=0, spo2=97, resp_rate=14)
             r.ack_all()
         r.at(dose + 125)
-        r.manual(aldrete=10, nausea=0)
+        # Dissociation scored again: its check (every 30 min), overdue, would refuse discharge.
+        r.manual(aldrete=10, nausea=0, dissociation=0)
         r.advance()                                                   # discharge phase
         r.tick_required()
         r.ack_all()

@@ -16,7 +16,8 @@ and what each session did, so tests compare the review and the exports with the 
                                                            (high, acknowledged after 20 s); a
                                                            mistyped 250 corrected to 150; note;
                                                            discharge refused once; override of the
-                                                           observation; discharged 10:20
+                                                           observation; the T+70 check's vitals
+                                                           at 10:13; discharged 10:20
     esketamine   MRN-5820   esketamine   2026-03-06 10:00  84 mg; monitor HR/SpO2/RR each minute,
                                                            SpO2 dip 92 at 11:00; BP at T+40 and
                                                            T+115; dissociation 6 → 0; discharged
@@ -155,13 +156,17 @@ def _surge(log: EventLog, facts: Facts) -> int:
     r.engine.correct(wrong, "bp_systolic", 150, r.nurse, r.clock.now(),
                      reason="typed 250, cuff read 150")
     r.ack_all()
-    for minute in (60, 70):
-        r.at(minute)
-        r.manual(bp_systolic=140, bp_diastolic=84, heart_rate=72, spo2=98, resp_rate=14, moaas=5)
+    r.at(60)
+    r.manual(bp_systolic=140, bp_diastolic=84, heart_rate=72, spo2=98, resp_rate=14, moaas=5)
+    r.at(70)
     # 25 of the observation's 30 minutes: ended early with a prescriber's reason.
     r.advance(override_reason="Dr Lee reviewed: BP settled, patient alert")
     refused = r.engine.discharge(r.nurse, r.clock.now())   # no Aldrete yet: refused, logged
     assert not refused.done
+    # The observation's T+70 check, which goes on in Discharge, met in its window: overdue at
+    # 10:20 it is an alarm, and it would refuse the discharge.
+    r.at(73)
+    r.manual(bp_systolic=140, bp_diastolic=84, heart_rate=72, spo2=98, resp_rate=14, moaas=5)
     r.at(80); r.manual(aldrete=10, nausea=0, fatigue=0, dissociation=0, hallucinations=0)
     r.tick_required()
     r.ack_all()

@@ -13,6 +13,7 @@ from protocols.loader import builtin_protocols_dir, load_protocol
 from protocols.model import Protocol
 from tests.session.helpers import Session
 from tests.session.test_iv_discharge_after_infusion import (
+    checks_answered_to,
     to_discharge_two_minutes_after_the_infusion,
 )
 from tests.session.test_resume import resume
@@ -45,7 +46,7 @@ def test_discharge_at_t0_plus_70_is_refused_under_a_discharge_phase_of_90_min_fr
     t0 = to_discharge_two_minutes_after_the_infusion(s)     # Discharge entered at T0 + 41
     # T0 + 42: the gate's 70 min from T0 and the phase's 90 hold; one line says the longer.
     assert s.engine.discharge_blockers(s.now()) == ["Discharge must last 48:00 min more"]
-    s.t(t0 + 70 * MIN)
+    checks_answered_to(s, t0, 70)
     # The timers' "Phase left" and the gate say the same time; the header's "Discharge in" too.
     assert s.engine.times(s.now()).phase_remaining_s == 20 * MIN
     assert s.engine.discharge_wait_s(s.now()) == 20 * MIN
@@ -64,7 +65,7 @@ def test_discharge_29_min_into_a_discharge_phase_of_30_min_is_refused(tmp_path: 
     protocol = clinic_iv(tmp_path, "min_minutes = 30\n")
     s = Session(protocol)
     t0 = to_discharge_two_minutes_after_the_infusion(s)     # Discharge entered at T0 + 41
-    s.t(t0 + 70 * MIN)
+    checks_answered_to(s, t0, 70)
     assert s.engine.discharge_blockers(s.now()) == ["Discharge must last 1:00 min more"]
     s.t(t0 + 71 * MIN)
     assert s.engine.discharge_blockers(s.now()) == []
@@ -75,7 +76,7 @@ def test_discharge_with_systolic_outside_the_discharge_phases_band_is_refused(
     protocol = clinic_iv(tmp_path, "exit_bp_within_baseline_mmhg = 10\n")
     s = Session(protocol)
     t0 = to_discharge_two_minutes_after_the_infusion(s)     # baseline systolic 120
-    s.t(t0 + 69 * MIN); s.bp(138, 80)
+    checks_answered_to(s, t0, 69); s.bp(138, 80)
     s.t(t0 + 70 * MIN); s.bp(138, 80)                        # 18 above baseline, not rising
     assert s.engine.discharge_blockers(s.now()) == [
         "Systolic BP 138 is more than 10 mmHg from baseline 120"]
@@ -94,7 +95,7 @@ def test_discharge_below_the_discharge_phases_moaas_is_refused_in_one_line(
     protocol = clinic_iv(tmp_path, "exit_min_moaas = 5\n", min_moaas=3)
     s = Session(protocol)
     t0 = to_discharge_two_minutes_after_the_infusion(s)
-    s.t(t0 + 70 * MIN)
+    checks_answered_to(s, t0, 70)
     s.manual("moaas", 4)                          # the gate's 3 is met, the phase's 5 is not
     assert s.engine.discharge_blockers(s.now()) == ["MOAA/S 4 (needs 5)"]
     s.manual("moaas", 2)                          # both refuse: the higher is said

@@ -27,7 +27,8 @@ def to_discharge_two_minutes_after_the_infusion(s: Session) -> float:
     t0 = s.now().mono - s.origin
     for minute in range(5, 45, 5):   # every vitals check of either protocol, none overdue
         s.t(t0 + minute * MIN)
-        s.bp(120, 80); s.manual("heart_rate", 70); s.manual("resp_rate", 14); s.manual("moaas", 5)
+        s.bp(120, 80); s.manual("heart_rate", 70); s.manual("spo2", 98); s.manual("resp_rate", 14)
+        s.manual("moaas", 5)
     assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="pump items on paper").done
     # Observation: its own 30 min refuse the move, and a reason overrides them.
     s.t(t0 + 41 * MIN)
@@ -39,6 +40,23 @@ def to_discharge_two_minutes_after_the_infusion(s: Session) -> float:
     for item in s.engine.protocol.phase("discharge").checklist:
         assert s.engine.tick_item(item.id, "nurse.ana", s.now()).done, item.id
     return t0
+
+
+CHECKED = {"bp_systolic": 120.0, "bp_diastolic": 80.0, "heart_rate": 70.0, "spo2": 98.0,
+           "resp_rate": 14.0, "moaas": 5.0}
+
+
+def checks_answered_to(s: Session, t0: float, minute: int) -> None:
+    """On, minute by minute, to `minute` after T0 (`t0` in seconds from the session start),
+    typing what each vitals check asks for as it falls due (`CHECKED`, the baseline's values):
+    a check left overdue is an alarm, which refuses discharge."""
+    for m in range(int((s.now().mono - s.origin - t0) // MIN) + 1, minute + 1):
+        s.t(t0 + m * MIN)
+        for due in s.engine.due(s.now()):
+            if due.due_in_s <= 0:
+                for name in due.missing:
+                    if name != "pulse_rate":   # the heart rate typed meets either
+                        s.manual(name, CHECKED[name])
 
 
 @pytest.mark.parametrize("protocol_file", ["iv-ketamine.toml", "iv-ketamine-titration.toml"])
@@ -54,8 +72,8 @@ def test_iv_discharge_is_refused_until_30_minutes_after_the_infusion(protocol_fi
     assert not refused.done
     assert s.engine.phase.kind.value == "discharge"
 
-    # T0 + 69: a minute left.
-    s.t(t0 + 69 * MIN)
+    # T0 + 69, the observation's T+55 check answered: a minute left.
+    checks_answered_to(s, t0, 69)
     assert s.engine.discharge_blockers(s.now()) == [
         "Observation must reach 70 min after the first dose: 1:00 min left"]
 

@@ -16,6 +16,7 @@ import pytest
 from console.clock import format_duration
 from protocols.loader import builtin_protocols_dir, load_protocol
 from tests.session.helpers import Session
+from tests.session.test_iv_discharge_after_infusion import checks_answered_to
 from tests.session.test_resume import resume
 
 MIN = 60
@@ -31,7 +32,8 @@ def to_discharge_after_an_infusion_of(s: Session, infusion_minutes: int) -> floa
     t0 = s.now().mono - s.origin
     for minute in range(5, infusion_minutes + 1, 5):   # every vitals check, none overdue
         s.t(t0 + minute * MIN)
-        s.bp(120, 80); s.manual("heart_rate", 70); s.manual("resp_rate", 14); s.manual("moaas", 5)
+        s.bp(120, 80); s.manual("heart_rate", 70); s.manual("spo2", 98); s.manual("resp_rate", 14)
+        s.manual("moaas", 5)
     s.t(t0 + infusion_minutes * MIN)
     # The infusion phase ends when the pump has run the bag (paused or stopped: earlier or later).
     assert s.engine.advance_phase("nurse.ana", s.now(), override_reason="pump items on paper").done
@@ -58,7 +60,7 @@ def test_iv_discharge_waits_30_minutes_after_an_infusion_that_ran_long(protocol_
     t0 = to_discharge_after_an_infusion_of(s, 55)   # paused 15 min for nausea: ended at T+55
 
     # T+71, past T0 + 70 but 16 min after the infusion: the gate holds, naming its reason.
-    s.t(t0 + 71 * MIN)
+    checks_answered_to(s, t0, 71)
     ready_for_discharge(s)
     assert s.engine.discharge_wait_s(s.now()) == 14 * MIN
     assert s.engine.discharge_blockers(s.now()) == after_infusion(14 * MIN)
@@ -67,11 +69,11 @@ def test_iv_discharge_waits_30_minutes_after_an_infusion_that_ran_long(protocol_
     assert s.recorder.events("discharge_refused")[-1].detail["reasons"] == after_infusion(14 * MIN)
 
     # T+84: a minute left.
-    s.t(t0 + 84 * MIN)
+    checks_answered_to(s, t0, 84)
     assert s.engine.discharge_blockers(s.now()) == after_infusion(1 * MIN)
 
     # T+85: 30 min after the infusion ended, nothing else holds the patient.
-    s.t(t0 + 85 * MIN)
+    checks_answered_to(s, t0, 85)
     assert s.engine.discharge_wait_s(s.now()) is None
     assert s.engine.discharge_blockers(s.now()) == []
     assert s.engine.discharge("nurse.ana", s.now()).done
@@ -83,12 +85,12 @@ def test_an_infusion_stopped_early_is_still_held_to_t0_plus_70(protocol_file: st
     # still holds, and the line that holds longest is the one shown.
     s = Session(load_protocol(builtin_protocols_dir() / protocol_file))
     t0 = to_discharge_after_an_infusion_of(s, 20)
-    s.t(t0 + 51 * MIN)
+    checks_answered_to(s, t0, 51)
     ready_for_discharge(s)
     assert s.engine.discharge_wait_s(s.now()) == 19 * MIN
     assert s.engine.discharge_blockers(s.now()) == [
         "Observation must reach 70 min after the first dose: 19:00 min left"]
-    s.t(t0 + 70 * MIN)
+    checks_answered_to(s, t0, 70)
     assert s.engine.discharge_blockers(s.now()) == []
 
 
@@ -103,7 +105,7 @@ def test_the_wait_after_the_infusion_survives_a_restart(clock_behind_s: float,
     protocol = load_protocol(builtin_protocols_dir() / "iv-ketamine.toml")
     s = Session(protocol)
     t0 = to_discharge_after_an_infusion_of(s, 55)
-    s.t(t0 + 71 * MIN)
+    checks_answered_to(s, t0, 71)
     ready_for_discharge(s)
     # The console restarts 2 min later: the end of the infusion is rebuilt from the logged
     # phase starts.
@@ -117,7 +119,7 @@ def test_the_wait_after_the_infusion_survives_a_restart(clock_behind_s: float,
 def test_a_prescriber_override_passes_the_wait_after_the_infusion_and_logs_it() -> None:
     s = Session(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"))
     t0 = to_discharge_after_an_infusion_of(s, 55)
-    s.t(t0 + 71 * MIN)
+    checks_answered_to(s, t0, 71)
     ready_for_discharge(s)
     assert s.engine.discharge("nurse.ana", s.now(), override_reason="Dr Reis: transport waiting").done
     override = s.recorder.events("override")[-1].detail

@@ -162,8 +162,9 @@ def test_discharge_refused_with_reasons_then_allowed():
         "No modified Aldrete score recorded (needs ≥9)",
     )
     assert s.recorder.events("discharge_refused")[0].detail["reasons"] == list(refused.reasons)
-    # An unresolved alarm also refuses.
-    s.t(start + 120 * MIN); s.manual("aldrete", 10); s.manual("spo2", 92)
+    # An unresolved alarm also refuses (the BP and HR check, overdue since T+90, answered).
+    s.t(start + 120 * MIN); s.bp(124, 80); s.manual("heart_rate", 70)
+    s.manual("aldrete", 10); s.manual("spo2", 92)
     s.engine.tick_item("escort", "nurse.ana", s.now())
     assert s.engine.discharge("nurse.ana", s.now()).reasons == (
         "Alarm not resolved: SpO2 92 %, limit ≤93",)
@@ -182,6 +183,7 @@ def test_discharge_waits_while_the_last_systolic_reading_is_above_the_one_before
     s.engine.tick_item("escort", "nurse.ana", s.now())
     for systolic in (150, 131, 137):
         s.bp(systolic, 80)
+    s.manual("heart_rate", 70)   # with the BPs, the check overdue since T+90 answered
     # The reason names the pair the rule compares, not the higher reading before them.
     assert s.engine.discharge("nurse.ana", s.now()).reasons == (
         "Systolic BP still rising: 131 → 137 mmHg at the last two readings",)
@@ -201,6 +203,7 @@ def test_bp_far_from_baseline_still_refuses_discharge_after_observation_was_left
     s.t(start + 41 * MIN)
     assert s.engine.advance_phase("nurse.ana", s.now()).done   # observation
     s.t(start + 75 * MIN); s.bp(152, 85); s.bp(150, 85); s.manual("moaas", 5)
+    s.manual("heart_rate", 70)   # with the BPs, the BP and HR checks owed since T+10 answered
     s.manual("aldrete", 10)
     refused = s.engine.advance_phase("nurse.ana", s.now())
     assert "Systolic BP 150 is more than 20 mmHg from baseline 120" in refused.reasons
@@ -224,6 +227,7 @@ def test_dissociation_not_back_near_baseline_or_hallucinations_present_refuse_di
     s.t(start + 20 * MIN); s.manual("dissociation", 24); s.manual("hallucinations", 1)
     to_discharge_phase(s, start)
     s.t(start + 100 * MIN); s.manual("aldrete", 10)
+    s.bp(124, 80); s.manual("heart_rate", 70)   # the check overdue since T+90 answered
     s.engine.tick_item("escort", "nurse.ana", s.now())
     assert s.engine.discharge("nurse.ana", s.now()).reasons == (
         "Dissociation (CADSS) 24, baseline 6: not resolved (needs 6 or less)",
@@ -243,6 +247,7 @@ def test_a_dissociation_score_of_4_is_near_a_baseline_of_0():
     start = s.now().mono - s.origin
     to_discharge_phase(s, start)
     s.t(start + 100 * MIN); s.manual("aldrete", 10); s.manual("dissociation", 5)
+    s.bp(124, 80); s.manual("heart_rate", 70)   # the check overdue since T+90 answered
     s.engine.tick_item("escort", "nurse.ana", s.now())
     assert s.engine.discharge("nurse.ana", s.now()).reasons == (
         "Dissociation (CADSS) 5, baseline 0: not resolved (needs 4 or less)",)

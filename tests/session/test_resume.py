@@ -48,8 +48,9 @@ def test_resume_restores_phase_timers_ticks_and_baseline():
     assert set(engine.ticks("pre")) == {"consent", "baseline_bp"}
     assert engine.baseline["bp_systolic"] == 130
     assert engine.latest("bp_systolic").reading.value == 140
-    # The T+10 check was done before the crash: next due at T+20.
-    assert round(engine.due(s.now())[0].due_in_s) == 5 * MIN
+    # The T+10 check was done at T+12, before the crash: met late, the next is due one interval
+    # after it, at T+22.
+    assert round(engine.due(s.now())[0].due_in_s) == 7 * MIN
     assert s.recorder.events("session_resumed")[0].detail["phase"] == "infusion"
 
 

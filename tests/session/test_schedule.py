@@ -23,12 +23,13 @@ def test_bp_check_prompts_at_10_minutes_and_escalates_when_5_minutes_overdue():
     assert s.shown() == [("vitals_due:BP and HR", "medium", "active")]
     assert s.engine.alarms()[0].message.startswith("Vitals overdue by 5 min")
     assert s.sounding() == "medium"
-    # The nurse takes them: the prompt clears and the next one is due at T+20.
+    # The nurse takes them: the prompt clears and the next one is due one interval after
+    # them (met late, the slots move with it), at T+25.
     s.bp(130, 85); s.manual("heart_rate", 80)
     assert s.shown() == []
     due = s.engine.due(s.now())
     assert due[0].name == "BP and HR"
-    assert round(due[0].due_in_s) == 5 * MIN
+    assert round(due[0].due_in_s) == 10 * MIN
 
 
 def test_a_check_taken_two_minutes_early_counts():

@@ -142,8 +142,9 @@ def test_a_restart_after_the_infusion_ended_asks_rr_and_sedation_at_t45_as_live(
 
 
 def test_rr_and_sedation_taken_late_for_the_last_infusion_slot_are_asked_again_at_t45() -> None:
-    # RR and MOAA/S at T+33 for the T+30 slot: not counted as taken recently at T+45, else the
-    # next would come at T+55, 22 minutes on. The BP of T+40 still counts.
+    # RR and MOAA/S at T+33 for the T+30 slot (met late: the next one interval after them,
+    # T+48): not counted as taken recently there, else the next would come at T+55, 22 minutes
+    # on. The BP of T+40 still counts.
     s = Schedule()
     s.start_phase(IV.phase("infusion"), at(0), at(0))
     for minute in (10, 20, 30, 40):
@@ -153,7 +154,7 @@ def test_rr_and_sedation_taken_late_for_the_last_infusion_slot_are_asked_again_a
         for name in RR_AND_SEDATION:
             s.on_reading(name, at(minute))
     s.start_phase(IV.phase("observation"), at(40), at(0))
-    due = next(d for d in s.upcoming(at(45)) if d.name == OBSERVATION)
+    due = next(d for d in s.upcoming(at(48)) if d.name == OBSERVATION)
     assert (round(due.due_in_s), due.missing) == (0, RR_AND_SEDATION)
 
 

@@ -81,14 +81,15 @@ def test_a_restart_after_a_partial_check_finished_late_still_prompts_the_next_bp
         "bp_systolic", "bp_diastolic", "heart_rate", "pulse_rate")
 
 
-def test_a_whole_check_taken_late_inside_the_next_window_meets_both_slots() -> None:
-    # The rule unchanged where every vital came together: all at T+18.5 meet T+10 and T+20.
+def test_a_whole_check_taken_late_moves_the_next_slot_one_interval_after_it() -> None:
+    # Every vital at T+18.5 meets T+10 late: the T+20 slot is not asked 1.5 min after them, the
+    # next is one interval after them (a cuff cycling out of step with the grid, a review).
     s = Schedule()
     s.start_phase(IV.phase("infusion"), at(0), at(0))
     for name in ("bp_systolic", "bp_diastolic", "heart_rate", "spo2"):
         s.on_reading(name, at(18.5))
     due = next(d for d in s.upcoming(at(18.5)) if d.name == BP_CHECK)
-    assert round(due.due_in_s) == round(11.5 * MIN)   # T+30
+    assert round(due.due_in_s) == round(10 * MIN)   # T+28.5
 
 
 @pytest.fixture
