@@ -2050,6 +2050,30 @@ class SessionEngine:
         if index is not None:
             rows.insert(index, entry)
 
+    def void_refusal(self, observation_id: int, metric_name: str) -> str | None:
+        """Why `void` would refuse to take the logged value `observation_id` back, or None when
+        it would take it (nothing written): the rule `void` itself asks, so the Events tab can
+        leave "Entered in error…" off for such a value instead of asking the nurse's reason
+        and signature first (a review: a typed HR at a monitored chair leaves the last values
+        in about 20 s of its 1 Hz monitor)."""
+        m = metric(metric_name)
+        # A value already taken back is said so, in the Events tab's words: "not one of the
+        # recent values: correct it from the Events tab" sent the nurse to a Correct... that is
+        # off for it, about the score she had just put right.
+        taken_back = self.uncorrectable(observation_id, metric_name)
+        if taken_back is not None:
+            return taken_back
+        if any(row == observation_id for row, _ in self._state.rows.get(metric_name, [])):
+            return None
+        # Named as the Events tab shows it, not by a row number (a review): what is taken
+        # back with it (due checks counted, trackers) is kept for the last values only.
+        typed = self._state.typed.get(observation_id)
+        named = (f"{m.label} {m.format(typed.reading.value)} {m.unit} of "
+                 f"{typed.reading.received_at.astimezone():%H:%M:%S}" if typed is not None
+                 else f"This {m.label} value")
+        return (f"{named} came before the last {KEEP_ROWS} {m.label} values: it can no longer "
+                "be entered in error. Correct it (Correct…) with the value measured.")
+
     def void(self, observation_id: int, metric_name: str, actor: str, now: Moment,
              reason: str) -> Outcome:
         """A value entered in error with no right value to put in its place (a mis-click on a
@@ -2063,24 +2087,11 @@ class SessionEngine:
             return Outcome(False, (ENDED,))
         if not reason.strip():
             return Outcome(False, (f"Say why the {m.label} value is entered in error.",))
-        # A value already taken back is said so, in the Events tab's words: "not one of the
-        # recent values: correct it from the Events tab" sent the nurse to a Correct... that is
-        # off for it, about the score she had just put right.
-        taken_back = self.uncorrectable(observation_id, metric_name)
-        if taken_back is not None:
-            return Outcome(False, (taken_back,))
+        refused = self.void_refusal(observation_id, metric_name)
+        if refused is not None:
+            return Outcome(False, (refused,))
         rows = self._state.rows.get(metric_name, [])
-        index = next((i for i, (row, _) in enumerate(rows) if row == observation_id), None)
-        if index is None:
-            # Named as the Events tab shows it, not by a row number (a review): what is taken
-            # back with it (due checks counted, trackers) is kept for the last values only.
-            typed = self._state.typed.get(observation_id)
-            named = (f"{m.label} {m.format(typed.reading.value)} {m.unit} of "
-                     f"{typed.reading.received_at.astimezone():%H:%M:%S}" if typed is not None
-                     else f"This {m.label} value")
-            return Outcome(False, (f"{named} came before the last {KEEP_ROWS} {m.label} values: "
-                                   "it can no longer be entered in error. Correct it (Correct…) "
-                                   "with the value measured.",))
+        index = next(i for i, (row, _) in enumerate(rows) if row == observation_id)   # kept (above)
         # A vital missing now stays missing, as `correct` keeps it: taking a value back counts
         # none, also where the trackers before it are no longer kept (a correction of the vital
         # came since: the fallbacks below). An apnoea had ended "its value was entered in

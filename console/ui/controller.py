@@ -440,6 +440,11 @@ class SessionController(QtCore.QObject):
         """Why that value cannot be corrected (corrected already, entered in error), or None."""
         return self._engine.uncorrectable(observation_id, metric_name)
 
+    def void_refusal(self, observation_id: int, metric_name: str) -> str | None:
+        """Why `void` would refuse that value (taken back already, or no longer among the last
+        values), or None; asked before the reason (nothing written)."""
+        return self._engine.void_refusal(observation_id, metric_name)
+
     def check_correction(self, observation_id: int, metric_name: str, value: float) -> Verdict:
         """What `correct` would answer for `value`, asked before the reason (nothing written)."""
         return self._engine.check_correction(observation_id, metric_name, value)

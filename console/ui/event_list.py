@@ -13,9 +13,10 @@ follow the corrected value. A value already corrected, or entered in error, is n
 engine says why: `SessionEngine.uncorrectable`); its correction is.
 
 One with no right value to put in its place (HR 38 typed at the wrong chair's console) is taken
-back as "Entered in error…", offered by the same rule, with a reason: the controller's `void`
-(signed on a log with accounts, as the form's Undo is) logs an `entered_in_error` event naming
-it, and the value counts nowhere from then on (its alarms, the trend, the report). Correct…
+back as "Entered in error…", offered by the same rule while the engine still keeps it among the
+last values (`SessionEngine.void_refusal`; an older one is offered Correct… alone), with a
+reason: the controller's `void` (signed on a log with accounts, as the form's Undo is) logs an
+`entered_in_error` event naming it, and the value counts nowhere from then on (its alarms, the trend, the report). Correct…
 alone had asked for a number the nurse never measured, though the entry form and the README
 promise both. The two buttons share a row under the device filter: beside it they did not fit
 the Events column at 1366x768 (about 290 px).
@@ -196,14 +197,20 @@ class EventsTab(QtWidgets.QWidget):
     def _enable_correct(self) -> str:
         """Correct… and Entered in error… for a selected value typed by hand that still counts;
         returns why not for one corrected already or entered in error ("" otherwise), also on
-        the buttons' tips."""
+        the buttons' tips. Entered in error… is also off, saying why, for a value `void` would
+        refuse (no longer among the last values the engine keeps): a typed HR at a monitored
+        chair leaves them in about 20 s, and the nurse's reason and signature had been asked
+        before the refusal (a review)."""
         chosen = self.list.selected_manual_value()
         why = self.controller.uncorrectable(*chosen) if chosen is not None else None
-        offered = chosen is not None and why is None and not self.controller.view.discharged
-        for button, tip in ((self.correct_button, CORRECT_TIP), (self.void_button, VOID_TIP)):
-            button.setEnabled(offered)
-            button.setToolTip(why or tip)
-        return why or ""
+        # The engine's own rule (`SessionEngine.void_refusal`), which includes `uncorrectable`.
+        void_why = self.controller.void_refusal(*chosen) if chosen is not None else None
+        open_ = chosen is not None and not self.controller.view.discharged
+        for button, tip, refused in ((self.correct_button, CORRECT_TIP, why),
+                                     (self.void_button, VOID_TIP, void_why)):
+            button.setEnabled(open_ and refused is None)
+            button.setToolTip(refused or tip)
+        return void_why or ""
 
     def _on_correct_clicked(self) -> None:
         chosen = self.list.selected_manual_value()
