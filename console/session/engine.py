@@ -608,6 +608,10 @@ class SessionEngine:
         self._values_given = 0
         self._newest_of_value: dict[tuple[str, float], int] = {}
         self._typed_place: dict[int, int] = {}
+        # Typed values held while the log cannot take writes, in order, each with its place and
+        # as `_note_logged` keeps it: given their row ids once the held records are written
+        # (`_typed_written`), as a value written at once has them.
+        self._typed_held: list[tuple[int, Latest]] = []
         # Resume only: per condition, the last value replayed at each priority, and (None) the
         # last at any (its replayed mono time, what it held): a value changes an alarm's value,
         # and its words at its own priority, without a row (`AlarmBoard._change`); `_reworded`
@@ -4194,17 +4198,33 @@ class SessionEngine:
         its BP by that measurement's time)."""
         self._values_given += 1
         self._newest_of_value[(record.metric, record.value)] = self._values_given
-        if record.source != MANUAL or row_id is None:
+        if record.source != MANUAL:
             return
-        self._typed_place[row_id] = self._values_given
         reading = Reading(record.metric, record.value, record.unit, record.measured_at,
                           record.received_at, record.source, record.channel, record.flags)
         corrected = (self._state.typed.get(record.corrects) if record.corrects is not None
                      else None)
         if corrected is not None:
             reading = _standing_for(reading, corrected)
-        self._state.typed[row_id] = Latest(reading, at, self._state.t0_reached,
-                                           after_first_device=self._state.device_given)
+        kept = Latest(reading, at, self._state.t0_reached,
+                      after_first_device=self._state.device_given)
+        if row_id is None:   # held: its row id comes when the log takes it
+            self._typed_held.append((self._values_given, kept))
+            return
+        self._typed_place[row_id] = self._values_given
+        self._state.typed[row_id] = kept
+
+    def _typed_written(self, written: Sequence[tuple[Record, int]]) -> None:
+        """The held records reached the log with these row ids: each typed value among them
+        is kept by its id, as if written at once. Without it a typed SpO2 85 held by a locked
+        log and then corrected left the latched alarm it alone raised until a restart, whose
+        replay has the id (a review)."""
+        for record, row_id in written:
+            if (isinstance(record, ObservationRecord) and record.source == MANUAL
+                    and not record.flags & DEMO_OR_TEST and self._typed_held):
+                place, kept = self._typed_held.pop(0)
+                self._typed_place[row_id] = place
+                self._state.typed[row_id] = kept
 
     def _alone_raised(self, metric_name: str, row_id: int) -> Latest | None:
         """The typed value `row_id` when no value of the vital came again after it (`typed`,
@@ -4319,6 +4339,7 @@ class SessionEngine:
                 self.held_file.written_to_log()
             raise
         self.held_file.written_to_log()
+        self._typed_written(self.writes.flushed)
 
     def close(self, now: Moment, spare_folders: Sequence[Path] = ()) -> Path | None:
         """The console stops: a last attempt to write what is held, else its file (`HeldFile`).

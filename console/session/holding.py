@@ -76,6 +76,7 @@ class HeldWrites:
         error: the last failure while something is held; None otherwise.
         held_since: monotonic time of the first failure of the current episode; None when
             nothing is held.
+        flushed: the records the last flush wrote that had been held, with their row ids.
     """
 
     def __init__(self, recorder: Recorder, retry_seconds: float = RETRY_SECONDS) -> None:
@@ -84,6 +85,7 @@ class HeldWrites:
         self.held: list[Record] = []
         self.error: LogError | None = None
         self.held_since: float | None = None
+        self.flushed: list[tuple[Record, int]] = []
         self._next_try = 0.0   # monotonic; meaningful only while something is held
         self._held_keys: set[ReadingKey] = set()   # device readings among `held` (resends)
         self._flushing = False   # inside `flushing()`: the next write takes `held` with it
@@ -118,6 +120,7 @@ class HeldWrites:
         if self.held and self._flushing:
             written = len(self.held)
             ids = self.recorder.write([*self.held, *batch])   # a LogError goes up: still held
+            self.flushed = list(zip(self.held, ids[:written], strict=True))
             self._written()
             return ids[written:]
         if self.held:
