@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 
 def label_rect(label: QtWidgets.QLabel, tile: QtWidgets.QWidget) -> QtCore.QRect:
@@ -13,7 +13,14 @@ def label_rect(label: QtWidgets.QLabel, tile: QtWidgets.QWidget) -> QtCore.QRect
 
 def tile_problems(tile: QtWidgets.QWidget) -> list[str]:
     """What does not fit in `tile`: a label outside the tile, a label whose text needs more room
-    than it has (a cut line or a line too many), two labels over each other."""
+    than it has (a cut line or a line too many), two labels over each other.
+
+    Measured once the tile's layout has taken its labels' current text and fonts: a label's
+    hint measured before its layout had run again read a tile 20 % short (CI, Python 3.13, the
+    whole suite). A problem names the font and the screen's resolution it was measured at."""
+    settled_geometry({"tile": tile})
+    screen = QtGui.QGuiApplication.primaryScreen()
+    dpi = f"{screen.logicalDotsPerInchY():.0f} dpi" if screen is not None else "no screen"
     labels = [label for label in tile.findChildren(QtWidgets.QLabel) if label.isVisible() and label.text()]
     problems = []
     for label in labels:
@@ -25,8 +32,10 @@ def tile_problems(tile: QtWidgets.QWidget) -> list[str]:
         if label.wordWrap():   # its hint is a shape it likes, not what it needs at its width
             hint = QtCore.QSize(label.width(), label.heightForWidth(label.width()))
         if hint.width() > label.width() or hint.height() > label.height():
+            font = label.font()
             problems.append(f"{name}: {label.text()!r} needs {hint.width()}x{hint.height()}, "
-                            f"has {label.width()}x{label.height()}")
+                            f"has {label.width()}x{label.height()} ({font.family()} "
+                            f"{font.pointSizeF():g} pt, {dpi})")
     for a, b in itertools.combinations(labels, 2):
         if label_rect(a, tile).intersects(label_rect(b, tile)):
             problems.append(f"{a.text()[:20]!r} over {b.text()[:20]!r}")
