@@ -29,12 +29,14 @@
   handover's nurses, a central station's nurse), a device or port is numbered (a monitor
   change's two monitors), and any other text is removed (a station's name, a file path). An alarm
   acknowledged at a central station names its nurse as the event does, the station removed.
-  A person's name inside an alarm's words ("its value was entered in error, by …") is numbered
-  as the person is (`_named_as_numbered`); no other text of the console's or the protocol's is
-  rewritten (a nurse who signs "RR" is not the respiratory rate of a checklist or a prompt),
-  except the bug's summary inside the Console fault alarm's words: an exception's message (a
-  KeyError can name the patient's identifier, a datetime's repr the real date), removed as the
-  `console_fault` event's copy is (`_without_fault_text`).
+  A person's name inside an alarm's words ("its value was entered in error, by …", "Discharge
+  at 09:03 by … was not saved") is numbered as the person is (`_named_as_numbered`); no other
+  text of the console's or the protocol's is rewritten (a nurse who signs "RR" is not the
+  respiratory rate of a checklist or a prompt), except the bug's summary inside the Console
+  fault alarm's words: an exception's message (a KeyError can name the patient's identifier, a
+  datetime's repr the real date), removed as the `console_fault` event's copy is
+  (`_without_fault_text`); and an unsaved-records file's name, stamped with the real date,
+  said as "an unsaved-records file" (`_HELD_FILE`).
 - device identifiers (observation `source` such as `hl7:AcmeInc^<EUI-64>`) become `device-1` ...;
   `manual` stays. `sessions.details` keeps only dose figures and the protocol name (device binding
   and course information can carry serial numbers or names).
@@ -88,6 +90,7 @@ from console.review.model import (
     VitalSeries,
 )
 from console.session.engine import CONSOLE_FAULT, OBSERVATION_BUTTONS, OBSERVED
+from console.session.holding import HELD_NAME
 from console.session.lock import locked_actor
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.store.log import patient_fold
@@ -327,15 +330,23 @@ def _named_as_numbered(detail: SessionDetail, m: _Mapper) -> SessionDetail:
     end read "(its value was entered in error, by Ben Okafor, RN)" in a de-identified CSV (a
     clinician's audit).
 
-    Only where the console puts a person: "by <name>" closing a clause of an alarm's message
-    (console/session/engine.py: "…, by <nurse>)", "typed by <nurse>, replacing …"). Every name
-    matched as a whole word in every text of the copy rewrote the protocol's and the alarms'
-    own words for a nurse who signs "RR": "Vitals due: staff-1 and sedation". Text a person
-    wrote is removed whole (`_Mapper.text`), so no name is left in it to number."""
+    Only where the console puts a person: "by <name>" in an alarm's message, the name a whole
+    word (console/session/engine.py: "…, by <nurse>)", "typed by <nurse>, replacing …";
+    console/session/holding.py `LeftHeld.discharge_words`: "Discharge at 09:03 by <nurse> was
+    not saved"). Every name matched as a whole word in every text of the copy rewrote the
+    protocol's and the alarms' own words for a nurse who signs "RR": "Vitals due: staff-1 and
+    sedation". A name only before ")", "," or the end let the held discharge's nurse through (a
+    reviewer's proof). Its nurse may be named nowhere else in the log (her discharge, a
+    hand-over to her, were the records it never took): she is numbered from those words. Text a
+    person wrote is removed whole (`_Mapper.text`), so no name is left in it to number."""
+    for a in detail.alarms:
+        for text in (a.message, *(s.message for s in a.steps)):
+            for found in _HELD_DISCHARGE.finditer(text):
+                m.who(found["name"])
     names = sorted((n for n in m.people if n.strip()), key=len, reverse=True)
     if not names:
         return detail
-    pattern = re.compile(rf"(?<!\w)by (?P<name>{'|'.join(re.escape(n) for n in names)})(?=[),]|$)")
+    pattern = re.compile(rf"(?<!\w)by (?P<name>{'|'.join(re.escape(n) for n in names)})(?!\w)")
 
     def scrub(text: str) -> str:
         return pattern.sub(lambda found: f"by {m.people[found['name']]}", text)
@@ -446,11 +457,23 @@ def _without_fault_text(message: str) -> str:
     return removed if found else FAULT_TEXT_REMOVED
 
 
+# An unsaved-records file's name in the words of the alarm that names it (console/session/
+# engine.py `_unsaved_left`: "… 4 other entries in unsaved-records-20260302T090300Z-….jsonl: …"):
+# stamped with the real UTC date and time of its first record (holding.py `HeldFile.copy`), it
+# is said as "an unsaved-records file" (README: dates are moved by whole weeks). The file's
+# path in an event's detail is removed as any other text is (`_Mapper.detail`).
+_HELD_PREFIX, _HELD_SUFFIX = HELD_NAME.split("{stamp}")
+_HELD_FILE: Final = re.compile(rf"{re.escape(_HELD_PREFIX)}\S+?{re.escape(_HELD_SUFFIX)}")
+HELD_FILE_REMOVED: Final = "an unsaved-records file"
+# A held discharge in that alarm's words (holding.py `LeftHeld.discharge_words`).
+_HELD_DISCHARGE: Final = re.compile(r"Discharge at \d{2}:\d{2} by (?P<name>.+?) was not saved")
+
+
 def _alarm(a: AlarmEpisode, m: _Mapper) -> AlarmEpisode:
     def said(text: str, at: datetime) -> str:
         if a.condition == CONSOLE_FAULT and text:
             text = _without_fault_text(text)
-        return m.rezoned(text, at)
+        return m.rezoned(_HELD_FILE.sub(HELD_FILE_REMOVED, text), at)
 
     return _r(
         a, raised_at=m.t(a.raised_at), acknowledged_at=m.ot(a.acknowledged_at),

@@ -70,9 +70,10 @@ additions"). `rems_form(detail)` fills them from the log:
   Increased blood pressure: any BP-high alarm. An alarm raised by a
   value taken back (entered in error, or corrected: a corrected value that breaches raises its
   own alarm) answers neither, and is named in the evidence, marked, as the review lists it;
-- adverse events: yes/no for each of those and for nausea (score ≥ 1), with the evidence; an
-  answer the log cannot give (no MOAA/S, CADSS, hallucinations or nausea score after the dose, no RR or
-  SpO2 value, no blood pressure after it) is "NOT ASSESSED" and named in `missing`, never "No":
+- adverse events: yes/no for each of those and for nausea (score ≥ 1, or Vomiting noted with
+  its button and not taken back), with the evidence; an answer the log cannot give (no MOAA/S,
+  CADSS, hallucinations or nausea score after the dose, no RR or SpO2 value, no blood pressure
+  after it) is "NOT ASSESSED" and named in `missing`, never "No":
   this form goes to the regulator, and "No" for what nobody looked at is a false statement;
 - "after the dose" for scores, alarms, readings and the prescribers' decisions as for the blood
   pressures: as the console's timers ran, the clock steps logged between left out, a record
@@ -116,7 +117,7 @@ from console.clock import iso
 from console.export.files import write_files
 from console.export.protocol_file import find_protocol
 from console.review.model import (
-    AlarmEpisode, AlarmStep, ChecklistTick, LoggedEvent, Override, ScaleObservation,
+    AlarmEpisode, AlarmStep, ChecklistTick, LoggedEvent, Note, Override, ScaleObservation,
     SessionDetail, SessionSignatures, SignatureEntry,
 )
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
@@ -124,7 +125,7 @@ from console.review.clock_steps import (
     AFTER_EVERY_EVENT, event_seconds_between, logged_seconds, seconds_to_time_range,
 )
 from console.session.device_rest import device_number
-from console.session.engine import PRESCRIBER_REVIEW
+from console.session.engine import OBSERVED, PRESCRIBER_REVIEW, VOMITING
 from console.session.schedule import timed_checks
 from console.session.signing import GATE_DECISION
 from protocols.model import DoseMode, PhaseKind, Protocol, VitalsCheck, yes_no
@@ -638,6 +639,15 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     dissociated = dissociation(after_dose)
     hallucinating = reported("hallucinations", after_dose)
     nauseous = reported("nausea", after_dose)
+    # Vomiting noted with its button after the dose answers nausea too (the record's adverse
+    # event, README), placed against the dose as the scores are, by its event's place among the
+    # logged clock steps; one taken back (entered in error, the button's Undo) counts nowhere.
+    # Read from the nausea score alone, a patient who vomited at T+35 after a nausea 0 at T+20
+    # was "Nausea: No" on the draft (a reviewer's proof).
+    vomit_sides = [(n, clock.after(clock.note_seconds(n), n.at)) for n in detail.notes
+                   if n.kind == OBSERVED and n.text == VOMITING and not n.entered_in_error]
+    vomited = [n for n, side in vomit_sides if side]
+    vomited_unplaced = [n for n, side in vomit_sides if side is None]
     # An alarm raised by a value taken back (entered in error, or corrected) answers no
     # question: that value was never the patient's. A corrected value that breaches raised its
     # own alarm (README, "a correction to 210 alarms"), which counts; the typed 250 of a cuff's
@@ -692,6 +702,9 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
 
     def scale_evidence(items: list[ScaleObservation], label: str) -> str:
         return "; ".join(f"{label} {x.value:g} at {when(x.at)}" for x in items)
+
+    def vomiting_evidence(items: list[Note]) -> str:
+        return "; ".join(f"vomiting at {when(n.at)}" for n in items)
 
     def answered(name: str, found: list[Any], assessed: bool, evidence: str,
                  unsure_found: str, unsure_any: str, unmeasured: str = "") -> AdverseEvent:
@@ -781,8 +794,12 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                  alarm_evidence(standing(pressure_alarms(unplaced_alarms))),
                  "; ".join(f"BP {p.text()} at {when(p.at)}"
                            for p, side in bp_sides if side is None)),
-        answered("nausea", nauseous, scored("nausea"), scale_evidence(nauseous, "nausea"),
-                 scale_evidence(reported("nausea", unplaced), "nausea"),
+        answered("nausea", [*nauseous, *vomited], scored("nausea"),
+                 "; ".join(filter(None, (scale_evidence(nauseous, "nausea"),
+                                         vomiting_evidence(vomited)))),
+                 "; ".join(filter(None, (
+                     scale_evidence(reported("nausea", unplaced), "nausea"),
+                     vomiting_evidence(vomited_unplaced)))),
                  scale_evidence([x for x in unplaced if x.metric == "nausea"], "nausea")),
         answered("hallucinations", hallucinating, scored("hallucinations"),
                  scale_evidence(hallucinating, "hallucinations"),
@@ -1098,6 +1115,11 @@ class _DoseClock:
         whose time it stands at)."""
         return self.seconds_to(score.at, self._rows.reading(score.observation_id,
                                                             score.replaced is not None))
+
+    def note_seconds(self, note: Note) -> _Span | None:
+        """`seconds_to` a note (an observation noted with a button), placed by its event's id
+        (0, not known: by its time)."""
+        return self.seconds_to(note.at, note.event_id or None)
 
     def alarm_after(self, alarm: AlarmEpisode) -> bool | None:
         """Whether `alarm` was raised after the dose or was still open then (not cleared before

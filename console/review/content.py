@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
 from console.session.dosing import devices_ticked
+from console.session.alarms import SESSION_ENDED
 from console.clock import format_duration
 from console.export.protocol_file import find_protocol
 from console.records import AlarmTransition, EventRecord, ObservationRecord
@@ -880,7 +881,8 @@ ALARM_COLUMNS = ("Priority", "Alarm", "Raised", "Acknowledged", "To ack", "Audio
                  "Cleared")
 # What a column's figure means, for its header's tooltip (and a report's legend).
 ALARM_COLUMN_TIPS: dict[str, str] = {
-    "Cleared": "When the alarm's condition ended. A latched alarm (high, ended before anyone "
+    "Cleared": "When the alarm's condition ended (\"still active at discharge\": it had not when "
+               "the session ended). A latched alarm (high, ended before anyone "
                "acknowledged it) stayed on screen until its reset, named under Acknowledged",
     "Acknowledged": "The first acknowledgement after the alarm reached its highest priority, by "
                     "whom (a latched alarm: its reset); an acknowledgement at a lower priority "
@@ -982,11 +984,31 @@ def _stopped_within(episode: AlarmEpisode, answer: AlarmStep, restart: Restart) 
     return max(0.0, (min(restart.resumed, end) - max(restart.last_record, start)).total_seconds())
 
 
+# The words the engine adds to an alarm it ends with the session, its condition still holding
+# (console/session/engine.py `discharge`: `AlarmBoard.end_all(now, SESSION_ENDED)`): "SpO2 86 %,
+# limit ≤90 (session ended)", as the events CSV prints its `cleared` row.
+ENDED_WITH_THE_SESSION = f" ({SESSION_ENDED})"
+
+
+def ended_by_the_discharge(episode: AlarmEpisode) -> bool:
+    """Whether `episode` was still active when the session ended: its last step is the
+    `cleared` row the discharge wrote for it (`ENDED_WITH_THE_SESSION`), not one of its
+    condition's end. A latched alarm the discharge ended had its condition end at its latch."""
+    last = episode.steps[-1] if episode.steps else None
+    return (last is not None and last.transition == "cleared"
+            and last.message.endswith(ENDED_WITH_THE_SESSION)
+            and episode.condition_ended_at == episode.cleared_at)
+
+
 def _ended(episode: AlarmEpisode, tz: tzinfo | None, zoned: bool = False) -> str:
     ended = episode.condition_ended_at
     if ended is None:
         return "still active at end of log"
     text = hhmm(ended, tz, seconds=True, zoned=zoned)
+    if ended_by_the_discharge(episode):
+        # Its condition never ended: "09:47:00" read as an SpO2 86 % recovered at the
+        # discharge (a reviewer's proof; README: Cleared is when the condition ended).
+        return f"still active at discharge {text}"
     return text if episode.cleared_at is not None else f"{text}, latched at end of log"
 
 

@@ -60,6 +60,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Final
 
 from console.clock import Moment, clock_time
 from console.records import (
@@ -228,6 +229,12 @@ class AudioSignal:
     priority: Priority | None
     paused_seconds_left: float | None   # None when no pause is running
     alarms: frozenset[Hashable] = frozenset()
+
+
+# Why the discharge ends every alarm still on the board, in the words of each one's `cleared`
+# row ("SpO2 86 %, limit ≤90 (session ended)"): the review reads an alarm ended so as still
+# active at discharge, not as a condition that ended then (console/review/content.py).
+SESSION_ENDED: Final = "session ended"
 
 
 class AlarmBoard:

@@ -103,6 +103,7 @@ from console.records import (
 )
 from console.session.alarms import (
     DEVICE_CHANGED,
+    SESSION_ENDED,
     UNSAVED_RECORDS,
     PHYSIOLOGICAL,
     PROMPT,
@@ -3961,7 +3962,7 @@ class SessionEngine:
         with self._step(now) as step:
             # Whatever is still on the board ends with the session (an override discharged it).
             step.records.extend(records[:-2])
-            step.records.extend(self.board.end_all(now, "session ended"))
+            step.records.extend(self.board.end_all(now, SESSION_ENDED))
             step.records.extend(records[-2:])
             step.records.append(SessionEnded(self.session_id, now.wall))
             self._state.discharged = True
