@@ -30,7 +30,7 @@ is a mistake too: an empty value, a chair, room or quiet room without a broker o
 bus-only setting (quiet_room, username, password_file, topic_prefix) without a broker, a
 settings file that sets neither a broker nor a forward (empty, or every line commented out), a
 network.toml that is a link to a file not there, or no network.toml in the config folder but one
-in a folder under it (a kit copied as a folder). So
+in a folder under it, at any depth (a kit copied as a folder). So
 is a broker account that is another station's name: the broker's rules let it publish only as
 that station (`check_account`).
 The addresses are checked by the transports' own parsers (mqtt_bus.parse_bus_url,
@@ -617,7 +617,9 @@ def read_password(path: Path, what: str) -> str:
         raise ValueError(f"{what} {path} holds more than {MAX_PASSWORD_BYTES} bytes: it must "
                          "hold the password as one line (MQTT takes at most 65535 bytes)")
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig, as read_table reads network.toml: Notepad's "UTF-8 with BOM" put U+FEFF
+        # before the password, which the broker then refused (the review).
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValueError(f"{what} {path} is not a text file: it must hold the password as one "
                          "line of text (UTF-8)") from None
@@ -641,7 +643,9 @@ def read_password(path: Path, what: str) -> str:
 
 def setting_path(value: str, settings_file: Path | None, what: str = "") -> Path:
     """A file named in a settings file: a relative path is read from that file's folder (the
-    README's kit is copied as a folder), one given as an option from the current folder.
+    README's kit is copied as a folder), one given as an option from the current folder. For a
+    settings file that is a link (to the clinic's managed copy), the folder of the file it
+    links to: the kit's password and ca.crt are beside the kit, not beside the link.
 
     Args:
         what: how a refusal names the setting (`FILE: key`, or `--option`).
@@ -657,7 +661,10 @@ def setting_path(value: str, settings_file: Path | None, what: str = "") -> Path
                          "file's path")
     path = _home_expanded(value, what)
     if settings_file is not None and not path.is_absolute():
-        return settings_file.parent / path
+        # resolve(): the kit's own comment says its paths are read from its folder; through a
+        # link they were read from the link's, and the chair refused for files IT never wrote
+        # (the review).
+        return settings_file.resolve().parent / path
     return path
 
 
@@ -839,25 +846,60 @@ def read_table(path: Path, name: str, keys: Iterable[str]) -> dict[str, Any]:
     return dict(table)
 
 
-def misplaced_kit(config_folder: Path) -> Path | None:
-    """A station's network.toml one folder down in `config_folder` (a set-up kit copied as a
-    folder instead of its files), or None."""
-    found = sorted(config_folder.glob(f"*/{CONFIG_NAME}"))
-    return found[0] if found else None
+def misplaced_kits(config_folder: Path) -> list[Path]:
+    """The network.toml files in folders under `config_folder`, at any depth, sorted (a set-up
+    kit copied as a folder instead of its files): the one rule for them, `load`'s. The start's
+    `network_config` (console/ui/app.py) only asks whether any network.toml is under the folder
+    before loading this module. Its own network.toml is not one; links to folders are not
+    followed.
+
+    Looked for one folder down only, a kit two down (`cp -r clinic-broker/stations
+    ~/.config/infusion-console/`) ran the chair alone, off the clinic network, without a word
+    (the review).
+    """
+    own = config_folder / CONFIG_NAME
+    return sorted(path for path in config_folder.rglob(CONFIG_NAME) if path != own)
+
+
+def _misplaced(path: Path, kits: list[Path]) -> str:
+    """Why the config folder's kits under it are refused (`path`: the network.toml this console
+    reads, not there), and which files to move up."""
+    folder = path.parent
+    if len(kits) == 1:
+        # The kit's folder copied whole (`cp -rp clinic-broker/stations/chair-3 ~/.config/
+        # infusion-console/`): the chair ran alone with nothing said (the clinic IT audit).
+        kit = kits[0]
+        depth = len(kit.relative_to(folder).parts) - 1
+        deep = "one folder" if depth == 1 else f"{depth} folders"
+        return (f"{kit}: a settings kit copied {deep} too deep: this console reads {path}, and "
+                f"without it would run alone, off the clinic network. Move the kit's files up "
+                f"into {folder} (mv {shlex.quote(str(kit.parent))}/* "
+                f"{shlex.quote(str(folder))}/)")
+    # Several (every chair's kit, `stations/` copied whole): only IT knows which is this
+    # chair's. Named from `path` on, so the alarm row reads "network.toml" (refused_setting).
+    listed = ", ".join(kit.relative_to(folder).as_posix() for kit in kits)
+    above = {kit.parent.parent for kit in kits}
+    source = (f"{shlex.quote(str(above.pop()))}/<this chair>" if len(above) == 1
+              else "<its folder>")
+    return (f"{path}: not there, and {len(kits)} settings kits are in folders under {folder} "
+            f"({listed}): without it this console would run alone, off the clinic network. "
+            f"Move the files of this chair's own kit up into {folder} (mv {source}/* "
+            f"{shlex.quote(str(folder))}/)")
 
 
 def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> NetworkConfig:
     """The file's settings with `overrides` (options given on the command line, None for those
     not given) on top. `path` None: network.toml in the user's config folder, if there is one;
-    a `path` given must exist, and a kit one folder down in the config folder is a mistake.
+    a `path` given must exist, and a kit in a folder under the config folder is a mistake.
 
     Raises:
         ValueError: a named file that is not there, no network.toml in the config folder but
-            one in a folder under it (misplaced_kit), unreadable TOML, anything outside [network],
-            an unknown key, a wrong type or value, an empty value, settings without a broker or
-            a forward, a file there that sets neither (empty, every line commented out: the
-            file names itself), bus-only settings without a broker, a network.toml that is a
-            link to a file not there (the message names the file and key, or the option).
+            one or more in folders under it (misplaced_kits), unreadable TOML, anything outside
+            [network], an unknown key, a wrong type or value, an empty value, settings without a
+            broker or a forward, a file there that sets neither (empty, every line commented
+            out: the file names itself), bus-only settings without a broker, a network.toml
+            that is a link to a file not there (the message names the file and key, or the
+            option).
     """
     named = path is not None
     path = path or default_config_path()
@@ -874,14 +916,8 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
         # A file named on purpose and not there (a typo): running alone would leave the chair
         # off the central station without a word.
         raise ValueError(f"--network-config {path}: no such file")
-    elif (kit := misplaced_kit(path.parent)) is not None:
-        # The kit's folder copied whole (`cp -rp clinic-broker/stations/chair-3 ~/.config/
-        # infusion-console/`): the chair ran alone with nothing said (the clinic IT audit).
-        raise ValueError(
-            f"{kit}: a settings kit copied one folder too deep: this console reads {path}, "
-            f"and without it would run alone, off the clinic network. Move the kit's files up "
-            f"into {path.parent} (mv {shlex.quote(str(kit.parent))}/* "
-            f"{shlex.quote(str(path.parent))}/)")
+    elif kits := misplaced_kits(path.parent):
+        raise ValueError(_misplaced(path, kits))
     for key, value in (overrides or {}).items():
         if value is not None:
             table[key] = value
@@ -906,7 +942,7 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> N
         if present:
             # An empty file (a kit copied onto a full disk, a failed USB copy) or one with every
             # line commented out ran the chair alone with nothing said; its being there says a
-            # network was meant, as a named file's, a link's or a kit one folder down does.
+            # network was meant, as a named file's, a link's or a kit in a folder under it does.
             raise ValueError(
                 f"{path}: sets no broker and no forward: this console would run alone, off the "
                 "clinic network. Give broker (the clinic bus) and/or forward (the interface "

@@ -760,14 +760,17 @@ def network_config(args: argparse.Namespace) -> NetworkConfig | None:
         import platformdirs  # noqa: PLC0415
 
         folder = platformdirs.user_config_path("infusion-console")
-        # No kit here, nor one folder down (a kit's folder copied whole is refused by `load`:
-        # it had run the chair alone without a word).
+        # No kit here, nor in a folder under it at any depth: one found under it is `load`'s
+        # to refuse, by its rule (config.misplaced_kits). This look went one folder down only,
+        # and a kit two down (`cp -r clinic-broker/stations ...`) ran the chair alone without
+        # a word. Only whether any network.toml is there is asked here: importing the
+        # settings module for its rule would cost every start ~10 ms (P7).
         kit = folder / "network.toml"
         try:
             # A link whose file is gone is `load`'s to refuse (exists() is False for it: the
             # chair had run alone without a word).
             none_set_up = not (kit.exists() or kit.is_symlink()) and not any(
-                folder.glob("*/network.toml"))
+                folder.rglob("network.toml"))
         except OSError:
             # The config folder closed to this account (IT's `sudo install -d -m 700`): a
             # PermissionError traceback; `load` names the file in one line instead.
