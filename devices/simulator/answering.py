@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from devices.simulator.encode import DEFAULT_IDENTITY, DeviceIdentity
 from devices.simulator.physiology import Physiology, Sample
 from devices.simulator.scenario import Scenario, check_playable, load_builtin
 from devices.simulator.sinks import POLL_SECONDS, PlayerStats, PtySink, StallRule
@@ -96,30 +97,31 @@ class Responder(Protocol):
     def answer(self, data: bytes, sample: Sample, at: datetime) -> list[bytes]: ...
 
 
-def new_responder(fmt: str, bed: str = "", start: datetime | None = None) -> Responder:
-    """The responder for one of `ANSWERING_FORMATS`.
+def new_responder(fmt: str, bed: str = "", start: datetime | None = None,
+                  identity: DeviceIdentity = DEFAULT_IDENTITY) -> Responder:
+    """The responder for one of `ANSWERING_FORMATS`, a device that says it is `identity`.
 
     Raises:
         ValueError: an unknown name (the message lists the known ones).
     """
     if fmt in ("intellivue", "intellivue-lan"):
-        return _IntelliVue(lan=fmt == "intellivue-lan")
+        return _IntelliVue(fmt == "intellivue-lan", identity)
     if fmt in ("philips-efficia", "draeger-gateway", "mindray-gateway"):
-        return _Polled(fmt, bed, start)
+        return _Polled(fmt, bed, start, identity)
     if fmt == "mindray-bedside":
         from devices.simulator.mindray_bedside_monitor import MindrayBedsideMonitor
 
-        return MindrayBedsideMonitor()
+        return MindrayBedsideMonitor(identity=identity)
     raise ValueError(f"unknown answering device {fmt!r}; known: {', '.join(ANSWERING_FORMATS)}")
 
 
 class _IntelliVue:
     """An IntelliVue: on the LAN every datagram owed, on a serial line one write of frames."""
 
-    def __init__(self, lan: bool) -> None:
+    def __init__(self, lan: bool, identity: DeviceIdentity) -> None:
         from devices.simulator.intellivue_monitor import IntelliVueMonitor
 
-        self._monitor = IntelliVueMonitor(lan=lan)
+        self._monitor = IntelliVueMonitor(lan=lan, identity=identity)
         self._lan = lan
 
     def answer(self, data: bytes, sample: Sample, at: datetime) -> list[bytes]:
@@ -137,10 +139,11 @@ class _Polled:
     moved by the fraction of a second, and one cuff measurement was reported with a new time at
     every poll, logged up to 60 times (the QA audit)."""
 
-    def __init__(self, flavour: str, bed: str, start: datetime | None = None) -> None:
+    def __init__(self, flavour: str, bed: str, start: datetime | None,
+                 identity: DeviceIdentity) -> None:
         from devices.simulator.polled_monitor import PolledMonitor
 
-        self._monitor = PolledMonitor(flavour, bed=bed)
+        self._monitor = PolledMonitor(flavour, bed=bed, identity=identity)
         self._start = start
 
     def answer(self, data: bytes, sample: Sample, at: datetime) -> list[bytes]:
@@ -334,7 +337,8 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
                      start: datetime | None = None,
                      monotonic: Callable[[], float] = time.monotonic,
                      duration_minutes: float | None = None,
-                     connection: str | None = None) -> AnsweringHandle:
+                     connection: str | None = None,
+                     identity: DeviceIdentity = DEFAULT_IDENTITY) -> AnsweringHandle:
     """Run a device that answers queries or polls, with a scenario's values, in a thread.
 
     Args:
@@ -345,9 +349,12 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
         bed: the bed a gateway reports (Mindray: an IPv4 address); a second bed is added.
         start: the device clock at t = 0; default now (UTC, whole seconds).
         monotonic: the clock scenario time is read from, and a TCP port's stall limit runs on.
-        duration_minutes: overrides the scenario's duration (steps after the end are skipped).
+        duration_minutes: overrides the scenario's duration (steps after the end are skipped;
+            `scenario.check_duration` refuses that for a QA's `--duration-minutes`).
         connection: `serial` (a pty), `tcp` or `udp` (loopback), one of `CONNECTIONS[fmt]`;
             default: its shipped profile's.
+        identity: who the device says it is (default: the library's fixed one; `infusion-sim`
+            is another monitor each run).
 
     Raises:
         ValueError: a speed or duration not > 0, an unknown format, or a connection the device
@@ -364,7 +371,7 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
     if duration_s <= 0:
         raise ValueError(f"duration must be > 0 minutes, got {duration_s / 60:g}")
     t0_wall = start or datetime.now(UTC).replace(microsecond=0)
-    responder = new_responder(fmt, bed, t0_wall)
+    responder = new_responder(fmt, bed, t0_wall, identity)
     port = _open_port(served_on, monotonic)
     body = Physiology(chosen.baseline, chosen.ramps(), seed, chosen.nibp_interval_minutes * 60)
     samples = list(body.samples(duration_s))

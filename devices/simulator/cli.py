@@ -14,9 +14,11 @@ plays and exits 0 at the end (what the header line on stderr announced: a --scen
 and checked once, before the wait, and not again when the reader comes). Like a monitor it keeps
 its pace: what nobody can take is lost and counted, never sent later. HL7 messages are resent on
 AE or without an ACK (`acks.py`). The last stderr line counts frames written and not delivered,
-ACKs (AA/CA apart from AE/AR/CE/CR) and resends. SIGTERM and SIGINT stop it cleanly (port
-closed, temp dir removed): exit 0 for SIGTERM, 130 for SIGINT (Ctrl+C, as every command of the
-console).
+ACKs (AA/CA apart from AE/AR/CE/CR) and resends. Each run is a monitor of its own, as the
+header line on stderr names it (`--device-id` runs the same one again): a console reading
+another chair's simulator says "Another monitor is sending". SIGTERM and SIGINT stop it cleanly
+(port closed, temp dir removed): exit 0 for SIGTERM, 130 for SIGINT (Ctrl+C, as every command of
+the console).
 
 A device that must be asked (`philips-efficia`, `draeger-gateway`, `mindray-gateway` with
 `--bed`, `intellivue`, `intellivue-lan`, `mindray-bedside`) is served on the connection its
@@ -26,8 +28,10 @@ loopback UDP port (`udp`: intellivue-lan); `--connection serial` still serves a 
 It prints its port (a path, `socket://127.0.0.1:PORT` or `udp://127.0.0.1:PORT`) the same way,
 answers the console's queries or polls with the scenario's values until the scenario's end, then
 keeps answering with the last values until stopped. Bad arguments: one line on stderr naming what
-is allowed, exit 2. A port it cannot open or make (no pty to be had, as in a container without
-/dev/pts; no loopback port), whatever the format: one line naming it and why, exit 1.
+is allowed, exit 2; so is a `--duration-minutes` that ends the run before a step the scenario is
+about (`scenario.check_duration`). A port it cannot open or make (no pty to be had, as in a
+container without /dev/pts; no loopback port), whatever the format: one line naming it and why,
+exit 1.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from typing import NoReturn
 from devices.hl7.query import query_spec
 from devices.profiles import CONNECTIONS
 from devices.simulator.answering import ANSWERING_FORMATS, answer_in_thread, connection_for
-from devices.simulator.encode import FORMAT_NAMES
+from devices.simulator.encode import FORMAT_NAMES, DeviceIdentity, device_identity, new_identity
 from devices.simulator.player import play
 from devices.simulator.scenario import (
     MAX_DURATION_MINUTES,
@@ -55,6 +59,7 @@ from devices.simulator.scenario import (
     StreamedTimeline,
     Timeline,
     builtin_names,
+    check_duration,
     check_playable,
     load_builtin,
     load_scenario,
@@ -126,7 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=home_path, metavar="PATH",
                    help="write to this existing port instead of a new pty")
     p.add_argument("--duration-minutes", type=_duration, metavar="M",
-                   help="override the scenario's duration")
+                   help="override the scenario's duration (not to end before a step it is "
+                        "about)")
+    p.add_argument("--device-id", type=_device_id, metavar="EUI64",
+                   help="who the monitor says it is: 16 hex digits, e.g. 02C0FFEE00000001 "
+                        "(default: another monitor each run; its header line names it)")
     p.add_argument("--no-wait", action="store_true",
                    help="on a pty of its own, play at once instead of waiting for a reader to "
                         "open the port (and to reopen it after a disconnect step)")
@@ -139,6 +148,18 @@ def _duration(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be at most {MAX_DURATION_MINUTES} (24 h), "
                                          f"got {text!r}")
     return value
+
+
+def _device_id(text: str) -> DeviceIdentity:
+    try:
+        return device_identity(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _as_device(identity: DeviceIdentity, fmt: str) -> str:
+    """The header's words for who the monitor says it is: its --device-id, and what it sends."""
+    return f", as device {identity.eui64} ({identity.sent_as(fmt)})"
 
 
 def _list() -> str:
@@ -177,19 +198,25 @@ def _check_replay(args: argparse.Namespace) -> None:
     if args.duration_minutes is not None:
         raise _UsageError("--replay plays the whole capture: --duration-minutes is for "
                           "--scenario or --scenario-file; leave it out")
+    if args.device_id is not None:
+        raise _UsageError("--replay plays a capture as it is, as the monitor captured: "
+                          "--device-id cannot change it; leave it out")
 
 
 def _scenario(args: argparse.Namespace) -> Scenario:
     """The scenario asked for, read and checked here once. The file is not read again when the
     reader comes: edited or deleted while the program waited, it had ended in a traceback, or
     played another scenario than the one the header line announced."""
-    if args.scenario_file:
-        return load_scenario(args.scenario_file)
-    return load_builtin(args.scenario or "normal")
+    scenario = (load_scenario(args.scenario_file) if args.scenario_file
+                else load_builtin(args.scenario or "normal"))
+    # What the format cannot play first: a shorter run would not bring it back.
+    check_playable(scenario, args.format)
+    check_duration(scenario, args.duration_minutes)
+    return scenario
 
 
-def _timeline(args: argparse.Namespace, scenario: Scenario | None,
-              start: datetime) -> Timeline | StreamedTimeline:
+def _timeline(args: argparse.Namespace, scenario: Scenario | None, start: datetime,
+              identity: DeviceIdentity) -> Timeline | StreamedTimeline:
     """What to play: the capture of --replay (`scenario` None), or `scenario` with the device's
     clock starting at `start`, made as it is played (`StreamedTimeline`: a day's, compiled
     whole, had its first byte after the console's 4 s HL7 watchdog)."""
@@ -200,7 +227,8 @@ def _timeline(args: argparse.Namespace, scenario: Scenario | None,
             raise _UsageError(f"--replay: cannot read {args.replay}: {exc.strerror or exc}") from None
         # --speed multiplies the 9600 8N1 line rate of a raw capture.
         return replay_timeline(data, seed=args.seed, name=args.replay)
-    return stream_timeline(scenario, args.format, args.seed, start, args.duration_minutes)
+    return stream_timeline(scenario, args.format, args.seed, start, args.duration_minutes,
+                           identity=identity)
 
 
 def _check_bed(fmt: str, bed: str) -> None:
@@ -256,7 +284,7 @@ class _StoppedBy:
         self.stop.set()
 
 
-def _answer(args: argparse.Namespace) -> int:
+def _answer(args: argparse.Namespace, identity: DeviceIdentity) -> int:
     """Run a device that must be asked until a signal or the scenario's end."""
     if args.replay or args.port:
         raise _UsageError(f"--format {args.format} answers on its own pty, TCP or UDP port: "
@@ -268,7 +296,8 @@ def _answer(args: argparse.Namespace) -> int:
     minutes = args.duration_minutes or scenario.duration_minutes
     try:
         handle = answer_in_thread(scenario, args.format, args.speed, args.seed, bed=args.bed,
-                                  duration_minutes=minutes, connection=args.connection)
+                                  duration_minutes=minutes, connection=args.connection,
+                                  identity=identity)
     except OSError as exc:   # no pty to be had (no /dev/pts), no loopback: as open_sink's
         return _cannot_open(_SERVED_ON[connection_for(args.format, args.connection)], exc)
     stopped_by = _StoppedBy(threading.Event())
@@ -277,8 +306,8 @@ def _answer(args: argparse.Namespace) -> int:
                 for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         print(handle.port_path, flush=True)
-        print(f"# {scenario.name}: {args.format} answering, {minutes:g} min at x{args.speed:g}",
-              file=sys.stderr, flush=True)
+        print(f"# {scenario.name}: {args.format} answering, {minutes:g} min at x{args.speed:g}"
+              f"{_as_device(identity, args.format)}", file=sys.stderr, flush=True)
         while not stop.wait(0.2) and handle.error is None:
             pass
         if handle.error is not None:
@@ -318,10 +347,14 @@ def main(argv: Sequence[str] | None = None, *, now: Callable[[], datetime] = _ut
         args.format = args.format or DEFAULT_FORMAT
         _check_bed(args.format, args.bed)
         _check_connection(args.format, args.connection)
+        # Each run is a monitor of its own, as two real ones are: one identity had been sent by
+        # every run, so a console reading another chair's simulator never said "Another monitor
+        # is sending" (`SessionEngine._monitor_identity`; a review). Kept for the whole run.
+        identity = args.device_id or new_identity()
         if args.format in ANSWERING_FORMATS:
-            return _answer(args)
+            return _answer(args, identity)
         scenario = None if args.replay else _scenario(args)
-        timeline = _timeline(args, scenario, _whole_second(now))
+        timeline = _timeline(args, scenario, _whole_second(now), identity)
     except _UsageError as exc:
         print(f"infusion-sim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -352,8 +385,9 @@ def main(argv: Sequence[str] | None = None, *, now: Callable[[], datetime] = _ut
                 for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         print(sink.path, flush=True)
-        print(f"# {timeline.name}: {timeline.fmt}, {timeline.duration_s / 60:g} min at x{args.speed:g}",
-              file=sys.stderr, flush=True)
+        device = "" if scenario is None else _as_device(identity, timeline.fmt)
+        print(f"# {timeline.name}: {timeline.fmt}, {timeline.duration_s / 60:g} min at "
+              f"x{args.speed:g}{device}", file=sys.stderr, flush=True)
         stats = PlayerStats()
         if waits:
             print(f"# waiting for a reader on {sink.path}", file=sys.stderr, flush=True)

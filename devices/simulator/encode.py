@@ -23,12 +23,15 @@ formats in `PROBE_OFF_FORMATS` send every frame as usual with the oximeter's val
 - `ansar-b`: Ivy 450C ANSAR-B frames: 0xFF `ANSAR-B ` + 400 waveform bytes + CR-terminated
   records + 0xFE.
 
-Encoders are deterministic: the only state is a message counter and a waveform phase.
+Encoders are deterministic: the only state is a message counter and a waveform phase. Each is
+made for one device (`DeviceIdentity`; the library's fixed `DEFAULT_IDENTITY` unless given).
 """
 
 from __future__ import annotations
 
 import math
+import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,13 +68,87 @@ a scenario expecting an alarm on another is refused for it (`scenario.check_play
 MLLP_START = b"\x0b"
 MLLP_END = b"\x1c\x0d"
 
-# The simulated monitor's identity: an EUI-64 in a range no vendor uses (locally administered).
-DEVICE_EUI64 = "0200000000ABCDEF"
-SENDING_APP = f"INFUSION-SIM^{DEVICE_EUI64}^EUI-64"
 PCD01_PROFILE = "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO"
-MASIMO_SERIAL = "0000012345"
 MASIMO_EXC_SENSOR_OFF = 0x000020
 """The Masimo exception bit "Sensor Off": the probe is off the patient."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceIdentity:
+    """Who a simulated monitor says it is, in each format's own field for it: what the console
+    tells monitors apart by (`Reading.source`; `SessionEngine._monitor_identity` raises "Another
+    monitor is sending" when it changes). Every simulator had said the same, so a console
+    reading another chair's simulator took its values silently (a review): `infusion-sim` is
+    a monitor of its own each run (`new_identity`, or `device_identity` of its `--device-id`).
+
+    Attributes:
+        eui64: 16 hex digits, an EUI-64 in the locally administered range no vendor uses; HL7
+            (and the polled devices) send it in MSH-3 (`sending_app`) and in the MDS row.
+        masimo_serial: the Masimo line's `SN=`.
+        intellivue_system_id: the IntelliVue's system id (6 bytes, in its MDS-create event).
+        mindray_app: the Mindray bedside monitor's MSH-3.
+    """
+
+    eui64: str
+    masimo_serial: str
+    intellivue_system_id: bytes
+    mindray_app: str
+
+    @property
+    def sending_app(self) -> str:
+        return f"INFUSION-SIM^{self.eui64}^EUI-64"
+
+    def sent_as(self, fmt: str) -> str:
+        """What a device of format `fmt` sends as its identity, as its header line names it."""
+        if fmt == "masimo":
+            return f"SN={self.masimo_serial}"
+        if fmt in ("intellivue", "intellivue-lan"):
+            return f"system id {self.intellivue_system_id.hex()}"
+        if fmt == "mindray-bedside":
+            return f"MSH-3 {self.mindray_app}"
+        if fmt == "ansar-b":
+            return "ANSAR-B sends none: the console knows it by its port"
+        return f"MSH-3 {self.sending_app}"
+
+
+DEFAULT_IDENTITY = DeviceIdentity("0200000000ABCDEF", "0000012345", bytes.fromhex("0009fb000001"),
+                                  "MINDRAY-SIM")
+"""The library's one fixed identity (`start_in_thread`, `answer_in_thread`, the encoders): the
+console's demo, resumed after a restart, reads its new process's simulator as the monitor it
+had; tests compare bytes. Its fields are the ones it always sent, not made from its EUI-64;
+`infusion-sim` sends it only when given its `--device-id`."""
+DEVICE_EUI64 = DEFAULT_IDENTITY.eui64   # as tests name it
+DEVICE_ID_EXAMPLE = "02C0FFEE00000001"
+_DEVICE_ID = re.compile(r"[0-9A-F][26AE][0-9A-F]{14}")
+
+
+def device_identity(device_id: str) -> DeviceIdentity:
+    """The identity of the simulated monitor `device_id` (`infusion-sim --device-id`): its EUI-64,
+    and each format's field made from it (Masimo's serial its last ten decimal digits, the
+    IntelliVue's system id its last six bytes).
+
+    Raises:
+        ValueError: not 16 hex digits in the locally administered range (the message says what
+            is allowed, with an example).
+    """
+    eui64 = device_id.strip().upper()
+    if not _DEVICE_ID.fullmatch(eui64):
+        # The second digit holds the EUI's U/L and I/G bits (IEEE Std 802): 2, 6, A or E is
+        # locally administered and one device; anything else may be a vendor's real monitor.
+        raise ValueError(f"must be 16 hex digits, the second of them 2, 6, A or E (a locally "
+                         f"administered EUI-64: no vendor's monitor has one), got {device_id!r}; "
+                         f"e.g. {DEVICE_ID_EXAMPLE}")
+    if eui64 == DEFAULT_IDENTITY.eui64:
+        return DEFAULT_IDENTITY   # the demo's monitor, in every format
+    return DeviceIdentity(eui64, f"{int(eui64, 16) % 10**10:010d}", bytes.fromhex(eui64[4:]),
+                          f"MINDRAY-SIM^{eui64}^EUI-64")
+
+
+def new_identity() -> DeviceIdentity:
+    """A monitor no other run has been: a random locally administered EUI-64 (62 random bits)."""
+    bits = secrets.randbits(64)
+    first = (bits >> 56) & 0xFC | 0x02   # locally administered, one device (`device_identity`)
+    return device_identity(f"{first:02X}{bits & (1 << 56) - 1:014X}")
 
 
 class Encoder(Protocol):
@@ -118,8 +195,9 @@ class Hl7Encoder:
     name = "hl7"
     line_based = False
 
-    def __init__(self) -> None:
+    def __init__(self, identity: DeviceIdentity = DEFAULT_IDENTITY) -> None:
         self._count = 0
+        self._identity = identity
 
     def frame(self, sample: Sample, at: datetime, start: datetime) -> bytes:
         self._count += 1
@@ -137,13 +215,13 @@ class Hl7Encoder:
         if sample.nibp is not None:
             rows.extend(_nibp_rows(sample.nibp, start))
         segments = [
-            "MSH|^~\\&|" + SENDING_APP + "|SIM-WARD|||" + hl7_time(at)
+            "MSH|^~\\&|" + self._identity.sending_app + "|SIM-WARD|||" + hl7_time(at)
             + "||ORU^R01^ORU_R01|" + control_id + "|P|2.6|||NE|AL||UNICODE UTF-8|||" + PCD01_PROFILE,
             "OBR|1|" + control_id + "^INFUSION-SIM|" + control_id
             + "^INFUSION-SIM|182777000^monitoring of patient^SNOMED-CT|||" + hl7_time(at),
             # Device hierarchy row: the monitor (MDS) itself, value "cannot be obtained" (X).
             "OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||"
-            + DEVICE_EUI64 + "^EUI-64",
+            + self._identity.eui64 + "^EUI-64",
         ]
         for i, row in enumerate(rows, start=2):
             segments.append(
@@ -170,6 +248,9 @@ class MasimoEncoder:
     name = "masimo"
     line_based = True
 
+    def __init__(self, identity: DeviceIdentity = DEFAULT_IDENTITY) -> None:
+        self._serial = identity.masimo_serial
+
     def frame(self, sample: Sample, at: datetime, start: datetime) -> bytes:
         # Perfusion index drifts slowly between ~1 and ~3 %: deterministic from the time.
         pi = 2.0 + 0.8 * math.sin(sample.t / 97.0)
@@ -181,7 +262,7 @@ class MasimoEncoder:
         # The oximeter's clock is the ward's local time, sent without a zone (as the decoder
         # reads it: devices.reading.STATION_ZONE).
         line = (
-            f"{at.astimezone():%m/%d/%y %H:%M:%S} SN={MASIMO_SERIAL} SPO2={spo2}% "
+            f"{at.astimezone():%m/%d/%y %H:%M:%S} SN={self._serial} SPO2={spo2}% "
             f"BPM={bpm} PI={pi_text} SPCO=--.-% SPMET=--.-% DESAT=-- "
             f"PIDELTA=+-- ALARM=0000 EXC={exc:06X}"
         )
@@ -243,21 +324,22 @@ def _wave_byte(t: float, freq: float, amplitude: float, spike: bool = False) -> 
     return max(0x40, min(0xC0, 0x80 + round(value)))
 
 
-ENCODERS: dict[str, Callable[[], Encoder]] = {
+ENCODERS: dict[str, Callable[[DeviceIdentity], Encoder]] = {
     "hl7": Hl7Encoder,
     "masimo": MasimoEncoder,
-    "ansar-b": AnsarBEncoder,
+    "ansar-b": lambda identity: AnsarBEncoder(),   # its frames carry no identity
 }
 
 
-def new_encoder(fmt: str) -> Encoder:
-    """Return a fresh encoder for `fmt`.
+def new_encoder(fmt: str, identity: DeviceIdentity = DEFAULT_IDENTITY) -> Encoder:
+    """Return a fresh encoder for `fmt`, for a device that says it is `identity`.
 
     Raises:
         ValueError: unknown format (the message lists the known ones).
     """
     try:
-        return ENCODERS[fmt]()
+        make = ENCODERS[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r}; allowed: {', '.join(FORMAT_NAMES)}") from None
+    return make(identity)
 

@@ -59,13 +59,13 @@ from devices.intellivue.numerics import (
     observation,
     poll_info_list,
 )
+from devices.simulator.encode import DEFAULT_IDENTITY, DeviceIdentity
 from devices.simulator.physiology import Sample
 
 MONITOR_PROFILE = PollProfile(min_poll_seconds=0.5, max_receive_bytes=996, max_send_bytes=996,
                               ext_options=0x8E000000, system_type=SYSTEM_SERVER,
                               startup_mode=HOT_START)
 """What the simulated monitor offers (the values of the sample capture's association response)."""
-SYSTEM_ID = bytes.fromhex("0009fb000001")
 MDS_CREATE_INVOKE_ID = 1
 NUMERICS_CONTEXT = 1
 
@@ -103,16 +103,19 @@ class IntelliVueMonitor:
         labels: metric (or "nbp") -> the label the monitor shows.
         observations_per_message: observations per reply message; more make linked results.
         monitor_tz: the zone of the monitor's clock (its times are sent without a zone).
+        identity: who the monitor says it is (its system id, in the MDS-create event).
     """
 
     def __init__(self, lan: bool = False, *, labels: Mapping[str, str] | None = None,
-                 observations_per_message: int = 2, monitor_tz: tzinfo = UTC) -> None:
+                 observations_per_message: int = 2, monitor_tz: tzinfo = UTC,
+                 identity: DeviceIdentity = DEFAULT_IDENTITY) -> None:
         if observations_per_message < 1:
             raise ValueError("observations_per_message must be >= 1")
         self.lan = lan
         self.labels = {**DEFAULT_LABELS, **(labels or {})}
         self.per_message = observations_per_message
         self.monitor_tz = monitor_tz
+        self.system_id = identity.intellivue_system_id
         self.phase = MonitorPhase.IDLE
         self.polls_answered = 0
         self.associations = 0
@@ -215,7 +218,7 @@ class IntelliVueMonitor:
         model = b"".join(struct.pack(">H", len(text)) + text for text in (b"Philips\x00",
                                                                             b"SIM-MP\x00\x00"))
         attributes = [
-            ava(ids.ATTR_SYSTEM_ID, struct.pack(">H", len(SYSTEM_ID)) + SYSTEM_ID),
+            ava(ids.ATTR_SYSTEM_ID, struct.pack(">H", len(self.system_id)) + self.system_id),
             ava(ids.ATTR_MODEL, model),
             ava(ids.ATTR_TIME_ABS, self._clock(at)),
             ava(ids.ATTR_TIME_REL, struct.pack(">I", self._relative(at))),

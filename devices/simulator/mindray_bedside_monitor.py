@@ -28,10 +28,9 @@ import re
 from datetime import datetime, timedelta
 
 from devices.framing import MLLP_END, MLLP_START, MLLP_TRAILER, MllpFramer
-from devices.simulator.encode import hl7_time
+from devices.simulator.encode import DEFAULT_IDENTITY, DeviceIdentity, hl7_time
 from devices.simulator.physiology import Sample
 
-SENDING_APP = "MINDRAY-SIM"
 VERSION = "2.3.1"
 _SEGMENT_END = re.compile(r"\r\n|\r|\n")
 # Parameter id, name, the Sample attribute it reads.
@@ -45,6 +44,7 @@ class MindrayBedsideMonitor:
 
     Args:
         startup_burst: ignore the first query heard before the first echo.
+        identity: who the monitor says it is (its MSH-3).
 
     Attributes:
         asked: parameter ids subscribed to (empty: not subscribed).
@@ -52,8 +52,10 @@ class MindrayBedsideMonitor:
         sent_values, sent_nibp: 204 and 503 messages sent.
     """
 
-    def __init__(self, *, startup_burst: bool = True) -> None:
+    def __init__(self, *, startup_burst: bool = True,
+                 identity: DeviceIdentity = DEFAULT_IDENTITY) -> None:
         self._burst = startup_burst
+        self._sending_app = identity.mindray_app
         self._framer = MllpFramer()
         self._last_second: int | None = None
         self._last_nibp: float | None = None
@@ -124,7 +126,7 @@ class MindrayBedsideMonitor:
         return out
 
     def _message(self, at: datetime, kind: str, segments: list[str]) -> bytes:
-        msh = f"MSH|^~\\&|{SENDING_APP}||||{hl7_time(at)}||ORU^R01|{kind}|P|{VERSION}"
+        msh = f"MSH|^~\\&|{self._sending_app}||||{hl7_time(at)}||ORU^R01|{kind}|P|{VERSION}"
         body = [msh, *(["PID|||SIM-MINDRAY-BEDSIDE"] if segments else []), *segments]
         return MLLP_START + ("\r".join(body) + "\r").encode("utf-8") + MLLP_END + MLLP_TRAILER
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from devices.simulator.acks import ResendTracker
+from devices.simulator.encode import DEFAULT_IDENTITY, DeviceIdentity
 from devices.simulator.scenario import (
     Disconnect,
     Scenario,
@@ -246,6 +247,7 @@ def start_in_thread(
     autostart: bool = True,
     start: datetime | None = None,
     duration_minutes: float | None = None,
+    identity: DeviceIdentity = DEFAULT_IDENTITY,
 ) -> SimulatorHandle:
     """Play a scenario as a simulated bedside device in a background thread (the console's --demo).
 
@@ -258,6 +260,9 @@ def start_in_thread(
         autostart: False waits for `handle.go()` (so a test can open the port first).
         start: the device clock at t = 0; default: now (UTC, whole seconds).
         duration_minutes: overrides the scenario's duration.
+        identity: who the device says it is. The fixed default is the console's demo's: its
+            session, resumed after a restart, reads the new process's simulator as the same
+            monitor (`infusion-sim` is another monitor each run: its `--device-id`).
 
     After a `disconnect` step the scenario holds until the console has reopened the port
     (`play`'s hold_for_reader).
@@ -266,7 +271,7 @@ def start_in_thread(
         raise ValueError(f"speed must be > 0, got {speed:g}")
     chosen = load_builtin(scenario) if isinstance(scenario, str) else scenario
     t0 = start or datetime.now(UTC).replace(microsecond=0)
-    timeline = compile_timeline(chosen, fmt, seed, t0, duration_minutes)
+    timeline = compile_timeline(chosen, fmt, seed, t0, duration_minutes, identity=identity)
     return _start(timeline, open_sink(port, fmt), speed, autostart)
 
 

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from devices.framing import MLLP_END, MLLP_START, MLLP_TRAILER, MllpFramer
 from devices.hl7.query import QUERY_FLAVOURS, query_spec
-from devices.simulator.encode import SENDING_APP, Hl7Encoder, hl7_time
+from devices.simulator.encode import DEFAULT_IDENTITY, DeviceIdentity, Hl7Encoder, hl7_time
 from devices.simulator.physiology import Sample
 
 DEFAULT_BEDS = {"philips-efficia": "", "draeger-gateway": "ICU1/Bed3",
@@ -45,18 +45,21 @@ class PolledMonitor:
         bed: the bed it serves, as a device profile names it (Draeger `<unit>/<bed>`, Mindray an
             IPv4 address); empty takes `DEFAULT_BEDS`.
         disconnected: Mindray: report the bed disconnected in the ACK.
+        identity: who the device says it is (MSH-3, and the MDS row of its observations).
 
     Raises:
         ValueError: unknown flavour or unusable bed (the message says which are known).
     """
 
-    def __init__(self, flavour: str, bed: str = "", *, disconnected: bool = False) -> None:
+    def __init__(self, flavour: str, bed: str = "", *, disconnected: bool = False,
+                 identity: DeviceIdentity = DEFAULT_IDENTITY) -> None:
         self.spec = query_spec(flavour, bed or DEFAULT_BEDS.get(flavour, ""))
         self.flavour = QUERY_FLAVOURS[flavour]
         self.disconnected = disconnected
         self.queries = 0
         self._framer = MllpFramer()
-        self._encoder = Hl7Encoder()
+        self._encoder = Hl7Encoder(identity)
+        self._sending_app = identity.sending_app
         self._count = 0
 
     def on_bytes(self, data: bytes, sample: Sample, at: datetime, start: datetime) -> bytes:
@@ -115,7 +118,7 @@ class PolledMonitor:
 
     def _message(self, at: datetime, kind: str, segments: list[str]) -> bytes:
         self._count += 1
-        msh = (f"MSH|^~\\&|{SENDING_APP}|SIM-WARD|||{hl7_time(at)}||{kind}|"
+        msh = (f"MSH|^~\\&|{self._sending_app}|SIM-WARD|||{hl7_time(at)}||{kind}|"
                f"SIMR{self._count:08d}|P|{self.flavour.version}")
         text = "\r".join([msh, *(s for s in segments if s)]) + "\r"
         return MLLP_START + text.encode("utf-8") + MLLP_END + MLLP_TRAILER

@@ -62,7 +62,14 @@ from typing import Any
 
 from protocols.vitals import METRICS
 from devices.toml_value import shown as value_shown
-from devices.simulator.encode import LINE_FAULT_FORMATS, PROBE_OFF_FORMATS, SENT_METRICS, new_encoder
+from devices.simulator.encode import (
+    DEFAULT_IDENTITY,
+    LINE_FAULT_FORMATS,
+    PROBE_OFF_FORMATS,
+    SENT_METRICS,
+    DeviceIdentity,
+    new_encoder,
+)
 from devices.simulator.physiology import (
     DEFAULT_BASELINE,
     DERIVED,
@@ -524,6 +531,36 @@ def check_playable(scenario: Scenario, fmt: str) -> None:
             f"formats that send {metric}: {', '.join(carriers)} (give one of them with --format)")
 
 
+def check_duration(scenario: Scenario, duration_minutes: float | None) -> None:
+    """Refuse a duration (`infusion-sim --duration-minutes`) that ends the run before a step the
+    scenario is about, as a file's own step must be before its end (`_Validator.step`): played,
+    `--scenario disconnect --duration-minutes 5` exited 0 having never unplugged, the device_lost
+    `--list` promises never coming, without a word (a review). Every fault step counts, and in a
+    scenario that expects alarms every step (a ramp may be what brings one); one that expects
+    none may be cut short in its drift (`normal` for half a minute: a quick check of the port).
+
+    Raises:
+        ScenarioError: names the first step the run would not play, its minute, and the least
+            duration that plays them all.
+    """
+    if duration_minutes is None:
+        return
+    needed = [s for s in scenario.steps if s.action != "ramp" or scenario.expect.alarms]
+    cut = [s for s in needed if s.at_s >= duration_minutes * 60]
+    if not cut:
+        return
+    first, last_min = cut[0], needed[-1].at_s / 60
+    what = f"ramp of {first.metric}" if first.action == "ramp" else first.action
+    expects = (f" (the scenario expects {', '.join(scenario.expect.alarms)})"
+               if scenario.expect.alarms else "")
+    raise ScenarioError(
+        scenario.source or scenario.name, f"--duration-minutes {duration_minutes:g}",
+        f"ends the run before its {what} at minute {first.at_s / 60:g}, which would not be "
+        f"played{expects}; give more than {last_min:g} (its last step is at minute "
+        f"{last_min:g}), or leave --duration-minutes out (the scenario's "
+        f"{scenario.duration_minutes:g})")
+
+
 # ------------------------------------------------------------------------------------ timeline
 
 
@@ -581,6 +618,8 @@ def compile_timeline(
     seed: int = 1,
     start: datetime = DEFAULT_START,
     duration_minutes: float | None = None,
+    *,
+    identity: DeviceIdentity = DEFAULT_IDENTITY,
 ) -> Timeline:
     """Turn a scenario into the bytes a device of format `fmt` would send, second by second.
 
@@ -589,13 +628,15 @@ def compile_timeline(
         fmt: one of `devices.simulator.encode.FORMAT_NAMES`.
         seed: physiology and fault bytes derive from it; same seed, same bytes.
         start: the device clock at t = 0 (UTC aware).
-        duration_minutes: overrides the scenario's duration (steps after the end are skipped).
+        duration_minutes: overrides the scenario's duration (steps after the end are skipped;
+            `check_duration` refuses that for a QA's `--duration-minutes`).
+        identity: who the device says it is (default: the library's fixed one).
 
     Raises:
         ValueError: unknown format or a duration <= 0.
         ScenarioError: a step the format cannot play (`check_playable`).
     """
-    played = stream_timeline(scenario, fmt, seed, start, duration_minutes)
+    played = stream_timeline(scenario, fmt, seed, start, duration_minutes, identity=identity)
     entries: list[TimelineEntry] = []
     truths: list[tuple[float, dict[str, float]]] = []
     for entry, sample in _made(played):
@@ -618,6 +659,7 @@ class StreamedTimeline:
     seed: int
     duration_s: float
     start: datetime = DEFAULT_START
+    identity: DeviceIdentity = DEFAULT_IDENTITY   # the same for the whole run, replugs too
 
     @property
     def name(self) -> str:
@@ -636,6 +678,8 @@ def stream_timeline(
     seed: int = 1,
     start: datetime = DEFAULT_START,
     duration_minutes: float | None = None,
+    *,
+    identity: DeviceIdentity = DEFAULT_IDENTITY,
 ) -> StreamedTimeline:
     """The timeline `compile_timeline` gives, to be made as it is played; checked here, at once.
 
@@ -648,14 +692,14 @@ def stream_timeline(
     duration_s = (duration_minutes if duration_minutes is not None else scenario.duration_minutes) * 60
     if duration_s <= 0:
         raise ValueError(f"duration must be > 0 minutes, got {duration_s / 60:g}")
-    return StreamedTimeline(scenario, fmt, seed, duration_s, start)
+    return StreamedTimeline(scenario, fmt, seed, duration_s, start, identity)
 
 
 def _made(played: StreamedTimeline) -> Iterator[tuple[TimelineEntry, Sample | None]]:
     """The entries of `played` in time order, each with the sample of its valid frame (None for
     a fault or a disconnect): what a decoder should find in it."""
     scenario, start, duration_s = played.scenario, played.start, played.duration_s
-    encoder = new_encoder(played.fmt)
+    encoder = new_encoder(played.fmt, played.identity)
     body = Physiology(scenario.baseline, scenario.ramps(), played.seed,
                       scenario.nibp_interval_minutes * 60)
     # Fault bytes draw from their own generator so adding a garbage step never changes the vitals.
