@@ -7,8 +7,8 @@ the query returns (Qt asks the model only for the rows on screen). Colours come 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import tzinfo
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, tzinfo
 from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -146,6 +146,29 @@ class RowsModel(QtCore.QAbstractTableModel):
         return None
 
 
+def times_zone(moments: Iterable[datetime], tz: tzinfo | None) -> str:
+    """The zone of the clock times a page shows (`moments`), stated once on the session list
+    and the course as on the session page: "times CET, UTC+01:00" (`content.zone`, its words);
+    "times CET (UTC+01:00) or CEST (UTC+02:00) by date" (`content.zone_named`, oldest first)
+    when they are in more than one offset of the zone (sessions either side of a change to
+    summer time), each date's own on its tooltip (`zone_tip`); "" for none. The two pages had
+    shown clock times with no zone on them: 09:00 CET could not be told from 09:00 UTC (a review
+    of the review window). A session's own times across a change carry their zones as before
+    (`content.spans_zone_change`); the others read as they did."""
+    ordered = sorted(moments)
+    if not ordered:
+        return ""
+    zones = list(dict.fromkeys(rc.zone_named(rc.local(m, tz)) for m in ordered))
+    if len(zones) == 1:
+        return f"times {rc.zone(ordered[0], tz)}"
+    return f"times {', '.join(zones[:-1])} or {zones[-1]} by date"
+
+
+def zone_tip(when: datetime, tz: tzinfo | None) -> str:
+    """A date's tooltip in the list and the course: "Thu 02 Apr 2026 09:00 CEST (UTC+02:00)"."""
+    return f"{rc.day_time(when, tz)} {rc.zone_named(rc.local(when, tz))}"
+
+
 LIST_COLUMNS = ("Patient", "Protocol", "Date", "Duration", "Nurse", "Highest alarm", "Alarms",
                 "Discharged", "Record")
 
@@ -158,7 +181,7 @@ class SessionListModel(RowsModel):
     A session in `marks` (its id -> (the word after the patient, why)) is shown in the banner
     colours with that word, e.g. "⚠ CHANGED" for a record changed outside the console. Its
     "Record" cell is `records`' (its id -> (text, tooltip): `content.record_cell`), or
-    "not yet checked".
+    "not yet checked". `zone_text` is the zone its times are in, for the page (`times_zone`).
     """
 
     def __init__(self, tz: tzinfo | None, parent: QtCore.QObject | None = None) -> None:
@@ -166,10 +189,15 @@ class SessionListModel(RowsModel):
         self.tz = tz
         self.sessions: list[SessionSummary] = []
         self.header_tips = {"Record": rc.RECORD_COLUMN_TIP}
+        self.zone_text = ""
 
     def set_sessions(self, sessions: Sequence[SessionSummary], marks: Marks | None = None,
                      records: Marks | None = None) -> None:
         self.sessions = list(sessions)
+        # The times the list shows: each session's start (Date) and discharge (Discharged).
+        self.zone_text = times_zone(
+            [t for s in self.sessions for t in (s.started_at, s.discharged_at) if t is not None],
+            self.tz)
         rows, colours, cells, tips = self._table(marks or {}, records or {})
         self.set_rows(rows, colours, cell_colours=cells, tips=tips)
 
@@ -188,6 +216,7 @@ class SessionListModel(RowsModel):
         tips: dict[tuple[int, int], str] = {}
         alarm_column = LIST_COLUMNS.index("Highest alarm")
         record_column = LIST_COLUMNS.index("Record")
+        date_column = LIST_COLUMNS.index("Date")
         for i, s in enumerate(self.sessions):
             highest = rc.highest_alarm(s)
             mark = marks.get(s.id)
@@ -215,6 +244,7 @@ class SessionListModel(RowsModel):
                             + (" · demonstration, not patient data" if s.demo else "")
                             + (f" · {mark[1]}" if mark else ""))
             tips[(i, record_column)] = record[1]
+            tips[(i, date_column)] = zone_tip(s.started_at, self.tz)
         return rows, colours, cells, tips
 
     def session_at(self, row: int) -> SessionSummary:
@@ -222,7 +252,8 @@ class SessionListModel(RowsModel):
 
 
 class CourseModel(RowsModel):
-    """A patient's course: one column per session, one row per figure (`COURSE_FIGURES`)."""
+    """A patient's course: one column per session, one row per figure (`COURSE_FIGURES`);
+    `zone_text` is the zone its dates' times are in, for the page (`times_zone`)."""
 
     def __init__(self, tz: tzinfo | None, parent: QtCore.QObject | None = None) -> None:
         super().__init__((), parent)
@@ -230,6 +261,7 @@ class CourseModel(RowsModel):
         self.course: list[CourseRow] = []
         self.records: dict[int, RecordCheck] = {}
         self.detailed = True
+        self.zone_text = ""
 
     def set_course(self, rows: Sequence[CourseRow],
                    records: Mapping[int, RecordCheck] | None = None,
@@ -239,14 +271,16 @@ class CourseModel(RowsModel):
         self.course = list(rows)
         self.records = dict(records or {})
         self.detailed = detailed
+        self.zone_text = times_zone([r.started_at for r in self.course], self.tz)
         self.set_rows(self._table(), columns=self._headers(), cell_colours=self._course_colours(),
-                      tips=self._record_tips())
+                      tips=self._cell_tips())
 
     def set_records(self, records: Mapping[int, RecordCheck]) -> None:
         """New checks of the sessions shown: their cells and headers redrawn in place."""
         self.records = dict(records)
         self._columns = tuple(self._headers())
-        self.update_rows(self._table(), cell_colours=self._course_colours(), tips=self._record_tips())
+        self.update_rows(self._table(), cell_colours=self._course_colours(),
+                         tips=self._cell_tips())
         if self._columns:
             self.headerDataChanged.emit(QtCore.Qt.Orientation.Horizontal, 0,
                                         len(self._columns) - 1)
@@ -277,11 +311,16 @@ class CourseModel(RowsModel):
                 colours[(keys.index("record"), col)] = MARK_COLOURS
         return colours
 
-    def _record_tips(self) -> dict[tuple[int, int], str]:
-        row = [k for k, _ in rc.COURSE_FIGURES].index("record")
+    def _cell_tips(self) -> dict[tuple[int, int], str]:
+        """The "record" cells' (what the hash chain says) and the dates' (their zone)."""
+        keys = [k for k, _ in rc.COURSE_FIGURES]
+        record, date = keys.index("record"), keys.index("date")
         empty = RecordCheck(RecordState.UNCHECKED)
-        return {(row, col): rc.record_cell(self._check(r) or empty, self.detailed)[1]
+        tips = {(record, col): rc.record_cell(self._check(r) or empty, self.detailed)[1]
                 for col, r in enumerate(self.course)}
+        tips.update({(date, col): zone_tip(r.started_at, self.tz)
+                     for col, r in enumerate(self.course)})
+        return tips
 
     def figure(self, key: str) -> list[str]:
         """The figure's text in every session's column, oldest session first."""

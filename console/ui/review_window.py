@@ -136,6 +136,7 @@ LIST_COLUMN_MAX_PX = 360   # no list column wider: a long text is elided, its to
 LIST_ELIDED_MIN_PX = 110   # a nurse's name or a protocol elided no narrower (its start read)
 ELIDED_FIRST = ("Nurse", "Protocol")   # the list's columns narrowed first when it is too wide
 PATIENT_BOX_CHARACTERS = 20   # the Course page's patient box: a usual identifier, whole
+ZONE_TIP = "Clock times in the zone in force on their date; a date's tooltip names it"
 
 # Label roles: (point size, bold, colour: a name in console/ui/theme.py). Fonts are set on widgets,
 # not by a style sheet: a style sheet on a parent stops children inheriting its font (measured:
@@ -375,6 +376,20 @@ class WrappingStatusBar(QtWidgets.QStatusBar):
 # ---- the session list ---------------------------------------------------------------------------
 
 
+def _row_to_open(sessions: list[SessionSummary], typed: str) -> int | None:
+    """The row of `sessions` (newest first) that Enter opens for the patient search `typed`:
+    the newest session of the identifier typed whole, compared as the search compares
+    (`patient_fold`), else the newest when all are one patient's (or nothing is typed); None
+    when they are several patients' and none is the one typed: the search finds a part of an
+    identifier, and MRN-10 typed with Enter had opened MRN-100's later session (a review of
+    the review window; README: "Enter opens the newest match")."""
+    key = patient_fold(typed)
+    exact = next((i for i, s in enumerate(sessions) if patient_fold(s.patient_id) == key), None)
+    if exact is not None or not sessions:
+        return exact
+    return 0 if not key or len({patient_fold(s.patient_id) for s in sessions}) == 1 else None
+
+
 def _on_days(day: date, flt: SessionFilter) -> bool:
     """`day` is inside the filter's days (either end open when unset)."""
     return (flt.since is None or flt.since <= day) and (flt.until is None or day <= flt.until)
@@ -432,6 +447,13 @@ class SessionListPage(QtWidgets.QWidget):
         self.count_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                        QtWidgets.QSizePolicy.Policy.Preferred)
         self._hidden = 0   # demo sessions the filter hides (the count says so)
+        # Patients the search matches, none of them typed whole (`_row_to_open`): the count says
+        # to choose a session; 0 when a session was chosen for Enter.
+        self._patients_to_choose = 0
+        # The zone of the list's times, once on the page (the session page's subtitle says it).
+        self.zone_label = _label(role="subtitle")
+        self.zone_label.setToolTip(ZONE_TIP)
+        self.zone_label.setVisible(False)
         # Why the list could not be read (a damaged log); hidden while it can.
         self.error_label = _label(role="warning", wrap=True)
         self.error_label.setVisible(False)
@@ -473,6 +495,7 @@ class SessionListPage(QtWidgets.QWidget):
         filters.addWidget(self.include_demo)
         actions = QtWidgets.QHBoxLayout()
         actions.addWidget(self.count_label, 1)
+        actions.addWidget(self.zone_label)
         actions.addWidget(self.reload_button)
         actions.addWidget(self.open_button)
         actions.addWidget(self.course_button)
@@ -484,8 +507,9 @@ class SessionListPage(QtWidgets.QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
 
         self.patient_box.textChanged.connect(self._on_filter_changed)
-        # The list follows the typing and selects the newest match: Enter opens it (a clinician
-        # types an identifier and presses Enter; nothing happened before).
+        # The list follows the typing and selects the newest session of the identifier typed
+        # (`_row_to_open`): Enter opens it (a clinician types an identifier and presses Enter;
+        # nothing happened before).
         self.patient_box.returnPressed.connect(lambda: self._open_row(self._selected_row()))
         self.date_check.toggled.connect(self._on_date_check_changed)
         self.since_edit.dateChanged.connect(self._on_filter_changed)
@@ -540,9 +564,14 @@ class SessionListPage(QtWidgets.QWidget):
         self._natural = {name: self.table.columnWidth(LIST_COLUMNS.index(name))
                          for name in ELIDED_FIRST}
         self._keep_record_in_sight()
+        self.zone_label.setText(self.model.zone_text)
+        self.zone_label.setVisible(bool(self.model.zone_text))
+        row = _row_to_open(sessions, flt.patient)   # as logged: the search reads them so
+        self._patients_to_choose = (0 if row is not None or not sessions
+                                    else len({patient_fold(s.patient_id) for s in sessions}))
         self._count()
-        if sessions:
-            self.table.selectRow(0)
+        if row is not None:
+            self.table.selectRow(row)
         self._on_selection_changed()
 
     def _say_not_listed(self, why: str) -> None:
@@ -551,6 +580,7 @@ class SessionListPage(QtWidgets.QWidget):
         self.error_label.setText(why)
         self.error_label.setVisible(True)
         self.count_label.setText("")
+        self.zone_label.setVisible(False)
         self._on_selection_changed()
 
     def _masked_sessions(self, flt: SessionFilter,
@@ -647,16 +677,29 @@ class SessionListPage(QtWidgets.QWidget):
         return marks, cells
 
     def _count(self) -> None:
+        flt = self.current_filter()
+        if flt.since is not None and flt.until is not None and flt.until < flt.since:
+            # Not "0 sessions", as if nothing had run on those days: the dates are swapped (two
+            # calendar pop-ups), kept as set rather than one moved to meet the other unasked.
+            self.count_label.setText(
+                f"No sessions: the 'to' date, {flt.until:%a %d %b %Y}, is before the 'From' "
+                f"date, {flt.since:%a %d %b %Y}: set them the other way round")
+            return
         checks = self._checks(self._listed()).values()
         marked = sum(1 for c in checks if rc.record_mark(c) is not None)
         unchecked = sum(1 for c in checks if c.state is RecordState.UNCHECKED)
-        self.count_label.setText(rc.list_count(len(self.model.sessions), self._hidden, LIST_LIMIT,
-                                               marked, unchecked))
+        choose = (f"{self._patients_to_choose} patients match: choose a session · "
+                  if self._patients_to_choose else "")
+        self.count_label.setText(choose + rc.list_count(len(self.model.sessions), self._hidden,
+                                                        LIST_LIMIT, marked, unchecked))
 
     def _on_selection_changed(self, *_: object) -> None:
         chosen = 0 <= self._selected_row() < len(self.model.sessions)
         self.open_button.setEnabled(chosen)
         self.course_button.setEnabled(chosen and self.course_allowed)
+        if chosen and self._patients_to_choose:   # chosen: "choose a session" said no more
+            self._patients_to_choose = 0
+            self._count()
 
     def _on_filter_changed(self, *_: object) -> None:
         self.refresh()
@@ -1241,6 +1284,10 @@ class CoursePage(QtWidgets.QWidget):
         self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                  QtWidgets.QSizePolicy.Policy.Preferred)
         self.hint = _label("Double-click a column to open that session", role="subtitle")
+        # The zone of the course's times, once on the page (the session page's subtitle says it).
+        self.zone_label = _label(role="subtitle")
+        self.zone_label.setToolTip(ZONE_TIP)
+        self.zone_label.setVisible(False)
         self.error_label = _label(role="warning", wrap=True)   # a course that could not be read
         self.error_label.setVisible(False)
         self.model = CourseModel(tz, self)
@@ -1277,6 +1324,7 @@ class CoursePage(QtWidgets.QWidget):
         bar.addWidget(self.patient_box)
         bar.addWidget(self.route_box)
         bar.addWidget(self.title, 1)
+        bar.addWidget(self.zone_label)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.error_label)
@@ -1373,6 +1421,7 @@ class CoursePage(QtWidgets.QWidget):
             self._from_session = session_id
         with self.records.held():   # the background checks wait (console/review/integrity.py)
             self._show_patient(patient_id)
+            self._show_zone()
             # Read again, as the table is (an open session grows); a read under way was for the
             # course shown before: its trend is never drawn.
             self._trend_stale = True
@@ -1457,10 +1506,16 @@ class CoursePage(QtWidgets.QWidget):
         self.patient_box.clear()
         self.patient_box.blockSignals(False)
         self.model.set_course([])
+        self._show_zone()
         self.title.clear()
         self.error_label.clear()
         self.error_label.setVisible(False)
         self._draw_trend(CourseTrend(()))
+
+    def _show_zone(self) -> None:
+        """The zone of the course's times beside its title; none without a course."""
+        self.zone_label.setText(self.model.zone_text)
+        self.zone_label.setVisible(bool(self.model.zone_text))
 
     def show_records(self) -> None:
         """Show the checks made since the course was drawn (in place)."""
