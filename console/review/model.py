@@ -1082,7 +1082,9 @@ def describe_event(kind: str, detail: Mapping[str, Any],
         base = baseline_text(d.get("baseline", {}))
         return f"Dosing started (T0); baseline {base}" if base else "Dosing started (T0)"
     if kind == "gate_decision":
-        values = "; ".join(d.get("values", []))
+        # No values: a BP under the gate came while the prescriber was asked; the decision
+        # given is kept all the same (console/session/engine.py `tick_item`).
+        values = "; ".join(d.get("values", [])) or "no value over the gate when recorded"
         return f"Gate decision for {d.get('item')}: {d.get('decision')} ({values})"
     if kind == "discharge_refused":
         return f"Discharge refused: {'; '.join(d.get('reasons', []))}"

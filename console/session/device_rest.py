@@ -11,7 +11,7 @@ Device items are `device-<n>`, as the REMS form reads them (`dosing.devices_tick
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -124,6 +124,14 @@ def devices_open(protocol: Protocol, details: Mapping[str, Any],
             if f"{DEVICE_PREFIX}{k}" not in done]
 
 
+def lower_open(item_id: str, items: Collection[str], ticked: Iterable[str]) -> list[str]:
+    """The device items of the phase (`items`) numbered before device `item_id` and not ticked,
+    in order: the device given now is the first of them, whatever row was ticked."""
+    number, done = device_number(item_id), set(ticked)
+    return [f"{DEVICE_PREFIX}{k}" for k in range(1, number or 0)
+            if f"{DEVICE_PREFIX}{k}" in items and f"{DEVICE_PREFIX}{k}" not in done]
+
+
 def beyond_question(devices: int, item_id: str, mg: float) -> str:
     """What the nurse reads when she ticks a device beyond the session's dose."""
     return (f"{device_name(item_id).capitalize()} is beyond this session's dose: {mg:g} mg is "
@@ -198,6 +206,11 @@ def early_text(detail: Mapping[str, object]) -> str:
                               ("seconds_after", "minutes_after", "rest_minutes"))
     if isinstance(seconds, int | float):
         after = _elapsed(seconds)
+        if isinstance(rest, int | float) and seconds >= rest * 60:
+            # Asked before the rest ended, its reason given after (the rest ran out while she
+            # typed it): "given 5:10 min after device 1, before the 5-min rest ended" is false.
+            return (f" — ticked before the {rest:g}-min rest ended, recorded {after} min after "
+                    f"{device_name(str(detail.get('after', '')))}: {detail.get('reason')}")
     elif (isinstance(minutes, int | float) and isinstance(rest, int | float)
           and minutes >= rest):
         after = f"under {rest:g}"

@@ -3073,8 +3073,13 @@ class SessionEngine:
         screen was asked nothing, no sedation or breathing check, ever (review 42). A device of
         the dose still open once that rest has run is asked for the same way: tick it, or move
         on with the reason (84 mg, device 3 unticked: nothing at all was asked 25 min after its
-        rest, an esketamine review). From the ticks' monotonic times, which a restart
-        rebuilds: the same prompt after it."""
+        rest, an esketamine review). With no device ticked, device 1 is asked for the same way,
+        counted from T0: T0's question says "Give the first device as you confirm", so by T0
+        plus the rest the label's rest after it has run, when device 2 would be asked for (its
+        tick forgotten, the board stayed empty for hours and "Next vitals: BP at T+40 40:00
+        min" stood still, as the checks after the dose wait for device 1: an esketamine
+        review). From the ticks' monotonic times and T0's, which a restart rebuilds: the same
+        prompt after it."""
         phase, dose = self.phase, self.protocol.dose
         if phase.kind is not PhaseKind.DOSING or dose.mode is not DoseMode.DEVICES:
             return None
@@ -3084,9 +3089,11 @@ class SessionEngine:
             if i.required and device_rest.device_number(i.id) is not None)
         given = [t.mono for item, t in ticked.items()
                  if device_rest.device_number(item) is not None]
-        if not given:
+        t0 = self._state.t0
+        since = max(given) if given else t0.mono if t0 is not None else None
+        if since is None:
             return None
-        late = now.mono - (max(given) + dose.rest_minutes * 60)
+        late = now.mono - (since + dose.rest_minutes * 60)
         if late < 0:
             return None
         open_ = [f"{device_rest.DEVICE_PREFIX}{k}" for k in range(1, count + 1)
@@ -3456,6 +3463,10 @@ class SessionEngine:
         rest has run, the reason it was given early too, each logged with the tick. The first
         device passes the pre-dose gate once more: a gated value at or over it taken after T0
         asks for the prescriber's decision as the gate item does (`_gate_before_first_device`).
+        A device is refused while a device numbered before it is open: that one was given now.
+        What the nurse typed to answer a question (`early_reason`, `gate_decision`) is logged
+        though the question no longer stands when it comes (the rest run out, a BP under the
+        gate come in meanwhile).
         """
         if self._state.discharged:
             return Outcome(False, (ENDED,))
@@ -3480,6 +3491,15 @@ class SessionEngine:
                                    f"{device_rest.device_name(open_devices[0])} is open: tick "
                                    f"{device_rest.device_name(open_devices[0])} for the device "
                                    "given now.",))
+        lower = device_rest.lower_open(item.id, {i.id for i in self.phase.checklist}, self.ticks())
+        if lower:
+            # The same within the dose: device 2 ticked with device 1 open had the record read
+            # device 1 given at 10:16, device 2 at 10:11 and the observation from 10:11 (an
+            # esketamine review).
+            return Outcome(False, (f"{device_rest.device_name(item.id).capitalize()} follows "
+                                   f"{device_rest.device_name(lower[0])}, which is open: tick "
+                                   f"{device_rest.device_name(lower[0])} for the device given "
+                                   "now.",))
         if dose_devices is not None and not extra_reason.strip():
             return Outcome(False, (device_rest.beyond_question(
                 dose_devices, item.id, float(self.details["dose_mg"])) + ".",), asks=EXTRA_DEVICE)
@@ -3502,18 +3522,21 @@ class SessionEngine:
         wait = self.discharge_wait_s(now) if item.after_discharge_time else None
         if wait is not None:
             return Outcome(False, (f"{item.text!r} waits for the discharge time: "
-                                   f"{format_duration(wait)} left.",))
+                                   f"{format_duration(wait, round_up=True)} left.",))
         records: list[Record] = []
-        if over:
-            if not gate_decision.strip():
-                # The words ask for an approval, not any decision: "NO-do-not-dose" typed as
-                # "the prescriber's decision" ticked the gate (a nurse walk on X). Marked by
-                # `asks`, not by its words: the panel took any refusal whose text said
-                # "prescriber" (the gate item's own text does) for this one (review 39).
-                return Outcome(False, (f"{'; '.join(over)}: {PRESCRIBER_REVIEW}. To tick this "
-                                       "item, name the prescriber who approves dosing, with their "
-                                       "words (Cancel if they do not approve).",),
+        if over and not gate_decision.strip():
+            # The words ask for an approval, not any decision: "NO-do-not-dose" typed as
+            # "the prescriber's decision" ticked the gate (a nurse walk on X). Marked by
+            # `asks`, not by its words: the panel took any refusal whose text said
+            # "prescriber" (the gate item's own text does) for this one (review 39).
+            return Outcome(False, (f"{'; '.join(over)}: {PRESCRIBER_REVIEW}. To tick this "
+                                   "item, name the prescriber who approves dosing, with their "
+                                   "words (Cancel if they do not approve).",),
                                asks=GATE_APPROVAL)
+        if gate_decision.strip() and gate_item:
+            # Logged though nothing is over the gate now: a BP under it that came in while the
+            # prescriber was asked had dropped the decision given without a word (an esketamine
+            # review). Nothing a nurse types is lost.
             decided: dict[str, Any] = {"item": item.id, "values": over,
                                        "decision": gate_decision.strip()}
             if gate_item != item.id:   # the first device: the gate it passes is the pre-check's
@@ -3539,7 +3562,9 @@ class SessionEngine:
                 detail[OBSERVATIONS_BEFORE] = self._state.observations_logged
             if item.gate and self._state.t0 is None:
                 detail["baseline"] = self._fix_baseline(item)
-            if rest is not None and early:
+            if rest is not None and (early or early_reason.strip()):
+                # A reason typed is kept, the rest run out while she typed it: device 2 asked at
+                # 4:40 and answered at 5:10 had dropped it without a word (an esketamine review).
                 detail["early"] = device_rest.early_detail(rest, now, early_reason.strip())
             if dose_devices is not None:
                 detail["beyond_dose"] = {"dose_mg": self.details["dose_mg"],
@@ -3671,18 +3696,20 @@ class SessionEngine:
     def _gate_before_first_device(self, item: ChecklistItem) -> tuple[str, list[str]]:
         """The pre-dose gate a nasal session's first device passes: (the gate item's id, its
         gated vitals at or over the gate, as `_gate_exceeded` says them) for values taken after
-        T0 while no device is ticked yet; ('', []) for any other item. The dose is the first
-        device, not T0: a BP of 152/96 typed on the devices' screen before device 1 is the BP
-        before the dose (the REMS form reads it so), and device 1 was ticked with no prescriber
-        asked (review 45). Values before T0 were judged by the move to dosing."""
+        T0 while no device is ticked yet, the first gate and [] when none is over (its
+        prescriber's decision is kept all the same); ('', []) for any other item. The dose is
+        the first device, not T0: a BP of 152/96 typed on the devices' screen before device 1
+        is the BP before the dose (the REMS form reads it so), and device 1 was ticked with no
+        prescriber asked (review 45). Values before T0 were judged by the move to dosing."""
         if (self._state.t0 is None or device_rest.device_number(item.id) is None
                 or any(device_rest.device_number(i) is not None for _, i in self._state.ticks)):
             return "", []
-        for _, gated in self._pre_dose_gates():
+        gates = [gated for _, gated in self._pre_dose_gates()]
+        for gated in gates:
             over = self._gate_exceeded(gated, since_t0=True)
             if over:
                 return gated.id, over
-        return "", []
+        return (gates[0].id if gates else ""), []
 
     def _stands_since_t0(self, latest: Latest) -> bool:
         """`latest` was taken after T0, or came to stand after it: a baseline corrected on the
@@ -3722,14 +3749,16 @@ class SessionEngine:
     def _phase_time_blockers(self, now: Moment) -> list[str]:
         """The current phase's own time still to run (`times`: its `duration_minutes`,
         `min_minutes`, `min_minutes_from_t0`), as its end and, in the discharge phase, the
-        discharge say it; empty once run."""
+        discharge say it; empty once run. Every wait still running is rounded up, as the rest's
+        countdown is (`device_rest._clock`): 0.4 s before the 2 hours, "0:00 min left" stood
+        beside a discharge refused (an esketamine review)."""
         phase, left = self.phase, self.times(now).phase_remaining_s
         if left is None or left <= 0:
             return []
         if phase.kind is PhaseKind.DOSING and phase.duration_minutes:
-            return [f"{phase.name} has {format_duration(left)} of its "
+            return [f"{phase.name} has {format_duration(left, round_up=True)} of its "
                     f"{phase.duration_minutes:g} min left"]
-        return [f"{phase.name} must last {format_duration(left)} more"]
+        return [f"{phase.name} must last {format_duration(left, round_up=True)} more"]
 
     def _phase_exit_blockers(self, min_moaas: int | None = None) -> list[str]:
         """The current phase's own exit rules unmet: systolic within its band of the baseline
@@ -3883,10 +3912,10 @@ class SessionEngine:
         if after_dosing is not None and (from_t0 is None or after_dosing > from_t0):
             dosing = self.protocol.dosing_phases[-1]   # the dosing ends with its last phase
             return [f"Observation must reach {gate.min_minutes_after_dosing:g} min after "
-                    f"{dosing.name} ended: {format_duration(after_dosing)} left"]
+                    f"{dosing.name} ended: {format_duration(after_dosing, round_up=True)} left"]
         if from_t0 is not None:
             return [f"Observation must reach {gate.min_minutes_from_t0:g} min after the "
-                    f"first dose: {format_duration(from_t0)} left"]
+                    f"first dose: {format_duration(from_t0, round_up=True)} left"]
         return []
 
     def discharge_blockers(self, now: Moment) -> list[str]:

@@ -494,6 +494,18 @@ class ChecklistPanel(QtWidgets.QGroupBox):
             self._report(False, f"Not ticked: {refused}")
             self.refresh()   # unticked again, in place
             return
+        device = device_rest.device_name(item_id)
+        later = (self._typed_counts_after(device)
+                 if device_rest.device_number(item_id) is not None else "")
+        # A device is the dose, or more of it: a BP typed and recorded after device 1's tick
+        # counted as a value after the dose, and the label's 140/90 gate, which device 1 passes
+        # once more, asked no prescriber (an esketamine review). Asked as T0's question asks it.
+        if later and not self.asker.agree(f"Tick {device}", f"Tick {device} now?{later}",
+                                          f"Tick {device}"):
+            self._report(False, f"Not ticked: {', '.join(self.typed_unrecorded())} typed and not "
+                                f"recorded; press Return in the form, then tick {device}.")
+            self.refresh()   # unticked again, in place
+            return
         note = ""
         if item is not None and item.asks:   # the lot number of a device, as REMS asks
             note = self.asker.ask(item.asks, f"{item.text}\n\n{item.asks}:", action="Record")
@@ -541,10 +553,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                     else "Start the pump as you confirm.")
             # A pre-dose value typed and not recorded stays in the form: Return after T0
             # records it as a value after the dose.
-            typed = self.typed_unrecorded()
-            later = (f"\n\n{', '.join(typed)} typed and not recorded would count after T0, as a "
-                     "value after the dose. To record it before T0, choose “Not yet” and press "
-                     "Return in the form first." if typed else "")
+            later = self._typed_counts_after("T0")
             if not self.asker.agree(move, f"{move} now?\n\nT0 is this moment: the dose's timer, "
                                     "the checks after the dose and the baseline count from it. "
                                     f"{give}{later}", move):
@@ -642,6 +651,17 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                     self._report(False, "Not discharged: " + outcome.message)
         if outcome.done:
             self._report(True, "Discharged: the session has ended.")
+
+    def _typed_counts_after(self, moment: str) -> str:
+        """What the entry form holds typed and not recorded, as the last paragraph of the
+        question before `moment` ("T0", "device 1"): recorded after it, a value measured before
+        the dose counts as one after it; "" for nothing typed."""
+        typed = self.typed_unrecorded()
+        if not typed:
+            return ""
+        return (f"\n\n{', '.join(typed)} typed and not recorded would count after {moment}, as "
+                f"a value after the dose. To record it before {moment}, choose “Not yet” and "
+                "press Return in the form first.")
 
     def _typing_lost(self) -> str:
         """What a discharge drops of the entry form's typing, as the last paragraph of its

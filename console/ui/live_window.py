@@ -241,7 +241,9 @@ class LiveWindow(QtWidgets.QWidget):
             # Past its time it is due ("DUE … 2:00 min ago"); OVERDUE once its prompt is an alarm.
             late = "OVERDUE " if first.overdue else "DUE " if first.due_in_s < 0 else ""
             ago = " ago" if first.due_in_s < 0 else ""
-            next_due = f"{late}{first.name} {format_duration(abs(first.due_in_s))}{ago}"
+            # Still to come, it counts down as every wait does, rounded up (below).
+            next_due = (f"{late}{first.name} "
+                        f"{format_duration(abs(first.due_in_s), round_up=not ago)}{ago}")
         else:
             next_due = "none scheduled"
         left = times.phase_remaining_s
@@ -250,14 +252,18 @@ class LiveWindow(QtWidgets.QWidget):
         wait = engine.discharge_wait_s(now) if engine.phase.kind is PhaseKind.DISCHARGE else None
         # The gaps between the times narrow before any time is cut.
         gap = GivesWay("    ", ("  ",), rank=1, cut=False)
-        discharge = (gap, f"Discharge in {format_duration(wait)}") if wait is not None else ()
+        # A wait still running is rounded up, as the rest's countdown (`device_rest._clock`):
+        # 0.4 s before the 2 hours "Discharge in 0:00 min" stood over a discharge refused (an
+        # esketamine review).
+        discharge = ((gap, f"Discharge in {format_duration(wait, round_up=True)}")
+                     if wait is not None else ())
         # A phase with no planned time left to show says none: "Phase left —" said nothing, and
         # at 1366 px in Discharge it stood whole while "Next vitals: OVERDUE … 30:0…" lost how
         # late (a review). The Discharge phase says when instead ("Discharge in").
         if left is None:
             phase_left: tuple[str | GivesWay, ...] = ()
         elif left >= 0:
-            phase_left = (gap, f"Phase left {format_duration(left)}")
+            phase_left = (gap, f"Phase left {format_duration(left, round_up=True)}")
         else:
             phase_left = (gap, f"Phase left over by {format_duration(-left)}")
         # The phase's name gives way when the line is too long, never the times after it: at

@@ -74,13 +74,15 @@ def late_typed_bp(log: EventLog, start: datetime = datetime(2026, 12, 2, 13, 42,
     return r.id
 
 
+# 1:53:42 left at the discharge: a wait still running is rounded up (engine
+# `_discharge_time_blockers`, format_duration(round_up=True)), never read as less than it is.
 STATEMENT = (
     "⚠ DISCHARGED AGAINST THE DISCHARGE GATE at 13:52, T0 + 6 min (override by J. Alvarez: "
     "Dr M. Chen: transfer to ED escorted, observation continues there; open: Required item "
     "open: REMS Patient Monitoring Form fields complete (submit within 7 days): device times and "
     "lots, BP at T+40, pre-discharge BP, total minutes, adverse events; Required item "
     "open: Discharge time logged (not before T0 + 120 min); Observation must reach 120 min after "
-    "the first dose: 1:53 h left; No MOAA/S recorded since the dose (needs 5); No dissociation "
+    "the first dose: 1:54 h left; No MOAA/S recorded since the dose (needs 5); No dissociation "
     "(CADSS) score recorded since the dose (needs 4 or less); No modified Aldrete score recorded "
     "(needs ≥9))")
 """What the record says of `early_discharge`'s discharge (review, PDF, REMS form)."""
