@@ -168,6 +168,8 @@ def run_refused(tmp_path: Path, program: str | None, *args: str) -> str:
         "demo-device"])
 def test_the_console_refuses_bad_input_in_one_line(tmp_path, args, message):
     db = tmp_path / "log.sqlite3"
+    if "--resume" in args:   # a session is looked for in a log (none: "no session log at")
+        EventLog.open(db, "test").close()
     assert run_refused(tmp_path, CONSOLE, *args, "--db", str(db)) == message.format(db=db)
 
 

@@ -54,7 +54,9 @@ def test_a_db_path_with_a_tilde_is_the_home_folder_not_a_folder_named_tilde(tmp_
                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     assert "Traceback" not in result.stderr
     assert not (work / "~").exists(), f"a folder named '~' was made: {result.stderr}"
-    assert f"there is no session 99 in {home / 'sessions.sqlite3'}" in result.stderr
+    # No log there: refused naming the path in the home folder, and none made there.
+    assert f"no session log at {home / 'sessions.sqlite3'}: " in result.stderr
+    assert not (home / "sessions.sqlite3").exists()
 
 
 def _damaged_theme_file() -> None:
@@ -76,4 +78,4 @@ def test_a_damaged_theme_file_does_not_stop_a_resume_with_a_traceback(tmp_path):
                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     assert "Traceback" not in result.stderr, result.stderr[-600:]
     assert result.returncode == 2, result.stderr
-    assert "--resume 99: there is no session 99" in result.stderr
+    assert "--resume 99: no session log at " in result.stderr

@@ -12,7 +12,7 @@ The rules, and where each lived before this module (screen: console/ui/start_scr
 
 - patient: required (screen; CLI "give --protocol, --patient, --weight and --nurse"); at most 64
   characters (screen); a placeholder-looking identifier ("unknown", "test1", "n/a", "xxx") must be
-  confirmed (screen only: the CLI took any).
+  confirmed (screen only: the CLI took any); readable text (`not_utf8`; nowhere: a traceback).
 - weight: required (screen; CLI); a number as a typed vital is read, a decimal comma read as a
   point (screen; the CLI left it to argparse: "invalid float value", no comma; "7_5" and "1e2",
   which Python's `float` took, are refused: `entry.typed_number`); 1–400 kg (screen; CLI
@@ -24,7 +24,7 @@ The rules, and where each lived before this module (screen: console/ui/start_scr
   was fixed at its start). The box had come preselected at the first dose (56 mg), so Start
   alone started a patient whose course was at 84 mg at 56 mg. The command line asks `--dose-mg`
   itself (console/ui/app.py `_chosen_dose`), once it knows the start is not a resume.
-- nurse: required (screen; CLI).
+- nurse: required (screen; CLI); readable text (`check_nurse`; nowhere: a traceback).
 - device: a port or URL that is not empty, none at all meaning manual entry only (screen only); a
   port path that does not exist now is said, not refused: the session keeps trying it (screen);
   one that is not a full path and is not there ("ttyUSB0", "dev/ttyUSB0") is refused, naming the
@@ -79,12 +79,14 @@ __all__ = [
     "StartCheck",
     "StartEntry",
     "check_device_address",
+    "check_nurse",
     "check_protocol",
     "check_start",
     "command_line_text",
     "device_problems",
     "start_screen_monitor_problems",
     "looks_like_placeholder",
+    "not_utf8",
     "parse_weight",
     "weight_text",
 ]
@@ -97,6 +99,8 @@ real, so it must be confirmed; inside the hard range it is still allowed."""
 MAX_PATIENT_ID_LENGTH = 64
 """Identifiers go into the log and into export file names; an MRN is far shorter."""
 MAX_SESSION_NUMBER = 999
+NOT_UTF8 = "is not readable text (its bytes are not UTF-8): type it again in a UTF-8 terminal."
+"""After "The identifier " or "The name ": a value typed with bytes that are not UTF-8."""
 RESUME_WITHIN_HOURS = 12.0
 """A start from the command line resumes a session left open (same patient and protocol) only when
 it logged something this recently: a crash's restart comes minutes later, and no session runs this
@@ -269,6 +273,8 @@ def _check_patient(text: str, confirmed: bool) -> Problem | None:
     if not text:
         return Problem(Field.PATIENT, Kind.MISSING,
                        "Required: the patient identifier (e.g. the MRN), as on the wristband.")
+    if not_utf8(text):
+        return Problem(Field.PATIENT, Kind.REFUSED, f"The identifier {NOT_UTF8}")
     if len(text) > MAX_PATIENT_ID_LENGTH:
         return Problem(Field.PATIENT, Kind.REFUSED,
                        f"The identifier is {len(text)} characters long; at most "
@@ -285,6 +291,26 @@ def _check_patient(text: str, confirmed: bool) -> Problem | None:
         return Problem(Field.PATIENT, Kind.CONFIRM,
                        f"“{text}” looks like a placeholder: enter the MRN, or confirm it is "
                        "this patient's identifier.", confirmed)
+    return None
+
+
+def not_utf8(text: str) -> bool:
+    """Whether `text` holds a surrogate (category Cs): what Python makes of each byte that is not
+    UTF-8 in a command-line argument (a launcher saved in Latin-1, a legacy terminal). No record
+    can hold one: the log's hash raised UnicodeEncodeError, a traceback (console/store/chain.py),
+    and a session left open, resumed with such a --nurse, never came back on screen."""
+    return any(unicodedata.category(char) == "Cs" for char in text)
+
+
+def check_nurse(typed: str, required: bool = True) -> Problem | None:
+    """The nurse's name as typed: required (unless not `required`: a resume or a demo has a
+    nurse without --nurse), and readable text (`not_utf8`)."""
+    if not typed.strip():
+        return (Problem(Field.NURSE, Kind.MISSING,
+                        "Required: the name of the nurse running this session.")
+                if required else None)
+    if not_utf8(typed):
+        return Problem(Field.NURSE, Kind.REFUSED, f"The name {NOT_UTF8}")
     return None
 
 
@@ -603,9 +629,7 @@ def check_start(entry: StartEntry, protocols: Mapping[str, Protocol],
     patient = _check_patient(patient_key(entry.patient_id), Field.PATIENT in entry.confirmed)
     weight_problem, weight = _check_weight(entry.weight.strip(), Field.WEIGHT in entry.confirmed)
     protocol_problem, protocol = check_protocol(entry.protocol_id, protocols, refused)
-    nurse = (Problem(Field.NURSE, Kind.MISSING,
-                     "Required: the name of the nurse running this session.")
-             if not entry.nurse.strip() else None)
+    nurse = check_nurse(entry.nurse)
     found: list[Problem | None] = [patient, weight_problem, protocol_problem,
                                    _check_dose(entry, protocol),
                                    _check_session(entry.session_number, protocol), nurse,

@@ -43,6 +43,7 @@ from console.session.start_checks import (
     RESUME_WITHIN_HOURS,
     Field,
     StartEntry,
+    check_nurse,
     check_protocol,
     check_start,
     command_line_text,
@@ -64,6 +65,7 @@ from console.session.alarms import Raise
 from console.session.engine import Patient, SessionEngine
 from console.session.protocol_record import ProtocolMissing
 from console.store import EventLog, LogError, SessionRow
+from console.store.log import log_path_is
 from console.store.schema import SQLITE_INTEGER
 from console.store.session_claim import SessionInUse
 from console.ui import theme
@@ -228,12 +230,17 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     """Open the log and the session the options ask for; return the window (not yet shown)."""
     secret = _command_line_secret(args)   # before any file is opened (terminal.preread says why)
     db_path = args.db or default_db_path()
+    if isinstance(args.nurse, str):
+        args.nurse = args.nurse.strip()   # as the start screen takes it (`StartRequest.nurse`)
     if args.scenario is not None and not args.demo and getattr(args, "resume", None) is None:
         # It was ignored: the session started with no monitor and nothing said (the QA audit).
         raise StartError(f"--scenario {args.scenario}: a scenario plays the demo's simulated "
                          "monitor; add --demo (a session with a real monitor gives --device)")
     if args.demo and getattr(args, "resume", None) is None:
         _refuse_demo_with_session_options(args)
+        unreadable = check_nurse(args.nurse or "", required=False)
+        if unreadable is not None:   # its session's row could not be hashed: a traceback
+            raise StartError(command_line_text([unreadable]))
     session_now = bool(args.demo or getattr(args, "resume", None) is not None
                        or any(v is not None for v in (args.protocol, args.patient, args.weight,
                                                       args.nurse)))
@@ -242,6 +249,11 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
     _check_start_screen_preset(args)
     if getattr(args, "resume", None) is not None:
         _refuse_resume_with_session_options(args)
+        # A session is resumed from its log: on a path with none it made a new, empty log (and
+        # its folder), then said session N was not in it. Refused as `staff` refuses it.
+        if not log_path_is(Path(db_path), Path.exists):
+            raise StartError(f"--resume {args.resume}: no session log at {db_path}: check the "
+                             "path, or choose the log with --db")
     shown_log = getattr(args, "shown_log", None)
     if shown_log is not None:
         # Before the log and a session are opened: a FILE opened only once the session ran
@@ -982,6 +994,13 @@ def _resumed_by(window: MainWindow, nurse: str | None) -> str:
     resume records)."""
     if not nurse:
         return ENGINE
+    unreadable = check_nurse(nurse, required=False)
+    if unreadable is not None:
+        # Its rows could not be hashed: a traceback, and the session's alarms ran nowhere. A
+        # resume is refused only when there is nothing to resume (`_resume_by_id`).
+        print(f"infusion-console: {command_line_text([unreadable])} It is not recorded: the "
+              "session is resumed by the console, and its nurse runs it still", file=sys.stderr)
+        return ENGINE
     if not window.has_accounts():
         return nurse
     print(f"infusion-console: --nurse {nurse} is not recorded: a session resumed on a log with "
@@ -993,8 +1012,8 @@ def _taking_over(window: MainWindow, nurse: str | None) -> str | None:
     """The `--nurse` a resumed session is handed over to when she is not its nurse: on a log
     without staff accounts only (with accounts her sign-in on the lock bar hands it over).
     Without it her acts were logged under the nurse who had run it before the restart."""
-    if not nurse or window.has_accounts():
-        return None
+    if not nurse or window.has_accounts() or check_nurse(nurse) is not None:
+        return None   # not readable text: said by `_resumed_by`
     return nurse
 
 

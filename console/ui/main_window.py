@@ -448,10 +448,13 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.has_accounts():   # the transitional rule (console/session/lock.py)
             self.first_admin_notice = self._first_admin_notice()
             layout.addWidget(self.first_admin_notice)
-            if self.log.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM sessions)").fetchone()[0]:
+            if self.log.conn.execute(
+                    "SELECT NOT EXISTS (SELECT 1 FROM sessions WHERE demo = 0)").fetchone()[0]:
                 # First start (a new log: no account, no session yet): the console asks for the
                 # first administrator before anything else (issue 13). Cancelled, the notice
-                # stays and the log runs under the transitional rule until one is created.
+                # stays and the log runs under the transitional rule until one is created. A
+                # demo's session is no patient's (README "The demo session needs no account"):
+                # counted, the README's `./run.sh` took the question from the clinic's first start.
                 QtCore.QTimer.singleShot(0, self, self._ask_first_admin)   # not after the window
         # The offers in a box of their own: refreshed when one turns out to be stale. It scrolls,
         # about OFFERS_IN_SIGHT of them high: stacked on the page, eight put the Start button
@@ -1255,7 +1258,8 @@ class MainWindow(QtWidgets.QMainWindow):
         box.setStyleSheet(self._resume_style())
         layout = QtWidgets.QHBoxLayout(box)
         texts = QtWidgets.QVBoxLayout()
-        what = f"{row.patient_id} · {row.protocol_id} · nurse {row.nurse} · {met.when_text()}"
+        what = (f"{row.patient_id} · {row.protocol_id} · nurse {self._nurse_running(row)} · "
+                f"{met.when_text()}")
         elsewhere = self._offered_elsewhere[row.id] = self.claims.running_elsewhere(row.id)
         if elsewhere:
             # Another chair's running session is not left open, and is not resumed here: read as
@@ -1287,6 +1291,21 @@ class MainWindow(QtWidgets.QMainWindow):
         layout.addLayout(texts, 1)
         layout.addWidget(button)
         return box
+
+    def _nurse_running(self, row: SessionRow) -> str:
+        """The nurse `row` comes back under: the one its last hand-over went to, else the one who
+        opened it, by the rule `SessionEngine.resume` replays (console/session/engine.py,
+        `handed_over`). The offer named who opened it: after a hand-over the live header and the
+        offer at the restart named two different nurses.
+
+        Raises:
+            LogError: the log refused the read.
+        """
+        nurse = row.nurse
+        for _, event in self.log.events(row.id):
+            if event.kind == "handed_over":
+                nurse = str(event.detail.get("to") or nurse)
+        return nurse
 
     def _resume_offered(self, row: SessionRow, pressed: str) -> None:
         """An offer's button (`pressed`, its words): resume `row`. On a log without staff

@@ -111,6 +111,8 @@ def test_command_line_session_opens_the_live_window_and_is_logged(started, tmp_p
      "file descriptor open for reading, e.g. a pipe, or --secret-fd 3 with 3<FILE in the shell"),
 ])
 def test_bad_session_options_are_refused_with_what_is_wrong(started, tmp_path, extra, message):
+    if "--resume" in extra:   # a session is looked for in a log (none: "no session log at")
+        EventLog.open(tmp_path / "log.sqlite3", "test").close()
     with pytest.raises(StartError) as refused:
         started(options(tmp_path, *extra))
     assert str(refused.value) == message.format(db=tmp_path / "log.sqlite3")
