@@ -609,10 +609,12 @@ class SessionEngine:
         self._values_given = 0
         self._newest_of_value: dict[tuple[str, float], int] = {}
         self._typed_place: dict[int, int] = {}
-        # Typed values held while the log cannot take writes, in order, each with its place and
-        # as `_note_logged` keeps it: given their row ids once the held records are written
-        # (`_typed_written`), as a value written at once has them.
-        self._typed_held: list[tuple[int, Latest]] = []
+        # Values held while the log cannot take writes, each as `_keep_rows` keeps a value
+        # written at once, as of its own step: among its vital's recent values (`_row_for`), and
+        # a typed one for the session with its place (`_note_logged`). Kept by the row ids the
+        # held records get when the log takes them (`_held_written`), matched by record.
+        self._held_rows: list[tuple[ObservationRecord, Latest]] = []
+        self._typed_held: list[tuple[ObservationRecord, int, Latest]] = []
         # Resume only: per condition, the last value replayed at each priority, and (None) the
         # last at any (its replayed mono time, what it held): a value changes an alarm's value,
         # and its words at its own priority, without a row (`AlarmBoard._change`); `_reworded`
@@ -4220,6 +4222,8 @@ class SessionEngine:
                 self._note_logged(row_id, record, now)
                 if row_id is not None:
                     self._remember_row(row_id, record, now)
+                else:
+                    self._held_rows.append((record, self._row_for(record, now)))
 
     def _note_logged(self, row_id: int | None, record: ObservationRecord, at: Moment) -> None:
         """Note a value given to the log (live: written or held) or replayed (resume): the
@@ -4239,22 +4243,27 @@ class SessionEngine:
         kept = Latest(reading, at, self._state.t0_reached,
                       after_first_device=self._state.device_given)
         if row_id is None:   # held: its row id comes when the log takes it
-            self._typed_held.append((self._values_given, kept))
+            self._typed_held.append((record, self._values_given, kept))
             return
         self._typed_place[row_id] = self._values_given
         self._state.typed[row_id] = kept
 
-    def _typed_written(self, written: Sequence[tuple[Record, int]]) -> None:
-        """The held records reached the log with these row ids: each typed value among them
-        is kept by its id, as if written at once. Without it a typed SpO2 85 held by a locked
-        log and then corrected left the latched alarm it alone raised until a restart, whose
-        replay has the id (a review)."""
-        for record, row_id in written:
-            if (isinstance(record, ObservationRecord) and record.source == MANUAL
-                    and not record.flags & DEMO_OR_TEST and self._typed_held):
-                place, kept = self._typed_held.pop(0)
+    def _held_written(self, written: Sequence[tuple[Record, int]]) -> None:
+        """The held records reached the log with these row ids: each value among them is kept
+        by its id as it would have been written at once (`_held_rows`, `_typed_held`), in order,
+        as a restart's replay keeps it. Without it a typed SpO2 85 held by a locked log could not
+        be entered in error, its correction left its alarm sounding, and taking a later value
+        back skipped the monitor's values held with it, until "Restart and resume" (reviews)."""
+        ids = {id(record): row_id for record, row_id in written}
+        for record, kept in self._held_rows:
+            if (row_id := ids.get(id(record))) is not None:
+                self._keep_row(row_id, kept)
+        for record, place, typed in self._typed_held:
+            if (row_id := ids.get(id(record))) is not None:
                 self._typed_place[row_id] = place
-                self._state.typed[row_id] = kept
+                self._state.typed[row_id] = typed
+        self._held_rows = [entry for entry in self._held_rows if id(entry[0]) not in ids]
+        self._typed_held = [entry for entry in self._typed_held if id(entry[0]) not in ids]
 
     def _alone_raised(self, metric_name: str, row_id: int) -> Latest | None:
         """The typed value `row_id` when no value of the vital came again after it (`typed`,
@@ -4267,18 +4276,25 @@ class SessionEngine:
         return kept
 
     def _remember_row(self, row_id: int, record: ObservationRecord, at: Moment) -> None:
+        self._keep_row(row_id, self._row_for(record, at))
+
+    def _row_for(self, record: ObservationRecord, at: Moment) -> Latest:
+        """`record` as its vital's recent values keep it, given to the log at `at` (now)."""
         reading = Reading(record.metric, record.value, record.unit, record.measured_at,
                           record.received_at, record.source, record.channel, record.flags)
-        rows = self._state.rows.setdefault(record.metric, [])
-        late = self._superseded(reading, at)
+        return Latest(reading, at, self._state.t0_reached,
+                      after_first_device=self._state.device_given,
+                      superseded=self._superseded(reading, at),
+                      placed=self._measured_at(reading, at))
+
+    def _keep_row(self, row_id: int, kept: Latest) -> None:
+        rows = self._state.rows.setdefault(kept.reading.metric, [])
         # In measurement order: a late cuff goes before the value that superseded it, which
         # stays the latest (`void` of it goes back to the cuff, as a restart's replay has it).
-        place, measured = len(rows), self._measured_at(reading, at)
-        while late and place > 0 and self._placed(rows[place - 1][1]) > measured:
+        place, measured = len(rows), self._placed(kept)
+        while kept.superseded and place > 0 and self._placed(rows[place - 1][1]) > measured:
             place -= 1
-        rows.insert(place, (row_id, Latest(reading, at, self._state.t0_reached,
-                                           after_first_device=self._state.device_given,
-                                           superseded=late, placed=measured)))
+        rows.insert(place, (row_id, kept))
         del rows[:-KEEP_ROWS]
 
     def _corrected_in_place(self, metric_name: str, ids: Sequence[int], after_t0: bool,
@@ -4367,9 +4383,10 @@ class SessionEngine:
         except Exception:   # a bug: if after the commit, the records and their note are in
             if not self.writes.held:   # the log, and the copy goes as below
                 self.held_file.written_to_log()
+                self._held_written(self.writes.flushed)   # and their values are kept
             raise
         self.held_file.written_to_log()
-        self._typed_written(self.writes.flushed)
+        self._held_written(self.writes.flushed)
 
     def close(self, now: Moment, spare_folders: Sequence[Path] = ()) -> Path | None:
         """The console stops: a last attempt to write what is held, else its file (`HeldFile`).

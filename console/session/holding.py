@@ -118,6 +118,7 @@ class HeldWrites:
         if not batch:
             return []
         if self.held and self._flushing:
+            self.flushed = []
             written = len(self.held)
             ids = self.recorder.write([*self.held, *batch])   # a LogError goes up: still held
             self.flushed = list(zip(self.held, ids[:written], strict=True))

@@ -495,11 +495,15 @@ class ChecklistPanel(QtWidgets.QGroupBox):
             self.refresh()   # unticked again, in place
             return
         device = device_rest.device_name(item_id)
-        later = (self._typed_counts_after(device)
-                 if device_rest.device_number(item_id) is not None else "")
-        # A device is the dose, or more of it: a BP typed and recorded after device 1's tick
-        # counted as a value after the dose, and the label's 140/90 gate, which device 1 passes
-        # once more, asked no prescriber (an esketamine review). Asked as T0's question asks it.
+        first_device = (device_rest.device_number(item_id) is not None and not any(
+            device_rest.device_number(ticked) is not None
+            for ticked in self.controller.view.ticks()))
+        later = self._typed_counts_after(device) if first_device else ""
+        # The first device is the dose: a BP typed and recorded after its tick counted as a
+        # value after the dose, and the label's 140/90 gate, which it passes once more, asked no
+        # prescriber (an esketamine review). Asked as T0's question asks it. Not of a later
+        # device: every value already counts after the dose, and "Not yet" had left a device
+        # given unticked (a review).
         if later and not self.asker.agree(f"Tick {device}", f"Tick {device} now?{later}",
                                           f"Tick {device}"):
             self._report(False, f"Not ticked: {', '.join(self.typed_unrecorded())} typed and not "

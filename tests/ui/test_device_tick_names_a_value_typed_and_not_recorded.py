@@ -2,7 +2,9 @@
 device 1 is the dose, and a pre-dose BP of 152/96 typed and recorded only after its tick counted
 as a value after the dose, so the label's 140/90 gate, which device 1 passes once more, never
 asked the prescriber (an esketamine review). "Not yet" leaves the device unticked and the form
-as it is; Return records the BP before the dose, and the tick then asks the prescriber."""
+as it is; Return records the BP before the dose, and the tick then asks the prescriber. A later device is
+not asked: every value already counts after the dose, and "Not yet" had left a device given
+unticked (a review)."""
 
 from __future__ import annotations
 
@@ -69,3 +71,24 @@ def test_device_1_ticked_anyway_over_the_typing_is_ticked(qtbot, live_esketamine
     qtbot.keyClick(panel.items, Key.Key_Space)
     assert answers.asked[0] == QUESTION
     assert ticked_ids(log) == ["device-1"] and bp.text() == "152/96"
+
+
+def test_device_2_is_not_asked_whether_a_bp_typed_counts_before_the_dose(
+        qtbot, live_esketamine):  # noqa: F811
+    controller, journal, clock, log = live_esketamine
+    assert controller.advance_phase(override_reason="test").done   # T0, the devices
+    assert controller.tick_item("device-1", note="LOT-1").done       # the dose began
+    clock.advance(6 * 60)                                            # its rest has run
+    answers = Answers()
+    answers.reply = "LOT-2"
+    answers.yes = False   # "Not yet", were it asked
+    window = shown_live_window(qtbot, live_esketamine, (1366, 768), asker=answers)
+    qtbot.keyClicks(window.entry.fields["bp"], "128/80")   # after the dose, Return not yet
+    panel = window.checklist
+    panel.refresh()
+    panel.items.setCurrentRow(device_row(panel, "device-2"))
+    panel.items.setFocus()
+    qtbot.waitUntil(lambda: not panel.opening())
+    qtbot.keyClick(panel.items, Key.Key_Space)
+    assert not [q for q in answers.asked if "as a value after the dose" in q], answers.asked
+    assert ticked_ids(log) == ["device-1", "device-2"], panel.message.text()
