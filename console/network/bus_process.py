@@ -20,7 +20,13 @@ The rules (the same as BusClient's, so the link cannot tell them apart):
   "the network process ended ..."), which the link turns into its technical alarm after 10 s.
 - **The Last Will still speaks for the console.** The worker holds the broker connection; when
   the console dies (SIGKILL, power) its end of the socket closes, and the worker leaves at once
-  without a DISCONNECT, so the broker publishes the will (bus_worker.py).
+  without a DISCONNECT, so the broker publishes the will (bus_worker.py). A clean stop's
+  farewell goes ahead of what waits, and the will speaks when it is not confirmed in time
+  (`stop`, BusClient.stop).
+- **A retained snapshot replaces the one to its topic kept unsent.** While the worker is not
+  connected it holds what it is given unsent, and a newer status or trend says all an older
+  one said: the older one is no longer kept here (nor sent by the worker, BusClient.publish).
+  The PCD messages are never replaced, and keep their order.
 - **Times are the owner's clock.** `status()` is built here: the state and its sentence come
   from the worker, "since" is this clock's time when the news arrived, and the unconfirmed count
   and the oldest of them are this side's own, so an injected clock still drives the link's
@@ -81,6 +87,7 @@ class BusProcessClient:
         self._lock = threading.Lock()
         self._kept: dict[int, Pending] = {}   # token -> message, in the order given
         self._next_token = 0
+        self._snapshots: dict[str, int] = {}   # topic -> token of the last retained message
         self._subscriptions: dict[str, int] = {}
         self._status = BusStatus(BusState.NOT_STARTED, f"not started ({config.describe()})",
                                  clock.now().mono, 0, None)
@@ -142,6 +149,13 @@ class BusProcessClient:
         token = self._next_token
         self._next_token += 1
         data = bytes(payload)
+        if retain:
+            last = self._snapshots.get(topic)
+            if last is not None and self._status.state is not BusState.CONNECTED:
+                # The worker holds it unsent and replaces it too: an outage had kept every
+                # stale status and trend, here and there, and sent them all after it (a review).
+                self._kept.pop(last, None)
+            self._snapshots[topic] = token
         self._kept[token] = Pending(topic, data, retain, on_delivered, self._clock.now().mono,
                                     on_refused)
         return ("publish", token, topic, data, retain)   # sent never blocks
@@ -155,13 +169,22 @@ class BusProcessClient:
         """The worker process's id (for diagnostics and fault tests)."""
         return self._worker.pid
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 5.0, *, farewell: tuple[str, bytes] | None = None) -> None:
         """As BusClient.stop: the worker waits up to `timeout` for unconfirmed messages while
-        connected, disconnects cleanly (no will) and ends; then the reader ends."""
+        connected, disconnects cleanly (no will; with `farewell` unconfirmed, asking for the
+        will) and ends; then the reader ends.
+
+        Raises:
+            ValueError: a farewell `publish` would refuse.
+        """
+        if farewell is not None:
+            check_publish(farewell[0], farewell[1], 1)
         with self._lock:
             if self._stopping:
                 return
             self._stopping = True
+            if farewell is not None:   # told before the stop order, in the same stream
+                self._worker.send(("farewell", farewell[0], bytes(farewell[1])))
         self._worker.stop(timeout)
         with self._lock:
             left = len(self._kept)

@@ -1,10 +1,12 @@
 """The worker process of `bus_process.BusProcessClient`: one `mqtt_bus.BusClient`, driven over a
 socket by the console that started it (`python -m console.network.bus_worker FD`).
 
-It reads the console's orders in the order given (init, subscribe, publish, start, stop) and
-sends back the client's news: status changes, messages heard, and the tokens of the messages the
-broker confirmed or refused (with the broker's reason), gathered (worker_process.Reporter) so that the console's reader wakes
-once for a burst of PUBACKs rather than once each.
+It reads the console's orders in the order given (init, subscribe, publish, start, farewell,
+stop) and sends back the client's news: status changes, messages heard, and the tokens of the
+messages the broker confirmed or refused (with the broker's reason), gathered
+(worker_process.Reporter) so that the console's reader wakes once for a burst of PUBACKs rather
+than once each. The farewell is the stop's last word, held until the stop order
+(BusClient.stop).
 
 When the console's end closes without a stop (the console was killed, or crashed), the worker
 leaves at once *without* a DISCONNECT: the broker then publishes the chair's Last Will, "chair N
@@ -32,6 +34,7 @@ def serve(sock: socket.socket) -> int:
     """Run the orders read from `sock` until stop (0) or until the console is gone."""
     reporter = Reporter(sock, ("delivered", "refused"))
     client: BusClient | None = None
+    farewell: tuple[str, bytes] | None = None   # the stop's last word (BusClient.stop)
 
     def status(news: BusStatus) -> None:
         reporter.flush()   # confirmations heard before a change are reported before it
@@ -55,8 +58,10 @@ def serve(sock: socket.socket) -> int:
                            on_refused=partial(_refused, reporter, token))
         elif kind == "start":
             client.start()
+        elif kind == "farewell":
+            farewell = (order[1], order[2])
         elif kind == "stop":
-            client.stop(float(order[1]))
+            client.stop(float(order[1]), farewell=farewell)
             reporter.close()
             reporter.send(("stopped",))
             return 0

@@ -62,7 +62,8 @@ without the central's confirmation, shared/design/network.md):
   hand-off is MEDIUM at once, and the bedside returns to full volume (`quiet_allowed` False)
   until it is confirmed; at a start, full volume with nothing raised for the central until its
   presence is known (`_centrals_heard`); a central online after a time with none is sent the
-  last alarm message again and waited for on that one only (`_central_came_online`), and so is
+  last alarm message again and waited for on that one only, its presence ending nothing before
+  that confirmation (`_central_came_online`, "not confirming alarms yet"), and so is
   the central after a reconnection of the bus, its confirmations in flight lost
   (`_central_reconnected`), and at every resume (`_recall_central_owed`);
 - a message the broker refused: the bus's alarm, from 10 s after it was handed over, until it is
@@ -238,6 +239,9 @@ class NetworkLink:
         self._compose_error: str | None = None
         self._central_pending: dict[str, float] = {}  # PCD-04 control id -> mono sent
         self._last_pcd04: tuple[str, str] | None = None   # (control id, message) last published
+        # The alarm message sent again to a central come online (`_central_came_online`), while
+        # it is owed: that central has confirmed nothing yet. None before any.
+        self._central_awaited: str | None = None
         self._centrals: dict[str, bool] = {}          # central station name -> online
         self._centrals_heard_once = False   # their presence known (`_centrals_heard`)
         self._bus_was_connected = False   # a connection made before: the next is a reconnection
@@ -404,16 +408,19 @@ class NetworkLink:
 
     def stop(self, timeout: float = 3.0) -> None:
         """Say goodbye on the bus (retained offline status), let pending sends finish within
-        `timeout`, write the deliveries heard, and detach from the log."""
+        `timeout`, write the deliveries heard, and detach from the log.
+
+        The goodbye goes ahead of the messages still waiting and, unconfirmed at the end of the
+        wait, has the broker publish the Last Will instead (BusClient.stop): behind a backlog
+        it had never left, and the chair stayed "online" retained for good (a review). What
+        waits is sent at the next start (module docstring)."""
         self._log.attach_outbox(None)
-        self.hand_off()   # what was committed goes before the goodbye
+        self.hand_off()   # what was committed is handed over before the goodbye
         if self.bus is not None:
-            self._publish(self._topic("status"), topics.encode(
-                offline_status(self.config.chair, self.config.room, topics.CLOSED_REASON,
-                               session_open=self._session_open)),
-                retain=True)
             self._stopped = True
-            self.bus.stop(timeout)
+            self.bus.stop(timeout, farewell=(self._topic("status"), topics.encode(
+                offline_status(self.config.chair, self.config.room, topics.CLOSED_REASON,
+                               session_open=self._session_open))))
         if self.mllp is not None:
             self.mllp.flush(timeout)   # what is due goes first, unless the engine is away
             self.mllp.stop(timeout)
@@ -707,6 +714,14 @@ class NetworkLink:
                 parts.append((Priority.MEDIUM, "central station not confirming alarms: bedside "
                                                "alarms at full volume",
                               f"an alarm sent {now - oldest:.0f} s ago is not confirmed"))
+            elif self._central_awaited in self._central_pending:
+                # A central come online that has confirmed nothing yet: its presence alone had
+                # ended the alarm and brought soft tones (README: "the alarm ends once it
+                # confirms that one"; a review).
+                parts.append((Priority.MEDIUM, "central station not confirming alarms yet: "
+                              "bedside alarms at full volume",
+                              f"a central station came online {now - oldest:.0f} s ago and has "
+                              "not confirmed the last alarm message, sent to it again"))
             # Soft tones only while the bus is up: a lost connection confirms nothing, and
             # the central stays "online" to this chair until its will arrives through it
             # (README, quiet room: "the moment ... the bus is down ... full volume").
@@ -1009,12 +1024,15 @@ class NetworkLink:
         on the broker to receive it: nobody can confirm it, and "not confirming" stood for good
         while the central confirmed everything it got. The last alarm message goes to it again
         and its 10 s run from now: soft tones once it confirms that one (the retained status
-        gives it every open alarm). Not at a start, where the centrals are first heard: what
-        they owe stands (`_recall_central_owed`)."""
+        gives it every open alarm). Until it does, the alarm stands and the bedside stays at
+        full volume (`_central_awaited`): its presence is no confirmation, and had brought soft
+        tones for 10 s from a central that confirmed nothing (a review). Not at a start, where
+        the centrals are first heard: what they owe stands (`_recall_central_owed`)."""
         if not self.config.quiet_room or not self._central_pending or self._last_pcd04 is None:
             return
         control_id, message = self._last_pcd04
         self._central_pending = {control_id: self._clock.now().mono}
+        self._central_awaited = control_id
         self._publish(self._topic("pcd04"), message.encode("utf-8"))
 
     def _central_reconnected(self) -> None:
@@ -1031,6 +1049,8 @@ class NetworkLink:
         if not self.config.quiet_room or not self._central_pending or self._last_pcd04 is None:
             return
         control_id, message = self._last_pcd04
+        if self._central_awaited in self._central_pending:   # a central come online, silent yet
+            self._central_awaited = control_id   # owed in its place
         self._central_pending = {control_id: min(self._central_pending.values())}
         self._publish(self._topic("pcd04"), message.encode("utf-8"))
 

@@ -13,11 +13,15 @@ The rules:
   an expiry (`SESSION_EXPIRY_S`), so a central station that never comes back does not make the
   broker queue for it forever. Mosquitto 2, EMQX, HiveMQ and VerneMQ all speak it.
 - **Delivery (QoS 1, at least once, in order).** `publish` puts the message at the end of the
-  bus's own queue and, when connected, hands it to paho at once. It leaves the queue only at its
-  PUBACK, when `on_delivered` runs (once). After any reconnect every message still in the queue
-  is handed to paho again in queue order before anything newer (receivers drop the duplicates by
-  MSH-10, network.md). The queue is the bus's, not paho's, because of what paho 2.2 does
-  (read in paho/mqtt/client.py and tried against Mosquitto here):
+  bus's own queue and, when connected, hands it to paho as soon as fewer than INFLIGHT are with
+  paho on this connection (each PUBACK makes room for the next, `_feed`). It leaves the queue
+  only at its PUBACK, when `on_delivered` runs (once). After any reconnect every message still
+  in the queue is handed to paho again in queue order before anything newer (receivers drop the
+  duplicates by MSH-10, network.md). A retained message replaces one to its topic still in the
+  queue, not yet handed (a status, a trend: snapshots, each saying all the one before said; an
+  outage had sent every stale one after it, a review); the PCD messages are never replaced. The
+  queue is the bus's, not paho's, because of what paho 2.2 does (read in paho/mqtt/client.py
+  and tried against Mosquitto here):
     * publish() while disconnected keeps the message and sends it after the next CONNACK; but a
       publish() while the socket is open and the CONNACK has not come yet (paho's reconnect
       window) is written at once, *before* the older messages paho resends after the CONNACK:
@@ -31,16 +35,23 @@ The rules:
       later message waits for PUBACKs that never come (tried: a test holds a CONNACK back to
       open this window, tests/network/test_mqtt_bus.py).
     * packet identifiers are 16 bits: paho refuses a publish whose id is still pending (after
-      65,535 unconfirmed). Only the bus's queue grows with an outage; paho holds what was
-      handed on this connection.
-    * max_inflight_messages (`INFLIGHT`) limits what is on the wire; the rest waits in paho's
-      dict in order and goes out as PUBACKs come. paho does not read the broker's MQTT 5
-      Receive Maximum, so INFLIGHT is kept under the usual broker defaults.
+      65,535 unconfirmed). Only the bus's queue grows with an outage; paho holds at most
+      INFLIGHT messages.
+    * max_inflight_messages (`INFLIGHT`) limits what is on the wire, and paho sends what it
+      holds in the order it was given, with no way to put a message ahead: handed the whole
+      queue at once, paho had the chair's farewell wait behind a backlog (`stop`). The bus
+      hands no more than that, so what it has not handed can still be replaced or passed.
+      paho does not read the broker's MQTT 5 Receive Maximum, so INFLIGHT is kept under the
+      usual broker defaults.
   A message the broker refuses (PUBACK reason code 0x80 or more) leaves the queue without
-  `on_delivered` (`on_refused` hears the reason instead): sending it again cannot help. The
-  first refusal is logged in full, then one summary line at most every REFUSAL_LOG_PERIOD_S
-  (`RefusalLines`); `status().detail` counts them since the start and on this connection.
-  Only QoS 1 is offered: the contract (bus_topics) uses nothing else.
+  `on_delivered` (`on_refused` hears the reason instead): sending it again cannot help. So does
+  one the broker's CONNACK said it will not take (over its Maximum Packet Size, or retained
+  where Retain Available is 0), before it is sent: the broker closes the connection on such a
+  message, and it had gone again first at every reconnection, every message behind it, alarm
+  messages too, held for good (a review). The first refusal is logged in full, then one
+  summary line at most every REFUSAL_LOG_PERIOD_S (`RefusalLines`); `status().detail` counts
+  them since the start and on this connection. Only QoS 1 is offered: the contract
+  (bus_topics) uses nothing else.
 - **Subscriptions.** A SUBACK that refuses a filter (an ACL that does not let this account read
   there: EMQX, HiveMQ and Mosquitto's dynamic security plugin answer 0x87; Mosquitto's acl_file
   grants every subscription and filters what it delivers) means nothing published there ever
@@ -51,8 +62,10 @@ The rules:
 - **Connection.** `start()` connects in the background and paho reconnects by itself, waiting
   1, 2, then 4 s between attempts. Every connect subscribes again to every filter given
   to `subscribe`. A clean `stop()` sends DISCONNECT, which does *not* fire the Last Will: the
-  owner publishes its own offline status first. A vanished client (crash, cable, power) gets
-  its will published by the broker (at once when the socket closes, else after 1.5 x keepalive).
+  owner gives its own offline status as the stop's farewell, handed ahead of what waits, and
+  when the broker has not confirmed it in time the DISCONNECT asks for the will (reason code
+  0x04). A vanished client (crash, cable, power) gets its will published by the broker (at
+  once when the socket closes, else after 1.5 x keepalive).
   A host name DNS cannot carry (`broker..clinic.lan`) is a failed attempt naming it, tried again
   as any (paho's thread ended on it); the settings refuse it at load.
 - **Status.** `status()` is what a status line shows: the state, a sentence for people naming
@@ -60,18 +73,21 @@ The rules:
   wait for a PUBACK and since when the oldest. `on_status` is called when the state or the
   sentence changes, not for every message; the counts are read from `status()`.
 
-Threading: paho's network thread (`loop_start`) runs the connection and *all three callbacks*
-(`on_message`, `on_status`, `on_delivered`). They must be quick and only hand the news to the
-owner's own thread (the console posts them to its Qt thread); they must not call this client
-(a publish from inside `on_delivered` can deadlock against paho's own lock). `publish`,
-`subscribe`, `status` and `stop` may be called from any other thread; `publish` never blocks
-on the network and never raises for a network state.
+Threading: paho's network thread (`loop_start`) runs the connection and *the callbacks*
+(`on_message`, `on_status`, `on_delivered`, `on_refused`; a refusal by the CONNACK's limits
+runs on the thread that found it, a `publish` or `subscribe` caller's too). They must be quick
+and only hand the news to the owner's own thread (the console posts them to its Qt thread);
+they must not call this client (a publish from inside `on_delivered` can deadlock against
+paho's own lock). `publish`, `subscribe`, `status` and `stop` may be called from any other
+thread; `publish` never blocks on the network and never raises for a network state.
 
 Two locks, always taken in this order and never held while calling an owner callback:
 `_send_lock` serializes everything that hands messages to paho (publish, on_connect's resend,
-subscribe, and the connected flag's changes), so paho receives them in queue order; `_lock`
-guards the queue and the status and is never held while calling paho, because paho calls
-`on_publish` while holding its own message lock.
+subscribe, the next message a PUBACK makes room for, and the connected flag's changes), so
+paho receives them in queue order; `_lock` guards the queue and the status and is never held
+while calling paho, because paho calls `on_publish` while holding its own message lock. For the
+same reason `on_publish` only tries `_send_lock`: when another thread holds it, that thread
+hands the next message at its release (`_release_send`).
 """
 
 from __future__ import annotations
@@ -83,7 +99,9 @@ import ssl
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -134,6 +152,9 @@ SESSION_EXPIRY_S: Final = 24 * 3600
 # did without one. A broker that shortens it (a hosted broker's maximum: ApsaraMQ for MQTT
 # keeps 3 days at most) makes every message look held for years: `held_s` says unknown then.
 RETAINED_LIFETIME_S: Final = 2**31 - 1
+# How long a stop waits, after its own wait, for the messages on the wire (at most INFLIGHT, one
+# round trip) before its DISCONNECT (BusClient.stop).
+DRAIN_S: Final = 1.0
 # How long paho may take to open the TCP connection and the TLS handshake.
 CONNECT_TIMEOUT_S: Final = 5.0
 PLAIN_PORT_HINT: Final = ("is that port a TLS listener? a plain MQTT port (1883 by default) "
@@ -152,11 +173,34 @@ _REASONS: Final = {
     0x88: "server unavailable",
     0x89: "server busy",
     0x8A: "banned",
+    0x8B: "server shutting down",
     0x8C: "bad authentication method",
+    0x8D: "keep alive timeout (the broker heard nothing from this station in time)",
+    # A second connection with this client id: the twin's sign (twin_watch.py).
+    0x8E: ("session taken over: another station connected with this one's client id (a copy "
+           "of its settings kit?)"),
+    0x8F: "topic filter invalid",
     0x90: "topic name invalid",
-    0x95: "packet too large",
+    0x91: "packet identifier in use",
+    0x92: "packet identifier not found",
+    0x93: "receive maximum exceeded (more messages in flight than the broker takes)",
+    0x94: "topic alias invalid",
+    0x95: "packet too large (over the broker's maximum packet size)",
+    0x96: "message rate too high",
     0x97: "quota exceeded",
+    0x98: "administrative action (the broker's administrator closed the connection)",
     0x99: "payload format invalid",
+    # Refused at CONNECT for the retained Last Will (some hosted brokers take no retained message).
+    0x9A: ("retain not supported: the clinic bus needs retained messages (the stations' statuses "
+           "and Last Wills; Mosquitto: retain_available true)"),
+    0x9B: "QoS not supported (the clinic bus sends QoS 1)",
+    0x9C: "use another server",
+    0x9D: "server moved",
+    0x9E: "shared subscriptions not supported",
+    0x9F: "connection rate exceeded (too many connection attempts)",
+    0xA0: "maximum connect time reached",
+    0xA1: "subscription identifiers not supported",
+    0xA2: "wildcard subscriptions not supported",
 }
 _CREDENTIAL_CODES: Final = frozenset({0x86, 0x87, 0x8C})
 # What to look at when the broker refuses a station's messages.
@@ -359,6 +403,9 @@ class Pending:
     handed_mono: float  # clock mono at publish()
     on_refused: Callable[[str], None] | None = None   # called with the broker's reason, in words
     mid: int | None = None  # paho's packet id on the current connection; None: not handed
+    # Retained messages to its topic that it replaced before they were handed (BusClient
+    # `_replace_waiting`): the broker's answer to it is theirs too, so each callback runs once.
+    replaced: list[Pending] = field(default_factory=list)
 
 
 def check_settings(config: BusConfig, client_id: str,
@@ -495,6 +542,10 @@ class BusClient:
         # connection on which the queue was handed again.
         self._connected = False
         self._queue: deque[Pending] = deque()
+        # How many of the queue's first messages are handed to paho on this connection: at most
+        # INFLIGHT (`_feed`), so paho holds no queue of its own that the bus could not reorder
+        # (guarded by _lock).
+        self._handed = 0
         self._by_mid: dict[int, Pending] = {}  # handed on this connection, by packet id
         # The message an owner thread is handing to paho right now (its packet id not known
         # yet): a PUBACK for an id not in _by_mid is its own (see _handle_puback).
@@ -518,7 +569,17 @@ class BusClient:
         self._refused_messages = 0
         self._refused_since_start = 0
         self._last_refusal: str | None = None  # the last of them: "to <topic>: <reason>"
+        self._last_advice = REFUSAL_ADVICE   # what to check for it (none: its words say it)
         self._refusal_lines = RefusalLines()
+        # What the broker's last CONNACK said it takes (MQTT 5; guarded by _lock): its Maximum
+        # Packet Size (None: no limit said) and whether it keeps retained messages. A message
+        # over them closes the connection, and went again first at every reconnection, the
+        # messages behind it held for good (a review).
+        self._max_packet: int | None = None
+        self._retain_available = True
+        # Messages `_feed` took out of the queue because the broker will not take them, with
+        # why: told to their owners once _send_lock is released (`_release_send`).
+        self._withheld: list[tuple[Pending, str]] = []
         self._status = BusStatus(BusState.NOT_STARTED, f"not started ({config.describe()})",
                                  clock.now().mono, 0, None)
 
@@ -543,7 +604,7 @@ class BusClient:
     def subscribe(self, topic_filter: str, qos: int = 1) -> None:
         """Receive what is published on `topic_filter` (from now on, and on every reconnect)."""
         check_subscription(topic_filter, qos)
-        with self._send_lock:
+        with self._handing_lock():
             with self._lock:
                 self._subscriptions[topic_filter] = qos
                 connected = self._connected
@@ -569,8 +630,13 @@ class BusClient:
 
         Thread-safe; never blocks on the network; never raises for a network state.
         `on_delivered` runs once, on paho's thread, at the broker's PUBACK; `on_refused`
-        instead, with the broker's reason in words, when that PUBACK refuses the message (it
-        leaves the queue, not sent again).
+        instead, with the broker's reason in words, when that PUBACK refuses the message or
+        the broker's CONNACK said it takes no such message (over its Maximum Packet Size, or
+        retained where it keeps none: then on the thread that found it). It leaves the queue,
+        not sent again. A retained message replaces one to its topic still waiting, not yet
+        handed to paho (a snapshot: the newest says all the older one said; an outage had sent
+        every stale status and trend after it, a review); the broker's answer to the newer one
+        runs the older one's callbacks too.
 
         Raises:
             ValueError: qos other than 1, a topic with a wildcard or empty, a payload not bytes.
@@ -579,41 +645,77 @@ class BusClient:
         check_publish(topic, payload, qos)
         entry = Pending(topic, bytes(payload), retain, on_delivered, self._clock.now().mono,
                          on_refused)
-        with self._send_lock:
+        with self._handing_lock():
             with self._lock:
                 if self._stopping:
                     raise RuntimeError(f"publish to {topic} after the bus client "
                                        f"{self.client_id} was stopped")
+                if retain:
+                    self._replace_waiting(entry)
                 self._queue.append(entry)
-                if not self._connected:
-                    return  # handed again in queue order at the next connect
-                self._handing = entry
-            self._hand(entry)
+            self._feed()   # while disconnected: handed again in queue order at the next connect
 
     def status(self) -> BusStatus:
         """The state and the unconfirmed messages now."""
         with self._lock:
             return self._snapshot()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 5.0, *, farewell: tuple[str, bytes] | None = None) -> None:
         """Wait up to `timeout` real seconds for unconfirmed messages, then disconnect cleanly.
 
         The wait is only while connected (a disconnected client cannot get PUBACKs; it ends at
         once if the connection drops). A clean disconnect does not fire the will. Messages
         still unconfirmed then are not sent (logged with their count). Call it from the owner's
         thread, not from a callback.
+
+        `farewell` (topic, payload): the owner's last word, published retained (a chair's
+        offline status, "console closed"). It is handed ahead of every message still waiting
+        (of another topic than theirs: their order is unchanged) and replaces one to its topic
+        not yet handed, so nothing said before it is sent after it. When the broker has not
+        confirmed it at the end of the wait, the DISCONNECT asks the broker to publish the will
+        (MQTT 5 reason code 0x04, "Disconnect with Will Message"): behind a backlog the
+        farewell had never left within the wait, and the clean DISCONNECT kept the will from
+        speaking, the chair "online" retained for good (a review). The messages on the wire at
+        the end of the wait are given DRAIN_S more, nothing more handed, before the DISCONNECT.
+
+        Raises:
+            ValueError: a farewell `publish` would refuse.
         """
+        said = threading.Event()   # the farewell's PUBACK
+        if farewell is not None:
+            check_publish(farewell[0], farewell[1], 1)
+        with self._handing_lock():
+            with self._lock:
+                if self._stopping:
+                    return
+                connected = self._started and self._connected
+                if farewell is not None and connected:
+                    entry = Pending(farewell[0], bytes(farewell[1]), True, said.set,
+                                    self._clock.now().mono)
+                    self._replace_waiting(entry)
+                    self._queue.insert(self._handed, entry)   # the next one handed
+            self._feed()
         with self._lock:
-            if self._stopping:
-                return
-            if self._started and self._connected:
+            if connected:
                 # Woken by each PUBACK and by a disconnect (nothing more can be confirmed then).
                 self._lock.wait_for(lambda: not self._queue or not self._connected, timeout)
-            self._stopping = True
+            self._stopping = True   # nothing more is handed (`_feed`)
+            if connected:
+                # The messages on the wire are let finish (one round trip): a DISCONNECT whose
+                # socket closes with PUBACKs unread goes with a TCP reset, on which Mosquitto
+                # dropped it and published the will over the farewell (tried through a slow
+                # link, tests/network/test_bus_clean_exit_leaves_the_chair_offline.py).
+                self._lock.wait_for(lambda: not self._handed or not self._connected, DRAIN_S)
             left = len(self._queue)
+        # Not connected, the will spoke at the loss already.
+        will = farewell is not None and connected and not said.is_set()
         if self._started:
-            self._mqtt.disconnect()
+            self._mqtt.disconnect(reasoncode=_WITH_WILL if will else None)
             self._mqtt.loop_stop()
+        if will:
+            log.warning("bus client %s: its farewell on %s was not confirmed by %s; disconnected "
+                        "asking the broker to publish its Last Will instead", self.client_id,
+                        farewell[0] if farewell else "", self._address)
         self._log_unsaid_refusals()
         if left:
             # Not "lost": a chair's outbox keeps every row without a delivery and sends it
@@ -627,9 +729,93 @@ class BusClient:
 
     # -- handing messages to paho (with _send_lock held) ------------------------------------
 
+    @contextmanager
+    def _handing_lock(self) -> Iterator[None]:
+        """Hold _send_lock (waiting for it), and at its release fill the room a PUBACK left
+        meanwhile (`_release_send`). Every holder but a PUBACK takes it so."""
+        self._send_lock.acquire()
+        try:
+            yield
+        finally:
+            self._release_send()
+
+    def _release_send(self) -> None:
+        """Release _send_lock; then hand what a PUBACK made room for while it was held, and tell
+        the owners of the messages withheld. A PUBACK only tries the lock (paho calls it under
+        its own lock, which a holder handing a message waits for): when it finds it held, the
+        holder fills the room here, after its release, so the room is never left unfilled."""
+        self._send_lock.release()
+        self._tell_withheld()
+        while self._room_to_hand() and self._send_lock.acquire(blocking=False):
+            try:
+                self._feed()
+            finally:
+                self._send_lock.release()
+            self._tell_withheld()
+
+    def _room_to_hand(self) -> bool:
+        with self._lock:
+            return (self._connected and not self._stopping
+                    and self._handed < min(INFLIGHT, len(self._queue)))
+
+    def _feed(self) -> None:
+        """Hand paho the queue's next messages, in queue order, while fewer than INFLIGHT are
+        with it on this connection (each PUBACK makes room for the next): paho had been handed
+        the whole queue at once, so nothing could go ahead of a backlog, not even the farewell
+        (`stop`), and a stale status waited in paho past any replacing. A message the broker's
+        CONNACK said it will not take leaves the queue instead (`_withheld`). Caller holds
+        _send_lock and not _lock."""
+        while True:
+            with self._lock:
+                if not self._connected or self._stopping \
+                        or self._handed >= min(INFLIGHT, len(self._queue)):
+                    return
+                entry = self._queue[self._handed]
+                why = self._not_taken(entry)
+                if why is not None:
+                    del self._queue[self._handed]
+                    self._withheld.append((entry, why))
+                    self._lock.notify_all()
+                    continue
+                self._handed += 1
+                self._handing = entry
+            self._hand(entry)
+
+    def _not_taken(self, entry: Pending) -> str | None:
+        """Why the broker will not take `entry`, by what its CONNACK said (caller holds _lock);
+        None when it will. It would close the connection on such a message (MQTT 5.0 sections
+        3.1.2.24 and 3.3.1.3), and the message went again first at every reconnection: the
+        messages behind it, alarm messages too, held for good (a review)."""
+        if entry.retain and not self._retain_available:
+            return _reason_words(0x9A)
+        size = publish_size(entry.topic, entry.payload, entry.retain)
+        if self._max_packet is not None and size > self._max_packet:
+            return (f"too large for the broker ({size:,} bytes, over its maximum packet size of "
+                    f"{self._max_packet:,} bytes: raise its max_packet_size)")
+        return None
+
+    def _replace_waiting(self, entry: Pending) -> None:
+        """A retained `entry` replaces the retained messages to its topic still waiting, not
+        handed to paho (caller holds _lock): they said less than it. Their callbacks go with it
+        (`Pending.replaced`). Never one handed: it is on its way, and before this one."""
+        stale = [old for old in islice(self._queue, self._handed, None)
+                 if old.retain and old.topic == entry.topic]
+        for old in stale:
+            self._queue.remove(old)
+            entry.replaced += [*old.replaced, old]
+            old.replaced = []
+
+    def _tell_withheld(self) -> None:
+        """Tell the owners of the messages `_feed` withheld (no lock held)."""
+        with self._lock:
+            withheld, self._withheld = self._withheld, []
+        for entry, why in withheld:
+            self._tell_refused(entry, why, "")
+
     def _hand(self, entry: Pending) -> None:
-        """Give one queued message to paho and remember its packet id. Caller holds _send_lock
-        and not _lock (paho takes its own lock, under which it calls _handle_puback)."""
+        """Give one queued message to paho and remember its packet id (`_feed`). Caller holds
+        _send_lock and not _lock (paho takes its own lock, under which it calls
+        _handle_puback)."""
         info = self._mqtt.publish(entry.topic, entry.payload, qos=1, retain=entry.retain,
                                   properties=_LIFETIME if entry.retain else None)
         with self._lock:
@@ -652,17 +838,22 @@ class BusClient:
         if reason.is_failure:
             self._set_status(BusState.REFUSED, self._refused_text(reason.value))
             return
-        with self._send_lock:
+        with self._handing_lock():
             # paho would resend what it still held from the last connection after this
             # callback returns, behind nothing; the bus's queue decides the order instead.
             client.drop_out_messages()
             with self._lock:
                 self._by_mid.clear()
                 self._handing = None
+                self._handed = 0
                 self._refused_messages = 0   # the count since the start goes on
-                pending = list(self._queue)
-                for entry in pending:
+                pending = len(self._queue)
+                for entry in self._queue:
                     entry.mid = None
+                # What this broker takes (absent: no limit, retained messages kept).
+                limit = getattr(properties, "MaximumPacketSize", None)
+                self._max_packet = limit if isinstance(limit, int) else None
+                self._retain_available = getattr(properties, "RetainAvailable", 1) != 0
                 subscriptions = list(self._subscriptions.items())
                 self._subscribing.clear()
                 self._early_subacks.clear()
@@ -677,11 +868,10 @@ class BusClient:
                 if mid is not None:   # None: the connection broke; the next connect's turn
                     with self._lock:
                         self._subscribing[mid] = topic_filter
-            for entry in pending:
-                self._hand(entry)
+            self._feed()
         if pending:
-            log.info("connected to %s; sent %d unconfirmed message(s) again in order",
-                     self._address, len(pending))
+            log.info("connected to %s; sending %d unconfirmed message(s) again in order",
+                     self._address, pending)
         self._set_status(BusState.CONNECTED, self._connected_text())
 
     def _before_attempt(self, client: mqtt.Client, userdata: Any) -> None:
@@ -759,7 +949,7 @@ class BusClient:
                            properties: Properties | None) -> None:
         # _send_lock: a publish() that saw "connected" finishes handing its message first, so
         # nothing is handed between here and the next on_connect.
-        with self._send_lock:
+        with self._handing_lock():
             with self._lock:
                 was_connected = self._connected
                 self._connected = False
@@ -794,7 +984,7 @@ class BusClient:
 
     def _handle_puback(self, client: mqtt.Client, userdata: Any, mid: int, reason: ReasonCode,
                        properties: Properties) -> None:
-        # paho holds its message lock here: take only _lock, never _send_lock.
+        # paho holds its message lock here: take _lock, and only try _send_lock (_release_send).
         with self._lock:
             entry = self._by_mid.pop(mid, None)
             if entry is None and self._handing is not None:
@@ -810,19 +1000,22 @@ class BusClient:
                 self._queue.popleft()
             else:
                 self._queue.remove(entry)
-            refusal = self._count_refusal(entry.topic, reason.value) if reason.is_failure \
-                else None
+            if self._handed > 0:
+                self._handed -= 1
             self._lock.notify_all()
-        if refusal is not None:   # never a delivery, however often this topic was refused
-            words, line, state = refusal
-            self._log_refusal(line, entry.topic, words)
-            if state is BusState.CONNECTED:   # the count on the status line stays current
-                self._set_status(BusState.CONNECTED, self._connected_text())
-            if entry.on_refused is not None:
-                call_owner(entry.on_refused, "on_refused", words)
+        # The room it made goes to the next message at once; when the lock is held, its holder
+        # hands it at its release.
+        if self._send_lock.acquire(blocking=False):
+            try:
+                self._feed()
+            finally:
+                self._release_send()
+        if reason.is_failure:   # never a delivery, however often this topic was refused
+            self._tell_refused(entry, _reason_words(reason.value), REFUSAL_ADVICE)
             return
-        if entry.on_delivered is not None:
-            call_owner(entry.on_delivered, "on_delivered")
+        for each in (*entry.replaced, entry):
+            if each.on_delivered is not None:
+                call_owner(each.on_delivered, "on_delivered")
 
     def _handle_message(self, client: mqtt.Client, userdata: Any,
                         message: mqtt.MQTTMessage) -> None:
@@ -862,26 +1055,45 @@ class BusClient:
 
     # -- refusals ---------------------------------------------------------------------------
 
-    def _count_refusal(self, topic: str, code: int
-                       ) -> tuple[str, tuple[str, int] | None, BusState]:
-        """Count a refused message (caller holds _lock): its reason in words, the log line due
-        (RefusalLines), and the state to keep the status line's count current in."""
-        words = _reason_words(code)
+    def _tell_refused(self, entry: Pending, words: str, advice: str) -> None:
+        """A message the broker will not take (its PUBACK refused it, or what its CONNACK said,
+        `_not_taken`): counted, logged (RefusalLines), the status line's count kept current,
+        and its owner told with `words` (`on_refused`, and those of the messages it replaced).
+        `advice`: what to check, when `words` do not say it. No lock held."""
+        with self._lock:
+            line, state = self._count_refusal(entry.topic, words, advice)
+        self._log_refusal(line, entry.topic, words, advice)
+        if state is BusState.CONNECTED:   # the count on the status line stays current
+            self._set_status(BusState.CONNECTED, self._connected_text())
+        for each in (*entry.replaced, entry):
+            if each.on_refused is not None:
+                call_owner(each.on_refused, "on_refused", words)
+
+    def _count_refusal(self, topic: str, words: str, advice: str
+                       ) -> tuple[tuple[str, int] | None, BusState]:
+        """Count a refused message (caller holds _lock): the log line due (RefusalLines), and
+        the state to keep the status line's count current in."""
         self._refused_messages += 1
         self._refused_since_start += 1
         self._last_refusal = f"to {topic}: {words}"
-        return words, self._refusal_lines.refused(self._clock.now().mono), self._status.state
+        self._last_advice = advice
+        return self._refusal_lines.refused(self._clock.now().mono), self._status.state
 
-    def _log_refusal(self, line: tuple[str, int] | None, topic: str, words: str) -> None:
+    def _log_refusal(self, line: tuple[str, int] | None, topic: str, words: str,
+                     advice: str) -> None:
         """The log line `RefusalLines` said is due for a refusal of a message to `topic`."""
         if line is None:
             return
         kind, count = line
-        if kind == "full":
+        if kind == "full" and advice == REFUSAL_ADVICE:
             log.error("%s refused the message to %s: %s (check that this station's name in the "
                       "topic matches its account, user %s, and the broker's ACL); not sent "
                       "again; further refusals are summed up here at most every %.0f s",
                       self._address, topic, words, self.config.username, REFUSAL_LOG_PERIOD_S)
+        elif kind == "full":
+            log.error("%s will not take the message to %s: %s%s; not sent; further refusals are "
+                      "summed up here at most every %.0f s", self._address, topic, words,
+                      f" ({advice})" if advice else "", REFUSAL_LOG_PERIOD_S)
         else:
             log.error("%s refused %d more message(s) (%d since the start), the last to %s: %s",
                       self._address, count, self._refused_since_start, topic, words)
@@ -900,15 +1112,16 @@ class BusClient:
         any (they are not forgotten at a reconnect: the status line must still say them)."""
         text = f"connected to {self.config.describe()}"
         with self._lock:
-            total, here, last = (self._refused_since_start, self._refused_messages,
-                                 self._last_refusal)
+            total, here, last, advice = (self._refused_since_start, self._refused_messages,
+                                         self._last_refusal, self._last_advice)
             filters = tuple(self._refused_filters.items())
         if filters:
             text += "; " + subscription_refusal(filters, self.config.username)
         if not total:
             return text
         return (f"{text}; {total} message{'s' if total > 1 else ''} refused by the broker since "
-                f"the start ({here} on this connection), the last {last} ({REFUSAL_ADVICE})")
+                f"the start ({here} on this connection), the last {last}"
+                + (f" ({advice})" if advice else ""))
 
     # -- status -----------------------------------------------------------------------------
 
@@ -962,6 +1175,11 @@ def next_status(old: BusStatus, state: BusState, detail: str, clock: Clock) -> B
     return BusStatus(state, detail, since, 0, None)
 
 
+# DISCONNECT reason code 0x04: the broker publishes the will, as for a lost connection (MQTT 5.0
+# section 3.14.2.1; Mosquitto since 1.6).
+_WITH_WILL: Final = ReasonCode(PacketTypes.DISCONNECT, identifier=0x04)
+
+
 def _lifetime() -> Properties:
     properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
     properties.MessageExpiryInterval = RETAINED_LIFETIME_S
@@ -969,6 +1187,25 @@ def _lifetime() -> Properties:
 
 
 _LIFETIME: Final = _lifetime()   # only read by paho when it packs a PUBLISH
+_LIFETIME_BYTES: Final = len(_LIFETIME.pack())  # type: ignore[no-untyped-call]
+
+
+def publish_size(topic: str, payload: bytes, retain: bool) -> int:
+    """The bytes of this bus's QoS 1 PUBLISH of `payload` to `topic`, as a broker's Maximum
+    Packet Size counts them (the whole packet, MQTT 5.0 section 3.1.2.24): the fixed header, the
+    topic, the packet id, the properties (a retained message's expiry) and the payload."""
+    properties = _LIFETIME_BYTES if retain else 1   # 1: the empty properties' length byte
+    rest = 2 + len(topic.encode("utf-8")) + 2 + properties + len(payload)
+    return 1 + _varint_size(rest) + rest
+
+
+def _varint_size(value: int) -> int:
+    """The bytes MQTT's variable byte integer takes for `value`."""
+    size = 1
+    while value >= 128:
+        value //= 128
+        size += 1
+    return size
 
 
 def held_s(message: mqtt.MQTTMessage) -> int | None:
