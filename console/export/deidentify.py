@@ -90,7 +90,7 @@ from console.review.model import (
     VitalSeries,
 )
 from console.session.engine import CONSOLE_FAULT, OBSERVATION_BUTTONS, OBSERVED
-from console.session.holding import HELD_NAME
+from console.session.holding import HELD_DISCHARGE_SAID, HELD_NAME
 from console.session.lock import locked_actor
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.store.log import patient_fold
@@ -341,8 +341,8 @@ def _named_as_numbered(detail: SessionDetail, m: _Mapper) -> SessionDetail:
     person wrote is removed whole (`_Mapper.text`), so no name is left in it to number."""
     for a in detail.alarms:
         for text in (a.message, *(s.message for s in a.steps)):
-            for found in _HELD_DISCHARGE.finditer(text):
-                m.who(found["name"])
+            for found in HELD_DISCHARGE_SAID.finditer(text):   # holding.py's words
+                m.who(found["actor"])
     names = sorted((n for n in m.people if n.strip()), key=len, reverse=True)
     if not names:
         return detail
@@ -465,8 +465,6 @@ def _without_fault_text(message: str) -> str:
 _HELD_PREFIX, _HELD_SUFFIX = HELD_NAME.split("{stamp}")
 _HELD_FILE: Final = re.compile(rf"{re.escape(_HELD_PREFIX)}\S+?{re.escape(_HELD_SUFFIX)}")
 HELD_FILE_REMOVED: Final = "an unsaved-records file"
-# A held discharge in that alarm's words (holding.py `LeftHeld.discharge_words`).
-_HELD_DISCHARGE: Final = re.compile(r"Discharge at \d{2}:\d{2} by (?P<name>.+?) was not saved")
 
 
 def _alarm(a: AlarmEpisode, m: _Mapper) -> AlarmEpisode:

@@ -18,6 +18,7 @@ from typing import Final
 
 from console.clock import Moment
 from console.session.alarms import Raise
+from console.session.holding import HELD_DISCHARGE_SAID
 from devices.reading import MANUAL
 from protocols.vitals import BP_METRICS, METRICS, SPOT_CURRENT_SECONDS, metric
 from protocols.model import AlarmRule, Priority
@@ -478,12 +479,11 @@ def _short_device_due(message: str) -> str | None:
 # A restart's unsaved-records alarm led by a held discharge (engine `_unsaved_left`): at 1366x768
 # "** Discharge at 09:11 by ana was not s…": what to do was cut. Its time and what to do only;
 # who, the counts and the file are in the row's tooltip.
-_UNSAVED_DISCHARGE = re.compile(r"Discharge at (\S+) by .+? was not saved: discharge again; .*")
-
-
 def _short_unsaved_discharge(message: str) -> str | None:
-    found = _UNSAVED_DISCHARGE.fullmatch(message)
-    return None if found is None else f"Discharge {found.group(1)} lost: discharge again"
+    found = HELD_DISCHARGE_SAID.match(message)
+    if found is None or not message[found.end():].startswith(": discharge again; "):
+        return None
+    return f"Discharge {found['time']} lost: discharge again"
 
 
 def short_message(condition: str, message: str) -> str:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -346,11 +347,18 @@ class LeftHeld:
         return f"{self.monitor} monitor reading{'' if self.monitor == 1 else 's'}"
 
     def discharge_words(self) -> str:
-        """"Discharge at 10:42 by nurse.ana" (local clock time), or "" when none is held."""
+        """"Discharge at 10:42 by nurse.ana" (local clock time), or "" when none is held; the
+        alarm's words that lead with it are read back by `HELD_DISCHARGE_SAID`."""
         if self.discharged is None:
             return ""
         at, actor = self.discharged
         return f"Discharge at {at.astimezone():%H:%M} by {actor}"
+
+
+HELD_DISCHARGE_SAID: Final = re.compile(
+    r"Discharge at (?P<time>\S+) by (?P<actor>.+?) was not saved")
+"""`LeftHeld.discharge_words` as the restart's alarm says it ("… was not saved: discharge
+again; …"): read back for its short form (conditions.py) and its nurse (deidentify.py)."""
 
 
 def left_held(folders: Iterable[Path], log: Path, session_id: int,
