@@ -125,7 +125,8 @@ def test_a_narrow_tile_keeps_the_age_and_the_clock_warning_at_1366(qtbot, bedsid
     for words in said:
         assert words in shown, f"{words!r} not in {shown!r}"
     assert tile.detail.toolTip() == tile.view.detail   # the whole wording on hover
-    assert tile_problems(tile) == []
+    problems = tile_problems(tile)
+    assert problems == [], "\n".join(problems)
 
 
 def test_the_cuffs_pulse_says_when_the_cuff_measured_it(qtbot, bedside, panel):
