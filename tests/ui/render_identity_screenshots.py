@@ -3,7 +3,8 @@
 - docs/screenshots/signature-dialog.png: a live session (a log with staff accounts) whose nurse
   moves on with the consent item open; the signature dialog over the window asks for her PIN,
   after one wrong PIN (its refusal shown);
-- docs/screenshots/sign-in.png: the review's sign-in, after a nurse-only account was refused.
+- docs/screenshots/sign-in.png: the review's sign-in, after a nurse-only account was refused;
+- docs/screenshots/lock-screen.png: the session window locked with a high alarm standing.
 
 The dialogs are real (`SignatureDialog`, `SignInDialog`) with real checks against a real log;
 they are painted over the window (an offscreen screen has no window manager to composite them).
@@ -138,6 +139,15 @@ def render(out: Path) -> None:
     app.processEvents()
     _composite(None, sign_in).save(str(out / "sign-in.png"))
     sign_in.close()
+
+    # The station locked with a high alarm standing: the sign-in form in the entry's place, the
+    # header's Lock button greyed, the alarm area and its F2/F3 still acting.
+    engine.enter_manual("bp_systolic", 212, NURSE, clock.now(), confirmed=True)
+    clock.advance(60)
+    controller.lock_now()
+    controller.tick()
+    app.processEvents()
+    window.grab().save(str(out / "lock-screen.png"))
     controller.stop()
     window.close()
     log.close()
