@@ -35,14 +35,15 @@ picks. Both report what is wrong through `available()`. Addons stays an optional
 the 3.11 crash fence must be repeated on it.)
 
 Repetition (high every 6 s, medium every 10 s, low once; start to start, `TonePattern.repeat_s`)
-is a QTimer in `AlarmSounder`; tests fire `sounder.timer.timeout.emit()` and read what
+is a precise QTimer in `AlarmSounder`; tests fire `sounder.timer.timeout.emit()` and read what
 `RecordingAudioOut` was asked to play.
 
 The speaker never fails silently (the console's first rule): `play` says whether the burst
 started; a player that cannot start, exits with an error, or is still running long after its
 burst should have ended or when its repeat is due (hung) makes `available()` false with the
 reason, which becomes the "Audio unavailable" technical alarm; the sounder keeps a burst as
-"sounding" only once it started, and tries again every `RETRY_SECONDS` while it cannot.
+"sounding" only once it started, and tries again every `RETRY_SECONDS` while it cannot, or while
+a burst played once (low) has failed since it started (`AudioOut.burst_failed`).
 `stop()` never blocks the GUI thread and never raises: the player is killed and reaped later,
 whatever it does with SIGTERM.
 """
@@ -88,10 +89,12 @@ REPEAT_MARGIN_SECONDS = 0.5
 """A repeating burst's player is hung this long before the next repeat at the latest: the repeat
 kills it to play again, and one killed unjudged was never reported (a high burst, 3.4 s every
 5 s, with 3 s of grace: every hung player was replaced before it counted as hung, a silent high
-alarm). Half a second before: Qt's coarse timers may fire up to 5 % early. With the high burst
-every 6 s (IEC's 2.5 s of silence after it) a hung player counts 2.1 s after its burst."""
+alarm). Half a second before, though the repeat timer is precise (a coarse one had fired up to
+5 % early, 0.3 s of 6). With the high burst every 6 s (IEC's 2.5 s of silence after it) a hung
+player counts 2.1 s after its burst."""
 RETRY_SECONDS = 5.0
-"""While the speaker fails, the sounder tries the burst again this often."""
+"""While the speaker fails, the sounder tries the burst again this often (a burst played once
+that failed, too)."""
 AVAILABILITY_CHECK_SECONDS = 2.0
 """How often a bound sounder reads the speaker's availability when nothing else happens."""
 REPROBE_SECONDS = 10.0
@@ -114,6 +117,11 @@ class AudioOut(Protocol):
 
     def verdict_pending(self) -> bool:
         """The speaker is being tried and has not answered yet: `available` does not know."""
+
+    def burst_failed(self) -> bool:
+        """The last burst `play` started failed since (its player ended in an error, or hung):
+        it was not heard. False while it plays, once `stop` was called, and where `play` itself
+        tells."""
 
 
 @contextlib.contextmanager
@@ -173,6 +181,9 @@ class RecordingAudioOut:
     def verdict_pending(self) -> bool:
         return False
 
+    def burst_failed(self) -> bool:
+        return False   # `play` answers at once
+
     def set_available(self, available: bool, detail: str = "") -> None:
         self._available = (available, detail)
 
@@ -223,6 +234,9 @@ class QtAudioOut:
 
     def verdict_pending(self) -> bool:
         return False   # QMediaDevices and the effects' status are read at once
+
+    def burst_failed(self) -> bool:
+        return False   # `play` reads the effects' status at once
 
     def available(self) -> tuple[bool, str]:
         if self._problem:
@@ -465,6 +479,11 @@ class PlayerAudioOut:
         self._check_exit()
         return not self._judged and not self._tones_problem
 
+    def burst_failed(self) -> bool:
+        self._check_exit()
+        burst_playing = self._process is not None and self._burst
+        return self._due and bool(self._burst_problem) and not burst_playing
+
     def available(self) -> tuple[bool, str]:
         self._reap()
         self._check_exit()
@@ -575,6 +594,9 @@ class AlarmSounder(QtCore.QObject):
         super().__init__(parent)
         self.out = out
         self.timer = QtCore.QTimer(self)
+        # Precise: Qt's default coarse timer may fire 5 % early, and the high burst (3.4 s every
+        # 6 s) came back after 2.3 s of silence, under IEC 60601-1-8's 2.5 s (a review).
+        self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self._on_repeat_timeout)
         self.check_timer = QtCore.QTimer(self)   # the speaker read while bound (`bind`)
         self.check_timer.timeout.connect(self._on_check_timeout)
@@ -608,7 +630,8 @@ class AlarmSounder(QtCore.QObject):
         """Follow the engine's audio signal: start, switch or stop the burst.
 
         A burst counts as sounding only once the speaker started it; until then every call (the
-        controller's 2 Hz tick among them) tries again, at most once every RETRY_SECONDS.
+        controller's 2 Hz tick among them) tries again, at most once every RETRY_SECONDS. So
+        does a burst played once (low) that failed after it started.
         `local_only`: the signal sounds an alarm only this station knows (`SessionController.
         local_only`), played at full volume whatever `quiet` says.
         """
@@ -620,6 +643,15 @@ class AlarmSounder(QtCore.QObject):
                    else None)
         joined = signal.alarms - self._heard
         self._heard = signal.alarms
+        moment = time.monotonic() if now is None else now
+        if (pattern is not None and pattern == self._pattern and pattern.repeat_s is None
+                and self.out.burst_failed()):
+            # No repeat plays a low burst again: one that failed after it started (the sound
+            # server restarting) was never heard, and "NO SOUND" stood over a working speaker
+            # for as long as the low alarm did (a review). Tried again as one that could not
+            # start; the one that plays ends the failure (PlayerAudioOut._said).
+            self._failed, self._retry_at = pattern, moment + RETRY_SECONDS
+            self._pattern = None
         if pattern is None and self._failed is not None:
             # The alarm whose burst could not start is over, acknowledged or paused: no tone is
             # due, and the speaker is told (its re-probe may then end the failure: PlayerAudioOut).
@@ -636,7 +668,6 @@ class AlarmSounder(QtCore.QObject):
             self.out.stop()
             self.pattern_changed.emit("")
             return
-        moment = time.monotonic() if now is None else now
         if pattern == self._failed and moment < self._retry_at:
             return
         if not self.out.play(pattern):

@@ -17,8 +17,10 @@ recorded: `write_tones()` rewrites them into `resources/tones/` (shipped as pack
 tests parse them back and count the pulses.
 
 Every pulse is a fundamental plus four harmonics (IEC 60601-1-8 asks for at least four harmonics so
-the tone is locatable and heard through hearing loss) with 10 ms raised-cosine ramps, because a
-hard-edged pulse clicks and sounds like a fault rather than an alarm.
+the tone is locatable and heard through hearing loss) with raised-cosine ramps, because a
+hard-edged pulse clicks and sounds like a fault rather than an alarm. The ramps are as long as the
+pulse asks: it rises over RISE_SHARE (15 %) of its effective duration, inside IEC 60601-1-8's
+10-20 % (Table 4), which `TonePattern` checks with that duration's range for the priority.
 
 Usage: ``python -m console.ui.tones`` rewrites the files.
 """
@@ -35,7 +37,11 @@ import numpy.typing as npt
 from protocols.model import Priority
 
 SAMPLE_RATE = 44_100
-RAMP_MS = 10.0
+RISE_SHARE = 0.15
+"""A pulse's rise time tr (10 % to 90 % of its amplitude) as a share of its effective duration
+td (the 90 % point of its rise to the 90 % point of its fall): IEC 60601-1-8 Table 4 asks
+10-20 % (RISE_SHARES). The 10 ms ramps had risen in 6 ms, 3-4.5 % of the pulse (a review)."""
+RISE_SHARES = (0.10, 0.20)
 PEAK = 0.7   # of full scale: loud, with headroom so the harmonics never clip
 HARMONICS = (1.0, 0.6, 0.45, 0.35, 0.25)   # relative amplitudes of f, 2f, 3f, 4f, 5f
 TONES_DIR = Path(__file__).resolve().parents[2] / "resources" / "tones"
@@ -44,6 +50,14 @@ INTERBURST_S: dict[Priority, tuple[float, float]] = {
 }
 """IEC 60601-1-8 Table 3's interburst interval tb for each priority: the silence between two
 bursts, in seconds (low: more than 15 s, or sounded once)."""
+PULSE_MS: dict[Priority, tuple[float, float]] = {
+    Priority.HIGH: (75.0, 200.0), Priority.MEDIUM: (125.0, 250.0), Priority.LOW: (125.0, 250.0),
+}
+"""IEC 60601-1-8 Table 4's effective pulse duration td for each priority, in milliseconds."""
+# Where a raised-cosine edge, 0.5 - 0.5 cos(pi x) for x from 0 to 1 over the ramp, crosses
+# 10 % and 90 % of the pulse's amplitude.
+_AT_10 = float(np.arccos(0.8) / np.pi)    # 0.205
+_AT_90 = float(np.arccos(-0.8) / np.pi)   # 0.795
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +69,8 @@ class TonePattern:
         file_name: the WAV's name under resources/tones/.
         frequency_hz: fundamental pitch of every pulse.
         groups: pulses per group, e.g. (3, 2, 3, 2) for the high-priority 3+2 / 3+2 burst.
-        pulse_ms: duration of one pulse.
+        pulse_ms: duration of one pulse, ramps included (its effective duration td, 90 % to
+            90 %, is `effective_pulse_ms`).
         gap_ms: silence between pulses of one group.
         group_gaps_ms: silence after each group but the last (len(groups) - 1 entries).
         repeat_s: start-to-start interval of the burst, or None to sound it once; the silence it
@@ -91,6 +106,37 @@ class TonePattern:
                 f"{self.repeat_s} s, burst {self.duration_ms / 1000:.2f} s) is outside IEC "
                 f"60601-1-8's interburst interval for {self.priority.name.lower()} priority, "
                 f"{allowed}")
+        # IEC 60601-1-8 Table 4: tr 10-20 % of td, td in the priority's range (a review: the
+        # 10 ms ramps rose over 3-4.5 % of the pulse).
+        rise, duration = self.rise_ms, self.effective_pulse_ms
+        if not RISE_SHARES[0] <= rise / duration <= RISE_SHARES[1]:
+            raise ValueError(
+                f"{self.file_name}: pulses rise over {100 * rise / duration:.1f} % of their "
+                f"duration ({rise:.1f} ms of {duration:.1f} ms): IEC 60601-1-8 asks "
+                f"{100 * RISE_SHARES[0]:g}–{100 * RISE_SHARES[1]:g} %")
+        shortest_ms, longest_ms = PULSE_MS.get(self.priority, (0.0, float("inf")))
+        if not shortest_ms <= duration <= longest_ms:
+            raise ValueError(
+                f"{self.file_name}: pulses of {duration:.1f} ms (90 % to 90 %; "
+                f"{self.pulse_ms:g} ms with their ramps) are outside IEC 60601-1-8's pulse "
+                f"duration for {self.priority.name.lower()} priority, "
+                f"{shortest_ms:g}–{longest_ms:g} ms")
+
+    @property
+    def ramp_ms(self) -> float:
+        """Each raised-cosine edge of a pulse, long enough that the pulse rises over RISE_SHARE
+        of its effective duration: tr = (_AT_90 - _AT_10) ramp, td = pulse_ms - 2 _AT_90 ramp."""
+        return RISE_SHARE * self.pulse_ms / (_AT_90 - _AT_10 + 2 * RISE_SHARE * _AT_90)
+
+    @property
+    def rise_ms(self) -> float:
+        """A pulse's rise time tr: from 10 % to 90 % of its amplitude."""
+        return (_AT_90 - _AT_10) * self.ramp_ms
+
+    @property
+    def effective_pulse_ms(self) -> float:
+        """A pulse's effective duration td: from the 90 % point of its rise to that of its fall."""
+        return self.pulse_ms - 2 * _AT_90 * self.ramp_ms
 
     @property
     def pulses(self) -> int:
@@ -120,8 +166,9 @@ class TonePattern:
 
 
 # Timing chosen inside the IEC 60601-1-8 ranges as monitor manuals describe them: pulses of
-# 125-250 ms, a short pause inside a group, a longer one between the 3 and the 2, the longest
-# between the two halves of the high burst.
+# 150-200 ms with their ramps (td 107-142 ms: high 75-200 ms, medium and low 125-250 ms), a short
+# pause inside a group, a longer one between the 3 and the 2, the longest between the two halves
+# of the high burst.
 HIGH = TonePattern(Priority.HIGH, "high.wav", 880.0, (3, 2, 3, 2), 150.0, 100.0,
                    (300.0, 700.0, 300.0), repeat_s=6.0)   # 2.6 s of silence after 3.4 s
 MEDIUM = TonePattern(Priority.MEDIUM, "medium.wav", 660.0, (3,), 200.0, 120.0, (), repeat_s=10.0)
@@ -155,7 +202,7 @@ def render(pattern: TonePattern) -> npt.NDArray[np.int16]:
     t = np.arange(n) / SAMPLE_RATE
     pulse = sum(a * np.sin(2 * np.pi * pattern.frequency_hz * (k + 1) * t)
                 for k, a in enumerate(HARMONICS))
-    ramp = int(RAMP_MS * SAMPLE_RATE / 1000)
+    ramp = int(round(pattern.ramp_ms * SAMPLE_RATE / 1000))
     envelope = np.ones(n)
     edge = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, ramp))
     envelope[:ramp], envelope[-ramp:] = edge, edge[::-1]
