@@ -2,7 +2,7 @@
 
 The patterns follow shared/design/clinical-defaults.md ("Alarm behaviour", rule 2):
 
-- high: 10 pulses as 3+2 / 3+2, ~880 Hz, repeated every 6 s: 2.6 s of silence after its 3.4 s
+- high: 10 pulses as 3+2 / 3+2, ~880 Hz, repeated every 6 s: 2.9 s of silence after its 3.1 s
   (the rule allows 2.5-15 s of it);
 - medium: 3 pulses at a lower pitch, repeated every 10 s (9.2 s of silence; 2.5-30 s allowed);
 - low: 2 pulses at a lower pitch again, sounded once.
@@ -54,6 +54,16 @@ PULSE_MS: dict[Priority, tuple[float, float]] = {
     Priority.HIGH: (75.0, 200.0), Priority.MEDIUM: (125.0, 250.0), Priority.LOW: (125.0, 250.0),
 }
 """IEC 60601-1-8 Table 4's effective pulse duration td for each priority, in milliseconds."""
+PULSE_SPACING_MS: dict[Priority, tuple[float, float]] = {
+    Priority.HIGH: (50.0, 125.0), Priority.MEDIUM: (125.0, 250.0), Priority.LOW: (125.0, 250.0),
+}
+"""IEC 60601-1-8's pulse spacing ts inside a group, from the 90 % point of a pulse's fall to the
+90 % point of the next one's rise, in milliseconds (as an open IEC 60601-1-8 tone generator gives
+the tables; the standard itself was not at hand). Longer ramps (RISE_SHARE) widen it: the high
+burst's 100 ms pauses had come to 143 ms."""
+HALF_BURST_MS = (350.0, 1300.0)
+"""The spacing between the two halves (pulses 5 and 6) of the high 3+2 / 3+2 burst, measured as
+PULSE_SPACING_MS, in milliseconds (same source)."""
 # Where a raised-cosine edge, 0.5 - 0.5 cos(pi x) for x from 0 to 1 over the ramp, crosses
 # 10 % and 90 % of the pulse's amplitude.
 _AT_10 = float(np.arccos(0.8) / np.pi)    # 0.205
@@ -122,6 +132,26 @@ class TonePattern:
                 f"duration for {self.priority.name.lower()} priority, "
                 f"{shortest_ms:g}–{longest_ms:g} ms")
 
+        spacing = self.spacing_ms(self.gap_ms)
+        closest_ms, widest_ms = PULSE_SPACING_MS.get(self.priority, (0.0, float("inf")))
+        if max(self.groups) > 1 and not closest_ms <= spacing <= widest_ms:
+            raise ValueError(
+                f"{self.file_name}: pulses {spacing:.1f} ms apart (90 % to 90 %; a "
+                f"{self.gap_ms:g} ms pause) are outside IEC 60601-1-8's pulse spacing for "
+                f"{self.priority.name.lower()} priority, {closest_ms:g}–{widest_ms:g} ms")
+        if self.groups == (3, 2, 3, 2):
+            halves = self.spacing_ms(self.group_gaps_ms[1])
+            if not HALF_BURST_MS[0] <= halves <= HALF_BURST_MS[1]:
+                raise ValueError(
+                    f"{self.file_name}: the burst's halves {halves:.1f} ms apart are outside IEC "
+                    f"60601-1-8's {HALF_BURST_MS[0]:g}–{HALF_BURST_MS[1]:g} ms")
+
+    def spacing_ms(self, pause_ms: float) -> float:
+        """Two pulses `pause_ms` apart (silence between their ramps) measured as IEC 60601-1-8's
+        pulse spacing: from the 90 % point of the first's fall to the 90 % point of the next's
+        rise."""
+        return pause_ms + 2 * _AT_90 * self.ramp_ms
+
     @property
     def ramp_ms(self) -> float:
         """Each raised-cosine edge of a pulse, long enough that the pulse rises over RISE_SHARE
@@ -167,10 +197,11 @@ class TonePattern:
 
 # Timing chosen inside the IEC 60601-1-8 ranges as monitor manuals describe them: pulses of
 # 150-200 ms with their ramps (td 107-142 ms: high 75-200 ms, medium and low 125-250 ms), a short
-# pause inside a group, a longer one between the 3 and the 2, the longest between the two halves
-# of the high burst.
-HIGH = TonePattern(Priority.HIGH, "high.wav", 880.0, (3, 2, 3, 2), 150.0, 100.0,
-                   (300.0, 700.0, 300.0), repeat_s=6.0)   # 2.6 s of silence after 3.4 s
+# pause inside a group (ts 98 ms high, 178 ms medium, 208 ms low: high 50-125 ms, medium and low
+# 125-250 ms), a longer one between the 3 and the 2, the longest between the two halves of the
+# high burst (743 ms: 350-1300 ms).
+HIGH = TonePattern(Priority.HIGH, "high.wav", 880.0, (3, 2, 3, 2), 150.0, 55.0,
+                   (300.0, 700.0, 300.0), repeat_s=6.0)   # 2.9 s of silence after 3.1 s
 MEDIUM = TonePattern(Priority.MEDIUM, "medium.wav", 660.0, (3,), 200.0, 120.0, (), repeat_s=10.0)
 LOW = TonePattern(Priority.LOW, "low.wav", 523.0, (2,), 200.0, 150.0, (), repeat_s=None)
 

@@ -70,3 +70,43 @@ def test_a_pattern_whose_pulse_is_outside_iec_is_refused(monkeypatch: pytest.Mon
             r"x\.wav: pulses rise over 5\.0 % of their duration \(\d+\.\d ms of \d+\.\d ms\): "
             r"IEC 60601-1-8 asks 10–20 %")):
         tones.TonePattern(Priority.LOW, "x.wav", 523, (2,), 200, 150, (), repeat_s=None)
+
+
+def spacings_ms(pattern: tones.TonePattern) -> list[float]:
+    """The spacing of each pair of consecutive pulses of `pattern`'s shipped WAV: from the 90 %
+    point of one's fall to the 90 % point of the next's rise (IEC 60601-1-8's ts)."""
+    with tones_directory() as directory, wave.open(str(directory / pattern.file_name)) as f:
+        rate = f.getframerate()
+        samples = np.abs(np.frombuffer(f.readframes(f.getnframes()), dtype="<i2").astype(float))
+    period = int(round(rate / pattern.frequency_hz))
+    padded = np.pad(samples, (period // 2, period - period // 2 - 1))
+    envelope = sliding_window_view(padded, period).max(axis=1)
+    envelope /= envelope.max()
+    loud = (envelope >= 0.9).astype(int)
+    edges = np.flatnonzero(np.diff(loud)) + 1   # into and out of each pulse's 90 % plateau
+    falls, rises = edges[1::2][:-1], edges[2::2]
+    return [(rise - fall) * 1000 / rate for fall, rise in zip(falls, rises, strict=True)]
+
+
+@pytest.mark.parametrize("pattern", [p for p in ALL if p.pulses > 1], ids=lambda p: p.file_name)
+def test_the_pulses_of_a_group_are_spaced_as_iec_60601_1_8_asks(pattern: tones.TonePattern) -> None:
+    # A group's pulses: high 50-125 ms apart, medium and low 125-250 ms; the longer ramps had put
+    # the high burst's pulses 143 ms apart (a review of the ramps' change).
+    closest, widest = tones.PULSE_SPACING_MS[pattern.priority]
+    spacings = spacings_ms(pattern)
+    assert len(spacings) == pattern.pulses - 1
+    within = sorted(spacings)[:pattern.pulses - len(pattern.groups)]   # the pauses inside groups
+    for spacing in within:
+        assert closest <= spacing <= widest, (
+            f"{pattern.file_name}: pulses {spacing:.1f} ms apart (IEC 60601-1-8: "
+            f"{closest:g}-{widest:g} ms)")
+    if pattern.groups == (3, 2, 3, 2):   # the two halves of the high burst: 350-1300 ms apart
+        assert tones.HALF_BURST_MS[0] <= max(spacings) <= tones.HALF_BURST_MS[1]
+
+
+def test_a_pattern_whose_pulses_are_too_far_apart_is_refused() -> None:
+    with pytest.raises(ValueError, match=(
+            r"x\.wav: pulses 143\.\d ms apart \(90 % to 90 %; a 100 ms pause\) are outside IEC "
+            r"60601-1-8's pulse spacing for high priority, 50–125 ms")):
+        tones.TonePattern(Priority.HIGH, "x.wav", 880, (3, 2, 3, 2), 150, 100, (300, 700, 300),
+                          repeat_s=6.0)
