@@ -70,10 +70,12 @@ records the action in its log, sends the command JSON to the chair and silences 
 that occurrence at once, up to the priority acknowledged (an escalation sounds again). The card
 says "ack sent…" until the chair's PCD-04 update or status says acknowledged; after
 ACK_CONFIRM_S without that it says "ack not confirmed" and the tone returns, because the alarm is
-still unacknowledged at the chair. Only the alarm shown on the card is acknowledged, never one the
-nurse could not see (the bedside's F2 rule): the click names the alarm as drawn (`AckTarget`), and
-one that is no longer what Acknowledge acts on (a new alarm, an escalation, since the last draw)
-is not acknowledged; the nurse is told, and the card redrawn. While this station's own bus is
+still unacknowledged at the chair. One that rose above the priority acknowledged before the chair
+applied it (the chair then refuses it) sounds again at once, its note "medium ack refused". Only
+the alarm shown on the card is acknowledged, never one the nurse could not see (the bedside's F2
+rule): the click names the alarm as drawn (`AckTarget`), and one that is no longer what
+Acknowledge acts on (a new alarm, an escalation, since the last draw) is not acknowledged; the
+nurse is told, and the card redrawn. While this station's own bus is
 down nothing is sent (the bus client would hold the command until its next connect, however
 late): the nurse is told to acknowledge at the chair, and the tone goes on.
 
@@ -162,10 +164,11 @@ ACK_CONFIRM_S: Final = 10.0
 """An acknowledgement the chair has not confirmed after this long is said to be unconfirmed and
 the central tone returns (the alarm is still open at the bedside)."""
 CLOSED_CARD_S: Final = 300.0
-"""A chair whose console closed cleanly with no session open leaves the board this long after:
-its card said "No connection (console closed)" for good, and a 21st card shrank every number on
-the board to a third of its size (a charge nurse's walk). A chair lost, or closed during a
-session, stays."""
+"""A chair whose console closed cleanly, or was lost (its Last Will), with no session open leaves
+the board this long after: its card said "No connection (console closed)" for good, and a 21st
+card shrank every number on the board to a third of its size (a charge nurse's walk); a PC lost
+between sessions and renamed kept its ghost card at every restart, its Will retained (a review).
+A chair lost, or closed, during a session stays."""
 TWIN_CHAIR_S: Final = 30.0
 """Two runs of a console under one chair name, their statuses interleaved within this long, are
 two chairs with one name: a station alarm that ends this long after the last interleaving (a
@@ -216,6 +219,12 @@ sounding (a review)."""
 LATCHED: Final = "latched"
 LATCHED_SILENCED: Final = f"{LATCHED} · silenced here"
 """A latched alarm silenced here: reset only at the chair (`Board.acknowledge`)."""
+ACK_REFUSED: Final = "ack refused"
+"""The end of the note of an alarm acknowledged here at a priority it has risen above since,
+"medium ack refused" (`Board._note`): the chair refuses such an acknowledgement (engine
+`acknowledge_from_central`), and the note said nothing while the tone came back. Whole beside
+the Acknowledge button at 20 chairs on 1366x768 ("ack of medium not applied" read "ack of
+medium not…")."""
 BUS_LOST_TEXT: Final = "Central station not connected to the clinic bus"
 BLIND_TEXT: Final = "Central station not receiving the chairs"
 AUDIO_TEXT: Final = "Audio unavailable: visual only"
@@ -314,8 +323,8 @@ class AlarmLine:
         priority: its priority (colour).
         flashing: high or medium, not acknowledged at the chair (IEC 60601-1-8: until then).
         note: what the central knows beyond the chair's state: "ack sent…", "ack not confirmed",
-            "acknowledged", "audio paused at the chair", "latched", "latched · silenced here"
-            (`LATCHED_SILENCED`), or "".
+            "medium ack refused" (`ACK_REFUSED`), "acknowledged", "audio paused at the chair",
+            "latched", "latched · silenced here" (`LATCHED_SILENCED`), or "".
         others: the priorities of the other open alarms (of the chair, or the station's own),
             highest first.
         session / occurrence: which alarm it is (what an acknowledgement names).
@@ -560,7 +569,12 @@ class _Chair:
     runs: dict[str, tuple[float, str]] = field(default_factory=dict)   # token -> (seen, room)
     run: str | None = None               # the token of the last status
     twin_seen: float | None = None       # mono time two runs' statuses last interleaved
-    closed_mono: float | None = None     # when its console said it closed (cleanly)
+    # While two runs interleave (`Board._twinned`): each run's open alarms as its own last status
+    # listed them, by run token (`Board._keep_runs_apart`); empty otherwise.
+    run_alarms: dict[str, dict[tuple[int, int], ChairAlarm]] = field(default_factory=dict)
+    # When its console closed cleanly or was lost while heard idle (`heard_idle`): its card
+    # leaves CLOSED_CARD_S later (`Board.tick`).
+    gone_idle_mono: float | None = None
     heard_idle: bool = False             # its last online status had no session open
 
 
@@ -600,7 +614,8 @@ take writes (`Board._hold`)."""
 
 ACKNOWLEDGEABLE_NOTES: Final = frozenset({"", "ack not confirmed", LATCHED,
                                           "audio paused at the chair"})
-"""An alarm whose card note is one of these can be acknowledged (or, latched, silenced) here."""
+"""An alarm whose card note is one of these, or says an acknowledgement here was refused
+(`ACK_REFUSED`), can be acknowledged (or, latched, silenced) here."""
 
 
 def _priority(value: Any) -> Priority | None:
@@ -709,6 +724,9 @@ class Board:
         # A failed batch: its rows, its confirmations and why it failed (`log_again`).
         self._failed: tuple[list[_Row], list[tuple[str, bytes]], str] | None = None
         self._restored_at: datetime | None = None   # the log row replayed (`restore`): its time
+        # Chairs whose last status in the log had no session open (`restore`): a Last Will the
+        # broker kept for one is of a chair heard idle (`_on_status`).
+        self._idle_in_log: set[str] = set()
         self.on_change: Callable[[], None] | None = None
 
     # ---- input -------------------------------------------------------------------------------
@@ -834,7 +852,10 @@ class Board:
         obj = bus_topics.decode(rows[0][2].encode("utf-8"))
         session = obj.get("session") if obj is not None else None
         if not isinstance(session, dict) or session.get("ended"):
-            return   # no session open: nothing at risk (and no card left from long ago)
+            # No session open: nothing at risk (and no card left from long ago). Its Last Will,
+            # retained, may come at the connect: that of a chair heard idle (`CLOSED_CARD_S`).
+            self._idle_in_log.add(name)
+            return
         chair = self._chair(name, now)
         for _, at, payload in earlier:
             # Marked only (another session's marks go with the status's session change).
@@ -959,15 +980,17 @@ class Board:
                 chair.offline_since = chair.status_wall
             self._log_change(chair, now)
         for name, chair in list(self.chairs.items()):
-            # Only a chair this station heard online with no session open, or whose farewell
-            # says none was: one whose clean stop is all a station started later knows, and
-            # says nothing of its session (an older console), may have closed mid-session.
-            if (chair.closed_mono is not None and not chair.online and chair.heard_idle
-                    and now.mono - chair.closed_mono >= CLOSED_CARD_S
+            # Only a chair this station heard online with no session open (live, or last in its
+            # log), or whose farewell says none was: one whose clean stop or Last Will is all a
+            # station started later knows (an older console's farewell says nothing of its
+            # session) may have gone mid-session.
+            if (chair.gone_idle_mono is not None and not chair.online and chair.heard_idle
+                    and now.mono - chair.gone_idle_mono >= CLOSED_CARD_S
                     and (chair.session is None or chair.session.get("ended"))):
                 del self.chairs[name]
                 self._record_action(now, "", name, None, None, "card_removed", {
-                    "reason": f"console closed with no session open, {CLOSED_CARD_S:g} s ago"})
+                    "reason": f"{chair.will_reason} with no session open, {CLOSED_CARD_S:g} s "
+                              "ago"})
         # A station alarm that ended forgets its silence: the next one sounds again.
         live = {a.key for a in self._station_conditions(now)}
         for key in live & self._silenced_before.keys():
@@ -1166,6 +1189,14 @@ class Board:
             because = ("the broker refuses this station the chairs' messages" if self.bus_blind
                        else "not connected to the clinic bus")
             return f"{self._title(c)}: {because}: nothing sent; acknowledge at the chair"
+        if self._twinned(c, now):
+            # Two consoles use this name (`_note_run`): the command names a session and an
+            # occurrence, which both consoles' logs may number alike, and both receive it: it
+            # could acknowledge the other patient's alarm. Nothing is sent or silenced.
+            rooms = ", ".join(sorted({room for _, room in c.runs.values() if room}))
+            return (f"{self._title(c)}: two chairs use the name {chair}"
+                    f"{f' ({rooms})' if rooms else ''}: nothing sent (it could acknowledge the "
+                    "other chair's alarm); acknowledge at the chair")
         shown = self._target(c, now)
         if shown is not None and _ack_target(shown) != seen:
             return (f"{self._title(c)}: nothing acknowledged; the alarm changed since it was "
@@ -1274,11 +1305,16 @@ class Board:
         if isinstance(obj.get("room"), str):
             chair.room = obj["room"]
         if not online:   # the Last Will (or a chair signing off)
+            if not chair.heard and name in self._idle_in_log:
+                chair.heard_idle = True   # its log's last status: no session open (`restore`)
             chair.online = False
             chair.heard = True
             chair.will_reason = str(obj.get("reason") or "connection lost")
-            chair.closed_mono = now.mono if chair.will_reason == bus_topics.CLOSED_REASON else None
-            if chair.closed_mono is not None and isinstance(obj.get("session_open"), bool):
+            closed = chair.will_reason == bus_topics.CLOSED_REASON
+            # A chair gone while heard idle leaves as one closed cleanly: lost between sessions
+            # (a PC unplugged, then renamed) it kept its grey card for good (a review).
+            chair.gone_idle_mono = now.mono if closed or chair.heard_idle else None
+            if closed and isinstance(obj.get("session_open"), bool):
                 # The chair says whether it closed mid-session: a station started after it
                 # closed between sessions kept its grey card for good.
                 chair.heard_idle = not obj["session_open"]
@@ -1301,8 +1337,14 @@ class Board:
         copy = sent_at == chair.status_sent_at and seq == chair.status_seq
         if retained and self._connected(chair, now):
             return   # the broker's copy at our resubscription: the live statuses say more
-        new_run = not retained and self._new_run(chair, obj.get("instance"))
-        if (self._older_status(chair, sent_at, seq) or copy) and chair.online and not new_run:
+        token = obj.get("instance")
+        new_run = not retained and self._new_run(chair, token)
+        # The other console under this name (`_note_run`) stamps by its own clock and counts on
+        # its own: its status is never an older copy of this one's. Dropped as one, a console
+        # whose clock was behind had every status and alarm dropped (a review).
+        twin = not retained and self._twin_run(chair, token)
+        if (self._older_status(chair, sent_at, seq) or copy) and chair.online and not new_run \
+                and not twin:
             # An older status than the one shown, or the same one again: the broker hands its
             # retained copy at each resubscription. A copy is no sign of life: taken, it made a
             # hung chair connected again, its minutes-old values current (a code review).
@@ -1325,7 +1367,7 @@ class Board:
         # chair's clock stepped back, NTP or an administrator): compared by time with it, a
         # PCD-04 start stamped before the step stayed "newer" than everything the chair said
         # after it, and an alarm over at the chair stayed on the card, sounding (a code review).
-        stepped = chair.status_sent_at is not None and sent_at < chair.status_sent_at
+        stepped = not twin and chair.status_sent_at is not None and sent_at < chair.status_sent_at
         vitals = obj.get("vitals") or {}
         if not isinstance(vitals, dict):
             raise _Bad("status vitals is not an object")
@@ -1337,7 +1379,7 @@ class Board:
             # unless a live status comes (`_lost`), as a restored chair is.
             chair.online = chair.online or not chair.heard
         else:
-            self._note_run(chair, obj.get("instance"), now)
+            self._note_run(chair, token, now)
             chair.online = True
             chair.heard_idle = not session or bool(session.get("ended"))
             chair.will_reason = ""
@@ -1382,12 +1424,14 @@ class Board:
         chair.session_id = new_id
         if new_id is not None:
             self._note_break(chair, obj.get("device"), sent_at, new_run)
-        chair.status_alarms = alarms
+        chair.status_alarms = self._keep_runs_apart(chair, token, alarms, now)
         for key in alarms:
             chair.arrived.setdefault(key, self._restored_at or now.wall)
-        # PCD-04s older than this status are what it already says.
-        chair.reports = {} if back or stepped else {
-            k: r for k, r in chair.reports.items() if r.at >= sent_at}
+        # PCD-04s older than this status are what it already says; not while two consoles use
+        # the name: this status says nothing of the other's (`_keep_runs_apart`).
+        if not chair.run_alarms:
+            chair.reports = {} if back or stepped else {
+                k: r for k, r in chair.reports.items() if r.at >= sent_at}
         self._settle_acks(chair, now)
         if retained:
             # Logged as what the board makes of it (not connected), never as a status heard:
@@ -1433,6 +1477,39 @@ class Board:
         chair.run = token
         for old in [t for t, (seen, _) in chair.runs.items() if now.mono - seen > TWIN_CHAIR_S]:
             del chair.runs[old]
+
+    @staticmethod
+    def _twin_run(chair: _Chair, token: Any) -> bool:
+        """A status carries the token of a run other than the last one's, heard within
+        TWIN_CHAIR_S: the other of two consoles using this chair's name (`_note_run`)."""
+        return (isinstance(token, str) and bool(token) and chair.run is not None
+                and token != chair.run and token in chair.runs)
+
+    @staticmethod
+    def _twinned(chair: _Chair, now: Moment) -> bool:
+        """Two runs' statuses interleaved under this chair's name within TWIN_CHAIR_S."""
+        return chair.twin_seen is not None and now.mono - chair.twin_seen <= TWIN_CHAIR_S
+
+    def _keep_runs_apart(self, chair: _Chair, token: Any,
+                         alarms: dict[tuple[int, int], ChairAlarm],
+                         now: Moment) -> dict[tuple[int, int], ChairAlarm]:
+        """The open alarms a status leaves as the chair's (`_Chair.status_alarms`): its own, and
+        while two consoles use the name (`_twinned`) the other's too, as its own last status
+        listed them (`_Chair.run_alarms`, by run token). Each status of one had replaced the
+        other's, and Room 2's high SpO2 84 was off the card and unsounded every other second (a
+        review; README: the alarm area never hides a high alarm). Two logs number alike: of two
+        alarms under one (session, occurrence) the first by the bedside's order stands."""
+        if not (self._twinned(chair, now) and isinstance(token, str) and token):
+            chair.run_alarms.clear()
+            return alarms
+        chair.run_alarms = {t: a for t, a in chair.run_alarms.items() if t in chair.runs}
+        chair.run_alarms[token] = alarms
+        merged: dict[tuple[int, int], ChairAlarm] = {}
+        for run in chair.run_alarms.values():
+            for key, alarm in run.items():
+                if key not in merged or _order_key(alarm) < _order_key(merged[key]):
+                    merged[key] = alarm
+        return merged
 
     @staticmethod
     def _status_alarms(raw: Any, sent_at: datetime,
@@ -1978,8 +2055,8 @@ class Board:
             if report.ended or key in chair.ended:
                 merged.pop(key, None)   # an end is final, whatever its time
                 continue
-            if sent_at is not None and report.at < sent_at:
-                continue
+            if sent_at is not None and report.at < sent_at and not chair.run_alarms:
+                continue   # (of two consoles, the other's status says nothing of it)
             before = merged.get(key)
             merged[key] = ChairAlarm(
                 session=report.session, occurrence=report.occurrence,
@@ -2013,7 +2090,8 @@ class Board:
             return None
 
         def able(alarm: ChairAlarm) -> bool:
-            return self._note(chair, alarm, now) in ACKNOWLEDGEABLE_NOTES
+            note = self._note(chair, alarm, now)
+            return note in ACKNOWLEDGEABLE_NOTES or note.endswith(ACK_REFUSED)
 
         sounding = next((a for a in alarms if able(a) and self._sounds(chair, a, now)), None)
         if sounding is not None:
@@ -2079,12 +2157,8 @@ class Board:
             found.append(("log", Priority.MEDIUM,
                           f"Central log unavailable: {waiting}{self.log_problem}"))
         for name, chair in self.chairs.items():
-            if chair.twin_seen is not None and now.mono - chair.twin_seen <= TWIN_CHAIR_S:
-                rooms = ", ".join(sorted({room for _, room in chair.runs.values() if room}))
-                found.append((f"twin-chair:{name}", Priority.MEDIUM,
-                              f"Two chairs use the name {name}{f' ({rooms})' if rooms else ''}: "
-                              "their alarms and values mix on one card; give each chair its own "
-                              "name and settings"))
+            if self._twinned(chair, now):
+                found.append(self._twin_alarm(name, chair))
             if self._lost(chair, now):
                 last = self._last_heard(chair)
                 found.append((f"chair:{name}",
@@ -2097,6 +2171,32 @@ class Board:
             self._began.setdefault(key, now.wall)
         silenced = {**self._silenced_before, **self._silenced}
         return [StationAlarm(k, p, t, k in silenced and p <= silenced[k]) for k, p, t in found]
+
+    def _twin_alarm(self, name: str, chair: _Chair) -> tuple[str, Priority, str]:
+        """Two consoles under one chair name (`_note_run`): as urgent as the highest alarm open
+        at either (each run's own, `_Chair.run_alarms`, and the alarm messages since), naming
+        it with its room right after the first words, as the bus alarm names the chair it
+        stands for (`_bus_alarm`). Fixed at medium and naming none, it sounded a medium while
+        Room 2's high SpO2 84 was off the card every other second (a review)."""
+        rooms = ", ".join(sorted({room for _, room in chair.runs.values() if room}))
+        found = [(alarm, room) for token, (_, room) in chair.runs.items()
+                 for alarm in chair.run_alarms.get(token, {}).values()]
+        for alarm in self._alarms(chair):
+            report = chair.reports.get((alarm.session, alarm.occurrence))
+            if report is not None:   # come since its console's last status
+                found.append((alarm, report.header.room))
+        found = [(alarm, room) for alarm, room in found if alarm.priority > Priority.INFO]
+        words = f"Two chairs use the name {name}{f' ({rooms})' if rooms else ''}"
+        priority = Priority.MEDIUM
+        if found:
+            top, room = min(found, key=lambda pair: _order_key(pair[0]))
+            priority = max(priority, top.priority)
+            words += (f"; {room or self._room(chair)}: {priority_marks(top.priority)} "
+                      f"{short_text(top.text)};")
+        else:
+            words += ":"
+        return (f"twin-chair:{name}", priority, f"{words} their alarms and values mix on one "
+                "card; give each chair its own name and settings")
 
     def _bus_alarm(self, down_since: float, now: Moment) -> tuple[str, Priority, str] | None:
         """The bus not connected: one alarm for every chair this station cannot hear for it
@@ -2220,6 +2320,13 @@ class Board:
             return LATCHED_SILENCED
         if ack is not None:
             return "ack sent…" if now.mono - ack.at_mono <= ACK_CONFIRM_S else "ack not confirmed"
+        sent = chair.acks.get((alarm.session, alarm.occurrence))
+        if sent is not None and sent.command_id:
+            # Acknowledged here below the priority the chair now says (it rose before the command
+            # came): the chair refuses it (a higher priority is a new alarm condition, IEC
+            # 60601-1-8), and the card's empty note left the nurse's press unexplained while the
+            # tone came back (a review). The alarm line says the priority now.
+            return f"{sent.priority.label} {ACK_REFUSED}"
         if alarm.state == "paused":
             return "audio paused at the chair"
         if alarm.state == "latched":

@@ -3294,27 +3294,39 @@ class SessionEngine:
         `priority`: the priority the central nurse saw; an occurrence that has risen above it
         since is not acknowledged (it would stay silent at that priority for the rest of the
         occurrence: `keeps_acknowledgement`), and the central sounds it again.
+
+        One not applied is recorded all the same, with why (`central_ack_not_applied`: the
+        occurrence, who, where, the command, the reasons), committed first as every record: the
+        record of who silenced what had no word of a central nurse's press the chair refused
+        (a review). Nothing after the discharge: the closed record takes nothing more.
         """
         if self._state.discharged:
             return Outcome(False, (ENDED,))
         occurrence = next((o for o in self.board.occurrences() if o.id == occurrence_id), None)
-        if occurrence is None:
-            return Outcome(False, (f"alarm {occurrence_id} is no longer open",))
-        if occurrence.state is AlarmState.LATCHED:
-            return Outcome(False, ("a latched alarm is reset at the bedside only",))
-        if occurrence.state is AlarmState.ACKNOWLEDGED:
-            return Outcome(False, ("already acknowledged",))
         seen = Priority.__members__.get(priority.upper()) if priority else None
-        if seen is not None and occurrence.priority > seen:
-            return Outcome(False, (f"the alarm rose to {occurrence.priority.label} after the "
-                                   f"central nurse acknowledged it at {seen.label}",))
+        refused = ""
+        if occurrence is None:
+            refused = f"alarm {occurrence_id} is no longer open"
+        elif occurrence.state is AlarmState.LATCHED:
+            refused = "a latched alarm is reset at the bedside only"
+        elif occurrence.state is AlarmState.ACKNOWLEDGED:
+            refused = "already acknowledged"
+        elif seen is not None and occurrence.priority > seen:
+            refused = (f"the alarm rose to {occurrence.priority.label} after the central nurse "
+                       f"acknowledged it at {seen.label}")
+        detail: dict[str, Any] = {"occurrence": occurrence_id, "by": by, "station": station,
+                                  "command": command_id}
         with self._step(now) as step:
-            step.records.append(EventRecord(self.session_id, now.wall, "acknowledged_at_central",
-                                            ENGINE, {"occurrence": occurrence_id, "by": by,
-                                                     "station": station, "command": command_id}))
-            step.records.extend(self.board.acknowledge(
-                occurrence_id, f"{by} (at central {station})", now))
-        return Outcome(True)
+            if refused:
+                step.records.append(EventRecord(
+                    self.session_id, now.wall, "central_ack_not_applied", ENGINE,
+                    {**detail, "priority": seen.label if seen else "", "reasons": [refused]}))
+            else:
+                step.records.append(EventRecord(self.session_id, now.wall,
+                                                "acknowledged_at_central", ENGINE, detail))
+                step.records.extend(self.board.acknowledge(
+                    occurrence_id, f"{by} (at central {station})", now))
+        return Outcome(False, (refused,)) if refused else Outcome(True)
 
     # ---- operator actions --------------------------------------------------------------------
 

@@ -236,6 +236,10 @@ def _worded(kind: str, d: Mapping[str, Any], journal: Journal | None) -> str | N
                                    else "Clinic network confirming again"),
         "acknowledged_at_central": lambda: (f"Acknowledged at central station {d.get('station')} by "
                                             f"{d.get('by')}"),
+        # Refused by the chair (engine `acknowledge_from_central`): who pressed, where, and why.
+        "central_ack_not_applied": lambda: (
+            f"Acknowledgement from central station {d.get('station')} by {d.get('by')} not "
+            "applied: " + "; ".join(str(r) for r in d.get("reasons", []))),
         "audio_paused": lambda: str(d.get("message", "Audio paused")),
         "device_resent": lambda: str(d.get("message", "Monitor message sent again: kept once")),
         "audio_resumed": lambda: str(d.get("message", "Audio resumed")),

@@ -9,6 +9,7 @@ network whatever happens here; a failure of the network is the link's technical 
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import deque
 from collections.abc import Callable
@@ -192,14 +193,28 @@ class NetworkBridge(QtCore.QObject):
     def pump(self) -> None:
         report = self.link.pump()
         controller = self.controller
-        if controller is not None:
-            for command in report.commands:
-                if command.session == controller.view.session_id:
-                    controller.acknowledge_from_central(command.occurrence, command.by,
-                                                        command.station, command.id,
-                                                        command.priority)
-            if report.judged:   # else a network alarm restored at a restart stands as it was
-                controller.network_status(report.problem, report.state)
+        for command in report.commands:
+            # Each one not applied is said in the console's log, as the link says one too old
+            # (link.py `_read_message`); the engine also records its refusals in the session's
+            # record. One for another session (or while none is open) is not this patient's to
+            # record. Dropped unsaid, a central nurse's press left no trace (a review).
+            if controller is None:
+                refused = "no session is open"
+            elif command.session != controller.view.session_id:
+                refused = f"the session open is {controller.view.session_id}"
+            else:
+                outcome = controller.acknowledge_from_central(command.occurrence, command.by,
+                                                              command.station, command.id,
+                                                              command.priority)
+                refused = "" if outcome.done else outcome.message
+            if refused:
+                logging.getLogger(__name__).warning(
+                    "a central's acknowledgement %s of session %d alarm %d (by %s at %s) is not "
+                    "applied: %s", command.id, command.session, command.occurrence, command.by,
+                    command.station, refused)
+        if controller is not None and report.judged:
+            # Judged only: a network alarm restored at a restart stands as it was until then.
+            controller.network_status(report.problem, report.state)
         if report.quiet_allowed != self.quiet_allowed:
             self.quiet_allowed = report.quiet_allowed
             self.quiet_changed.emit(report.quiet_allowed)

@@ -511,13 +511,14 @@ def test_an_escalation_after_a_central_acknowledgement_sounds_again(central):
     central.acknowledge("chair-1", "B. Central")
     assert central.sounding() is None
     central.t(63)
-    # SpO2 89 at the chair: the alarm escalates to high before the chair applied the command.
+    # SpO2 89 at the chair: the alarm escalates to high before the chair applied the command,
+    # which the chair then refuses: the note says so (it was empty: a review).
     chair.device("spo2", 89)
     for message in chair.new_pcd04s():
         central.deliver(message)
     assert central.card("chair-1").alarm.priority is Priority.HIGH
     assert central.sounding() == "high"
-    assert central.card("chair-1").alarm.note == ""
+    assert central.card("chair-1").alarm.note == "medium ack refused"
 
 
 def test_only_the_alarm_on_the_card_is_acknowledged(central):

@@ -51,6 +51,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "network_configured": {"network": "bus mqtts://b:8883 as chair-3", "quiet_room": True},
     "acknowledged_at_central": {"occurrence": 3, "by": "Ben Okafor", "station": "ward-3",
                                 "command": "c-17"},
+    "central_ack_not_applied": {"occurrence": 3, "by": "Ben Okafor", "station": "ward-3",
+                                "command": "c-17", "priority": "medium",
+                                "reasons": ["the alarm rose to high after the central nurse "
+                                            "acknowledged it at medium"]},
     "handed_over": {"from": "Ana Nurse", "to": "Ben Okafor"},
     "console_closed": {"signal": "SIGTERM"},
     "note": {"text": "Patient asleep"},
@@ -117,6 +121,16 @@ def test_an_acknowledgement_at_central_reads_in_words_in_the_review_and_csv():
     # One wording: the review says what the nurse's event list said.
     assert text == describe(EventRecord(1, AT, "acknowledged_at_central", "engine", detail)) \
         == "Acknowledged at central station ward-3 by Ben Okafor"
+
+
+def test_a_central_acknowledgement_not_applied_reads_who_where_and_why():
+    # the detail as console/session/engine.py acknowledge_from_central logs a refusal
+    detail = SAMPLES["central_ack_not_applied"]
+    text = describe_event("central_ack_not_applied", detail)
+    assert "c-17" not in text   # an internal command id means nothing to a reader
+    assert text == describe(EventRecord(1, AT, "central_ack_not_applied", "engine", detail)) \
+        == ("Acknowledgement from central station ward-3 by Ben Okafor not applied: the alarm "
+            "rose to high after the central nurse acknowledged it at medium")
 
 
 def test_a_monitor_change_and_the_network_read_as_the_event_list_says_them():

@@ -1,0 +1,159 @@
+"""Two consoles publish under one chair name (a settings kit copied), Room 2's with a high SpO2
+84 open. Their statuses interleave; each replaced the card's alarms and dropped the other run's
+PCD-04s, so on every other status the high was off the card and off what the station sounds,
+and the station's "Two chairs use the name" alarm was a medium that named no alarm (a review).
+Each run's open alarms are kept apart: the card keeps the high, the station alarm is as urgent
+as the highest open alarm of either and names it (README: the alarm area never hides a high
+alarm)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from console.central.board import TWIN_CHAIR_S
+from tests.central.helpers import Central, Chair, MemoryLog
+
+
+@pytest.fixture
+def central() -> Central:
+    return Central(MemoryLog())
+
+
+def _twins(central: Central) -> tuple[Chair, Chair]:
+    sick = central.chair("chair-2", "Room 2", patient="K-0001")
+    well = central.chair("chair-2", "Room 5", patient="K-0002")
+    sick.start_infusion()
+    well.start_infusion()
+    return sick, well
+
+
+def _status(central: Central, sick: Chair, well: Chair, second: int,
+            **sick_status: object) -> Chair:
+    """The status of the second `second`: the sick chair's on odd seconds, the well one's on
+    even ones (each console every 2 s, interleaved)."""
+    central.t(second)
+    chair = sick if second % 2 else well
+    override = sick_status if chair is sick else {}
+    central.deliver(chair.status(instance="run-a" if chair is sick else "run-b", **override))
+    return chair
+
+
+def _twin_alarm(central: Central):
+    [alarm] = [a for a in central.board.station_alarms(central.now())
+               if a.key == "twin-chair:chair-2"]
+    return alarm
+
+
+def test_a_high_alarm_of_one_of_two_chairs_sharing_a_name_stays_on_the_card_and_sounding(central):
+    sick, well = _twins(central)
+    for second in range(1, 30):   # both publish, their statuses interleaved: the twin alarm
+        _status(central, sick, well, second)
+    assert _twin_alarm(central).priority.label == "medium"
+    # SpO2 84 at Room 2: high; its alarm message comes before its next status.
+    sick.device("spo2", 84)
+    for message in sick.new_pcd04s():
+        central.deliver(message)
+    for second in range(30, 40):
+        chair = _status(central, sick, well, second)
+        # After either console's status: the card shows the high, the station sounds it, and
+        # the twin alarm is high and names it, with its room.
+        card = central.card("chair-2")
+        assert card.alarm is not None and card.alarm.text.startswith("SpO2 84"), (
+            second, chair.room, card.alarm)
+        assert card.alarm.priority.label == "high" and central.sounding() == "high", second
+        twin = _twin_alarm(central)
+        assert twin.priority.label == "high", (second, twin)
+        assert twin.text.startswith(
+            "Two chairs use the name chair-2 (Room 2, Room 5); Room 2: *** SpO2 84"), twin.text
+
+
+def test_one_consoles_alarm_ending_there_ends_here_while_the_other_runs_on(central):
+    sick, well = _twins(central)
+    for second in range(1, 30):
+        _status(central, sick, well, second)
+    sick.device("spo2", 92)   # medium at Room 2
+    for message in sick.new_pcd04s():
+        central.deliver(message)
+    for second in range(30, 34):
+        _status(central, sick, well, second)
+    assert central.card("chair-2").alarm.text.startswith("SpO2 92")
+    assert _twin_alarm(central).priority.label == "medium"
+    # Back to 97: a medium ends at the chair; its end and its next status say so.
+    sick.device("spo2", 97)
+    for message in sick.new_pcd04s():
+        central.deliver(message)
+    for second in range(34, 38):
+        _status(central, sick, well, second)
+        assert central.card("chair-2").alarm is None
+        assert central.sounding() == "medium"   # the twin alarm alone
+    assert not _twin_alarm(central).text.startswith("Two chairs use the name chair-2 (Room 2, "
+                                                    "Room 5); ")
+
+
+def test_the_high_of_a_console_whose_clock_is_behind_is_not_dropped_as_old(central):
+    # Two PCs keep their own time and count their own statuses: Room 2's is 5 s behind and
+    # started later, so each of its statuses is stamped and counted before the other's latest.
+    # Taken for older copies, they were dropped with their alarms.
+    sick, well = _twins(central)
+
+    def behind(second: int) -> dict[str, object]:
+        return {"sent_at": (central.now().wall - timedelta(seconds=5)).isoformat(),
+                "seq": second // 4}
+
+    for second in range(1, 30):
+        _status(central, sick, well, second, **behind(second))
+    sick.device("spo2", 84)
+    for message in sick.new_pcd04s():
+        central.deliver(message)
+    for second in range(30, 40):
+        _status(central, sick, well, second, **behind(second))
+        assert central.card("chair-2").alarm.text.startswith("SpO2 84"), second
+        assert central.sounding() == "high", second
+        assert _twin_alarm(central).priority.label == "high", second
+
+
+def test_the_twin_alarm_and_the_other_consoles_alarms_go_once_it_is_gone(central):
+    sick, well = _twins(central)
+    for second in range(1, 30):
+        _status(central, sick, well, second)
+    sick.device("spo2", 92)
+    for message in sick.new_pcd04s():
+        central.deliver(message)
+    for second in range(30, 34):
+        _status(central, sick, well, second)
+    # Room 2's console is switched off for good (a console closed from the start screen): only
+    # Room 5's statuses from now on.
+    for second in range(34, int(34 + TWIN_CHAIR_S) + 4, 2):
+        central.t(second)
+        central.deliver(well.status(instance="run-b"))
+    assert [a.key for a in central.board.station_alarms(central.now())] == []
+    assert central.card("chair-2").alarm is None and central.sounding() is None
+
+
+def test_acknowledge_on_a_card_two_consoles_share_sends_nothing(central):
+    # Both consoles receive the chair's commands, and their logs number sessions and alarms
+    # alike: an acknowledgement of Room 2's alarm could acknowledge Room 5's. The nurse is sent
+    # to the chair; nothing is sent, logged as given or silenced.
+    sick, well = _twins(central)
+    for second in range(1, 30):
+        _status(central, sick, well, second)
+    sick.device("spo2", 92)   # medium at Room 2
+    for message in sick.new_pcd04s():
+        central.deliver(message)
+    for second in range(30, 34):
+        _status(central, sick, well, second)
+    acted = len(central.log.actions)
+    result = central.acknowledge("chair-2")
+    assert result.endswith("two chairs use the name chair-2 (Room 2, Room 5): nothing sent (it "
+                           "could acknowledge the other chair's alarm); acknowledge at the chair"), result
+    assert central.bus.on("chair-2/command") == []
+    assert len(central.log.actions) == acted
+    assert central.card("chair-2").alarm.text.startswith("SpO2 92")
+    # Once Room 2's console alone is heard again, the card acknowledges as before.
+    for second in range(34, int(34 + TWIN_CHAIR_S) + 4, 2):
+        central.t(second)
+        central.deliver(sick.status(instance="run-a"))
+    assert "acknowledgement sent" in central.acknowledge("chair-2")
+    assert len(central.bus.on("chair-2/command")) == 1
