@@ -58,6 +58,7 @@ __all__ = [
     "ProtocolError",
     "builtin_protocols_dir",
     "default_protocol_dirs",
+    "is_esketamine",
     "load_or_refusal",
     "load_protocol",
     "load_protocols",
@@ -152,6 +153,12 @@ MAX_CONFIRM_REPEAT_MINUTES = 30.0
 MAX_SECONDS = 3600.0
 # sustained_seconds and absent_seconds (defaults 300 and 20): a condition that must last an hour
 # before it alarms does not alarm during a session.
+OPEN_ENDED_CADENCE_TIMELINES = 2.0
+# A cadence in a phase without duration_minutes (it lasts until its exit conditions hold) comes
+# due only in a session that stays past its plan, so it may be longer than the plan (every 90 min
+# in the 70-min IV protocol's observation: review 43), but at most twice the whole timeline
+# (chosen): 600 (10 min in seconds) loaded under the 720-min bound, first due 10 h into the
+# observation of a 70-min protocol, and its vitals prompt never came (a review of the protocols).
 UNTIMED_DELAY_CEILING_MINUTES = 30.0
 # The longest alarm delay of a protocol whose phases give no length at all (no duration_minutes,
 # min_minutes, min_minutes_from_t0 or infusion): the shortest watch after a dose the sources
@@ -167,6 +174,8 @@ MIN_BP_RISE_MMHG = 10.0
 # as a clinic's other systems may keep them, and any rise up to 75 mmHg written in kPa is below
 # 10. 5.3 loaded as a 5.3 mmHg rise and raised the medium alarm on a 6 mmHg one, at nearly every
 # BP of an infusion: a rise that small is no more than two readings of one patient differ by.
+# The least exit_bp_within_baseline_mmhg too (the shipped band is 20 mmHg, 2.7 kPa), for the same
+# slip: a band that narrow holds Observation and the discharge on that difference.
 
 # What the refusal of a vital the bedside form cannot record offers as its alternative
 # (`check_recordable`): the form's nearest vital, as the shipped files give a pulse rate with
@@ -979,11 +988,12 @@ class _Parser:
         phases = self.phases(top, dose)
         alarms = self.alarms(top)
         discharge = self.discharge(
-            top.table("discharge", DISCHARGE_KEYS), esketamine=_is_esketamine(route, dose.mode)
+            top.table("discharge", DISCHARGE_KEYS), esketamine=is_esketamine(route, dose.mode)
         )
         if self.authoring:
             self.check_discharge_time_items(discharge)
             timeline = _timeline_minutes(phases, dose, discharge)
+            self.check_device_rests(dose, timeline)
             self.check_alarm_delays(alarms, timeline)
             self.check_escalation_delays(phases, timeline)
         return Protocol(
@@ -1045,25 +1055,27 @@ class _Parser:
         source = self.required_source(table, "dose")
         if mode is DoseMode.WEIGHT:
             return self.weight_dose(table, source, route)
-        return self.device_dose(table, source, esketamine=_is_esketamine(route, mode))
+        return self.device_dose(table, source, esketamine=is_esketamine(route, mode))
 
     def weight_dose(self, table: _Table, source: str, route: str) -> Dose:
         mg_per_kg = table.number("mg_per_kg", positive=True)
+        iv_range = (
+            f"outside the allowed range for IV racemic ketamine, above 0 and at most"
+            f" {_fmt(MAX_IV_MG_PER_KG)} mg/kg: the usual dose is 0.5 mg/kg over 40 min (Sanacora"
+            " 2017 [M]; Emory, Yale series [V]; shared/design/clinical-defaults.md), and twice"
+            " that is the most the console accepts; check the decimal point"
+        )
         if mg_per_kg > MAX_MG_PER_KG:
+            # An IV dose is told the IV range too: "above 2 mg/kg" alone sent the author who
+            # then wrote 2 back for a second refusal, naming 1 (a review of the protocols).
+            also = f", and {iv_range}" if route == "iv" else "; check the decimal point"
             raise table.error(
                 "mg_per_kg",
                 f"{_fmt(mg_per_kg)} mg/kg is above {_fmt(MAX_MG_PER_KG)} mg/kg, an anaesthetic"
-                " dose; check the decimal point",
+                f" dose{also}",
             )
         if route == "iv" and mg_per_kg > MAX_IV_MG_PER_KG:
-            raise table.error(
-                "mg_per_kg",
-                f"{_fmt(mg_per_kg)} mg/kg is outside the allowed range for IV racemic ketamine,"
-                f" above 0 and at most {_fmt(MAX_IV_MG_PER_KG)} mg/kg: the usual dose is 0.5 mg/kg"
-                " over 40 min (Sanacora 2017 [M]; Emory, Yale series [V];"
-                " shared/design/clinical-defaults.md), and twice that is the most the console"
-                " accepts; check the decimal point",
-            )
+            raise table.error("mg_per_kg", f"{_fmt(mg_per_kg)} mg/kg is {iv_range}")
         low, high = BAG_VOLUME_ML
         bag = table.limited(
             "bag_volume_ml", high, "mL",
@@ -1184,6 +1196,8 @@ class _Parser:
             phase = self.phase(table)
             if any(p.id == phase.id for p in phases):
                 raise table.error("id", f"duplicate phase id {phase.id!r}")
+            if self.authoring:
+                self.check_phase_name(table, phase, phases)
             if phases and KIND_ORDER[phase.kind] < KIND_ORDER[phases[-1].kind]:
                 raise table.error(
                     "kind",
@@ -1198,6 +1212,21 @@ class _Parser:
             self.check_device_items(phases, dose)
         self.check_check_references(phases)
         return tuple(phases)
+
+    def check_phase_name(self, table: _Table, phase: Phase, earlier: Sequence[Phase]) -> None:
+        """Refuse a phase named as an earlier one (in any case, spaces around it aside): the
+        screens, the refusals ("Observation must reach 30 min after Infusion ended") and the
+        review's phase table name a phase by its name. A copied block with its id changed and
+        its name not loaded, and two phases read "Infusion" (a review of the protocols)."""
+        name = phase.name.strip().casefold()
+        for index, other in enumerate(earlier):
+            if other.name.strip().casefold() == name:
+                raise table.error(
+                    "name",
+                    f"{phase.name!r} is already the name of phases[{index}] (id {other.id!r}):"
+                    " the nurse's screens, the refusals and the review name a phase by its name,"
+                    " so two of one name would not say which; give each phase its own name",
+                )
 
     def check_device_ids(self, phases: list[Phase], dose: Dose) -> None:
         """An id beginning "device-" is a nasal device's: `device-1` … `device-N` (the largest
@@ -1353,6 +1382,18 @@ class _Parser:
         )
         if band is not None and self.authoring:
             self.check_as_judged(band, "bp_systolic", table.sub(name))
+            if band < MIN_BP_RISE_MMHG:
+                # The kPa slip refused in a rise (`check_rise_as_judged`): 3 for 20 mmHg loaded,
+                # and the phase and the discharge were held until systolic was back within 3
+                # mmHg of baseline, nearly every discharge refused (a review of the protocols).
+                raise table.error(
+                    name,
+                    f"{_amount(band, 'mmHg')} is below {_amount(MIN_BP_RISE_MMHG, 'mmHg')}, the"
+                    f" least band around baseline the console takes: {name} is in mmHg, and"
+                    f" {_fmt(band)} kPa is {_amount(round(band * KPA_TO_MMHG), 'mmHg')}; a band"
+                    " that narrow would hold the phase, and the discharge, on the ordinary"
+                    " difference between two readings; write the band in mmHg",
+                )
         return band
 
     def checklist_item(self, table: _Table, phase_id: str, kind: PhaseKind) -> ChecklistItem:
@@ -1681,40 +1722,75 @@ class _Parser:
         return tuple(rules if self.authoring else _absences_apart(rules))
 
     def check_pulse_watched(self, rules: Sequence[AlarmRule]) -> None:
-        """Refuse heart_rate limits on a side with no pulse_rate limit, and the other way round.
+        """Refuse a heart_rate rule with a limit and no pulse_rate twin (`_twins`: the same
+        priority, direction, limits, sustained_seconds and confirmation), and the other way
+        round.
 
         The engine judges a pulse oximeter's pulse (pulse_rate: a Masimo Rad-8 sends no
         heart_rate) by the pulse_rate rules only, and rests them while an ECG's heart rate comes
         in (console/session/engine.py `_evaluate`, `ecg_heart_rate_current`). A clinic copy
         with heart_rate rules alone (clinical-defaults.md's one "Heart rate" row, as the shipped
         files wrote it before they gave the pulse rate its twins) loaded, and the oximeter's
-        pulse of 35 raised nothing (a review of the protocols)."""
+        pulse of 35 raised nothing (a review of the protocols). Some pulse_rate limit on the
+        side was all that was asked then: a copy whose high limit was lowered to HR >= 125 in
+        the heart_rate block alone loaded with the pulse_rate twin at >= 131, and the oximeter's
+        pulse of 128 raised the medium alarm where the file says high (a later review)."""
         twins = {"heart_rate": "pulse_rate", "pulse_rate": "heart_rate"}
-        for index, rule in enumerate(rules):
-            twin = twins.get(rule.metric)
-            if twin is None or not _limit_set(rule) or any(
-                    r.metric == twin and r.direction == rule.direction and _limit_set(r)
-                    for r in rules):
+        limited = [(i, r) for i, r in enumerate(rules) if r.metric in twins and _limit_set(r)]
+        for index, rule in limited:
+            twin = twins[rule.metric]
+            side = [(i, r) for i, r in limited
+                    if r.metric == twin and r.direction == rule.direction]
+            if any(_twins(rule, r) for _, r in side):
                 continue
-            named = ", ".join(f"alarms[{i}]" for i, r in enumerate(rules)
-                              if r.metric == rule.metric and r.direction == rule.direction
-                              and _limit_set(r))
-            why = (
-                "a pulse oximeter (SpO2 and pulse, no ECG) sends its pulse as pulse_rate, never"
-                " heart_rate, and the console judges it by the pulse_rate rules only, so its"
-                " pulse beyond these limits would raise nothing"
-                if twin == "pulse_rate" else
-                "a monitor with an ECG sends the heart rate as heart_rate, and while it does the"
-                " console judges the heart by the heart_rate rules only (the pulse_rate rules"
-                " rest), so a heart rate beyond these limits would raise nothing, nor would a"
-                " heart rate the nurse types")
+            if twin == "pulse_rate":
+                why = ("a pulse oximeter (SpO2 and pulse, no ECG) sends its pulse as pulse_rate,"
+                       " never heart_rate, and the console judges it by the pulse_rate rules"
+                       " only")
+                unwatched = "its pulse beyond these limits would raise nothing"
+                apart = "its pulse would be judged by other limits than the heart rate's"
+            else:
+                why = ("a monitor with an ECG sends the heart rate as heart_rate, and while it"
+                       " does the console judges the heart by the heart_rate rules only (the"
+                       " pulse_rate rules rest)")
+                unwatched = ("a heart rate beyond these limits would raise nothing, nor would a"
+                             " heart rate the nurse types")
+                apart = ("a heart rate from an ECG or typed by the nurse would be judged by"
+                         " other limits than the pulse rate's")
             source = ' (source = "as heart_rate: …")' if twin == "pulse_rate" else ""
+            key = f"alarms[{index}].metric"
+            if not side:
+                named = ", ".join(f"alarms[{i}]" for i, r in limited
+                                  if r.metric == rule.metric and r.direction == rule.direction)
+                raise ProtocolError(
+                    self.path, key,
+                    f"{rule.metric} has {rule.direction}-side limits ({named}) and {twin} none:"
+                    f" {why}, so {unwatched}; add a {twin} twin of each, as the shipped files"
+                    f" do: [[alarms]] metric = \"{twin}\" with the {rule.metric} rule's priority,"
+                    f" direction and limits{source}",
+                )
+            # The rule the author most likely meant as the twin: one of the side without a twin
+            # of its own, of the same priority first (the block edited in one metric only).
+            unpaired = [(i, r) for i, r in side
+                        if not any(_twins(r, other) for _, other in limited
+                                   if other.metric == rule.metric)]
+            nearest = (min(unpaired, key=lambda pair: pair[1].priority != rule.priority)
+                       if unpaired else None)
+            differs = change = ""
+            if nearest is not None:
+                apart_in = ", ".join(_twin_field(nearest[1], name) for name in _TWIN_FIELDS
+                                     if getattr(nearest[1], name) != getattr(rule, name))
+                differs = f" (the nearest, alarms[{nearest[0]}], differs in {apart_in})"
+                change = ", or change that rule to it"
+            described = ", ".join(_twin_field(rule, name) for name in _TWIN_FIELDS[2:]
+                                  if _twin_value(rule, name) is not None)
+            written = ", ".join(_twin_field(rule, name) for name in _TWIN_FIELDS
+                                if _twin_value(rule, name) is not None)
             raise ProtocolError(
-                self.path, f"alarms[{index}].metric",
-                f"{rule.metric} has {rule.direction}-side limits ({named}) and {twin} none:"
-                f" {why}; add a {twin} twin of each, as the shipped files do: [[alarms]] metric ="
-                f" \"{twin}\" with the {rule.metric} rule's priority, direction and"
-                f" limits{source}",
+                self.path, key,
+                f"{rule.metric} rule alarms[{index}] ({rule.priority.label}, direction"
+                f" {rule.direction}, {described}) has no {twin} twin: {why}, so {apart}{differs};"
+                f" write the twin: [[alarms]] metric = \"{twin}\", {written}{source}{change}",
             )
 
     def alarm(self, table: _Table, index: int) -> AlarmRule:
@@ -2094,10 +2170,30 @@ class _Parser:
         for phase_index, phase in enumerate(phases):
             for check_index, check in enumerate(phase.checks):
                 at = f"phases[{phase_index}].checks[{check_index}]"
+                if phase.duration_minutes is None:
+                    self.check_open_ended_cadence(check, at, ceiling, length)
                 first = (_first_due(check, at, open_ended=phase.duration_minutes is None,
                                     awaited=check.name in awaited)
                          if timeline_minutes > 0 else _FirstDue(0.0, "", ""))
                 self.check_escalation_delay(check, at, first, ceiling, length)
+
+    def check_open_ended_cadence(self, check: VitalsCheck, at: str, ceiling: float,
+                                 length: str) -> None:
+        """Refuse a cadence in a phase without duration_minutes longer than
+        `OPEN_ENDED_CADENCE_TIMELINES` times the protocol's timeline (`ceiling`, in seconds, as
+        `_delay_ceiling` gives it): minutes typed as seconds."""
+        every = check.every_minutes
+        most = OPEN_ENDED_CADENCE_TIMELINES * ceiling / 60
+        if every is None or every <= most:
+            return
+        raise ProtocolError(
+            self.path, f"{at}.every_minutes",
+            f"{_amount(every, 'min')} is longer than twice {length}: the phase lasts until its"
+            f" exit conditions hold, so {check.name!r} comes due only in a session that stays"
+            " in it past its plan, but a cadence longer than twice the whole plan is none a"
+            f" clinic means (seconds typed as minutes?); every_minutes at most"
+            f" {_amount(most, 'min')} here",
+        )
 
     def check_escalation_delay(self, check: VitalsCheck, at: str, first: _FirstDue,
                                ceiling: float, length: str) -> None:
@@ -2133,6 +2229,36 @@ class _Parser:
             f"the wait before {missed} becomes a medium alarm, {placed} is longer than {length},"
             f" so it could never escalate in a session run to plan; escalate_after_minutes at"
             f" most {_amount(limit - due, 'min')} here",
+        )
+
+    def check_device_rests(self, dose: Dose, timeline_minutes: float) -> None:
+        """Refuse a rest after each device whose rests between the devices of the largest dose
+        outlast the protocol's whole timeline (`_delay_ceiling`), as an alarm's delays are held
+        (`check_alarm_delays`): `rest_minutes = 300` (the label's 5 min typed in seconds)
+        loaded under the 720-min bound, and device 2 given after the label's 5 min was refused
+        as early in every session (a review of the protocols)."""
+        if dose.mode is not DoseMode.DEVICES:
+            return
+        largest = max(dose.allowed_mg)
+        rests = dose.device_count(largest) - 1
+        ceiling, length = _delay_ceiling(timeline_minutes)
+        rest = dose.rest_minutes
+        if rests < 1 or rest * rests * 60 <= ceiling:
+            return
+        if rests == 1:
+            between = (f"the rest between the 2 devices of the largest dose ({_fmt(largest)}"
+                       f" mg) is longer than {length}, so device 2 given on time would be"
+                       " refused as early and would come after the patient may leave")
+        else:
+            between = (f"the rests between the {rests + 1} devices of the largest dose"
+                       f" ({_fmt(largest)} mg), {rests} × {_amount(rest, 'min')} ="
+                       f" {_amount(rest * rests, 'min')}, are longer than {length}, so a device"
+                       " given on time would be refused as early and the last would come after"
+                       " the patient may leave")
+        raise ProtocolError(
+            self.path, "dose.rest_minutes",
+            f"{_amount(rest, 'min')} after each device is too long: {between} (seconds typed as"
+            f" minutes?); rest_minutes at most {_amount(ceiling / 60 / rests, 'min')} here",
         )
 
     # -- discharge -------------------------------------------------------------------------
@@ -2217,6 +2343,34 @@ def _absences_apart(rules: Sequence[AlarmRule]) -> list[AlarmRule]:
     return out
 
 
+# What makes a pulse_rate rule the twin of a heart_rate rule, and the other way round
+# (`check_pulse_watched`): everything but the metric (and its source).
+_TWIN_FIELDS = ("priority", "direction", "above", "at_or_above", "below", "at_or_below",
+                "rise_above_baseline", "sustained_seconds", "confirm_repeat_minutes",
+                "escalate_to")
+
+
+def _twins(one: AlarmRule, other: AlarmRule) -> bool:
+    return all(getattr(one, name) == getattr(other, name) for name in _TWIN_FIELDS)
+
+
+def _twin_value(rule: AlarmRule, name: str) -> str | None:
+    """A field of `_TWIN_FIELDS` as the file writes it ('"high"', '125'), or None when unset
+    (a sustained_seconds of 0 is the default, and the file need not write it)."""
+    value = getattr(rule, name)
+    if value is None or (name == "sustained_seconds" and not value):
+        return None
+    if isinstance(value, Priority):
+        return f'"{value.label}"'
+    return f'"{value}"' if isinstance(value, str) else _fmt(value)
+
+
+def _twin_field(rule: AlarmRule, name: str) -> str:
+    """'at_or_above = 125', or 'no at_or_above' for a field `rule` leaves unset."""
+    value = _twin_value(rule, name)
+    return f"no {name}" if value is None else f"{name} = {value}"
+
+
 def _limit_set(rule: AlarmRule) -> bool:
     return any(limit is not None for limit in (rule.above, rule.at_or_above, rule.below,
                                                rule.at_or_below, rule.rise_above_baseline))
@@ -2238,9 +2392,11 @@ def _resting_text(metric: str, resting: RestingRange) -> str:
             f" ({resting.source})")
 
 
-def _is_esketamine(route: str, mode: DoseMode) -> bool:
+def is_esketamine(route: str, mode: DoseMode) -> bool:
     """Esketamine nasal spray: the one fixed-dose nasal device the console models (28 mg each),
-    so a protocol of route "intranasal" in devices mode keeps the Spravato label's rules."""
+    so a protocol of route "intranasal" in devices mode keeps the Spravato label's rules, and
+    its sessions get the REMS Patient Monitoring Form (console/export/rems.py
+    `is_rems_protocol`: one rule for both, whatever the protocol's id)."""
     return route == "intranasal" and mode is DoseMode.DEVICES
 
 

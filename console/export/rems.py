@@ -128,6 +128,7 @@ from console.session.device_rest import device_number
 from console.session.engine import OBSERVED, PRESCRIBER_REVIEW, VOMITING
 from console.session.schedule import timed_checks
 from console.session.signing import GATE_DECISION
+from protocols.loader import is_esketamine
 from protocols.model import DoseMode, PhaseKind, Protocol, VitalsCheck, yes_no
 from protocols.vitals import DISSOCIATION_PRESENT_ABOVE, metric
 
@@ -492,8 +493,16 @@ RUNNING_DRAFT = ("SESSION STILL RUNNING: not discharged yet; a draft of a sessio
 DEMO_DRAFT = "DEMO SESSION: simulated data, not patient data — not for submission"
 
 
-def is_rems_protocol(protocol_id: str) -> bool:
-    """True for esketamine protocols (the REMS form applies to Spravato only)."""
+def is_rems_protocol(protocol_id: str, protocol: Protocol | None = None) -> bool:
+    """True for a session of esketamine nasal spray (the REMS form applies to Spravato only).
+
+    Decided by the session's protocol (`find_protocol`), as the loader decides what keeps the
+    label's rules (`protocols.loader.is_esketamine`: route intranasal, dosed by device); by the
+    id only when no protocol text is at hand. By the id alone, a clinic's copy under its own
+    id (`spravato-clinic-a`, as protocols/README.md tells) was refused the form its review
+    offered, though the loader held it to the label (a review of the protocols)."""
+    if protocol is not None:
+        return is_esketamine(protocol.route, protocol.dose.mode)
     return "esketamine" in protocol_id.lower()
 
 
@@ -506,10 +515,13 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     the prescribers' decisions were not checked for a signature).
 
     Raises:
-        ValueError: the session did not use an esketamine protocol.
+        ValueError: the session did not use an esketamine nasal spray protocol
+            (`is_rems_protocol`).
     """
     s = detail.summary
-    if not is_rems_protocol(s.protocol_id):
+    if protocol is None:
+        protocol = find_protocol(s.protocol_id, detail.events, s.id)
+    if not is_rems_protocol(s.protocol_id, protocol):
         raise ValueError(f"session {s.id} used protocol {s.protocol_id}: the REMS Patient "
                          "Monitoring Form is for esketamine sessions only")
     if detail.deidentified:
@@ -527,8 +539,6 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     # prefix, a pre-dose "device-instructions" was listed as a device and the first dose.
     device_ticks = _in_log_order([t for t in detail.ticks if device_number(t.item) is not None])
     devices = tuple(DeviceDose(item=t.item, at=t.at, note=t.note) for t in device_ticks)
-    if protocol is None:
-        protocol = find_protocol(s.protocol_id, detail.events, s.id)
     needed = devices_needed(detail, protocol)
     ticked = {d.item for d in devices}
     # The reason logged when the devices' phase was left with a device of the dose open, none

@@ -1102,11 +1102,11 @@ class SessionDetailPage(QtWidgets.QWidget):
             return False
         if not self._exports[key].esketamine_only:
             return True
-        if self.protocol is not None:
-            return bool(self.protocol.rems_fields)
         from console.export.rems import is_rems_protocol
 
-        return is_rems_protocol(self.detail.summary.protocol_id)
+        # The export's own rule (the protocol's route and dose; its id only without its text):
+        # by `rems_fields`, the button could be offered for a form the export then refused.
+        return is_rems_protocol(self.detail.summary.protocol_id, self.protocol)
 
     def _show_trend(self, detail: SessionDetail, protocol: Protocol | None) -> None:
         if self.trend is not None:

@@ -18,6 +18,8 @@ TEXT = (builtin_protocols_dir() / "iv-ketamine.toml").read_text(encoding="utf-8"
 SPO2_MEDIUM = 'direction = "low"\nat_or_below = 93\n'     # alarms[18]; the high is ≤90
 HR_MEDIUM = 'direction = "high"\nabove = 110\nsource = "APA [M]; NEWS2 pulse bands [V]"'
 # alarms[4]; the high is ≥131 (alarms[6])
+PULSE_MEDIUM = 'direction = "high"\nabove = 110\nsource = "as heart_rate: APA [M]; NEWS2 pulse'
+# alarms[9], the heart rate's pulse rate twin (a twin apart is refused: loader.check_pulse_watched)
 
 
 def _changed(old: str, new: str) -> str:
@@ -56,5 +58,9 @@ def test_a_medium_hr_above_130_beside_the_high_at_or_above_131_is_refused() -> N
     (HR_MEDIUM, HR_MEDIUM.replace("above = 110", "at_or_above = 130")),
 ], ids=["spo2 medium below 92", "hr medium at or above 130"])
 def test_a_medium_limit_one_step_before_the_high_one_loads(old: str, new: str) -> None:
-    protocol = protocol_from_text(_changed(old, new), "clinic.toml")
+    text = _changed(old, new)
+    if old == HR_MEDIUM:   # and its pulse rate twin
+        assert text.count(PULSE_MEDIUM) == 1
+        text = text.replace(PULSE_MEDIUM, PULSE_MEDIUM.replace("above = 110", "at_or_above = 130"))
+    protocol = protocol_from_text(text, "clinic.toml")
     assert len(protocol.alarms) == 23

@@ -518,16 +518,26 @@ def test_a_confirmed_nibp_that_escalates_after_the_protocol_is_refused(tmp_path:
 def test_an_hour_long_wait_fits_every_shipped_timeline(tmp_path: Path, protocol_id: str) -> None:
     # IV: the 40-min infusion and ≥ 30 min of observation (70 min); esketamine: ≥ 120 min from
     # the first device, though none of its phases is timed, so the 30-min ceiling does not apply.
-    path = clinic_copy(tmp_path, protocol_id, "clinic-x", "sustained_seconds = 300",
-                       "sustained_seconds = 3600")
+    path = both_twins(clinic_copy(tmp_path, protocol_id, "clinic-x", "sustained_seconds = 300",
+                                  "sustained_seconds = 3600"), "sustained_seconds = 3600")
     assert load_protocol(path).rules_for("heart_rate")[-1].sustained_seconds == 3600
+
+
+def both_twins(path: Path, changed: str) -> Path:
+    """A clinic copy whose HR > 120 wait (`clinic_copy`: the first one) is `changed` in its
+    pulse_rate twin too: a twin apart is refused (protocols/loader.py check_pulse_watched)."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count("\nsustained_seconds = 300\n") == 1
+    path.write_text(text.replace("\nsustained_seconds = 300\n", f"\n{changed}\n"),
+                    encoding="utf-8")
+    return path
 
 
 def test_the_timeline_adds_the_observation_minimum_to_the_infusion(tmp_path: Path) -> None:
     # The shipped IV protocol with 10 min of observation and no discharge gate of its own
     # (the shipped 70 min from T0): 40 + 10 = 50 min, so an hour is too long.
-    path = clinic_copy(tmp_path, "iv-ketamine", "clinic-x", "sustained_seconds = 300",
-                       "sustained_seconds = 3000")
+    path = both_twins(clinic_copy(tmp_path, "iv-ketamine", "clinic-x", "sustained_seconds = 300",
+                                  "sustained_seconds = 3000"), "sustained_seconds = 3000")
     text = path.read_text(encoding="utf-8")
     assert text.count("min_minutes = 30") == 1 and text.count("\nmin_minutes_from_t0 = 70\n") == 1
     path.write_text(text.replace("min_minutes = 30", "min_minutes = 10")
@@ -535,7 +545,7 @@ def test_the_timeline_adds_the_observation_minimum_to_the_infusion(tmp_path: Pat
                     .replace("\nmin_minutes_after_dosing = 30\n", "\n"), encoding="utf-8")
     assert load_protocol(path).rules_for("heart_rate")[-1].sustained_seconds == 3000
     path.write_text(path.read_text(encoding="utf-8").replace(
-        "sustained_seconds = 3000", "sustained_seconds = 3600"), encoding="utf-8")
+        "sustained_seconds = 3000", "sustained_seconds = 3600"), encoding="utf-8")   # both
     assert refusal(path) == (
         "clinic-x.toml: alarms[8].sustained_seconds: 3600 s is longer than this protocol's whole"
         " timeline, 50 min from the start to the earliest discharge (its phases' duration_minutes,"

@@ -66,10 +66,12 @@ def test_a_misspelt_key_names_the_right_one() -> None:
 
 def test_the_wait_after_dosing_counts_in_the_timeline_an_alarm_delay_must_fit() -> None:
     # No gate from T0, 10 min of observation: 40 + 10 = 50 min without the wait after dosing,
-    # 40 + 30 = 70 with it; an hour-long sustained_seconds fits the latter only.
+    # 40 + 30 = 70 with it; an hour-long sustained_seconds fits the latter only. (HR > 120 and
+    # its pulse rate twin both: a twin apart is refused, loader.check_pulse_watched.)
+    assert TEXT.count("sustained_seconds = 300\n") == 2
     text = (TEXT.replace("\nmin_minutes_from_t0 = 70\n", "\n", 1)
             .replace("min_minutes = 30", "min_minutes = 10", 1)
-            .replace("sustained_seconds = 300", "sustained_seconds = 3600", 1))
+            .replace("sustained_seconds = 300\n", "sustained_seconds = 3600\n"))
     protocol = protocol_from_text(text, "clinic-iv.toml")
     assert max(r.sustained_seconds or 0 for r in protocol.alarms) == 3600
     with pytest.raises(ProtocolError) as refused:
