@@ -331,7 +331,7 @@ def refused_purpose(purpose: Purpose, action: Action) -> str:
 
 
 def _same(text: str) -> str:
-    """What a name or badge is compared by: case folded and composed (Unicode NFC), so a
+    """What a name or badge is compared by: case folded and composed (Unicode NFKC, below), so a
     "Zoë" typed with a combining diaeresis is the "Zoë" already on the list (it was a second
     active account of the same name: signatures read alike for two people, and the owner of
     one typing her name reached the other's PIN count); and runs of spaces read as one, so
@@ -340,9 +340,14 @@ def _same(text: str) -> str:
     space still matches. Invisible format characters (a zero-width non-joiner or joiner, a
     direction mark: Unicode category Cf) are left out for the same reason: "Ana Nur(ZWJ)se"
     prints as "Ana Nurse", and a Persian name typed without its non-joiner is the one kept
-    with it (names held none before, every Cf refused as unprintable)."""
+    with it (names held none before, every Cf refused as unprintable). Composed in the
+    compatibility form (NFKC, before and after the case fold, as the Unicode Standard's
+    compatibility caseless match, section 3.13 D146): "Ａｎａ Ｎｕｒｓｅ" typed in an input
+    method's full-width mode prints as "Ana Nurse" and was a second active account of that
+    name (a review). Only the comparison: a name is kept as typed (`_text`)."""
     shown = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return unicodedata.normalize("NFC", " ".join(shown.split()).casefold())
+    folded = " ".join(unicodedata.normalize("NFKC", shown).split()).casefold()
+    return unicodedata.normalize("NFKC", folded)
 
 
 def _folded(text: str) -> str:

@@ -10,8 +10,9 @@ The machine, one per running session:
     state    fields                  what happens
     -------  ----------------------  ---------------------------------------------------------
     OPEN     last_activity (mono s)  `activity(now)` (a key, a click, an action) moves both to
-             last_wall (UTC)         now. `check(now)` locks (LOCKED) when either clock has
-                                     moved on by lock_after since: now.mono - last_activity or
+             last_wall (UTC)         now, unless the idle time had run out: it locks instead.
+                                     `check(now)` locks (LOCKED) when either clock has moved
+                                     on by lock_after since: now.mono - last_activity or
                                      now.wall - last_wall >= lock_after.
     LOCKED   locked_at (mono s)      activity changes nothing (pressing F2 on a locked station
                                      does not unlock it); only `unlock(now)` after a sign-in
@@ -108,10 +109,19 @@ class IdleLock:
     def locked(self) -> bool:
         return self.state is LockState.LOCKED
 
-    def activity(self, now: Moment) -> None:
-        """Someone used the station: the idle time starts again (OPEN only)."""
+    def activity(self, now: Moment) -> bool:
+        """Someone used the station: the idle time starts again (OPEN only), unless it had run
+        out already: then it locks, as `check`; True when this call locked it.
+
+        A station that slept for hours woke unlocked when a key or a click came before its
+        first tick (the tick's timer runs on the monotonic clock, which stood still): that
+        key started the idle time again, and the next person acted in the absent nurse's name
+        (a review; README, Idle lock: it "now wakes locked")."""
+        if self.check(now):
+            return True
         if self.state is LockState.OPEN and now.mono >= self.last_activity:
             self.last_activity, self.last_wall = now.mono, now.wall
+        return False
 
     def check(self, now: Moment) -> bool:
         """Lock when idle for `lock_after_s` by either clock; True when this call locked it."""

@@ -249,9 +249,14 @@ class SessionController(QtCore.QObject):
         return self.identity is not None and self.identity.lock.locked
 
     def note_activity(self) -> None:
-        """Someone used the station (a key, a click): the idle time starts again."""
-        if self.identity is not None:
-            self.identity.lock.activity(self.clock.now())
+        """Someone used the station (a key, a click): the idle time starts again, or, run out
+        already (a station that slept, before its first tick), the station locks now, before
+        the key or click reaches the window: it acts on a locked station (lock.py)."""
+        identity = self.identity
+        if identity is None or self._engine.discharged:
+            return   # an ended record never locks (`tick`)
+        if identity.lock.activity(self.clock.now()):
+            self._on_locked()
 
     def lock_now(self, reason: str = "") -> None:
         """Lock the station at once (the nurse leaves the chair: the live window's Lock and
@@ -299,13 +304,17 @@ class SessionController(QtCore.QObject):
         identity = self.identity
         if identity is None:
             return None
+        # Activity first: an idle time run out (a station that slept) locks here, told to the
+        # windows, before the act is weighed. F2's shortcut acts before its key reaches the
+        # activity filter; noted after, the act locked the station unseen (no lock bar) and
+        # was done in the absent nurse's name.
+        self.note_activity()
         if not identity.lock.permits(action):
             return LOCKED_MESSAGE
         if action not in ALWAYS_ALLOWED:
             refused = self._account_refusal()
             if refused is not None:
                 return refused
-        identity.lock.activity(self.clock.now())
         return None
 
     def _account_refusal(self) -> str | None:

@@ -33,6 +33,25 @@ def locked_text(name: str, minutes: float) -> str:
             "their own sign-in.")
 
 
+class _WakingEventHeld(ActivityFilter):
+    """The review's `ActivityFilter`; the key or click that locked it goes no further.
+
+    After a sleep past the idle time, the first click locks the review before the timer looks
+    (`IdleLock.activity`); let through, the click on "Open session" that woke it opened the
+    session behind the lock page, its read logged in the reader's name. (The chair lets its
+    waking key through: F2 and the alarm area's buttons must act at once, and every other act
+    there asks the lock.)"""
+
+    def __init__(self, lock: ReviewLock, window: QtWidgets.QWidget) -> None:
+        super().__init__(lock._on_activity, window, any_window=True)
+        self._lock = lock
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        was_locked = self._lock.locked
+        super().eventFilter(watched, event)
+        return self._lock.locked and not was_locked
+
+
 class ReviewLock(QtWidgets.QWidget):
     """The page shown while locked, and the idle lock that shows it.
 
@@ -80,7 +99,7 @@ class ReviewLock(QtWidgets.QWidget):
         self._timer.start()
         app = QtWidgets.QApplication.instance()
         if app is not None:
-            app.installEventFilter(ActivityFilter(self._on_activity, window, any_window=True))
+            app.installEventFilter(_WakingEventHeld(self, window))
         self._window = window
 
     @property
@@ -88,18 +107,24 @@ class ReviewLock(QtWidgets.QWidget):
         return self.idle.locked
 
     def _on_activity(self) -> None:
-        self.idle.activity(self.clock.now())
+        # A key or click after a sleep past the idle time, before the timer's first look,
+        # locks it (lock.py): it had started the idle time again over the records.
+        if self.idle.activity(self.clock.now()):
+            self._on_locked()
 
     def check(self) -> None:
         """Lock when the review has been idle long enough (the timer calls it)."""
         if self.idle.check(self.clock.now()):
-            self._close_dialogs()
-            self.text.setText(locked_text(self.access.account.name,
-                                          self.idle.lock_after_s / 60.0))
-            self.message.clear()
-            self.secret.clear()
-            self.locked_changed.emit(True)
-            self.secret.setFocus()
+            self._on_locked()
+
+    def _on_locked(self) -> None:
+        """It has just locked: its dialogs closed, this page over the records."""
+        self._close_dialogs()
+        self.text.setText(locked_text(self.access.account.name, self.idle.lock_after_s / 60.0))
+        self.message.clear()
+        self.secret.clear()
+        self.locked_changed.emit(True)
+        self.secret.setFocus()
 
     def _close_dialogs(self) -> None:
         """A dialog left open (an annotation half typed, a file being chosen, an error) shows

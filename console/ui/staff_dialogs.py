@@ -407,13 +407,18 @@ class StaffAdminDialog(QtWidgets.QDialog):
             app.installEventFilter(self._activity)
 
     def _on_activity(self) -> None:
-        self.idle.activity(self.clock.now())
+        # A key or click after a sleep past the idle time, before the timer's first look,
+        # closes it (lock.py): it had started the idle time again in the administrator's name.
+        if self.idle.activity(self.clock.now()):
+            self._close_idle()
 
     def check_idle(self) -> None:
         """Close when left idle for the lock time (the timer calls it): nothing it still holds
         is written, and a box it opened (an account's history) closes with it."""
-        if not self.idle.check(self.clock.now()):
-            return
+        if self.idle.check(self.clock.now()):
+            self._close_idle()
+
+    def _close_idle(self) -> None:
         self.setEnabled(False)
         for child in self.findChildren(QtWidgets.QDialog):
             child.reject()

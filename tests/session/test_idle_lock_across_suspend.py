@@ -39,10 +39,22 @@ def test_a_short_sleep_counts_towards_the_idle_time() -> None:
     assert lock.check(slept(now, 60))                   # 1 min more asleep: 10 min idle
 
 
-def test_activity_after_a_sleep_starts_the_idle_time_again() -> None:
+def test_activity_after_a_sleep_locks_before_the_first_tick() -> None:
+    # This test had accepted the key starting the idle time again: the station woke unlocked
+    # for whoever touched it first, against the README's "now wakes locked" (a review).
     lock = IdleLock.started(LOCK_AFTER_S, M0)
     now = slept(M0, 3 * 3600)
-    lock.activity(now)                                  # a key before the first tick
+    # Step 1: a key before the first tick: locked by that key, not opened for 10 min more.
+    assert lock.activity(now) and lock.locked
+    # Step 2: more keys change nothing (only a sign-in opens it).
+    assert not lock.activity(now.plus(1)) and lock.locked
+    assert lock.idle_left(now.plus(1)) is None
+
+
+def test_activity_within_the_idle_time_starts_it_again() -> None:
+    lock = IdleLock.started(LOCK_AFTER_S, M0)
+    now = slept(M0, LOCK_AFTER_S - 60)                  # 9 min asleep: still open
+    assert not lock.activity(now)                       # a key: the idle time starts again
     assert not lock.check(now.plus(LOCK_AFTER_S - 1))
     assert lock.check(now.plus(LOCK_AFTER_S))
 
