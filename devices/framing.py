@@ -8,8 +8,9 @@ Three framings, one per device format:
   and so is a segment the next message's header (or `0x0B MSH|`) starts inside: the sender
   restarted mid-message; that message is marked `cut` and its dropped row is a CUT_MESSAGE, read
   only in part). Inside a message, a 0x0B not followed by `MSH|` is field data (a vertical tab
-  typed in a name); an MLLP frame that meets the next message (`MSH|` at a segment start, or
-  `0x0B MSH|`) before its 0x1C is dropped as `truncated-frame` and the stream read on from there.
+  typed in a name); between messages it is noise, dropped as `garbage`. An MLLP frame that meets
+  the next message (`MSH|` at a segment start, or `0x0B MSH|`) before its 0x1C is dropped as
+  `truncated-frame` and the stream read on from there.
 - `LineFramer`: one record per line (Masimo ASCII): CR, LF or CR LF; NUL bytes stripped.
 - `AnsarBFramer`: Ivy ANSAR-B: `0xFF "ANSAR-B "` + 400 waveform bytes + ASCII records + `0xFE`.
 
@@ -149,8 +150,8 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
     pos = 0
     n = len(buffer)
     while pos < n:
-        start = _FRAME_START.search(buffer, pos)
-        if start is None:
+        start = _frame_start(buffer, pos)
+        if start < 0:
             tail = buffer[pos:]
             if final:
                 if tail.strip(b"\r\n\t \x00"):
@@ -164,14 +165,14 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
                 out.dropped.append(_garbage(tail[:-keep], "without a frame start (0x0B or MSH|)"))
                 pos = n - keep
             break
-        junk = buffer[pos : start.start()]
+        junk = buffer[pos:start]
         if junk.strip(b"\r\n\t \x00"):
             # Typically the tail of a frame the capture or connection started in the middle of;
             # right after a message taken at a pause, segment rows are that message's rest.
             cut = rest_of_message and pos == 0 and _SEGMENT_ROW.match(junk)
             out.dropped.append(_cut(junk) if cut else
                                _garbage(junk, "before a frame start (stream began mid-frame?)"))
-        pos = start.start()
+        pos = start
         if buffer[pos : pos + 1] == MLLP_START:
             pos, done = _take_mllp(buffer, pos, final, max_frame, out)
         else:
@@ -180,6 +181,28 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
             break
     out.rest = buffer[pos:]
     return out
+
+
+def _frame_start(buffer: bytes, pos: int) -> int:
+    """Where the next message starts at or after `pos` ("MSH|", or 0x0B before one), or -1.
+
+    A 0x0B opens an MLLP frame only when what follows it, blanks aside, is "MSH|", or may yet be
+    (the buffer ends first: it waits for the next read). Any other 0x0B is line noise, skipped
+    with the garbage around it (devices.md: "resynchronise on 0x0B, and accept bare HL7 too"):
+    taken for a frame start, it held the next bare message as that frame's body, never read at
+    a pause, then dropped as `truncated-frame` when the next message came (a review: an SpO2 85
+    lost without an alarm).
+    """
+    while (start := _FRAME_START.search(buffer, pos)) is not None:
+        at = start.start()
+        if buffer[at : at + 1] != MLLP_START:
+            return at
+        blanks = _BLANKS.match(buffer, at + 1)   # always matches (maybe nothing)
+        after = blanks.end() if blanks is not None else at + 1
+        if b"MSH|".startswith(buffer[after : after + 4]):
+            return at
+        pos = at + 1
+    return -1
 
 
 def _take_mllp(buffer: bytes, pos: int, final: bool, max_frame: int, out: Split) -> tuple[int, bool]:

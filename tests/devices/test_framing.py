@@ -236,7 +236,8 @@ def test_garbage_without_any_start_is_bounded() -> None:
 
 def test_open_mllp_frame_over_the_limit_is_dropped() -> None:
     framer = MllpFramer(max_frame=10_000)
-    result = framer.push(b"\x0b" + b"y" * 20_000)
+    # The frame opens with its MSH: a 0x0B before anything else is noise, not a frame (a review).
+    result = framer.push(b"\x0b" + MSG_A + b"y" * 20_000)
     assert [d.reason for d in result.dropped] == ["frame-too-long"]
     assert framer.pending == b""
     assert framer.push(mllp(MSG_A)).frames == [Frame(MSG_A, mllp=True)]
@@ -351,10 +352,13 @@ def test_a_vt_byte_in_a_bare_message_is_field_data_and_later_messages_are_read()
 def test_an_mllp_frame_cut_by_the_next_message_resynchronises_there() -> None:
     # An open frame (its 0x1C lost, or its 0x0B a stray byte) meets the next message's header:
     # the fragment is dropped and the message read, not held as the rest of the frame.
-    for stream in (b"\x0b" + MSG_A + MSG_B, b"\x0bPID|||1||DOE\r" + MSG_B):
+    # A 0x0B not followed by MSH| opens no frame at all (a review: it had held the next bare
+    # message as its body): it is noise, skipped up to the next message as garbage.
+    for stream, reason in ((b"\x0b" + MSG_A + MSG_B, "truncated-frame"),
+                           (b"\x0bPID|||1||DOE\r" + MSG_B, "garbage")):
         framer = MllpFramer()
         pushed = framer.push(stream)
-        assert [d.reason for d in pushed.dropped] == ["truncated-frame"]
+        assert [d.reason for d in pushed.dropped] == [reason]
         assert [f.data for f in framer.quiet().frames] == [MSG_B]
     # A stray 0x0B inside a frame is data: the frame ends at its 0x1C.
     inside = MSG_A.replace(b"|97", b"|9\x0b7")
