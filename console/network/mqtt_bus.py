@@ -52,6 +52,17 @@ The rules:
   summary line at most every REFUSAL_LOG_PERIOD_S (`RefusalLines`); `status().detail` counts
   them since the start and on this connection. Only QoS 1 is offered: the contract
   (bus_topics) uses nothing else.
+- **Receiving (QoS 1).** paho acknowledges (PUBACK) a message as its callback returns, and the
+  broker then forgets it. An owner that keeps messages on disk on its own thread later (the
+  central station: its log, a batch at a time) takes them with `on_message_to_keep` instead: the
+  client is made with paho's manual_ack, each message comes with its `Receipt`, and the owner
+  gives it to `ack` once the message is kept. Killed before that, the owner gets it again from
+  its persistent session (a kill between paho's PUBACK and the commit had lost an alarm's PCD-04
+  for good, a review); the copy is dropped by its MSH-10. A receipt of an earlier connection is
+  not acknowledged (`ack`): the broker hands its message again on the new one, where its packet
+  id may name another message. The broker sends at most its in-flight window unacknowledged
+  (Mosquitto's max_inflight_messages, 20; measured against Mosquitto 2.0.11 here): an owner
+  that holds its receipts receives nothing more.
 - **Subscriptions.** A SUBACK that refuses a filter (an ACL that does not let this account read
   there: EMQX, HiveMQ and Mosquitto's dynamic security plugin answer 0x87; Mosquitto's acl_file
   grants every subscription and filters what it delivers) means nothing published there ever
@@ -78,8 +89,10 @@ Threading: paho's network thread (`loop_start`) runs the connection and *the cal
 runs on the thread that found it, a `publish` or `subscribe` caller's too). They must be quick
 and only hand the news to the owner's own thread (the console posts them to its Qt thread);
 they must not call this client (a publish from inside `on_delivered` can deadlock against
-paho's own lock). `publish`, `subscribe`, `status` and `stop` may be called from any other
-thread; `publish` never blocks on the network and never raises for a network state.
+paho's own lock). `publish`, `subscribe`, `ack`, `status` and `stop` may be called from any
+other thread; `publish` never blocks on the network and never raises for a network state.
+(paho's `ack` queues the PUBACK as its `publish` queues a PUBLISH, under none of its locks, and
+wakes its thread to write it: paho 2.2, client.py `_packet_queue`.)
 
 Two locks, always taken in this order and never held while calling an owner callback:
 `_send_lock` serializes everything that hands messages to paho (publish, on_connect's resend,
@@ -99,7 +112,7 @@ import ssl
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from dataclasses import dataclass, field
@@ -408,6 +421,16 @@ class Pending:
     replaced: list[Pending] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What acknowledges one message received (`BusClient.ack`): its packet id and QoS, and the
+    connection it came on (the client's count of connections)."""
+
+    mid: int
+    qos: int
+    connection: int
+
+
 def check_settings(config: BusConfig, client_id: str,
                    will: Will | None) -> tuple[str, str, int]:
     """Check what a client is given before anything connects; return (scheme, host, port).
@@ -475,8 +498,9 @@ class BusClient:
                  on_message: Callable[[str, bytes], None] | None = None,
                  on_status: Callable[[BusStatus], None] | None = None,
                  persistent_session: bool = False,
-                 on_message_aged: Callable[[str, bytes, bool, int | None], None] | None = None
-                 ) -> None:
+                 on_message_aged: Callable[[str, bytes, bool, int | None], None] | None = None,
+                 on_message_to_keep: Callable[[str, bytes, bool, int | None, Receipt], None]
+                 | None = None) -> None:
         """Check the configuration and prepare the connection; nothing connects before start().
 
         Args:
@@ -499,6 +523,11 @@ class BusClient:
                 retained by this module (RETAINED_LIFETIME_S), None for any other. For the
                 central station, which must not take a hung chair's last status for a sign of
                 life.
+            on_message_to_keep: called instead of both with (topic, payload, retain, held_s,
+                receipt): the broker is told the message was received only when the owner
+                gives `receipt` to `ack`, once it has kept the message (the module docstring's
+                Receiving). For the central station, which commits to its log later, on its
+                window's thread.
 
         Raises:
             ValueError: a bad broker address, refused plaintext, a bad client id or keepalive, an
@@ -512,11 +541,14 @@ class BusClient:
         self._clock = clock
         self._on_message = on_message
         self._on_message_aged = on_message_aged
+        self._on_message_to_keep = on_message_to_keep
         self._on_status = on_status
         self._persistent = persistent_session
 
+        # manual_ack: no PUBACK until the owner's `ack` (the module docstring's Receiving).
         self._mqtt = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                                 protocol=mqtt.MQTTv5, reconnect_on_failure=True)
+                                 protocol=mqtt.MQTTv5, reconnect_on_failure=True,
+                                 manual_ack=on_message_to_keep is not None)
         self._mqtt.enable_logger(_PAHO_LOG)
         if scheme == "mqtts":
             self._mqtt.tls_set_context(tls_context(config.ca_file))
@@ -558,6 +590,9 @@ class BusClient:
         self._early_subacks: dict[int, list[ReasonCode]] = {}
         self._granted: set[str] = set()
         self._refused_filters: dict[str, str] = {}
+        # Connections made so far (changed on paho's thread under _send_lock and _lock): a
+        # message's `Receipt` names its own, and `ack` acknowledges on that one only.
+        self._connections = 0
         self._started = False
         self._stopping = False
         # The TLS alert paho met reading or writing on this attempt's connection, before any
@@ -654,6 +689,27 @@ class BusClient:
                     self._replace_waiting(entry)
                 self._queue.append(entry)
             self._feed()   # while disconnected: handed again in queue order at the next connect
+
+    def ack(self, receipts: Iterable[Receipt]) -> None:
+        """Tell the broker the messages of `receipts` (`on_message_to_keep`) are kept: their
+        PUBACKs, in the order given, which must be the order they came (MQTT 5.0 section 4.6).
+        Thread-safe; never blocks on the network.
+
+        A receipt of an earlier connection is not acknowledged: the broker hands its message
+        again on this one (a persistent session; the owner drops the copy by its MSH-10 and
+        acknowledges that), and its packet id may name another message there, not yet kept
+        (a session the broker lost gives the ids out again from 1).
+        """
+        # _send_lock: the connection does not change (`_handle_connect`, `_handle_disconnect`
+        # take it) between the check and the PUBACK's queueing; and paho's reconnect empties
+        # its queue of packets, so a PUBACK queued on a connection that broke is never written
+        # on the next.
+        with self._handing_lock():
+            with self._lock:
+                current = self._connections if self._connected else None
+            for receipt in receipts:
+                if receipt.connection == current:
+                    self._mqtt.ack(receipt.mid, receipt.qos)
 
     def status(self) -> BusStatus:
         """The state and the unconfirmed messages now."""
@@ -859,6 +915,7 @@ class BusClient:
                 self._early_subacks.clear()
                 self._granted.clear()
                 self._connected = True
+                self._connections += 1
             # Subscriptions first: the retained message a subscription brings is then what
             # others left there, not what this client is about to send (a chair reads on its
             # own status topic whether another console runs with its settings). On paho's
@@ -1019,7 +1076,12 @@ class BusClient:
 
     def _handle_message(self, client: mqtt.Client, userdata: Any,
                         message: mqtt.MQTTMessage) -> None:
-        if self._on_message_aged is not None:
+        if self._on_message_to_keep is not None:
+            # _connections changes on this thread only (`_handle_connect`): read as it stands.
+            receipt = Receipt(message.mid, message.qos, self._connections)
+            call_owner(self._on_message_to_keep, "on_message", message.topic,
+                       bytes(message.payload), bool(message.retain), held_s(message), receipt)
+        elif self._on_message_aged is not None:
             call_owner(self._on_message_aged, "on_message", message.topic,
                        bytes(message.payload), bool(message.retain), held_s(message))
         elif self._on_message is not None:

@@ -5,8 +5,9 @@ the broker has relayed its presence back to it (retained there from then on).
 `--never-ack`: its MQTT client acknowledges no message it receives, so its own presence relayed
 back stays in flight at the broker when it is killed, and the broker hands it again (DUP) to the
 next run that resumes the session, before anything else. Without it, a kill landing between the
-relay and paho's PUBACK (paho acknowledges after on_message returns, READY is said from the Qt
-thread) does the same, now and then: a test that needs that case sets it."""
+relay and the PUBACK (the station acknowledges once its batch is committed, READY is said after
+it, paho writes the PUBACK on its own thread) does the same, now and then: a test that needs that
+case sets it."""
 
 from __future__ import annotations
 
@@ -28,7 +29,11 @@ def never_ack() -> None:
     class NeverAcks(mqtt.Client):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.manual_ack_set(True)   # and never ack(): each QoS 1 message stays in flight
+            self.manual_ack_set(True)   # and no ack() sends: each QoS 1 message stays in flight
+
+        def ack(self, mid: int, qos: int) -> mqtt.MQTTErrorCode:
+            # The station acknowledges what its log committed (BusClient.ack): not here.
+            return mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS
 
     # console/network/mqtt_bus.py makes its client as mqtt.Client(...), read at each call.
     setattr(mqtt, "Client", NeverAcks)  # noqa: B010

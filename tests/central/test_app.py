@@ -334,7 +334,7 @@ def test_a_bug_on_one_message_costs_no_other_and_is_a_high_station_alarm(
 
     monkeypatch.setattr(station.board, "_on_trend", broken)
     for topic, payload in (chair.status(), (chair.topic("trend"), b'{"v": 1}'), raised):
-        station.bridge.message.emit(topic, payload, False, None)   # published now
+        station.bridge.message.emit(topic, payload, False, None, None)   # published now
     qtbot.waitUntil(lambda: "chair-1" in station.board.chairs and station.board.card(
         "chair-1", station.clock.now()).alarm is not None, timeout=WAIT_MS)
     (fault, *_rest) = station.board.station_alarms(station.clock.now())
@@ -366,7 +366,7 @@ def test_a_pcd04_is_confirmed_to_the_chair_only_after_the_central_log_committed_
     chair.device("spo2", 89)
     messages += [*chair.new_pcd04s(), chair.status()]
     for topic, payload in messages:   # one batch: they arrive before the loop turns
-        station.bridge.message.emit(topic, payload, False, None)   # published now
+        station.bridge.message.emit(topic, payload, False, None, None)   # published now
     qtbot.waitUntil(lambda: bool(published), timeout=WAIT_MS)
     assert published == [("confirm", False)]
     assert [r.kind for r in station.log.received()].count("pcd04") == 1

@@ -34,7 +34,7 @@ def test_a_will_in_a_batch_whose_commit_failed_is_still_written_to_the_log(
         chair.clock.advance(60)
         chair.device("spo2", 86)   # a high alarm
         for topic, payload in (chair.status(), *chair.new_pcd04s(), chair.status()):
-            station.bridge.message.emit(topic, payload, False, None)
+            station.bridge.message.emit(topic, payload, False, None, None)
         qtbot.waitUntil(lambda: "chair-1" in station.board.chairs and station.board.card(
             "chair-1", station.clock.now()).alarm is not None, timeout=WAIT_MS)
 
@@ -60,7 +60,7 @@ def test_a_will_in_a_batch_whose_commit_failed_is_still_written_to_the_log(
 
         monkeypatch.setattr(log, "batch", failing_once)
         topic, will = chair.will()   # the chair's console dies: its Last Will
-        station.bridge.message.emit(topic, will, False, None)
+        station.bridge.message.emit(topic, will, False, None, None)
         qtbot.waitUntil(lambda: bool(failed) and not station.board.card(
             "chair-1", station.clock.now()).connected, timeout=WAIT_MS)
         qtbot.wait(100)

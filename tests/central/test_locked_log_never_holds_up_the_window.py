@@ -42,7 +42,7 @@ def test_a_new_high_alarm_is_drawn_at_once_while_another_program_holds_the_log(
         for chair in chairs:
             chair.start_infusion()
             chair.monitor({"heart_rate": 80, "spo2": 97, "resp_rate": 14})
-            station.bridge.message.emit(*chair.status(), False, None)
+            station.bridge.message.emit(*chair.status(), False, None, None)
         qtbot.waitUntil(lambda: len(station.board.chairs) == 5, timeout=WAIT_MS)
 
         # Every time the window's thread goes to the log for a write (a batch's rows in its one).
@@ -76,11 +76,11 @@ def test_a_new_high_alarm_is_drawn_at_once_while_another_program_holds_the_log(
         # One second of the clinic: each chair's observations; Room 1's SpO2 falls to 85.
         for chair in chairs[1:]:
             chair.monitor({"heart_rate": 81, "spo2": 97, "resp_rate": 14})
-            station.bridge.message.emit(*chair.pcd01(chair.observations()[-3:]), False, None)
+            station.bridge.message.emit(*chair.pcd01(chair.observations()[-3:]), False, None, None)
         chairs[0].device("spo2", 85)
         for message in chairs[0].new_pcd04s():
-            station.bridge.message.emit(*message, False, None)
-        station.bridge.message.emit(*chairs[0].status(), False, None)
+            station.bridge.message.emit(*message, False, None, None)
+        station.bridge.message.emit(*chairs[0].status(), False, None, None)
         sent = time.monotonic()
 
         def drawn() -> bool:
@@ -102,7 +102,7 @@ def test_a_new_high_alarm_is_drawn_at_once_while_another_program_holds_the_log(
         # More of the clinic: held behind them, the log not tried per message.
         for chair in chairs:
             chair.monitor({"heart_rate": 82, "spo2": 97, "resp_rate": 14})
-            station.bridge.message.emit(*chair.pcd01(chair.observations()[-3:]), False, None)
+            station.bridge.message.emit(*chair.pcd01(chair.observations()[-3:]), False, None, None)
         qtbot.waitUntil(lambda: any("11 records held" in a.text
                                     for a in station.board.station_alarms(clock.now())),
                         timeout=WAIT_MS)
@@ -145,10 +145,10 @@ def test_rows_held_when_the_station_closes_are_written_if_the_log_takes_them(
     viewer = sqlite3.connect(db, isolation_level=None)
     viewer.execute("BEGIN IMMEDIATE")
     try:
-        station.bridge.message.emit(*chair.status(), False, None)
+        station.bridge.message.emit(*chair.status(), False, None, None)
         chair.device("spo2", 85)
         for message in chair.new_pcd04s():
-            station.bridge.message.emit(*message, False, None)
+            station.bridge.message.emit(*message, False, None, None)
         qtbot.waitUntil(lambda: any(a.key == "log" for a in
                                     station.board.station_alarms(clock.now())), timeout=WAIT_MS)
     finally:
