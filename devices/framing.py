@@ -127,7 +127,8 @@ _STANDARD_HEADER = b"MSH|^~\\&|"
 
 
 def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAME, *,
-               whole_at_end: bool = False, rest_of_message: bool = False) -> Split:
+               whole_at_end: bool = False, rest_of_message: bool = False,
+               envelope_only: bool = False) -> Split:
     """Split HL7 messages out of `buffer`, with or without MLLP envelopes.
 
     Args:
@@ -142,6 +143,10 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
         rest_of_message: the message before `buffer` was taken whole at a pause (bare HL7):
             segment rows at its start, before any message start, are that message's rest,
             dropped as CUT_MESSAGE (an alarm), not as garbage.
+        envelope_only: every 0x0B opens a frame, whatever follows it: an interface engine's
+            answer over MLLP (`console.network.mllp_sender`), which may be an MSA alone or an
+            MSH with its own field separator (MSH-1 is any character), and which no line noise
+            reaches. Without it a 0x0B opens a frame only before `MSH|` (`_frame_start`).
 
     Returns:
         The complete messages (MLLP ones marked `mllp=True`), the leftover and the drops.
@@ -150,7 +155,7 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
     pos = 0
     n = len(buffer)
     while pos < n:
-        start = _frame_start(buffer, pos)
+        start = _frame_start(buffer, pos, envelope_only)
         if start < 0:
             tail = buffer[pos:]
             if final:
@@ -183,7 +188,7 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
     return out
 
 
-def _frame_start(buffer: bytes, pos: int) -> int:
+def _frame_start(buffer: bytes, pos: int, envelope_only: bool = False) -> int:
     """Where the next message starts at or after `pos` ("MSH|", or 0x0B before one), or -1.
 
     A 0x0B opens an MLLP frame only when what follows it, blanks aside, is "MSH|", or may yet be
@@ -195,7 +200,7 @@ def _frame_start(buffer: bytes, pos: int) -> int:
     """
     while (start := _FRAME_START.search(buffer, pos)) is not None:
         at = start.start()
-        if buffer[at : at + 1] != MLLP_START:
+        if buffer[at : at + 1] != MLLP_START or envelope_only:
             return at
         blanks = _BLANKS.match(buffer, at + 1)   # always matches (maybe nothing)
         after = blanks.end() if blanks is not None else at + 1
@@ -356,7 +361,8 @@ def _segment_count(data: bytes) -> int:
 class MllpFramer:
     """Stateful HL7 framer: MLLP envelopes and bare messages, in any chunking."""
 
-    def __init__(self, max_frame: int = MAX_HL7_FRAME, *, whole_at_end: bool = False) -> None:
+    def __init__(self, max_frame: int = MAX_HL7_FRAME, *, whole_at_end: bool = False,
+                 envelope_only: bool = False) -> None:
         """Create an empty framer.
 
         Args:
@@ -364,10 +370,12 @@ class MllpFramer:
             whole_at_end: what `flush` has is whole even without a last terminator (one UDP
                 datagram); else a bare message's unterminated last segment is dropped at the
                 end of the stream (`split_mllp`).
+            envelope_only: every 0x0B opens a frame (an interface engine's answers: `split_mllp`).
         """
         self._buffer = b""
         self._max = max_frame
         self._whole_at_end = whole_at_end
+        self._envelope_only = envelope_only
         self._taken_at_quiet = False   # the last message was taken whole at a pause (`quiet`)
 
     @property
@@ -378,7 +386,8 @@ class MllpFramer:
     def push(self, data: bytes) -> Split:
         """Add `data` and return the frames it completed."""
         result = split_mllp(self._buffer + data, final=False, max_frame=self._max,
-                            rest_of_message=self._taken_at_quiet)
+                            rest_of_message=self._taken_at_quiet,
+                            envelope_only=self._envelope_only)
         self._buffer = result.rest
         self._taken_at_quiet = self._taken_at_quiet and not (result.frames or result.dropped)
         return result
@@ -386,7 +395,8 @@ class MllpFramer:
     def flush(self) -> Split:
         """End of stream: return a trailing bare message, drop a partial MLLP frame."""
         result = split_mllp(self._buffer, final=True, max_frame=self._max,
-                            whole_at_end=self._whole_at_end, rest_of_message=self._taken_at_quiet)
+                            whole_at_end=self._whole_at_end, rest_of_message=self._taken_at_quiet,
+                            envelope_only=self._envelope_only)
         self._buffer = b""
         self._taken_at_quiet = False
         return result

@@ -469,7 +469,10 @@ class MllpSender:
         self._thread: threading.Thread | None = None
         # Used by the sender thread only:
         self._sock: socket.socket | None = None
-        self._framer = MllpFramer()
+        # Envelope only: an engine's answer may be an MSA alone or an MSH with its own field
+        # separator (`parse_ack` reads both); the monitors' rule (a 0x0B opens a frame only
+        # before MSH|, against line noise) had left such an AA unread, a message resent for ever.
+        self._framer = MllpFramer(envelope_only=True)
         self._failures = 0
         self._acked_on_connection = False   # the open connection has carried an ACK
         self._answered_last: str | None = None  # the message its last ACK answered (any code)
@@ -843,7 +846,7 @@ class MllpSender:
                     problem += f"; {PLAIN_PORT_HINT}"
                 continue
             self._sock = sock
-            self._framer = MllpFramer()
+            self._framer = MllpFramer(envelope_only=True)
             self._acked_on_connection = False
             self._answered_last = None
             log.info("connected to the MLLP peer %s%s", self.peer, " (TLS)" if self._ssl else "")

@@ -629,7 +629,10 @@ def _to_engine(rows: Sequence[GivenUp], config: NetworkConfig, clock: Clock,
         config.forward, clock=clock,
         on_delivered=lambda cid: answer(by_control[cid], ENGINE, DELIVERED, ""),
         on_failed=lambda cid, why: answer(by_control[cid], ENGINE, FAILED, why),
-        ssl_context=client_tls_context(config.forward, config.engine_ca_file))
+        ssl_context=client_tls_context(config.forward, config.engine_ca_file),
+        # The setting to fix named, as at the console (engine_worker.py): an engine's certificate
+        # not accepted had been said in OpenSSL's words alone (a review).
+        ca_file=config.engine_ca_file, ca_key=config.engine_ca_key)
     sender.start()
     for row in rows:
         sender.submit(row.control_id, row.message)
