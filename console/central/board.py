@@ -38,6 +38,8 @@ its ids again); a status taken although stamped before the one shown (its count 
 the whole truth of the open alarms, as the first status after a Last Will is; a start or update
 stamped ahead of the chair's own clock now (`AHEAD_S`) was stamped before such a step and is
 left to the statuses; so is the first status of a new run of the chair's console (`_new_run`).
+Two consoles under one chair name number alike: each one's alarms are kept so, apart, by its
+run token (`_keep_runs_apart`), and its card line names its room.
 At a restart the board starts from its log (`restore`), with what its nurse silenced.
 
 Duplicates: QoS 1 is at least once. Every PCD-01 and PCD-04 is kept once by its MSH-10 in the
@@ -329,6 +331,8 @@ class AlarmLine:
             highest first.
         session / occurrence: which alarm it is (what an acknowledgement names).
         sounding: it sounds at the central now.
+        room: the room of the console it is from while two consoles use the chair's name
+            (`Board._twinned`): the line names it, "Room 5: SpO2 83 %…"; "" otherwise.
     """
 
     text: str
@@ -341,6 +345,7 @@ class AlarmLine:
     sounding: bool
     key: str = ""   # a station alarm's key (the banner): what its Silence acts on
     latched: bool = False   # latched at the chair: the alarm's line says "(latched)"
+    room: str = ""
 
     def more(self) -> str:
         """"+2 more: 1 high, 1 medium" (the bedside's words), or ""."""
@@ -458,6 +463,8 @@ class ChairAlarm:
     state: str          # active | acknowledged | latched | paused
     raised_at: datetime | None
     as_of: datetime     # the chair's time of what we know
+    # The room of the console it is from while two use the chair's name (`_Run`); "" otherwise.
+    room: str = ""
 
 
 @dataclass(slots=True)
@@ -501,6 +508,24 @@ commit's MSH-7) differ by the commit's milliseconds: a PCD-01 value this close a
 snapshot's newest point is that point again."""
 
 
+SENDER_RUN: Final = "sender:"
+"""The run key of a console's alarm messages whose room names no one run (`Board._run_of`),
+followed by their sender (MSH-3.2)."""
+
+
+@dataclass(slots=True)
+class _Run:
+    """One of two consoles using one chair's name (`Board._twinned`), its open alarms kept
+    apart from the other's: both logs number sessions and alarms alike (`Board._keep_runs_apart`).
+    As a chair's own are kept: its last status's alarms and the PCD-04s since (`_open_alarms`)."""
+
+    room: str
+    alarms: dict[tuple[int, int], ChairAlarm] = field(default_factory=dict)
+    sent_at: datetime | None = None   # its last status's (None: none heard while kept apart)
+    reports: dict[tuple[int, int], AlertReport] = field(default_factory=dict)
+    ended: set[tuple[int, int]] = field(default_factory=set)
+
+
 @dataclass(slots=True)
 class _Chair:
     name: str
@@ -541,6 +566,8 @@ class _Chair:
     gone_since: datetime | None = None
     session: dict[str, Any] | None = None
     session_id: int | None = None
+    # Its open alarms: its last status's and the PCD-04s since (`_open_alarms`); while two
+    # consoles use its name, each one's in `twin_runs` instead.
     status_alarms: dict[tuple[int, int], ChairAlarm] = field(default_factory=dict)
     reports: dict[tuple[int, int], AlertReport] = field(default_factory=dict)
     # Occurrences of this session whose PCD-04 end came: final, whatever its time (the chair's
@@ -569,9 +596,9 @@ class _Chair:
     runs: dict[str, tuple[float, str]] = field(default_factory=dict)   # token -> (seen, room)
     run: str | None = None               # the token of the last status
     twin_seen: float | None = None       # mono time two runs' statuses last interleaved
-    # While two runs interleave (`Board._twinned`): each run's open alarms as its own last status
-    # listed them, by run token (`Board._keep_runs_apart`); empty otherwise.
-    run_alarms: dict[str, dict[tuple[int, int], ChairAlarm]] = field(default_factory=dict)
+    # While two runs interleave (`Board._twinned`): each console's alarms by its run token, in
+    # place of `status_alarms`, `reports` and `ended` (`Board._keep_runs_apart`); empty otherwise.
+    twin_runs: dict[str, _Run] = field(default_factory=dict)
     # When its console closed cleanly or was lost while heard idle (`heard_idle`): its card
     # leaves CLOSED_CARD_S later (`Board.tick`).
     gone_idle_mono: float | None = None
@@ -1060,7 +1087,10 @@ class Board:
             if not a.silenced and a.priority > Priority.INFO]
         for name, chair in self.chairs.items():
             if self._connected(chair, now):
-                found.extend(((name, alarm.session, alarm.occurrence), alarm.priority, True)
+                # With the room: two consoles under one name number alike, and the second's
+                # new high was taken for the first's, not calling the window forward.
+                found.extend(((name, alarm.room, alarm.session, alarm.occurrence),
+                              alarm.priority, True)
                              for alarm in self._alarms(chair) if self._sounds(chair, alarm, now))
         return found
 
@@ -1117,8 +1147,10 @@ class Board:
             quiet = 0 if card.alarm.sounding else 1
             tops.append(((-int(card.alarm.priority), rank, quiet,
                           *_across_key(chair, alarms[0])[1:], _natural(name)),
-                         InSight(card.title, card.alarm, (), name, card.can_acknowledge,
-                                 card.sounding_other, card.target)))
+                         # The alarm's own room while two consoles use the name: the
+                         # title is whichever's status came last.
+                         InSight(card.alarm.room or card.title, card.alarm, (), name,
+                                 card.can_acknowledge, card.sounding_other, card.target)))
             every += [a.priority for a in alarms]
         if not tops:
             return None
@@ -1338,6 +1370,7 @@ class Board:
         if retained and self._connected(chair, now):
             return   # the broker's copy at our resubscription: the live statuses say more
         token = obj.get("instance")
+        previous = chair.run
         new_run = not retained and self._new_run(chair, token)
         # The other console under this name (`_note_run`) stamps by its own clock and counts on
         # its own: its status is never an older copy of this one's. Dropped as one, a console
@@ -1424,14 +1457,13 @@ class Board:
         chair.session_id = new_id
         if new_id is not None:
             self._note_break(chair, obj.get("device"), sent_at, new_run)
-        chair.status_alarms = self._keep_runs_apart(chair, token, alarms, now)
-        for key in alarms:
-            chair.arrived.setdefault(key, self._restored_at or now.wall)
-        # PCD-04s older than this status are what it already says; not while two consoles use
-        # the name: this status says nothing of the other's (`_keep_runs_apart`).
-        if not chair.run_alarms:
+        if not self._keep_runs_apart(chair, token, previous, alarms, sent_at, back, now):
+            chair.status_alarms = alarms
+            # PCD-04s older than this status are what it already says.
             chair.reports = {} if back or stepped else {
                 k: r for k, r in chair.reports.items() if r.at >= sent_at}
+        for key in alarms:
+            chair.arrived.setdefault(key, self._restored_at or now.wall)
         self._settle_acks(chair, now)
         if retained:
             # Logged as what the board makes of it (not connected), never as a status heard:
@@ -1490,26 +1522,54 @@ class Board:
         """Two runs' statuses interleaved under this chair's name within TWIN_CHAIR_S."""
         return chair.twin_seen is not None and now.mono - chair.twin_seen <= TWIN_CHAIR_S
 
-    def _keep_runs_apart(self, chair: _Chair, token: Any,
-                         alarms: dict[tuple[int, int], ChairAlarm],
-                         now: Moment) -> dict[tuple[int, int], ChairAlarm]:
-        """The open alarms a status leaves as the chair's (`_Chair.status_alarms`): its own, and
-        while two consoles use the name (`_twinned`) the other's too, as its own last status
-        listed them (`_Chair.run_alarms`, by run token). Each status of one had replaced the
-        other's, and Room 2's high SpO2 84 was off the card and unsounded every other second (a
-        review; README: the alarm area never hides a high alarm). Two logs number alike: of two
-        alarms under one (session, occurrence) the first by the bedside's order stands."""
+    def _keep_runs_apart(self, chair: _Chair, token: Any, previous: str | None,
+                         alarms: dict[tuple[int, int], ChairAlarm], sent_at: datetime,
+                         back: bool, now: Moment) -> bool:
+        """While two consoles use the chair's name (`_twinned`), keep each one's alarms apart
+        (`_Chair.twin_runs`): this status's alarms are its console's, whose PCD-04s older than
+        it are what it says, as a chair's own are; the other's stay as its own last status and
+        PCD-04s left them. Each status of one had replaced the other's, and Room 2's high SpO2
+        84 was off the card every other second; then, both logs numbering alike, kept by
+        (session, occurrence) alone, Room 5's SpO2 83 threw the 84 away, and one console's
+        alarm ending ended the other's of the same number (reviews; README: the alarm area never
+        hides a high alarm). Returns False when they are not kept apart: the chair's own, as
+        ever (one console left: its alarm messages and ends are the chair's again)."""
         if not (self._twinned(chair, now) and isinstance(token, str) and token):
-            chair.run_alarms.clear()
-            return alarms
-        chair.run_alarms = {t: a for t, a in chair.run_alarms.items() if t in chair.runs}
-        chair.run_alarms[token] = alarms
-        merged: dict[tuple[int, int], ChairAlarm] = {}
-        for run in chair.run_alarms.values():
-            for key, alarm in run.items():
-                if key not in merged or _order_key(alarm) < _order_key(merged[key]):
-                    merged[key] = alarm
-        return merged
+            if chair.twin_runs:
+                run = chair.twin_runs.get(token) if isinstance(token, str) else None
+                chair.reports = dict(run.reports) if run is not None else {}
+                chair.ended = set(run.ended) if run is not None else set()
+                chair.twin_runs.clear()
+            return False
+        if not chair.twin_runs:
+            # Found two now: the chair's last status was the previous run's, and each PCD-04
+            # since is its console's (`_run_of`).
+            if previous is not None and previous != token:
+                room = chair.runs[previous][1] if previous in chair.runs else ""
+                chair.twin_runs[previous] = _Run(room, chair.status_alarms)
+            for key, report in chair.reports.items():
+                kept = self._run_of(chair, report.header)
+                kept.reports[key] = report
+                if key in chair.ended:
+                    kept.ended.add(key)
+            chair.status_alarms, chair.reports, chair.ended = {}, {}, set()
+        chair.twin_runs = {k: r for k, r in chair.twin_runs.items()
+                           if k in chair.runs or k.startswith(SENDER_RUN)}
+        run = chair.twin_runs.setdefault(token, _Run(chair.room))
+        stepped = run.sent_at is not None and sent_at < run.sent_at
+        run.reports = {} if back or stepped else {
+            k: r for k, r in run.reports.items() if r.at >= sent_at}
+        run.room, run.alarms, run.sent_at = chair.room, alarms, sent_at
+        return True
+
+    @staticmethod
+    def _run_of(chair: _Chair, header: Header) -> _Run:
+        """The console an alarm message comes from while two use the chair's name: a PCD-04
+        carries no run token, but its room (PV1-3.2) as the statuses name it; the rooms alike
+        (a whole kit copied) or unknown, its sender (MSH-3.2, each console's own log id)."""
+        tokens = [t for t, (_, room) in chair.runs.items() if room == header.room]
+        key = tokens[0] if len(tokens) == 1 else f"{SENDER_RUN}{header.equipment_id}"
+        return chair.twin_runs.setdefault(key, _Run(header.room))
 
     @staticmethod
     def _status_alarms(raw: Any, sent_at: datetime,
@@ -1565,16 +1625,20 @@ class Board:
     def _apply_pcd04(self, chair: _Chair, report: AlertReport, now: Moment) -> None:
         """A new PCD-04 (not a duplicate) changes what the board knows of its alarm."""
         key = (report.session, report.occurrence)
-        before = chair.reports.get(key)
+        reports, ended = chair.reports, chair.ended
+        if chair.twin_runs:   # two consoles number alike: each one's apart (`_keep_runs_apart`)
+            run = self._run_of(chair, report.header)
+            reports, ended = run.reports, run.ended
+        before = reports.get(key)
         # An end is final for its occurrence, kept whatever its time (stamped after a step back
         # of the chair's clock it is "older" than the start it ends); a start or an update
         # never replaces it. Otherwise, of two phases of one occurrence the later stands.
         if report.ended:
-            chair.ended.add(key)
-            chair.reports[key] = report
-        elif key not in chair.ended and (before is None or report.at >= before.at) \
+            ended.add(key)
+            reports[key] = report
+        elif key not in ended and (before is None or report.at >= before.at) \
                 and not self._ahead_of_chair(chair, report, now):
-            chair.reports[key] = report
+            reports[key] = report
             self._arrive(chair, report, self._restored_at or now.wall)
         self._mark(chair, report)
         self._settle_acks(chair, now)
@@ -2048,22 +2112,15 @@ class Board:
         left out. A prompt ("Vitals due", information) comes as a PCD-04 but not in the chair's
         status (chair_status.build_status lists low to high): taken from its PCD-04, it was the
         card's alarm or its "+1 more" until the next status 2 s later, while still open at the
-        chair (a review). Its PCD-04 still marks the trend (`_mark`), as the bedside's does."""
-        merged = {k: a for k, a in chair.status_alarms.items() if k not in chair.ended}
-        sent_at = chair.status_sent_at
-        for key, report in sorted(chair.reports.items(), key=lambda kv: kv[1].at):
-            if report.ended or key in chair.ended:
-                merged.pop(key, None)   # an end is final, whatever its time
-                continue
-            if sent_at is not None and report.at < sent_at and not chair.run_alarms:
-                continue   # (of two consoles, the other's status says nothing of it)
-            before = merged.get(key)
-            merged[key] = ChairAlarm(
-                session=report.session, occurrence=report.occurrence,
-                priority=PRIORITIES[report.priority], category=report.category,
-                text=report.text, state=_state_of(report),
-                raised_at=before.raised_at if before else report.at, as_of=report.at)
-        return sorted((a for a in merged.values() if a.priority > Priority.INFO), key=_order_key)
+        chair (a review). Its PCD-04 still marks the trend (`_mark`), as the bedside's does.
+        Each console's apart while two use the chair's name (`_keep_runs_apart`)."""
+        if chair.twin_runs:
+            found = [alarm for run in chair.twin_runs.values() for alarm in _open_alarms(
+                run.alarms, run.reports, run.ended, run.sent_at, run.room)]
+        else:
+            found = _open_alarms(chair.status_alarms, chair.reports, chair.ended,
+                                 chair.status_sent_at)
+        return sorted((a for a in found if a.priority > Priority.INFO), key=_order_key)
 
     def _highest(self, chair: _Chair) -> ChairAlarm | None:
         """The alarm a chair's card shows: the first by the bedside's order (the highest; the
@@ -2174,29 +2231,23 @@ class Board:
 
     def _twin_alarm(self, name: str, chair: _Chair) -> tuple[str, Priority, str]:
         """Two consoles under one chair name (`_note_run`): as urgent as the highest alarm open
-        at either (each run's own, `_Chair.run_alarms`, and the alarm messages since), naming
-        it with its room right after the first words, as the bus alarm names the chair it
-        stands for (`_bus_alarm`). Fixed at medium and naming none, it sounded a medium while
-        Room 2's high SpO2 84 was off the card every other second (a review)."""
+        at either (each one's apart: `_keep_runs_apart`), naming each room's first of that
+        priority, in the bedside's order, right after the first words, as the bus alarm names
+        the chair it stands for (`_bus_alarm`). Fixed at medium and naming none, it sounded a
+        medium while Room 2's high SpO2 84 was off the card every other second; naming one, it
+        named Room 5's SpO2 83 where Room 2's 84 was on no part of the screen (reviews)."""
         rooms = ", ".join(sorted({room for _, room in chair.runs.values() if room}))
-        found = [(alarm, room) for token, (_, room) in chair.runs.items()
-                 for alarm in chair.run_alarms.get(token, {}).values()]
-        for alarm in self._alarms(chair):
-            report = chair.reports.get((alarm.session, alarm.occurrence))
-            if report is not None:   # come since its console's last status
-                found.append((alarm, report.header.room))
-        found = [(alarm, room) for alarm, room in found if alarm.priority > Priority.INFO]
         words = f"Two chairs use the name {name}{f' ({rooms})' if rooms else ''}"
-        priority = Priority.MEDIUM
-        if found:
-            top, room = min(found, key=lambda pair: _order_key(pair[0]))
-            priority = max(priority, top.priority)
-            words += (f"; {room or self._room(chair)}: {priority_marks(top.priority)} "
-                      f"{short_text(top.text)};")
-        else:
-            words += ":"
-        return (f"twin-chair:{name}", priority, f"{words} their alarms and values mix on one "
-                "card; give each chair its own name and settings")
+        alarms = self._alarms(chair)
+        named: dict[str, ChairAlarm] = {}
+        for alarm in alarms:
+            if alarm.priority == alarms[0].priority:
+                named.setdefault(alarm.room or self._room(chair), alarm)
+        for room, alarm in named.items():
+            words += f"; {room}: {priority_marks(alarm.priority)} {short_text(alarm.text)}"
+        priority = max(Priority.MEDIUM, alarms[0].priority) if alarms else Priority.MEDIUM
+        return (f"twin-chair:{name}", priority, f"{words}{';' if named else ':'} their alarms "
+                "and values mix on one card; give each chair its own name and settings")
 
     def _bus_alarm(self, down_since: float, now: Moment) -> tuple[str, Priority, str] | None:
         """The bus not connected: one alarm for every chair this station cannot hear for it
@@ -2278,18 +2329,18 @@ class Board:
             alarms = self._alarms(chair)
             top = alarms[0] if alarms else None
             target = self._target(chair, now, alarms)
-            if top is not None and target is not None and (
-                    (target.session, target.occurrence) != (top.session, top.occurrence)):
+            if top is not None and target is not None and target is not top:
                 other = f"{priority_marks(target.priority)} {short_text(target.text)}"
             if top is not None:
                 alarm = AlarmLine(
                     text=top.text, priority=top.priority,
                     flashing=top.priority >= Priority.MEDIUM and top.state != "acknowledged",
                     note=self._note(chair, top, now),
-                    others=tuple(a.priority for a in alarms
-                                 if (a.session, a.occurrence) != (top.session, top.occurrence)),
+                    # Every other open alarm: two consoles under one name number alike.
+                    others=tuple(a.priority for a in alarms[1:]),
                     session=top.session, occurrence=top.occurrence,
-                    sounding=self._sounds(chair, top, now), latched=top.state == "latched")
+                    sounding=self._sounds(chair, top, now), latched=top.state == "latched",
+                    room=top.room)
         device = chair.status.get("device") if connected else None
         device_note = {"silent": "Monitor silent", "disconnected": "Monitor disconnected"}.get(
             device if isinstance(device, str) else "", "")
@@ -2486,6 +2537,29 @@ def _last_heard_text(alarm: ChairAlarm) -> str:
     """The alarm a chair had open when it was last heard, for its loss ("last heard with ***
     SpO2 85 %, limit ≤90")."""
     return f"last heard with {priority_marks(alarm.priority)} {short_text(alarm.text)}"
+
+
+def _open_alarms(status: Mapping[tuple[int, int], ChairAlarm],
+                 reports: Mapping[tuple[int, int], AlertReport], ended: set[tuple[int, int]],
+                 sent_at: datetime | None, room: str = "") -> list[ChairAlarm]:
+    """One console's open alarms (`Board._alarms`): its last status's (`sent_at`), with the
+    PCD-04s not older ended or laid over them; `room`: its room, said on each while two
+    consoles use the chair's name (`_Run`)."""
+    merged = {k: replace(a, room=room) if room else a
+              for k, a in status.items() if k not in ended}
+    for key, report in sorted(reports.items(), key=lambda kv: kv[1].at):
+        if report.ended or key in ended:
+            merged.pop(key, None)   # an end is final, whatever its time
+            continue
+        if sent_at is not None and report.at < sent_at:
+            continue
+        before = merged.get(key)
+        merged[key] = ChairAlarm(
+            session=report.session, occurrence=report.occurrence,
+            priority=PRIORITIES[report.priority], category=report.category,
+            text=report.text, state=_state_of(report),
+            raised_at=before.raised_at if before else report.at, as_of=report.at, room=room)
+    return list(merged.values())
 
 
 def _state_of(report: AlertReport) -> str:

@@ -459,8 +459,11 @@ class ChairCard(QtWidgets.QFrame):
         # priorities.
         state = " (latched)" if alarm.latched else ""
         more = (f"+{len(alarm.others)} more",) if alarm.others else ()
-        self.alarm.set_text(f"{marks} {alarm.text}{state}".strip(),
-                            f"{marks} {short_text(alarm.text)}{state}".strip(), more)
+        # Two consoles under this chair's name: the line names whose alarm it is (the title is
+        # whichever's status came last), its short form kept (board.AlarmLine.room).
+        where = f"{alarm.room}: " if alarm.room else ""
+        self.alarm.set_text(f"{marks} {where}{alarm.text}{state}".strip(),
+                            f"{marks} {where}{short_text(alarm.text)}{state}".strip(), more)
         _restyle(self.alarm, f"QFrame#alarm_box {{background:{colours[0]};border-radius:3px;}}"
                              f"QLabel {{color:{colours[1]};background:transparent;}}")
 
