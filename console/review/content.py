@@ -49,6 +49,7 @@ from console.review.clock_steps import (
 from console.session.course import earlier_in_course, route_words
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.session.schedule import timed_checks
+from console.session.trend_feed import SAME_STEP_SECONDS
 from console.review.integrity import RecordCheck, RecordState
 from console.review.queries import before_the_session, dosing_seconds
 from console.review.model import (
@@ -920,8 +921,13 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
             # later return to HIGH after a step down had hidden it: the review audit).
             step = next((s for s in escalated if s.priority == episode.priority), escalated[-1])
             message += f" → {step.priority.upper()} at {hhmm(step.at, tz, True, zoned=zoned)}"
-            if step.value is not None and step.value != episode.value:
-                message += f" ({_value_text(episode.condition, step.value)})"
+            # "(<5 breaths/min)": a value beyond the monitor's range as its limit (README).
+            mark = _beyond_mark(detail, episode.condition, step)
+            raising = next((s for s in episode.steps if s.transition == "raised"),
+                           episode.steps[0])   # as `AlarmEpisode.value` takes it
+            if step.value is not None and (step.value, mark) != (
+                    episode.value, _beyond_mark(detail, episode.condition, raising)):
+                message += f" ({_value_text(episode.condition, step.value, mark)})"
         if episode.taken_back:
             message = f"{message} [{episode.taken_back}]"
         rows.append(AlarmRow(priority, (
@@ -1062,10 +1068,28 @@ def _response(episode: AlarmEpisode, tz: tzinfo | None,
 TAKEN_BACK_TO_ACK = "none: its value was taken back"
 
 
-def _value_text(condition: str, value: float) -> str:
+def _value_text(condition: str, value: float, beyond: str = "") -> str:
+    """"5 breaths/min"; "<5 breaths/min" for a monitor's value beyond its range (`beyond`), as
+    the engine's banner says it (conditions.py `_describe`)."""
     name = condition.rsplit("_", 1)[0]
     m = METRICS.get(name)
-    return f"{m.format(value)} {m.unit}" if m is not None else f"{value:g}"
+    return f"{beyond}{m.format(value)} {m.unit}" if m is not None else f"{beyond}{value:g}"
+
+
+def _beyond_mark(detail: SessionDetail, condition: str, step: AlarmStep) -> str:
+    """"<" (">") when the value of an alarm `step` is a monitor's value beyond its range, by the
+    trend marker's rule (`TrendFeed._beyond_mark_of`): the newest value of its vital equal to it
+    received in the same step (`SAME_STEP_SECONDS`, not after the step); '' otherwise. The
+    escalation's value read "(5 breaths/min)" beside the engine's "Respiratory rate <5"
+    (README: a value beyond the range "reads as a limit wherever the value is shown")."""
+    series = detail.vitals.get(condition.rsplit("_", 1)[0])
+    if step.value is None or series is None or not series.beyond:
+        return ""
+    found = [(at, mark) for at, v, mark in zip(series.times, series.values, series.beyond,
+                                                strict=True)
+             if v == step.value
+             and 0 <= (step.at - at).total_seconds() <= SAME_STEP_SECONDS + 1e-6]
+    return max(found)[1] if found else ""
 
 
 def reminder_count(detail: SessionDetail) -> int:
@@ -1315,6 +1339,9 @@ NO_VITALS = "No vital sign was recorded."   # in place of the table: no row (scr
 MIN_COLUMN_TIP = ("Minutes since the session started, a clock step left out (\"?\": unknown); "
                   "\"T0 + n min\" counts from the first dose")
 _VITAL_KEYS = ("bp_systolic", "bp_diastolic", "heart_rate", "resp_rate", "spo2")
+# The pulse rate stands in the HR column where no heart rate came (`vital_rows`).
+_PULSE = "pulse_rate"
+PULSE_MARK = " (pulse)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -1356,7 +1383,7 @@ def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
     corrected = {(c.metric, c.at, c.value): c for c in detail.corrections
                  if not c.entered_in_error and c.replaced_seconds is not None}
     out: dict[str, list[PlacedValue]] = {}
-    for name in _VITAL_KEYS:
+    for name in (*_VITAL_KEYS, _PULSE):
         series = detail.vitals.get(name)
         if series is None:
             continue
@@ -1535,7 +1562,8 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
     a session never ended, also its last reading from the monitor when no row reaches it (the
     clinician reads where the record stops). A corrected value is at its measurement's time,
     "150 (corrected from 250)" (the BP cell: "150/88 (systolic corrected from 250)"; a half
-    without the other "—/88").
+    without the other "—/88"). A row without a heart rate shows the pulse rate under HR,
+    "76 (pulse)".
 
     Rows are placed, grouped and matched as the console's timers ran (`_LogOrder`), each at its
     logged time: after a clock set back the same wall times came twice, and by them a BP typed
@@ -1594,7 +1622,11 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
             point = typed.get((name, k)) or device.get((name, k))
             if point is not None:
                 values[name] = point
-        shown = [values[n] for n in _VITAL_KEYS if n in values]
+        # The oximeter's pulse where no heart rate came (an SpO2 + NIBP monitor sends no ECG):
+        # the chair counts it as the HR (a check's and the baseline's ("heart_rate",
+        # "pulse_rate"), protocols/model.py `VitalsCheck`), and "—" read as no HR taken.
+        pulse = values.get(_PULSE) if "heart_rate" not in values else None
+        shown = [values[n] for n in _VITAL_KEYS if n in values] + ([pulse] if pulse else [])
         if not shown:
             source = "not recorded"
         elif all(p.manual for p in shown):
@@ -1617,9 +1649,10 @@ def vital_rows(detail: SessionDetail, tz: tzinfo | None,
                  if p is not None and p.replaced is not None]
         if marks:
             bp += f" ({', '.join(marks)})"
-        rows.append((hhmm(at, tz, zoned=zoned), elapsed_cell(detail, at, steps), bp,
-                     *(_vital_cell(values.get(n)) for n in ("heart_rate", "resp_rate", "spo2")),
-                     source))
+        hr = (_vital_cell(pulse) + PULSE_MARK if pulse is not None
+              else _vital_cell(values.get("heart_rate")))
+        rows.append((hhmm(at, tz, zoned=zoned), elapsed_cell(detail, at, steps), bp, hr,
+                     *(_vital_cell(values.get(n)) for n in ("resp_rate", "spo2")), source))
     return rows
 
 
@@ -1700,7 +1733,8 @@ COURSE_FIGURES: tuple[tuple[str, str], ...] = (
     ("peak_diastolic", "Peak diastolic BP mmHg"),
     ("min_spo2", "Lowest SpO2"),
     ("min_rr", "Lowest RR"),
-    ("peak_heart_rate", "Peak heart rate /min"),
+    # The oximeter's pulse where the session had no heart rate (`queries.load_course`).
+    ("peak_heart_rate", "Peak HR (or pulse) /min"),
     ("alarms_high", "High alarms"),
     ("alarms_medium", "Medium alarms"),
     ("alarms_low", "Low alarms"),

@@ -1347,8 +1347,8 @@ def _withdrawn(ticks: list[ChecklistTick], event: LoggedEvent) -> list[Checklist
 
 # --- a patient's course --------------------------------------------------------------------------
 
-_COURSE_MAX: Final = ("bp_systolic", "bp_diastolic", "heart_rate", "nausea", "dissociation",
-                      "hallucinations", "fatigue")
+_COURSE_MAX: Final = ("bp_systolic", "bp_diastolic", "heart_rate", "pulse_rate", "nausea",
+                      "dissociation", "hallucinations", "fatigue")
 _COURSE_MIN: Final = ("spo2", "resp_rate", "moaas")
 
 
@@ -1423,7 +1423,9 @@ def _load_course(
             [session_id, *wanted],
         ).fetchall()
         for _, name, _, received, measured, source, *_ in values:
-            if measured is not None and source != MANUAL:
+            # Not a pulse: its flags, which say a cuff's pulse (no clock offset), are not read
+            # here; its device's other vitals judge its clock as before the pulse was read.
+            if measured is not None and source != MANUAL and name != "pulse_rate":
                 clocks.note_clock(source, times(measured), times(received), name)
 
         def placed(name: str, received: str, measured: str | None, source: str,
@@ -1450,6 +1452,13 @@ def _load_course(
                 at = placed(name, received, measured, source, corrects)
                 if not before_the_session(at, started):
                     best[name] = (value, at, beyond)
+
+        # The oximeter's pulse is the peak heart rate where no ECG sent one, as the chair
+        # counts it (a check's and the baseline's HR are ("heart_rate", "pulse_rate"):
+        # protocols/model.py `VitalsCheck`); the course read "—" beside its pulse alarm.
+        pulse = best.pop("pulse_rate", None)
+        if "heart_rate" not in best and pulse is not None:
+            best["heart_rate"] = pulse
 
         def value(name: str) -> float | None:
             return best[name][0] if name in best else None

@@ -180,8 +180,11 @@ MIN_LIMIT_COLUMN_PX = 52
 HEADER_PX = 46
 OVERVIEW_MIN_WIDTH = 160
 # The whole-session strip: what it draws, the scale that holds every usual BP and HR, the share of
-# its height kept empty on top for its caption, and its alarm ticks' share at the bottom.
-OVERVIEW_SERIES = ("bp_systolic", "bp_diastolic", "heart_rate")
+# its height kept empty on top for its caption, and its alarm ticks' share at the bottom. The
+# pulse is its HR line where no ECG sends a heart rate (`_draw_overview`).
+OVERVIEW_SERIES = ("bp_systolic", "bp_diastolic", "heart_rate", "pulse_rate")
+OVERVIEW_TYPED_DOT_PX = 4      # a typed HR's dot in the strip (46 px tall)
+DOT_MINUTES = 1e-3             # a dot's length: none visible (`_dot_points`)
 OVERVIEW_CORE = (30.0, 230.0)
 OVERVIEW_CAPTION_SHARE = 0.2
 OVERVIEW_TICK_SHARE = 0.128
@@ -745,6 +748,12 @@ class TrendPlot(QtWidgets.QWidget):
         plot = self.overview_plot
         colour = VITAL_COLOURS["bp_systolic"]
         self.overview_bars = _pairs(plot, pg.mkPen(colour, width=1))
+        # Typed BP as its panel draws it, a dashed bar; a typed HR a dot (`_dot_points`).
+        self.overview_manual_bars = _pairs(
+            plot, pg.mkPen(colour, width=1, style=QtCore.Qt.PenStyle.DashLine))
+        dot = pg.mkPen(VITAL_COLOURS["heart_rate"], width=OVERVIEW_TYPED_DOT_PX)
+        dot.setCapStyle(QtCore.Qt.PenCapStyle.SquareCap)
+        self.overview_typed_hr = _pairs(plot, dot)
         self.overview_lines: dict[str, pg.PlotDataItem] = {}
         for name in OVERVIEW_SERIES:
             item = plot.plot(pen=pg.mkPen(VITAL_COLOURS[name], width=1), antialias=False)
@@ -1246,8 +1255,22 @@ class TrendPlot(QtWidgets.QWidget):
             self.overview_bars.setData(*_bar_points(self.feed.bp_bars(manual=False)))
             for name in ("bp_systolic", "bp_diastolic"):
                 self.overview_lines[name].setData(np.empty(0), np.empty(0))
-        self.overview_lines["heart_rate"].setData(*self.feed.series("heart_rate", False))
-        low, top = self._overview_y_range()
+        # The oximeter's pulse where no ECG sends a heart rate: the chair counts it as the HR (a
+        # check's ("heart_rate", "pulse_rate"), protocols/model.py `VitalsCheck`), and an SpO2 +
+        # NIBP monitor's strip had no line. Typed BP and HR too: a manual-only chair's was empty.
+        hr = "heart_rate" if self.feed.count("heart_rate", False) else "pulse_rate"
+        for name in ("heart_rate", "pulse_rate"):
+            t, v = self.feed.series(name, False) if name == hr else (np.empty(0), np.empty(0))
+            self.overview_lines[name].setData(t, v)
+            # An empty item still costs a visit per paint (as `_draw_series` hides its own).
+            self.overview_lines[name].setVisible(bool(t.size))
+        for item, (t, v) in ((self.overview_manual_bars,
+                              _bar_points(self.feed.bp_bars(manual=True))),
+                             (self.overview_typed_hr,
+                              _dot_points(*self.feed.series("heart_rate", True)))):
+            item.setData(t, v)
+            item.setVisible(bool(t.size))
+        low, top = self._overview_y_range(hr)
         if (low, top) != self._overview_y:
             self._overview_y = (low, top)
             plot.setYRange(low, top, padding=0)
@@ -1265,13 +1288,15 @@ class TrendPlot(QtWidgets.QWidget):
         self.overview_caption.setPos(2.0, 0.0)
         self._overview_dirty = False
 
-    def _overview_y_range(self) -> tuple[float, float]:
+    def _overview_y_range(self, hr: str) -> tuple[float, float]:
         """The strip's scale: `OVERVIEW_CORE` widened to 5 % beyond every value of its vitals
-        the feed was given (`TrendFeed.span`), and its caption's room on top; only ever widened,
-        as the panels' scales are. Fixed at 30-280, it drew an HR of 25 (a high alarm) below its
-        floor, clipped: the trace seemed to bottom out at 30; 230-280 ran under the caption."""
+        the feed was given (`TrendFeed.span`: typed ones too; the pulse's when `hr`, the line
+        drawn as its HR, is the pulse), and its caption's room on top; only ever widened, as the
+        panels' scales are. Fixed at 30-280, it drew an HR of 25 (a high alarm) below its floor,
+        clipped: the trace seemed to bottom out at 30; 230-280 ran under the caption."""
         low, high = OVERVIEW_CORE
-        spans = [span for name in OVERVIEW_SERIES if (span := self.feed.span(name)) is not None]
+        spans = [span for name in ("bp_systolic", "bp_diastolic", "heart_rate", hr)
+                 if (span := self.feed.span(name)) is not None]
         if spans:
             margin = 0.05 * (high - low)
             low = min(low, min(span[0] for span in spans) - margin)
@@ -1565,6 +1590,16 @@ def _caption_room(values: tuple[float, float]) -> tuple[float, float]:
     (`OVERVIEW_CAPTION_SHARE`) above the highest, empty for the caption."""
     low, high = values
     return low, low + (high - low) / (1.0 - OVERVIEW_CAPTION_SHARE)
+
+
+def _dot_points(t: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y for a `connect="pairs"` item whose square-capped pen draws each (t, v) as a dot:
+    a segment of no visible length (`DOT_MINUTES`) at each value; one of no length at all draws
+    nothing. A symbol item (the panels' diamonds) cost ~0.3 ms more a paint of the strip, which
+    P5's benchmark paints at each refresh (measured 2026-12-06; these dots ~0.05 ms)."""
+    x = np.repeat(t, 2)
+    x[1::2] += DOT_MINUTES
+    return x, np.repeat(v, 2)
 
 
 def _bar_points(bars: BpBars) -> tuple[np.ndarray, np.ndarray]:
