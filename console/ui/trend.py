@@ -767,6 +767,19 @@ class TrendPlot(QtWidgets.QWidget):
             values=(0.0, FOLLOW_MINUTES), movable=False, brush=pg.mkBrush(21, 101, 192, 90),
             pen=pg.mkPen("#42a5f5", width=1))
         plot.addItem(self.overview_band, ignoreBounds=True)
+        # Each drawn as a pixmap, stroked again only when its data or the strip's scale changes
+        # (Qt redraws a cached item on `update()`, which every setData calls): the strip changes
+        # at the 15-s steps, yet the follow view repaints it at every refresh, and its typed bars
+        # and dots had put that view's refresh over its bar (P5: 0.98-1.07x a bare pyqtgraph;
+        # 0.89-0.96x so; the image the same, tests/ui/test_trend_strip_cached_draws_current.py).
+        for drawn in self._overview_drawn():
+            drawn.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def _overview_drawn(self) -> list[QtWidgets.QGraphicsItem]:
+        """The whole-session strip's items that draw its values and alarm ticks."""
+        return [self.overview_bars, self.overview_manual_bars, self.overview_typed_hr,
+                *(item.curve for item in self.overview_lines.values()),
+                *self.overview_alarms.values()]
 
     def _add_thresholds(self, rule: AlarmRule) -> None:
         if rule.metric not in self._panel_of:
