@@ -524,6 +524,9 @@ class _Run:
     sent_at: datetime | None = None   # its last status's (None: none heard while kept apart)
     reports: dict[tuple[int, int], AlertReport] = field(default_factory=dict)
     ended: set[tuple[int, int]] = field(default_factory=set)
+    # Its console's sender (MSH-3.2): a run's, once its status listed an alarm message kept by
+    # sender (`Board._link_sender`); a sender run's, its own; "" not known.
+    sender: str = ""
 
 
 @dataclass(slots=True)
@@ -1089,7 +1092,11 @@ class Board:
             if self._connected(chair, now):
                 # With the room: two consoles under one name number alike, and the second's
                 # new high was taken for the first's, not calling the window forward.
-                found.extend(((name, alarm.room, alarm.session, alarm.occurrence),
+                # The chair's room when one console uses it (`_keep_runs_apart`), the same
+                # as its run's: a key changing as twinning ended brought the window forward
+                # for an alarm sounding all along (a review).
+                found.extend(((name, alarm.room or self._room(chair), alarm.session,
+                               alarm.occurrence),
                               alarm.priority, True)
                              for alarm in self._alarms(chair) if self._sounds(chair, alarm, now))
         return found
@@ -1548,7 +1555,7 @@ class Board:
                 room = chair.runs[previous][1] if previous in chair.runs else ""
                 chair.twin_runs[previous] = _Run(room, chair.status_alarms)
             for key, report in chair.reports.items():
-                kept = self._run_of(chair, report.header)
+                kept = self._run_of(chair, report.header, key)
                 kept.reports[key] = report
                 if key in chair.ended:
                     kept.ended.add(key)
@@ -1560,16 +1567,55 @@ class Board:
         run.reports = {} if back or stepped else {
             k: r for k, r in run.reports.items() if r.at >= sent_at}
         run.room, run.alarms, run.sent_at = chair.room, alarms, sent_at
+        self._link_sender(chair, token, run)
         return True
 
     @staticmethod
-    def _run_of(chair: _Chair, header: Header) -> _Run:
+    def _link_sender(chair: _Chair, token: str, run: _Run) -> None:
+        """A console's alarm messages kept by their sender (`_run_of`: the rooms alike) become
+        its run's once its status lists one of them (number and words) and the other
+        console's does not: its alarm was listed twice, once from each ("+1 more" counting the
+        copy), and its end, kept by sender, never reached the status's, the alarm left on the
+        card, sounding (a review). Its later messages go to its run by their sender."""
+        if run.sender:
+            return
+        others = [r for t, r in chair.twin_runs.items() if t != token and t in chair.runs]
+        for key, kept in list(chair.twin_runs.items()):
+            if not key.startswith(SENDER_RUN):
+                continue
+            listed = {k for k, r in kept.reports.items()
+                      if not r.ended and k in run.alarms and run.alarms[k].text == r.text}
+            if not listed or any(
+                    k in other.alarms and other.alarms[k].text == run.alarms[k].text
+                    for other in others for k in listed):
+                continue
+            run.sender = kept.sender
+            for k, report in kept.reports.items():   # an end final, else the later stands
+                before = run.reports.get(k)
+                if before is None or report.ended or (report.at >= before.at
+                                                      and k not in run.ended):
+                    run.reports[k] = report
+            run.ended |= kept.ended
+            del chair.twin_runs[key]
+            return
+
+    @staticmethod
+    def _run_of(chair: _Chair, header: Header, key: tuple[int, int]) -> _Run:
         """The console an alarm message comes from while two use the chair's name: a PCD-04
-        carries no run token, but its room (PV1-3.2) as the statuses name it; the rooms alike
-        (a whole kit copied) or unknown, its sender (MSH-3.2, each console's own log id)."""
+        carries no run token, but its room (PV1-3.2) as the statuses name it. The rooms alike
+        (a whole kit copied) or unknown: the run its sender was found to be (`_link_sender`),
+        else the one whose status lists its alarm (of those whose sender is not known to be
+        another); else its sender's own (MSH-3.2, each console's own log id)."""
+        sender = header.equipment_id
         tokens = [t for t, (_, room) in chair.runs.items() if room == header.room]
-        key = tokens[0] if len(tokens) == 1 else f"{SENDER_RUN}{header.equipment_id}"
-        return chair.twin_runs.setdefault(key, _Run(header.room))
+        if len(tokens) != 1:
+            runs = {t: r for t, r in chair.twin_runs.items()
+                    if t in chair.runs and r.sender in ("", sender)}
+            tokens = [t for t, r in runs.items() if r.sender == sender] \
+                or [t for t, r in runs.items() if key in r.alarms]
+        if len(tokens) == 1:
+            return chair.twin_runs.setdefault(tokens[0], _Run(header.room))
+        return chair.twin_runs.setdefault(f"{SENDER_RUN}{sender}", _Run(header.room, sender=sender))
 
     @staticmethod
     def _status_alarms(raw: Any, sent_at: datetime,
@@ -1627,8 +1673,18 @@ class Board:
         key = (report.session, report.occurrence)
         reports, ended = chair.reports, chair.ended
         if chair.twin_runs:   # two consoles number alike: each one's apart (`_keep_runs_apart`)
-            run = self._run_of(chair, report.header)
+            run = self._run_of(chair, report.header, key)
             reports, ended = run.reports, run.ended
+            if report.ended and run is chair.twin_runs.get(f"{SENDER_RUN}{run.sender}"):
+                # Linked to no console's status (`_run_of`): it ends the alarm of its number
+                # at every console that may be its sender, until that one's next status says
+                # what is open there (README: an alarm's end is final, never an ended alarm
+                # left on the card, sounding).
+                for other in chair.twin_runs.values():
+                    mine = other.reports.get(key)
+                    if other is not run and other.sender in ("", run.sender) \
+                            and (mine is None or mine.at <= report.at):
+                        other.reports[key] = report
         before = reports.get(key)
         # An end is final for its occurrence, kept whatever its time (stamped after a step back
         # of the chair's clock it is "older" than the start it ends); a start or an update

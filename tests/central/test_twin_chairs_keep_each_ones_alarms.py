@@ -13,6 +13,8 @@ from datetime import timedelta
 import pytest
 
 from console.central.board import TWIN_CHAIR_S
+from console.network.pcd import Station
+from console.session.alarm_area import NewAlarmWatch
 from protocols.model import Priority
 from tests.central.clinic import busy_clinic
 from tests.central.helpers import Central, Chair, MemoryLog
@@ -256,3 +258,129 @@ def test_a_shared_cards_alarm_line_names_its_room_whole_at_20_chairs(qtbot):
     shown = card.alarm.text.text().replace("\n", " ")
     assert shown == "*** Room 21 · door side: RR 5/min, limit ≤8 · +1 more", shown
     assert not card.alarm.text.cut, shown
+
+
+def _copied_kit(central: Central) -> tuple[Chair, Chair]:
+    """A whole kit copied: both consoles say "Room 2", each with its own log id (MSH-3.2), as
+    console/ui/app.py makes it."""
+    sick = central.chair("chair-2", "Room 2", patient="K-0001")
+    well = central.chair("chair-2", "Room 2", patient="K-0002")
+    sick.station = Station("0200000000000A0A", facility="Clinic", room="Room 2", bed="chair-2")
+    well.station = Station("0200000000000B0B", facility="Clinic", room="Room 2", bed="chair-2")
+    sick.start_infusion()
+    well.start_infusion()
+    return sick, well
+
+
+def test_one_alarm_of_two_chairs_sharing_a_name_and_a_room_is_listed_once(central):
+    # Its alarm message names a room both consoles name: kept apart by its sender, it was
+    # listed twice once its console's status listed it too ("+1 more" counting the copy).
+    sick, well = _copied_kit(central)
+    for second in range(1, 30):
+        _status(central, sick, well, second)
+    sick.device("spo2", 84)   # one high, at one console only
+    for message in sick.new_pcd04s():
+        central.deliver(message)
+    for second in range(30, 36):
+        _status(central, sick, well, second)
+        card = central.card("chair-2")
+        assert card.alarm is not None and card.alarm.text.startswith("SpO2 84"), second
+        assert card.alarm.others == (), (second, card.alarm)   # one open: nothing more
+        assert central.sounding() == "high", second
+
+
+def test_an_alarm_ended_at_one_of_two_chairs_sharing_a_name_and_a_room_leaves_at_its_end(
+        central):
+    # The end message went to its sender's alarms, never to its console's status's: the ended
+    # medium stayed on the card, sounding, until that console's next status.
+    sick, well = _copied_kit(central)
+    for second in range(1, 30):
+        _status(central, sick, well, second)
+    sick.device("spo2", 92)   # medium at one console
+    for message in sick.new_pcd04s():
+        central.deliver(message)
+    for second in range(30, 34):
+        _status(central, sick, well, second)
+    assert central.card("chair-2").alarm.text.startswith("SpO2 92")
+    central.t(34.5)
+    sick.device("spo2", 97)   # it ends there; its end message comes at once
+    for message in sick.new_pcd04s():
+        central.deliver(message)
+    # As at a chair of its own (an end is final at its PCD-04): nothing open, nothing sounds
+    # but the twin alarm.
+    assert central.card("chair-2").alarm is None, central.card("chair-2").alarm
+    assert central.sounding() == "medium"
+
+
+def test_an_alarm_ended_before_its_consoles_status_named_it_leaves_at_its_end(central):
+    # Its start and its end both come before that console's status lists it: nothing links
+    # them to a status, kept by sender; the end ends it all the same.
+    sick, well = _copied_kit(central)
+    for second in range(1, 30):
+        _status(central, sick, well, second)
+    sick.device("spo2", 92)
+    for message in sick.new_pcd04s():
+        central.deliver(message)
+    assert central.card("chair-2").alarm.text.startswith("SpO2 92")
+    central.t(29.5)
+    sick.device("spo2", 97)
+    for message in sick.new_pcd04s():
+        central.deliver(message)
+    assert central.card("chair-2").alarm is None, central.card("chair-2").alarm
+
+
+def test_the_end_of_twinning_does_not_call_the_window_forward_for_an_alarm_sounding_all_along(
+        central):
+    # Keyed with its room only while two consoles used the name, Room 2's SpO2 84 was a new
+    # alarm to NewAlarmWatch once Room 5's console went quiet: the window came forward (and a
+    # low burst again) for an alarm sounding all along.
+    sick, well = _twins(central)
+    watch = NewAlarmWatch()
+    for second in range(1, 30):
+        _status(central, sick, well, second)
+        watch.update_entries(central.board.sounding(central.now()))
+    sick.device("spo2", 84)
+    for message in sick.new_pcd04s():
+        central.deliver(message)
+    for second in range(30, 40):
+        _status(central, sick, well, second)
+        watch.update_entries(central.board.sounding(central.now()))
+    # Room 5's console is switched off; Room 2's goes on every 2 s, past the twinning's end.
+    fronted = []
+    for second in range(41, int(40 + TWIN_CHAIR_S) + 10, 2):
+        central.t(second)
+        central.deliver(sick.status(instance="run-a"))
+        sounding = central.board.sounding(central.now())
+        assert any(p is Priority.HIGH for _, p, _ in sounding), second
+        if watch.update_entries(sounding):
+            fronted.append((second, [k for k, _, _ in sounding]))
+    assert fronted == []
+
+
+def test_two_alarms_of_one_number_at_two_chairs_sharing_a_name_and_a_room_each_listed_once(
+        central):
+    # SpO2 84 (high) at one console, SpO2 92 (medium) at the other, both session 1 occurrence
+    # 1, in one room: each console's alarm message is its status's, once each; the 92 ending
+    # leaves the 84.
+    sick, well = _copied_kit(central)
+    for second in range(1, 30):
+        _status(central, sick, well, second)
+    sick.device("spo2", 84)
+    well.device("spo2", 92)
+    for message in [*sick.new_pcd04s(), *well.new_pcd04s()]:
+        central.deliver(message)
+    _same_numbers(sick, well)
+    for second in range(30, 34):
+        _status(central, sick, well, second)
+        card = central.card("chair-2")
+        assert card.alarm is not None and card.alarm.others == (Priority.MEDIUM,), (second,
+                                                                                    card.alarm)
+    well.device("spo2", 97)   # the 92 ends there: its end message comes at once
+    for message in well.new_pcd04s():
+        central.deliver(message)
+    for second in range(34, 38):
+        if second > 34:
+            _status(central, sick, well, second)
+        card = central.card("chair-2")
+        assert card.alarm is not None and card.alarm.text.startswith("SpO2 84"), second
+        assert card.alarm.others == (), (second, card.alarm)
