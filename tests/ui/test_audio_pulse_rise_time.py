@@ -21,22 +21,27 @@ from protocols.model import Priority
 ALL = [*tones.PATTERNS.values(), *tones.QUIET_PATTERNS.values()]
 
 
-def rise_and_duration_ms(pattern: tones.TonePattern) -> list[tuple[float, float]]:
-    """(tr, td) of each pulse of `pattern`'s shipped WAV, read from its envelope: the loudest
-    sample within one period of the fundamental around each sample, as a share of the loudest."""
+def envelope(pattern: tones.TonePattern) -> tuple[np.ndarray, int]:
+    """`pattern`'s shipped WAV as its envelope (the loudest sample within one period of the
+    fundamental around each sample, as a share of the loudest) and its sample rate."""
     with tones_directory() as directory, wave.open(str(directory / pattern.file_name)) as f:
         rate = f.getframerate()
         samples = np.abs(np.frombuffer(f.readframes(f.getnframes()), dtype="<i2").astype(float))
     period = int(round(rate / pattern.frequency_hz))
     padded = np.pad(samples, (period // 2, period - period // 2 - 1))
-    envelope = sliding_window_view(padded, period).max(axis=1)
-    envelope /= envelope.max()
-    sounding = (envelope > 0.05).astype(int)
+    shape = sliding_window_view(padded, period).max(axis=1)
+    return shape / shape.max(), rate
+
+
+def rise_and_duration_ms(pattern: tones.TonePattern) -> list[tuple[float, float]]:
+    """(tr, td) of each pulse of `pattern`'s shipped WAV, read from its `envelope`."""
+    shape, rate = envelope(pattern)
+    sounding = (shape > 0.05).astype(int)
     edges = np.flatnonzero(np.diff(sounding)) + 1
     ms = 1000 / rate
     measured = []
     for start, end in zip(edges[::2], edges[1::2], strict=True):
-        pulse = envelope[start:end]
+        pulse = shape[start:end]
         above_90 = np.flatnonzero(pulse >= 0.9)
         rise = above_90[0] - np.flatnonzero(pulse >= 0.1)[0]
         measured.append((rise * ms, (above_90[-1] - above_90[0]) * ms))
@@ -75,14 +80,8 @@ def test_a_pattern_whose_pulse_is_outside_iec_is_refused(monkeypatch: pytest.Mon
 def spacings_ms(pattern: tones.TonePattern) -> list[float]:
     """The spacing of each pair of consecutive pulses of `pattern`'s shipped WAV: from the 90 %
     point of one's fall to the 90 % point of the next's rise (IEC 60601-1-8's ts)."""
-    with tones_directory() as directory, wave.open(str(directory / pattern.file_name)) as f:
-        rate = f.getframerate()
-        samples = np.abs(np.frombuffer(f.readframes(f.getnframes()), dtype="<i2").astype(float))
-    period = int(round(rate / pattern.frequency_hz))
-    padded = np.pad(samples, (period // 2, period - period // 2 - 1))
-    envelope = sliding_window_view(padded, period).max(axis=1)
-    envelope /= envelope.max()
-    loud = (envelope >= 0.9).astype(int)
+    shape, rate = envelope(pattern)
+    loud = (shape >= 0.9).astype(int)
     edges = np.flatnonzero(np.diff(loud)) + 1   # into and out of each pulse's 90 % plateau
     falls, rises = edges[1::2][:-1], edges[2::2]
     return [(rise - fall) * 1000 / rate for fall, rise in zip(falls, rises, strict=True)]
