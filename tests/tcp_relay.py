@@ -4,8 +4,8 @@ all ended by `close()`.
 
     class Cutter(TcpRelay):
         def accepted(self, client: socket.socket) -> None:     # on the accept thread
-            upstream = socket.create_connection(...)
-            if self.track(upstream):                           # False: the relay is closing
+            upstream = self.connect(address, client)           # tracked; None: not made
+            if upstream is not None:                           # (or the relay is closing)
                 self.spawn(self._pump, client, upstream)       # a thread close() joins
 
     with Cutter("cutter") as relay:                            # listening on relay.port
@@ -93,6 +93,17 @@ class TcpRelay:
                 return True
         close_socket(sock)
         return False
+
+    def connect(self, address: tuple[str, int], client: socket.socket) -> socket.socket | None:
+        """A tracked connection to `address` for `client` (blocking); None, with `client`
+        closed, when it cannot be made, or with it kept for `close()` when the relay is closing."""
+        try:
+            upstream = socket.create_connection(address, timeout=5)
+        except OSError:
+            close_socket(client)
+            return None
+        upstream.settimeout(None)
+        return upstream if self.track(upstream) else None
 
     def spawn(self, target: Callable[..., None], *args: object) -> bool:
         """Run `target(*args)` on a thread `close()` joins; False when the relay is closing."""

@@ -136,13 +136,8 @@ class CuttableProxy(TcpRelay):
         if cut:
             self.spawn(self._pipe, client, None, generation)
             return
-        try:
-            upstream = socket.create_connection(self.upstream, timeout=5)
-        except OSError:
-            close_socket(client)
-            return
-        upstream.settimeout(None)
-        if not self.track(upstream):
+        upstream = self.connect(self.upstream, client)
+        if upstream is None:
             return
         with self._generation_lock:
             self._sockets_by_generation.append((generation, upstream))

@@ -33,13 +33,8 @@ class SlowLink(TcpRelay):
         return f"mqtt://127.0.0.1:{self.port}"
 
     def accepted(self, client: socket.socket) -> None:
-        try:
-            upstream = socket.create_connection(self.upstream, timeout=5)
-        except OSError:
-            close_socket(client)
-            return
-        upstream.settimeout(None)
-        if not self.track(upstream):
+        upstream = self.connect(self.upstream, client)
+        if upstream is None:
             return
         self.spawn(self._pipe, client, upstream, 0.0)
         self.spawn(self._pipe, upstream, client, self.delay_s)
