@@ -21,8 +21,9 @@ from tests.network.test_link import Chair, bus_config, chairs  # noqa: F401
 from tests.session.helpers import START
 
 
-def test_a_central_started_after_the_chair_ends_the_no_central_alarm_once_it_confirms(
-        chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
+def quiet_chair_alone(chairs: Callable[..., Chair], broker: Broker) -> tuple[Chair, ManualClock]:
+    """A quiet-room chair connected to `broker` with no central online: its "No central station
+    online" alarm raised and that alarm's own message delivered to the broker."""
     clock = ManualClock(START)
     chair = chairs(bus_config(broker.url, quiet_room=True), clock)
     wait_until(lambda: chair.link.bus is not None
@@ -34,6 +35,12 @@ def test_a_central_started_after_the_chair_ends_the_no_central_alarm_once_it_con
         "medium", "No central station online: bedside alarms at full volume")
     wait_until(lambda: (chair.link.pump(), not chair.log.undelivered("bus"))[1],
                "the network alarm's own message delivered to the broker")
+    return chair, clock
+
+
+def test_a_central_started_after_the_chair_ends_the_no_central_alarm_once_it_confirms(
+        chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
+    chair, clock = quiet_chair_alone(chairs, broker)
 
     clock.advance(60)   # the central station starts, and confirms every alarm message it gets
     central = None

@@ -13,31 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from console.clock import ManualClock
 from console.network import bus_topics as topics
-from console.network.link import CENTRAL_CONFIRM_S, UNCONFIRMED_LOW_S
+from console.network.link import CENTRAL_CONFIRM_S
 from tests.mosquitto import Broker, wait_until
 from tests.network.conftest import MakeClient
-from tests.network.test_link import Chair, bus_config, chairs  # noqa: F401
-from tests.session.helpers import START
+from tests.network.test_link import Chair, chairs  # noqa: F401
+from tests.network.test_quiet_room_central_later import quiet_chair_alone
 
 FULL = "quiet room: full volume"
 
 
 def test_a_central_come_online_keeps_the_alarm_and_full_volume_until_it_confirms(
         chairs: Callable[..., Chair], broker: Broker, bus_client: MakeClient) -> None:
-    clock = ManualClock(START)
-    chair = chairs(bus_config(broker.url, quiet_room=True), clock)
+    chair, clock = quiet_chair_alone(chairs, broker)
     assert chair.link.bus is not None
     bus = chair.link.bus
-    wait_until(lambda: bus.status().state.name == "CONNECTED", "connected")
-    chair.pump()
-    clock.advance(UNCONFIRMED_LOW_S)   # the broker relayed no central: none online
-    chair.pump()
-    assert chair.network_alarm() == (
-        "medium", "No central station online: bedside alarms at full volume")
-    wait_until(lambda: (chair.link.pump(), not chair.log.undelivered("bus"))[1],
-               "the network alarm's own message at the broker")
 
     # A minute on, a central starts: it says it is online (retained), and confirms nothing.
     clock.advance(60)
