@@ -922,11 +922,10 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
             step = next((s for s in escalated if s.priority == episode.priority), escalated[-1])
             message += f" → {step.priority.upper()} at {hhmm(step.at, tz, True, zoned=zoned)}"
             # "(<5 breaths/min)": a value beyond the monitor's range as its limit (README).
-            mark = _beyond_mark(detail, episode.condition, step)
-            raising = next((s for s in episode.steps if s.transition == "raised"),
-                           episode.steps[0])   # as `AlarmEpisode.value` takes it
+            mark = _beyond_mark(detail, episode.condition, step.value, step.at)
             if step.value is not None and (step.value, mark) != (
-                    episode.value, _beyond_mark(detail, episode.condition, raising)):
+                    episode.value,
+                    _beyond_mark(detail, episode.condition, episode.value, episode.raised_at)):
                 message += f" ({_value_text(episode.condition, step.value, mark)})"
         if episode.taken_back:
             message = f"{message} [{episode.taken_back}]"
@@ -1076,19 +1075,20 @@ def _value_text(condition: str, value: float, beyond: str = "") -> str:
     return f"{beyond}{m.format(value)} {m.unit}" if m is not None else f"{beyond}{value:g}"
 
 
-def _beyond_mark(detail: SessionDetail, condition: str, step: AlarmStep) -> str:
-    """"<" (">") when the value of an alarm `step` is a monitor's value beyond its range, by the
-    trend marker's rule (`TrendFeed._beyond_mark_of`): the newest value of its vital equal to it
+def _beyond_mark(detail: SessionDetail, condition: str, value: float | None,
+                 at: datetime) -> str:
+    """"<" (">") when an alarm step's `value` at `at` is a monitor's value beyond its range, by
+    the trend marker's rule (`TrendFeed._beyond_mark_of`): the newest value of its vital equal to it
     received in the same step (`SAME_STEP_SECONDS`, not after the step); '' otherwise. The
     escalation's value read "(5 breaths/min)" beside the engine's "Respiratory rate <5"
     (README: a value beyond the range "reads as a limit wherever the value is shown")."""
     series = detail.vitals.get(condition.rsplit("_", 1)[0])
-    if step.value is None or series is None or not series.beyond:
+    if value is None or series is None or not series.beyond:
         return ""
-    found = [(at, mark) for at, v, mark in zip(series.times, series.values, series.beyond,
-                                                strict=True)
-             if v == step.value
-             and 0 <= (step.at - at).total_seconds() <= SAME_STEP_SECONDS + 1e-6]
+    found = [(when, mark) for when, v, mark in zip(series.times, series.values, series.beyond,
+                                                    strict=True)
+             if v == value
+             and 0 <= (at - when).total_seconds() <= SAME_STEP_SECONDS + 1e-6]
     return max(found)[1] if found else ""
 
 
