@@ -460,36 +460,33 @@ def build(args: argparse.Namespace, *, audio_out: AudioOut | None = None,
             # another program held this thread for its busy timeout at every batch (a review).
             for topic, payload, at, retained, held in batch:
                 receive(topic, payload, at, retained, held)
-            # Acknowledged although only held in memory (the log's alarm says rows wait): the
-            # broker sends no more than its in-flight window unacknowledged (Mosquitto's
-            # max_inflight_messages, 20), so acknowledgements held until the log takes the rows
-            # left the station deaf to every chair, a new high alarm too, within a second of a
-            # clinic's traffic (tried: tests/central/test_central_acknowledges_what_its_log_has.py).
-            bus.ack(taking)
-            redraw_soon()
-            return
-        taken = 0
-        try:
-            # Commit first, then confirm: the PCD-04s' confirmations go out after the COMMIT.
-            with board.confirming_after(), log.batch():
-                for topic, payload, at, retained, held in batch:
+        else:
+            taken = 0
+            try:
+                # Commit first, then confirm: the PCD-04s' confirmations go out after the COMMIT.
+                with board.confirming_after(), log.batch():
+                    for topic, payload, at, retained, held in batch:
+                        receive(topic, payload, at, retained, held)
+                        taken += 1
+            except CentralLogError:
+                # The log cannot take a transaction now. What the board took of the batch (all
+                # of it when the COMMIT failed) is shown already: its rows are held and written
+                # again; the rest (all of it when BEGIN failed) is taken message by message, its
+                # rows held (the station's own alarm says so; duplicates caught in memory). Taken
+                # again, the statuses were copies and nothing of them was logged.
+                board.log_again(clock.now())
+                for topic, payload, at, retained, held in batch[taken:]:
                     receive(topic, payload, at, retained, held)
-                    taken += 1
-        except CentralLogError:
-            # The log cannot take a transaction now. What the board took of the batch (all of
-            # it when the COMMIT failed) is shown already: its rows are held and written again;
-            # the rest (all of it when BEGIN failed) is taken message by message, its rows held
-            # (the station's own alarm says so; duplicates caught in memory). Taken again, the
-            # statuses were copies and nothing of them was logged.
-            board.log_again(clock.now())
-            for topic, payload, at, retained, held in batch[taken:]:
-                receive(topic, payload, at, retained, held)
-        # Only now the broker is told they were received (PUBACK), the batch committed (or, it
-        # failing, its rows held as above). paho acknowledged each as it handed it over, and a
-        # station killed before the commit had lost it for good, an alarm's PCD-04 among them:
-        # the broker drops what was acknowledged from the station's session (a review; the
+        # Only now the broker is told they were received (PUBACK), the batch committed, or its
+        # rows held in memory while the log fails. paho acknowledged each as it handed it over,
+        # and a station killed before the commit had lost it for good, an alarm's PCD-04 among
+        # them: the broker drops what was acknowledged from the station's session (a review; the
         # rule: nothing handed to the console is lost). Not acknowledged, it comes again after a
-        # restart, its copy dropped by its MSH-10 (board.py).
+        # restart, its copy dropped by its MSH-10 (board.py). Held rows are acknowledged too:
+        # the broker sends no more than its in-flight window unacknowledged (Mosquitto's
+        # max_inflight_messages, 20), and acknowledgements held until the log took the rows left
+        # the station deaf to every chair, a new high alarm too (tried:
+        # tests/central/test_central_acknowledges_what_its_log_has.py).
         bus.ack(taking)
         redraw_soon()
 

@@ -648,6 +648,12 @@ ACKNOWLEDGEABLE_NOTES: Final = frozenset({"", "ack not confirmed", LATCHED,
 (`ACK_REFUSED`), can be acknowledged (or, latched, silenced) here."""
 
 
+def _twin_rooms(chair: _Chair) -> str:
+    """" (Room 2, Room 5)": the rooms of the consoles heard under `chair`'s name, or ""."""
+    rooms = ", ".join(sorted({room for _, room in chair.runs.values() if room}))
+    return f" ({rooms})" if rooms else ""
+
+
 def _priority(value: Any) -> Priority | None:
     return PRIORITIES.get(value) if isinstance(value, str) else None
 
@@ -1232,10 +1238,8 @@ class Board:
             # Two consoles use this name (`_note_run`): the command names a session and an
             # occurrence, which both consoles' logs may number alike, and both receive it: it
             # could acknowledge the other patient's alarm. Nothing is sent or silenced.
-            rooms = ", ".join(sorted({room for _, room in c.runs.values() if room}))
-            return (f"{self._title(c)}: two chairs use the name {chair}"
-                    f"{f' ({rooms})' if rooms else ''}: nothing sent (it could acknowledge the "
-                    "other chair's alarm); acknowledge at the chair")
+            return (f"{self._title(c)}: two chairs use the name {chair}{_twin_rooms(c)}: nothing "
+                    "sent (it could acknowledge the other chair's alarm); acknowledge at the chair")
         shown = self._target(c, now)
         if shown is not None and _ack_target(shown) != seen:
             return (f"{self._title(c)}: nothing acknowledged; the alarm changed since it was "
@@ -2292,8 +2296,7 @@ class Board:
         the chair it stands for (`_bus_alarm`). Fixed at medium and naming none, it sounded a
         medium while Room 2's high SpO2 84 was off the card every other second; naming one, it
         named Room 5's SpO2 83 where Room 2's 84 was on no part of the screen (reviews)."""
-        rooms = ", ".join(sorted({room for _, room in chair.runs.values() if room}))
-        words = f"Two chairs use the name {name}{f' ({rooms})' if rooms else ''}"
+        words = f"Two chairs use the name {name}{_twin_rooms(chair)}"
         alarms = self._alarms(chair)
         named: dict[str, ChairAlarm] = {}
         for alarm in alarms:

@@ -122,7 +122,7 @@ from typing import Any, Final
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
+from paho.mqtt.properties import Properties, VariableByteIntegers
 from paho.mqtt.reasoncodes import ReasonCode
 
 from console.clock import Clock
@@ -1258,16 +1258,8 @@ def publish_size(topic: str, payload: bytes, retain: bool) -> int:
     topic, the packet id, the properties (a retained message's expiry) and the payload."""
     properties = _LIFETIME_BYTES if retain else 1   # 1: the empty properties' length byte
     rest = 2 + len(topic.encode("utf-8")) + 2 + properties + len(payload)
-    return 1 + _varint_size(rest) + rest
-
-
-def _varint_size(value: int) -> int:
-    """The bytes MQTT's variable byte integer takes for `value`."""
-    size = 1
-    while value >= 128:
-        value //= 128
-        size += 1
-    return size
+    # The remaining length as paho itself writes it (a variable byte integer).
+    return 1 + len(VariableByteIntegers.encode(rest)) + rest  # type: ignore[no-untyped-call]
 
 
 def held_s(message: mqtt.MQTTMessage) -> int | None:

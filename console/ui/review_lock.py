@@ -47,6 +47,8 @@ class _WakingEventHeld(ActivityFilter):
         self._lock = lock
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        if event.type() not in self.KINDS:
+            return False   # every event of the application passes here: paints, timers
         was_locked = self._lock.locked
         super().eventFilter(watched, event)
         return self._lock.locked and not was_locked
