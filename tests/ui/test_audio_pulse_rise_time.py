@@ -101,6 +101,14 @@ def test_the_pulses_of_a_group_are_spaced_as_iec_60601_1_8_asks(pattern: tones.T
             f"{closest:g}-{widest:g} ms)")
     if pattern.groups == (3, 2, 3, 2):   # the two halves of the high burst: 350-1300 ms apart
         assert tones.HALF_BURST_MS[0] <= max(spacings) <= tones.HALF_BURST_MS[1]
+        # One pulse left out between the 3rd and 4th pulse of each half: 2x + td (IEC 60601-1-8
+        # Table 3); a 300 ms pause had put them 343 ms apart where 2x + td is 303 ms.
+        x = sum(within) / len(within)
+        skipped = 2 * x + pattern.effective_pulse_ms
+        for third in (2, 7):   # pulses 3-4 and 8-9
+            assert spacings[third] == pytest.approx(skipped, rel=0.05), (
+                f"{pattern.file_name}: pulses {third + 1} and {third + 2} {spacings[third]:.1f} ms "
+                f"apart (IEC 60601-1-8: 2x + td = {skipped:.1f} ms)")
 
 
 def test_a_pattern_whose_pulses_are_too_far_apart_is_refused() -> None:
@@ -108,4 +116,12 @@ def test_a_pattern_whose_pulses_are_too_far_apart_is_refused() -> None:
             r"x\.wav: pulses 143\.\d ms apart \(90 % to 90 %; a 100 ms pause\) are outside IEC "
             r"60601-1-8's pulse spacing for high priority, 50–125 ms")):
         tones.TonePattern(Priority.HIGH, "x.wav", 880, (3, 2, 3, 2), 150, 100, (300, 700, 300),
+                          repeat_s=6.0)
+
+
+def test_a_high_burst_whose_halves_leave_no_pulse_out_is_refused() -> None:
+    with pytest.raises(ValueError, match=(
+            r"x\.wav: pulses 3 and 4 343\.\d ms apart \(a 300 ms pause\) where IEC 60601-1-8 "
+            r"asks 2x \+ td = 303\.\d ms \(±5 %\)")):
+        tones.TonePattern(Priority.HIGH, "x.wav", 880, (3, 2, 3, 2), 150, 55, (300, 700, 300),
                           repeat_s=6.0)
