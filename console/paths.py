@@ -38,9 +38,18 @@ def user_path(value: str) -> Path:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def path_text(path: Path) -> str:
+    """`path` as text UTF-8 holds, for a record or a file that names it: a byte of a name that
+    is not UTF-8 (a Latin-1 folder b"caf\\xe9", which Python names 'caf\\udce9') as the text
+    `\\udce9`, as a fault naming such a path is written (README, "Console fault"). Its surrogate
+    escape as such cannot be encoded: a log refused the record naming it (UnicodeEncodeError)."""
+    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def append_private_file(path: Path, text: str) -> None:
     """Append `text` to the existing file `path`, flushed to disk before this returns; a write
-    that fails part way is cut back, so the file never ends in half a line.
+    that fails part way is cut back, so the file never ends in half a line. A name that is not
+    UTF-8 in `text` is written escaped, as `write_private_file` writes it.
 
     Raises:
         FileNotFoundError: the file is gone (it is not made again with only the new text).
@@ -49,7 +58,10 @@ def append_private_file(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND)
     try:
         size = os.fstat(fd).st_size
-        data = memoryview(text.encode("utf-8"))
+        # Escaped as `write_private_file` does (a Latin-1 folder's surrogate escape): strict,
+        # the second held step under such a folder raised UnicodeEncodeError, its records in no
+        # file. Inside a JSON line the escape is the character's own (`\udce9`): read as written.
+        data = memoryview(text.encode("utf-8", "backslashreplace"))
         try:
             while data:
                 data = data[os.write(fd, data):]

@@ -78,6 +78,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from console.clock import Moment, clock_time, format_duration, format_span, iso
+from console.paths import path_text
 from console.records import (
     ACKNOWLEDGED,
     AUDIO_PAUSED,
@@ -1139,18 +1140,20 @@ class SessionEngine:
         left = [f for f in left_held([log_path.parent, *self.spare_folders], log_path,
                                      self.session_id, logged, not_counted={LOG_UNAVAILABLE})
                 if not _written_by_its_run(f, events)]
+        # Each file as its event names it (`path_text`: a Latin-1 folder's byte escaped, which
+        # the log can hold; as such the event was refused and the resume raised).
         named = {str(e.detail.get("file")) for e in events if e.kind == UNSAVED_FOUND}
-        new = [f for f in left if str(f.path) not in named]
+        new = [f for f in left if path_text(f.path) not in named]
         if not new:
             return []
         records: list[Record] = [
             EventRecord(self.session_id, now.wall, UNSAVED_FOUND, ENGINE, {
-                "file": str(f.path), "readings": f.readings, "typed_values": f.typed,
+                "file": path_text(f.path), "readings": f.readings, "typed_values": f.typed,
                 "monitor_readings": f.monitor, "alarm_changes": f.alarm_changes,
                 "other_entries": f.other}) for f in new]
         latched = [o for o in self.board.occurrences() if o.condition == UNSAVED_RECORDS]
         unreset = _named_since_reset(events, alarm_events) if latched else set()
-        kept = [f for f in left if str(f.path) in unreset]
+        kept = [f for f in left if path_text(f.path) in unreset]
         for o in latched:
             records.extend(self.board.take_back_latched(
                 o.id, now, "followed by an alarm that keeps its files in its detail"))
@@ -4386,7 +4389,9 @@ class SessionEngine:
                     "records_written": self.writes.count,
                     "held_seconds": (round(now.mono - held_since, 1) if held_since is not None
                                      else None),
-                    LOG_RESTORED_FILE: str(path) if path is not None else None,
+                    # Escaped as the log can hold it (`path_text`): a Latin-1 folder's byte
+                    # made the log refuse the batch and its note, at every try, held for good.
+                    LOG_RESTORED_FILE: path_text(path) if path is not None else None,
                 }))
                 step.records.extend(self.board.update(LOG_UNAVAILABLE, TECHNICAL, None, now))
         except LogError as exc:   # the step is undone (the alarm stands); still held

@@ -268,8 +268,8 @@ class HeldFile:
             except FileNotFoundError:   # removed under us: written again, whole, below
                 self.path, self._copied = None, 0
                 text = "".join(self._lines)
-            except OSError:
-                self._next_try = mono + self.retry_seconds
+            except (OSError, ValueError):   # text it cannot encode too, as `write_private_file`:
+                self._next_try = mono + self.retry_seconds   # raised, it ended the held step
                 return self.path
             else:
                 self._copied = len(self._lines)

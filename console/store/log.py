@@ -213,6 +213,16 @@ def _json(obj: dict[str, Any]) -> str:
                       allow_nan=False)
 
 
+def _storable(values: list[object]) -> list[object]:
+    """A row's values with each character UTF-8 cannot hold escaped (`\\udce9`): a byte of a
+    path that is not UTF-8 (a Latin-1 folder "caf\\xe9") is a lone surrogate in Python, which
+    the row's hash and SQLite refuse (UnicodeEncodeError inside the transaction, no LogError:
+    a held batch naming such a path was refused at every retry, held for good). In a detail's
+    JSON the escape is the character's own: it reads back as given."""
+    return [value.encode("utf-8", "backslashreplace").decode("utf-8")
+            if isinstance(value, str) and not value.isascii() else value for value in values]
+
+
 def _flags(flags: frozenset[str]) -> str:
     for flag in flags:
         if not flag or any(ch.isspace() for ch in flag):
@@ -1458,7 +1468,7 @@ class EventLog:
         if not batch:
             return []
         # Convert first: a bad value must fail before the transaction takes the write lock.
-        prepared = [self._prepare(record) for record in batch]
+        prepared = [_storable(self._prepare(record)) for record in batch]
         _check_ends(batch)
         hooks = self._outbox
         queued: list[OutboxRow] = []
