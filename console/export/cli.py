@@ -223,6 +223,7 @@ def _run(args: argparse.Namespace) -> int:
         detail = deidentify(detail)
     target, write = _writer(args)
     _refuse_existing(args, detail, db)
+    _refuse_missing_folder(args, target, db)
     try:
         with never_replacing():   # a file made at the name while this one was built is kept
             done = write(detail)
@@ -230,6 +231,12 @@ def _run(args: argparse.Namespace) -> int:
         cause = _exists_cause(args, exc.filename or target)
         raise CommandFailure(cause + _record_not_written(args, db, cause)) from exc
     except (OSError, ValueError) as exc:
+        # The folder removed while the file was built: said as when it was never there.
+        missing = (_missing_folder(target) if isinstance(exc, FileNotFoundError)
+                   and args.csv is None else None)
+        if missing is not None:
+            raise CommandFailure(f"cannot write {target}: {missing}"
+                                 + _record_not_written(args, db, missing)) from exc
         cause = not_written_cause(exc)
         unrecorded = _record_not_written(args, db, cause)
         if isinstance(exc, OSError):
@@ -582,6 +589,30 @@ def _refuse_existing(args: argparse.Namespace, detail: SessionDetail, db: Path) 
     cause = _exists_cause(args, existing)
     unrecorded = _record_not_written(args, db, cause)
     raise CommandFailure(cause + unrecorded)
+
+
+def _refuse_missing_folder(args: argparse.Namespace, target: Path, db: Path) -> None:
+    """A PDF, FHIR or REMS file into a folder that is not there is refused naming the folder,
+    before the file is built: the writer's "cannot write nodir/x.json: No such file or
+    directory" read as the file missing, which the export was to make (review of the exports,
+    session 57). `--csv` makes its folder (`write_session_csv`): it names one to write into."""
+    cause = None if args.csv is not None else _missing_folder(target)
+    if cause is not None:
+        raise CommandFailure(f"cannot write {target}: {cause}"
+                             + _record_not_written(args, db, cause))
+
+
+def _missing_folder(target: Path) -> str | None:
+    """Why `target` cannot be written when its folder is not there, or None: it is, or a file
+    stands where the path needs a folder (the writer's own "Not a directory" says so)."""
+    folder = target.parent
+    if os.path.lexists(folder):
+        return None
+    nearest = next((p for p in folder.parents if os.path.lexists(p)), None)
+    if nearest is not None and not os.path.isdir(nearest):
+        return None
+    return (f"the folder {folder} does not exist (create it first, or give a file in a folder "
+            "that exists)")
 
 
 def _exists_cause(args: argparse.Namespace, existing: str | os.PathLike[str]) -> str:

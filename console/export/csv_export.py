@@ -13,11 +13,14 @@ session's simulated values, 0 otherwise). `observations.csv` has one row per sto
 corrected ones included (flagged), so the file is the complete record; `corrected` = 1 marks
 a value that no longer counts: replaced by a later row whose `corrects` names it, or taken back
 (`entered_in_error` = 1, no row replaces it; a clinician's audit found `corrected` = 1 on a
-taken-back value and no row naming it). `events.csv` has one row per `events` row and per
-`alarm_events` row, in the order the console logged them (`SessionDetail.logged_rows`: events
-in commit order, alarm steps placed among them; at one instant events first, those that close
-the session last), each at its logged time: after a station clock set back the `at` column
-goes back too, as the clock read.
+taken-back value and no row naming it). `before_session` = 1 marks a value that is none of
+this session's, placed further before its start than its trend starts
+(`queries.rows_before_the_session`: a monitor's last cuff, the previous patient's), which the
+review, the PDF and the FHIR Bundle leave out; the row stays, as the log holds it.
+`events.csv` has one row per `events` row and per `alarm_events` row, in the order the console
+logged them (`SessionDetail.logged_rows`: events in commit order, alarm steps placed among them;
+at one instant events first, those that close the session last), each at its logged time: after
+a station clock set back the `at` column goes back too, as the clock read.
 
 A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return (a patient identifier,
 a name, a note: the chair accepts them) is written with a `'` before it, so a spreadsheet shows
@@ -38,7 +41,8 @@ from typing import Any, Final
 
 from console.clock import iso
 from console.export.files import write_files
-from console.review.model import LoggedEvent, SessionDetail, describe_event
+from console.review.model import LoggedEvent, SessionDetail, describe_event, ticked_texts
+from console.review.queries import rows_before_the_session
 from protocols.vitals import METRICS
 
 # Every row says whose it is (patient as exported: a pseudonym when de-identified), which
@@ -48,7 +52,7 @@ from protocols.vitals import METRICS
 OBSERVATION_COLUMNS: Final = (
     "session_id", "patient_id", "session_number", "demo", "observation_id", "metric", "label",
     "value", "unit", "source", "channel", "flags", "measured_at", "received_at", "entered_by",
-    "confirmed", "corrects", "corrected", "entered_in_error",
+    "confirmed", "corrects", "corrected", "entered_in_error", "before_session",
 )
 EVENT_COLUMNS: Final = (
     "session_id", "patient_id", "session_number", "demo", "at", "source", "row", "kind", "actor",
@@ -73,6 +77,7 @@ def observation_rows(detail: SessionDetail) -> list[list[str]]:
         raise ValueError("load the session with with_observations=True to export observations")
     who = _whose(detail)
     taken_back = {c.corrects for c in detail.corrections if c.entered_in_error}
+    early = rows_before_the_session(detail)   # kept, as the log holds them, and marked
     rows = []
     for o in detail.observations:
         known = METRICS.get(o.metric)
@@ -81,7 +86,7 @@ def observation_rows(detail: SessionDetail) -> list[list[str]]:
             o.source, o.channel, " ".join(o.flags), _t(o.measured_at), _t(o.received_at),
             o.entered_by, str(int(o.confirmed)),
             str(o.corrects) if o.corrects is not None else "", str(int(o.corrected)),
-            str(int(o.id in taken_back)),
+            str(int(o.id in taken_back)), str(int(o.id in early)),
         ])
     return rows
 
@@ -93,11 +98,12 @@ def event_rows(detail: SessionDetail) -> list[list[str]]:
     who = _whose(detail)
     rows = []
     dose = detail.first_dose()   # a discharge's minutes from it, as the review's timeline
+    texts = ticked_texts(detail.ticks)   # a gate item taken back by its text, as the timeline
     for e in detail.logged_rows():
         if isinstance(e, LoggedEvent):
             rows.append([
                 *who, _t(e.at), "event", str(e.id), e.kind, e.actor,
-                describe_event(e.kind, e.detail, dose_after_t0_s=dose[1] if dose else 0.0),
+                describe_event(e.kind, e.detail, texts, dose[1] if dose else 0.0),
                 "", "", "", "", "", "", "", _json(e.detail),
             ])
         else:

@@ -41,7 +41,10 @@ the same ids):
   by that clock, an EHR filed the patient's heart rate two hours before the Encounter began,
   or in 2000 for a monitor whose clock was reset. A note, not an extension: every EHR shows a
   note, none knows a local extension, and R4 has no element for a device's own time. `issued`
-  is the time received.
+  is the time received. A value placed further before the session than its trend starts
+  (`queries.rows_before_the_session`: a monitor's last cuff, the previous patient's), with
+  whatever corrects it, is none of this session's and no Observation, as the review leaves it
+  out: it had been filed as this patient's BP, hours before the Encounter.
 - scales the nurse scored (MOAA/S, nausea, CADSS ...) as Observations of category `survey` with a
   local code (`METRIC_SYSTEM`): there is no LOINC code for most of them.
 
@@ -73,6 +76,7 @@ from console.clock import format_span, iso
 from console.export.files import write_files
 from console.records import ObservationRecord
 from console.review.model import Observation, SessionDetail, SessionSummary
+from console.review.queries import rows_before_the_session
 from console.session.trend_feed import SKEW_LIMIT_S, TrendFeed, clock_offset
 from devices.reading import beyond_mark, is_cuff_pulse_metric, is_patient_value
 from protocols.vitals import METRICS
@@ -198,7 +202,12 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
     entries = [(patient_url, patient), (encounter_url, encounter)]
     # A monitor's TEST or DEMO value and an NIBP of unknown age are not the patient's readings
     # (the live trend and the report leave them out): an EHR would file them as such.
-    readings = [o for o in detail.observations if is_patient_value(o.flags, s.demo)]
+    patient_values = [o for o in detail.observations if is_patient_value(o.flags, s.demo)]
+    # Nor is a value placed further before the session than its trend starts, by the review's
+    # rule (`queries.before_the_session`): a monitor's last cuff, the previous patient's 196/104
+    # of 3 h before, had been filed as this patient's BP, dated before the Encounter.
+    early = rows_before_the_session(detail)
+    readings = [o for o in patient_values if o.id not in early]
     devices: dict[str, str] = {}
     for o in readings:
         if o.source != "manual" and o.source not in devices:
@@ -208,7 +217,7 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
                 "identifier": [{"system": DEVICE_SYSTEM, "value": o.source}],
                 "deviceName": [{"name": o.source, "type": "other"}],
             }))
-    clocks = _Clocks(s.started_at, readings)
+    clocks = _Clocks(s.started_at, patient_values)   # every value judges its monitor's clock
     context = {"patient": patient_url, "encounter": encounter_url, "devices": devices,
                "corrections": _corrections(detail, clocks), "clocks": clocks}
     taken_back = {c.corrects: c.at for c in detail.corrections if c.entered_in_error}

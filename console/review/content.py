@@ -887,7 +887,8 @@ ALARM_COLUMN_TIPS: dict[str, str] = {
                "acknowledged it) stayed on screen until its reset, named under Acknowledged",
     "Acknowledged": "The first acknowledgement after the alarm reached its highest priority, by "
                     "whom (a latched alarm: its reset); an acknowledgement at a lower priority "
-                    "before that is named after it",
+                    "before that is named after it, then a central station's press the chair "
+                    "did not apply (\"not applied\", with why)",
     "Audio paused": "Alarm audio pauses pressed while the alarm was on, by whom; \"silent under "
                     "pause of …\": raised while a pause ran that held it silent, and until when",
     "To ack": "Time to acknowledge: from when the alarm reached its highest priority (an "
@@ -905,11 +906,12 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
                include_reminders: bool = False) -> list[AlarmRow]:
     """The alarm timeline: one row per occurrence, in the order raised."""
     zoned = spans_zone_change(detail, tz)
+    not_applied = _not_applied_at_central(detail.events)
     rows = []
     for episode in detail.alarms:
         if is_reminder(episode) and not include_reminders:
             continue
-        ack, to_ack = _response(episode, tz, zoned)
+        ack, to_ack = _response(episode, tz, zoned, not_applied.get(episode.occurrence, ()))
         to_ack += _while_stopped(episode, detail.restarts)
         paused = _paused(episode, detail.audio_pauses, tz, zoned)
         priority = episode.priority
@@ -1017,8 +1019,20 @@ def _ended(episode: AlarmEpisode, tz: tzinfo | None, zoned: bool = False) -> str
     return text if episode.cleared_at is not None else f"{text}, latched at end of log"
 
 
-def _response(episode: AlarmEpisode, tz: tzinfo | None,
-              zoned: bool = False) -> tuple[str, str]:
+def _not_applied_at_central(events: Iterable[LoggedEvent]) -> dict[int, list[LoggedEvent]]:
+    """Occurrence -> the central stations' acknowledgements the chair did not apply to it
+    (`central_ack_not_applied`, console/session/engine.py `acknowledge_from_central`), in log
+    order."""
+    out: dict[int, list[LoggedEvent]] = {}
+    for e in events:
+        occurrence = e.detail.get("occurrence")
+        if e.kind == "central_ack_not_applied" and isinstance(occurrence, int):
+            out.setdefault(occurrence, []).append(e)
+    return out
+
+
+def _response(episode: AlarmEpisode, tz: tzinfo | None, zoned: bool = False,
+              not_applied: Sequence[LoggedEvent] = ()) -> tuple[str, str]:
     """The nurse's response to an occurrence: (the "Acknowledged" cell, the "To ack" cell), its
     times with their zone when `zoned` (`spans_zone_change`).
 
@@ -1028,7 +1042,11 @@ def _response(episode: AlarmEpisode, tz: tzinfo | None,
     20 s after it escalated). An acknowledgement at the lower priority before is named after it.
     A latched alarm (high, cleared before anyone acknowledged it) is answered by a reset, not an
     acknowledgement (console/session/alarms.py): shown as "reset 09:50:00 nurse.ana", its time
-    counted to the reset, so it does not read as an alarm nobody answered.
+    counted to the reset, so it does not read as an alarm nobody answered. A central station's
+    press the chair refused (`not_applied`) is named last, with why, as the actor of one it
+    applied reads ("not applied 09:06:30 B. Central (at central desk): the alarm rose to high
+    …"): it silenced nothing and counts for no time, but the record of who answered an alarm
+    had no word of it (review of the exports, session 57).
     """
     if is_reminder(episode) and not episode.acknowledgements_at_highest:
         # An information prompt asks for no acknowledgement (IEC 60601-1-8: not an alarm):
@@ -1050,6 +1068,10 @@ def _response(episode: AlarmEpisode, tz: tzinfo | None,
         parts.append(f"at {first.priority} {hhmm(first.at, tz, seconds=True, zoned=zoned)} "
                      f"{first.actor}"
                      + (f" (+{len(earlier) - 1} more)" if len(earlier) > 1 else ""))
+    parts.extend(f"not applied {hhmm(e.at, tz, seconds=True, zoned=zoned)} "
+                 f"{e.detail.get('by')} (at central {e.detail.get('station')}): "
+                 + "; ".join(str(r) for r in e.detail.get("reasons") or ())
+                 for e in not_applied)
     seconds = episode.response_seconds
     to_ack = seconds_to_ack(seconds)
     if seconds is None and reset is not None:

@@ -819,7 +819,7 @@ class SessionDetail:
     def timeline(self) -> list[TimelineEntry]:
         """Events and alarm steps merged in the order the console wrote them (`logged_rows`)."""
         entries = []
-        texts = {(t.phase, t.item): t.text for t in self.ticks if t.text}
+        texts = ticked_texts(self.ticks)
         dose = self.first_dose()
         for row in self.logged_rows():
             if isinstance(row, LoggedEvent):
@@ -1037,6 +1037,14 @@ def withdrawn_text(text: str, reason: str) -> str:
     """"Vomiting taken back: undone by the nurse within 10 s": an observation noted with a
     button, entered in error, in `correction_text`'s words for a value."""
     return f"{text} taken back: {reason}"
+
+
+def ticked_texts(ticks: Iterable[ChecklistTick]) -> dict[tuple[str, str], str]:
+    """(phase, item) -> the text each checklist item was ticked with: the `item_texts` of
+    `describe_event` and `reopened_items`, so the timeline, the Notes and the events CSV name an
+    item a value entered in error took back alike (the CSV had said "baseline_bp" where the
+    review said "Baseline BP below 140/90")."""
+    return {(t.phase, t.item): t.text for t in ticks if t.text}
 
 
 def reopened_items(detail: Mapping[str, Any],

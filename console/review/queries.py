@@ -80,6 +80,7 @@ from console.review.model import (
     first_dose_row,
     reopened_items,
     signature_meaning,
+    ticked_texts,
 )
 from console.store import EventLog, LogError, UnknownSessionError, classify, is_environmental
 from console.store.log import patient_fold, patient_spellings
@@ -100,7 +101,7 @@ from console.session.engine import logged_count, run_reached
 from console.session.protocol_record import PROTOCOL_IN_FORCE, logged_protocol
 from console.store.errors import RESTORE_STEP, check_openable, not_an_sqlite_file, sqlite_words
 from console.store.wal_check import shm_of, wal_damage, wal_of
-from devices.reading import MANUAL, is_nibp_metric, not_patient_flags
+from devices.reading import MANUAL, is_nibp_metric, is_patient_value, not_patient_flags
 from protocols.model import Protocol
 from protocols.vitals import BP_METRICS, METRICS, SCALES, VITALS
 
@@ -1286,7 +1287,7 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
                               event_id=e.id, withdraws=str(d.get("text", ""))))
         elif kind == "entered_in_error":   # the value counts nowhere; the review says so
             changed_by = (e.at, str(d.get("metric", "")), "entered in error")
-            texts = {(t.phase, t.item): t.text for t in ticks if t.text}
+            texts = ticked_texts(ticks)
             corrections.append(Correction(at=e.at, who=e.actor, metric=str(d.get("metric", "")),
                                           corrects=int(d.get("observation", 0)),
                                           value=float(d.get("value", 0.0)),
@@ -1567,6 +1568,40 @@ def before_the_session(placed: datetime, started: datetime) -> bool:
     cuff, stale on its tile when the session opened (3 h old, the previous patient's), is none
     of this session's values. The course gave it as the session's peak ("196 at -180 min")."""
     return (started - placed).total_seconds() > STALE_MANUAL_SECONDS
+
+
+def rows_before_the_session(detail: SessionDetail) -> frozenset[int]:
+    """The ids of `detail.observations` (loaded `with_observations`) that are none of this
+    session's values by `before_the_session`, as the review's tables and the course leave them
+    out: each placed where the trend places it (`TrendFeed.placed_at`, each monitor's clock
+    judged over the session's patient values), a correction where the measurement it corrects
+    is, so both halves of a cuff's BP and the rows correcting them go together. The FHIR Bundle
+    leaves them out (it had filed a monitor's last cuff, the previous patient's 196/104 of 3 h
+    before, as this patient's); the observations CSV, the log's complete record, marks them
+    (`before_session`)."""
+    started = detail.summary.started_at
+    # A value is placed at its measured or its received time: most sessions have neither that
+    # early, and need no clock judged (P6: 43,257 rows in a 2-hour session).
+    if not any(before_the_session(min(o.received_at, o.measured_at or o.received_at), started)
+               for o in detail.observations):
+        return frozenset()
+    feed = TrendFeed(started, capacity=1)   # placing only, nothing charted
+    for o in detail.observations:
+        if is_patient_value(o.flags, detail.summary.demo):
+            feed.note_clock(o.source, o.measured_at, o.received_at, o.metric, frozenset(o.flags))
+    rows = {o.id: o for o in detail.observations}
+    out = set()
+    for o in detail.observations:
+        first, seen = o, {o.id}
+        while first.corrects is not None and first.corrects in rows and first.corrects not in seen:
+            seen.add(first.corrects)
+            first = rows[first.corrects]
+        placed = feed.placed_at(ObservationRecord(
+            0, first.metric, first.value, first.unit, first.source, first.measured_at,
+            first.received_at, first.entered_by, flags=frozenset(first.flags)))
+        if before_the_session(placed, started):
+            out.add(o.id)
+    return frozenset(out)
 
 
 def _first(events: Sequence[LoggedEvent], kind: str) -> LoggedEvent | None:
