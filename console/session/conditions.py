@@ -241,24 +241,30 @@ class ConditionTracker:
                     self._from_absence = candidate
 
     def _sustained_time(self, now: Moment) -> None:
-        """Raise a sustained limit whose time has ended since the last value came, while that
-        value still counts: not absent, and no older than its tile keeps it current
-        (`_current_for`), the rule `on_value` applies when a value comes. Counted only as values
-        came, a heart rate of 125 typed at a chair with no monitor (current 20 min) raised the
-        medium ">110" and never the high ">120 for 5 min" (a review; README: "A sustained limit
-        counts readings that came one after another"). A confirm-repeat rule is raised at its
-        own priority: the repeat is asked for by the next reading (`on_value`)."""
+        """Raise a sustained limit whose time ended, since the last value came, while that
+        value counted: not absent, and its time ended no later than its tile keeps the value
+        current (`_current_for`), the rule `on_value` applies when a value comes. Counted only
+        as values came, a heart rate of 125 typed at a chair with no monitor (current 20 min)
+        raised the medium ">110" and never the high ">120 for 5 min" (a review; README: "A
+        sustained limit counts readings that came one after another"). A confirm-repeat rule is
+        raised at its own priority: the repeat is asked for by the next reading (`on_value`).
+        Judged by the readings' times, not by `now`'s, so a late look finds what the ticks
+        found: a restart looks only at its own moment (and at the link's changes), and judged
+        by whether the value was still current then, a typed 130's high, raised and
+        acknowledged, came back as the medium ">110" 21 min after it was typed (a review;
+        README: "A restart restores every alarm as it was")."""
         if self._judged is None or self._last is None or self.absent:
             return
         at, source = self._judged
-        if now.mono - at > self._current_for(source):
-            return   # no longer current: the count starts again with the next value
+        current_until = at + self._current_for(source)
         value, baseline, mark = self._last
         for state in self._value_rules:
             rule = state.rule
-            if (not rule.sustained_seconds or state.violating_since is None
-                    or now.mono - state.violating_since < rule.sustained_seconds):
+            if not rule.sustained_seconds or state.violating_since is None:
                 continue
+            ends = state.violating_since + rule.sustained_seconds
+            if now.mono < ends or ends > current_until:
+                continue   # not yet; or no longer current first: the next value counts anew
             candidate = Raise(rule.priority, _message(rule, value, baseline, rule.priority, mark),
                               value, rule.describe_limit())
             if self._from_value is None or candidate.priority > self._from_value.priority:
