@@ -1082,7 +1082,10 @@ def _start_demo_device(scenario: str, cleanups: list[Callable[[], None]]) -> Sim
 
     _check_scenario(scenario)
     try:
-        handle = start_in_thread(scenario, "hl7", 1.0, seed=1, autostart=False)
+        # Until the console closes: a demo session outlasts its scenario (iv-ketamine's 70 min
+        # and more, `normal` 45), and a monitor fallen quiet sounded "No data from the device".
+        handle = start_in_thread(scenario, "hl7", 1.0, seed=1, autostart=False,
+                                 until_stopped=True)
     except (ScenarioError, KeyError, ValueError) as exc:
         raise StartError(f"cannot start the demo device with scenario {scenario!r}: "
                          f"{exc}") from None

@@ -11,6 +11,7 @@ in `devices.simulator.sinks`; what an HL7 monitor does with the console's ACKs i
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from devices.simulator.scenario import (
     compile_timeline,
     load_builtin,
     replay_timeline,
+    stream_timeline,
 )
 from devices.simulator.sinks import (
     POLL_SECONDS,
@@ -169,7 +171,8 @@ class SimulatorHandle:
         stats: the player's counters (live).
         notes: (monotonic time, what) for port-unplugged, port-replugged, finished.
         error: the exception that ended the player thread, if one did.
-        timeline: what is being played (tests compare it with what was decoded).
+        timeline: what is being played (tests compare it with what was decoded); None for a
+            device played until stopped (it has no end to compile it to).
     """
 
     port_path: str
@@ -201,8 +204,10 @@ class SimulatorHandle:
         return self._thread is not None and self._thread.is_alive()
 
 
-def _start(timeline: Timeline, sink: Sink, speed: float, autostart: bool) -> SimulatorHandle:
-    handle = SimulatorHandle(sink.path, threading.Event(), PlayerStats(), timeline, _sink=sink)
+def _start(timeline: Timeline | StreamedTimeline, sink: Sink, speed: float,
+           autostart: bool) -> SimulatorHandle:
+    whole = timeline if isinstance(timeline, Timeline) else None
+    handle = SimulatorHandle(sink.path, threading.Event(), PlayerStats(), whole, _sink=sink)
 
     def note(text: str) -> None:
         handle.notes.append((time.monotonic(), text))
@@ -248,6 +253,7 @@ def start_in_thread(
     start: datetime | None = None,
     duration_minutes: float | None = None,
     identity: DeviceIdentity = DEFAULT_IDENTITY,
+    until_stopped: bool = False,
 ) -> SimulatorHandle:
     """Play a scenario as a simulated bedside device in a background thread (the console's --demo).
 
@@ -263,6 +269,12 @@ def start_in_thread(
         identity: who the device says it is. The fixed default is the console's demo's: its
             session, resumed after a restart, reads the new process's simulator as the same
             monitor (`infusion-sim` is another monitor each run: its `--device-id`).
+        until_stopped: past the scenario's end, go on sending its last values (the trends
+            held, the cuff measuring on its cycle) until `handle.stop()`, as an asked device
+            keeps answering (`answering.answer_in_thread`): the console's demo, whose session
+            outlasts any scenario. Without it the device falls quiet at the end, its port
+            open (the console sees STALE), as tests of a scenario's end expect. Not with
+            `duration_minutes`; `handle.timeline` is then None.
 
     After a `disconnect` step the scenario holds until the console has reopened the port
     (`play`'s hold_for_reader).
@@ -271,6 +283,15 @@ def start_in_thread(
         raise ValueError(f"speed must be > 0, got {speed:g}")
     chosen = load_builtin(scenario) if isinstance(scenario, str) else scenario
     t0 = start or datetime.now(UTC).replace(microsecond=0)
+    if until_stopped:
+        if duration_minutes is not None:
+            raise ValueError(f"until_stopped plays past the scenario's end: no duration_minutes "
+                             f"({duration_minutes:g}) with it")
+        # Without an end, made as it is played (it cannot be compiled whole): the demo's
+        # `normal` ended at minute 45 and its session, 70 min and more, sounded "No data from
+        # the device" to the end (a QA review).
+        endless = stream_timeline(chosen, fmt, seed, t0, math.inf, identity=identity)
+        return _start(endless, open_sink(port, fmt), speed, autostart)
     timeline = compile_timeline(chosen, fmt, seed, t0, duration_minutes, identity=identity)
     return _start(timeline, open_sink(port, fmt), speed, autostart)
 

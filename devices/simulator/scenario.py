@@ -536,29 +536,52 @@ def check_duration(scenario: Scenario, duration_minutes: float | None) -> None:
     scenario is about, as a file's own step must be before its end (`_Validator.step`): played,
     `--scenario disconnect --duration-minutes 5` exited 0 having never unplugged, the device_lost
     `--list` promises never coming, without a word (a review). Every fault step counts, and in a
-    scenario that expects alarms every step (a ramp may be what brings one); one that expects
-    none may be cut short in its drift (`normal` for half a minute: a quick check of the port).
+    scenario that expects alarms every step (a ramp may be what brings one), a ramp of a vital an
+    expected alarm is about played to its end: one cut before its target had counted as played, `tachypnea` for 11 minutes exiting 0
+    with RR never up to its alarm (a QA review). One that expects none may be cut short in its
+    drift (`normal` for half a minute: a quick check of the port).
 
     Raises:
-        ScenarioError: names the first step the run would not play, its minute, and the least
-            duration that plays them all.
+        ScenarioError: names the first step the run would not play (whole), its minute, and the
+            least duration that plays them all.
     """
     if duration_minutes is None:
         return
+    end_s = duration_minutes * 60
     needed = [s for s in scenario.steps if s.action != "ramp" or scenario.expect.alarms]
-    cut = [s for s in needed if s.at_s >= duration_minutes * 60]
+    # A ramp of a vital an expected alarm is about is played to its end; any other step needs
+    # the run to reach it (a BP drift beside `disconnect`'s unplugging asks no 33 minutes).
+    alarm_metrics = {ALARM_METRICS.get(c) for c in scenario.expect.alarms} - {None}
+
+    def ends_s(step: Step) -> float:
+        return step.at_s + (step.over_s if step.metric in alarm_metrics else 0.0)
+
+    def whole(step: Step) -> bool:
+        return step.action == "ramp" and step.metric in alarm_metrics
+
+    cut = [s for s in needed if (ends_s(s) > end_s if whole(s) else s.at_s >= end_s)]
     if not cut:
         return
-    first, last_min = cut[0], needed[-1].at_s / 60
-    what = f"ramp of {first.metric}" if first.action == "ramp" else first.action
+    first = cut[0]
+    # The last to end: a step needs a run longer than its minute, a whole ramp one that lasts
+    # to its end (on a tie the step's "more than" is the least).
+    last = max(needed, key=lambda s: (ends_s(s), not whole(s)))
+    last_min = ends_s(last) / 60
+    if whole(first):
+        what = (f"ramp of {first.metric} from minute {first.at_s / 60:g} reaches {first.to:g} at "
+                f"minute {ends_s(first) / 60:g}, which would not be played whole")
+    else:
+        kind = f"ramp of {first.metric}" if first.action == "ramp" else first.action
+        what = f"{kind} at minute {first.at_s / 60:g}, which would not be played"
+    least = (f"at least {last_min:g} (its last ramp ends at minute {last_min:g})"
+             if whole(last) else
+             f"more than {last_min:g} (its last step is at minute {last_min:g})")
     expects = (f" (the scenario expects {', '.join(scenario.expect.alarms)})"
                if scenario.expect.alarms else "")
     raise ScenarioError(
         scenario.source or scenario.name, f"--duration-minutes {duration_minutes:g}",
-        f"ends the run before its {what} at minute {first.at_s / 60:g}, which would not be "
-        f"played{expects}; give more than {last_min:g} (its last step is at minute "
-        f"{last_min:g}), or leave --duration-minutes out (the scenario's "
-        f"{scenario.duration_minutes:g})")
+        f"ends the run before its {what}{expects}; give {least}, or leave --duration-minutes "
+        f"out (the scenario's {scenario.duration_minutes:g})")
 
 
 # ------------------------------------------------------------------------------------ timeline

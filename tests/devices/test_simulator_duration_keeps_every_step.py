@@ -4,8 +4,10 @@ without them (a review of the simulator).
 `infusion-sim --scenario disconnect --duration-minutes 5` exited 0 having never unplugged: the
 run ended before the disconnect at minute 10, and the device_lost `--list` promises never came,
 without a word, though a scenario file with the same step after its own `duration_minutes` is
-refused ("must be before the end"). A scenario that promises no alarm (`normal`) may still be
-cut short in its drift: half a minute of it is the QA's quick check of the port."""
+refused ("must be before the end"). In a scenario that expects alarms a ramp is played to its
+end (tests/devices/test_simulator_duration_plays_each_ramp_to_its_end.py). A scenario that
+promises no alarm (`normal`) may still be cut short in its drift: half a minute of it is the
+QA's quick check of the port."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ def refusal(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 def test_a_run_that_ends_before_the_disconnect_is_refused_naming_it_and_the_least_duration(
         capsys: pytest.CaptureFixture[str]) -> None:
-    # disconnect.toml: its one disconnect is at minute 10, its expected alarm device_lost.
+    # disconnect.toml: its one disconnect is at minute 10, its expected alarm device_lost; its BP
+    # drift (minute 3 to 33) is no vital of that alarm and needs only to be reached.
     # (--no-wait, fast: played as before, it ends on its own with 0, it does not hang)
     line = refusal(["--scenario", "disconnect", "--duration-minutes", "5", "--speed", "100000",
                     "--no-wait"], capsys)
@@ -47,9 +50,9 @@ def test_a_run_that_ends_before_the_ramp_its_alarm_needs_is_refused(
                     "--no-wait"], capsys)
     assert line == (
         "infusion-sim: error: tachypnea.toml: --duration-minutes 5: ends the run before its "
-        "ramp of resp_rate at minute 10, which would not be played (the scenario expects "
-        "resp_rate_high); give more than 30 (its last step is at minute 30), or leave "
-        "--duration-minutes out (the scenario's 45)")
+        "ramp of resp_rate from minute 10 reaches 29 at minute 18, which would not be played "
+        "whole (the scenario expects resp_rate_high); give at least 38 (its last ramp ends at "
+        "minute 38), or leave --duration-minutes out (the scenario's 45)")
 
 
 def test_an_asked_device_is_held_to_the_same_rule_before_its_port_opens(
@@ -61,14 +64,16 @@ def test_an_asked_device_is_held_to_the_same_rule_before_its_port_opens(
     out, err = proc.communicate(timeout=30)
     assert (proc.returncode, out) == (cli.EXIT_USAGE, "")
     assert err.startswith("infusion-sim: error: tachypnea.toml: --duration-minutes 29.5: ends "
-                          "the run before its ramp of resp_rate at minute 30, ")
+                          "the run before its ramp of resp_rate from minute 30 reaches 16 at "
+                          "minute 38, ")
     assert err.count("\n") == 1
 
 
 def test_a_run_past_the_last_step_plays_every_step() -> None:
-    # The file check's rule: a step at minute 10 needs a duration of more than 10.
+    # The file check's rule: a step at minute 10 needs a duration of more than 10; a ramp of an
+    # expected alarm's vital, one that lasts to its end (tachypnea's last RR ramp: minute 38).
     check_duration(load_builtin("disconnect"), 10.5)
-    check_duration(load_builtin("tachypnea"), 30.01)
+    check_duration(load_builtin("tachypnea"), 38)
     check_duration(load_builtin("tachypnea"), None)   # the scenario's own duration
     with pytest.raises(ScenarioError, match="before its disconnect at minute 10,"):
         check_duration(load_builtin("disconnect"), 10)
