@@ -594,8 +594,8 @@ def _refuse_existing(args: argparse.Namespace, detail: SessionDetail, db: Path) 
 def _refuse_missing_folder(args: argparse.Namespace, target: Path, db: Path) -> None:
     """A PDF, FHIR or REMS file into a folder that is not there is refused naming the folder,
     before the file is built: the writer's "cannot write nodir/x.json: No such file or
-    directory" read as the file missing, which the export was to make (review of the exports,
-    session 57). `--csv` makes its folder (`write_session_csv`): it names one to write into."""
+    directory" read as the file missing, which the export was to make (a review of the exports).
+    `--csv` makes its folder (`write_session_csv`): it names one to write into."""
     cause = None if args.csv is not None else _missing_folder(target)
     if cause is not None:
         raise CommandFailure(f"cannot write {target}: {cause}"

@@ -1046,7 +1046,7 @@ def _response(episode: AlarmEpisode, tz: tzinfo | None, zoned: bool = False,
     press the chair refused (`not_applied`) is named last, with why, as the actor of one it
     applied reads ("not applied 09:06:30 B. Central (at central desk): the alarm rose to high
     …"): it silenced nothing and counts for no time, but the record of who answered an alarm
-    had no word of it (review of the exports, session 57).
+    had no word of it (a review of the exports).
     """
     if is_reminder(episode) and not episode.acknowledgements_at_highest:
         # An information prompt asks for no acknowledgement (IEC 60601-1-8: not an alarm):

@@ -18,9 +18,11 @@ Look (shared/design/clinical-defaults.md, "Alarm behaviour", after IEC 60601-1-8
   has a fixed height (two rows per field): it never grows, shrinks or scrolls, so nothing around
   it moves when alarms come and go.
 
-Keys: F2 acknowledges the selected alarm (or resets it when latched), or, with no selection, the
-alarms shown (never one that is not on screen); F3 pauses audio for the engine's pause length
-(2:00 by default), and while a pause runs the button counts down ("Audio paused 1:37").
+Keys: F2 acknowledges the selected alarm (or resets it when latched), or, with no selection or
+an acknowledged row selected, the alarms shown (never one that is not on screen); an alarm that
+calls the nurse (new, risen, reminded: `NewAlarmWatch`) lets go of the row selected before it.
+F3 pauses audio for the engine's pause length (2:00 by default), and while a pause runs the
+button counts down ("Audio paused 1:37").
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from console.session.alarm_area import (
     PHYSIOLOGICAL_ROWS,
     AlarmField,
     CompactRow,
+    NewAlarmWatch,
     arrange,
     compact_row,
     row_text,
@@ -258,6 +261,7 @@ class AlarmBar(QtWidgets.QWidget):
         self._audio = AudioSignal(None, None)
         self._dark: dict[Priority, bool] = {p: False for p in FLASH_HALF_PERIOD_MS}
         self._controller: SessionController | None = None
+        self._calling = NewAlarmWatch()   # what calls the nurse: it lets go of a selected row
         self.patient = AlarmFieldView("Patient alarms", "none", PHYSIOLOGICAL_ROWS)
         self.equipment = AlarmFieldView("Equipment and reminders", "nothing to report",
                                         EQUIPMENT_ROWS)
@@ -322,6 +326,12 @@ class AlarmBar(QtWidgets.QWidget):
     def set_state(self, occurrences: Sequence[Occurrence], audio: AudioSignal) -> None:
         """Show `occurrences` in the two fields (alarm_area.py decides what and in what order)."""
         selected = self.selected_id()
+        # A row chosen before an alarm that calls now (new, risen, reminded: what brings the
+        # window forward) is not what the next F2 is for: kept, F2 went to that row (a prompt, or
+        # one already acknowledged, clicked to be read) and a high SpO2 raised since sounded on
+        # (a review). With no selection F2 reaches every row shown, the new alarm's too.
+        if self._calling.update(occurrences):
+            selected = None
         self._occurrences = list(occurrences)
         self._audio = audio
         self._fields = arrange(self._occurrences)
@@ -390,7 +400,7 @@ class AlarmBar(QtWidgets.QWidget):
                 item.setForeground(QtGui.QColor(text))
 
     def _update_buttons(self) -> None:
-        selected = self._selected_occurrence()
+        selected = self._f2_target()
         shown = [o for f in self._fields for o in f.shown]
         hidden = any(f.hidden for f in self._fields)
         if selected is not None:
@@ -423,9 +433,16 @@ class AlarmBar(QtWidgets.QWidget):
             self.pause_button.setText(f"Pause audio {format_duration(self.pause_seconds)} (F3)")
             self.pause_button.setStyleSheet("")
 
-    def _selected_occurrence(self) -> Occurrence | None:
+    def _f2_target(self) -> Occurrence | None:
+        """The selected occurrence F2 acts on, or None: F2 then acts on every row shown. A row
+        already acknowledged leaves F2 nothing to do (the engine ignores it): selected to be
+        read, it took the F2 meant for an alarm sounding beside it, the button reading
+        "Acknowledge (F2)" (a review)."""
         selected = self.selected_id()
-        return next((o for o in self._occurrences if o.id == selected), None)
+        occurrence = next((o for o in self._occurrences if o.id == selected), None)
+        if occurrence is None or occurrence.state is AlarmState.ACKNOWLEDGED:
+            return None
+        return occurrence
 
     # ---- handlers ------------------------------------------------------------------------------
 
@@ -443,9 +460,9 @@ class AlarmBar(QtWidgets.QWidget):
     def _on_acknowledge_clicked(self) -> None:
         if not self.shown_ids():
             return
-        selected = self.selected_id()
-        self.acknowledge_requested.emit(self.ALL if selected is None else selected)
-        if selected is not None:
+        target = self._f2_target()
+        self.acknowledge_requested.emit(self.ALL if target is None else target.id)
+        if target is not None:
             # The selection was for this one action: kept, the next F2 went to the row just
             # acknowledged again (nothing to do) and never reached a new alarm sounding beside it.
             self.select(None)
@@ -458,6 +475,7 @@ class AlarmBar(QtWidgets.QWidget):
     def bind(self, controller: SessionController) -> None:
         """Show `controller`'s engine alarms and send the nurse's actions to it."""
         self._controller = controller
+        self._calling = NewAlarmWatch()   # occurrence ids are this session's own
         self.pause_seconds = controller.view.pause_seconds
         controller.changed.connect(self._on_session_changed)
         self.acknowledge_requested.connect(self._on_acknowledge_requested)

@@ -1,6 +1,6 @@
 """`export 1 --fhir nodir/x.json` (and --pdf, --rems) into a folder that does not exist said
 "cannot write nodir/x.json: No such file or directory; choose another place to write to", read
-as the file missing, which an export is to make (review of the exports, session 57). It says
+as the file missing, which an export is to make (a review of the exports). It says
 now that the folder is not there, and what to do, before the file is built; its access-log row
 is followed by one saying it was not written, as for every refusal after the sign-in. `--csv`
 still makes a folder that is missing: it names the folder to write its two files into."""

@@ -2,7 +2,7 @@
 previous patient's). The review's vitals table, the course and the REMS draft leave it out
 (`queries.before_the_session`: none of this session's values). The FHIR Bundle had filed it as
 this patient's blood pressure, 3 h before the Encounter began: an EHR charted the previous
-patient's 196/104 in this patient's record (review of the exports, session 57).
+patient's 196/104 in this patient's record (a review of the exports).
 
 The observations CSV is the log's complete record and keeps the row, marked `before_session` = 1
 as it marks a value that no longer counts (`corrected`)."""

@@ -5,7 +5,7 @@ what had no word of a central nurse's press"). The events CSV had the row; the r
 page and the PDF report (the same rows, console/review/content.py `alarm_rows`) said nothing of
 it: the alarm row read as if nobody but the bedside nurse had ever answered, and an incident
 review of "I acknowledged it at the desk at 09:06:30" found no trace of it in the clinician's
-record (review of the exports, session 57). The alarm row's Acknowledged cell names it now."""
+record (a review of the exports). The alarm row's Acknowledged cell names it now."""
 from __future__ import annotations
 
 import shutil
