@@ -1755,7 +1755,8 @@ COURSE_FIGURES: tuple[tuple[str, str], ...] = (
     ("peak_diastolic", "Peak diastolic BP mmHg"),
     ("min_spo2", "Lowest SpO2"),
     ("min_rr", "Lowest RR"),
-    # The oximeter's pulse where the session had no heart rate (`queries.load_course`).
+    # An ECG's heart rate, or where none sent one the higher of a typed HR and the pulse
+    # (`queries.load_course`).
     ("peak_heart_rate", "Peak HR (or pulse) /min"),
     ("alarms_high", "High alarms"),
     ("alarms_medium", "Medium alarms"),

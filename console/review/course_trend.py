@@ -25,7 +25,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Final
 
 import numpy as np
@@ -204,10 +204,10 @@ def _trace(row: CourseRow, observations: Sequence[tuple[int, ObservationRecord]]
     measured_bp = not feed.bp_continuous()   # NIBP, not an arterial line
     vitals = {}
     for metric in DRAWN_VITALS:
-        device_t, device_v = feed.series(metric, False)
-        typed_t, typed_v = feed.series(metric, True)
-        cuff_t, cuff_v = feed.series(CUFF_PULSE, False) if metric == "pulse_rate" else (
-            typed_t[:0], typed_v[:0])
+        device_t, device_v = _of_the_session(feed.series(metric, False), row.started_at)
+        typed_t, typed_v = _of_the_session(feed.series(metric, True), row.started_at)
+        cuff_t, cuff_v = _of_the_session(feed.series(CUFF_PULSE, False), row.started_at) if (
+            metric == "pulse_rate") else (typed_t[:0], typed_v[:0])
         if not (np.isfinite(device_v).any() or typed_v.size or cuff_v.size):
             continue
         if cuff_v.size and not np.isfinite(device_v).any():
@@ -228,6 +228,21 @@ def _trace(row: CourseRow, observations: Sequence[tuple[int, ObservationRecord]]
             spot_t, spot_v = np.concatenate([typed_t, cuff_t]), np.concatenate([typed_v, cuff_v])
         vitals[metric] = VitalTrace(minutes[order] - origin, values, spot_t - origin, spot_v)
     return SessionTrace(row, t0 is not None, vitals)
+
+
+def _of_the_session(series: tuple[Floats, Floats],
+                    started: datetime) -> tuple[Floats, Floats]:
+    """A series (minutes from the session's start, values) without the points placed before the
+    session by the review's rule (`queries.before_the_session`), as its peaks, its vitals table
+    and the FHIR Bundle leave them out: a monitor's last cuff, the previous patient's 196/104 of
+    3 h before, was drawn as the session's BP and started the course's time axis there, every
+    session squeezed into the panel's last fifth (a review of the course)."""
+    minutes, values = series
+    keep = np.ones(minutes.size, dtype=bool)
+    for i in np.flatnonzero(minutes < 0):   # most points are after the start: none to judge
+        keep[i] = not queries.before_the_session(
+            started + timedelta(minutes=float(minutes[i])), started)
+    return (minutes, values) if keep.all() else (minutes[keep], values[keep])
 
 
 def course_limits(protocols: Iterable[Protocol]) -> tuple[tuple[CourseLimit, ...],

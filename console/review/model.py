@@ -929,7 +929,8 @@ class CourseRow:
             priority they reached.
         alarms_high_taken_back: of the high ones, those a typed value raised that was then
             entered in error or corrected.
-        peak_heart_rate / peak_heart_rate_minute: highest valid heart rate (beats/min) and when.
+        peak_heart_rate / peak_heart_rate_minute: highest valid heart rate (beats/min) and when;
+            where no ECG sent one, the higher of a typed heart rate and the pulse rate.
         max_nausea, max_dissociation, max_hallucinations, max_fatigue: highest score entered.
         min_moaas: lowest MOAA/S entered (deepest sedation).
         minutes_to_discharge: minutes from start to the `discharged` event, or None.

@@ -26,14 +26,15 @@ import os
 import sqlite3
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import groupby
 from operator import itemgetter
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple, TypeVar
+from typing import Protocol as TypingProtocol
 from urllib.parse import quote
 
 from console.clock import IsoParser, iso, parse_iso
@@ -1353,6 +1354,33 @@ _COURSE_MAX: Final = ("bp_systolic", "bp_diastolic", "heart_rate", "pulse_rate",
 _COURSE_MIN: Final = ("spo2", "resp_rate", "moaas")
 
 
+class _CourseValue(NamedTuple):
+    """A logged value of a session as the course reads it (`_Placeable`); `beyond` is the
+    monitor's beyond-range mark (`_BEYOND_SQL`)."""
+
+    id: int
+    metric: str
+    value: float
+    source: str
+    flags: tuple[str, ...]
+    measured_at: datetime | None
+    received_at: datetime
+    corrects: int | None
+    beyond: str
+
+
+def _passes(value: float, beyond: str, current: tuple[float, datetime, str] | None,
+            higher: bool) -> bool:
+    """A value (with its beyond-range mark) is past `current` (value, placed, mark): above it
+    for a peak (`higher`), below it for a low. A monitor's limit lies past its number: "<5" is
+    lower than a measured 5."""
+    if current is None:
+        return True
+    if value != current[0]:
+        return value > current[0] if higher else value < current[0]
+    return beyond == (">" if higher else "<") and current[2] != beyond
+
+
 def load_course(
     conn: sqlite3.Connection, patient_id: str, include_demo: bool = False
 ) -> list[CourseRow]:
@@ -1361,9 +1389,10 @@ def load_course(
     Peaks and lows leave corrected values out, and values placed further before the session
     than its trend starts (`before_the_session`); their minute is the first time the value was
     reached, counted from the session's start, placed on the time axis as every trend places it
-    (`TrendFeed.placed_at`: NIBP at its measured time unless its monitor's clock is more than a
-    minute off, judged on the values read here). Every minute is counted as the console's
-    timers ran, a wall-clock step it logged left out (`CourseRow`).
+    (`_trend_placing`, the session review's rule: NIBP at its measured time unless its
+    monitor's clock is more than a minute off). The peak heart rate is the ECG's, or where no
+    ECG sent one the higher of a typed heart rate and the pulse. Every minute is counted as the console's timers ran, a wall-clock step
+    it logged left out (`CourseRow`).
 
     Raises:
         UnreadableLogError: a session of the course could not be read.
@@ -1401,8 +1430,7 @@ def _load_course(
         # them: by the prefix, a pre-dose "device-instructions" stood for the first device.
         if device_number(str(item)) is not None:
             devices[session_id].append(LoggedAt(parse_iso(at), event_id))
-    wanted = _COURSE_MAX + _COURSE_MIN
-    marks = ", ".join("?" * len(wanted))
+    wanted = frozenset(_COURSE_MAX + _COURSE_MIN)
     as_run = _ProtocolsAsRun()
     out = []
     for row in rows:
@@ -1413,52 +1441,43 @@ def _load_course(
         steps = logged_steps(events)
         start = LoggedAt(started, SESSION_START_ID)
         corrected = _corrected_ids(conn, session_id)
-        clocks = TrendFeed(started)
         times = IsoParser()
+        demo = bool(row[_DEMO_COLUMN])
+        none: tuple[str, ...] = ()
+        # Every vital, with its flags: the clocks are judged over them all, as the session's
+        # review judges them (`_trend_placing`).
+        values = [
+            _CourseValue(obs_id, name, value, source, tuple(flags.split()) if flags else none,
+                         times(measured) if measured is not None else None, times(received),
+                         corrects, beyond)
+            for obs_id, name, value, source, flags, measured, received, corrects, beyond
+            in conn.execute(
+                f"SELECT id, metric, value, source, flags, measured_at, received_at, corrects, "
+                f"{_BEYOND_SQL} FROM observations "
+                f"WHERE session_id = ? AND {patient_values_sql(demo)} ORDER BY id",
+                [session_id])]
+        placed = _trend_placing(values, started, demo)
         best: dict[str, tuple[float, datetime, str]] = {}   # vital -> (value, placed, mark)
-        values = conn.execute(
-            f"SELECT id, metric, value, received_at, measured_at, source, corrects, "
-            f"{_BEYOND_SQL} FROM observations "
-            f"WHERE session_id = ? AND metric IN ({marks}) "
-            f"AND {patient_values_sql(bool(row[_DEMO_COLUMN]))} ORDER BY id",
-            [session_id, *wanted],
-        ).fetchall()
-        for _, name, _, received, measured, source, *_ in values:
-            # Not a pulse: its flags, which say a cuff's pulse (no clock offset), are not read
-            # here; its device's other vitals judge its clock as before the pulse was read.
-            if measured is not None and source != MANUAL and name != "pulse_rate":
-                clocks.note_clock(source, times(measured), times(received), name)
-
-        def placed(name: str, received: str, measured: str | None, source: str,
-                   corrects: int | None) -> datetime:
-            """Where the trend places it (`placed_at`); a corrected value, its measurement."""
-            if corrects is not None:
-                received, measured, source = _measurement(conn, corrects, received, measured,
-                                                          source)
-            return clocks.placed_at(ObservationRecord(
-                session_id, name, 0.0, "", source, times(measured) if measured else None,
-                times(received), ""))
-
-        for obs_id, name, value, received, measured, source, corrects, beyond in values:
-            if obs_id in corrected:
+        for v in values:
+            if v.metric not in wanted or v.id in corrected:
                 continue
-            current = best.get(name)
-            higher = name in _COURSE_MAX
-            # A monitor's limit lies past its number: "<5" is lower than a measured 5.
-            past = beyond == (">" if higher else "<")
-            if (current is None or (higher and value > current[0])
-                    or (not higher and value < current[0])
-                    or (value == current[0] and past and current[2] != beyond)):
+            if _passes(v.value, v.beyond, best.get(v.metric), v.metric in _COURSE_MAX):
                 # Placed only when it would be the peak: most rows never are.
-                at = placed(name, received, measured, source, corrects)
+                at = placed(v)
                 if not before_the_session(at, started):
-                    best[name] = (value, at, beyond)
+                    best[v.metric] = (v.value, at, v.beyond)
 
-        # The oximeter's pulse is the peak heart rate where no ECG sent one, as the chair
-        # counts it (a check's and the baseline's HR are ("heart_rate", "pulse_rate"):
-        # protocols/model.py `VitalsCheck`); the course read "—" beside its pulse alarm.
-        pulse = best.pop("pulse_rate", None)
-        if "heart_rate" not in best and pulse is not None:
+        # Where no ECG sent a heart rate the peak HR is the higher of a typed HR and the
+        # oximeter's pulse (equal: the first reached), as the chair counts either as the HR (a
+        # check's and the baseline's HR are ("heart_rate", "pulse_rate"): protocols/model.py
+        # `VitalsCheck`); an ECG's is the HR, as the strip draws it. Taken only where no heart
+        # rate was logged at all, the pulse was lost to a typed baseline HR 70: the course read
+        # "70 at T0 − 5 min" beside a pulse of 128 that alarmed (a review of the course).
+        pulse, heart = best.pop("pulse_rate", None), best.get("heart_rate")
+        ecg = any(v.metric == "heart_rate" and v.source != MANUAL for v in values)
+        if pulse is not None and not ecg and (_passes(pulse[0], pulse[2], heart, True) or (
+                heart is not None and (pulse[0], pulse[2]) == (heart[0], heart[2])
+                and pulse[1] < heart[1])):
             best["heart_rate"] = pulse
 
         def value(name: str) -> float | None:
@@ -1573,57 +1592,77 @@ def before_the_session(placed: datetime, started: datetime) -> bool:
 def rows_before_the_session(detail: SessionDetail) -> frozenset[int]:
     """The ids of `detail.observations` (loaded `with_observations`) that are none of this
     session's values by `before_the_session`, as the review's tables and the course leave them
-    out: each placed where the trend places it (`TrendFeed.placed_at`, each monitor's clock
-    judged over the session's patient values), a correction where the measurement it corrects
-    is, so both halves of a cuff's BP and the rows correcting them go together. The FHIR Bundle
-    leaves them out (it had filed a monitor's last cuff, the previous patient's 196/104 of 3 h
-    before, as this patient's); the observations CSV, the log's complete record, marks them
-    (`before_session`)."""
+    out: each placed where the trend places it (`_trend_placing`), so both halves of a cuff's BP,
+    its pulse and the rows correcting them go together. The FHIR Bundle leaves them out (it had
+    filed a monitor's last cuff, the previous patient's 196/104 of 3 h before, as this
+    patient's); the observations CSV, the log's complete record, marks them (`before_session`)."""
     started = detail.summary.started_at
     # A value is placed at its measured or its received time: most sessions have neither that
     # early, and need no clock judged (P6: 43,257 rows in a 2-hour session).
     if not any(before_the_session(min(o.received_at, o.measured_at or o.received_at), started)
                for o in detail.observations):
         return frozenset()
+    placed = _trend_placing(detail.observations, started, detail.summary.demo)
+    return frozenset(o.id for o in detail.observations
+                     if before_the_session(placed(o), started))
+
+
+class _Placeable(TypingProtocol):
+    """A logged value as `_trend_placing` reads it (an `Observation`, a course's value)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def flags(self) -> tuple[str, ...]: ...
+    @property
+    def measured_at(self) -> datetime | None: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def corrects(self) -> int | None: ...
+
+
+_Value = TypeVar("_Value", bound=_Placeable)
+
+
+def _trend_placing(rows: Sequence[_Value], started: datetime,
+                  demo: bool) -> Callable[[_Value], datetime]:
+    """Where the trend places each of a session's `rows` (`TrendFeed.placed_at`: NIBP at its
+    measured time unless its monitor's clock is off): each monitor's clock judged over the
+    session's patient values with their flags (a cuff and its pulse delivered late are no clock
+    offset), a correction where the measurement it corrects is (through a correction of a
+    correction, the first). One rule for `rows_before_the_session` and the course's peaks: the
+    course read no flags, placed a monitor's last cuff's pulse (the previous patient's, 3 h old)
+    at its arrival and gave it as this session's peak HR (a review of the course)."""
     feed = TrendFeed(started, capacity=1)   # placing only, nothing charted
-    for o in detail.observations:
-        if is_patient_value(o.flags, detail.summary.demo):
-            feed.note_clock(o.source, o.measured_at, o.received_at, o.metric, frozenset(o.flags))
-    rows = {o.id: o for o in detail.observations}
-    out = set()
-    for o in detail.observations:
-        first, seen = o, {o.id}
-        while first.corrects is not None and first.corrects in rows and first.corrects not in seen:
+    last: tuple[str, datetime | None, datetime, bool, frozenset[str]] | None = None
+    for o in rows:
+        flags = frozenset(o.flags)
+        # The values of one message, alike but for their vital, say the same of its clock
+        # (`_placing`; P6: six vitals a message at 1 Hz).
+        key = (o.source, o.measured_at, o.received_at, is_nibp_metric(o.metric, flags), flags)
+        if key != last and is_patient_value(flags, demo):
+            last = key
+            feed.note_clock(o.source, o.measured_at, o.received_at, o.metric, flags)
+    by_id = {o.id: o for o in rows}
+
+    def placed(row: _Value) -> datetime:
+        first, seen = row, {row.id}
+        while first.corrects is not None and first.corrects in by_id and first.corrects not in seen:
             seen.add(first.corrects)
-            first = rows[first.corrects]
-        placed = feed.placed_at(ObservationRecord(
-            0, first.metric, first.value, first.unit, first.source, first.measured_at,
-            first.received_at, first.entered_by, flags=frozenset(first.flags)))
-        if before_the_session(placed, started):
-            out.add(o.id)
-    return frozenset(out)
+            first = by_id[first.corrects]
+        return feed.placed_at(ObservationRecord(
+            0, first.metric, 0.0, "", first.source, first.measured_at, first.received_at, "",
+            flags=frozenset(first.flags)))
+    return placed
 
 
 def _first(events: Sequence[LoggedEvent], kind: str) -> LoggedEvent | None:
     return next((e for e in events if e.kind == kind), None)
-
-
-def _measurement(conn: sqlite3.Connection, corrects: int, received: str, measured: str | None,
-                 source: str) -> tuple[str, str | None, str]:
-    """(received_at, measured_at, source) of the measurement a correction stands for: the row
-    it corrects, through a correction of a correction the first; the correction's own when the
-    row is not there. A peak read at the correction's time, not the measurement's (an audit
-    of the vitals table found the same)."""
-    seen: set[int] = set()
-    at: int | None = corrects
-    while at is not None and at not in seen:
-        seen.add(at)
-        row = conn.execute("SELECT received_at, measured_at, source, corrects FROM observations "
-                           "WHERE id = ?", [at]).fetchone()
-        if row is None:
-            break
-        received, measured, source, at = row
-    return received, measured, source
 
 
 def _last_record(conn: sqlite3.Connection, session_id: int) -> str | None:
