@@ -12,12 +12,16 @@ The values a PCD-01 carries are the patient's, dated as the trend dates them (pc
 docstring): a value whose flags keep it off the patient's values (`not_patient_flags`: an NIBP of
 unknown age, a monitor's TEST value) is left out; a monitor whose clock its values show off
 (trend_feed.py `DeviceClocks`, the trend's and the tiles' rule and code, fed the session's values
-in log order: learnt from the log the first time a session is seen, then from each commit) has
-its values dated when received. A correction (`corrects`) whose result went out goes alone as
-OBX-11 C where that result went (its order, OBX-4 and OBX-14, found in the outbox as a
-withdrawal finds its row; through a correction of a correction, the newest of the rows it
-corrects that went); one whose result never went out goes as F, dated at the measurement it
-stands for.
+in log order: learnt from the log the first time a session is seen, then from each commit, all
+of a commit's values before any is dated) has its values dated when received; a value so dated
+before the session's start by more than `STALE_MANUAL_SECONDS` (a monitor's last cuff, the
+previous patient's) is none of this session's and is left out, as the review, the course and
+the FHIR Bundle leave it out (trend_feed.py `before_the_session`). A correction
+(`corrects`) whose result went out goes alone as OBX-11 C where that result went (its order,
+OBX-4 and OBX-14, found in the outbox as a withdrawal finds its row; through a correction of a
+correction, the newest of the rows it corrects that went); one whose result never went out goes
+as F, dated at the measurement it stands for, or not at all when that measurement is before the
+session.
 
 A transition alone does not say the whole ACM state (an acknowledged alarm whose priority steps
 down is still acknowledged; an alarm raised during a pause is paused), so the composer keeps each
@@ -72,7 +76,7 @@ from console.records import (
     Record,
 )
 from console.session.alarms import acknowledged_at, keeps_acknowledgement
-from console.session.trend_feed import DeviceClocks
+from console.session.trend_feed import DeviceClocks, before_the_session
 from console.store.errors import LogError
 from console.store.outbox import Outgoing
 from devices.reading import MANUAL, is_patient_value
@@ -109,12 +113,12 @@ class _Placing:
             self.clocks.note(record.source, record.metric, record.measured_at,
                              record.received_at, self.started_at, record.flags)
 
-    def place(self, record: ObservationRecord) -> ObservationRecord:
-        """`note` the next patient value, and return it with the time a PCD-01 dates it at."""
-        if record.source == MANUAL:
-            return record
-        self.note(record)
-        return _dated(record, _times(record, self)[0])
+    def before_the_session(self, record: ObservationRecord) -> bool:
+        """`record` (a measurement, noted) is dated before the session, none of its values."""
+        # The review's rule (trend_feed.py `before_the_session`): the PCD-01 sent a monitor's
+        # last cuff, the previous patient's 196/104 of 3 h before, as this patient's.
+        return before_the_session(_times(record, self)[0] or record.received_at,
+                                  self.started_at)
 
 
 def _times(record: ObservationRecord, placing: _Placing | None) -> tuple[datetime | None, ...]:
@@ -416,19 +420,31 @@ class PcdComposer:
         result that went out (OBX-11 C where that result went)."""
         demo = self._demo(session_id)
         placing = self._place(session_id)
+        # Only the patient's (pcd.py's module docstring).
+        patient = [r for r in batch if not r.flags or is_patient_value(r.flags, demo)]
+        if placing is not None:
+            # All noted before any is dated, as the trend moves a cuff when its message's heart
+            # rate shows the monitor's clock off (`TrendFeed._skew`): dated one by one, the cuff
+            # of a monitor 3 h behind, listed first, went dated 3 h before the session, and
+            # would now be left out as a previous patient's.
+            for record in patient:
+                if record.corrects is None:
+                    placing.note(record)
         values: list[ObservationRecord] = []
         corrections: list[tuple[ObservationRecord, SentObservation]] = []
-        for record in batch:
-            if record.flags and not is_patient_value(record.flags, demo):
-                continue   # not the patient's (pcd.py's module docstring)
+        for record in patient:
             if record.corrects is None:
-                values.append(record if placing is None else placing.place(record))
+                if placing is None or not placing.before_the_session(record):
+                    values.append(_dated(record, _times(record, placing)[0]))
                 continue
             corrected = self._chain(record)[1:]
             found = self._sent_row(corrected, placing)
             if found is not None:
                 corrections.append((record, found[1]))
-            else:   # nothing to replace: a result of the measurement it stands for
+            elif placing is None or not placing.before_the_session(
+                    corrected[-1] if corrected else record):
+                # Nothing to replace: a result of the measurement it stands for (none when
+                # that is before the session: none of its values, corrected or not).
                 values.append(_dated(record, _times(corrected[-1], placing)[0]
                                      if corrected else None))
         out = [self._pcd01(session_id, values, demo, next_control_id(), now)] if values else []

@@ -93,9 +93,9 @@ from console.store.log import (
     read_head,
     table_removed,
 )
-from console.session.conditions import STALE_MANUAL_SECONDS
 from console.session.device_rest import device_number
-from console.session.trend_feed import LINE_BREAK_KINDS, SAME_STEP_SECONDS, TrendFeed
+from console.session.trend_feed import (
+    LINE_BREAK_KINDS, SAME_STEP_SECONDS, TrendFeed, before_the_session as before_the_session)
 from console.session.engine import (
     ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE, OBSERVED_AT)
 from console.session.engine import logged_count, run_reached
@@ -1579,14 +1579,6 @@ class _ProtocolsAsRun:
 def _minutes(seconds: float) -> float:
     """Minutes to one decimal, as the course holds them (NaN stays NaN: unknown)."""
     return seconds if is_unknown(seconds) else round(seconds / 60, 1)
-
-
-def before_the_session(placed: datetime, started: datetime) -> bool:
-    """A value placed (`TrendFeed.placed_at`) further before the session's start than any view
-    of its trend starts (`TrendFeed.start_minutes`, `STALE_MANUAL_SECONDS`): a monitor's last
-    cuff, stale on its tile when the session opened (3 h old, the previous patient's), is none
-    of this session's values. The course gave it as the session's peak ("196 at -180 min")."""
-    return (started - placed).total_seconds() > STALE_MANUAL_SECONDS
 
 
 def rows_before_the_session(detail: SessionDetail) -> frozenset[int]:

@@ -360,6 +360,16 @@ class DeviceClocks:
         return ClockFound(source, offset, received_at)
 
 
+def before_the_session(placed: datetime, started: datetime) -> bool:
+    """A value placed (`TrendFeed.placed_at`) further before the session's start than any view
+    of its trend starts (`TrendFeed.start_minutes`, `STALE_MANUAL_SECONDS`): a monitor's last
+    cuff, stale on its tile when the session opened (3 h old, the previous patient's), is none
+    of this session's values. The course gave it as the session's peak ("196 at -180 min"); the
+    PCD-01 sent it, and the interface engine filed it in this patient's chart. One rule for the
+    review (console/review/queries.py) and the network (console/network/composer.py)."""
+    return (started - placed).total_seconds() > STALE_MANUAL_SECONDS
+
+
 def _waited(received_at: datetime, at: datetime) -> bool:
     """A cuff received at `received_at` has waited its `CUFF_WAIT_S` by `at`."""
     return (at - received_at).total_seconds() > CUFF_WAIT_S
