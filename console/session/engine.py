@@ -132,11 +132,13 @@ from console.session.entry import (
 )
 from console.session.holding import HeldFile, HeldWrites, LeftHeld, left_held, reading_key
 from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
-from console.session.schedule import Counted, DueInfo, Schedule, counts_for_checks, timed_names
+from console.session.schedule import (
+    Counted, DueInfo, Recounted, Schedule, counts_for_checks, timed_names,
+)
 from console.session.tile_view import same_measurement
 from console.session.trend_feed import CUFF_WAIT_S, SAME_STEP_SECONDS, DeviceClocks
 from console.store.errors import LogError
-from protocols.vitals import BP_METRICS, DISSOCIATION_PRESENT_ABOVE, metric
+from protocols.vitals import BP_METRICS, DISSOCIATION_PRESENT_ABOVE, SCORE, metric
 from devices.reading import (
     AGE_UNKNOWN, DEMO_OR_TEST, MANUAL, Reading, beyond_mark, is_cuff_pulse, is_cuff_pulse_metric,
     is_nibp_metric, is_nibp_value, is_patient_value,
@@ -495,8 +497,9 @@ class _State:
     # time, and its event's row id: None at a restart, whose events come without ids), in the
     # order noted. One entered in error (`void_observation`) leaves them.
     observed: dict[str, tuple[tuple[datetime, int | None], ...]] = field(default_factory=dict)
-    # Gate ticks taken back before T0, their attested value entered in error, by (phase, item):
-    # why the item is open again, until it is ticked again (`SessionEngine._untick_attested`).
+    # Pre-dose ticks taken back before T0, their attested value entered in error, by (phase,
+    # item): why the item is open again, until it is ticked again
+    # (`SessionEngine._untick_attested`).
     unticked: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def start_phase(self, index: int, kind: PhaseKind, at: Moment) -> bool:
@@ -2200,47 +2203,57 @@ class SessionEngine:
 
     def _untick_attested(self, metric_name: str, gone: Latest,
                          later: Sequence[tuple[int, Latest]]) -> list[dict[str, str]]:
-        """Before T0, the gate ticks that attested `gone` (entered in error; `later` the values
-        after it that stand) are taken back: the item is open again, and the gate's vitals'
-        baselines go back to the values that stand, unfixed, until it is ticked again. A
-        "Baseline BP below 140/90" ticked on the next chair's 138/88, both halves then
-        entered in error, had let dosing start with no BP of this patient, and kept 138 as
-        the baseline: a rise of 52 above the real 98 raised nothing (README: a value entered
-        in error counts nowhere). Returns the (phase, item) of each, for the log."""
+        """Before T0, the pre-dose ticks that attested `gone` (entered in error; `later` the
+        values after it that stand) are taken back: the item is open again, and a gate's vitals'
+        baselines go back to the values that stand, unfixed, until it is ticked again. A gate
+        tick on the value its baseline was taken from: a "Baseline BP below 140/90" ticked on
+        the next chair's 138/88, both halves then entered in error, had let dosing start with no
+        BP of this patient, and kept 138 as the baseline: a rise of 52 above the real 98 raised
+        nothing (README: a value entered in error counts nowhere). And any item left with no
+        value of what it attests (its `needs`, its gate's vitals: `_recorded`): "Baseline MOAA/S
+        and dissociation (CADSS) scored" stood ticked with its only CADSS entered in error, and
+        dosing started with no baseline score (a review). Returns the (phase, item) of each, for
+        the log."""
         state = self._state
-        if (state.t0 is not None or metric_name not in state.baseline_logged
-                or state.baseline.get(metric_name) != gone.reading.value
-                or not self._set_logged_baseline(metric_name, gone, later)):
+        if state.t0 is not None:
             return []
+        gated = (metric_name in state.baseline_logged
+                 and state.baseline.get(metric_name) == gone.reading.value
+                 and self._set_logged_baseline(metric_name, gone, later))
         out = []
-        for phase, item in self._pre_dose_gates():
+        for phase, item in self._pre_dose_items():
             tick = state.ticks.get((phase.id, item.id))
-            if (tick is not None and tick.mono >= gone.taken.mono
-                    and any(name == metric_name for name, _ in item.gate)):
+            if tick is None:
+                continue
+            by_gate = (gated and tick.mono >= gone.taken.mono
+                       and any(name == metric_name for name, _ in item.gate))
+            if by_gate or any(metric_name in names and not self._recorded(names)
+                              for names in self._attested(item)):
                 out.append({"phase": phase.id, "item": item.id})
                 self._withdraw_tick(phase.id, item, metric_name, gone.reading.value)
         return out
 
     def _replay_untick(self, detail: Mapping[str, Any]) -> None:
-        """The gate ticks an `entered_in_error` event took back (`_untick_attested`), at a
+        """The pre-dose ticks an `entered_in_error` event took back (`_untick_attested`), at a
         restart: open again, the baselines they fixed the values that stand (the replay)."""
         for taken in detail.get("unticked") or ():
             key = (str(taken.get("phase")), str(taken.get("item")))
-            item = next((i for p, i in self._pre_dose_gates() if (p.id, i.id) == key), None)
+            item = next((i for p, i in self._pre_dose_items() if (p.id, i.id) == key), None)
             if item is not None:
                 self._withdraw_tick(key[0], item, str(detail.get("metric", "")),
                                     float(detail.get("value", 0)))
 
     def _withdraw_tick(self, phase_id: str, item: ChecklistItem, metric_name: str,
                        value: float) -> None:
-        """The gate tick of `item`, on `metric_name`'s `value` now entered in error, taken back
-        (`_untick_attested`; a restart replays it): its vitals' baselines are the values that
-        stand again, by `_remember`'s rule."""
+        """The pre-dose tick of `item`, on `metric_name`'s `value` now entered in error, taken
+        back (`_untick_attested`; a restart replays it): a gate's vitals' baselines are the
+        values that stand again, by `_remember`'s rule."""
         state = self._state
         m = metric(metric_name)
+        unit = "" if m.unit == SCORE else f" {m.unit}"   # "Dissociation (CADSS) 0", no "score"
         state.ticks.pop((phase_id, item.id), None)
         state.unticked[(phase_id, item.id)] = (
-            f"{item.text!r} was ticked on {m.label} {m.format(value)} {m.unit}, entered in "
+            f"{item.text!r} was ticked on {m.label} {m.format(value)}{unit}, entered in "
             "error since: record the value again and tick it")
         for name, _ in item.gate:
             state.unfix_baseline(name)
@@ -2563,31 +2576,47 @@ class SessionEngine:
     def _uncount(self, metric_name: str, gone: Latest) -> None:
         """The due checks `gone` (entered in error) counted for are owed again, as a restart
         has them (its replay skips the value): a voided T+10 heart rate left no prompt and the
-        next check at T+20 live, and "Vitals due" at once after a restart. Only within the
-        phase it came in (a phase change since replaced the recurring checks). Whatever its
-        phase, it no longer counts as taken recently for a new phase's first check (a BP of the
+        next check at T+20 live, and "Vitals due" at once after a restart. Also after a phase
+        change since it came: the checks it met are carried over as the replay carries them
+        (`Schedule.take_back_value`; a T+40 SpO2 entered in error once Observation had begun
+        had left the infusion's T+40 check met live, owed and overdue after a restart). It no
+        longer counts as taken recently for a new phase's first check either (a BP of the
         infusion's end taken back after it stood for the observation's T+45 slot, where a
         restart, which skips it, asked it)."""
         # As `on_reading` counted it (`_counts_from`). A correction was counted at no time of
         # its own: a restart's replay keeps the measurement it corrected counted.
-        if gone.measured is None:
-            self.schedule.forget_received(metric_name, self._counts_from(gone).mono)
-        if gone.at.mono < self._state.phase_started.mono:
+        if gone.measured is not None:
             return
-        counted = _kept_for(self._counted_for.get(metric_name, ()), gone)
-        if counted is None:
-            return
-        metrics = {m for c in counted for m in c.check.metrics}
+        counted = _kept_for(self._counted_for.get(metric_name, ()), gone) or ()
         # Each counted as `on_reading` counted it (`_counts_from`), in the order they came, as a
         # restart's replay counts them. A correction counts as the measurement it stands for
         # (`Latest.taken`); at its own time, a heart rate of T0 corrected at T+8 met "BP and
         # HR" live once the diastolic of T+8 was taken back.
-        came = sorted(((kept.taken.mono, m, kept) for m in metrics
-                       for _, kept in self._state.rows.get(m, ())
+        came = sorted((kept for rows in self._state.rows.values() for _, kept in rows
                        if kept.taken.mono >= gone.at.mono and not kept.reading.is_demo_or_test
                        and counts_for_checks(kept.reading.flags)),
-                      key=lambda item: item[0])
-        self.schedule.take_back(counted, [(m, self._counts_from(kept)) for _, m, kept in came])
+                      key=lambda kept: kept.taken.mono)
+        recounted = self.schedule.take_back_value(
+            (metric_name, self._counts_from(gone).mono), gone.at.mono, counted,
+            [(kept.taken.mono, kept.reading.metric, self._counts_from(kept)) for kept in came])
+        for index, again in recounted.items():
+            self._recount(came[index], again)
+
+    def _recount(self, kept: Latest, again: Recounted) -> None:
+        """What `kept` gives back, entered in error later (`_counted_for`), after a take-back
+        passed its checks again (`Schedule.take_back_value`): those it counted for as they are
+        now, not as they were (put back, they undid the take-back). A correction gives back
+        nothing (`_uncount`)."""
+        if kept.measured is not None:
+            return
+        entries = self._counted_for.get(kept.reading.metric, deque(maxlen=KEEP_ROWS))
+        before = _kept_for(entries, kept) or ()
+        counted = (*(c for c in before if c.check.name not in again.checks), *again.counted)
+        if counted != before:
+            others = [e for e in entries if (e[0], e[1]) != (kept.at.mono, kept.reading.value)]
+            self._counted_for[kept.reading.metric] = deque(
+                sorted([*others, (kept.at.mono, kept.reading.value, counted)],
+                       key=lambda entry: entry[0]), maxlen=KEEP_ROWS)
 
     def _note_trackers_before(self, name: str, value: float, at: Moment) -> None:
         """Keep the vital's trackers, and its "Repeat" check, as they are before `value` is fed
@@ -3603,13 +3632,23 @@ class SessionEngine:
         its `needs`, an entry of alternatives named as "Heart rate (or Pulse rate)". Said all
         at once: "Baseline BP, HR, SpO2 and RR recorded" was ticked with only a BP (review 39).
         """
-        gate = [] if over else [(name,) for name, _ in item.gate]
-        # A value measured at a time not known (`AGE_UNKNOWN`) is no value recorded now.
-        missing = [[metric(m).label for m in names] for names in (*gate, *item.needs)
-                   if all((kept := self.latest(m)) is None or AGE_UNKNOWN in kept.reading.flags
-                          for m in names)]
+        entries = self._attested(item)[len(item.gate):] if over else self._attested(item)
+        missing = [[metric(m).label for m in names] for names in entries
+                   if not self._recorded(names)]
         return [labels[0] + (f" (or {' or '.join(labels[1:])})" if labels[1:] else "")
                 for labels in missing]
+
+    @staticmethod
+    def _attested(item: ChecklistItem) -> tuple[tuple[str, ...], ...]:
+        """The values `item` attests were recorded: its gate's vitals, then its `needs` (an
+        entry of alternatives: either one)."""
+        return (*((name,) for name, _ in item.gate), *item.needs)
+
+    def _recorded(self, names: Sequence[str]) -> bool:
+        """A value of one of `names` stands. One measured at a time not known (`AGE_UNKNOWN`)
+        is no value recorded now."""
+        return any((kept := self.latest(m)) is not None and AGE_UNKNOWN not in kept.reading.flags
+                   for m in names)
 
     def _unmet_items(self, phase: Phase, needed: Collection[str] = ()) -> list[str]:
         """The items of `phase` that hold it, as the gate says them: a required one (or a device
@@ -3709,6 +3748,11 @@ class SessionEngine:
         gate item left unticked (a review of the protocols)."""
         return [(phase, item) for phase in pre_dose_phases(self.protocol.phases)
                 for item in phase.checklist if item.gate]
+
+    def _pre_dose_items(self) -> list[tuple[Phase, ChecklistItem]]:
+        """Every checklist item of the phases before the first dosing one, with its phase."""
+        return [(phase, item) for phase in pre_dose_phases(self.protocol.phases)
+                for item in phase.checklist]
 
     def _gate_before_first_device(self, item: ChecklistItem) -> tuple[str, list[str]]:
         """The pre-dose gate a nasal session's first device passes: (the gate item's id, its

@@ -15,13 +15,15 @@ times after T0 ("BP at T+40") is the protocol's, not its phase's: due from the f
 phase the nurse is in, once; one already asked when a phase starts stays at its time until its
 vitals come (`_add_timed`). Where the dose is nasal devices, the first dose is device 1's tick:
 until then those checks wait (no prompt, no reading counts for them), and the tick times them all
-from it (`first_dose_given`).
+from it (`first_dose_given`). A value entered in error counts for no check, as a restart's replay
+skips it, whatever phase it came in: the phase starts since are passed again without it
+(`take_back_value`).
 No Qt, no clock reads: every method takes `now`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from console.clock import Moment
@@ -89,6 +91,15 @@ class Counted:
 
 
 @dataclass(frozen=True, slots=True)
+class Recounted:
+    """What a value counted for among the checks a take-back changed (`take_back_value`): in
+    place of what `on_reading` had returned for them."""
+
+    checks: frozenset[str]          # the checks changed, by name
+    counted: tuple[Counted, ...]    # those of them it counts for now, as they were before it
+
+
+@dataclass(frozen=True, slots=True)
 class DueInfo:
     """A check as the nurse sees it: `due_in_s` negative once it is overdue. `metrics` names
     every vital that counts for it, `missing` those that would meet what it still lacks, an
@@ -102,6 +113,25 @@ class DueInfo:
     # Late past its grace (`escalate_after`): the prompt is a medium alarm. Before that a check
     # past its time is due, not overdue (clinical-defaults.md alarm behaviour 8).
     overdue: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Milestone:
+    """A phase start or the first dose (`Schedule.start_phase`, `first_dose_given`) at mono `at`,
+    with the schedule as it was just before it (`before`: never changed, with no milestones of
+    its own): a value entered in error that had counted before it is taken back from there
+    (`Schedule.take_back_value`)."""
+
+    at: float
+    before: Schedule
+    apply: Callable[[Schedule], None]   # the milestone, passed on the schedule given
+
+    def follows(self, metric_name: str, came: float, counted_from: float) -> bool:
+        """A reading of `metric_name` that came at mono `came`, counted from `counted_from`,
+        came before this milestone; one of the same moment if the schedule had it already
+        (a phase started as the T+40 values were typed, on a clock that did not move)."""
+        return came < self.at or (came == self.at
+                                  and counted_from in self.before._received.get(metric_name, ()))
 
 
 # Times kept per vital (as `on_reading` counted them): a take-back finds the one before a
@@ -184,9 +214,18 @@ class Schedule:
         # given them, in the order they came; values entered in error taken out): what a
         # sooner slot counts as taken recently (`_sooner_check`).
         self._received: dict[str, tuple[float, ...]] = {}
+        # Every phase start and first dose so far, in order, each with the schedule before it
+        # (`take_back_value`).
+        self._milestones: tuple[_Milestone, ...] = ()
 
     def clone(self) -> Schedule:
         """An independent copy (the engine's per-step snapshot)."""
+        twin = self._bare()
+        twin._milestones = self._milestones   # immutable: shared
+        return twin
+
+    def _bare(self) -> Schedule:
+        """An independent copy without the milestones (a milestone's `before`)."""
         twin = Schedule()
         twin._timed = self._timed
         twin._by_device, twin._dose_awaited = self._by_device, self._dose_awaited
@@ -215,6 +254,7 @@ class Schedule:
         lived in Observation only, and a nurse still on the nasal devices' screen at T+50 was
         asked nothing (review 42). Nasal devices' dosing phase at T0: they wait for device 1
         (`first_dose_given`); a later phase asks them from T0, device 1 given or not."""
+        self._pass(phase_start, lambda s: s.start_phase(phase, phase_start, t0))
         ending: list[_Check] = []
         if phase.kind is not PhaseKind.DISCHARGE:
             ending = [c for c in self._checks.values()
@@ -244,9 +284,14 @@ class Schedule:
         minutes after the dose (review 45); kept when already due, device 1 given 45 minutes
         after T0 had it asked before the dose and met by a BP 5 minutes after it, and no BP
         was asked 40 minutes after the dose (review 46)."""
+        self._pass(now, lambda s: s.first_dose_given(first_dose, now))
         self._dose_awaited = None
         for check in self._timed:
             self._add_timed(check, first_dose, now, keep_asked=False)
+
+    def _pass(self, at: Moment, apply: Callable[[Schedule], None]) -> None:
+        """Note the milestone `apply` at `at`, with the schedule as it is before it."""
+        self._milestones = (*self._milestones, _Milestone(at.mono, self._bare(), apply))
 
     def _waits(self, check: _Check) -> bool:
         """`check` is timed from a dose not yet given (the first device awaited): not asked,
@@ -431,6 +476,103 @@ class Schedule:
                     break   # met again (a one-off is then done)
                 if metric_name in check.metrics and check.takes(metric_name, at.mono):
                     self._count(old.name, check, metric_name, at)
+
+    def take_back_value(self, gone: tuple[str, float], came: float, counted: tuple[Counted, ...],
+                        since: Sequence[tuple[float, str, Moment]]) -> dict[int, Recounted]:
+        """A value entered in error counts for no check, as a restart's replay never counted it,
+        whatever phase it came in. `gone`: its vital and when it counted from, as `on_reading`
+        was given it; `came`: when it came (mono); `counted`: the checks it counted for, as
+        `on_reading` returned them; `since`: (when it came, vital, when it counts from) of each
+        value that came after it and stands, in the order they came.
+
+        In the phase it came in, `take_back`. A phase start (or the first dose) since then had
+        carried over the checks as they were with the value: each is passed again from the
+        schedule as it was before it, the value taken back there, and every check it makes
+        otherwise than it did live takes the live one's place, given the values since. So a
+        check the value met at a phase's end is owed at its own time, as the replay carries
+        it, and asked again: the T+40 SpO2 of an IV infusion entered in error once Observation
+        had begun, and an SpO2 of Observation's "Sedation and breathing" entered in error in
+        Discharge, had left their checks met live, nothing asked, while a restart had them owed
+        and, 5 min on, a medium "Vitals overdue" holding the discharge (a review).
+
+        Returns, by index in `since`, what the values given to a check that changed counted for
+        now (`Recounted`): what `on_reading` had returned for them is no longer what they would
+        take back (a differential fuzzer: a later RR entered in error put back the check as it
+        was before this rebuild, the BP of its window lost)."""
+        metric_name, counted_from = gone
+        self.forget_received(metric_name, counted_from)
+        milestones = list(self._milestones)
+        first = next((i for i, m in enumerate(milestones)
+                      if m.follows(metric_name, came, counted_from)), None)
+        if first is None:
+            if counted:
+                self.take_back(counted, [(name, at) for _, name, at in since])
+            return {}
+        # The schedule as it was before the first milestone since, without the value.
+        rebuilt = milestones[first].before._bare()
+        rebuilt.forget_received(metric_name, counted_from)
+        if counted:
+            rebuilt.take_back(counted, [(name, at) for arrived, name, at in since
+                                        if milestones[first].follows(name, arrived, at.mono)])
+        recounted: dict[int, Recounted] = {}
+        for i in range(first, len(milestones)):
+            passed = milestones[i]
+            milestones[i] = replace(passed, before=rebuilt._bare())
+            as_live = passed.before._bare()
+            passed.apply(as_live)
+            passed.apply(rebuilt)
+            changed = frozenset(name for name in as_live._names() | rebuilt._names()
+                                if as_live._as_it_is(name) != rebuilt._as_it_is(name))
+            after = milestones[i + 1] if i + 1 < len(milestones) else None
+            # The live schedule at the next milestone (or now), each check changed given the
+            # values that came between the two.
+            target = self if after is None else after.before._bare()
+            if after is not None:   # this schedule's was forgotten above
+                target.forget_received(metric_name, counted_from)
+            window = [(index, name, at) for index, (arrived, name, at) in enumerate(since)
+                      if not passed.follows(name, arrived, at.mono)
+                      and (after is None or after.follows(name, arrived, at.mono))]
+            if changed:
+                recounted.update((index, Recounted(changed, ())) for index, _, _ in window)
+            for name in sorted(changed):
+                for index, again in target._take_over(name, rebuilt, window):
+                    recounted[index] = replace(recounted[index],
+                                               counted=(*recounted[index].counted, again))
+            rebuilt = target
+        self._milestones = tuple(milestones)
+        return recounted
+
+    def _names(self) -> set[str]:
+        return {*self._checks, *self._done}
+
+    def _as_it_is(self, name: str) -> _Check | bool:
+        """The check `name` as it stands, else whether it is done."""
+        return self._checks.get(name) or name in self._done
+
+    def _take_over(self, name: str, source: Schedule,
+                   since: Sequence[tuple[int, str, Moment]]) -> list[tuple[int, Counted]]:
+        """The check `name` as `source` has it (or done, or none) in place of this one, then
+        given the readings `since` ((index, vital, when it counts from), in the order they came)
+        as `on_reading` counts them. Returns what each reading counted for, by its index."""
+        self._checks.pop(name, None)
+        self._done.discard(name)
+        taken = source._checks.get(name)
+        if taken is None:
+            if name in source._done:
+                self._done.add(name)
+            return []
+        check = self._checks[name] = replace(taken, seen=dict(taken.seen),
+                                             recent_from=dict(taken.recent_from))
+        out = []
+        for index, metric_name, at in since:
+            if self._checks.get(name) is not check:
+                break   # met (a one-off is then done)
+            if (metric_name in check.metrics and check.takes(metric_name, at.mono)
+                    and not self._waits(check)):
+                out.append((index, Counted(replace(check, seen=dict(check.seen)),
+                                           (metric_name, at.mono))))
+                self._count(name, check, metric_name, at)
+        return out
 
     def _standing(self, check: _Check, metric_name: str) -> float | None:
         """The newest time still received of `metric_name` that counts for `check`'s slot, or

@@ -260,10 +260,11 @@ def test_a_bp_of_the_infusions_end_taken_back_after_it_is_asked_at_t45_as_after_
     live = [(d.name, round(d.due_in_s), d.missing) for d in s.engine.due(s.now())
             if d.due_in_s <= 0]
     assert (OBSERVATION, 0, ("bp_systolic", "resp_rate", "moaas")) in live
-    # After a restart the BP is asked too (the replay, which skips it, also keeps the infusion's
-    # T+40 check owed: a value of an ended phase taken back does not reopen that phase's check
-    # live, as before this change).
+    # After a restart the BP is asked too, and the infusion's T+40 check the BP had met is owed
+    # live as the replay, which skips the BP, keeps it owed (tests/session/
+    # test_a_value_entered_in_error_after_its_phase_ended_is_asked_again.py).
     engine = restart(s)
     after = [(d.name, round(d.due_in_s), d.missing) for d in engine.due(s.now())
              if d.due_in_s <= 0]
     assert (OBSERVATION, 0, ("bp_systolic", "resp_rate", "moaas")) in after
+    assert live == after
