@@ -1443,7 +1443,9 @@ class EventLog:
             LogError: the log cannot be written.
             ValueError: a value the log refuses (naive time, non-finite weight).
         """
-        content = _session_values(opened)
+        # Escaped as `write` escapes a record (`_storable`): a monitor port under a Latin-1
+        # folder, named in the session's details, had refused the session (UnicodeEncodeError).
+        content = _storable(_session_values(opened))
         with self._transaction() as conn:
             chains = _Chains(conn, self.path)
             session_id = chains.append("sessions", content)
