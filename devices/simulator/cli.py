@@ -29,9 +29,9 @@ It prints its port (a path, `socket://127.0.0.1:PORT` or `udp://127.0.0.1:PORT`)
 answers the console's queries or polls with the scenario's values until the scenario's end, then
 keeps answering with the last values until stopped. Bad arguments: one line on stderr naming what
 is allowed, exit 2; so is a `--duration-minutes` that ends the run before a step the scenario is
-about (`scenario.check_duration`). A port it cannot open or make (no pty to be had, as in a
-container without /dev/pts; no loopback port), whatever the format: one line naming it and why,
-exit 1.
+about, or a scenario file's own duration that does (`scenario.check_duration`). A port it cannot
+open or make (no pty to be had, as in a container without /dev/pts; no loopback port), whatever
+the format: one line naming it and why, exit 1.
 """
 
 from __future__ import annotations

@@ -51,6 +51,14 @@ NIBP_FIRST_SECONDS = 30.0
 """The first cuff cycle ends this long after the start (inflation and deflation take ~30 s)."""
 
 
+def first_cuff_reading_s(after_s: float, interval_s: float) -> float:
+    """The second of the frame carrying the cuff's first reading at or after `after_s`: the
+    schedule `Physiology.samples` keeps (NIBP_FIRST_SECONDS, then every `interval_s`), read at
+    the first whole second due (`scenario.check_duration` holds a run to it)."""
+    cycles = max(0, math.ceil((after_s - NIBP_FIRST_SECONDS) / interval_s))
+    return float(math.ceil(NIBP_FIRST_SECONDS + cycles * interval_s))
+
+
 @dataclass(frozen=True, slots=True)
 class Ramp:
     """Move `metric` from wherever it is at `start_s` to `target` over `duration_s` (0 = a step)."""

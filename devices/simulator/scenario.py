@@ -78,6 +78,7 @@ from devices.simulator.physiology import (
     Physiology,
     Ramp,
     Sample,
+    first_cuff_reading_s,
 )
 
 ACTIONS: dict[str, tuple[str, ...]] = {
@@ -532,56 +533,113 @@ def check_playable(scenario: Scenario, fmt: str) -> None:
 
 
 def check_duration(scenario: Scenario, duration_minutes: float | None) -> None:
-    """Refuse a duration (`infusion-sim --duration-minutes`) that ends the run before a step the
-    scenario is about, as a file's own step must be before its end (`_Validator.step`): played,
-    `--scenario disconnect --duration-minutes 5` exited 0 having never unplugged, the device_lost
-    `--list` promises never coming, without a word (a review). Every fault step counts, and in a
-    scenario that expects alarms every step (a ramp may be what brings one), a ramp of a vital an
-    expected alarm is about played to its end: one cut before its target had counted as played, `tachypnea` for 11 minutes exiting 0
-    with RR never up to its alarm (a QA review). One that expects none may be cut short in its
-    drift (`normal` for half a minute: a quick check of the port).
+    """Refuse a run that ends before a step the scenario is about: a `--duration-minutes`
+    (`infusion-sim`), or None, the scenario's own duration, judged alike (a file whose alarm
+    ramp ran past its own end was played without its alarm, unrefused: a review). A file's own
+    step must be before its end (`_Validator.step`): played, `--scenario disconnect
+    --duration-minutes 5` exited 0 having never unplugged, the device_lost `--list` promises
+    never coming, without a word (a review). Every fault step counts, and in a scenario that
+    expects alarms every step (a ramp may be what brings one), a ramp toward an expected alarm's
+    limit played whole (`_when_played`): one cut before its target had counted as played,
+    `tachypnea` for 11 minutes exiting 0 with RR never up to its alarm (a QA review). One that
+    expects none may be cut short in its drift (`normal` for half a minute: a quick check of the
+    port).
 
     Raises:
         ScenarioError: names the first step the run would not play (whole), its minute, and the
-            least duration that plays them all.
+            least duration that plays them all; "leave --duration-minutes out" only when the
+            scenario's own duration plays them.
     """
-    if duration_minutes is None:
-        return
-    end_s = duration_minutes * 60
-    needed = [s for s in scenario.steps if s.action != "ramp" or scenario.expect.alarms]
-    # A ramp of a vital an expected alarm is about is played to its end; any other step needs
-    # the run to reach it (a BP drift beside `disconnect`'s unplugging asks no 33 minutes).
-    alarm_metrics = {ALARM_METRICS.get(c) for c in scenario.expect.alarms} - {None}
+    body = Physiology(scenario.baseline, scenario.ramps(), 1, scenario.nibp_interval_minutes * 60)
+    needed = [_when_played(scenario, body, s) for s in scenario.steps
+              if s.action != "ramp" or scenario.expect.alarms]
 
-    def ends_s(step: Step) -> float:
-        return step.at_s + (step.over_s if step.metric in alarm_metrics else 0.0)
+    def cut_by(minutes: float) -> list[_Played]:
+        return [p for p in needed if not p.by(minutes * 60)]
 
-    def whole(step: Step) -> bool:
-        return step.action == "ramp" and step.metric in alarm_metrics
-
-    cut = [s for s in needed if (ends_s(s) > end_s if whole(s) else s.at_s >= end_s)]
+    own_cut = cut_by(scenario.duration_minutes)
+    cut = own_cut if duration_minutes is None else cut_by(duration_minutes)
     if not cut:
         return
     first = cut[0]
-    # The last to end: a step needs a run longer than its minute, a whole ramp one that lasts
-    # to its end (on a tie the step's "more than" is the least).
-    last = max(needed, key=lambda s: (ends_s(s), not whole(s)))
-    last_min = ends_s(last) / 60
-    if whole(first):
-        what = (f"ramp of {first.metric} from minute {first.at_s / 60:g} reaches {first.to:g} at "
-                f"minute {ends_s(first) / 60:g}, which would not be played whole")
+    # The last to be played: a step needs a run longer than its minute, a whole ramp one that
+    # lasts to its end (on a tie the step's "more than" is the least).
+    last = max(needed, key=lambda p: (p.at_s, not p.whole))
+    last_min = last.at_s / 60
+    step = first.step
+    ramp = (f"ramp of {step.metric} from minute {step.at_s / 60:g} reaches {step.to:g} at minute "
+            f"{(step.at_s + step.over_s) / 60:g}")
+    if first.cuff:
+        what = (f"{ramp}, first read by the cuff at minute {first.at_s / 60:g}, which would not "
+                "be played")
+    elif first.whole:
+        what = f"{ramp}, which would not be played whole"
     else:
-        kind = f"ramp of {first.metric}" if first.action == "ramp" else first.action
-        what = f"{kind} at minute {first.at_s / 60:g}, which would not be played"
-    least = (f"at least {last_min:g} (its last ramp ends at minute {last_min:g})"
-             if whole(last) else
-             f"more than {last_min:g} (its last step is at minute {last_min:g})")
+        kind = f"ramp of {step.metric}" if step.action == "ramp" else step.action
+        what = f"{kind} at minute {step.at_s / 60:g}, which would not be played"
+    if last.whole:
+        least = f"at least {last_min:g} (its last ramp ends at minute {last_min:g})"
+    elif last.cuff:
+        least = (f"more than {last_min:g} (the cuff first reads its last ramp at minute "
+                 f"{last_min:g})")
+    else:
+        least = f"more than {last_min:g} (its last step is at minute {last_min:g})"
     expects = (f" (the scenario expects {', '.join(scenario.expect.alarms)})"
                if scenario.expect.alarms else "")
-    raise ScenarioError(
-        scenario.source or scenario.name, f"--duration-minutes {duration_minutes:g}",
-        f"ends the run before its {what}{expects}; give {least}, or leave --duration-minutes "
-        f"out (the scenario's {scenario.duration_minutes:g})")
+    if duration_minutes is None:
+        key, then = f"duration_minutes = {scenario.duration_minutes:g}", (
+            ", in the file or with --duration-minutes")
+    else:
+        # Leaving the option out plays the scenario's own duration: offered only if that plays.
+        key, then = f"--duration-minutes {duration_minutes:g}", (
+            "" if own_cut else
+            f", or leave --duration-minutes out (the scenario's {scenario.duration_minutes:g})")
+    raise ScenarioError(scenario.source or scenario.name, key,
+                        f"ends the run before its {what}{expects}; give {least}{then}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Played:
+    """When a run has played `step`: once it lasts to `at_s` (`whole`) or once it is past it.
+
+    Attributes:
+        whole: a ramp toward an expected alarm's limit, played when the run lasts to its end.
+        cuff: such a ramp of a cuff's pressure, played once the run is past `at_s`, the cuff's
+            first reading at or after its end.
+    """
+
+    step: Step
+    at_s: float
+    whole: bool = False
+    cuff: bool = False
+
+    def by(self, end_s: float) -> bool:
+        """Whether a run ending at `end_s` plays it (a frame at second t is sent when t < end_s)."""
+        return self.at_s <= end_s if self.whole else self.at_s < end_s
+
+
+def _when_played(scenario: Scenario, body: Physiology, step: Step) -> _Played:
+    """When a run of `scenario` (its trends: `body`) has played `step`: a ramp toward an
+    expected alarm's limit (up for a `_high` alarm, down for a `_low` one) to its end, and for a
+    cuff's pressure until the cuff's first reading after it (a 15-minute run of a systolic ramp
+    to 190 ending at minute 15 sent about 165 at most, read at minute 10.5: a review); any other
+    step, a recovery ramp too, once the run reaches it (`tachypnea` for 35 minutes plays RR >= 25
+    from about minute 16 to 33 and had been refused for its ramp back to 16, minute 30 to 38, when
+    every ramp of an alarm's vital had to be played whole: a review)."""
+    if step.action != "ramp":
+        return _Played(step, step.at_s)
+    limits = {(ALARM_METRICS[c], c.rpartition("_")[2]) for c in scenario.expect.alarms}
+    start = body.trend(step.metric, step.at_s)   # from the baseline and the ramps before it
+    way = "high" if step.to > start else "low" if step.to < start else ""
+    if (step.metric, way) not in limits:
+        return _Played(step, step.at_s)
+    end_s = step.at_s + step.over_s
+    if step.metric in ("bp_systolic", "bp_diastolic"):
+        return _Played(step, first_cuff_reading_s(end_s, scenario.nibp_interval_minutes * 60),
+                       cuff=True)
+    # A step change (0 minutes) is played once the run is past it, as any step.
+    return _Played(step, end_s, whole=step.over_s > 0)
+
 
 
 # ------------------------------------------------------------------------------------ timeline

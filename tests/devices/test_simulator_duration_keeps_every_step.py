@@ -45,14 +45,15 @@ def test_a_run_that_ends_before_the_disconnect_is_refused_naming_it_and_the_leas
 
 def test_a_run_that_ends_before_the_ramp_its_alarm_needs_is_refused(
         capsys: pytest.CaptureFixture[str]) -> None:
-    # tachypnea.toml: RR climbs from minute 10 (resp_rate_high), back down from minute 30.
+    # tachypnea.toml: RR climbs from minute 10 to 18 (resp_rate_high), back down from minute 30
+    # (a recovery, needing only to be reached).
     line = refusal(["--scenario", "tachypnea", "--duration-minutes", "5", "--speed", "100000",
                     "--no-wait"], capsys)
     assert line == (
         "infusion-sim: error: tachypnea.toml: --duration-minutes 5: ends the run before its "
         "ramp of resp_rate from minute 10 reaches 29 at minute 18, which would not be played "
-        "whole (the scenario expects resp_rate_high); give at least 38 (its last ramp ends at "
-        "minute 38), or leave --duration-minutes out (the scenario's 45)")
+        "whole (the scenario expects resp_rate_high); give more than 30 (its last step is at "
+        "minute 30), or leave --duration-minutes out (the scenario's 45)")
 
 
 def test_an_asked_device_is_held_to_the_same_rule_before_its_port_opens(
@@ -64,16 +65,16 @@ def test_an_asked_device_is_held_to_the_same_rule_before_its_port_opens(
     out, err = proc.communicate(timeout=30)
     assert (proc.returncode, out) == (cli.EXIT_USAGE, "")
     assert err.startswith("infusion-sim: error: tachypnea.toml: --duration-minutes 29.5: ends "
-                          "the run before its ramp of resp_rate from minute 30 reaches 16 at "
-                          "minute 38, ")
+                          "the run before its ramp of resp_rate at minute 30, ")
     assert err.count("\n") == 1
 
 
 def test_a_run_past_the_last_step_plays_every_step() -> None:
-    # The file check's rule: a step at minute 10 needs a duration of more than 10; a ramp of an
-    # expected alarm's vital, one that lasts to its end (tachypnea's last RR ramp: minute 38).
+    # The file check's rule: a step at minute 10 needs a duration of more than 10; a ramp toward
+    # an expected alarm's limit, one that lasts to its end (tachypnea's RR up: minute 18; its
+    # ramp back down from minute 30 is a step to reach).
     check_duration(load_builtin("disconnect"), 10.5)
-    check_duration(load_builtin("tachypnea"), 38)
+    check_duration(load_builtin("tachypnea"), 30.01)
     check_duration(load_builtin("tachypnea"), None)   # the scenario's own duration
     with pytest.raises(ScenarioError, match="before its disconnect at minute 10,"):
         check_duration(load_builtin("disconnect"), 10)
