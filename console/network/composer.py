@@ -14,9 +14,10 @@ unknown age, a monitor's TEST value) is left out; a monitor whose clock its valu
 (trend_feed.py `DeviceClocks`, the trend's and the tiles' rule and code, fed the session's values
 in log order: learnt from the log the first time a session is seen, then from each commit, all
 of a commit's values before any is dated) has its values dated when received; a value so dated
-before the session's start by more than `STALE_MANUAL_SECONDS` (a monitor's last cuff, the
-previous patient's) is none of this session's and is left out, as the review, the course and
-the FHIR Bundle leave it out (trend_feed.py `before_the_session`). A correction
+before the session's start by more than `STALE_MANUAL_SECONDS`, and that old already when it
+came (a monitor's last cuff, the previous patient's; not a reading after the station's clock was
+set back), is none of this session's and is left out, as the review, the course and the FHIR
+Bundle leave it out (trend_feed.py `before_the_session`). A correction
 (`corrects`) whose result went out goes alone as OBX-11 C where that result went (its order,
 OBX-4 and OBX-14, found in the outbox as a withdrawal finds its row; through a correction of a
 correction, the newest of the rows it corrects that went); one whose result never went out goes
@@ -118,7 +119,7 @@ class _Placing:
         # The review's rule (trend_feed.py `before_the_session`): the PCD-01 sent a monitor's
         # last cuff, the previous patient's 196/104 of 3 h before, as this patient's.
         return before_the_session(_times(record, self)[0] or record.received_at,
-                                  self.started_at)
+                                  record.received_at, self.started_at)
 
 
 def _times(record: ObservationRecord, placing: _Placing | None) -> tuple[datetime | None, ...]:

@@ -1399,8 +1399,9 @@ def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
     its measurement). The vitals table and the REMS form read these, so both place a value
     alike (the REMS form read the series by the time each row was received, and lost a BP the
     review showed). A device value is where the trend places it (`VitalSeries.placed`: a cuff
-    at its measured time); one placed further before the session than the trend's views start
-    (`queries.before_the_session`: a monitor's last cuff, the previous patient's) is left out."""
+    at its measured time); one placed further before the session than the trend's views start,
+    that old already when it came (`queries.before_the_session`: a monitor's last cuff, the
+    previous patient's), is left out, and so is a correction of it."""
     start = detail.summary.started_at
     corrected = {(c.metric, c.at, c.value): c for c in detail.corrections
                  if not c.entered_in_error and c.replaced_seconds is not None}
@@ -1420,11 +1421,15 @@ def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
             # The correcting row is typed, stamped with the correction's event.
             c = corrected.pop((name, t, v), None) if m else None
             if c is None or c.replaced_seconds is None:
-                if not before_the_session(at, start):
+                if not before_the_session(at, t, start):
                     points.append(PlacedValue(at, v, m, row=row, beyond=side, history=old))
-            else:
-                points.append(PlacedValue(start + timedelta(seconds=c.replaced_seconds), v, m,
-                                          c.replaced_value, row))
+                continue
+            # A correction stands or falls with the measurement it corrects: placed where that
+            # is (`VitalSeries.placed`), received when that was. The correction of a monitor's
+            # last cuff, the previous patient's, stood here as this patient's BP (a review).
+            received = start + timedelta(seconds=c.replaced_seconds)
+            if not before_the_session(at, received, start):
+                points.append(PlacedValue(received, v, m, c.replaced_value, row))
         points.sort(key=lambda p: p.at)   # stable: a re-entry after its correction stays last
         out[name] = points
     return out

@@ -10,7 +10,8 @@ Each session goes through the one rule every trend applies (`console.session.tre
 the rows `queries.trend_records` reads: a corrected value stands at its corrected value where the
 measurement it corrects was drawn, a value entered in error is not drawn, an NIBP sits at its
 measured time (its arrival when its monitor's clock is off), a reading of unknown age is not
-drawn. DEMO and TEST readings are never drawn here, in a demo session either: a course compares
+drawn, nor one the review leaves out of the session (`queries.records_before_the_session`: a
+monitor's last cuff, the previous patient's). DEMO and TEST readings are never drawn here, in a demo session either: a course compares
 a patient's values, and a monitor's demonstration values are none (a demo session's other values
 still draw, its legend says "demo").
 
@@ -25,7 +26,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import tzinfo
 from typing import Final
 
 import numpy as np
@@ -37,6 +38,7 @@ from console.review import queries
 from console.review.model import CourseRow
 from console.session.protocol_record import digest, logged_protocol
 from console.session.trend_feed import CUFF_PULSE, TrendFeed
+from devices.reading import is_patient_value
 from protocols.model import Priority, Protocol
 from protocols.vitals import BP_METRICS, METRICS
 
@@ -195,7 +197,22 @@ def _trace(row: CourseRow, observations: Sequence[tuple[int, ObservationRecord]]
            events: Sequence[EventRecord]) -> SessionTrace:
     # demo=False: DEMO and TEST readings are never drawn on a course (the module's text).
     feed = TrendFeed(row.started_at, demo=False)
-    feed.load(observations, events)
+    # Nor a value that is none of the session's, by the review's rule (its peaks, its vitals
+    # table and the FHIR Bundle leave it out: `queries.records_before_the_session`): a
+    # monitor's last cuff, the previous patient's 196/104 of 3 h before, was drawn as the
+    # session's BP and started the course's time axis there, every session squeezed into the
+    # panel's last fifth (a review of the course). Its times still judge its monitor's clock.
+    early = queries.records_before_the_session(observations, row.started_at, False)
+    if not early:
+        feed.load(observations, events)
+    else:
+        for obs_id, record in observations:
+            if obs_id not in early:
+                feed.add_rows(((obs_id, record),))
+            elif is_patient_value(record.flags, False):
+                feed.note_clock(record.source, record.measured_at, record.received_at,
+                                record.metric, record.flags)
+        feed.load((), events)
     # Minute 0 is the first dose (`CourseRow.first_dose_at`), where the session's own trend
     # marks "T0 dose": an esketamine session's T+40 BP was drawn at 50 min from the T0
     # confirmation, 10 min before device 1 (a clinician's review).
@@ -204,9 +221,9 @@ def _trace(row: CourseRow, observations: Sequence[tuple[int, ObservationRecord]]
     measured_bp = not feed.bp_continuous()   # NIBP, not an arterial line
     vitals = {}
     for metric in DRAWN_VITALS:
-        device_t, device_v = _of_the_session(feed.series(metric, False), row.started_at)
-        typed_t, typed_v = _of_the_session(feed.series(metric, True), row.started_at)
-        cuff_t, cuff_v = _of_the_session(feed.series(CUFF_PULSE, False), row.started_at) if (
+        device_t, device_v = feed.series(metric, False)
+        typed_t, typed_v = feed.series(metric, True)
+        cuff_t, cuff_v = feed.series(CUFF_PULSE, False) if (
             metric == "pulse_rate") else (typed_t[:0], typed_v[:0])
         if not (np.isfinite(device_v).any() or typed_v.size or cuff_v.size):
             continue
@@ -228,21 +245,6 @@ def _trace(row: CourseRow, observations: Sequence[tuple[int, ObservationRecord]]
             spot_t, spot_v = np.concatenate([typed_t, cuff_t]), np.concatenate([typed_v, cuff_v])
         vitals[metric] = VitalTrace(minutes[order] - origin, values, spot_t - origin, spot_v)
     return SessionTrace(row, t0 is not None, vitals)
-
-
-def _of_the_session(series: tuple[Floats, Floats],
-                    started: datetime) -> tuple[Floats, Floats]:
-    """A series (minutes from the session's start, values) without the points placed before the
-    session by the review's rule (`queries.before_the_session`), as its peaks, its vitals table
-    and the FHIR Bundle leave them out: a monitor's last cuff, the previous patient's 196/104 of
-    3 h before, was drawn as the session's BP and started the course's time axis there, every
-    session squeezed into the panel's last fifth (a review of the course)."""
-    minutes, values = series
-    keep = np.ones(minutes.size, dtype=bool)
-    for i in np.flatnonzero(minutes < 0):   # most points are after the start: none to judge
-        keep[i] = not queries.before_the_session(
-            started + timedelta(minutes=float(minutes[i])), started)
-    return (minutes, values) if keep.all() else (minutes[keep], values[keep])
 
 
 def course_limits(protocols: Iterable[Protocol]) -> tuple[tuple[CourseLimit, ...],

@@ -456,8 +456,8 @@ class VitalSeries:
             below 5, kept as 5 flagged `<`, devices/hl7/decoder.py), '' for the others; ()
             when not known.
         placed: where the trend places each value (`TrendFeed.placed_at`: a cuff at its
-            measured time unless its monitor's clock is off, any other at `times`); () when
-            not known (then `times`).
+            measured time unless its monitor's clock is off, a correction where the measurement
+            it corrects is, any other at `times`); () when not known (then `times`).
         history: True for a BP the bedside took as history (`SessionEngine._superseded`:
             measured before the one that stood when it came); () when not known.
     """

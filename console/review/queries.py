@@ -27,6 +27,7 @@ import sqlite3
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import groupby
@@ -991,9 +992,9 @@ def _observations(
         f"FROM observations WHERE session_id = ? AND {patient_values_sql(demo)} ORDER BY id",
         [session_id],
     ).fetchall()
+    placing = _placing(rows, started, corrected)
     if corrected:
         rows = [r for r in rows if r[1] not in corrected]
-    placing = _placing(rows, started)
     rows.sort(key=itemgetter(0))   # stable: id order within each metric
     times: dict[str, datetime] = {}
     offsets: dict[str, float] = {}
@@ -1035,12 +1036,19 @@ def _observations(
     return vitals, tuple(scales), _all_rows(conn, session_id, corrected) if with_rows else ()
 
 
-def _placing(rows: Sequence[Sequence[Any]], started: datetime) -> dict[int, tuple[datetime, bool]]:
+def _placing(rows: Sequence[Sequence[Any]], started: datetime,
+             corrected: AbstractSet[int] = frozenset()) -> dict[int, tuple[datetime, bool]]:
     """Row id -> (where the trend places it, the bedside took it as history) for the rows (of
-    `_observations`, id order) whose place is not their arrival, or that are history.
+    `_observations`, id order) not `corrected` whose place is not their arrival, or that are
+    history.
 
     Placed by the trend's rule (`TrendFeed.placed_at`: a cuff at its measured time unless its
-    monitor's clock is off). History by the bedside's (`SessionEngine._superseded`): a BP
+    monitor's clock is off; every row's times judge its monitor's clock, a corrected one's too,
+    as the live trend judged them when they came), a correction where the measurement it
+    corrects is (through a correction of a correction, the first), as the trend draws it: so it
+    stands or falls with it before the session (`content.placed_series`: the correction of a
+    monitor's last cuff, the previous patient's, stood in the vitals table as this patient's
+    BP). History by the bedside's (`SessionEngine._superseded`): a BP
     measured before the one of its vital that stood when it came (never later than its
     arrival: a clock ahead is no newer measurement). Placed at its arrival, a cuff of 09:11
     delivered at 09:15 after a typed 205/95 of 09:12 read as the newest BP, the "scheduled
@@ -1055,11 +1063,28 @@ def _placing(rows: Sequence[Sequence[Any]], started: datetime) -> dict[int, tupl
 
     # Typed values and the cuff's vitals: the rest are a monitor's continuous values, placed at
     # their arrival and never history (P6: 32,400 rows a session, two thirds of them).
-    candidates = [r for r in rows if r[4] or r[0] in cuff_named]
+    candidates = [r for r in rows if (r[4] or r[0] in cuff_named) and r[1] not in corrected]
+    # The rows corrections replaced, by id (few): a correction is placed at its measurement.
+    replaced = {r[1]: r for r in rows if r[1] in corrected} if corrected else {}
+
+    def place(row: Sequence[Any]) -> datetime:
+        """Where the trend places `row`; a correction, where its measurement is."""
+        seen = {row[1]}
+        while row[6] is not None and row[6] in replaced and row[6] not in seen:
+            seen.add(row[6])
+            row = replaced[row[6]]
+        name, _, _, received, _, _, _, _, measured, source, flags = row
+        if measured is None or measured == received:
+            return times(received)
+        return feed.placed_at(ObservationRecord(0, name, 0.0, "", source, times(measured),
+                                                times(received), "",
+                                                flags=frozenset(flags.split())))
+
     # Only a cuff stamped apart from its arrival needs its monitor's clock judged (P6: the
     # clock check of 32,400 rows was the most of a session's load).
     if any(not manual and measured is not None and measured != received and cuff(name, flags)
-           for name, _, _, received, manual, _, _, _, measured, _, flags in candidates):
+           for name, _, _, received, manual, _, _, _, measured, _, flags
+           in (*candidates, *replaced.values())):
         last: tuple[str, str, str, bool, str] | None = None
         for name, _, _, received, manual, _, _, _, measured, source, flags in rows:
             if measured is None or manual or name in SCALES:
@@ -1076,15 +1101,14 @@ def _placing(rows: Sequence[Sequence[Any]], started: datetime) -> dict[int, tupl
     # never below 0 (a clock set back had put every cuff of the next half hour "before" the
     # one standing), and only how late each was measured tells them apart.
     standing: dict[str, tuple[datetime, float]] = {}
-    for name, obs_id, _, received, manual, _, corrects, _, measured, source, flags in candidates:
+    for row in candidates:
+        name, obs_id, _, received, manual, _, corrects, _, measured, _, flags = row
         if name in SCALES or not (manual or cuff(name, flags)):
             continue   # a monitor's continuous value is placed at its arrival, never history
         if measured is None and name not in BP_METRICS:
             continue
         arrived = times(received)
-        placed = arrived if measured is None or measured == received else feed.placed_at(
-            ObservationRecord(0, name, 0.0, "", source, times(measured), arrived, "",
-                              flags=frozenset(flags.split())))
+        placed = place(row)
         history = False
         if name in BP_METRICS and corrects is None:
             # A correction stands at the measurement it corrects (the bedside's `correct`):
@@ -1387,8 +1411,9 @@ def load_course(
     """One row per session of `patient_id` (exact identifier), oldest first.
 
     Peaks and lows leave corrected values out, and values placed further before the session
-    than its trend starts (`before_the_session`); their minute is the first time the value was
-    reached, counted from the session's start, placed on the time axis as every trend places it
+    than its trend starts, that old already when they came (`before_the_session`); their
+    minute is the first time the value was reached, counted from the session's start, placed
+    on the time axis as every trend places it
     (`_trend_placing`, the session review's rule: NIBP at its measured time unless its
     monitor's clock is more than a minute off). The peak heart rate is the ECG's, or where no
     ECG sent one the higher of a typed heart rate and the pulse. Every minute is counted as the console's timers ran, a wall-clock step
@@ -1463,8 +1488,8 @@ def _load_course(
                 continue
             if _passes(v.value, v.beyond, best.get(v.metric), v.metric in _COURSE_MAX):
                 # Placed only when it would be the peak: most rows never are.
-                at = placed(v)
-                if not before_the_session(at, started):
+                at, received = placed(v)
+                if not before_the_session(at, received, started):
                     best[v.metric] = (v.value, at, v.beyond)
 
         # Where no ECG sent a heart rate the peak HR is the higher of a typed HR and the
@@ -1589,14 +1614,36 @@ def rows_before_the_session(detail: SessionDetail) -> frozenset[int]:
     filed a monitor's last cuff, the previous patient's 196/104 of 3 h before, as this
     patient's); the observations CSV, the log's complete record, marks them (`before_session`)."""
     started = detail.summary.started_at
-    # A value is placed at its measured or its received time: most sessions have neither that
-    # early, and need no clock judged (P6: 43,257 rows in a 2-hour session).
-    if not any(before_the_session(min(o.received_at, o.measured_at or o.received_at), started)
-               for o in detail.observations):
+    if not any(_may_be_before(o.measured_at, o.received_at, started) for o in detail.observations):
         return frozenset()
-    placed = _trend_placing(detail.observations, started, detail.summary.demo)
-    return frozenset(o.id for o in detail.observations
-                     if before_the_session(placed(o), started))
+    return _before_the_session(detail.observations, started, detail.summary.demo)
+
+
+def records_before_the_session(rows: Sequence[tuple[int, ObservationRecord]],
+                               started: datetime, demo: bool) -> frozenset[int]:
+    """`rows_before_the_session` of a session's rows as `trend_records` reads them (row id,
+    record), started at `started`: the course's trend draws none of them."""
+    if not any(_may_be_before(r.measured_at, r.received_at, started) for _, r in rows):
+        return frozenset()   # the rows are not copied (P6: 32,400 a session)
+    return _before_the_session(
+        [_Logged(i, r.metric, r.source, tuple(r.flags), r.measured_at, r.received_at, r.corrects)
+         for i, r in rows], started, demo)
+
+
+def _before_the_session(rows: Sequence[_Value], started: datetime,
+                        demo: bool) -> frozenset[int]:
+    """The ids of `rows` (a session's, started at `started`) placed before it by
+    `before_the_session`, each where `_trend_placing` places it."""
+    placed = _trend_placing(rows, started, demo)
+    return frozenset(o.id for o in rows if before_the_session(*placed(o), started))
+
+
+def _may_be_before(measured: datetime | None, received: datetime, started: datetime) -> bool:
+    """A value measured and received so may be before the session (`before_the_session`).
+    It is placed at its measured or its received time, and only placed at the measured time can
+    it be that old when it came: most sessions have none, and need no clock judged (P6: 43,257
+    rows in a 2-hour session)."""
+    return measured is not None and before_the_session(measured, received, started)
 
 
 class _Placeable(TypingProtocol):
@@ -1621,15 +1668,30 @@ class _Placeable(TypingProtocol):
 _Value = TypeVar("_Value", bound=_Placeable)
 
 
+@dataclass(frozen=True, slots=True)
+class _Logged:
+    """A logged value as `trend_records` gives it (its row id, its record), as `_Placeable`."""
+
+    id: int
+    metric: str
+    source: str
+    flags: tuple[str, ...]
+    measured_at: datetime | None
+    received_at: datetime
+    corrects: int | None
+
+
 def _trend_placing(rows: Sequence[_Value], started: datetime,
-                  demo: bool) -> Callable[[_Value], datetime]:
+                  demo: bool) -> Callable[[_Value], tuple[datetime, datetime]]:
     """Where the trend places each of a session's `rows` (`TrendFeed.placed_at`: NIBP at its
-    measured time unless its monitor's clock is off): each monitor's clock judged over the
-    session's patient values with their flags (a cuff and its pulse delivered late are no clock
-    offset), a correction where the measurement it corrects is (through a correction of a
-    correction, the first). One rule for `rows_before_the_session` and the course's peaks: the
-    course read no flags, placed a monitor's last cuff's pulse (the previous patient's, 3 h old)
-    at its arrival and gave it as this session's peak HR (a review of the course)."""
+    measured time unless its monitor's clock is off), and when it was received: each monitor's
+    clock judged over the session's patient values with their flags (a cuff and its pulse
+    delivered late are no clock offset), a correction where the measurement it corrects is and
+    when that was received (through a correction of a correction, the first: a correction
+    stands or falls with it, `before_the_session`). One rule for `rows_before_the_session` and
+    the course's peaks: the course read no flags, placed a monitor's last cuff's pulse (the
+    previous patient's, 3 h old) at its arrival and gave it as this session's peak HR (a review
+    of the course)."""
     feed = TrendFeed(started, capacity=1)   # placing only, nothing charted
     last: tuple[str, datetime | None, datetime, bool, frozenset[str]] | None = None
     for o in rows:
@@ -1642,14 +1704,14 @@ def _trend_placing(rows: Sequence[_Value], started: datetime,
             feed.note_clock(o.source, o.measured_at, o.received_at, o.metric, flags)
     by_id = {o.id: o for o in rows}
 
-    def placed(row: _Value) -> datetime:
+    def placed(row: _Value) -> tuple[datetime, datetime]:
         first, seen = row, {row.id}
         while first.corrects is not None and first.corrects in by_id and first.corrects not in seen:
             seen.add(first.corrects)
             first = by_id[first.corrects]
         return feed.placed_at(ObservationRecord(
             0, first.metric, 0.0, "", first.source, first.measured_at, first.received_at, "",
-            flags=frozenset(first.flags)))
+            flags=frozenset(first.flags))), first.received_at
     return placed
 
 

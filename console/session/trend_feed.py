@@ -360,14 +360,20 @@ class DeviceClocks:
         return ClockFound(source, offset, received_at)
 
 
-def before_the_session(placed: datetime, started: datetime) -> bool:
+def before_the_session(placed: datetime, received: datetime, started: datetime) -> bool:
     """A value placed (`TrendFeed.placed_at`) further before the session's start than any view
-    of its trend starts (`TrendFeed.start_minutes`, `STALE_MANUAL_SECONDS`): a monitor's last
-    cuff, stale on its tile when the session opened (3 h old, the previous patient's), is none
-    of this session's values. The course gave it as the session's peak ("196 at -180 min"); the
-    PCD-01 sent it, and the interface engine filed it in this patient's chart. One rule for the
-    review (console/review/queries.py) and the network (console/network/composer.py)."""
-    return (started - placed).total_seconds() > STALE_MANUAL_SECONDS
+    of its trend starts (`TrendFeed.start_minutes`, `STALE_MANUAL_SECONDS`), and that old
+    already when it was `received` (for a correction: the measurement it corrects): a monitor's
+    last cuff, stale on its tile when the session opened (3 h old, the previous patient's), is
+    none of this session's values. The course gave it as the session's peak ("196 at -180
+    min"); the PCD-01 sent it, and the interface engine filed it in this patient's chart. A
+    value placed at its arrival (a typed one, a monitor's whose clock is off) is never one: after
+    the station's clock was set back (NTP correcting a fast clock, `clock_stepped`), every
+    reading stood 50 min before the start the fast clock had logged, and all were left out. One
+    rule for the review (console/review/queries.py) and the network
+    (console/network/composer.py)."""
+    return ((started - placed).total_seconds() > STALE_MANUAL_SECONDS
+            and (received - placed).total_seconds() > STALE_MANUAL_SECONDS)
 
 
 def _waited(received_at: datetime, at: datetime) -> bool:
