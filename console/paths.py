@@ -38,12 +38,19 @@ def user_path(value: str) -> Path:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def utf8_text(text: str) -> str:
+    """`text` with each character UTF-8 cannot hold as its escape, the text `\\udce9`: a byte
+    of a name that is not UTF-8 (a Latin-1 folder b"caf\\xe9", which Python names
+    'caf\\udce9') is a lone surrogate, which cannot be encoded (UnicodeEncodeError): a log
+    refused the record naming it, a fault's crash file was not written. The one escape of the
+    log's values, the paths in records and a fault's words (README, "Console fault")."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def path_text(path: Path) -> str:
-    """`path` as text UTF-8 holds, for a record or a file that names it: a byte of a name that
-    is not UTF-8 (a Latin-1 folder b"caf\\xe9", which Python names 'caf\\udce9') as the text
-    `\\udce9`, as a fault naming such a path is written (README, "Console fault"). Its surrogate
-    escape as such cannot be encoded: a log refused the record naming it (UnicodeEncodeError)."""
-    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    """`path` as text UTF-8 holds, for a record or a file that names it (`utf8_text`), as a
+    fault naming such a path is written."""
+    return utf8_text(str(path))
 
 
 def append_private_file(path: Path, text: str) -> None:

@@ -63,6 +63,13 @@ class Metric:
             return "/min"
         return "" if self.unit in (MMHG, SCORE) else f" {self.unit}"
 
+    @property
+    def spoken_unit(self) -> str:
+        """The unit after a value in words, its space included: nothing for a score (its
+        scale's name says it: "Dissociation (CADSS) 0", not "... 0 score"), " mmHg" and the
+        like otherwise. The chair's words for a tick taken back and the review's alike."""
+        return "" if self.unit == SCORE else f" {self.unit}"
+
     def in_hard_range(self, value: float) -> bool:
         return math.isfinite(value) and self.hard[0] <= value <= self.hard[1]
 

@@ -1,9 +1,10 @@
 """Ctrl+C while PySide6 is imported: the first tenth of a second of the window's start, and the
 first moment of `export --pdf` (its writer). shiboken's start-up takes the KeyboardInterrupt as
 "Fatal Python error: libshiboken/signature: could not initialize part 2" and aborts: SIGABRT, a
-50-line dump, a core file (seen for real with SIGINT at 0.1 s and 0.58 s; review s51). README:
-"Ctrl+C ends a command in one line (exit 130)". The Ctrl+C is the real SIGINT, raised as
-shiboken's support modules are imported (an audit hook: where the real one landed)."""
+50-line dump, a core file (seen for real with SIGINT at 0.1 s and 0.58 s; a review of the
+command line). README: "Ctrl+C ends a command in one line (exit 130)". The Ctrl+C is the real
+SIGINT, raised as shiboken's support modules are imported (an audit hook: where the real one
+landed)."""
 
 from __future__ import annotations
 

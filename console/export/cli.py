@@ -109,8 +109,8 @@ class Ended(BaseException):
 def _signals_end_the_export() -> Iterator[None]:
     """Within it, SIGTERM and SIGHUP raise `Ended`, as Ctrl+C raises KeyboardInterrupt: by
     Python's default they end the process at once, and an export ended so left its access row
-    "to FILE" with no NOT WRITTEN row, and its temporary file of patient data (review s51). A
-    signal ignored already (`nohup`) stays ignored."""
+    "to FILE" with no NOT WRITTEN row, and its temporary file of patient data (a review of the
+    command line). A signal ignored already (`nohup`) stays ignored."""
     def ended(signum: int, _frame: FrameType | None) -> NoReturn:
         raise Ended(signum)
 
@@ -326,7 +326,7 @@ def _absolute_target(args: argparse.Namespace) -> str:
     """The output as the access log names it: absolute, since an auditor reading the log later
     cannot know where the command ran (QA: 'to out1/s1.pdf'). Found before the sign-in: a
     relative name needs the current folder, and one removed meanwhile (a USB stick taken out)
-    ended a signed-in export in a traceback (review s51).
+    ended a signed-in export in a traceback (a review of the command line).
 
     Raises:
         CommandFailure: the current folder is not there (or cannot be read).

@@ -98,7 +98,7 @@ def event_rows(detail: SessionDetail) -> list[list[str]]:
     who = _whose(detail)
     rows = []
     dose = detail.first_dose()   # a discharge's minutes from it, as the review's timeline
-    texts = ticked_texts(detail.ticks)   # a gate item taken back by its text, as the timeline
+    texts = ticked_texts(detail.ticks)   # a pre-dose item taken back by its text, as the timeline
     for e in detail.logged_rows():
         if isinstance(e, LoggedEvent):
             rows.append([

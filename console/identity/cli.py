@@ -265,7 +265,7 @@ def _first_account(args: argparse.Namespace, db: Path) -> int:
             log = EventLog.open(building, VERSION)
         except LogError as exc:
             raise CommandFailure(str(exc)) from exc
-        said: list[str] = []   # printed once the log is in place, not before (review s51)
+        said: list[str] = []   # printed once the log is in place, not before (a CLI review)
         try:
             status = _staff_command(args, log, shown_as=db, created=True, say=said.append)
         except (IdentityError, InputError, LogError) as exc:

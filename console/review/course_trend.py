@@ -11,9 +11,9 @@ the rows `queries.trend_records` reads: a corrected value stands at its correcte
 measurement it corrects was drawn, a value entered in error is not drawn, an NIBP sits at its
 measured time (its arrival when its monitor's clock is off), a reading of unknown age is not
 drawn, nor one the review leaves out of the session (`queries.records_before_the_session`: a
-monitor's last cuff, the previous patient's). DEMO and TEST readings are never drawn here, in a demo session either: a course compares
-a patient's values, and a monitor's demonstration values are none (a demo session's other values
-still draw, its legend says "demo").
+monitor's last cuff, the previous patient's). DEMO and TEST readings are never drawn here, in a
+demo session either: a course compares a patient's values, and a monitor's demonstration values
+are none (a demo session's other values still draw, its legend says "demo").
 
 Alarm limits are the single-session trend's: the fixed limits of the protocol each session logged
 at its start (the installed file for a session that logged none), each text as it ran, a file

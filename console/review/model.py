@@ -534,8 +534,8 @@ class Correction:
             time, unmarked). Seconds, not a time: a de-identified copy shifts every time and
             this stays true.
         event_id: its event's id (0: not known), the order it was logged in.
-        reopened: the gate items whose tick it took back (their texts as ticked): open again
-            at the chair until ticked on a value that stands.
+        reopened: the pre-dose items whose tick it took back (their texts as ticked): open
+            again at the chair until ticked on a value that stands.
     """
 
     at: datetime
@@ -1022,13 +1022,14 @@ def first_dose_row(t0: AlarmRow, devices: Iterable[AlarmRow],
 def correction_text(metric: str, value: float | None, reason: str, entered_in_error: bool,
                     reopened: Sequence[str] = ()) -> str:
     """"Sedation (MOAA/S) 1 taken back: clicked 1", "Systolic BP corrected to 160: typed 240";
-    a value entered in error that took back gate ticks names the items open again ("…; gate
-    item open again: Baseline BP below 140/90"): the chair refused dosing until re-ticked."""
+    a value entered in error that took back pre-dose ticks names the items open again ("…;
+    checklist item open again: Baseline BP below 140/90"): the chair refused dosing until
+    re-ticked. "Checklist", not "gate": a baseline CADSS's item has no gate (its `needs`)."""
     m = METRICS.get(metric)
     label = m.label if m is not None else metric
     shown = m.format(value) if m is not None and value is not None else f"{value}"
     if entered_in_error:
-        again = (f"; gate item{'s' if len(reopened) > 1 else ''} open again: "
+        again = (f"; checklist item{'s' if len(reopened) > 1 else ''} open again: "
                  f"{'; '.join(reopened)}" if reopened else "")
         return f"{label} {shown} taken back: {reason}{again}"
     return f"{label} corrected to {shown}: {reason}"
@@ -1050,8 +1051,8 @@ def ticked_texts(ticks: Iterable[ChecklistTick]) -> dict[tuple[str, str], str]:
 
 def reopened_items(detail: Mapping[str, Any],
                    item_texts: Mapping[tuple[str, str], str] | None = None) -> tuple[str, ...]:
-    """The gate items an `entered_in_error` event's `unticked` took back, by the text they were
-    ticked with (`item_texts`, (phase, item) -> text) else their ids."""
+    """The pre-dose items an `entered_in_error` event's `unticked` took back, by the text they
+    were ticked with (`item_texts`, (phase, item) -> text) else their ids."""
     texts = item_texts or {}
     out = []
     for taken in detail.get("unticked") or ():
@@ -1271,12 +1272,14 @@ class ChainCheck:
 
 def baseline_text(baseline: Mapping[str, Any]) -> str:
     """The baseline in words and units, in the registry's order: "Systolic BP 128 mmHg,
-    Diastolic BP 84 mmHg, Heart rate 70 beats/min" (it read "bp_diastolic 84, heart_rate 70")."""
+    Diastolic BP 84 mmHg, Heart rate 70 beats/min" (it read "bp_diastolic 84, heart_rate 70");
+    a score with no unit, as the chair says it (`Metric.spoken_unit`: "Dissociation (CADSS) 0",
+    where the Checklist tab had read "... 0 score entered in error")."""
     order = {name: i for i, name in enumerate(METRICS)}
     parts = []
     for name in sorted(baseline, key=lambda n: (order.get(n, len(order)), n)):
         value = float(baseline[name])
         known = METRICS.get(name)
-        parts.append(f"{known.label} {known.format(value)} {known.unit}".strip() if known
+        parts.append(f"{known.label} {known.format(value)}{known.spoken_unit}" if known
                      else f"{name} {value:g}")
     return ", ".join(parts)

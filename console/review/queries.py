@@ -9,7 +9,8 @@ new attributed `events` row (kind `review_note`), which the log accepts for ende
 Quality bar P6 (≥ 200 sessions of 90 min at 1 Hz x 6 vitals, ~6.5 M observation rows): the list is
 built from `sessions` plus index lookups of each listed session's alarm steps, discharge event and
 clock steps (its length as its page says it), and a session loads through
-`observations(session_id)`, so neither depends on the number of sessions in the file. Figures in benchmarks/review_log.py.
+`observations(session_id)`, so neither depends on the number of sessions in the file. Figures in
+benchmarks/review_log.py.
 
 A log damaged on disk fails only where it is damaged: every reader here turns SQLite's
 environment failures into `UnreadableLogError` (a `LogError`) naming what could not be read and
@@ -753,25 +754,35 @@ def _corrected_rows(conn: sqlite3.Connection, session_id: int,
     """Corrected row id -> (the value it held, when the measurement it stands for was
     received), following a correction of a correction back to the first row; a row not in the
     log is left out. Corrections are few: their rows are read by id."""
-    rows: dict[int, tuple[float, str, int | None]] = {}
+    rows: dict[int, tuple[int, float, str, int | None]] = {}
     wanted = set(ids)
     while wanted:
         found = conn.execute(
             "SELECT id, value, received_at, corrects FROM observations "
             f"WHERE session_id = ? AND id IN ({_in_list(sorted(wanted))})", [session_id]
         ).fetchall()
-        rows.update((r[0], (r[1], r[2], r[3])) for r in found)
+        rows.update((r[0], (r[0], r[1], r[2], r[3])) for r in found)
         wanted = {r[3] for r in found if r[3] is not None} - rows.keys()
+    first = {i: _first_measurement(rows[i], rows, lambda r: (r[0], r[3])) for i in ids if i in rows}
+    return {i: (rows[i][1], parse_iso(row[2])) for i, row in first.items()}
 
-    def first_time(obs_id: int) -> str:
-        seen = {obs_id}
-        _, received, earlier = rows[obs_id]
-        while earlier is not None and earlier in rows and earlier not in seen:
-            seen.add(earlier)
-            _, received, earlier = rows[earlier]
-        return received
 
-    return {i: (rows[i][0], parse_iso(first_time(i))) for i in ids if i in rows}
+_Row = TypeVar("_Row")
+
+
+def _first_measurement(row: _Row, by_id: Mapping[int, _Row],
+                       links: Callable[[_Row], tuple[int, int | None]]) -> _Row:
+    """The row of the measurement `row` stands for: through a correction of a correction, the
+    first row of `by_id` it corrects; `row` itself when it corrects none there. `links`: a
+    row's id and the id it corrects. A chain that comes round again (a log changed outside the
+    console) ends before it repeats. One walk for the vitals table, the trend and the course."""
+    seen = {links(row)[0]}
+    earlier = links(row)[1]
+    while earlier is not None and earlier in by_id and earlier not in seen:
+        seen.add(earlier)
+        row = by_id[earlier]
+        earlier = links(row)[1]
+    return row
 
 
 def _alarms_taken_back(conn: sqlite3.Connection, session_id: int) -> dict[int, str]:
@@ -1069,11 +1080,8 @@ def _placing(rows: Sequence[Sequence[Any]], started: datetime,
 
     def place(row: Sequence[Any]) -> datetime:
         """Where the trend places `row`; a correction, where its measurement is."""
-        seen = {row[1]}
-        while row[6] is not None and row[6] in replaced and row[6] not in seen:
-            seen.add(row[6])
-            row = replaced[row[6]]
-        name, _, _, received, _, _, _, _, measured, source, flags = row
+        first = _first_measurement(row, replaced, lambda r: (r[1], r[6]))
+        name, _, _, received, _, _, _, _, measured, source, flags = first
         if measured is None or measured == received:
             return times(received)
         return feed.placed_at(ObservationRecord(0, name, 0.0, "", source, times(measured),
@@ -1356,9 +1364,11 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
 
 
 def _withdrawn(ticks: list[ChecklistTick], event: LoggedEvent) -> list[ChecklistTick]:
-    """`ticks` with the gate ticks the `entered_in_error` `event` took back (its `unticked`,
-    `SessionEngine._untick_attested`) marked so: the item was open again at the chair, which
-    refused dosing until it was ticked again; listed as plain ticks they read as met."""
+    """`ticks` with the pre-dose ticks the `entered_in_error` `event` took back (its `unticked`,
+    `SessionEngine._untick_attested`: a gate's, or one whose `needs` were left with no value)
+    marked so: the item was open again at the chair, which refused dosing until it was ticked
+    again; listed as plain ticks they read as met. The value in the chair's words
+    (`baseline_text`: a score with no unit)."""
     d = event.detail
     because = f"{baseline_text({str(d.get('metric', '')): d.get('value', 0)})} entered in error"
     out = list(ticks)
@@ -1413,11 +1423,11 @@ def load_course(
     Peaks and lows leave corrected values out, and values placed further before the session
     than its trend starts, that old already when they came (`before_the_session`); their
     minute is the first time the value was reached, counted from the session's start, placed
-    on the time axis as every trend places it
-    (`_trend_placing`, the session review's rule: NIBP at its measured time unless its
-    monitor's clock is more than a minute off). The peak heart rate is the ECG's, or where no
-    ECG sent one the higher of a typed heart rate and the pulse. Every minute is counted as the console's timers ran, a wall-clock step
-    it logged left out (`CourseRow`).
+    on the time axis as every trend places it (`_trend_placing`, the session review's rule:
+    NIBP at its measured time unless its monitor's clock is more than a minute off). The peak
+    heart rate is the ECG's, or where no ECG sent one the higher of a typed heart rate and the
+    pulse. Every minute is counted as the console's timers ran, a wall-clock step it logged
+    left out (`CourseRow`).
 
     Raises:
         UnreadableLogError: a session of the course could not be read.
@@ -1705,10 +1715,7 @@ def _trend_placing(rows: Sequence[_Value], started: datetime,
     by_id = {o.id: o for o in rows}
 
     def placed(row: _Value) -> tuple[datetime, datetime]:
-        first, seen = row, {row.id}
-        while first.corrects is not None and first.corrects in by_id and first.corrects not in seen:
-            seen.add(first.corrects)
-            first = by_id[first.corrects]
+        first = _first_measurement(row, by_id, lambda r: (r.id, r.corrects))
         return feed.placed_at(ObservationRecord(
             0, first.metric, 0.0, "", first.source, first.measured_at, first.received_at, "",
             flags=frozenset(first.flags))), first.received_at

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Concatenate, Final, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 from console.clock import IsoParser, iso, parse_iso
+from console.paths import utf8_text
 from console.records import (
     ACKNOWLEDGED,
     AUDIO_PAUSED,
@@ -218,9 +219,10 @@ def _storable(values: list[object]) -> list[object]:
     path that is not UTF-8 (a Latin-1 folder "caf\\xe9") is a lone surrogate in Python, which
     the row's hash and SQLite refuse (UnicodeEncodeError inside the transaction, no LogError:
     a held batch naming such a path was refused at every retry, held for good). In a detail's
-    JSON the escape is the character's own: it reads back as given."""
-    return [value.encode("utf-8", "backslashreplace").decode("utf-8")
-            if isinstance(value, str) and not value.isascii() else value for value in values]
+    JSON the escape is the character's own: it reads back as given (`utf8_text`, as a record
+    names a path and a fault's crash file is written)."""
+    return [utf8_text(value) if isinstance(value, str) and not value.isascii() else value
+            for value in values]
 
 
 def _flags(flags: frozenset[str]) -> str:

@@ -37,7 +37,7 @@ from types import TracebackType
 
 from PySide6 import QtCore
 
-from console.paths import write_private_file
+from console.paths import utf8_text, write_private_file
 from console.ui.controller import SessionController
 
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
@@ -57,16 +57,10 @@ def _innermost(exc: BaseException) -> TracebackType | None:
     return tb
 
 
-def _utf8(text: str) -> str:
-    """`text` with what UTF-8 cannot hold (a Latin-1 path's surrogate escapes) as \\x escapes:
-    such a path in a fault's message made writing its crash file raise, before its alarm."""
-    return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
-
-
 def _crash_path(crash: Path | None) -> str:
-    """The crash file as the alarm, the log and the fault bar name it: escaped as `_utf8` (a
+    """The crash file as the alarm, the log and the fault bar name it: escaped as `utf8_text` (a
     log in a Latin-1 folder: the log refused the fault's row, the bar dropped the byte)."""
-    return _utf8(str(crash or ""))
+    return utf8_text(str(crash or ""))
 
 
 SUMMARY_LENGTH = 160   # a fault's summary at most (the `console_fault` row keeps 300)
@@ -86,7 +80,7 @@ def summary_of(exc: BaseException) -> str:
     room = max(SUMMARY_LENGTH - len(where), len(type(exc).__name__) + 1)
     if len(said) > room:
         said = said[:room - 1] + "…"
-    return _utf8(said + where)
+    return utf8_text(said + where)
 
 
 def fault_key(exc: BaseException) -> str:
@@ -160,7 +154,7 @@ class FaultHandler(QtCore.QObject):
         summary, crash, text = exc_type.__name__, None, ""
         try:
             summary = summary_of(exc)
-            text = _utf8("".join(traceback.format_exception(exc_type, exc, tb)))
+            text = utf8_text("".join(traceback.format_exception(exc_type, exc, tb)))
             crash = write_crash_file(self.crash_folder, text)
         except Exception:  # noqa: BLE001 - the alarm must go out whatever failed in writing it up
             pass

@@ -1,9 +1,9 @@
 """A baseline BP ticked for the gate and then entered in error opens the gate item again. The
-review's Notes tab, its timeline and the PDF name the item by its text ("gate item open again:
-Baseline BP below 140/90"); the events CSV of the same session had named it by the protocol's
-id, "baseline_bp": `csv_export.event_rows` called `describe_event` without the ticks' texts,
-which `SessionDetail.timeline` passed. One record, two wordings (review of the exports, session
-57); both now take the texts from `model.ticked_texts`."""
+review's Notes tab, its timeline and the PDF name the item by its text ("checklist item open
+again: Baseline BP below 140/90"); the events CSV of the same session had named it by the
+protocol's id, "baseline_bp": `csv_export.event_rows` called `describe_event` without the ticks'
+texts, which `SessionDetail.timeline` passed. One record, two wordings (a review of the
+exports); both now take the texts from `model.ticked_texts`."""
 from __future__ import annotations
 
 from datetime import UTC
@@ -16,7 +16,7 @@ from console.store import EventLog
 from tests.session.test_resume_as_live import NURSE, LoggedSession, log  # noqa: F401
 from tests.session.test_void_attested_baseline import void_last
 
-REOPENED = "gate item open again: Baseline BP below 140/90"
+REOPENED = "checklist item open again: Baseline BP below 140/90"
 
 
 def _baseline_taken_back(log: EventLog) -> SessionDetail:  # noqa: F811

@@ -3,7 +3,8 @@ calls (ElidedLabel.changeEvent, as the trend's header is styled), and PySide tur
 AttributeError ("type object 'PySide6.QtCore.QEvent' has no attribute 'Type'") or a crash: a
 traceback, exit status 1 (export's "the session's record was changed outside the console"), and
 the access log's NOT WRITTEN row said "the export stopped (AttributeError)" (seen for real with
-SIGINT at 0.68 and 0.74 s; review s51). The Ctrl+C is the real SIGINT, raised from that method."""
+SIGINT at 0.68 and 0.74 s; a review of the command line). The Ctrl+C is the real SIGINT,
+raised from that method."""
 
 from __future__ import annotations
 

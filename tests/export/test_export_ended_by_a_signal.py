@@ -2,9 +2,9 @@
 closed, `timeout 60 infusion-console export ...`, a cron job stopped): Python's default ends the
 process at once, past every handler, so the access log kept the row "to /path/report.json"
 written before the file and no "NOT WRITTEN" row followed, and the hidden temporary file of
-patient data (.report.json.XXXX.part) stayed in the folder (review s51). Ctrl+C had both
-(test_export_not_written_recorded.py); a signal now ends the export the same way, with the
-shell's status for it (128 + its number)."""
+patient data (.report.json.XXXX.part) stayed in the folder (a review of the command line).
+Ctrl+C had both (test_export_not_written_recorded.py); a signal now ends the export the same
+way, with the shell's status for it (128 + its number)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 removed meanwhile (an exports folder cleaned up, a USB stick taken out): the access row's
 absolute path needs the current folder, and its FileNotFoundError ended the export in a
 traceback, exit status 1 (export's "the session's record was changed outside the console";
-review s51)."""
+a review of the command line)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 many SMB shares: link(2) says EPERM). The console's own first start renames the log into place
 there (console/store/log.py `link_into_place`); `staff add` linked with a bare os.link and
 failed, after printing "created the session log" and "added account 1" for a log that was not
-there (review s51)."""
+there (a review of the command line)."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ def test_a_tick_taken_back_is_not_listed_as_met(qtbot, log: EventLog) -> None:  
     # The Notes tab and the timeline name the item the value entered in error opened again.
     [taken] = [r for r in rc.note_rows(detail, UTC)
                if r[1] == "Entered in error" and "Systolic" in r[3]]
-    assert taken[3].endswith("; gate item open again: Baseline BP below 140/90"), taken
+    assert taken[3].endswith("; checklist item open again: Baseline BP below 140/90"), taken
     [line] = [t for t in detail.timeline()
               if t.kind == "entered_in_error" and "Systolic" in t.text]
-    assert line.text.endswith("; gate item open again: Baseline BP below 140/90"), line
+    assert line.text.endswith("; checklist item open again: Baseline BP below 140/90"), line
