@@ -138,7 +138,7 @@ from console.session.schedule import (
 from console.session.tile_view import same_measurement
 from console.session.trend_feed import CUFF_WAIT_S, SAME_STEP_SECONDS, DeviceClocks
 from console.store.errors import LogError
-from protocols.vitals import BP_METRICS, DISSOCIATION_PRESENT_ABOVE, SCORE, metric
+from protocols.vitals import BP_METRICS, DISSOCIATION_PRESENT_ABOVE, metric
 from devices.reading import (
     AGE_UNKNOWN, DEMO_OR_TEST, MANUAL, Reading, beyond_mark, is_cuff_pulse, is_cuff_pulse_metric,
     is_nibp_metric, is_nibp_value, is_patient_value,
@@ -945,6 +945,23 @@ class SessionEngine:
         # every replayed value, a 2-hour session's restart took 0.12 s longer.
         left = Counter(o.metric for o in observations)
         engine._replayed_held, engine._replayed_changes = {}, {}
+        # A baseline moved after T0 (`BASELINE_SET`: its value entered in error, corrected)
+        # judged the standing value again at once (`_rejudge_standing`): new words at the same
+        # priority write no row, so they are noted at that time, for `_reworded`. Left out, a
+        # 185 acknowledged before the pre-dose 138 it was judged against was taken back read
+        # "+47 from baseline 138" after a restart, "+61 from baseline 124" live (README: the
+        # limits judge the standing value again at once; a review).
+        moved = iter([(moment(e.at, shift_of(i)), str(name)) for i, e in enumerate(events)
+                      if e.kind == BASELINE_SET for name in e.detail.get("baseline") or {}])
+        next_moved = next(moved, None)
+
+        def rejudged_before(until: float) -> None:
+            """The standing values judged again by the baselines moved before `until`."""
+            nonlocal next_moved
+            while next_moved is not None and next_moved[0].mono < until:
+                engine._replay_rejudged(next_moved[1], next_moved[0])
+                next_moved = next(moved, None)
+
         for place, (obs, row_id) in enumerate(zip(observations, ids, strict=True)):
             left[obs.metric] -= 1
             keep = left[obs.metric] < 2 * KEEP_ROWS
@@ -958,6 +975,7 @@ class SessionEngine:
             if obs.source != MANUAL:
                 state.monitor_source = obs.source
             at = moment(obs.received_at, reading_shift(place))
+            rejudged_before(at.mono)
             replay_time(at, place)
             voided = row_id is not None and row_id in state.voided
             if reading.is_demo_or_test:
@@ -1000,6 +1018,7 @@ class SessionEngine:
         for start in (next_start, *starts):
             if start is not None:
                 engine._replay_phase_start(start[0])
+        rejudged_before(math.inf)
         state.observations_logged = len(observations)
         state.alarm_rows_logged = len(alarm_events)
         replay_time(moment(newest_logged), len(observations))
@@ -1275,6 +1294,16 @@ class SessionEngine:
             last = self._replayed_held.setdefault(tracker.condition, {})
             self._note_replayed_change(tracker.condition, held, at)
             last[held.priority] = last[None] = (at.mono, held)
+
+    def _replay_rejudged(self, name: str, at: Moment) -> None:
+        """Resume only: `name`'s baseline moved at `at` (`BASELINE_SET`), and live judged its
+        standing value again then (`_rejudge_standing`): what its trackers hold is noted at
+        that time, for `_reworded` (the replay judged it against the baseline that stands)."""
+        if self._standing_for_baseline(name) is None:
+            return
+        for tracker in self._trackers.values():
+            if tracker.metric == name:
+                self._note_replayed_held(tracker, at)
 
     def _note_replayed_change(self, condition: str, held: Raise | None, at: Moment) -> None:
         """Resume only: `held` came at `at`; another value than the last replayed (as the board
@@ -2250,11 +2279,11 @@ class SessionEngine:
         values that stand again, by `_remember`'s rule."""
         state = self._state
         m = metric(metric_name)
-        unit = "" if m.unit == SCORE else f" {m.unit}"   # "Dissociation (CADSS) 0", no "score"
         state.ticks.pop((phase_id, item.id), None)
+        # "Dissociation (CADSS) 0", no "score": the review's `baseline_text` says it alike.
         state.unticked[(phase_id, item.id)] = (
-            f"{item.text!r} was ticked on {m.label} {m.format(value)}{unit}, entered in "
-            "error since: record the value again and tick it")
+            f"{item.text!r} was ticked on {m.label} {m.format(value)}{m.spoken_unit}, entered "
+            "in error since: record the value again and tick it")
         for name, _ in item.gate:
             state.unfix_baseline(name)
             standing = state.latest.get(name)
@@ -3746,8 +3775,7 @@ class SessionEngine:
         from the current phase only, a gate item in the first of two pre phases (arrival, then
         pre-dose checks) was passed unasked: a BP at the gate after its tick, or an optional
         gate item left unticked (a review of the protocols)."""
-        return [(phase, item) for phase in pre_dose_phases(self.protocol.phases)
-                for item in phase.checklist if item.gate]
+        return [(phase, item) for phase, item in self._pre_dose_items() if item.gate]
 
     def _pre_dose_items(self) -> list[tuple[Phase, ChecklistItem]]:
         """Every checklist item of the phases before the first dosing one, with its phase."""

@@ -449,13 +449,20 @@ class Schedule:
             self._satisfied(name, check)
 
     def take_back(self, counted: tuple[Counted, ...],
-                  since: Sequence[tuple[str, Moment]]) -> None:
+                  since: Sequence[tuple[str, Moment]]) -> dict[int, Recounted]:
         """A reading entered in error counts for no check, as a restart's replay never counted
         it: each check it counted for (`counted`, as `on_reading` returned them) is put back as
         it was before it, then given the readings that came after it and stand (`since`:
         (metric, when it counts from, as `on_reading` is given it), in the order they came).
         The caller gives only a reading of the current phase (a phase change replaces the
-        recurring checks)."""
+        recurring checks).
+
+        Returns, by index in `since`, what each counts for now among the checks put back
+        (`Recounted`, as `take_back_value`'s): an RR 17 that met "RR and sedation" once the RR
+        22 before it was taken back had counted for nothing when it came, and taken back in
+        turn it left the check met (a review)."""
+        names = frozenset(before.check.name for before in counted)
+        again: dict[int, Recounted] = {index: Recounted(names, ()) for index in range(len(since))}
         for gone in {c.reading for c in counted if c.reading is not None}:
             self.forget_received(*gone)
         for before in counted:
@@ -471,11 +478,15 @@ class Schedule:
                     for m, at in old.seen.items()}
             check = self._checks[old.name] = replace(old, seen={
                 m: at for m, at in seen.items() if at is not None})
-            for metric_name, at in since:
+            for index, (metric_name, at) in enumerate(since):
                 if self._checks.get(old.name) is not check:
                     break   # met again (a one-off is then done)
                 if metric_name in check.metrics and check.takes(metric_name, at.mono):
+                    again[index] = replace(again[index], counted=(
+                        *again[index].counted,
+                        Counted(replace(check, seen=dict(check.seen)), (metric_name, at.mono))))
                     self._count(old.name, check, metric_name, at)
+        return again
 
     def take_back_value(self, gone: tuple[str, float], came: float, counted: tuple[Counted, ...],
                         since: Sequence[tuple[float, str, Moment]]) -> dict[int, Recounted]:
@@ -497,7 +508,7 @@ class Schedule:
 
         Returns, by index in `since`, what the values given to a check that changed counted for
         now (`Recounted`): what `on_reading` had returned for them is no longer what they would
-        take back (a differential fuzzer: a later RR entered in error put back the check as it
+        take back (a review: a later RR entered in error put back the check as it
         was before this rebuild, the BP of its window lost)."""
         metric_name, counted_from = gone
         self.forget_received(metric_name, counted_from)
@@ -505,9 +516,9 @@ class Schedule:
         first = next((i for i, m in enumerate(milestones)
                       if m.follows(metric_name, came, counted_from)), None)
         if first is None:
-            if counted:
-                self.take_back(counted, [(name, at) for _, name, at in since])
-            return {}
+            if not counted:
+                return {}
+            return self.take_back(counted, [(name, at) for _, name, at in since])
         # The schedule as it was before the first milestone since, without the value.
         rebuilt = milestones[first].before._bare()
         rebuilt.forget_received(metric_name, counted_from)
