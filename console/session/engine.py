@@ -962,6 +962,18 @@ class SessionEngine:
                 engine._replay_rejudged(next_moved[1], next_moved[0])
                 next_moved = next(moved, None)
 
+        # The measurements whose last correction was entered in error count for no check, as
+        # `void` takes them back live (`_uncount`). The log voids the correction's row only:
+        # replayed as counted, the corrected row left esketamine's "BP at T+40" done with no
+        # systolic standing (README: "a correction taken back included").
+        correcting = {row: obs.corrects for obs, row in zip(observations, ids, strict=True)
+                      if obs.corrects is not None and row is not None}
+        uncounted: set[int] = set()
+        for row in state.voided & correcting.keys():
+            while row in correcting:   # a correction of a correction: back to the measurement
+                row = correcting[row]
+            uncounted.add(row)
+
         for place, (obs, row_id) in enumerate(zip(observations, ids, strict=True)):
             left[obs.metric] -= 1
             keep = left[obs.metric] < 2 * KEEP_ROWS
@@ -1004,7 +1016,7 @@ class SessionEngine:
             if late:
                 continue
             engine._remember(reading, at)
-            if obs.corrects is None:
+            if obs.corrects is None and row_id not in uncounted:
                 # The due checks before the trackers, as `_accept`: the reading first satisfies
                 # a repeat already asked, then its own repeat is asked anew. The other way round
                 # a BP >= 180 taken as the repeat left no "Repeat Systolic BP" after a restart.
@@ -2450,8 +2462,12 @@ class SessionEngine:
     def _repeat_before(self, metric_name: str, gone: Latest,
                        kept: Counted | None) -> Counted | None:
         """The vital's "Repeat" check as it was before `gone` came: as `gone`'s count left it
-        (`kept`), unless `gone` itself counted for it (met it): then as it was before that."""
-        counted = _kept_for(self._counted_for.get(metric_name, ()), gone) or ()
+        (`kept`), unless `gone` itself counted for it (met it): then as it was before that. A
+        correction as the measurement it stands for (`_counted_entry`): a 185's repeat met by
+        a 150 whose correction was then entered in error had come back timed from the
+        correction, 5 min later than the restart's, owed since the 185's."""
+        entry = self._counted_entry(gone)
+        counted = entry[2] if entry is not None else ()
         name = _repeat_check(metric_name)
         return next((c for c in counted if c.check.name == name), kept)
 
@@ -2611,22 +2627,24 @@ class SessionEngine:
         had left the infusion's T+40 check met live, owed and overdue after a restart). It no
         longer counts as taken recently for a new phase's first check either (a BP of the
         infusion's end taken back after it stood for the observation's T+45 slot, where a
-        restart, which skips it, asked it)."""
-        # As `on_reading` counted it (`_counts_from`). A correction was counted at no time of
-        # its own: a restart's replay keeps the measurement it corrected counted.
-        if gone.measured is not None:
-            return
-        counted = _kept_for(self._counted_for.get(metric_name, ()), gone) or ()
+        restart, which skips it, asked it). A correction takes the measurement it stands for
+        with it (`Latest.taken`), as a restart's replay leaves the corrected row uncounted
+        (`resume`): esketamine's "BP at T+40" had stayed done, nothing asked, once the corrected
+        systolic of its BP was entered in error (README: "a correction taken back included")."""
+        # As `on_reading` counted it (`_counts_from`): a correction as the measurement it
+        # corrects (`_counted_entry`).
+        entry = self._counted_entry(gone)
+        counted = entry[2] if entry is not None else ()
         # Each counted as `on_reading` counted it (`_counts_from`), in the order they came, as a
         # restart's replay counts them. A correction counts as the measurement it stands for
         # (`Latest.taken`); at its own time, a heart rate of T0 corrected at T+8 met "BP and
         # HR" live once the diastolic of T+8 was taken back.
         came = sorted((kept for rows in self._state.rows.values() for _, kept in rows
-                       if kept.taken.mono >= gone.at.mono and not kept.reading.is_demo_or_test
+                       if kept.taken.mono >= gone.taken.mono and not kept.reading.is_demo_or_test
                        and counts_for_checks(kept.reading.flags)),
                       key=lambda kept: kept.taken.mono)
         recounted = self.schedule.take_back_value(
-            (metric_name, self._counts_from(gone).mono), gone.at.mono, counted,
+            (metric_name, self._counts_from(gone).mono), gone.taken.mono, counted,
             [(kept.taken.mono, kept.reading.metric, self._counts_from(kept)) for kept in came])
         for index, again in recounted.items():
             self._recount(came[index], again)
@@ -2634,18 +2652,28 @@ class SessionEngine:
     def _recount(self, kept: Latest, again: Recounted) -> None:
         """What `kept` gives back, entered in error later (`_counted_for`), after a take-back
         passed its checks again (`Schedule.take_back_value`): those it counted for as they are
-        now, not as they were (put back, they undid the take-back). A correction gives back
-        nothing (`_uncount`)."""
-        if kept.measured is not None:
-            return
+        now, not as they were (put back, they undid the take-back). A correction as the
+        measurement it stands for (`_counted_entry`)."""
         entries = self._counted_for.get(kept.reading.metric, deque(maxlen=KEEP_ROWS))
-        before = _kept_for(entries, kept) or ()
+        entry = self._counted_entry(kept)
+        before = entry[2] if entry is not None else ()
         counted = (*(c for c in before if c.check.name not in again.checks), *again.counted)
         if counted != before:
-            others = [e for e in entries if (e[0], e[1]) != (kept.at.mono, kept.reading.value)]
+            key = entry[:2] if entry is not None else (kept.taken.mono, kept.reading.value)
+            others = [e for e in entries if e is not entry]
             self._counted_for[kept.reading.metric] = deque(
-                sorted([*others, (kept.at.mono, kept.reading.value, counted)],
-                       key=lambda entry: entry[0]), maxlen=KEEP_ROWS)
+                sorted([*others, (*key, counted)], key=lambda e: e[0]), maxlen=KEEP_ROWS)
+
+    def _counted_entry(self, kept: Latest) -> tuple[float, float, tuple[Counted, ...]] | None:
+        """`_counted_for`'s entry of the measurement `kept` stands for, or None: its own (its
+        time and value), or for a correction the corrected value's, found by its time
+        (`Latest.taken`): a correction is counted as that measurement, never at its own time
+        (`on_reading` is not given it, live or in a restart's replay)."""
+        entries = self._counted_for.get(kept.reading.metric, ())
+        if kept.measured is None:
+            key = (kept.at.mono, kept.reading.value)
+            return next((e for e in reversed(entries) if (e[0], e[1]) == key), None)
+        return next((e for e in reversed(entries) if e[0] == kept.measured.mono), None)
 
     def _note_trackers_before(self, name: str, value: float, at: Moment) -> None:
         """Keep the vital's trackers, and its "Repeat" check, as they are before `value` is fed

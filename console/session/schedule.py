@@ -529,8 +529,8 @@ class Schedule:
             # when it was taken back in turn, and the check stood met live, owed after a restart.
             ahead = [(index, name, at) for index, (arrived, name, at) in enumerate(since)
                      if milestones[first].follows(name, arrived, at.mono)]
-            again = rebuilt.take_back(counted, [(name, at) for _, name, at in ahead])
-            recounted.update((ahead[j][0], r) for j, r in again.items())
+            counts = rebuilt.take_back(counted, [(name, at) for _, name, at in ahead])
+            recounted.update((ahead[j][0], r) for j, r in counts.items())
         for i in range(first, len(milestones)):
             passed = milestones[i]
             milestones[i] = replace(passed, before=rebuilt._bare())

@@ -97,8 +97,8 @@ def iv_infusion_to_its_end() -> DosedSession:
     s.t(2 * MIN)
     assert s.engine.advance_phase(NURSE, s.now()).done   # T0
     s.t0 = s.now().mono - s.origin
-    for item in ("pump-programmed", "pump-site-check"):
-        assert s.engine.tick_item(item, NURSE, s.now()).done
+    for item_id in ("pump-programmed", "pump-site-check"):
+        assert s.engine.tick_item(item_id, NURSE, s.now()).done
     for minute in (10, 15, 20, 30, 40):
         s.at(minute)
         if minute % 10 == 0:
