@@ -231,12 +231,9 @@ def _run(args: argparse.Namespace) -> int:
         cause = _exists_cause(args, exc.filename or target)
         raise CommandFailure(cause + _record_not_written(args, db, cause)) from exc
     except (OSError, ValueError) as exc:
-        # The folder removed while the file was built: said as when it was never there.
-        missing = (_missing_folder(target) if isinstance(exc, FileNotFoundError)
-                   and args.csv is None else None)
-        if missing is not None:
-            raise CommandFailure(f"cannot write {target}: {missing}"
-                                 + _record_not_written(args, db, missing)) from exc
+        if isinstance(exc, FileNotFoundError):
+            # The folder removed while the file was built: said as when it was never there.
+            _refuse_missing_folder(args, target, db)
         cause = not_written_cause(exc)
         unrecorded = _record_not_written(args, db, cause)
         if isinstance(exc, OSError):

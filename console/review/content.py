@@ -49,9 +49,9 @@ from console.review.clock_steps import (
 from console.session.course import earlier_in_course, route_words
 from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.session.schedule import timed_checks
-from console.session.trend_feed import SAME_STEP_SECONDS
+from console.session.trend_feed import SAME_STEP_SECONDS, before_the_session
 from console.review.integrity import RecordCheck, RecordState
-from console.review.queries import before_the_session, dosing_seconds
+from console.review.queries import dosing_seconds
 from console.review.model import (
     PRIORITY_ORDER,
     REVIEW_NOTE,
@@ -1400,7 +1400,7 @@ def placed_series(detail: SessionDetail) -> dict[str, list[PlacedValue]]:
     alike (the REMS form read the series by the time each row was received, and lost a BP the
     review showed). A device value is where the trend places it (`VitalSeries.placed`: a cuff
     at its measured time); one placed further before the session than the trend's views start,
-    that old already when it came (`queries.before_the_session`: a monitor's last cuff, the
+    that old already when it came (`trend_feed.before_the_session`: a monitor's last cuff, the
     previous patient's), is left out, and so is a correction of it."""
     start = detail.summary.started_at
     corrected = {(c.metric, c.at, c.value): c for c in detail.corrections

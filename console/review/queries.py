@@ -97,7 +97,7 @@ from console.store.log import (
 )
 from console.session.device_rest import device_number
 from console.session.trend_feed import (
-    LINE_BREAK_KINDS, SAME_STEP_SECONDS, TrendFeed, before_the_session as before_the_session)
+    LINE_BREAK_KINDS, SAME_STEP_SECONDS, TrendFeed, before_the_session)
 from console.session.engine import (
     ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE, OBSERVED_AT)
 from console.session.engine import logged_count, run_reached
@@ -1636,7 +1636,8 @@ def records_before_the_session(rows: Sequence[tuple[int, ObservationRecord]],
     if not any(_may_be_before(r.measured_at, r.received_at, started) for _, r in rows):
         return frozenset()   # the rows are not copied (P6: 32,400 a session)
     return _before_the_session(
-        [_Logged(i, r.metric, r.source, tuple(r.flags), r.measured_at, r.received_at, r.corrects)
+        [_CourseValue(i, r.metric, r.value, r.source, tuple(r.flags), r.measured_at,
+                      r.received_at, r.corrects, "")
          for i, r in rows], started, demo)
 
 
@@ -1678,19 +1679,6 @@ class _Placeable(TypingProtocol):
 _Value = TypeVar("_Value", bound=_Placeable)
 
 
-@dataclass(frozen=True, slots=True)
-class _Logged:
-    """A logged value as `trend_records` gives it (its row id, its record), as `_Placeable`."""
-
-    id: int
-    metric: str
-    source: str
-    flags: tuple[str, ...]
-    measured_at: datetime | None
-    received_at: datetime
-    corrects: int | None
-
-
 def _trend_placing(rows: Sequence[_Value], started: datetime,
                   demo: bool) -> Callable[[_Value], tuple[datetime, datetime]]:
     """Where the trend places each of a session's `rows` (`TrendFeed.placed_at`: NIBP at its
@@ -1712,7 +1700,9 @@ def _trend_placing(rows: Sequence[_Value], started: datetime,
         if key != last and is_patient_value(flags, demo):
             last = key
             feed.note_clock(o.source, o.measured_at, o.received_at, o.metric, flags)
-    by_id = {o.id: o for o in rows}
+    # Only the rows a correction names: a course's session holds some 32,400 (P6).
+    corrected = {o.corrects for o in rows if o.corrects is not None}
+    by_id = {o.id: o for o in rows if o.id in corrected}
 
     def placed(row: _Value) -> tuple[datetime, datetime]:
         first = _first_measurement(row, by_id, lambda r: (r.id, r.corrects))

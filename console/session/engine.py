@@ -2654,7 +2654,7 @@ class SessionEngine:
         passed its checks again (`Schedule.take_back_value`): those it counted for as they are
         now, not as they were (put back, they undid the take-back). A correction as the
         measurement it stands for (`_counted_entry`)."""
-        entries = self._counted_for.get(kept.reading.metric, deque(maxlen=KEEP_ROWS))
+        entries = self._counted_for.get(kept.reading.metric, ())
         entry = self._counted_entry(kept)
         before = entry[2] if entry is not None else ()
         counted = (*(c for c in before if c.check.name not in again.checks), *again.counted)
@@ -3689,7 +3689,7 @@ class SessionEngine:
         its `needs`, an entry of alternatives named as "Heart rate (or Pulse rate)". Said all
         at once: "Baseline BP, HR, SpO2 and RR recorded" was ticked with only a BP (review 39).
         """
-        entries = self._attested(item)[len(item.gate):] if over else self._attested(item)
+        entries = item.needs if over else self._attested(item)
         missing = [[metric(m).label for m in names] for names in entries
                    if not self._recorded(names)]
         return [labels[0] + (f" (or {' or '.join(labels[1:])})" if labels[1:] else "")
