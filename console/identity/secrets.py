@@ -31,6 +31,7 @@ sign-in).
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 from typing import Final, Protocol
 
@@ -169,9 +170,17 @@ class Argon2Hasher:
                 "parallelism": h.parallelism, "hash_len": h.hash_len, "salt_len": h.salt_len}
 
     def hash(self, secret: str) -> str:
-        return self._hasher.hash(secret)
+        return self._hasher.hash(_as_compared(secret))
 
     def verify(self, stored: str, secret: str) -> bool:
+        compared = _as_compared(secret)
+        if self._matches(stored, compared):
+            return True
+        # A hash made before secrets were normalized, from a secret in another form: still let
+        # in (its owner set it so), at the cost of a second check for that form only.
+        return compared != secret and self._matches(stored, secret)
+
+    def _matches(self, stored: str, secret: str) -> bool:
         try:
             return self._hasher.verify(stored, secret)
         except VerifyMismatchError:
@@ -191,4 +200,14 @@ class Argon2Hasher:
         # against cost that first attempt two runs, and `staff`, `export` and every review
         # sign-in build a new hasher per attempt: each unknown name took twice as long as a
         # wrong PIN, telling a stranger which names are accounts (review 45).
-        self._hasher.hash(secret)
+        self._hasher.hash(_as_compared(secret))
+
+
+def _as_compared(secret: str) -> str:
+    """The secret in one Unicode form (NFKC) before it is hashed or checked.
+
+    NIST SP 800-63B, 5.1.1.2: a verifier normalizes Unicode in a memorized secret before hashing
+    it. A password set from a file that keeps accents as separate marks (NFD: written on a Mac,
+    a password manager) never matched the same password typed at the chair, where Qt gives the
+    composed form, and each try counted towards the lock-out."""
+    return unicodedata.normalize("NFKC", secret)
