@@ -153,6 +153,16 @@ MAX_CONFIRM_REPEAT_MINUTES = 30.0
 MAX_SECONDS = 3600.0
 # sustained_seconds and absent_seconds (defaults 300 and 20): a condition that must last an hour
 # before it alarms does not alarm during a session.
+SLOWEST_SHIPPED_PERIOD_SECONDS = 5.0
+MIN_ABSENT_SECONDS = 2 * SLOWEST_SHIPPED_PERIOD_SECONDS
+# The least absent_seconds (chosen): two answers of the slowest monitors the console ships
+# profiles for, asked every 5 s (devices/profiles/: the Draeger Infinity and Mindray gateways,
+# the Philips Efficia; the loader may not import devices), the same two periods as a device's
+# own "no data" watchdog (devices/profiles.py), so one answer a little late raises nothing. A
+# device sends at most every 0.5 s and the console looks every 0.5 s; the shipped rules wait 20
+# and 30 s. 0.33 (20 s written in minutes) loaded, and a 1 Hz monitor raised and cleared the high
+# "No respiratory rate" between each two readings of a patient breathing normally (a review of
+# the protocols).
 OPEN_ENDED_CADENCE_TIMELINES = 2.0
 # A cadence in a phase without duration_minutes (it lasts until its exit conditions hold) comes
 # due only in a session that stays past its plan, so it may be longer than the plan (every 90 min
@@ -1550,6 +1560,7 @@ class _Parser:
         dosed without a question."""
         resting = _fires_at_rest(metric, "high", "at_or_above", limit)
         if resting is None:
+            self.check_gate_below_some_value(key, metric, limit)
             return
         fix = (f"leave part of that range below the gate: {metric} = more than"
                f" {_fmt(resting.low)}" if resting.low < METRICS[metric].hard[1]
@@ -1562,6 +1573,23 @@ class _Parser:
             " \"at or above\" only (a value at or above its limit needs the prescriber before"
             f" dosing), so it guards a high value; {fix} (a low value is an alarm rule's, with"
             " direction = \"low\")",
+        )
+
+    def check_gate_below_some_value(self, key: str, metric: str, limit: float) -> None:
+        """Refuse a gate every value of the metric's whole range reaches, on a scale with no
+        resting range: `{ dissociation = 0 }` asked for the prescriber on every patient."""
+        bottom = METRICS[metric].hard[0]
+        if not _met_by_every_value(metric, "high", "at_or_above", limit):
+            return
+        step = 10.0 ** -METRICS[metric].decimals
+        raise ProtocolError(
+            self.path, key,
+            f"≥{_fmt(limit)} is met by every value of {_whole_range(metric)},"
+            f" {_value_words(metric, bottom)} included, so every patient would need the"
+            " prescriber's decision before dosing: a gate is \"at or above\" only (a value at or"
+            " above its limit needs the prescriber before dosing); write"
+            f" {metric} = {_fmt(bottom + step)} for any {metric} above"
+            f" {_value_words(metric, bottom)}",
         )
 
     def limit_in_range(self, value: object, key: str, metric: str) -> float:
@@ -1803,6 +1831,8 @@ class _Parser:
         absent = table.optional_limited("absent_seconds", MAX_SECONDS, "s", _TOO_LONG_S)
         if absent is not None and self.authoring:
             self.check_absence_watchable(table, metric)
+            self.check_absence_long_enough(table, f"{metric}_{direction} ({priority.label})",
+                                           absent)
         if not limits and absent is None:
             raise ProtocolError(
                 self.path,
@@ -1851,6 +1881,30 @@ class _Parser:
             f"not allowed on {metric}, so the rule could never fire: an absence rule watches a"
             f" vital a monitor sends continuously, and {why} (a reading that is due is a"
             f" [[phases.checks]] prompt); absent_seconds is allowed on {', '.join(CONTINUOUS)}",
+        )
+
+    def check_absence_long_enough(self, table: _Table, rule: str, absent: float) -> None:
+        """Refuse an absence shorter than a monitor can keep quiet (`MIN_ABSENT_SECONDS`): it
+        would alarm between two readings. Not judged on a text that ran (`authoring`)."""
+        if absent >= MIN_ABSENT_SECONDS:
+            return
+        # Every other duration of the file is in minutes: say what the figure is in seconds.
+        seconds = absent * 60
+        if MIN_ABSENT_SECONDS <= seconds <= MAX_SECONDS:
+            about = "" if float(seconds).is_integer() else "about "
+            hint = (f"{_fmt(absent)} min is {about}{_amount(round(seconds), 's')}:"
+                    f" absent_seconds = {_fmt(round(seconds))}")
+        else:
+            hint = "20 s is absent_seconds = 20"
+        raise table.error(
+            "absent_seconds",
+            f"{_amount(absent, 's')} is shorter than {_amount(MIN_ABSENT_SECONDS, 's')}, the"
+            " least absence the console takes: the slowest monitors it is shipped for are asked"
+            f" for their values every {_amount(SLOWEST_SHIPPED_PERIOD_SECONDS, 's')}, and one"
+            f" answer a little late would raise {rule} between two readings of a patient with"
+            " nothing wrong;"
+            f" absent_seconds is in seconds, {_fmt(MIN_ABSENT_SECONDS)}–"
+            f"{_amount(MAX_SECONDS, 's')} (minutes written? {hint})",
         )
 
     def check_sustained_watchable(self, table: _Table, metric: str, sustained: float) -> None:
@@ -1983,6 +2037,18 @@ class _Parser:
                     f" resting range, {_resting_text(rule.metric, resting)}, so"
                     f" {rule.condition} ({rule.priority.label}) would alarm on a healthy patient"
                     f" at rest; leave part of that range quiet: {_QUIET[name](far_end)}",
+                )
+            if limit is not None and _met_by_every_value(rule.metric, rule.direction, name, limit):
+                # A scale with no resting range: nausea ≥0 alarmed on "Nausea: none".
+                edge = _range_edge(rule.metric, rule.direction)
+                strict = "above" if rule.direction == "high" else "below"
+                raise table.error(
+                    name,
+                    f"{symbol}{_fmt(limit)} is met by every value of {_whole_range(rule.metric)},"
+                    f" {_value_words(rule.metric, edge)} included, so {rule.condition}"
+                    f" ({rule.priority.label}) would alarm on every {rule.metric} the nurse"
+                    f" records; write {strict} = {_fmt(edge)} for any {rule.metric} {strict}"
+                    f" {_value_words(rule.metric, edge)}",
                 )
 
     def rise_limit(self, table: _Table, metric: str) -> float:
@@ -2384,6 +2450,32 @@ def _fires_at_rest(metric: str, direction: str, name: str, limit: float) -> Rest
         return None
     far_end = resting.low if direction == "high" else resting.high
     return resting if _EDGES[name][1](far_end, limit) else None
+
+
+def _met_by_every_value(metric: str, direction: str, name: str, limit: float) -> bool:
+    """Whether the limit `name` is met by every value `metric`'s hard range holds, tested at
+    the range's far end: a scale with no resting range (`_fires_at_rest`) is judged on it, as
+    nausea `at_or_above = 0` alarmed on "none"."""
+    return _EDGES[name][1](_range_edge(metric, direction), limit)
+
+
+def _range_edge(metric: str, direction: str) -> float:
+    """The end of `metric`'s hard range a limit of `direction` must leave quiet."""
+    low, high = METRICS[metric].hard
+    return low if direction == "high" else high
+
+
+def _whole_range(metric: str) -> str:
+    """"nausea's range 0–3", "spo2's range 0–100 %"."""
+    info = METRICS[metric]
+    unit = "" if info.unit == "score" else info.unit
+    return f"{metric}'s range {_fmt(info.hard[0])}–{_amount(info.hard[1], unit)}"
+
+
+def _value_words(metric: str, value: float) -> str:
+    """'0 (none)', '0 (absent)', '10': a scale's value with its meaning, where it has one."""
+    meaning = dict(METRICS[metric].choices).get(int(value))
+    return f"{_fmt(value)} ({meaning})" if meaning else _fmt(value)
 
 
 def _resting_text(metric: str, resting: RestingRange) -> str:
