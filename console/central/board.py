@@ -1344,10 +1344,9 @@ class Board:
         online = obj.get("online")
         if not isinstance(online, bool):
             raise _Bad("status without online true/false")
-        chair = self._chair(name, now)
-        if isinstance(obj.get("room"), str):
-            chair.room = obj["room"]
         if not online:   # the Last Will (or a chair signing off)
+            chair = self._chair(name, now)
+            self._take_room(chair, obj)
             if not chair.heard and name in self._idle_in_log:
                 chair.heard_idle = True   # its log's last status: no session open (`restore`)
             chair.online = False
@@ -1372,9 +1371,25 @@ class Board:
                 chair.gone_since = self._restored_at or now.wall
             self._log_change(chair, now, payload)
             return
+        # Every check before the board changes: a status refused is counted as ignored and
+        # changes nothing. Its room taken first, a sounding high's card sent the nurse to the
+        # refused status's room, and one from a chair never heard left a grey "No connection
+        # (no status yet)" card for good (a review).
         sent_at = _time(obj.get("sent_at"))
         if sent_at is None:
             raise _Bad("status without a readable sent_at")
+        session = obj.get("session")
+        if session is not None and not isinstance(session, dict):
+            raise _Bad("status session is neither null nor an object")
+        new_id = session.get("id") if session else None
+        if not isinstance(new_id, int) or isinstance(new_id, bool):
+            new_id = None
+        alarms = self._status_alarms(obj.get("alarms"), sent_at, -1 if new_id is None else new_id)
+        vitals = obj.get("vitals") or {}
+        if not isinstance(vitals, dict):
+            raise _Bad("status vitals is not an object")
+        _check_drawable(session, vitals)
+        chair = self._chair(name, now)
         seq = obj.get("seq") if isinstance(obj.get("seq"), int) \
             and not isinstance(obj.get("seq"), bool) else None
         copy = sent_at == chair.status_sent_at and seq == chair.status_seq
@@ -1393,13 +1408,8 @@ class Board:
             # retained copy at each resubscription. A copy is no sign of life: taken, it made a
             # hung chair connected again, its minutes-old values current (a code review).
             return
-        session = obj.get("session")
-        if session is not None and not isinstance(session, dict):
-            raise _Bad("status session is neither null nor an object")
-        new_id = session.get("id") if session else None
-        if not isinstance(new_id, int) or isinstance(new_id, bool):
-            new_id = None
-        alarms = self._status_alarms(obj.get("alarms"), sent_at, -1 if new_id is None else new_id)
+        # The room of a status taken, never of one dropped as older than the card's.
+        self._take_room(chair, obj)
         # The first status after the chair's Last Will is the whole truth of its open alarms:
         # a restart may stamp with a clock behind what it sent before (a hardware clock before
         # NTP), and an old "raised" must not outrank it by time and stay on the card, sounding.
@@ -1412,10 +1422,6 @@ class Board:
         # PCD-04 start stamped before the step stayed "newer" than everything the chair said
         # after it, and an alarm over at the chair stayed on the card, sounding (a code review).
         stepped = not twin and chair.status_sent_at is not None and sent_at < chair.status_sent_at
-        vitals = obj.get("vitals") or {}
-        if not isinstance(vitals, dict):
-            raise _Bad("status vitals is not an object")
-        _check_drawable(session, vitals)
         if retained:
             # What the chair last said, not that it is alive: the connection stays as it was
             # (a Last Will heard stays, a chair heard only before stays unheard since) and a
@@ -1485,6 +1491,12 @@ class Board:
         for control_id in chair.unconfirmed:   # shown from now on: confirmed now
             self._confirm(name, control_id, now)
         chair.unconfirmed.clear()
+
+    @staticmethod
+    def _take_room(chair: _Chair, obj: dict[str, Any]) -> None:
+        """The room a status taken names (a status without one keeps the room known)."""
+        if isinstance(obj.get("room"), str):
+            chair.room = obj["room"]
 
     @staticmethod
     def _note_break(chair: _Chair, device: Any, sent_at: datetime, new_run: bool) -> None:

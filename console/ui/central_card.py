@@ -16,6 +16,8 @@ Look (the bedside's, console/ui/tiles.py and alarm_bar.py):
 - The second line: patient · monitor state · soft tones · phase · protocol; the protocol, the
   phase, then the patient's label give way, never the monitor's or the sound's state
   (`info_parts`).
+- Every text is drawn as written, never as markup (`plain`): the room, the patient's label and
+  the alarm's words are what a chair sent ("Bay <B>" was drawn "Bay ", <B> taken for bold).
 - While no ECG heart rate comes, the pulse takes the HR's place ("PR 132", board.PULSE_VITAL).
 - A chair without connection is a grey card (`stale_bg`) saying "No connection" and since when,
   with nothing else: values that may be old are not shown as if current.
@@ -40,7 +42,7 @@ from console.session.alarms import priority_marks
 from console.session.conditions import short_text
 from console.ui import theme
 from console.ui.alarm_bar import COLOURS
-from console.ui.elided_label import ELLIPSIS, ElidedLabel, GivesWay
+from console.ui.elided_label import ELLIPSIS, ElidedLabel, GivesWay, plain_tooltip
 from console.ui.tiles import PhraseLabel, flash_colours
 from protocols.model import Priority
 
@@ -121,6 +123,13 @@ def info_parts(view: CardView) -> tuple[str | GivesWay, ...]:
                  for text, (_, rank) in zip(texts, words, strict=True))
 
 
+def plain(label: QtWidgets.QLabel) -> QtWidgets.QLabel:
+    """`label`, drawing its text as written: QLabel's AutoText takes a text that looks like
+    HTML for markup, and a chair's room "Bay <B>" was drawn "Bay "."""
+    label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+    return label
+
+
 def _font(points: float, bold: bool = False) -> QtGui.QFont:
     font = QtGui.QFont(QtWidgets.QApplication.font())
     font.setPointSizeF(points)
@@ -146,6 +155,7 @@ class _Value(QtWidgets.QLabel):
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed,
                            QtWidgets.QSizePolicy.Policy.Fixed)
         self.setStyleSheet(VALUE_STYLE)
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
 
 
 def _value_size(font: QtGui.QFont, text: str) -> QtCore.QSize:
@@ -165,6 +175,7 @@ class AlarmBox(QtWidgets.QFrame):
         self.setObjectName("alarm_box")
         self.text = PhraseLabel(ALARM_PT, ALARM_LINES)
         self.text.setObjectName("card_alarm")
+        plain(self.text)   # the alarm's words as the chair sent them
         self.text.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(5, 1, 5, 1)
@@ -189,6 +200,7 @@ class AlarmBox(QtWidgets.QFrame):
         then the phrases `after` ("+1 more"), each whole on a line."""
         self.text.set_groups([[text, *after]] if text else [],
                              [[short, *after]] if short else None)
+        self.text.setToolTip(plain_tooltip(self.text.full_text))
         if not text:
             self.text.setText("")
 
@@ -216,7 +228,7 @@ class ChairCard(QtWidgets.QFrame):
 
         self.room = ElidedLabel()
         self.room.setObjectName("card_room")
-        self.elapsed = QtWidgets.QLabel()
+        self.elapsed = plain(QtWidgets.QLabel())
         self.elapsed.setObjectName("card_elapsed")
         self.elapsed.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight
                                   | QtCore.Qt.AlignmentFlag.AlignVCenter)
@@ -236,7 +248,7 @@ class ChairCard(QtWidgets.QFrame):
         rates_row.setSpacing(4)
         for label, row in (("BP", bp_row), ("HR", rates_row), ("RR", rates_row),
                            ("SpO2", rates_row)):
-            caption = QtWidgets.QLabel(label)
+            caption = plain(QtWidgets.QLabel(label))
             caption.setObjectName(f"caption_{label}")
             caption.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed,
                                   QtWidgets.QSizePolicy.Policy.Fixed)
@@ -278,11 +290,11 @@ class ChairCard(QtWidgets.QFrame):
         self.live_layout = live_layout
 
         # The page of a chair without connection.
-        self.offline_title = QtWidgets.QLabel("No connection")
+        self.offline_title = plain(QtWidgets.QLabel("No connection"))
         self.offline_title.setObjectName("offline_title")
         # Wrapped, not elided: the page has the room, and the reason is what the nurse needs
         # ("(this station is not co…" at 20 chairs on 1366x768: a charge nurse's walk).
-        self.offline_detail = QtWidgets.QLabel()
+        self.offline_detail = plain(QtWidgets.QLabel())   # a Last Will's reason, as sent
         self.offline_detail.setWordWrap(True)
         self.offline_detail.setObjectName("offline_detail")
         offline = QtWidgets.QWidget()
@@ -385,7 +397,8 @@ class ChairCard(QtWidgets.QFrame):
         self.room.set_parts(*title_parts(view.title, view.chair))
         self.elapsed.setText(view.elapsed if connected and view.has_session else "")
         self.pages.setCurrentIndex(0 if connected else 1)
-        self.setToolTip(view.chair if connected else f"{view.chair}: {view.connection_text}")
+        self.setToolTip(plain_tooltip(view.chair if connected
+                                      else f"{view.chair}: {view.connection_text}"))
         if not connected:
             self.offline_detail.setText(view.connection_text.removeprefix("No connection").strip())
             self.alarm_colours = None
@@ -407,7 +420,7 @@ class ChairCard(QtWidgets.QFrame):
         # note line being too short at 20 chairs to say it (a walk found "+1 more · soundin…").
         text, tip = ack_label(view.sounding_other)
         self.ack_button.setText(text)
-        self.ack_button.setToolTip(tip)
+        self.ack_button.setToolTip(plain_tooltip(tip))
         # The central's own words alone: at 20 chairs on 1366x768 this line has some 15
         # letters beside "Ack ** HR 125/min", and the count before them read "+1 more · lat…",
         # "ack not …" (a review). The count is on the alarm's line, a latched state there too.
@@ -422,7 +435,7 @@ class ChairCard(QtWidgets.QFrame):
             label.setToolTip("")
             return
         label.setText(vital.text)
-        label.setToolTip(vital.tooltip)
+        label.setToolTip(plain_tooltip(vital.tooltip))
         if vital.stale:
             t = theme.current()
             _restyle(label, f"background:{t.stale_bg};color:{t.stale_text};{VALUE_STYLE}")

@@ -36,8 +36,8 @@ from console.central.board import Board, InSight
 from console.clock import Clock
 from console.session.conditions import short_text
 from console.session.trend_feed import TrendFeed
-from console.ui.central_card import ack_label, marks_part, title_parts
-from console.ui.elided_label import ElidedLabel, GivesWay
+from console.ui.central_card import ack_label, marks_part, plain, title_parts
+from console.ui.elided_label import ElidedLabel, GivesWay, plain_tooltip
 from console.ui.tiles import flash_colours
 from console.ui.trend import WHOLE, TrendPlot
 
@@ -64,7 +64,7 @@ class CentralTrendDialog(QtWidgets.QDialog):
         self.elsewhere = ElidedLabel()
         self.elsewhere.setObjectName("elsewhere_alarm")
         self.elsewhere.setVisible(False)
-        self.elsewhere_more = QtWidgets.QLabel()
+        self.elsewhere_more = plain(QtWidgets.QLabel())
         self.elsewhere_more.setObjectName("elsewhere_more")
         self.elsewhere_more.setVisible(False)
         # The nurse who hears a tone while reading a trend acknowledges what the strip shows,
@@ -94,13 +94,13 @@ class CentralTrendDialog(QtWidgets.QDialog):
         self.strip_timer = QtCore.QTimer(self)
         self.strip_timer.setInterval(STRIP_MS)
         self.strip_timer.timeout.connect(self.show_elsewhere)
-        self.title = QtWidgets.QLabel()
+        self.title = plain(QtWidgets.QLabel())   # the chair's room and patient, as sent
         font = QtGui.QFont(self.title.font())
         font.setPointSize(12)
         font.setBold(True)
         self.title.setFont(font)
         self.plot = TrendPlot(None, started_at=self.started_at)
-        self.empty = QtWidgets.QLabel("No values received for this session yet.")
+        self.empty = plain(QtWidgets.QLabel("No values received for this session yet."))
         self.empty.setVisible(False)
         self.ack_result = ElidedLabel()   # what Acknowledge did
         self.ack_result.setObjectName("acknowledge_result")
@@ -228,7 +228,7 @@ class CentralTrendDialog(QtWidgets.QDialog):
         # button does: the strip showed SpO2 88 and its Acknowledge acted on HR 125 (a review).
         text, tip = ack_label(found.sounding_other)
         self.ack.setText(f"{text} (F2)")
-        self.ack.setToolTip(tip)
+        self.ack.setToolTip(plain_tooltip(tip))
         self.elsewhere_more.setText(more)
         self._colour_strip()
 

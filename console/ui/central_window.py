@@ -38,9 +38,9 @@ from console.session.alarms import AudioSignal
 from console.session.conditions import short_text
 from console.ui import theme
 from console.ui.audio import AlarmSounder
-from console.ui.central_card import ChairCard, marks_part
+from console.ui.central_card import ChairCard, marks_part, plain
 from console.ui.central_trend import CentralTrendDialog
-from console.ui.elided_label import ElidedLabel, GivesWay
+from console.ui.elided_label import ElidedLabel, GivesWay, plain_tooltip
 from console.ui.entry_panel import question_box
 from console.ui.tiles import FLASH_TICK_MS, flash_colours
 from console.ui.window_front import bring_forward
@@ -69,6 +69,8 @@ class QtAsker:
 
     def agree(self, title: str, message: str, action: str) -> bool:
         box, yes = question_box(self.parent, title, message, action, "Not yet")
+        # It names chairs by their rooms, as the chairs sent them: never taken for markup.
+        box.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         box.exec()
         return box.clickedButton() is yes
 
@@ -171,7 +173,7 @@ class CentralWindow(QtWidgets.QMainWindow):
         bar_font.setPointSize(BAR_POINTS)
         toolbar.setFont(bar_font)
         self.addToolBar(toolbar)
-        toolbar.addWidget(QtWidgets.QLabel(" Central nurse: "))
+        toolbar.addWidget(plain(QtWidgets.QLabel(" Central nurse: ")))
         self.nurse = QtWidgets.QLineEdit()
         self.nurse.setObjectName("nurse_name")
         self.nurse.setPlaceholderText("your name for this shift")
@@ -207,7 +209,7 @@ class CentralWindow(QtWidgets.QMainWindow):
         self.grid = QtWidgets.QGridLayout(self.grid_host)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(GRID_SPACING)
-        self.empty = QtWidgets.QLabel("No chair heard on the clinic bus yet.")
+        self.empty = plain(QtWidgets.QLabel("No chair heard on the clinic bus yet."))
         self.empty.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.grid.addWidget(self.empty, 0, 0)
         self._shape = (0, 0, 0)
@@ -221,7 +223,7 @@ class CentralWindow(QtWidgets.QMainWindow):
 
         self.bus_label = ElidedLabel()
         self.bus_label.setObjectName("bus_state")
-        self.ignored = QtWidgets.QLabel()
+        self.ignored = plain(QtWidgets.QLabel())
         self.ignored.setObjectName("ignored_count")
         self.statusBar().addWidget(self.bus_label, 1)
         self.statusBar().addPermanentWidget(self.ignored)
@@ -262,7 +264,7 @@ class CentralWindow(QtWidgets.QMainWindow):
         self.empty.setText(self.board.empty_text())
         count = self.board.ignored
         self.ignored.setText(f"Ignored messages: {count}" if count else "")
-        self.ignored.setToolTip(f"Last: {self.board.last_ignored}" if count else "")
+        self.ignored.setToolTip(plain_tooltip(f"Last: {self.board.last_ignored}") if count else "")
         sounding = self.board.sounding(now)
         if self.new_alarms.update_entries(sounding):
             self.fronted += 1

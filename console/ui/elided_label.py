@@ -1,5 +1,7 @@
 """A one-line label that gives way on a narrow screen: "…" where it is cut, the whole text on
-hover. (A plain QLabel cut "device disconnected" off the header with no sign of it.)"""
+hover. (A plain QLabel cut "device disconnected" off the header with no sign of it.) It draws
+its text as written, never as markup: what it shows comes from people and devices (a room, a
+patient's label, an alarm's words)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,18 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from console.ui.markup import escape
+
 ELLIPSIS = "…"
+
+
+def plain_tooltip(text: str) -> str:
+    """`text` as a tooltip that shows it as written. Qt takes a tooltip that looks like HTML
+    for rich text: a room "Bay <B>" read "Bay " on hover. Such a text is escaped, inside a span
+    that keeps its spaces and line breaks; any other is given as it is."""
+    if not QtGui.Qt.mightBeRichText(text):
+        return text
+    return f'<span style="white-space:pre">{escape(text)}</span>'
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +42,8 @@ class ElidedLabel(QtWidgets.QLabel):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        # A room "Bay <B>" was drawn "Bay " (QLabel's AutoText takes it for markup, <B> bold).
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self._full = ""
         self._parts: tuple[str | GivesWay, ...] | None = None
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
@@ -38,7 +53,7 @@ class ElidedLabel(QtWidgets.QLabel):
         if text == self._full and self._parts is None:
             return
         self._full, self._parts = text, None
-        self.setToolTip(text)
+        self.setToolTip(plain_tooltip(text))
         self._elide()
 
     def set_parts(self, *parts: str | GivesWay) -> None:
@@ -50,7 +65,7 @@ class ElidedLabel(QtWidgets.QLabel):
             return
         self._full = "".join(p.text if isinstance(p, GivesWay) else p for p in parts)
         self._parts = parts
-        self.setToolTip(self._full)
+        self.setToolTip(plain_tooltip(self._full))
         self._elide()
 
     def full_text(self) -> str:

@@ -62,10 +62,11 @@ def test_a_chairs_status_no_card_can_draw_is_ignored_and_the_other_chairs_still_
     central.deliver((topic, json.dumps(obj).encode()))
     assert central.board.ignored == 1
     assert reason in central.board.last_ignored
-    # Every redraw of the window calls cards(): it still draws both, Room 2's alarm on its card.
+    # Every redraw of the window calls cards(): it still draws Room 2, its alarm on its card;
+    # Room 1, never heard but for the refused status, has no card (refused, it changes nothing).
     cards = central.board.cards(central.now())
-    assert [c.chair for c in cards] == ["chair-1", "chair-2"]
-    assert cards[1].alarm is not None and "SpO2" in cards[1].alarm.text
+    assert [c.chair for c in cards] == ["chair-2"]
+    assert cards[0].alarm is not None and "SpO2" in cards[0].alarm.text
     assert central.sounding() == "high"
 
 

@@ -1,0 +1,70 @@
+"""An `ElidedLabel` draws its text as written, and its tooltip shows it as written: what it
+shows comes from people and devices. QLabel's AutoText took a text that looks like HTML for
+markup: a room "Bay <B>" was drawn "Bay " (its letter a bold tag), on the label and on hover."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from console.ui.elided_label import ElidedLabel, GivesWay
+
+WRITTEN = ["Bay <B>", "<b>Smith</b>", "Room &lt;1&gt;", "a & b", "<!-- 3 -->", "1 < 2 > 0"]
+
+
+def as_drawn(text: str, rich: bool) -> str:
+    """What the nurse reads of `text` drawn as rich text (`rich`) or as written."""
+    if not rich:
+        return text
+    doc = QtGui.QTextDocument()
+    doc.setHtml(text)
+    return doc.toPlainText()
+
+
+def drawn(label: QtWidgets.QLabel) -> str:
+    """The words `label` draws (QLabel: rich when RichText, or AutoText and it looks so)."""
+    form = label.textFormat()
+    rich = form == QtCore.Qt.TextFormat.RichText or (
+        form == QtCore.Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(label.text()))
+    return as_drawn(label.text(), rich)
+
+
+def hovered(widget: QtWidgets.QWidget) -> str:
+    """The words of `widget`'s tooltip as QToolTip shows them (rich when it looks so)."""
+    tip = widget.toolTip()
+    return as_drawn(tip, QtGui.Qt.mightBeRichText(tip))
+
+
+@pytest.mark.parametrize("text", WRITTEN)
+def test_a_text_that_looks_like_markup_is_drawn_and_hovered_as_written(qtbot, text):
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    label.resize(400, 30)
+    label.setText(text)
+    label.show()
+    qtbot.waitExposed(label)
+    assert drawn(label) == text
+    assert hovered(label) == text
+
+
+def test_parts_that_look_like_markup_are_drawn_and_hovered_as_written(qtbot):
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    label.resize(400, 30)
+    label.set_parts("*** ", GivesWay("Bay <B>"), ": SpO2 <b>84</b> %")
+    label.show()
+    qtbot.waitExposed(label)
+    assert drawn(label) == "*** Bay <B>: SpO2 <b>84</b> %"
+    assert hovered(label) == "*** Bay <B>: SpO2 <b>84</b> %"
+
+
+def test_a_cut_text_keeps_its_angle_brackets(qtbot):
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    label.setText("<b>Infusion suite, north wing, bay 3</b>")
+    label.resize(label.fontMetrics().horizontalAdvance("<b>Infusion suite") + 8, 30)
+    label.show()
+    qtbot.waitExposed(label)
+    assert label.is_cut()
+    assert drawn(label).startswith("<b>Infusion") and drawn(label).endswith("…")
+    assert hovered(label) == "<b>Infusion suite, north wing, bay 3</b>"
