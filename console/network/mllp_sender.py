@@ -133,6 +133,7 @@ from console.network.config import (
     split_address,
     without_password,
 )
+from console.network.pcd_read import unescape_in
 from console.thread_end import join_or_raise
 from devices.framing import MLLP_END, MLLP_START, MLLP_TRAILER, MllpFramer
 
@@ -227,7 +228,10 @@ class Ack:
     Attributes:
         code: MSA-1, the acknowledgment code (AA, AE, AR, CA, CE, CR).
         control_id: MSA-2, the MSH-10 of the message it answers.
-        text: MSA-3, or else the first ERR segment's user message (ERR-8), or "".
+        text: MSA-3, or else the first ERR segment's words: its user message (ERR-8), its
+            diagnostic information (ERR-7: where IPF, IHE's reference engine, writes the
+            reason), or its HL7 error code's text (ERR-3.2, else the code); "" when none;
+            HL7 escapes undone.
     """
 
     code: str
@@ -356,21 +360,33 @@ def parse_ack(payload: bytes, encoding: str = "utf-8") -> Ack | None:
     """
     text = payload.decode(encoding, errors="replace")
     segments = [s for s in text.replace("\n", "\r").split("\r") if s]
-    sep = "|"
+    sep, encoding = "|", ""
     if segments and segments[0].startswith("MSH") and len(segments[0]) > 3:
         sep = segments[0][3]
+        encoding = segments[0].split(sep)[1] if len(segments[0].split(sep)) > 1 else ""
     msa: list[str] | None = None
     err_text = ""
     for segment in segments:
         fields = segment.split(sep)
         if fields[0] == "MSA" and msa is None:
             msa = fields
-        elif fields[0] == "ERR" and not err_text and len(fields) > 8:
-            err_text = fields[8]
+        elif fields[0] == "ERR" and not err_text:
+            err_text = _err_words(fields, encoding[:1] or "^")
     if msa is None or len(msa) < 3:
         return None
     msa_text = msa[3] if len(msa) > 3 else ""
-    return Ack(msa[1].strip().upper(), msa[2], msa_text or err_text)
+    return Ack(msa[1].strip().upper(), msa[2], unescape_in(msa_text or err_text, sep, encoding))
+
+
+def _err_words(fields: list[str], component: str) -> str:
+    """An ERR segment's reason: ERR-8 (user message), ERR-7 (diagnostic information), or ERR-3
+    (the HL7 error code: its text, else the code). An engine's "ERR|||100|E|||Missing required
+    OBR segment" (IPF's answer to a PCD-01 without OBR) had reached the nurse's status line and
+    `network undelivered` as a bare "AR"."""
+    def field(i: int) -> str:
+        return fields[i].strip() if i < len(fields) else ""
+    code = field(3).split(component)
+    return field(8) or field(7) or (code[1].strip() if len(code) > 1 else "") or code[0]
 
 
 def backoff_delay(failures: int, schedule: Sequence[float] = DEFAULT_BACKOFF) -> float:
