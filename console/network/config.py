@@ -604,11 +604,18 @@ def read_password(path: Path, what: str) -> str:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise ValueError(f"{what} {path} cannot be read ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as file:
+    # Checked on the bare descriptor: os.fdopen refuses a folder itself, with an
+    # IsADirectoryError that ended the start (and a resume) in a traceback (a review).
+    try:
         status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):
-            raise ValueError(f"{what} {path} is not a regular file (a device, a pipe or a "
-                             "folder): it must be a file holding the password as one line")
+    except OSError as exc:
+        os.close(fd)
+        raise ValueError(f"{what} {path} cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(status.st_mode):
+        os.close(fd)
+        raise ValueError(f"{what} {path} is not a regular file (a device, a pipe or a "
+                         "folder): it must be a file holding the password as one line")
+    with os.fdopen(fd, "rb") as file:
         try:
             raw = file.read(MAX_PASSWORD_BYTES + 3)   # the password, its line end, one more
         except OSError as exc:

@@ -77,9 +77,10 @@ without the central's confirmation, shared/design/network.md):
   engine's last delivery counting again). Another message
   delivered does not end it: the EHR still lacks the refused one, as the central station lacks
   a message the broker refused (the same rule, IEC 60601-1-8 6.11.2.2 above);
-- a message the console could not build: LOW, until the next message built; one it could not
-  hand on to a transport (a bug in the network layer): LOW, until the rows that hand-off did
-  not hand on are handed (`hand_off`).
+- a message the console could not build: LOW, until the next message built; in quiet-room mode
+  MEDIUM, at full volume, until the central confirms an alarm message built since
+  (`_compose_unshown`); one it could not hand on to a transport (a bug in the network layer):
+  LOW, until the rows that hand-off did not hand on are handed (`hand_off`).
 
 Qt-free; the callbacks of the transports never touch the log or the engine.
 """
@@ -94,7 +95,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from console.clock import Clock, Moment, parse_iso
 from console.network import bus_topics as topics
@@ -104,6 +105,7 @@ from console.network.config import IN_CLEAR_NOTE, NetworkConfig, crosses_in_clea
 from console.network.engine_process import EngineProcessClient
 from console.network.mllp_sender import SenderState, SenderStatus, backoff_delay, control_id_of
 from console.network.pcd import PatientShown, Station
+from console.network.pcd_read import PcdError, read_pcd04
 # chair_in_message is read here and re-exported (tests, callers of the link).
 from console.network.resend import chair_in_message as chair_in_message
 from console.network.resend import failing_since_delivered, given_up
@@ -237,6 +239,10 @@ class NetworkLink:
         self._engine_failed = 0   # messages the engine refused or that were given up, this run
         self._engine_failure: str | None = None   # the last one's short words (SenderStatus)
         self._compose_error: str | None = None
+        # Quiet room: the cause of a message not built (`_compose_failed`) while no central has
+        # confirmed a bedside alarm's message built since, and those messages' control ids.
+        self._compose_unshown: str | None = None
+        self._compose_awaited: set[str] = set()
         self._central_pending: dict[str, float] = {}  # PCD-04 control id -> mono sent
         self._last_pcd04: tuple[str, str] | None = None   # (control id, message) last published
         # The alarm message sent again to a central come online (`_central_came_online`), while
@@ -455,12 +461,17 @@ class NetworkLink:
         "central station not confirming" at once, a review)."""
         if not self.config.quiet_room or self.bus is None:
             return
+        network = [t for _, t in self._log.alarm_events(session_id)
+                   if t.condition == NETWORK_UNCONFIRMED]
+        if network and network[-1].transition != CLEARED \
+                and _UNSHOWN in network[-1].message.lower():
+            # A message not built, no central having confirmed an alarm message built since,
+            # stands through a restart as it stood (a restart restores every alarm as it was).
+            self._compose_unshown = "before the restart"
         last = self._log.last_outbox_row(session_id, PCD04, BUS)
         if last is None:
             return   # no alarm message sent: nothing for the central to confirm
         owed = self._clock.now().mono
-        network = [t for _, t in self._log.alarm_events(session_id)
-                   if t.condition == NETWORK_UNCONFIRMED]
         if network and network[-1].transition != CLEARED \
                 and "central station" in network[-1].message.lower():
             # Owed since the alarm was raised, at the latest (raised 10 s after what it
@@ -517,6 +528,8 @@ class NetworkLink:
         """New outbox rows, just committed (same thread as the log): `hand_off` through
         `later`, HAND_OFF_GAP_S after the last one at the earliest."""
         self._compose_error = None
+        if self._compose_unshown is not None:
+            self._compose_awaited.update(r.control_id for r in rows if _bedside_alarm(r))
         due = not self._to_hand
         self._to_hand.extend(rows)
         if due:
@@ -630,6 +643,17 @@ class NetworkLink:
 
     def _compose_failed(self, error: BaseException) -> None:
         self._compose_error = f"{type(error).__name__}: {error}"[:200]
+        if self.config.quiet_room:
+            # The message not built may be an alarm's: no central shows that phase, let alone
+            # confirms it, so soft tones stay off until the central confirms a bedside alarm's
+            # message built after this failure (it is then hearing this chair's alarms again,
+            # and the retained status gives it every open alarm: `_central_came_online`'s
+            # rule). The next message built, an observation's, had brought soft tones back
+            # for a high alarm no central had heard of (README, Quiet room: soft only "with a
+            # central station that confirms every alarm phase it shows"; a review). The
+            # network alarm's own messages do not count: they say nothing of the lost one.
+            self._compose_unshown = self._compose_error
+            self._compose_awaited.clear()
 
     def publish_status(self, status: dict[str, Any]) -> None:
         """The chair's retained status (bus_topics): every STATUS_PERIOD_S and on change."""
@@ -696,9 +720,18 @@ class NetworkLink:
                           "console too: each station needs its own settings kit", twin))
         if self._refused_by_engine:
             parts.append(self._engine_refusal_part())
-        if self._compose_error or self._hand_off_error:
-            parts.append((Priority.LOW, "a network message could not be built or handed on",
-                          "; ".join(e for e in (self._compose_error, self._hand_off_error) if e)))
+        unshown = self._compose_unshown if quiet else None
+        if self._compose_error or self._hand_off_error or unshown:
+            causes = [e for e in (self._compose_error, self._hand_off_error) if e]
+            words = "a network message " + (_UNSHOWN if unshown
+                                            else "could not be built or handed on")
+            if unshown:
+                if unshown not in causes:
+                    causes.append(f"a message not built: {unshown}")
+                causes.append("the central station has confirmed no alarm message built since")
+            # In a quiet room MEDIUM at once, as every problem that keeps the central from
+            # confirming an alarm phase (module docstring).
+            parts.append((Priority.MEDIUM if unshown else Priority.LOW, words, "; ".join(causes)))
         quiet_allowed = False
         # Until the broker has relayed what it holds (a central's retained presence), "no
         # central online" is not known: full volume, nothing raised (a resume raised a medium
@@ -996,7 +1029,11 @@ class NetworkLink:
             self._twins.read(obj, self._clock.now().mono)
             return None
         if parsed.kind == "confirm":
-            self._central_pending.pop(str(obj.get("control_id", "")), None)
+            control_id = str(obj.get("control_id", ""))
+            self._central_pending.pop(control_id, None)
+            if control_id in self._compose_awaited:
+                self._compose_unshown = None
+                self._compose_awaited.clear()
             return None
         if parsed.kind != "command" or obj.get("kind") != "acknowledge":
             return None
@@ -1177,6 +1214,22 @@ def _whole(value: Any) -> int:
     if isinstance(value, float) and value != number:
         raise ValueError(f"not a whole number: {value!r}")
     return number
+
+
+# The quiet room's words for a message not built that no central has been shown since
+# (`_compose_unshown`), by which a restart knows that alarm.
+_UNSHOWN: Final = "could not be built or handed on: bedside alarms at full volume"
+
+
+def _bedside_alarm(row: OutboxRow) -> bool:
+    """Whether `row` is the central's message of a bedside alarm: a PCD-04 for the bus, of any
+    condition but the network alarm's own (`_compose_failed`)."""
+    if row.kind != PCD04 or BUS not in row.destinations:
+        return False
+    try:
+        return read_pcd04(row.message).condition != NETWORK_UNCONFIRMED
+    except PcdError:
+        return False   # not known to be one: it ends nothing
 
 
 def _waiting_words(who: str, unconfirmed: float, age: float, count: int) -> str:

@@ -789,12 +789,26 @@ def network_config(args: argparse.Namespace) -> NetworkConfig | None:
             none_set_up = False
         if none_set_up:
             return None   # no network set up: the settings module is not even loaded (P7)
-    from console.network.config import load  # noqa: PLC0415 - only the network needs it
+    from console.network.config import (  # noqa: PLC0415 - only the network needs it
+        default_config_path,
+        load,
+        os_words,
+    )
 
     try:
         config = load(given, overrides)
     except ValueError as exc:
         raise StartError(str(exc)) from None
+    except OSError as exc:
+        # A backstop: `load` names each file it refuses, but an OSError it did not foresee (a
+        # password file that was a folder once) ended the start, and a resume with it, in a
+        # traceback, the session's alarms running nowhere (a review). One line instead.
+        source = given or default_config_path()
+        named = exc.filename if isinstance(exc.filename, (str, os.PathLike)) else None
+        what = f"network settings {source}" + (
+            f": {os.fsdecode(named)}" if named is not None and Path(named) != Path(source) else "")
+        raise StartError(f"{what} cannot be read ({os_words(exc)}): give files this account "
+                         "can read") from None
     return config if config.enabled else None
 
 
