@@ -56,6 +56,7 @@ from protocols.loader import load_protocol
 DEFAULTS = {"messages": 6000, "ack_waiting_messages": 2000}
 QUICK = {"messages": 600, "ack_waiting_messages": 200}
 BAR = 1000.0
+ANSWER_WAIT_S = 10.0   # after the last commit, for the device to read its last ACKs
 
 
 NIBP_CODES = frozenset({"150021", "150022", "150023"})   # MDC_PRESS_BLD_NONINV_SYS/DIA/MEAN
@@ -85,11 +86,14 @@ def expected_rows(data: bytes) -> int:
     return count
 
 
-def ingest(port: str, messages: int, go: Callable[[], None],
-           tmpdir: str | None) -> dict[str, Any]:
+def ingest(port: str, messages: int, go: Callable[[], None], tmpdir: str | None,
+           answered: Callable[[], bool] | None = None) -> dict[str, Any]:
     """The console's path on `port` until `messages` messages are committed (or 15 s pass
     without an event): a new log and session, straight to the infusion, then `go()` starts the
-    device. Times from `go()` to the last message committed; counts the commits."""
+    device. Times from `go()` to the last message committed; counts the commits. With
+    `answered`, the port stays open after the last commit until it holds (the device has its
+    last ACKs) or ANSWER_WAIT_S pass: the ACKs follow each commit, and closing the port at once
+    would take them from the device."""
     protocol = load_protocol(PROTOCOL_FILE)
     clock = SystemClock()
     per_commit: Counter[int] = Counter()   # messages in a commit: how many commits had so many
@@ -122,6 +126,13 @@ def ingest(port: str, messages: int, go: Callable[[], None],
                     applied += event.frames
                     per_commit[event.frames] += 1
                     end = time.perf_counter()
+            settle_by = time.monotonic() + ANSWER_WAIT_S
+            while answered is not None and not answered() and time.monotonic() < settle_by:
+                try:
+                    event = events.get(timeout=0.05)
+                except queue.Empty:
+                    continue
+                feed.apply(engine, event, clock.now())
         finally:
             conn.stop()
         stats = conn.stats
@@ -158,21 +169,28 @@ def flood(messages: int, tmpdir: str | None) -> Row:
     assert timeline is not None
     frames_written = timeline.valid_frames()
     want_rows = expected_rows(timeline.data())
+    stats = handle.stats
     try:
-        got = ingest(handle.port_path, frames_written, handle.go, tmpdir)
+        got = ingest(handle.port_path, frames_written, handle.go, tmpdir,
+                     answered=lambda: stats.acks + stats.naks >= frames_written)
     finally:
         handle.stop()
     rate = got.pop("rate")
     lost = want_rows - got["rows_in_log"]
+    # "None lost" is the monitor's word too: every message answered AA after its commit, none
+    # refused or sent again (the console's own count of replies written took AE and empty
+    # answers alike, and a console that never answered had passed).
     complete = (got["messages_committed"] == frames_written and lost == 0
-                and got["integrity_ok"] and handle.stats.bytes_discarded == 0)
+                and got["integrity_ok"] and stats.bytes_discarded == 0
+                and stats.acks == frames_written and stats.naks == 0 and stats.resends == 0)
     return Row(
         id="P2", what="ingest: pty → decoder → engine → log", figure=rate, unit="msg/s",
         bar=f"≥ {BAR:,.0f} msg/s, none lost", passed=rate >= BAR and complete,
         details={"messages_written": frames_written, "rows_expected": want_rows,
                  "rows_lost": lost, **got,
-                 "bytes_discarded_by_writer": handle.stats.bytes_discarded,
-                 "none_lost": complete},
+                 "bytes_discarded_by_writer": stats.bytes_discarded,
+                 "acks_received_by_monitor": stats.acks, "naks_received_by_monitor": stats.naks,
+                 "resent_by_monitor": stats.resends, "none_lost": complete},
     )
 
 

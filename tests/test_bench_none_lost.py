@@ -19,7 +19,7 @@ from benchmarks import p2_ingest
 from devices.framing import FramedDecoder
 from devices.hl7.decoder import HL7Decoder
 from devices.simulator.scenario import compile_timeline, load_builtin
-from devices.stream import DecodeResult
+from devices.stream import DecodeResult, Reply
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,6 +45,26 @@ def test_p2_none_lost_detects_a_decoder_that_loses_spo2(monkeypatch, tmp_path):
     assert d["messages_committed"] == d["messages_written"]
     assert d["rows_lost"] == 600
     # ... and the benchmark says so.
+    assert d["none_lost"] is False and row.passed is False, d
+
+
+def test_p2_none_lost_needs_every_ack_at_the_monitor(monkeypatch, tmp_path):
+    [row] = p2_ingest.run({"messages": 300, "tmpdir": str(tmp_path)})
+    d = row.details
+    assert (d["acks_received_by_monitor"], d["naks_received_by_monitor"]) == (300, 0)
+    assert d["none_lost"] is True, d
+
+
+def test_p2_none_lost_detects_a_console_that_never_answers(monkeypatch, tmp_path):
+    # Every message committed, no AA on the wire: the monitor holds none and would resend.
+    original = Reply.answer
+    monkeypatch.setattr(Reply, "answer", lambda self, stored: b"" if self.after_commit is not None
+                        else original(self, stored))
+    monkeypatch.setattr(p2_ingest, "ANSWER_WAIT_S", 1.0)
+    [row] = p2_ingest.run({"messages": 300, "tmpdir": str(tmp_path)})
+    d = row.details
+    assert d["messages_committed"] == d["messages_written"] == 300
+    assert d["acks_received_by_monitor"] == 0
     assert d["none_lost"] is False and row.passed is False, d
 
 
