@@ -15,7 +15,8 @@ f0 is a small status/mode number whose meaning no public source states (1 for mo
 NIBP, 3 for the IBP channels); it is not used. An empty field (`;;`) means no value.
 
 The records carry no time: measured_at is None. An NIBP record without systolic, diastolic and
-mean (`NIBP=4;;;;;;`, sent until the first cuff measurement) is dropped whole as `nibp-empty`. The NIBP record is repeated in every frame until
+mean (`NIBP=4;;;;;;`, sent until the first cuff measurement) is dropped whole as `nibp-empty`;
+one damaged on the line (`_damaged_nibp`) is dropped whole before the NIBP memory sees it. The NIBP record is repeated in every frame until
 the next cuff measurement, with no measurement time or counter (devices.md: "NIBP is repeated in
 every message ...: deduplicate ...; never present it as 'now'"). `AnsarBDecoder` therefore reports
 an NIBP (and its cuff pulse) once, in the frame where the record's status and triple first appear,
@@ -40,6 +41,7 @@ from protocols.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
 from devices.framing import AnsarBFramer, FramedDecoder
 from devices.reading import AGE_UNKNOWN, NIBP_PULSE, Reading, is_cuff_pulse
 from devices.stream import (
+    IMPOSSIBLE_BP,
     NOT_MONITORED,
     DecodeResult,
     Dropped,
@@ -127,6 +129,14 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
             continue
         if nibp is None or not nibp.values_seen:
             flags = _ON_MONITOR_AT_CONNECT
+        damaged = _damaged_nibp(fields, rest)
+        if damaged is not None:
+            # Judged whole before the memory sees it: a record that lost a byte on the line
+            # (no checksum) had become "the last record", logged as a new cuff, and the next
+            # whole frame's old cuff (of unknown age) a second one "measured now". The monitor
+            # sends the record again in its next frame.
+            result.dropped.append(damaged)
+            continue
         record = DecodeResult()
         _read_record(record, label, fields, flags, received_at, source)
         sent = tuple(f.strip() for f in (fields + [""] * 4)[:4])   # f0..f3 (NibpRepeats)
@@ -151,6 +161,40 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
         result.readings.extend(record.readings)
         result.dropped.extend(record.dropped)
     return result
+
+
+def _damaged_nibp(fields: list[str], rest: str) -> Dropped | None:
+    """Why an NIBP record cannot be one cuff measurement as sent (a byte lost or changed on the
+    line), or None: f0 a status number, f1-f3 each a number in its hard range with diastolic <
+    mean < systolic, or all three empty (no measurement yet). Judged as a whole: a part of a
+    damaged record is no measurement either."""
+    sent = [f.strip() for f in (fields + [""] * 4)[:4]]
+    where = f"NIBP={rest[:40]}"
+    not_read = "the record is not read (the monitor sends it again in its next frame)"
+    if not sent[0].isdigit():
+        return Dropped("bad-frame", f"{where}: status {sent[0][:10]!r} is not a number; {not_read}")
+    pressures = sent[1:]
+    if all(p in _NO_VALUE for p in pressures):
+        return None   # `nibp-empty`
+    values: list[float] = []
+    for (_, metric, _), raw in zip(_LAYOUT["NIBP"], pressures):
+        if not _NUMBER.match(raw):
+            return Dropped("bad-frame", f"{where}: {metric} {raw[:20]!r} is not a number; "
+                           f"{not_read}")
+        out = outside_hard_range(metric, float(raw), where, raw)
+        if out is not None:
+            return Dropped(out.reason, f"{out.detail}; {not_read}")
+        values.append(float(raw))
+    systolic, diastolic, mean = values
+    if not diastolic < mean < systolic:
+        return Dropped(IMPOSSIBLE_BP, f"{where}: {_raw_bp(pressures)} is not diastolic < mean < "
+                       f"systolic; {not_read}")
+    return None
+
+
+def _raw_bp(pressures: list[str]) -> str:
+    """Systolic/diastolic (mean) as sent, for a notice."""
+    return f"{pressures[0]}/{pressures[1]} ({pressures[2]})"
 
 
 def _read_record(result: DecodeResult, label: str, fields: list[str], flags: frozenset[str],

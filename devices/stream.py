@@ -48,12 +48,25 @@ SEVERAL_PATIENTS = "several-patients"
 refused (AR). A gateway that sends only such messages would leave the chair with "no value"
 alarms and nothing saying why: the console raises the technical alarm of DECODER_ERROR."""
 
-NOT_READ = frozenset({DECODER_ERROR, CUT_MESSAGE, SEVERAL_PATIENTS})
+DAMAGED_MESSAGE = "damaged-message"
+"""The `Dropped` reason of an HL7 message damaged on the line (a byte lost or changed: a segment
+id that is not one, two segments run together, a header whose MSH-9 is no message type though
+OBX rows follow, an OBX-11 no sender writes): read only in part at most, so it is
+answered AE (the monitor sends it again) and raises "Monitor message not read", never a silent
+drop (a lost 'O' of "OBX" had lost its SpO2 row, the message answered AA)."""
+
+NOT_READ = frozenset({DECODER_ERROR, CUT_MESSAGE, SEVERAL_PATIENTS, DAMAGED_MESSAGE})
 """Drops whose message may have carried a value nobody read: each is a technical alarm."""
 
 OUT_OF_HARD_RANGE = "out-of-hard-range"
 """The `Dropped` reason of a value outside what the vital can be (SpO2 150 %): the console raises
 a technical alarm for it, not only a count."""
+
+IMPOSSIBLE_BP = "impossible-bp"
+"""The `Dropped` reason of a cuff measurement whose pressures cannot be one (the diastolic not
+below the mean, the mean not below the systolic): a byte lost on the line (162 read as 62) or a
+cuff artefact. The console raises "Impossible value" for it, as for a value out of range (the
+engine drops such a pair under the same key when a decoder passes one)."""
 
 NOT_MONITORED = "not-monitored"
 """The `Dropped` reason of a value of a vital this console does not show (an Ivy's temperature,

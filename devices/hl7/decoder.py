@@ -62,6 +62,11 @@ unknown age as the connection's first. (A cuff-timed monitor's new cuff of the l
 in its second as the first message after a restart, is read from its next message, at its own
 time.) An NIBP without a usable time is compared with it by values alone (the log keeps no OBX-14
 as sent).
+A cuff stamped with its message's time, or without a usable one, is judged whole before that
+memory sees it (`_broken_cuff`): a row of it unread, no systolic or diastolic, or not diastolic <
+mean < systolic (a byte lost on the line), and it is dropped whole, the memory left as it was.
+A message damaged on the line (`damage`, or an OBX-11 no sender writes) is read only in part:
+answered AE and dropped as `damaged-message` ("Monitor message not read").
 The cuff's pulse rate (149546) is a row of that measurement: flagged `NIBP` (reading.NIBP_PULSE)
 and kept by the same rule (it had been a new pulse reading in every message).
 
@@ -95,7 +100,9 @@ from devices.reading import (
     is_nibp_value,
 )
 from devices.stream import (
+    DAMAGED_MESSAGE,
     DECODER_ERROR,
+    IMPOSSIBLE_BP,
     NOT_MONITORED,
     SEVERAL_PATIENTS,
     DecodeResult,
@@ -105,6 +112,7 @@ from devices.stream import (
     nibp_rows,
     outside_hard_range,
 )
+from protocols.vitals import BP_METRICS
 
 _SEGMENT_END = re.compile(r"\r\n|\r|\n")
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")
@@ -113,6 +121,12 @@ _TIMESTAMP = re.compile(r"^(\d{4,20})(?:\.(\d+))?(?:([+-])(\d{2})(\d{2}))?$")
 # F final, C corrected, P preliminary, S partial, A amended, U final-without-retransmission.
 # D (deleted), W (wrong), X (cannot be obtained), I and N (no result) are not values.
 _VALID_STATUS = frozenset({"", "R", "F", "C", "P", "S", "A", "U"})
+# Every OBX-11 HL7 v2 defines (table 0085, with A): any other letter is no sender's, a byte
+# changed on the line.
+_HL7_STATUS = _VALID_STATUS | {"X", "D", "W", "I", "N", "O"}
+# HL7 v2 segment ids: three upper-case letters or digits, a letter first (Z-segments too).
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
+_MESSAGE_CODE = re.compile(r"[A-Z]{3}")   # MSH-9.1 (HL7 table 0076: ORU, ADT, ACK ...)
 _STATUS_TEXT = {"D": "deleted", "W": "wrong result", "I": "pending", "N": "not asked"}
 # MSH-18 names to Python codecs. UTF-8 and Latin-1 are the ones seen from monitors.
 _CHARSETS = {
@@ -410,6 +424,38 @@ def several_patients(message: HL7Message) -> Dropped | None:
                    "groups (PID); none read: a device sends one patient's values")
 
 
+def damage(message: HL7Message) -> list[str]:
+    """What shows `message` damaged on the line before its rows are read (a byte lost or changed
+    on a serial line: HL7 has no checksum), or nothing: a segment id that is not one (`BX|1|`),
+    two segments run together (a CR lost: `...+0000OBX|1|`), or OBX rows under an MSH-9 that no
+    longer reads ORU (a separator lost before it). Each had lost a row, the message answered AA.
+
+    A run-together id is looked for as a field ending in OBX, OBR or PV1, followed by a set id
+    (digits or none) and the separator; PID and NTE only after a non-letter: an upper-case name
+    (`DOE^VICENTE||19770404`) ends in NTE."""
+    fs = re.escape(message.fs)
+    run_together = re.compile(rf"(?:(OBX|OBR|PV1)|(?<![A-Za-z])(PID|NTE)){fs}\d*{fs}")
+    found: list[str] = []
+    hit = run_together.search(message.context.msh_text, 4)
+    if hit is not None:
+        found.append(f"a segment run into the MSH ({hit.group(0)[:8]!r})")
+    for n, segment in enumerate(message.segments, start=2):
+        ident = segment.split(message.fs, 1)[0].strip()
+        if not _SEGMENT_ID.fullmatch(ident):
+            found.append(f"segment {n} starts {segment[:12]!r}, not a segment id")
+            continue
+        hit = run_together.search(segment, 1)
+        if hit is not None:
+            found.append(f"segment {n} ({ident}) runs into another ({hit.group(0)[:8]!r})")
+    if not _MESSAGE_CODE.fullmatch(message.kind) and any(
+            message.fields(s)[0].strip() == "OBX" for s in message.segments):
+        # Only a MSH-9 that is no message code at all: an ADT or a query's answer may carry OBX
+        # rows (a weight) and is no damage; it is accepted unread as before.
+        found.append(f"MSH-9 {message.context.msh(9)[:20]!r} is no message type, yet OBX rows "
+                     "follow")
+    return found
+
+
 def read_observations(message: HL7Message, segments: Sequence[str], received_at: datetime,
                       unplaced: UnplacedNibp | None = None) -> DecodeResult:
     """Read the OBR/OBX rows among `segments` of `message` (other segments are skipped).
@@ -489,6 +535,12 @@ def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str,
     # Read only in part (a row cut by the next message's header): never AA, which would tell
     # the monitor the whole message is stored and the lost row (a diastolic) never be resent.
     partial_ack = Reply(now=build_ack(request, ERROR, received_at, mllp)) if cut else None
+    problems = damage(message)
+    if problems and msg_type != "ORU":
+        # Its type unread, its separators perhaps too: nothing of it is read; resent, whole.
+        result.dropped.append(_damaged(message, problems, "none of it read"))
+        result.replies.append(Reply(now=build_ack(request, ERROR, received_at, mllp)))
+        return
     if msg_type != "ORU":
         # Nothing in it to store: accepted at once (senders stall without an answer).
         result.replies.append(partial_ack or Reply(now=build_ack(request, ACCEPT, received_at,
@@ -502,14 +554,31 @@ def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str,
         result.dropped.append(mixed)
         result.replies.append(Reply(now=build_ack(request, REJECT, received_at, mllp)))
         return
+    observations = _Observations(msg, received_at, result, unplaced)
     try:
-        _Observations(msg, received_at, result, unplaced).run(message.segments, message.fs)
+        observations.run(message.segments, message.fs)
     except Exception:
         # Read only in part: never AA; AE asks the monitor to send it again.
         result.replies.append(Reply(now=build_ack(request, ERROR, received_at, mllp)))
         raise
+    # A status no sender writes: a row read in part or not at all. (A time the console cannot
+    # read is not taken for damage: its value is kept, placed when received, and a monitor that
+    # writes its times its own way would have every message refused and the nurse alarmed.)
+    problems += observations.damage
+    if problems:
+        # Read only in part: AE, so the monitor sends it again whole, and the nurse is told
+        # (an AA had told the monitor its lost row was stored).
+        result.dropped.append(_damaged(message, problems, "read only in part"))
+        partial_ack = Reply(now=build_ack(request, ERROR, received_at, mllp))
     result.replies.append(partial_ack or Reply(after_commit=partial(_answer, request,
                                                                     received_at, mllp)))
+
+
+def _damaged(message: HL7Message, problems: list[str], read: str) -> Dropped:
+    """The NOT_READ drop of a message damaged on the line (`damage`)."""
+    return Dropped(DAMAGED_MESSAGE, f"message {message.control_id or '?'} from {message.source} "
+                   f"damaged on the line: {'; '.join(problems)[:300]}; {read}, answered AE "
+                   "(the monitor sends it again)")
 
 
 def _answer(request: AckRequest, received_at: datetime, mllp: bool, stored: bool) -> bytes:
@@ -701,6 +770,15 @@ class _Observations:
         # value, unit, measured time and the OBX-14 as sent): a gateway or monitor that repeats an
         # OBX segment sends one measurement twice. Value: the first row's OBX-1 ("OBX 3").
         self.kept: dict[tuple[object, ...], str] = {}
+        # This message's cuff pressures as sent (metric -> OBX-5), and the rows of them that
+        # could not be read (`_broken_cuff`).
+        self.cuff_sent: dict[str, str] = {}
+        self.cuff_unread: list[str] = []
+        # A broken cuff was this connection's first: values came, but the next cuff is still
+        # the one on the monitor before it connected (`values_seen` stays as it was).
+        self.keep_unseen = False
+        # Rows that show the message damaged on the line (`damage`): a status no sender writes.
+        self.damage: list[str] = []
 
     def run(self, segments: list[str], fs: str) -> None:
         for segment in segments:
@@ -741,6 +819,49 @@ class _Observations:
         self.group_stamped_nibp = []
         self.group_times_vitals = False
 
+    def _broken_cuff(self, readings: list[Reading]) -> Dropped | None:
+        """Why this message's cuff measurement, of which `readings` are the rows read, is not a
+        whole plausible one (a byte lost or changed on the line), or None: a row of it that
+        could not be read, no systolic and diastolic, or not diastolic < mean < systolic. A
+        message whose cuff rows are timed in more than one way (a systolic with its OBX-14, a
+        diastolic without) is judged by its unread rows only: each part is the engine's.
+
+        Judged before the stream's memory sees it: damaged rows had become "the message before",
+        so the next whole message's old cuff (of unknown age) was a new measurement, timed now."""
+        pressures: dict[str, set[float]] = {}
+        for r in readings:
+            if r.metric in BP_METRICS:
+                pressures.setdefault(r.metric, set()).add(r.value)
+        if not pressures and not self.cuff_unread:
+            return None
+        sent = "/".join(self.cuff_sent.get(m, "-") for m in BP_METRICS[:2]) \
+            + f" ({self.cuff_sent.get('bp_mean', '-')})"
+        why = f"NIBP {sent} from {self.msg.source} is not a whole cuff measurement"
+        if self.cuff_unread:
+            return Dropped("nibp-incomplete", f"{why}: {', '.join(self.cuff_unread)} not read; "
+                           "its other rows dropped too")
+        if any(len(values) > 1 for values in pressures.values()):
+            return None   # several cuffs in one message: each judged by the engine
+        if any(r.metric in BP_METRICS and not any(r is m for m in readings)
+               for r in self.result.readings):
+            return None
+        one = {metric: next(iter(values)) for metric, values in pressures.items()}
+        if "bp_systolic" not in one or "bp_diastolic" not in one:
+            return Dropped("nibp-incomplete", f"{why}: no systolic and diastolic; dropped")
+        mean = one.get("bp_mean")
+        if not one["bp_diastolic"] < one["bp_systolic"] or (
+                mean is not None and not one["bp_diastolic"] < mean < one["bp_systolic"]):
+            return Dropped(IMPOSSIBLE_BP, f"{why}: not diastolic < mean < systolic; dropped")
+        return None
+
+    def _without(self, readings: list[Reading], broken: Dropped) -> None:
+        """Drop a broken cuff's rows whole, leaving the stream's memory as it was."""
+        assert self.unplaced is not None
+        self.result.readings = [r for r in self.result.readings
+                                if not any(r is m for m in readings)]
+        self.result.dropped.append(broken)
+        self.keep_unseen = self.keep_unseen or not self.unplaced.values_seen
+
     def _stamped_nibp(self) -> None:
         """Drop this message's NIBP stamped with its own time when the source's message before
         sent the same rows stamped with that one's (Comen: the same cuff, each message's time)."""
@@ -748,6 +869,16 @@ class _Observations:
             return
         key = (self.msg.source, "OBR-7")
         sent = nibp_rows(self.stamped_nibp)
+        broken = self._broken_cuff(self.stamped_nibp) if sent else None
+        if sent and broken is None and any(r.metric in BP_METRICS
+                                           for r, _, _ in self.untimed_nibp):
+            # A time lost from one of its rows (a byte on the line): the rest is no whole cuff.
+            broken = Dropped("nibp-incomplete", f"NIBP from {self.msg.source}: some rows "
+                             "stamped with the message's time, others without a usable time; "
+                             "not a whole cuff measurement, dropped")
+        if broken is not None:
+            self._without(self.stamped_nibp, broken)
+            return
         if not sent:
             # Remembered too, as it ends the chain: only the message just before counts. No
             # undo: forgetting it could only make a later message a repeat.
@@ -774,11 +905,15 @@ class _Observations:
         """Report this message's NIBP without a usable time, unless its source sent the same
         stamp and values last time (a repeat: one drop for the group, and no time notice)."""
         if not self.untimed_nibp:
-            if self.unplaced is not None and self.result.readings:
+            if self.unplaced is not None and self.result.readings and not self.keep_unseen:
                 self.unplaced.values_seen = True
             return
         assert self.unplaced is not None
         readings = [reading for reading, _, _ in self.untimed_nibp]
+        broken = self._broken_cuff(readings)
+        if broken is not None:
+            self._without(readings, broken)
+            return
         sent = tuple((r.channel, r.metric, r.value, stamp) for r, stamp, _ in self.untimed_nibp)
         # After a restart, the source's cuff in the session's log (which keeps no stamp as sent)
         # stands for the message before when its values are these.
@@ -869,8 +1004,16 @@ class _Observations:
         channel = path
         if found.qualifier:
             channel = f"{path} {found.carrier}".strip()
+        before = len(self.result.dropped)
         self._metric(found.metric, found, fields, where, path, channel, vtype, value,
                      own_time, (stamp, notice))
+        if is_nibp_metric(found.metric, _flags_of(found)):
+            if found.metric in BP_METRICS:
+                self.cuff_sent.setdefault(found.metric, value[:10] or "-")
+            unread = [d for d in self.result.dropped[before:]
+                      if d.reason not in ("no-value", "duplicate-row")]
+            if unread:
+                self.cuff_unread.append(f"{found.metric} {value[:10]!r} ({unread[0].reason})")
 
     def _metric(self, metric: str, found: Identified, fields: list[str], where: str, path: str,
                 channel: str, vtype: str, value: str, own_time: datetime | None,
@@ -883,6 +1026,8 @@ class _Observations:
         if status == "X":
             self._drop("no-value", where, "OBX-11 X: the device could not obtain the value")
             return
+        if status not in _HL7_STATUS:
+            self.damage.append(f"{where}: OBX-11 {status[:10]!r} is no HL7 result status")
         if status not in _VALID_STATUS:
             self._drop("bad-status", where, f"OBX-11 {status} ({_STATUS_TEXT.get(status, 'unknown')})"
                        f" is not a valid result; allowed: {', '.join(sorted(_VALID_STATUS - {''}))}")
