@@ -53,6 +53,7 @@ from console.session.alarms import (
 from console.session.engine import AUDIO_UNAVAILABLE
 from console.ui.controller import SessionController
 from console.ui.elided_label import ElidedLabel, GivesWay, given_way
+from console.ui.markup import plain_tip
 from console.ui.window_front import alarm_key
 from protocols.model import Priority
 
@@ -214,7 +215,9 @@ class AlarmFieldView(QtWidgets.QWidget):
             item = QtWidgets.QListWidgetItem(text)
             item.setData(OCCURRENCE_ROLE, occurrence.id)
             item.setData(COMPACT_ROLE, compact_row(occurrence))
-            item.setToolTip(f"{text}\n{occurrence.detail}" if occurrence.detail else text)
+            # An alarm's words carry device text and names: drawn as written on hover too.
+            item.setToolTip(plain_tip(f"{text}\n{occurrence.detail}" if occurrence.detail
+                                      else text))
             self.list.addItem(item)
             if occurrence.id == selected:
                 item.setSelected(True)

@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     except (StartError, LogError) as exc:
         print(f"infusion-console: {exc}", file=sys.stderr)
         if QtWidgets.QApplication.platformName() != "offscreen":   # a dialog nobody can see would block
-            QtWidgets.QMessageBox.critical(None, "Infusion console", str(exc))
+            _refusal_box("Infusion console", str(exc)).exec()
         run_cleanups(cleanups)
         return 2
     finally:
@@ -1113,3 +1113,11 @@ def _protocol(loaded: LoadResult, protocol_id: str) -> Protocol:
     if protocol is None:
         raise StartError(command_line_text([problem] if problem is not None else []))
     return protocol
+
+
+def _refusal_box(title: str, text: str) -> QtWidgets.QMessageBox:
+    """Why the window did not open, drawn as written: it quotes paths, identifiers and a
+    device's words, which Qt's default would draw as markup when they hold "<"."""
+    box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Critical, title, text)
+    box.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+    return box

@@ -42,7 +42,8 @@ from console.session.alarms import priority_marks
 from console.session.conditions import short_text
 from console.ui import theme
 from console.ui.alarm_bar import COLOURS
-from console.ui.elided_label import ELLIPSIS, ElidedLabel, GivesWay, plain_tooltip
+from console.ui.elided_label import ELLIPSIS, ElidedLabel, GivesWay
+from console.ui.markup import plain_tip
 from console.ui.tiles import PhraseLabel, flash_colours
 from protocols.model import Priority
 
@@ -200,7 +201,7 @@ class AlarmBox(QtWidgets.QFrame):
         then the phrases `after` ("+1 more"), each whole on a line."""
         self.text.set_groups([[text, *after]] if text else [],
                              [[short, *after]] if short else None)
-        self.text.setToolTip(plain_tooltip(self.text.full_text))
+        self.text.setToolTip(plain_tip(self.text.full_text))
         if not text:
             self.text.setText("")
 
@@ -397,7 +398,7 @@ class ChairCard(QtWidgets.QFrame):
         self.room.set_parts(*title_parts(view.title, view.chair))
         self.elapsed.setText(view.elapsed if connected and view.has_session else "")
         self.pages.setCurrentIndex(0 if connected else 1)
-        self.setToolTip(plain_tooltip(view.chair if connected
+        self.setToolTip(plain_tip(view.chair if connected
                                       else f"{view.chair}: {view.connection_text}"))
         if not connected:
             self.offline_detail.setText(view.connection_text.removeprefix("No connection").strip())
@@ -420,7 +421,7 @@ class ChairCard(QtWidgets.QFrame):
         # note line being too short at 20 chairs to say it (a walk found "+1 more · soundin…").
         text, tip = ack_label(view.sounding_other)
         self.ack_button.setText(text)
-        self.ack_button.setToolTip(plain_tooltip(tip))
+        self.ack_button.setToolTip(plain_tip(tip))
         # The central's own words alone: at 20 chairs on 1366x768 this line has some 15
         # letters beside "Ack ** HR 125/min", and the count before them read "+1 more · lat…",
         # "ack not …" (a review). The count is on the alarm's line, a latched state there too.
@@ -435,7 +436,7 @@ class ChairCard(QtWidgets.QFrame):
             label.setToolTip("")
             return
         label.setText(vital.text)
-        label.setToolTip(plain_tooltip(vital.tooltip))
+        label.setToolTip(plain_tip(vital.tooltip))
         if vital.stale:
             t = theme.current()
             _restyle(label, f"background:{t.stale_bg};color:{t.stale_text};{VALUE_STYLE}")

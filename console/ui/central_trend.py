@@ -37,7 +37,8 @@ from console.clock import Clock
 from console.session.conditions import short_text
 from console.session.trend_feed import TrendFeed
 from console.ui.central_card import ack_label, marks_part, plain, title_parts
-from console.ui.elided_label import ElidedLabel, GivesWay, plain_tooltip
+from console.ui.elided_label import ElidedLabel, GivesWay
+from console.ui.markup import plain_tip
 from console.ui.tiles import flash_colours
 from console.ui.trend import WHOLE, TrendPlot
 
@@ -228,7 +229,7 @@ class CentralTrendDialog(QtWidgets.QDialog):
         # button does: the strip showed SpO2 88 and its Acknowledge acted on HR 125 (a review).
         text, tip = ack_label(found.sounding_other)
         self.ack.setText(f"{text} (F2)")
-        self.ack.setToolTip(plain_tooltip(tip))
+        self.ack.setToolTip(plain_tip(tip))
         self.elsewhere_more.setText(more)
         self._colour_strip()
 

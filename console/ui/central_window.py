@@ -40,7 +40,8 @@ from console.ui import theme
 from console.ui.audio import AlarmSounder
 from console.ui.central_card import ChairCard, marks_part, plain
 from console.ui.central_trend import CentralTrendDialog
-from console.ui.elided_label import ElidedLabel, GivesWay, plain_tooltip
+from console.ui.elided_label import ElidedLabel, GivesWay
+from console.ui.markup import plain_tip
 from console.ui.entry_panel import question_box
 from console.ui.tiles import FLASH_TICK_MS, flash_colours
 from console.ui.window_front import bring_forward
@@ -264,7 +265,7 @@ class CentralWindow(QtWidgets.QMainWindow):
         self.empty.setText(self.board.empty_text())
         count = self.board.ignored
         self.ignored.setText(f"Ignored messages: {count}" if count else "")
-        self.ignored.setToolTip(plain_tooltip(f"Last: {self.board.last_ignored}") if count else "")
+        self.ignored.setToolTip(plain_tip(f"Last: {self.board.last_ignored}") if count else "")
         sounding = self.board.sounding(now)
         if self.new_alarms.update_entries(sounding):
             self.fronted += 1

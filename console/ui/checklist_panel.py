@@ -48,6 +48,7 @@ from console.session import device_rest
 from console.session.engine import EARLY_DEVICE, EXTRA_DEVICE, GATE_APPROVAL, REQUIRED_OPEN, Tick
 from console.session.lock import ChairAction
 from console.ui.dialog_place import place_below_alarms
+from console.ui.markup import plain_tip
 from console.ui import theme
 from console.ui.controller import SessionController
 from console.ui.entry_panel import (
@@ -125,6 +126,7 @@ class DialogAsker:
         dialog.setStyleSheet(DIALOG_STYLE)
         label = dialog.findChild(QtWidgets.QLabel)
         if label is not None:
+            label.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # names and notes as written
             # As wide as its longest line, within the session window; a longer line wraps.
             label.setWordWrap(True)
             label.ensurePolished()
@@ -401,6 +403,7 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 else:
                     status = "Not ticked yet" + ("" if ended else " (Space or a click ticks it)")
                 tip = f"{item.text}\n{kind}. {status}."
+                tip = plain_tip(tip)   # "Ticked by <name> (<note>)" as written
                 if widget.toolTip() != tip:
                     widget.setToolTip(tip)
                     self._paint(widget, colour)
@@ -429,18 +432,18 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                 item = QtWidgets.QListWidgetItem(text)
                 item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)   # read, not ticked
                 item.setData(WHOLE_ROLE, True)   # few, and nothing to choose: each whole
-                item.setToolTip(text)
+                item.setToolTip(plain_tip(text))
                 self.items.addItem(item)
             elif self.items.item(row).text() != text:
                 self.items.item(row).setText(text)
-                self.items.item(row).setToolTip(text)
+                self.items.item(row).setToolTip(plain_tip(text))
 
     def _build_rows(self) -> None:
         phase = self.controller.view.phase
         self._phase_id = phase.id
         # No title: the tab says "Checklist" and the timer line names the phase; the row it
         # took is worth most of a checklist item at 1366x768.
-        self.setToolTip(f"Checklist — {phase.name}")
+        self.setToolTip(plain_tip(f"Checklist — {phase.name}"))   # the protocol file's words
         self.items.clear()
         for item in phase.checklist:
             row = QtWidgets.QListWidgetItem(self._marks[item.required], item.text)

@@ -9,18 +9,9 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from console.ui.markup import escape
+from console.ui.markup import plain_tip
 
 ELLIPSIS = "…"
-
-
-def plain_tooltip(text: str) -> str:
-    """`text` as a tooltip that shows it as written. Qt takes a tooltip that looks like HTML
-    for rich text: a room "Bay <B>" read "Bay " on hover. Such a text is escaped, inside a span
-    that keeps its spaces and line breaks; any other is given as it is."""
-    if not QtGui.Qt.mightBeRichText(text):
-        return text
-    return f'<span style="white-space:pre">{escape(text)}</span>'
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +44,7 @@ class ElidedLabel(QtWidgets.QLabel):
         if text == self._full and self._parts is None:
             return
         self._full, self._parts = text, None
-        self.setToolTip(plain_tooltip(text))
+        self.setToolTip(plain_tip(text))
         self._elide()
 
     def set_parts(self, *parts: str | GivesWay) -> None:
@@ -65,7 +56,7 @@ class ElidedLabel(QtWidgets.QLabel):
             return
         self._full = "".join(p.text if isinstance(p, GivesWay) else p for p in parts)
         self._parts = parts
-        self.setToolTip(plain_tooltip(self._full))
+        self.setToolTip(plain_tip(self._full))
         self._elide()
 
     def full_text(self) -> str:

@@ -83,6 +83,7 @@ from console.session.lock import ChairAction
 from console.ui.wheel_guard import refuse_wheel
 from console.ui import theme
 from console.ui.controller import SessionController
+from console.ui.markup import plain_tip
 from protocols.vitals import (
     MOAAS_CHOICES,
     SCALE_WORDS,
@@ -208,6 +209,8 @@ def question_box(parent: QtWidgets.QWidget, title: str, message: str, yes: str,
     box = QtWidgets.QMessageBox(parent)
     box.setWindowTitle(title)
     box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+    # Questions quote names, notes and typed values: never drawn as markup (a review).
+    box.setTextFormat(QtCore.Qt.TextFormat.PlainText)
     box.setText(message)
     box.setStyleSheet(DIALOG_STYLE)
     yes_button = box.addButton(yes, QtWidgets.QMessageBox.ButtonRole.YesRole)
@@ -245,6 +248,7 @@ class ElidedLabel(QtWidgets.QLabel):
         self.lines = lines
         self._colour: str | None = None
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # quotes notes and typed values
 
     def set_message(self, text: str, colour: str | None = None, bold: bool = False,
                     said_at: float | None = None) -> None:
@@ -257,7 +261,7 @@ class ElidedLabel(QtWidgets.QLabel):
         font.setBold(bold)
         self.setFont(font)
         self.setText(text)
-        self.setToolTip(text)
+        self.setToolTip(plain_tip(text))
 
     def outlived(self, now_mono: float) -> bool:
         """A message about a moment has stood MESSAGE_KEEP_S: "Recorded: BP 128/80" still stood

@@ -37,6 +37,7 @@ from console.ui import theme
 from console.ui.checklist_panel import Asker
 from console.ui.controller import SessionController
 from console.ui.entry_panel import Confirmer
+from console.ui.markup import plain_tip
 from devices.reading import MANUAL
 from protocols.vitals import Metric, metric
 
@@ -108,7 +109,7 @@ class EventList(QtWidgets.QListWidget):
         stamp = when(record).astimezone().strftime("%H:%M:%S")
         text = f"{stamp}  {describe(record, self.journal)}"
         item = QtWidgets.QListWidgetItem(text)
-        item.setToolTip(text)
+        item.setToolTip(plain_tip(text))   # a note's "<s>" as typed, not struck through
         if isinstance(record, ObservationRecord) and record.source == MANUAL and row_id is not None:
             item.setData(ROW_ID_ROLE, row_id)
             item.setData(METRIC_ROLE, record.metric)
@@ -133,7 +134,8 @@ class EventList(QtWidgets.QListWidget):
         example = record.detail.get("example", "")
         assert self._summary is not None
         self._summary.setText(text)
-        self._summary.setToolTip(f"{text}\nlast example: {example}" if example else text)
+        self._summary.setToolTip(plain_tip(f"{text}\nlast example: {example}" if example
+                                           else text))   # the device's own bytes
 
     def selected_manual_value(self) -> tuple[int, str] | None:
         """(row id, metric) of the selected row when it is a value typed by hand."""
@@ -169,6 +171,7 @@ class EventsTab(QtWidgets.QWidget):
         self.void_button.clicked.connect(self._on_void_clicked)
         self.message = QtWidgets.QLabel("")
         self.message.setObjectName("correct_message")
+        self.message.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # quotes typed values
         self.message.setWordWrap(True)
         self._error = False
         theme.signals().changed.connect(self._on_theme_changed)

@@ -30,6 +30,7 @@ from console.ui.elided_label import ElidedLabel, GivesWay
 from console.ui.entry_panel import Confirmer, EntryPanel
 from console.ui.event_list import EventsTab
 from console.ui.lock_bar import ActivityFilter, LockBar
+from console.ui.markup import plain_tip
 from console.ui.tiles import TilePanel
 from console.ui.trend import TrendPlot
 from console.ui.window_front import belongs_to
@@ -97,6 +98,7 @@ class LiveWindow(QtWidgets.QWidget):
         self._style_ended()
         self.ended_text = QtWidgets.QLabel()
         self.ended_text.setObjectName("ended_text")
+        self.ended_text.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.new_session_button = QtWidgets.QPushButton("New session")
         self.new_session_button.setObjectName("new_session")
         self.new_session_button.clicked.connect(self.new_session_requested)
@@ -229,8 +231,9 @@ class LiveWindow(QtWidgets.QWidget):
             f" · session {engine.session_number} of {engine.protocol.course_sessions}",
             GivesWay(f" · {engine.nurse}", rank=1), f" · {device}")
         log = self.journal.inner
-        self.header.setToolTip(self.header.full_text()
-                               + (f"\nSession log: {log.path}" if isinstance(log, EventLog) else ""))
+        self.header.setToolTip(plain_tip(   # the identifier and the nurse as typed
+            self.header.full_text()
+            + (f"\nSession log: {log.path}" if isinstance(log, EventLog) else "")))
         t = theme.current()
         _restyle(self.header, "font-size:17pt;font-weight:bold;padding:2px 4px;"
                  + (f"background:{t.demo_bg};color:{t.demo_text};" if engine.demo else ""))

@@ -77,10 +77,13 @@ class LockBar(QtWidgets.QFrame):
         self.button.setObjectName("lock_sign_in")
         self.reason = QtWidgets.QLabel("")   # why the console locked it; hidden when none
         self.reason.setObjectName("lock_reason")
+        # Names an account: "Ana <s>Nurse" was drawn struck through as rich text (a review).
+        self.reason.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.reason.setWordWrap(True)
         self.reason.hide()
         self.message = QtWidgets.QLabel(HINT)
         self.message.setObjectName("lock_message")
+        self.message.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # "Signed in as <name>"
         self.message.setWordWrap(True)
         form = QtWidgets.QHBoxLayout()
         form.addWidget(self.title, 2)

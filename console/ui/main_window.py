@@ -481,6 +481,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # (R5: no session starts on a log that cannot be written), naming the file and the cause.
         self.start_error = QtWidgets.QLabel()
         self.start_error.setObjectName("start_error")
+        self.start_error.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # names the log's path
         self.start_error.setWordWrap(True)
         self.start_error.setStyleSheet(self._start_error_style())
         self.start_error.hide()
@@ -1266,11 +1267,14 @@ class MainWindow(QtWidgets.QMainWindow):
             # "left open", it told the nurse covering both chairs that the other had crashed.
             label = QtWidgets.QLabel(f"{session_words(row).capitalize()} is running in another "
                                      f"console on this computer: {what}")
+            label.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # the identifier as typed
             label.setWordWrap(True)
             texts.addWidget(label)
             layout.addLayout(texts, 1)
             return box
         label = QtWidgets.QLabel(f"A session was left open: {what}")
+        # The identifier and the nurse as typed: "Bay <B>" was drawn as "Bay " (a review).
+        label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         label.setWordWrap(True)
         texts.addWidget(label)
         button = QtWidgets.QPushButton("Resume this session")

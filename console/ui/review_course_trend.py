@@ -33,7 +33,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.review.course_trend import CourseLimit, CourseTrend, relative_limits_text
-from console.ui.markup import escape
+from console.ui.markup import escape, plain_tip
 from console.ui.trend import (
     FONT_POINTS,
     LARGE_EXTRA_POINTS,
@@ -176,6 +176,7 @@ class CourseTrendView(QtWidgets.QWidget):
         self.grid.setSpacing(4)
         self.reading = QtWidgets.QLabel()   # in the panels' place while the course is read
         self.reading.setObjectName("courseReading")
+        self.reading.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.reading.setStyleSheet(f"#courseReading {{ background: black; color: {TEXT_COLOUR}; }}")
         self.reading.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.reading.setWordWrap(True)
@@ -345,7 +346,7 @@ class CourseTrendView(QtWidgets.QWidget):
                 dash = "╍" if _pen_style(k) is QtCore.Qt.PenStyle.DashLine else "━"
                 row.setText(f'<span style="color:{style.colour}">{dash}{style.glyph}{dash}'
                             f"</span>&nbsp; {escape(texts[k])}")
-                row.setToolTip(texts[k])
+                row.setToolTip(plain_tip(texts[k]))   # the session's label as written
                 row.setProperty("plain", texts[k])
         self.empty.setVisible(not texts)
 

@@ -116,6 +116,7 @@ class MessageNotice:
         if label is None or timer is None:
             label = _ClickToHideLabel(self.parent)
             label.setObjectName("review_notice")
+            label.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # paths, names as written
             label.setWordWrap(True)
             label.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             theme.signals().changed.connect(label.restyle)   # a slot of the label: gone with it

@@ -94,6 +94,7 @@ class FirstAdministratorDialog(QtWidgets.QDialog):
             "This account manages the staff accounts. Once it exists, every session needs a "
             "nurse's sign-in.")
         self.message.setObjectName("admin_message")
+        self.message.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # names as typed
         self.message.setWordWrap(True)
         self.create_button = QtWidgets.QPushButton("Create")
         self.create_button.setObjectName("admin_create")
@@ -196,6 +197,7 @@ class SignInDialog(QtWidgets.QDialog):
         self.title.setObjectName("sign_in_title")
         self.intro = QtWidgets.QLabel(intro)
         self.intro.setObjectName("sign_in_intro")
+        self.intro.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.intro.setWordWrap(True)
         self.name = QtWidgets.QLineEdit()
         self.name.setObjectName("sign_in_name")
@@ -206,6 +208,7 @@ class SignInDialog(QtWidgets.QDialog):
         self.secret.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
         self.message = QtWidgets.QLabel("")
         self.message.setObjectName("sign_in_message")
+        self.message.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # may name an account
         self.message.setWordWrap(True)
         self.message.hide()
         self.sign_in_button = QtWidgets.QPushButton("Sign in")
@@ -295,6 +298,8 @@ class StaffAdminDialog(QtWidgets.QDialog):
         self.heading = QtWidgets.QLabel(f"Staff accounts — signed in as {admin.name} "
                                         "(administrator)")
         self.heading.setObjectName("staff_admin_heading")
+        # Account names as typed: "Ada <B>" was drawn as "Ada " in bold (a review).
+        self.heading.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.table = QtWidgets.QTableWidget(0, len(self.COLUMNS))
         self.table.setObjectName("staff_table")
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
@@ -363,6 +368,7 @@ class StaffAdminDialog(QtWidgets.QDialog):
                                         "roles, reset its PIN or password or read its history; "
                                         "fill the form to add one.")
         self.message.setObjectName("staff_message")
+        self.message.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
         form = QtWidgets.QFormLayout()
         form.addRow("Name", self.name)
@@ -622,10 +628,15 @@ class StaffAdminDialog(QtWidgets.QDialog):
         chosen = self._chosen("read the history of")
         if chosen is None:
             return
-        self.history_text = history_text(self.staff, chosen)
+        try:
+            self.history_text = history_text(self.staff, chosen)
+        except LogError as exc:   # a log that cannot be read now: said, not a console fault
+            self._say(f"The history cannot be read now: {exc.message}", refused=True)
+            return
         box = QtWidgets.QMessageBox(self)
         box.setObjectName("staff_history_box")
         box.setWindowTitle("Account history")
+        box.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # names and reasons as written
         box.setText(self.history_text)
         box.exec()
 

@@ -398,6 +398,7 @@ class StartScreen(QtWidgets.QWidget):
         self.session_spin.setRange(1, MAX_SESSION_NUMBER)
         self.session_spin.setPrefix("session ")
         self.session_of_label = QtWidgets.QLabel("")
+        self.session_of_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         session_row = QtWidgets.QHBoxLayout()
         session_row.addWidget(self.session_spin)
         session_row.addWidget(self.session_of_label, 1)
@@ -454,10 +455,12 @@ class StartScreen(QtWidgets.QWidget):
         # -- bottom: what will be given, and Start
         self.summary = QtWidgets.QLabel("")
         self.summary.setObjectName("summary")
+        self.summary.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # the patient as typed
         self.summary.setWordWrap(True)
         self.summary.setMinimumHeight(56)
         outer.addWidget(self.summary)
         self.summary_source = QtWidgets.QLabel("")
+        self.summary_source.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.summary_source.setWordWrap(True)
         self.summary_source.setProperty("role", "hint")
         self.summary_source.setStyleSheet("font-size: 14pt;")
@@ -465,6 +468,7 @@ class StartScreen(QtWidgets.QWidget):
 
         bottom = QtWidgets.QHBoxLayout()
         self.missing_label = QtWidgets.QLabel("")
+        self.missing_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.missing_label.setWordWrap(True)
         self.missing_label.setProperty("role", "hint")
         bottom.addWidget(self.missing_label, 1)
@@ -509,6 +513,8 @@ class StartScreen(QtWidgets.QWidget):
         """A field's message line. Its line is reserved, shown or not: a message appearing
         under one field must not move the fields below it (a click once missed Weight)."""
         label = QtWidgets.QLabel("")
+        # It quotes what was typed and what a device answered: never drawn as markup.
+        label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         label.setWordWrap(True)
         label.setProperty("role", "hint")
         label.setMinimumHeight(2 * label.fontMetrics().lineSpacing())   # most wrap to two

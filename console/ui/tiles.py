@@ -35,7 +35,7 @@ from console.session.tile_view import BP_TILE, TileView, tile_view
 from console.session.view import SessionView
 from console.ui import theme
 from console.ui.alarm_bar import COLOURS, FLASH_HALF_PERIOD_MS, OFF_PHASE_BACKGROUND, OFF_PHASE_TEXT
-from console.ui.markup import escape
+from console.ui.markup import escape, plain_tip
 from protocols.model import Priority
 from protocols.vitals import metric
 
@@ -127,6 +127,7 @@ class PhraseLabel(QtWidgets.QLabel):
         self.cut = False
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 2)
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)   # device text, names: as written
 
     def set_points(self, points: int) -> None:
         """Change the text size; the label's height follows (still `lines` lines)."""
@@ -148,7 +149,7 @@ class PhraseLabel(QtWidgets.QLabel):
             return
         self.groups, self.short = fixed, shorter
         self.full_text = "\n".join(SEPARATOR.join(g) for g in groups)
-        self.setToolTip(self.full_text)
+        self.setToolTip(plain_tip(self.full_text))
         self._reflow()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
