@@ -75,6 +75,12 @@ class AlarmField:
         """"+2 more: 1 high, 1 medium", or "" when everything is shown."""
         return more_text(o.priority for o in self.hidden)
 
+    def more_brief(self) -> str:
+        """`more` in fewer letters ("+7 high", "+2 high, +1 medium"), for a header too narrow
+        for every hidden high's name beside the count (nine highs at 1366x768)."""
+        counts = Counter(o.priority for o in self.hidden)
+        return ", ".join(f"+{counts[p]} {p.label}" for p in sorted(counts, reverse=True))
+
     def hidden_high(self) -> str:
         """The high alarms that did not fit, each in its short words ("*** SpO2 86 %, limit
         ≤90"), for the field's header: a third high alarm at once must still be read, not only
@@ -90,9 +96,21 @@ class AlarmField:
 
     def hidden_high_fewest(self) -> str:
         """`hidden_high_brief` in the fewest letters ("SpO2 86 RR 5 HR 138 Sys 212"): no marks
-        (the count before it says "high"), no commas, the shortest names. At 1366x768 four
-        hidden highs read "*** SpO2 86, RR 5, HR 138, Sy…", the systolic of 212 never read."""
-        return " ".join(fewest_row_text(o) for o in self._hidden_highs())
+        (the count before it says "high"), no commas, the shortest names, a hidden systolic and
+        diastolic as one BP ("BP 212/124"). At 1366x768 four hidden highs read "*** SpO2 86,
+        RR 5, HR 138, Sy…", the systolic of 212 never read; nine cut "Dia 12…", a MOAA/S of 1
+        only counted."""
+        highs = self._hidden_highs()
+        halves = {o.condition: o for o in highs if o.condition in BP_HIGHS}
+        words = []
+        for o in highs:
+            if len(halves) == len(BP_HIGHS) and o.condition in BP_HIGHS:
+                if o.condition == BP_HIGHS[0]:
+                    words.append("BP " + "/".join(fewest_row_text(halves[m]).partition(" ")[2]
+                                                  for m in BP_HIGHS))
+                continue
+            words.append(fewest_row_text(o))
+        return " ".join(words)
 
     def _hidden_highs(self) -> list[Occurrence]:
         """Oldest first: the first sign is the one a narrow header must not cut (the alarm
@@ -253,6 +271,8 @@ def brief_row_text(occurrence: Occurrence) -> str:
 # A vital's name in the fewest letters, for a header naming many hidden alarms: what a
 # monitor's own small print uses ("Sys", "Dia"); the other short names are as short already.
 _FEWEST_NAMES: Final = {"Systolic": "Sys", "Diastolic": "Dia"}
+# A high systolic and a high diastolic, said as one BP in the fewest words (`hidden_high_fewest`).
+BP_HIGHS: Final = ("bp_systolic_high", "bp_diastolic_high")
 # The vital and its value, from `brief_row_text`: "Systolic 165" of "Systolic 165 (+45)",
 # "No RR" of "No RR for 25 s" (its value is that there is none).
 _VITAL_AND_VALUE: Final = re.compile(r"No \S+|.+? -?[0-9][0-9.]*(?= |$)")

@@ -205,7 +205,10 @@ class AlarmFieldView(QtWidgets.QWidget):
                 f" · {hidden_high}",
                 (f" · {field.hidden_high_brief()}", f" · {field.hidden_high_fewest()}"),
                 cut=False),)
-            self.header.set_parts(GivesWay(f"{self.title}     ", ("",), rank=1), more, *names)
+            # Then the count in fewer letters ("+7 high"): nine highs at 1366x768 had cut "Dia
+            # 12…", a MOAA/S of 1 only counted.
+            count = GivesWay(more, (field.more_brief(),), rank=2, cut=False)
+            self.header.set_parts(GivesWay(f"{self.title}     ", ("",), rank=1), count, *names)
         # What is hidden is said in a warm colour: the nurse should look (and press F2 again).
         self.header.setStyleSheet(("color:#ff8a80;" if more else "color:#e0e0e0;") + HEADER_STYLE)
         self.list.blockSignals(True)   # rebuilding is not the nurse changing the selection

@@ -37,3 +37,16 @@ def test_the_fewest_words_keep_the_vital_and_its_value_only():
     s.t(90)   # no respiratory rate for 29 s while the monitor sends the others
     s.device("heart_rate", 72)
     assert fewest_row_text(only(s, "resp_rate_low")) == "No RR"
+
+
+def test_a_hidden_high_systolic_and_diastolic_read_as_one_bp_and_the_count_in_fewer_letters():
+    # Nine high alarms at 1366x768 had cut the header at "Dia 12…", a MOAA/S of 1 only counted.
+    s = Session()
+    s.to_infusion()
+    for seconds, (name, value) in enumerate((("spo2", 86), ("resp_rate", 5),
+                                             ("bp_systolic", 212), ("bp_diastolic", 124),
+                                             ("moaas", 1), ("heart_rate", 138)), start=1):
+        s.t(60 + 2 * seconds); s.manual(name, value, confirmed=True)
+    patient, _ = arrange(s.engine.alarms())
+    assert patient.hidden_high_fewest() == "SpO2 86 RR 5 BP 212/124"
+    assert patient.more_brief() == "+4 high"
