@@ -101,7 +101,11 @@ class AlarmField:
         RR 5, HR 138, Sy…", the systolic of 212 never read; nine cut "Dia 12…", a MOAA/S of 1
         only counted."""
         highs = self._hidden_highs()
-        halves = {o.condition: o for o in highs if o.condition in BP_HIGHS}
+        # Joined only while both hold their value now (not latched, nor held high over a lower
+        # value): one cuff's. A systolic latched at 212 beside a later cuff's diastolic 124 had
+        # read "BP 212/124", a pressure no cuff measured.
+        halves = {o.condition: o for o in highs if o.condition in BP_HIGHS
+                  and o.state is not AlarmState.LATCHED and o.current is o.priority}
         words = []
         for o in highs:
             if len(halves) == len(BP_HIGHS) and o.condition in BP_HIGHS:

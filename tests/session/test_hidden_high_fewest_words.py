@@ -50,3 +50,22 @@ def test_a_hidden_high_systolic_and_diastolic_read_as_one_bp_and_the_count_in_fe
     patient, _ = arrange(s.engine.alarms())
     assert patient.hidden_high_fewest() == "SpO2 86 RR 5 BP 212/124"
     assert patient.more_brief() == "+4 high"
+
+
+def _bp_pair_hidden(s: Session, second_systolic: int) -> str:
+    s.to_infusion()
+    s.t(62); s.manual("spo2", 86, confirmed=True)
+    s.t(64); s.manual("resp_rate", 5, confirmed=True)
+    s.t(66); s.manual("bp_systolic", 212, confirmed=True); s.manual("bp_diastolic", 95)
+    s.t(68); s.manual("bp_systolic", second_systolic); s.manual("bp_diastolic", 124, confirmed=True)
+    s.t(70); s.manual("heart_rate", 138, confirmed=True)
+    s.t(72); s.manual("moaas", 1, confirmed=True)
+    patient, _ = arrange(s.engine.alarms())
+    return patient.hidden_high_fewest()
+
+
+def test_halves_of_two_cuffs_are_not_joined_into_one_bp():
+    # Cuffs 212/95 then 150/124 (the systolic latched at 212), or 185/124 (its unseen high held):
+    # no cuff read 212/124, and the header must not say so.
+    assert _bp_pair_hidden(Session(), 150) == "SpO2 86 RR 5 Sys 212 Dia 124"
+    assert "BP 212/124" not in _bp_pair_hidden(Session(), 185)
