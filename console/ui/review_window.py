@@ -101,6 +101,7 @@ from console.store import LogError, UnknownSessionError
 from console.store.log import patient_fold
 from console.review import content as rc
 from console.ui import theme
+from console.ui.markup import plain_tip
 from console.ui.review_course_trend import CourseTrendView
 from console.ui.review_lock import ReviewLock
 from console.ui.review_tables import (
@@ -365,7 +366,7 @@ class WrappingStatusBar(QtWidgets.QStatusBar):
 
     def _on_message_changed(self, text: str) -> None:
         self.line.setText(text.replace("/", "/\u200b"))   # a zero-width space: a break allowed
-        self.line.setToolTip(text)
+        self.line.setToolTip(plain_tip(text))   # a clinician's name "Dr <s>Lee" as written
         self.line.fit_height()
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
