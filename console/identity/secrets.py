@@ -173,12 +173,7 @@ class Argon2Hasher:
         return self._hasher.hash(_as_compared(secret))
 
     def verify(self, stored: str, secret: str) -> bool:
-        compared = _as_compared(secret)
-        if self._matches(stored, compared):
-            return True
-        # A hash made before secrets were normalized, from a secret in another form: still let
-        # in (its owner set it so), at the cost of a second check for that form only.
-        return compared != secret and self._matches(stored, secret)
+        return any(self._matches(stored, form) for form in _forms(secret))
 
     def _matches(self, stored: str, secret: str) -> bool:
         try:
@@ -199,8 +194,10 @@ class Argon2Hasher:
         # hash is thrown away). A dummy hash made on the first unknown name and verified
         # against cost that first attempt two runs, and `staff`, `export` and every review
         # sign-in build a new hasher per attempt: each unknown name took twice as long as a
-        # wrong PIN, telling a stranger which names are accounts (review 45).
-        self._hasher.hash(_as_compared(secret))
+        # wrong PIN, telling a stranger which names are accounts (review 45). One run per form
+        # `verify` would try, as a wrong secret costs there.
+        for form in _forms(secret):
+            self._hasher.hash(form)
 
 
 def _as_compared(secret: str) -> str:
@@ -211,3 +208,15 @@ def _as_compared(secret: str) -> str:
     a password manager) never matched the same password typed at the chair, where Qt gives the
     composed form, and each try counted towards the lock-out."""
     return unicodedata.normalize("NFKC", secret)
+
+
+def _forms(secret: str) -> list[str]:
+    """The forms `verify` checks a secret in: NFKC (`_as_compared`: every hash made since), then
+    those a hash made before normalizing may hold: as given, and with its accents as separate
+    marks (NFD: set from a file written on a Mac, never matched by the composed form typed at the
+    chair). An ASCII secret has one form and costs one check, as before."""
+    forms: list[str] = []
+    for form in (_as_compared(secret), secret, unicodedata.normalize("NFD", secret)):
+        if form not in forms:
+            forms.append(form)
+    return forms

@@ -42,4 +42,5 @@ def test_a_hash_made_before_normalizing_still_signs_in():
                          type=Type.ID)
     stored = raw.hash(SET_AS)
     assert _hasher().verify(stored, SET_AS)
+    assert _hasher().verify(stored, TYPED)   # typed at the chair, composed
     assert not _hasher().verify(stored, "Cafe-Zurich-7")
