@@ -454,17 +454,15 @@ class NetworkLink:
         stood, a restart less than 10 s after an alarm message the central had not confirmed
         forgot that message: the alarm, restored, played soft for good, the central never
         having shown it (a review). A network alarm for the central standing at the stop
-        stands: the message is owed since the alarm was raised, and the bedside stays at full
-        volume until it is confirmed (a restart had brought soft tones back and ended the
-        alarm, the central still silent: the audio review). One for another cause (the
+        stands: the message is owed since the central's part joined the alarm, and the bedside
+        stays at full volume until it is confirmed (a restart had brought soft tones back and
+        ended the alarm, the central still silent: the audio review). One for another cause (the
         engine's refusal) owes only the resend, from now (owed since its raising, it read
         "central station not confirming" at once, a review)."""
         if not self.config.quiet_room or self.bus is None:
             return
-        network = [t for _, t in self._log.alarm_events(session_id)
-                   if t.condition == NETWORK_UNCONFIRMED]
-        if network and network[-1].transition != CLEARED \
-                and _UNSHOWN in network[-1].message.lower():
+        standing = self._standing_network_words(session_id)
+        if standing is not None and _UNSHOWN in standing[0].lower():
             # A message not built, no central having confirmed an alarm message built since,
             # stands through a restart as it stood (a restart restores every alarm as it was).
             self._compose_unshown = "before the restart"
@@ -472,17 +470,41 @@ class NetworkLink:
         if last is None:
             return   # no alarm message sent: nothing for the central to confirm
         owed = self._clock.now().mono
-        if network and network[-1].transition != CLEARED \
-                and "central station" in network[-1].message.lower():
-            # Owed since the alarm was raised, at the latest (raised 10 s after what it
-            # waited for).
-            raised = next(t.at for t in network if t.occurrence == network[-1].occurrence)
-            owed = self._mono_of(raised) - CENTRAL_CONFIRM_S
+        if standing is not None and standing[1] is not None:
+            # Owed since the central's part joined the alarm, at the latest (it joins 10 s
+            # after what it waited for).
+            owed = self._mono_of(standing[1]) - CENTRAL_CONFIRM_S
         if last.control_id not in self._central_pending:   # else undelivered: `start` sent it
             self._publish(self._topic("pcd04"), last.message.encode("utf-8"))
             self._last_pcd04 = (last.control_id, last.message)
         self._central_pending[last.control_id] = min(
             self._central_pending.get(last.control_id, math.inf), owed)
+
+    def _standing_network_words(self, session_id: int) -> tuple[str, datetime | None] | None:
+        """The network alarm standing at the stop: its words as last logged, and since when they
+        have spoken of the central station (None when they do not); None when none stands.
+
+        Words read from the `network_status` events, logged at every change of them: a part
+        joining the alarm at its priority writes no alarm row (`AlarmBoard._change`), so the
+        last row's words had lost "could not be built" joining a standing "No central station
+        online", and the central's part joining a standing "could not be built" (a review)."""
+        network = [t for _, t in self._log.alarm_events(session_id)
+                   if t.condition == NETWORK_UNCONFIRMED]
+        if not network or network[-1].transition == CLEARED:
+            return None
+        words = network[-1].message
+        raised = next(t.at for t in network if t.occurrence == network[-1].occurrence)
+        central: datetime | None = raised if "central station" in words.lower() else None
+        statuses = [e for _, e in self._log.events(session_id) if e.kind == "network_status"]
+        if statuses and isinstance(statuses[-1].detail.get("problem"), str):
+            words, central = statuses[-1].detail["problem"], None
+            for event in statuses:   # since the last event that did not speak of the central
+                problem = event.detail.get("problem")
+                if not isinstance(problem, str) or "central station" not in problem.lower():
+                    central = None
+                elif central is None:
+                    central = event.at
+        return words, central
 
     def _know_session(self, session_id: int, patient_id: str, demo: bool) -> None:
         shown = patient_id if self.config.patient_shown == "id" else ""
