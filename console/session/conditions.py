@@ -134,6 +134,12 @@ class ConditionTracker:
         return self._uncounted is not None or self._gone_with is not None
 
     @property
+    def watched_by_another(self) -> bool:
+        """Another vital watches what this one did (`gone_with`, `taken_over`) and no absence
+        rule of its own holds: its last value counts again once that no longer stands."""
+        return self._gone_with is not None and self._uncounted is None
+
+    @property
     def uncounted(self) -> str:
         """Why the last value no longer counts ("No SpO2 for 30 s"), or "" while it does."""
         return self._uncounted or self._gone_with or ""

@@ -133,7 +133,7 @@ from console.session.entry import (
 from console.session.holding import HeldFile, HeldWrites, LeftHeld, left_held, reading_key
 from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
 from console.session.schedule import (
-    Counted, DueInfo, Recounted, Schedule, counts_for_checks, timed_names,
+    KEEP_ROWS, Counted, DueInfo, Recounted, Schedule, counts_for_checks, timed_names,
 )
 from console.session.tile_view import same_measurement
 from console.session.trend_feed import CUFF_WAIT_S, SAME_STEP_SECONDS, DeviceClocks
@@ -236,7 +236,6 @@ BP_RISE_MMHG = 5.0
 """A systolic step up larger than this is "still rising" (discharge gate, clinical-defaults.md
 alarm behaviour 9). ISO 81060-2 validates a cuff to a mean error within ±5 mmHg: a smaller step
 between two readings is within the cuff's own error, not a rise."""
-KEEP_ROWS = 20   # recent values per metric that "entered in error" can take back
 
 # LogError causes in the words of the alarm banner.
 _LOG_CAUSES = {
@@ -605,6 +604,10 @@ class SessionEngine:
         # it (mono time, value, checks): what `void` gives back (`Schedule.take_back`).
         self._counted_for: dict[str, deque[tuple[float, float, tuple[Counted, ...]]]] = {}
         self._inside_since: dict[str, Moment] = {}   # replay: condition -> its values back inside
+        # Per correction's row id, the row id of the measurement it stands for (through a
+        # correction of a correction): its place in the log's order, where a restart's replay
+        # counts it for the due checks (`_uncount`).
+        self._measured_row: dict[int, int] = {}
         # The values given to the log (written or held, in the order they reach it; replayed at
         # a restart), counted: per (vital, value) the place of its newest, and of each typed
         # value by its row id. Whether a value came again after a typed one no longer among the
@@ -1264,17 +1267,22 @@ class SessionEngine:
 
     def _replay_trackers(self, reading: Reading, at: Moment, keep: bool = True,
                          at_t0: bool = False, after_t0: bool | None = None,
-                         taken: float | None = None) -> None:
+                         taken: float | None = None, rest: bool = True,
+                         live: bool = False) -> None:
         """Feed a logged reading to its trackers as it was fed live (resume, and `void`'s
         `_as_if_never`). A repeat it asked for comes back even when already due: the readings
         replayed after it satisfy it, or it prompts (and escalates when overdue) as it did
         before the restart. `keep`: keep the trackers before it, for `void`. `taken`: a value
-        judged again (T0), its mono time (`ConditionTracker.on_value`)."""
+        judged again (T0), its mono time (`ConditionTracker.on_value`). `rest`: a pulse rate
+        rests while the heart rate is current (`_pulse_without` decides that itself); `live`:
+        fed again by `void`, by the heart rate that stood then, not the newest
+        (`_heart_rate_current_then`)."""
         if is_cuff_pulse(reading):
             return   # as live (`_accept`): a cuff's pulse feeds no pulse alarm
         if keep:   # what `void` puts back (`_as_if_never`)
             self._note_trackers_before(reading.metric, reading.value, at)
-        if reading.metric == "pulse_rate" and self.ecg_heart_rate_current(at):
+        if rest and reading.metric == "pulse_rate" and (
+                self._heart_rate_current_then(at) if live else self.ecg_heart_rate_current(at)):
             self._rest_pulse_rules(at)   # as it was live (the board is restored after the replay)
             return
         if after_t0 is None:
@@ -2019,6 +2027,8 @@ class SessionEngine:
                 records.extend(self._take_back_latched(metric_name, older, rows, why, now))
             records.extend(self._prompts(now))
             step.records.extend(records)
+        for row in step.ids[:1]:
+            self._measured_row[row] = self._measured_row.get(observation_id, observation_id)
         self._corrected_in_place(metric_name, step.ids[:1], after_t0, gone)
         if not latest:
             self._keep_in_place(metric_name, step.ids[:1], index)
@@ -2154,6 +2164,7 @@ class SessionEngine:
                             if t.metric == metric_name and t.absent)
         with self._step(now) as step:
             _, gone = rows.pop(index)
+            revived = self._revive_superseded(rows, gone)
             self._state.voided.add(observation_id)
             detail: dict[str, Any] = {"observation": observation_id, "metric": metric_name,
                                       "value": gone.reading.value, "reason": reason.strip()}
@@ -2194,7 +2205,8 @@ class SessionEngine:
             if not latest:   # a later value stands: a latched alarm this one raised ends
                 step.records.extend(self._take_back_latched(metric_name, gone, rows[index:], why,
                                                             now))
-            later = rows[index:]
+            # With the cuffs `gone` had superseded, which stand now (`_revive_superseded`).
+            later = rows[index if revived is None else min(index, revived):]
             if previous is not None and previous.superseded:
                 # A late measurement (`_superseded`) stands now: judged as it arrived, as a
                 # restart's replay, which skips `gone`, judges it.
@@ -2212,7 +2224,8 @@ class SessionEngine:
                 self._trackers_before[metric_name] = deque(
                     (entry for entry in kept if entry[0] < gone.at.mono), maxlen=KEEP_ROWS)
                 if latest:   # too old to put back: the one before, fed now
-                    rebuilt = self._feed_previous(metric_name, previous, now, missing=missing)
+                    rebuilt = self._feed_previous(metric_name, previous, now, missing=missing,
+                                                  own_time=gone.measured is None)
                 # A correction made while a later value stood changed no alarm rule (`correct`
                 # judges only the latest), and a restart takes it back in its place, before the
                 # values since (`_replay_void`): a repeat they left owed stays. Withdrawn here, a
@@ -2239,8 +2252,106 @@ class SessionEngine:
                     and self._state.baseline.get(metric_name) != baseline):
                 rebuilt = self._rejudge_standing(metric_name, now, missing)   # as `correct`
             step.records.extend(_ended_because(_undone_by(rebuilt or [], actor), metric_name, why))
+            if metric_name == "heart_rate":
+                step.records.extend(self._pulse_without(gone, now))
+            if metric_name in ("heart_rate", "pulse_rate"):
+                # A heart rate put back as it was before `gone` may be one a pulse taken back
+                # since had taken over.
+                step.records.extend(self._heart_rate_without_pulse(now))
             step.records.extend(self._prompts(now))
         return Outcome(True)
+
+    def _revive_superseded(self, rows: list[tuple[int, Latest]], gone: Latest) -> int | None:
+        """The late cuffs that came after `gone` (entered in error) and were history only
+        because it stood (`_superseded`) stand as they would have, had it never come: as a
+        restart's replay, which skips it, judges them (their alarms, their repeat, the due
+        checks). Left history, a diastolic 121 measured before a typed 93 that was then entered
+        in error asked no repeat live, and "Repeat Diastolic BP" after a restart (a review).
+        `rows`: the vital's values without `gone`, marked again in place. Returns the first
+        position revived, or None."""
+        if not any(kept.superseded for _, kept in rows):
+            return None
+        order = sorted(range(len(rows)), key=lambda i: rows[i][1].taken.mono)
+        if len(rows) + 1 >= KEEP_ROWS and rows[order[0]][1].taken.mono > gone.taken.mono:
+            return None   # what stood before `gone` is no longer kept
+        first: int | None = None
+        standing: Latest | None = None
+        for i in order:
+            row_id, kept = rows[i]
+            if (kept.superseded and kept.taken.mono > gone.taken.mono
+                    and (standing is None or self._placed(kept) >= self._placed(standing))):
+                kept = replace(kept, superseded=False)
+                rows[i] = (row_id, kept)
+                first = i if first is None else min(first, i)
+            if not kept.superseded:
+                standing = kept
+        return first
+
+    def _pulse_without(self, gone: Latest, now: Moment) -> list[Record]:
+        """The pulse rate's rules as if the heart rate `gone` (entered in error) had never come,
+        as a restart's replay has them: the pulse values that came after it, rested while it
+        was current (`ecg_heart_rate_current`), are judged unless a heart rate that stands was
+        current then (`_heart_rate_current_then`). Its trackers as they were before the first of
+        them, fed them again in order, then the board now. Left rested, a pulse of 43 typed
+        beside a monitor's heart rate that was an artefact alarmed after a restart, never live
+        (a review)."""
+        if gone.reading.source == MANUAL:
+            return []   # a typed heart rate rests no pulse rule
+        rows = self._state.rows.get("pulse_rate", [])
+        later = [kept for _, kept in rows
+                 if kept.at.mono >= gone.at.mono and not kept.superseded
+                 and not kept.reading.is_demo_or_test and not is_cuff_pulse(kept.reading)]
+        kept = _kept_for(self._trackers_before.get("pulse_rate", ()), later[0]) if later else None
+        if kept is None:
+            return []   # none came since, or a correction rewrote their history (`correct`)
+        # Noted again as they are fed again (what a void of one of them puts back).
+        self._trackers_before["pulse_rate"] = deque(
+            (entry for entry in self._trackers_before["pulse_rate"]
+             if entry[0] < later[0].at.mono), maxlen=KEEP_ROWS)
+        for tracker in kept[0]:
+            self._trackers[tracker.condition] = tracker.clone()
+        for value in later:
+            if self._heart_rate_current_then(value.at):   # rested, as the replay rests it
+                self._note_trackers_before("pulse_rate", value.reading.value, value.at)
+                for tracker in self._trackers.values():
+                    if tracker.metric == "pulse_rate":
+                        tracker.forget_values()
+            else:
+                self._replay_trackers(value.reading, value.at, after_t0=value.after_t0,
+                                      rest=False)
+        out: list[Record] = []
+        for tracker in kept[0]:
+            current = self._trackers[tracker.condition]
+            self._absence_time(current, self._state.device_state, self._state.connected_since,
+                               now)
+            out.extend(self.board.update(current.condition, PHYSIOLOGICAL, current.held(), now,
+                                         latch=False))
+        return out
+
+    def _heart_rate_without_pulse(self, now: Moment) -> list[Record]:
+        """After a pulse rate (or a heart rate) entered in error: the heart rate's last value
+        counts again where only a pulse taken back had taken its watch over
+        (`_ecg_taken_over`), as a restart's replay, which skips the pulse, never took it over.
+        Left taken over, a monitor's "Heart rate 114" ended by a typed pulse of 86 stayed ended
+        once that pulse was entered in error, and stood after a restart (a review)."""
+        heart = self._state.latest.get("heart_rate")
+        if heart is None or not any(t.metric == "heart_rate" and t.watched_by_another
+                                    for t in self._trackers.values()):
+            return []
+        if self._pulse_watches_heart():
+            return []   # a pulse that stands still watches the heart
+        return self._feed_previous("heart_rate", heart, now, own_time=True,
+                                   skip=frozenset(t.condition for t in self._trackers.values()
+                                                  if t.metric == "heart_rate"
+                                                  and not t.watched_by_another))
+
+    def _heart_rate_current_then(self, at: Moment) -> bool:
+        """`ecg_heart_rate_current` as of `at`, by the heart rate that stood then among those
+        that stand now (a later one does not count back)."""
+        then = [kept for _, kept in self._state.rows.get("heart_rate", [])
+                if kept.at.mono <= at.mono and not kept.superseded]
+        return bool(then) and (then[-1].reading.source != MANUAL
+                               and at.mono - then[-1].at.mono <= ECG_HEART_RATE_SECONDS)
 
     def _untick_attested(self, metric_name: str, gone: Latest,
                          later: Sequence[tuple[int, Latest]]) -> list[dict[str, str]]:
@@ -2348,15 +2459,21 @@ class SessionEngine:
 
     def _feed_previous(self, metric_name: str, previous: Latest | None, now: Moment,
                        skip: frozenset[str] = frozenset(),
-                       missing: frozenset[str] = frozenset()) -> list[Record]:
+                       missing: frozenset[str] = frozenset(),
+                       own_time: bool = False) -> list[Record]:
         """The vital's trackers fed `previous` (the value that stands again) now, or emptied
         when none stands; an alarm the taken-back value raised ends rather than latching. The
         conditions in `skip` are left as they are; those in `missing` (their vital missing, and
         it stays so: `void`) have their absence judged again (`_evaluate`), or are left as they
-        are when no value stands."""
+        are when no value stands. `own_time`: judged as the measurement of its time, no new
+        one (a plain value entered in error, which a restart's replay skips: the value before
+        it stands as it was judged). Judged as taken now, a systolic 185 stood again 5 min
+        after it was taken and confirmed itself: "(confirmed by a repeat reading)", high live,
+        medium after a restart (a review)."""
         if previous is not None:
             return self._evaluate(metric_name, previous.reading.value, now, latch=False,
                                   source=previous.reading.source,
+                                  taken=previous.at.mono if own_time else None,
                                   mark=beyond_mark(previous.reading.flags), missing=missing,
                                   skip=skip)
         out: list[Record] = []
@@ -2393,7 +2510,16 @@ class SessionEngine:
         # repeat asked by a typed systolic 185 taken back stayed timed from it, though the real
         # 182 after it had asked its own (review 44).
         name = _repeat_check(metric_name)
-        self.schedule.put_back_one_off(name, self._repeat_before(metric_name, gone, repeat))
+        put_back = self._repeat_before(metric_name, gone, repeat)
+        if put_back is not None and put_back.check.asked_by and not any(
+                self._still_asks(metric_name, kept, put_back.check.asked_by)
+                for _, kept in self._state.rows.get(metric_name, ())):
+            # Asked only by values that no longer stand (a 194 whose correction is `gone`, which
+            # takes the measurement with it): a restart's replay has it withdrawn, and the values
+            # since ask their own. Put back, a late cuff's 197 was asked to repeat from the 194's
+            # time, 5 min early (a review).
+            put_back = None
+        self.schedule.put_back_one_off(name, put_back)
         t0 = self._state.t0
         # T0 came after `gone`: the replay judges the value standing then at T0, in its place
         # among the later values, as live and a restart's replay do (`_standing_at_t0`).
@@ -2423,7 +2549,12 @@ class SessionEngine:
                 if counts_for_checks(value.reading.flags):   # as `on_reading` counted it
                     self.schedule.count_for_one_off(name, metric_name,
                                                     self._counts_from(value))
-                self._replay_trackers(value.reading, value.at, after_t0=value.after_t0)
+                # By the heart rate that stood then: by the newest, a pulse of 112 fed again
+                # after an older pulse was entered in error rested under a monitor's heart rate
+                # that came after it, its alarm gone live and standing after a restart (a
+                # review).
+                self._replay_trackers(value.reading, value.at, after_t0=value.after_t0,
+                                      live=True)
                 standing = value
                 note_words(value.at)
         if not judged_at_t0 and t0 is not None:
@@ -2488,7 +2619,17 @@ class SessionEngine:
         def before_t0(value: Latest) -> bool:
             return t0 is None or not value.after_t0
 
-        earlier, later = [v for _, v in rows[:index]], [v for _, v in rows[index:]]
+        # In the order they came, as the replay takes them: a late cuff measured before `gone`
+        # that came after it (`_revive_superseded`) is a value after it, and one still history
+        # (`_superseded`) set no baseline. By place, such a cuff 172 measured before T0, come
+        # after the first BP after T0, kept that BP (135, entered in error) the baseline; a
+        # restart took the cuff (a review).
+        came_before = [(v.taken.mono, i) < (gone.taken.mono, index)
+                       for i, (_, v) in enumerate(rows)]
+        earlier = [v for (_, v), b in zip(rows, came_before, strict=True)
+                   if b and not v.superseded]
+        later = [v for (_, v), b in zip(rows, came_before, strict=True)
+                 if not b and not v.superseded]
         if name in state.baseline_logged:
             self._logged_baseline_without(name, gone, rows, index)
             return
@@ -2639,10 +2780,15 @@ class SessionEngine:
         # restart's replay counts them. A correction counts as the measurement it stands for
         # (`Latest.taken`); at its own time, a heart rate of T0 corrected at T+8 met "BP and
         # HR" live once the diastolic of T+8 was taken back.
-        came = sorted((kept for rows in self._state.rows.values() for _, kept in rows
-                       if kept.taken.mono >= gone.taken.mono and not kept.reading.is_demo_or_test
-                       and counts_for_checks(kept.reading.flags)),
-                      key=lambda kept: kept.taken.mono)
+        # Values of one moment in the order the log has them (a correction at its measurement's
+        # place): by vital, the monitor's SpO2 and RR of the message that brought the heart rate
+        # which met "Vitals and sedation" were counted before it, for the slot it met; the
+        # replay counts them after it, for the next slot, and asked only MOAA/S there (a review).
+        came = [kept for _, kept in sorted(
+            ((row, kept) for rows in self._state.rows.values() for row, kept in rows
+             if kept.taken.mono >= gone.taken.mono and not kept.reading.is_demo_or_test
+             and not kept.superseded and counts_for_checks(kept.reading.flags)),
+            key=lambda entry: (entry[1].taken.mono, self._measured_row.get(entry[0], entry[0])))]
         recounted = self.schedule.take_back_value(
             (metric_name, self._counts_from(gone).mono), gone.taken.mono, counted,
             [(kept.taken.mono, kept.reading.metric, self._counts_from(kept)) for kept in came])
@@ -2730,6 +2876,7 @@ class SessionEngine:
         self._trackers_before.pop(obs.metric, None)   # as `correct`
         if obs.corrects is not None:   # `correct` refuses it again, as live
             self._state.corrected[obs.corrects] = (obs.value, obs.received_at)
+            self._measured_row[row_id] = self._measured_row.get(obs.corrects, obs.corrects)
         if index is not None:
             _, gone = rows.pop(index)
             baseline = self._state.baseline.get(obs.metric)
@@ -2995,13 +3142,18 @@ class SessionEngine:
         (`ecg_heart_rate_current`): the pulse watches the heart, and the heart rate's last
         value counts no more until one comes again (`ConditionTracker.taken_over`). A typed
         heart rate never rested the pulse's rules: it stays counted."""
+        if self._pulse_watches_heart():
+            heart = self._state.latest["heart_rate"]
+            tracker.taken_over(f"No heart rate for {now.mono - heart.at.mono:.0f} s")
+
+    def _pulse_watches_heart(self) -> bool:
+        """The pulse rate that stands came after a monitor's heart rate stopped coming
+        (`_ecg_taken_over`)."""
         heart = self._state.latest.get("heart_rate")
         pulse = self._state.latest.get("pulse_rate")
-        if (heart is None or pulse is None or heart.reading.source == MANUAL
-                or is_cuff_pulse(pulse.reading)   # a cuff's pulse watches nothing (`_accept`)
-                or pulse.at.mono - heart.at.mono <= ECG_HEART_RATE_SECONDS):
-            return
-        tracker.taken_over(f"No heart rate for {now.mono - heart.at.mono:.0f} s")
+        return not (heart is None or pulse is None or heart.reading.source == MANUAL
+                    or is_cuff_pulse(pulse.reading)   # a cuff's pulse watches nothing (`_accept`)
+                    or pulse.at.mono - heart.at.mono <= ECG_HEART_RATE_SECONDS)
 
     def _rest_pulse_rules(self, now: Moment) -> list[Record]:
         """The pulse rate's conditions end (an unseen high one latches, as any does)."""

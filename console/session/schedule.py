@@ -134,9 +134,14 @@ class _Milestone:
                                   and counted_from in self.before._received.get(metric_name, ()))
 
 
-# Times kept per vital (as `on_reading` counted them): a take-back finds the one before a
-# voided value among them.
-_RECEIVED_KEPT = 4
+# The recent values per vital that "entered in error" can take back (the engine keeps them with
+# their row ids).
+KEEP_ROWS = 20
+# Times kept per vital (as `on_reading` counted them): every value a take-back can name and the
+# one before it, so a check it had counted for is put back with the value that stands before it.
+# Four kept, a monitor's RR every 30 s had forgotten it: the check took the newest RR in its place
+# and "Vitals and sedation" came 30 s later live than after a restart (a review).
+_RECEIVED_KEPT = KEEP_ROWS + 1
 
 
 def _listed(names: Sequence[str]) -> str:
@@ -467,14 +472,20 @@ class Schedule:
             self.forget_received(*gone)
         for before in counted:
             old = before.check
+            # A repeat asked anew once `old` was met (by the value taken back), by a value that
+            # came after it: the replay asks it too, after the values since meet `old` (below).
+            asked_since = self._checks.get(old.name) if old.every_s is None else None
+            if asked_since is not None and asked_since.due.mono <= old.due.mono:
+                asked_since = None
             self._done.discard(old.name)
             # Only what stands: a value of the check taken back since `old` was kept (a BP's
             # systolic, then its diastolic) is no longer received (`forget_received`). Put back
             # with it, the check lacked the diastolic alone live, both after a restart (a review).
-            # The newest value of its vital still received in the window counts in its place:
-            # dropped, a typed HR under a monitor's HR taken back was asked again live, and met
-            # it after a restart (a review).
-            seen = {m: at if at in self._received.get(m, ()) else self._standing(old, m)
+            # The newest value of its vital still received in the window before it counts in its
+            # place (those after it are given again below): dropped, a typed HR under a
+            # monitor's HR taken back was asked again live, and met it after a restart (a
+            # review).
+            seen = {m: at if at in self._received.get(m, ()) else self._standing(old, m, at)
                     for m, at in old.seen.items()}
             check = self._checks[old.name] = replace(old, seen={
                 m: at for m, at in seen.items() if at is not None})
@@ -486,7 +497,24 @@ class Schedule:
                         *again[index].counted,
                         Counted(replace(check, seen=dict(check.seen)), (metric_name, at.mono))))
                     self._count(old.name, check, metric_name, at)
+            if asked_since is not None:
+                self._asked_again(check, asked_since)
         return again
+
+    def _asked_again(self, put_back: _Check, asked_since: _Check) -> None:
+        """A one-off check put back by a take-back (`put_back`), where a later one of its name
+        had been asked since (`asked_since`): met again by the values since, the later one
+        stands as it was; still owed, it is asked by those values too (`add_one_off` keeps a
+        check already asked). Overwritten, a 213's "Repeat Systolic BP" went when a 121 that had
+        met the 188's repeat before it was entered in error, and stood after a restart
+        (a review)."""
+        name = put_back.name
+        if self._checks.get(name) is put_back:
+            put_back.asked_by = (*put_back.asked_by,
+                                 *(a for a in asked_since.asked_by if a not in put_back.asked_by))
+        elif name in self._done:
+            self._done.discard(name)
+            self._checks[name] = asked_since
 
     def take_back_value(self, gone: tuple[str, float], came: float, counted: tuple[Counted, ...],
                         since: Sequence[tuple[float, str, Moment]]) -> dict[int, Recounted]:
@@ -590,11 +618,12 @@ class Schedule:
                 self._count(name, check, metric_name, at)
         return out
 
-    def _standing(self, check: _Check, metric_name: str) -> float | None:
-        """The newest time still received of `metric_name` that counts for `check`'s slot, or
-        None."""
+    def _standing(self, check: _Check, metric_name: str, before: float) -> float | None:
+        """The newest time still received of `metric_name` before `before` (a value taken back)
+        that counts for `check`'s slot, or None: the values after it are given to the check
+        again in the order they came (`take_back`), as a restart's replay gives them."""
         return max((at for at in self._received.get(metric_name, ())
-                    if check.takes(metric_name, at)), default=None)
+                    if at < before and check.takes(metric_name, at)), default=None)
 
     def forget_received(self, metric_name: str, at: float) -> None:
         """A value entered in error is not taken recently: the one before it (if still kept)
