@@ -16,7 +16,9 @@ NIBP, 3 for the IBP channels); it is not used. An empty field (`;;`) means no va
 
 The records carry no time: measured_at is None. An NIBP record without systolic, diastolic and
 mean (`NIBP=4;;;;;;`, sent until the first cuff measurement) is dropped whole as `nibp-empty`;
-one damaged on the line (`_damaged_nibp`) is dropped whole before the NIBP memory sees it. The NIBP record is repeated in every frame until
+one damaged on the line (`_damaged_nibp`) is dropped whole before the NIBP memory sees it (counted:
+the monitor sends it again in its next frame); one with a value marked missing (`NIBP=4;210;;150;`)
+is read without it. The NIBP record is repeated in every frame until
 the next cuff measurement, with no measurement time or counter (devices.md: "NIBP is repeated in
 every message ...: deduplicate ...; never present it as 'now'"). `AnsarBDecoder` therefore reports
 an NIBP (and its cuff pulse) once, in the frame where the record's status and triple first appear,
@@ -165,36 +167,44 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
 
 def _damaged_nibp(fields: list[str], rest: str) -> Dropped | None:
     """Why an NIBP record cannot be one cuff measurement as sent (a byte lost or changed on the
-    line), or None: f0 a status number, f1-f3 each a number in its hard range with diastolic <
-    mean < systolic, or all three empty (no measurement yet). Judged as a whole: a part of a
-    damaged record is no measurement either."""
+    line), or None: f0 a status number, f1-f3 each a number in its hard range or the monitor's
+    no-value marker (empty, `---`: it could not measure that one), and diastolic < mean <
+    systolic among those present. Judged as a whole: a part of a damaged record is no
+    measurement either. A value marked missing is no damage (a lost byte leaves no empty field:
+    a lost `;` runs two pressures together, out of range): the values present are read, a
+    systolic 210 without its diastolic a high BP as any."""
     sent = [f.strip() for f in (fields + [""] * 4)[:4]]
     where = f"NIBP={rest[:40]}"
     not_read = "the record is not read (the monitor sends it again in its next frame)"
     if not sent[0].isdigit():
         return Dropped("bad-frame", f"{where}: status {sent[0][:10]!r} is not a number; {not_read}")
     pressures = sent[1:]
-    if all(p in _NO_VALUE for p in pressures):
-        return None   # `nibp-empty`
-    values: list[float] = []
+    present: dict[str, float] = {}
     for (_, metric, _), raw in zip(_LAYOUT["NIBP"], pressures):
+        if raw in _NO_VALUE:
+            continue   # `no-value` (all three: `nibp-empty`)
         if not _NUMBER.match(raw):
             return Dropped("bad-frame", f"{where}: {metric} {raw[:20]!r} is not a number; "
                            f"{not_read}")
         out = outside_hard_range(metric, float(raw), where, raw)
         if out is not None:
             return Dropped(out.reason, f"{out.detail}; {not_read}")
-        values.append(float(raw))
-    systolic, diastolic, mean = values
-    if not diastolic < mean < systolic:
+        present[metric] = float(raw)
+    if not _in_order(present):
         return Dropped(IMPOSSIBLE_BP, f"{where}: {_raw_bp(pressures)} is not diastolic < mean < "
                        f"systolic; {not_read}")
     return None
 
 
+def _in_order(present: dict[str, float]) -> bool:
+    """Diastolic < mean < systolic among the pressures present (metric -> value)."""
+    ordered = [present[m] for m in ("bp_diastolic", "bp_mean", "bp_systolic") if m in present]
+    return all(low < high for low, high in zip(ordered, ordered[1:]))
+
+
 def _raw_bp(pressures: list[str]) -> str:
     """Systolic/diastolic (mean) as sent, for a notice."""
-    return f"{pressures[0]}/{pressures[1]} ({pressures[2]})"
+    return f"{pressures[0] or '-'}/{pressures[1] or '-'} ({pressures[2] or '-'})"
 
 
 def _read_record(result: DecodeResult, label: str, fields: list[str], flags: frozenset[str],

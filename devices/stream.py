@@ -51,9 +51,10 @@ alarms and nothing saying why: the console raises the technical alarm of DECODER
 DAMAGED_MESSAGE = "damaged-message"
 """The `Dropped` reason of an HL7 message damaged on the line (a byte lost or changed: a segment
 id that is not one, two segments run together, a header whose MSH-9 is no message type though
-OBX rows follow, an OBX-11 no sender writes): read only in part at most, so it is
-answered AE (the monitor sends it again) and raises "Monitor message not read", never a silent
-drop (a lost 'O' of "OBX" had lost its SpO2 row, the message answered AA)."""
+OBX rows follow, an OBX-11 no sender writes, a cuff dropped whole for a row unread or its
+pressures out of order): read only in part at most, so it is answered AE (the monitor sends it
+again) and raises "Monitor message not read", never a silent drop (a lost 'O' of "OBX" had lost
+its SpO2 row, the message answered AA)."""
 
 NOT_READ = frozenset({DECODER_ERROR, CUT_MESSAGE, SEVERAL_PATIENTS, DAMAGED_MESSAGE})
 """Drops whose message may have carried a value nobody read: each is a technical alarm."""

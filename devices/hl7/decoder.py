@@ -63,10 +63,12 @@ in its second as the first message after a restart, is read from its next messag
 time.) An NIBP without a usable time is compared with it by values alone (the log keeps no OBX-14
 as sent).
 A cuff stamped with its message's time, or without a usable one, is judged whole before that
-memory sees it (`_broken_cuff`): a row of it unread, no systolic or diastolic, or not diastolic <
-mean < systolic (a byte lost on the line), and it is dropped whole, the memory left as it was.
-A message damaged on the line (`damage`, or an OBX-11 no sender writes) is read only in part:
-answered AE and dropped as `damaged-message` ("Monitor message not read").
+memory sees it (`_broken_cuff`): a row of it unread, not diastolic < mean < systolic among the
+pressures present (a byte lost on the line), or its message read only in part, and it is dropped
+whole, the memory left as it was. A value the monitor marks missing (OBX-11 X, empty, `---`) is no
+damage: the cuff is its other values. A message damaged on the line (`damage`, an OBX-11 no sender
+writes, or a cuff dropped whole for its own rows) is read only in part: answered AE (the copy sent
+again brings the cuff whole) and dropped as `damaged-message` ("Monitor message not read").
 The cuff's pulse rate (149546) is a row of that measurement: flagged `NIBP` (reading.NIBP_PULSE)
 and kept by the same rule (it had been a new pulse reading in every message).
 
@@ -121,13 +123,14 @@ _TIMESTAMP = re.compile(r"^(\d{4,20})(?:\.(\d+))?(?:([+-])(\d{2})(\d{2}))?$")
 # F final, C corrected, P preliminary, S partial, A amended, U final-without-retransmission.
 # D (deleted), W (wrong), X (cannot be obtained), I and N (no result) are not values.
 _VALID_STATUS = frozenset({"", "R", "F", "C", "P", "S", "A", "U"})
-# Every OBX-11 HL7 v2 defines (table 0085, with A): any other letter is no sender's, a byte
-# changed on the line.
-_HL7_STATUS = _VALID_STATUS | {"X", "D", "W", "I", "N", "O"}
+# Every OBX-11 HL7 v2 defines (table 0085, with A; B and V since v2.7): any other letter is no
+# sender's, a byte changed on the line. B and V rows are dropped as `bad-status`, as before.
+_HL7_STATUS = _VALID_STATUS | {"X", "D", "W", "I", "N", "O", "B", "V"}
 # HL7 v2 segment ids: three upper-case letters or digits, a letter first (Z-segments too).
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
 _MESSAGE_CODE = re.compile(r"[A-Z]{3}")   # MSH-9.1 (HL7 table 0076: ORU, ADT, ACK ...)
-_STATUS_TEXT = {"D": "deleted", "W": "wrong result", "I": "pending", "N": "not asked"}
+_STATUS_TEXT = {"D": "deleted", "W": "wrong result", "I": "pending", "N": "not asked",
+                "B": "appended report", "V": "verified"}
 # MSH-18 names to Python codecs. UTF-8 and Latin-1 are the ones seen from monitors.
 _CHARSETS = {
     "UNICODE UTF-8": "utf-8",
@@ -554,7 +557,9 @@ def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str,
         result.dropped.append(mixed)
         result.replies.append(Reply(now=build_ack(request, REJECT, received_at, mllp)))
         return
-    observations = _Observations(msg, received_at, result, unplaced)
+    # Read only in part (cut, or damaged on the line): a cuff row may be lost without a trace.
+    observations = _Observations(msg, received_at, result, unplaced,
+                                 read_in_part=cut or bool(problems))
     try:
         observations.run(message.segments, message.fs)
     except Exception:
@@ -743,8 +748,10 @@ class _Observations:
     """Walks the OBR/OBX rows of one ORU message."""
 
     def __init__(self, msg: _Message, received_at: datetime, result: DecodeResult,
-                 unplaced: UnplacedNibp | None = None) -> None:
+                 unplaced: UnplacedNibp | None = None, *, read_in_part: bool = False) -> None:
         self.msg = msg
+        # The message is read only in part before its rows are (cut, or `damage`): answered AE.
+        self.read_in_part = read_in_part
         self.received_at = received_at
         self.result = result
         self.unplaced = unplaced
@@ -777,7 +784,8 @@ class _Observations:
         # A broken cuff was this connection's first: values came, but the next cuff is still
         # the one on the monitor before it connected (`values_seen` stays as it was).
         self.keep_unseen = False
-        # Rows that show the message damaged on the line (`damage`): a status no sender writes.
+        # Rows that show the message damaged on the line (`damage`): a status no sender writes,
+        # a cuff dropped whole (`_broken_cuff`).
         self.damage: list[str] = []
 
     def run(self, segments: list[str], fs: str) -> None:
@@ -822,12 +830,17 @@ class _Observations:
     def _broken_cuff(self, readings: list[Reading]) -> Dropped | None:
         """Why this message's cuff measurement, of which `readings` are the rows read, is not a
         whole plausible one (a byte lost or changed on the line), or None: a row of it that
-        could not be read, no systolic and diastolic, or not diastolic < mean < systolic. A
-        message whose cuff rows are timed in more than one way (a systolic with its OBX-14, a
-        diastolic without) is judged by its unread rows only: each part is the engine's.
+        could not be read, the message read only in part, or not diastolic < mean < systolic
+        among the pressures present. A value the monitor marks missing (OBX-11 X, an empty
+        OBX-5, `---`) or no result (D, W, I, N) is no damage: the values present are the cuff
+        (a systolic 210 without its diastolic is a high BP). A message whose cuff rows are timed
+        in more than one way (a systolic with its OBX-14, a diastolic without) is judged by its
+        unread rows only: each part is the engine's.
 
         Judged before the stream's memory sees it: damaged rows had become "the message before",
-        so the next whole message's old cuff (of unknown age) was a new measurement, timed now."""
+        so the next whole message's old cuff (of unknown age) was a new measurement, timed now.
+        A cuff dropped for its own rows makes the message damaged (`damage`: AE, "Monitor
+        message not read"): a monitor that sends its cuff once would never send it again."""
         pressures: dict[str, set[float]] = {}
         for r in readings:
             if r.metric in BP_METRICS:
@@ -838,21 +851,30 @@ class _Observations:
             + f" ({self.cuff_sent.get('bp_mean', '-')})"
         why = f"NIBP {sent} from {self.msg.source} is not a whole cuff measurement"
         if self.cuff_unread:
-            return Dropped("nibp-incomplete", f"{why}: {', '.join(self.cuff_unread)} not read; "
-                           "its other rows dropped too")
+            return self._damaged_cuff(Dropped(
+                "nibp-incomplete", f"{why}: {', '.join(self.cuff_unread)} not read; its other "
+                "rows dropped too"))
+        if self.read_in_part or self.damage:
+            # Already answered AE: the copy sent again brings it whole. Read here, a cuff that
+            # lost a row without a trace (its segment id) made that copy a second measurement.
+            return Dropped("nibp-incomplete", f"{why}: its message was read only in part; "
+                           "dropped (the monitor sends it again)")
         if any(len(values) > 1 for values in pressures.values()):
             return None   # several cuffs in one message: each judged by the engine
         if any(r.metric in BP_METRICS and not any(r is m for m in readings)
                for r in self.result.readings):
             return None
         one = {metric: next(iter(values)) for metric, values in pressures.items()}
-        if "bp_systolic" not in one or "bp_diastolic" not in one:
-            return Dropped("nibp-incomplete", f"{why}: no systolic and diastolic; dropped")
-        mean = one.get("bp_mean")
-        if not one["bp_diastolic"] < one["bp_systolic"] or (
-                mean is not None and not one["bp_diastolic"] < mean < one["bp_systolic"]):
-            return Dropped(IMPOSSIBLE_BP, f"{why}: not diastolic < mean < systolic; dropped")
+        ordered = [one[m] for m in ("bp_diastolic", "bp_mean", "bp_systolic") if m in one]
+        if not all(low < high for low, high in zip(ordered, ordered[1:])):
+            return self._damaged_cuff(Dropped(
+                IMPOSSIBLE_BP, f"{why}: not diastolic < mean < systolic; dropped"))
         return None
+
+    def _damaged_cuff(self, broken: Dropped) -> Dropped:
+        """`broken`, the message marked damaged: answered AE and the nurse told."""
+        self.damage.append(broken.detail[:120])
+        return broken
 
     def _without(self, readings: list[Reading], broken: Dropped) -> None:
         """Drop a broken cuff's rows whole, leaving the stream's memory as it was."""
@@ -870,12 +892,15 @@ class _Observations:
         key = (self.msg.source, "OBR-7")
         sent = nibp_rows(self.stamped_nibp)
         broken = self._broken_cuff(self.stamped_nibp) if sent else None
-        if sent and broken is None and any(r.metric in BP_METRICS
-                                           for r, _, _ in self.untimed_nibp):
-            # A time lost from one of its rows (a byte on the line): the rest is no whole cuff.
-            broken = Dropped("nibp-incomplete", f"NIBP from {self.msg.source}: some rows "
-                             "stamped with the message's time, others without a usable time; "
-                             "not a whole cuff measurement, dropped")
+        if sent and broken is None and any(r.metric in BP_METRICS and notice is not None
+                                           for r, _, notice in self.untimed_nibp):
+            # A time garbled in one of its rows (a byte lost on the line): the rest is no whole
+            # cuff. A row sent with no time at all is no damage: read apart, as before (a monitor
+            # that always sends one so would have every message refused).
+            broken = self._damaged_cuff(Dropped(
+                "nibp-incomplete", f"NIBP from {self.msg.source}: some rows stamped with the "
+                "message's time, another's time garbled; not a whole cuff measurement, "
+                "dropped"))
         if broken is not None:
             self._without(self.stamped_nibp, broken)
             return
@@ -1010,8 +1035,10 @@ class _Observations:
         if is_nibp_metric(found.metric, _flags_of(found)):
             if found.metric in BP_METRICS:
                 self.cuff_sent.setdefault(found.metric, value[:10] or "-")
+            # Marked missing or no result by the monitor (X, empty, `---`; D, W, I, N): no
+            # damage, the cuff is its other values. A status no sender writes is `damage`.
             unread = [d for d in self.result.dropped[before:]
-                      if d.reason not in ("no-value", "duplicate-row")]
+                      if d.reason not in ("no-value", "duplicate-row", "bad-status")]
             if unread:
                 self.cuff_unread.append(f"{found.metric} {value[:10]!r} ({unread[0].reason})")
 

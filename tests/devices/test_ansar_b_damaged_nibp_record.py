@@ -26,7 +26,7 @@ DAMAGED = [
     (b"NIBP=4;121;7;92;80;;", OUT_OF_HARD_RANGE),    # a diastolic digit lost: 7 mmHg
     (b"NIBP=4;121;75;9;80;;", OUT_OF_HARD_RANGE),    # a mean digit lost: 9 mmHg
     (b"NIBP=4;121;75;2;80;;", OUT_OF_HARD_RANGE),
-    (b"NIBP=4;121;75;;80;;", "bad-frame"),           # the mean lost: not a whole measurement
+    (b"NIBP=4;121;7592;80;;", OUT_OF_HARD_RANGE),    # a ';' lost: 75 and 92 run together
     (b"NIBP=4;121;75;192;80;;", IMPOSSIBLE_BP),      # a mean above the systolic
     (b"NIBP=4;1x1;75;92;80;;", "bad-frame"),         # a byte changed: not a number
 ]

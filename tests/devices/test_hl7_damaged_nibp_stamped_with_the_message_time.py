@@ -10,13 +10,20 @@ one measurement".
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from devices.hl7 import HL7Decoder
 from devices.reading import AGE_UNKNOWN
-from devices.stream import IMPOSSIBLE_BP, OUT_OF_HARD_RANGE, DecodeResult
+from devices.stream import (
+    DAMAGED_MESSAGE,
+    IMPOSSIBLE_BP,
+    NOT_READ,
+    OUT_OF_HARD_RANGE,
+    DecodeResult,
+)
 from tests.devices.conftest import RX
 from tests.devices.test_hl7_nibp_stamped_with_the_message_time import (
     comen_first_message,
@@ -58,9 +65,13 @@ def test_a_damaged_cuff_between_its_repeats_is_dropped_and_the_old_cuff_stays_on
     result = _decode([comen_sent_later(first, 0), comen_sent_later(first, 1, bp),
                       comen_sent_later(first, 2), comen_sent_later(first, 3)])
     assert _cuffs(result) == OLD_CUFF
-    said = [d for d in result.dropped if "not a whole cuff measurement" in d.detail]
+    said = [d for d in result.dropped
+            if "not a whole cuff measurement" in d.detail and d.reason != DAMAGED_MESSAGE]
     assert len(said) == 1 and f"{bp[0]:g}/{bp[1]:g} ({bp[2]:g})" in said[0].detail
     assert reason in [d.reason for d in result.dropped]
+    # Dropped whole: the message is answered AE and the nurse told (a monitor that sends its
+    # cuff once would never send it again).
+    assert [d.reason for d in result.dropped if d.reason in NOT_READ] == [DAMAGED_MESSAGE]
     assert [d.reason for d in result.dropped].count("nibp-repeat") == 2
 
 
@@ -89,8 +100,8 @@ MEAN_ROW = b"150023^MDC_PRESS_BLD_NONINV_MEAN^MDC|1.1.9.150023|90|"
 
 
 @pytest.mark.parametrize(("damage", "answer"), [
-    ((DIA_ROW, DIA_ROW[:-3] + b"18"), b"AA"),         # a digit of the diastolic's time lost
-    ((MEAN_ROW, MEAN_ROW.replace(b"|90|", b"|9O|")), b"AA"),   # a bit flipped: not a number
+    ((DIA_ROW, DIA_ROW[:-3] + b"18"), b"AE"),         # a digit of the diastolic's time lost
+    ((MEAN_ROW, MEAN_ROW.replace(b"|90|", b"|9O|")), b"AE"),   # a bit flipped: not a number
 ])
 def test_a_cuff_row_damaged_otherwise_leaves_the_old_cuff_one_measurement(
     samples_dir: Path, damage: tuple[bytes, bytes], answer: bytes
@@ -102,6 +113,20 @@ def test_a_cuff_row_damaged_otherwise_leaves_the_old_cuff_one_measurement(
                       comen_sent_later(first, 2)])
     assert _cuffs(result) == OLD_CUFF
     assert [d.reason for d in result.dropped].count("nibp-repeat") == 1
-    # The cuff dropped whole either way; the monitor repeats its cuff in each message, so the
-    # message is answered as any other (a time unread is no damage: `damage`).
+    # The cuff dropped whole either way: the message is answered AE, so a monitor that sends its
+    # cuff once sends it again, and the nurse is told. (A time unread elsewhere is no damage;
+    # here it split one cuff in two.)
     assert b"MSA|" + answer + b"|C1\r" in result.replies[1].answer(True)
+    assert [d.reason for d in result.dropped if d.reason in NOT_READ] == [DAMAGED_MESSAGE]
+
+
+def test_a_cuff_row_sent_with_no_time_at_all_is_no_damage(samples_dir: Path) -> None:
+    # A monitor whose diastolic row carries no OBX-14 in every message is read as before, its
+    # messages answered AA: refused, each would raise "Monitor message not read".
+    first = comen_first_message(samples_dir)
+    dia_time = re.compile(rb"(150022\^MDC_PRESS_BLD_NONINV_DIA[^\r]*\|\|\|)\d{14}[+-]\d{4}")
+    untimed = [dia_time.sub(rb"\1", comen_sent_later(first, n)) for n in range(3)]
+    assert all(not dia_time.search(m) for m in untimed)
+    result = _decode(untimed)
+    assert all(b"MSA|AA|" in reply.answer(True) for reply in result.replies)
+    assert not [d for d in result.dropped if d.reason in NOT_READ]
