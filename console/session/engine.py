@@ -2172,7 +2172,8 @@ class SessionEngine:
                                             detail))
             why = f"its value was entered in error, by {actor}"
             latest = index == len(rows)
-            previous = self._forget_latest(metric_name, rows, gone) if latest else None
+            previous = (self._forget_latest(metric_name, rows, gone, entered_in_error=True)
+                        if latest else None)
             baseline = self._state.baseline.get(metric_name)
             unticked = self._untick_attested(metric_name, gone, rows[index:])
             if unticked:   # a restart takes them back too
@@ -2849,16 +2850,23 @@ class SessionEngine:
         return out
 
     def _forget_latest(self, metric_name: str, rows: list[tuple[int, Latest]],
-                       gone: Latest) -> Latest | None:
-        """The latest value goes back to the one before `gone` (returned), or to none; `gone`
-        leaves the systolic history the "still rising" check reads, as a restart leaves it out
-        (a typed 100 corrected to 150 after a 145 had read "still rising: 100 → 150")."""
+                       gone: Latest, entered_in_error: bool = False) -> Latest | None:
+        """The latest value goes back to the one that stood before `gone` (returned), or to
+        none; `gone` leaves the systolic history the "still rising" check reads, as a restart
+        leaves it out (a typed 100 corrected to 150 after a 145 had read "still rising: 100 →
+        150"). A late cuff kept just before `gone` (`superseded`) never stood: `gone` corrected,
+        its measurement stands still, so the cuff stays history (taken as the value before, a
+        cuff 205 of 0:41 superseded by a typed 120 of 1:00 sounded a latched "Systolic BP 205"
+        when the 120 was corrected to 118: a review). `entered_in_error`: the measurement went
+        with `gone`, so the row before it is returned as it is; `void` lets such a cuff stand,
+        as a restart's replay, which skips `gone`, judges it."""
         history = self._state.systolic_history
         if metric_name == "bp_systolic" and history and history[-1] == gone.reading.value:
             history.pop()
-        if rows:
-            self._state.latest[metric_name] = rows[-1][1]
-            return rows[-1][1]
+        stood = [kept for _, kept in rows if entered_in_error or not kept.superseded]
+        if stood:
+            self._state.latest[metric_name] = stood[-1]
+            return stood[-1]
         self._state.latest.pop(metric_name, None)
         return None
 
@@ -2910,13 +2918,18 @@ class SessionEngine:
         if index is None:
             return
         _, gone = rows.pop(index)
+        # A late cuff the corrected measurement had superseded stands now, as `void` revives it.
+        revived = self._revive_superseded(rows, gone) is not None
+        if index == len(rows) and rows and rows[-1][1].superseded:
+            rows[-1] = (rows[-1][0], replace(rows[-1][1], superseded=False))
+            revived = True
         kept = _kept_for(self._trackers_before.get(metric_name, ()), gone)
         if index == len(rows) and kept is not None:
             # It was the latest: its trackers and its "Repeat" check as they were before it,
             # as `void` puts them back (`_as_if_never`). Fed the value before it again here, a
             # repeat that value had asked was asked anew from the correction: overdue live,
             # "due in 2 min" after a restart (a review).
-            self._forget_latest(metric_name, rows, gone)
+            previous = self._forget_latest(metric_name, rows, gone, entered_in_error=True)
             trackers, repeat = kept
             for tracker in trackers:
                 self._trackers[tracker.condition] = restored = tracker.clone()
@@ -2925,18 +2938,25 @@ class SessionEngine:
                     self._inside_since.setdefault(restored.condition, at)
             self.schedule.put_back_one_off(_repeat_check(metric_name),
                                            self._repeat_before(metric_name, gone, repeat))
+            if revived and previous is not None:
+                # Never judged while the measurement stood: judged as it arrived, as `void`
+                # judges it (`_as_if_never`); left unjudged, a cuff 205 whose typed 120's
+                # correction was entered in error alarmed live and came back latched, with no
+                # repeat asked, after a restart.
+                self._replay_trackers(previous.reading, previous.at)
         elif index == len(rows):   # it was the latest: the one before stands again
-            self._replay_fall_back(metric_name, rows, gone, at)
+            self._replay_fall_back(metric_name, rows, gone, at, entered_in_error=True)
         # The baseline too, as `void` moved it: left alone, a correction to CADSS 30 taken
         # back before the dose stayed the baseline, and T0 logged it (review 44).
         self._baseline_without(metric_name, gone, rows, index)
         self._withdraw_unasked_repeat(metric_name)
 
     def _replay_fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], gone: Latest,
-                          at: Moment) -> None:
+                          at: Moment, entered_in_error: bool = False) -> None:
         """`_fall_back` at a restart: the vital as if `gone` had never come, its trackers fed
-        the value before it (or none); the board is restored after the replay."""
-        previous = self._forget_latest(metric_name, rows, gone)
+        the value that stood before it (or none: `_forget_latest`); the board is restored
+        after the replay."""
+        previous = self._forget_latest(metric_name, rows, gone, entered_in_error)
         if previous is not None:
             self._replay_trackers(previous.reading, at)
         else:
