@@ -1892,10 +1892,10 @@ class _Parser:
         seconds = absent * 60
         if MIN_ABSENT_SECONDS <= seconds <= MAX_SECONDS:
             about = "" if float(seconds).is_integer() else "about "
-            hint = (f"{_fmt(absent)} min is {about}{_amount(round(seconds), 's')}:"
-                    f" absent_seconds = {_fmt(round(seconds))}")
+            hint = (f"minutes written? {_fmt(absent)} min is {about}"
+                    f"{_amount(round(seconds), 's')}: absent_seconds = {_fmt(round(seconds))}")
         else:
-            hint = "20 s is absent_seconds = 20"
+            hint = "the shipped rules wait 20 s: absent_seconds = 20"
         raise table.error(
             "absent_seconds",
             f"{_amount(absent, 's')} is shorter than {_amount(MIN_ABSENT_SECONDS, 's')}, the"
@@ -1904,7 +1904,7 @@ class _Parser:
             f" answer a little late would raise {rule} between two readings of a patient with"
             " nothing wrong;"
             f" absent_seconds is in seconds, {_fmt(MIN_ABSENT_SECONDS)}–"
-            f"{_amount(MAX_SECONDS, 's')} (minutes written? {hint})",
+            f"{_amount(MAX_SECONDS, 's')} ({hint})",
         )
 
     def check_sustained_watchable(self, table: _Table, metric: str, sustained: float) -> None:

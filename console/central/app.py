@@ -580,7 +580,9 @@ def main(argv: list[str]) -> int:
     except StartError as exc:
         print(f"infusion-console central: {exc}", file=sys.stderr)
         if QtWidgets.QApplication.platformName() != "offscreen":
-            QtWidgets.QMessageBox.critical(None, "Central station", str(exc))
+            from console.ui.refusal_box import refusal_box  # noqa: PLC0415 - a refusal only
+
+            refusal_box("Central station", str(exc)).exec()
         return 2
     finally:
         collector_hold.release()

@@ -356,14 +356,16 @@ def parse_ack(payload: bytes, encoding: str = "utf-8") -> Ack | None:
     """Read MSA-1, MSA-2 and the engine's text from one de-framed message; None if it has no MSA.
 
     Only what decides delivery is read, so an engine's ACK with unusual other segments still
-    counts. The field separator is the ACK's own (MSH-1), `|` when it has no MSH.
+    counts. The field separator and encoding characters are the ACK's own (MSH-1, MSH-2), `|`
+    and HL7's defaults when it has no MSH.
     """
     text = payload.decode(encoding, errors="replace")
     segments = [s for s in text.replace("\n", "\r").split("\r") if s]
-    sep, encoding = "|", ""
+    sep, encoding_chars = "|", ""
     if segments and segments[0].startswith("MSH") and len(segments[0]) > 3:
         sep = segments[0][3]
-        encoding = segments[0].split(sep)[1] if len(segments[0].split(sep)) > 1 else ""
+        msh = segments[0].split(sep)
+        encoding_chars = msh[1] if len(msh) > 1 else ""
     msa: list[str] | None = None
     err_text = ""
     for segment in segments:
@@ -371,11 +373,12 @@ def parse_ack(payload: bytes, encoding: str = "utf-8") -> Ack | None:
         if fields[0] == "MSA" and msa is None:
             msa = fields
         elif fields[0] == "ERR" and not err_text:
-            err_text = _err_words(fields, encoding[:1] or "^")
+            err_text = _err_words(fields, encoding_chars[:1] or "^")
     if msa is None or len(msa) < 3:
         return None
     msa_text = msa[3] if len(msa) > 3 else ""
-    return Ack(msa[1].strip().upper(), msa[2], unescape_in(msa_text or err_text, sep, encoding))
+    return Ack(msa[1].strip().upper(), msa[2],
+               unescape_in(msa_text or err_text, sep, encoding_chars))
 
 
 def _err_words(fields: list[str], component: str) -> str:

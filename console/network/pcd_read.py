@@ -247,12 +247,13 @@ def unescape(value: str, d: _Delimiters | None = None) -> str:
     return "".join(out)
 
 
-def unescape_in(value: str, field: str, encoding: str) -> str:
+def unescape_in(value: str, separator: str, encoding_chars: str) -> str:
     """`unescape` with a message's own delimiters: its field separator (MSH-1) and encoding
     characters (MSH-2); HL7's defaults where it gives fewer than four."""
-    if len(encoding) < 4:
+    if len(encoding_chars) < 4:
         return unescape(value)
-    return unescape(value, _Delimiters(field, encoding[0], encoding[1], encoding[2], encoding[3]))
+    chars = encoding_chars
+    return unescape(value, _Delimiters(separator, chars[0], chars[1], chars[2], chars[3]))
 
 
 def _get(fields: list[str], i: int) -> str:

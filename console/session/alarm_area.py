@@ -76,10 +76,8 @@ class AlarmField:
         return more_text(o.priority for o in self.hidden)
 
     def more_brief(self) -> str:
-        """`more` in fewer letters ("+7 high", "+2 high, +1 medium"), for a header too narrow
-        for every hidden high's name beside the count (nine highs at 1366x768)."""
-        counts = Counter(o.priority for o in self.hidden)
-        return ", ".join(f"+{counts[p]} {p.label}" for p in sorted(counts, reverse=True))
+        """`more` in fewer letters (`more_brief_text`)."""
+        return more_brief_text(o.priority for o in self.hidden)
 
     def hidden_high(self) -> str:
         """The high alarms that did not fit, each in its short words ("*** SpO2 86 %, limit
@@ -104,14 +102,14 @@ class AlarmField:
         # Joined only while both hold their value now (not latched, nor held high over a lower
         # value): one cuff's. A systolic latched at 212 beside a later cuff's diastolic 124 had
         # read "BP 212/124", a pressure no cuff measured.
-        halves = {o.condition: o for o in highs if o.condition in BP_HIGHS
+        halves = {o.condition: o for o in highs if o.condition in _BP_HIGHS
                   and o.state is not AlarmState.LATCHED and o.current is o.priority}
         words = []
         for o in highs:
-            if len(halves) == len(BP_HIGHS) and o.condition in BP_HIGHS:
-                if o.condition == BP_HIGHS[0]:
+            if len(halves) == len(_BP_HIGHS) and o.condition in _BP_HIGHS:
+                if o.condition == _BP_HIGHS[0]:
                     words.append("BP " + "/".join(fewest_row_text(halves[m]).partition(" ")[2]
-                                                  for m in BP_HIGHS))
+                                                  for m in _BP_HIGHS))
                 continue
             words.append(fewest_row_text(o))
         return " ".join(words)
@@ -131,6 +129,13 @@ def more_text(priorities: Iterable[Priority]) -> str:
         return ""
     parts = [f"{counts[p]} {p.label}" for p in sorted(counts, reverse=True)]
     return f"+{sum(counts.values())} more: {', '.join(parts)}"
+
+
+def more_brief_text(priorities: Iterable[Priority]) -> str:
+    """`more_text` in fewer letters ("+7 high", "+2 high, +1 medium"), for a header too narrow
+    for every hidden high's name beside the count (nine highs at 1366x768)."""
+    counts = Counter(priorities)
+    return ", ".join(f"+{counts[p]} {p.label}" for p in sorted(counts, reverse=True))
 
 
 def arrange(occurrences: Iterable[Occurrence], physiological_rows: int = PHYSIOLOGICAL_ROWS,
@@ -276,7 +281,7 @@ def brief_row_text(occurrence: Occurrence) -> str:
 # monitor's own small print uses ("Sys", "Dia"); the other short names are as short already.
 _FEWEST_NAMES: Final = {"Systolic": "Sys", "Diastolic": "Dia"}
 # A high systolic and a high diastolic, said as one BP in the fewest words (`hidden_high_fewest`).
-BP_HIGHS: Final = ("bp_systolic_high", "bp_diastolic_high")
+_BP_HIGHS: Final = ("bp_systolic_high", "bp_diastolic_high")
 # The vital and its value, from `brief_row_text`: "Systolic 165" of "Systolic 165 (+45)",
 # "No RR" of "No RR for 25 s" (its value is that there is none).
 _VITAL_AND_VALUE: Final = re.compile(r"No \S+|.+? -?[0-9][0-9.]*(?= |$)")

@@ -143,15 +143,12 @@ from devices.reading import (
     AGE_UNKNOWN, DEMO_OR_TEST, MANUAL, Reading, beyond_mark, is_cuff_pulse, is_cuff_pulse_metric,
     is_nibp_metric, is_nibp_value, is_patient_value,
 )
-from devices.stream import NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
+from devices.stream import IMPOSSIBLE_BP, NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
 from protocols.model import (
     ChecklistItem, DoseMode, Phase, PhaseKind, Priority, Protocol, pre_dose_phases, yes_no,
 )
 
 HL7_SOURCE = "hl7:"   # how an HL7 message's readings name their source (devices.hl7.decoder)
-IMPOSSIBLE_BP = "impossible-bp"
-"""The `device_dropped` reason of a device NIBP whose diastolic is not below its systolic: each
-value may be in range, the pair cannot be (`_without_impossible_bp`)."""
 IMPOSSIBLE_NIBP_KEYS = "impossible_nibp"
 """The `device_dropped` detail naming the impossible NIBP measurements' values (`_nibp_key`), so
 that their repeats are known after a restart too (logged once)."""
@@ -2027,8 +2024,9 @@ class SessionEngine:
                 records.extend(self._take_back_latched(metric_name, older, rows, why, now))
             records.extend(self._prompts(now))
             step.records.extend(records)
-        for row in step.ids[:1]:
-            self._measured_row[row] = self._measured_row.get(observation_id, observation_id)
+        if step.ids:
+            self._measured_row[step.ids[0]] = self._measured_row.get(observation_id,
+                                                                     observation_id)
         self._corrected_in_place(metric_name, step.ids[:1], after_t0, gone)
         if not latest:
             self._keep_in_place(metric_name, step.ids[:1], index)
@@ -2351,8 +2349,7 @@ class SessionEngine:
         that stand now (a later one does not count back)."""
         then = [kept for _, kept in self._state.rows.get("heart_rate", [])
                 if kept.at.mono <= at.mono and not kept.superseded]
-        return bool(then) and (then[-1].reading.source != MANUAL
-                               and at.mono - then[-1].at.mono <= ECG_HEART_RATE_SECONDS)
+        return bool(then) and _ecg_current(then[-1], at)
 
     def _untick_attested(self, metric_name: str, gone: Latest,
                          later: Sequence[tuple[int, Latest]]) -> list[dict[str, str]]:
@@ -3154,8 +3151,7 @@ class SessionEngine:
         with both, one excursion would raise two alarms and fill the alarm area. Monitors choose
         their heart-rate alarm source the same way: ECG when there is one, else the pulse."""
         latest = self._state.latest.get("heart_rate")
-        return (latest is not None and latest.reading.source != MANUAL
-                and now.mono - latest.at.mono <= ECG_HEART_RATE_SECONDS)
+        return latest is not None and _ecg_current(latest, now)
 
     def _ecg_taken_over(self, tracker: ConditionTracker, now: Moment) -> None:
         """A monitor's heart rate stopped coming and the pulse rate has been judged since
@@ -4946,6 +4942,12 @@ REPLACES_DEVICE = frozenset({"REPLACES_DEVICE"})
 _Kept = TypeVar("_Kept")
 # The trackers of a vital before one of its values, and its "Repeat" check then (`_as_if_never`).
 _Before = tuple[tuple[ConditionTracker, ...], Counted | None]
+
+
+def _ecg_current(heart: Latest, now: Moment) -> bool:
+    """A monitor's heart rate (`heart`) still current at `now` (`ecg_heart_rate_current`): not
+    typed, and come within ECG_HEART_RATE_SECONDS."""
+    return heart.reading.source != MANUAL and now.mono - heart.at.mono <= ECG_HEART_RATE_SECONDS
 
 
 def _standing_for(correction: Reading, gone: Latest) -> Reading:

@@ -75,6 +75,7 @@ from console.ui.entry_panel import Confirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.gui_collector import collecting_on_this_thread
 from console.ui.main_window import MainWindow, SessionHasEnded
+from console.ui.refusal_box import refusal_box
 from console.ui.shown_log import check_writable
 from console.version import VERSION
 from protocols.loader import LoadResult, default_protocol_dirs, load_protocols
@@ -127,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     except (StartError, LogError) as exc:
         print(f"infusion-console: {exc}", file=sys.stderr)
         if QtWidgets.QApplication.platformName() != "offscreen":   # a dialog nobody can see would block
-            _refusal_box("Infusion console", str(exc)).exec()
+            refusal_box("Infusion console", str(exc)).exec()
         run_cleanups(cleanups)
         return 2
     finally:
@@ -1113,11 +1114,3 @@ def _protocol(loaded: LoadResult, protocol_id: str) -> Protocol:
     if protocol is None:
         raise StartError(command_line_text([problem] if problem is not None else []))
     return protocol
-
-
-def _refusal_box(title: str, text: str) -> QtWidgets.QMessageBox:
-    """Why the window did not open, drawn as written: it quotes paths, identifiers and a
-    device's words, which Qt's default would draw as markup when they hold "<"."""
-    box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Critical, title, text)
-    box.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-    return box

@@ -176,7 +176,6 @@ class AlarmBox(QtWidgets.QFrame):
         self.setObjectName("alarm_box")
         self.text = PhraseLabel(ALARM_PT, ALARM_LINES)
         self.text.setObjectName("card_alarm")
-        plain(self.text)   # the alarm's words as the chair sent them
         self.text.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(5, 1, 5, 1)

@@ -69,9 +69,7 @@ class QtAsker:
         self.parent = parent
 
     def agree(self, title: str, message: str, action: str) -> bool:
-        box, yes = question_box(self.parent, title, message, action, "Not yet")
-        # It names chairs by their rooms, as the chairs sent them: never taken for markup.
-        box.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        box, yes = question_box(self.parent, title, message, action, "Not yet")   # plain text
         box.exec()
         return box.clickedButton() is yes
 

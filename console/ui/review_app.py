@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from console.clock import Clock, SystemClock
 from console.paths import default_db_path, user_path
@@ -28,6 +28,7 @@ from console.session.lock import DEFAULT_LOCK_AFTER_S, idle_minutes
 from console.store import LogError, classify, is_environmental
 from console.ui import theme
 from console.ui.app import dispose, exec_until_signal
+from console.ui.refusal_box import refusal_box
 from console.ui.review_window import ReviewDialogs, ReviewWindow, build_review_window
 from console.version import VERSION
 from devices.usage import OneLineParser
@@ -153,18 +154,10 @@ def main(argv: list[str]) -> int:
     except (MissingLogError, LogError, ReviewRefused) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         if QtWidgets.QApplication.platformName() != "offscreen":
-            _refusal_box("Infusion console review", str(exc)).exec()
+            refusal_box("Infusion console review", str(exc)).exec()
         return 2
     try:
         return exec_until_signal(app, window)
     finally:
         window.close_log()
         dispose(window)   # before the interpreter's exit (console/ui/app.py says why)
-
-
-def _refusal_box(title: str, text: str) -> QtWidgets.QMessageBox:
-    """Why the window did not open, drawn as written: it quotes paths, identifiers and a
-    device's words, which Qt's default would draw as markup when they hold "<"."""
-    box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Critical, title, text)
-    box.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-    return box

@@ -130,7 +130,7 @@ _HL7_STATUS = _VALID_STATUS | {"X", "D", "W", "I", "N", "O", "B", "V"}
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
 _MESSAGE_CODE = re.compile(r"[A-Z]{3}")   # MSH-9.1 (HL7 table 0076: ORU, ADT, ACK ...)
 _STATUS_TEXT = {"D": "deleted", "W": "wrong result", "I": "pending", "N": "not asked",
-                "B": "appended report", "V": "verified"}
+                "B": "appended report", "V": "verified", "O": "order detail only, no result"}
 # MSH-18 names to Python codecs. UTF-8 and Latin-1 are the ones seen from monitors.
 _CHARSETS = {
     "UNICODE UTF-8": "utf-8",
@@ -566,9 +566,10 @@ def _decode(payload: bytes, received_at: datetime, mllp: bool, hint: str,
         # Read only in part: never AA; AE asks the monitor to send it again.
         result.replies.append(Reply(now=build_ack(request, ERROR, received_at, mllp)))
         raise
-    # A status no sender writes: a row read in part or not at all. (A time the console cannot
-    # read is not taken for damage: its value is kept, placed when received, and a monitor that
-    # writes its times its own way would have every message refused and the nurse alarmed.)
+    # A status no sender writes, a cuff dropped whole: a row read in part or not at all. (A
+    # time the console cannot read is not taken for damage, but where it splits one cuff
+    # (`_stamped_nibp`): its value is kept, placed when received, and a monitor that writes its
+    # times its own way would have every message refused and the nurse alarmed.)
     problems += observations.damage
     if problems:
         # Read only in part: AE, so the monitor sends it again whole, and the nurse is told

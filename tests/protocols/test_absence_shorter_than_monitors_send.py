@@ -69,7 +69,7 @@ def test_an_absence_a_slow_monitor_cannot_keep_quiet_is_refused(tmp_path: Path,
     assert isinstance(outcome, ProtocolError), f"absent_seconds = {absent} loaded"
     minutes = float(absent) * 60
     hint = (f" (minutes written? {absent} min is {minutes:g} s: absent_seconds = {minutes:g})"
-            if minutes >= 10 else " (minutes written? 20 s is absent_seconds = 20)")
+            if minutes >= 10 else " (the shipped rules wait 20 s: absent_seconds = 20)")
     assert str(outcome) == why(absent) + hint
 
 
