@@ -952,8 +952,9 @@ PHASE_KEYS = (
 # Keys that only make sense once T0 (the first dose) has happened.
 AFTER_DOSE_PHASE_KEYS = ("min_minutes_from_t0", "exit_bp_within_baseline_mmhg", "exit_min_moaas")
 CHECKLIST_KEYS = ("id", "text", "required", "gate", "asks", "needs", "needs_checks",
-                  "after_discharge_time", "if_no", "source")
+                  "after_discharge_time", "if_no", "asks_minutes", "source")
 YES_OR_NO = "Yes or no"   # what a yes-or-no item (`if_no`) asks when its file words no question
+MINUTES = "Minutes"       # what a minutes item (`asks_minutes`) asks when its file words nothing
 CHECK_KEYS = (
     "name", "metrics", "every_minutes", "at_minutes_after_t0", "early_minutes",
     "escalate_after_minutes", "source",
@@ -1430,8 +1431,14 @@ class _Parser:
         else:
             self.optional_source(table, display_key)
         if_no = table.text("if_no", default="").strip()
-        # A yes-or-no item asks its answer with the tick (a tick asking nothing has none to read).
-        asks = table.text("asks", default=YES_OR_NO if if_no else "").strip()
+        asks_minutes = table.flag("asks_minutes", default=False)
+        if if_no and asks_minutes:
+            raise table.error("asks_minutes", "an item asks yes or no (if_no) or a number of"
+                              " minutes (asks_minutes), not both")
+        # A yes-or-no or minutes item asks its answer with the tick (a tick asking nothing has
+        # none to read).
+        asks = table.text("asks", default=YES_OR_NO if if_no
+                          else MINUTES if asks_minutes else "").strip()
         needs = self.metric_entries(table, "needs") if table.has("needs") else ()
         if table.has("needs_checks") and kind is PhaseKind.PRE and self.authoring:
             raise table.error(
@@ -1454,7 +1461,8 @@ class _Parser:
             self.discharge_time_items.append(table.sub("after_discharge_time"))
         return ChecklistItem(id=item_id, text=text, required=required, gate=gate, asks=asks,
                              needs=needs, needs_checks=needs_checks,
-                             after_discharge_time=after_discharge_time, if_no=if_no)
+                             after_discharge_time=after_discharge_time, if_no=if_no,
+                             asks_minutes=asks_minutes)
 
     def metric_entries(self, table: _Table, entry: str) -> tuple[tuple[str, ...], ...]:
         """An item's `needs` or a check's `metrics` (the key `entry`): each entry a metric name,

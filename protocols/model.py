@@ -107,6 +107,10 @@ class ChecklistItem:
     # a "no", logged as given, does not satisfy the item (it had been a tick like any typed
     # note, and the patient went home on it: an esketamine review). '' for any other item.
     if_no: str = ""
+    # Set on an item whose answer is a whole number of minutes (the REMS evaluation question:
+    # "Minutes from the first device"): another answer is refused at the tick ("soon" had been
+    # taken, and the REMS draft printed it as the minutes).
+    asks_minutes: bool = False
 
     def answered_no(self, note: str) -> bool:
         """Whether `note`, the tick's answer, is a "no" that leaves this yes-or-no item unmet."""

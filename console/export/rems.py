@@ -1341,6 +1341,12 @@ def _threshold_text(th: BpThreshold) -> str:
     return " or ".join(parts) + " mmHg"
 
 
+def _as_typed(answer: str | None) -> str:
+    """An answer that is no yes-or-no (the REMS evaluation's minutes) as typed; "NOT RECORDED"
+    for none. Read as yes or no, a "no" typed there had printed "No"."""
+    return "NOT RECORDED" if answer is None else answer
+
+
 def _typed(answer: str | None) -> str:
     """A yes-or-no typed with a tick as the form's word ("y", "YES" → "Yes"), read by the rule
     the engine's gate reads it by (`protocols.model.yes_no`); anything else (a protocol before
@@ -1529,7 +1535,7 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         "Vital signs in acceptable range before treatment session completion: "
         + _typed(form.vitals_acceptable_after),
         "REMS evaluation question (ready to leave without the 2-hour minimum, minutes from the "
-        f"first device): {_typed(form.rems_evaluation_minutes)}",
+        f"first device): {_as_typed(form.rems_evaluation_minutes)}",
         f"Sedation: {answer('sedation', form.sedation)}"
         + (f" (lowest MOAA/S {form.lowest_moaas:g})" if form.lowest_moaas is not None else ""),
         f"Dissociation: {answer('dissociation', form.dissociation)}"

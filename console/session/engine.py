@@ -3751,6 +3751,10 @@ class SessionEngine:
             # Read as yes or no, as the gate and the REMS form read it: "acceptable?" is neither.
             return Outcome(False, (f"Answer yes or no to tick {item.text!r}: {note.strip()!r} is "
                                    "neither.",))
+        if item.asks_minutes and not _whole_minutes(note):
+            return Outcome(False, (f"{item.asks}: type a whole number of minutes, 0 to "
+                                   f"{MAX_ANSWER_MINUTES}, e.g. 90, to tick {item.text!r}: "
+                                   f"{note.strip()!r} is not one.",))
         dose_devices = device_rest.beyond_dose(self.protocol, self.details, item.id)
         open_devices = device_rest.devices_open(self.protocol, self.details, self.ticks())
         if dose_devices is not None and open_devices:
@@ -4942,6 +4946,15 @@ REPLACES_DEVICE = frozenset({"REPLACES_DEVICE"})
 _Kept = TypeVar("_Kept")
 # The trackers of a vital before one of its values, and its "Repeat" check then (`_as_if_never`).
 _Before = tuple[tuple[ConditionTracker, ...], Counted | None]
+
+
+MAX_ANSWER_MINUTES = 600   # a minutes answer (`asks_minutes`): ten hours bounds any session's
+
+
+def _whole_minutes(note: str) -> bool:
+    """`note` is a whole number of minutes from 0 to MAX_ANSWER_MINUTES ("90", " 120 ")."""
+    text = note.strip()
+    return text.isascii() and text.isdigit() and int(text) <= MAX_ANSWER_MINUTES
 
 
 def _ecg_current(heart: Latest, now: Moment) -> bool:
