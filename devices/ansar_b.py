@@ -50,6 +50,7 @@ from devices.stream import (
     UnplacedNibp,
     nibp_rows,
     outside_hard_range,
+    pressures_in_order,
 )
 
 _NUMBER = re.compile(r"^\d{1,4}(?:\.\d+)?$")
@@ -190,16 +191,10 @@ def _damaged_nibp(fields: list[str], rest: str) -> Dropped | None:
         if out is not None:
             return Dropped(out.reason, f"{out.detail}; {not_read}")
         present[metric] = float(raw)
-    if not _in_order(present):
+    if not pressures_in_order(present):
         return Dropped(IMPOSSIBLE_BP, f"{where}: {_raw_bp(pressures)} is not diastolic < mean < "
                        f"systolic; {not_read}")
     return None
-
-
-def _in_order(present: dict[str, float]) -> bool:
-    """Diastolic < mean < systolic among the pressures present (metric -> value)."""
-    ordered = [present[m] for m in ("bp_diastolic", "bp_mean", "bp_systolic") if m in present]
-    return all(low < high for low, high in zip(ordered, ordered[1:]))
 
 
 def _raw_bp(pressures: list[str]) -> str:

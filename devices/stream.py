@@ -69,6 +69,14 @@ below the mean, the mean not below the systolic): a byte lost on the line (162 r
 cuff artefact. The console raises "Impossible value" for it, as for a value out of range (the
 engine drops such a pair under the same key when a decoder passes one)."""
 
+
+def pressures_in_order(present: dict[str, float]) -> bool:
+    """Diastolic < mean < systolic among a cuff's pressures present (metric -> value): else the
+    cuff is IMPOSSIBLE_BP (the Ivy's record and an HL7 cuff judged whole alike)."""
+    ordered = [present[m] for m in ("bp_diastolic", "bp_mean", "bp_systolic") if m in present]
+    return all(low < high for low, high in zip(ordered, ordered[1:]))
+
+
 NOT_MONITORED = "not-monitored"
 """The `Dropped` reason of a value of a vital this console does not show (an Ivy's temperature,
 EtCO2): known, understood, and not a reading of the session."""

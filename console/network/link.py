@@ -742,7 +742,7 @@ class NetworkLink:
                           "console too: each station needs its own settings kit", twin))
         if self._refused_by_engine:
             parts.append(self._engine_refusal_part())
-        unshown = self._compose_unshown if quiet else None
+        unshown = self._compose_unshown   # set in a quiet room only (`_compose_failed`)
         if self._compose_error or self._hand_off_error or unshown:
             causes = [e for e in (self._compose_error, self._hand_off_error) if e]
             words = "a network message " + (_UNSHOWN if unshown

@@ -1264,21 +1264,19 @@ class SessionEngine:
 
     def _replay_trackers(self, reading: Reading, at: Moment, keep: bool = True,
                          at_t0: bool = False, after_t0: bool | None = None,
-                         taken: float | None = None, rest: bool = True,
-                         live: bool = False) -> None:
+                         taken: float | None = None, live: bool = False) -> None:
         """Feed a logged reading to its trackers as it was fed live (resume, and `void`'s
         `_as_if_never`). A repeat it asked for comes back even when already due: the readings
         replayed after it satisfy it, or it prompts (and escalates when overdue) as it did
         before the restart. `keep`: keep the trackers before it, for `void`. `taken`: a value
-        judged again (T0), its mono time (`ConditionTracker.on_value`). `rest`: a pulse rate
-        rests while the heart rate is current (`_pulse_without` decides that itself); `live`:
-        fed again by `void`, by the heart rate that stood then, not the newest
+        judged again (T0), its mono time (`ConditionTracker.on_value`). `live`: fed again by
+        `void`, a pulse rate rests by the heart rate that stood then, not the newest
         (`_heart_rate_current_then`)."""
         if is_cuff_pulse(reading):
             return   # as live (`_accept`): a cuff's pulse feeds no pulse alarm
         if keep:   # what `void` puts back (`_as_if_never`)
             self._note_trackers_before(reading.metric, reading.value, at)
-        if rest and reading.metric == "pulse_rate" and (
+        if reading.metric == "pulse_rate" and (
                 self._heart_rate_current_then(at) if live else self.ecg_heart_rate_current(at)):
             self._rest_pulse_rules(at)   # as it was live (the board is restored after the replay)
             return
@@ -2317,7 +2315,7 @@ class SessionEngine:
                         tracker.forget_values()
             else:
                 self._replay_trackers(value.reading, value.at, after_t0=value.after_t0,
-                                      rest=False)
+                                      live=True)
         out: list[Record] = []
         for tracker in kept[0]:
             current = self._trackers[tracker.condition]
@@ -2926,7 +2924,7 @@ class SessionEngine:
             # as `void` puts them back (`_as_if_never`). Fed the value before it again here, a
             # repeat that value had asked was asked anew from the correction: overdue live,
             # "due in 2 min" after a restart (a review).
-            previous = self._forget_latest(metric_name, rows, gone, entered_in_error=True)
+            previous = self._forget_latest(metric_name, rows, gone)
             trackers, repeat = kept
             for tracker in trackers:
                 self._trackers[tracker.condition] = restored = tracker.clone()
@@ -2942,18 +2940,18 @@ class SessionEngine:
                 # repeat asked, after a restart.
                 self._replay_trackers(previous.reading, previous.at)
         elif index == len(rows):   # it was the latest: the one before stands again
-            self._replay_fall_back(metric_name, rows, gone, at, entered_in_error=True)
+            self._replay_fall_back(metric_name, rows, gone, at)
         # The baseline too, as `void` moved it: left alone, a correction to CADSS 30 taken
         # back before the dose stayed the baseline, and T0 logged it (review 44).
         self._baseline_without(metric_name, gone, rows, index)
         self._withdraw_unasked_repeat(metric_name)
 
     def _replay_fall_back(self, metric_name: str, rows: list[tuple[int, Latest]], gone: Latest,
-                          at: Moment, entered_in_error: bool = False) -> None:
+                          at: Moment) -> None:
         """`_fall_back` at a restart: the vital as if `gone` had never come, its trackers fed
         the value that stood before it (or none: `_forget_latest`); the board is restored
         after the replay."""
-        previous = self._forget_latest(metric_name, rows, gone, entered_in_error)
+        previous = self._forget_latest(metric_name, rows, gone)
         if previous is not None:
             self._replay_trackers(previous.reading, at)
         else:

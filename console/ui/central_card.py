@@ -199,8 +199,7 @@ class AlarmBox(QtWidgets.QFrame):
         "limit ≥110 or base +25" for "limit ≥110 or ≥25 above baseline", which 1366x768 cut),
         then the phrases `after` ("+1 more"), each whole on a line."""
         self.text.set_groups([[text, *after]] if text else [],
-                             [[short, *after]] if short else None)
-        self.text.setToolTip(plain_tip(self.text.full_text))
+                             [[short, *after]] if short else None)   # and its tooltip
         if not text:
             self.text.setText("")
 

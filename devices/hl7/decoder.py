@@ -113,6 +113,7 @@ from devices.stream import (
     UnplacedNibp,
     nibp_rows,
     outside_hard_range,
+    pressures_in_order,
 )
 from protocols.vitals import BP_METRICS
 
@@ -866,8 +867,7 @@ class _Observations:
                for r in self.result.readings):
             return None
         one = {metric: next(iter(values)) for metric, values in pressures.items()}
-        ordered = [one[m] for m in ("bp_diastolic", "bp_mean", "bp_systolic") if m in one]
-        if not all(low < high for low, high in zip(ordered, ordered[1:])):
+        if not pressures_in_order(one):
             return self._damaged_cuff(Dropped(
                 IMPOSSIBLE_BP, f"{why}: not diastolic < mean < systolic; dropped"))
         return None
