@@ -12,7 +12,7 @@ from PySide6 import QtWidgets
 
 from tests.central.helpers import Central, MemoryLog
 from tests.central.test_window import window_for
-from tests.ui.test_elided_label_draws_text_as_written import drawn, hovered
+from tests.drawn_text import drawn, hovered
 
 
 def _bays(central: Central):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtWidgets
 
 from console.store import EventLog
+from tests.drawn_text import drawn
 from tests.review.scenarios import Driver
 from tests.review.test_damaged_and_edited_log import (  # noqa: F401 - fixtures
     built,
@@ -27,19 +28,6 @@ from tests.review.test_damaged_and_edited_log import (  # noqa: F401 - fixtures
 EDITED = "Prescriber informed, <b>BP 130/80</b> <!-- "
 PATIENT = "MRN-<i>77</i>"   # visible characters only: start_checks allows it
 REASON = "walk: <!-- no -->family waiting, <b>asked</b>"
-
-
-def drawn(label: QtWidgets.QLabel) -> str:
-    """The words a label draws: its text, or what rendering it as rich text leaves of it."""
-    text = label.text()
-    form = label.textFormat()
-    rich = (form == QtCore.Qt.TextFormat.RichText
-            or (form == QtCore.Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)))
-    if not rich:
-        return text
-    document = QtGui.QTextDocument()
-    document.setHtml(text)
-    return document.toPlainText()
 
 
 def test_an_edited_note_holding_markup_is_shown_as_stored_with_the_whole_warning(

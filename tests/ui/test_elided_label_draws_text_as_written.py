@@ -5,34 +5,11 @@ markup: a room "Bay <B>" was drawn "Bay " (its letter a bold tag), on the label 
 from __future__ import annotations
 
 import pytest
-from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.ui.elided_label import ElidedLabel, GivesWay
+from tests.drawn_text import drawn, hovered
 
 WRITTEN = ["Bay <B>", "<b>Smith</b>", "Room &lt;1&gt;", "a & b", "<!-- 3 -->", "1 < 2 > 0"]
-
-
-def as_drawn(text: str, rich: bool) -> str:
-    """What the nurse reads of `text` drawn as rich text (`rich`) or as written."""
-    if not rich:
-        return text
-    doc = QtGui.QTextDocument()
-    doc.setHtml(text)
-    return doc.toPlainText()
-
-
-def drawn(label: QtWidgets.QLabel) -> str:
-    """The words `label` draws (QLabel: rich when RichText, or AutoText and it looks so)."""
-    form = label.textFormat()
-    rich = form == QtCore.Qt.TextFormat.RichText or (
-        form == QtCore.Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(label.text()))
-    return as_drawn(label.text(), rich)
-
-
-def hovered(widget: QtWidgets.QWidget) -> str:
-    """The words of `widget`'s tooltip as QToolTip shows them (rich when it looks so)."""
-    tip = widget.toolTip()
-    return as_drawn(tip, QtGui.Qt.mightBeRichText(tip))
 
 
 @pytest.mark.parametrize("text", WRITTEN)

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from console.clock import ManualClock
 from console.identity import SecretKind, Staff
 from console.ui import theme
 from console.ui.entry_panel import question_box
 from console.ui.staff_dialogs import StaffAdminDialog
+from tests.drawn_text import drawn, drawn_text
 from tests.ui.test_lock_screen import ADMIN, ANA, chair, fast_hasher, sign_in  # noqa: F401
 from tests.ui.test_staff_admin import NOW, held, log, staff  # noqa: F401
 from tests.ui.test_two_chairs import START, cleanups, open_session  # noqa: F401
@@ -26,21 +27,6 @@ ROOM = "Bay <B>"                              # drawn as "Bay " when drawn as ma
 PLAIN = QtCore.Qt.TextFormat.PlainText
 
 
-def drawn(text: str, text_format: QtCore.Qt.TextFormat = QtCore.Qt.TextFormat.AutoText) -> str:
-    """What Qt draws for `text` in a label of `text_format` (a tooltip is AutoText)."""
-    rich = (text_format == QtCore.Qt.TextFormat.RichText
-            or (text_format == QtCore.Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)))
-    if not rich:
-        return text
-    document = QtGui.QTextDocument()
-    document.setHtml(text)
-    return document.toPlainText()
-
-
-def shown(label: QtWidgets.QLabel) -> str:
-    return drawn(label.text(), label.textFormat())
-
-
 def test_the_lock_bar_shows_a_nurses_name_and_the_lock_reason_as_written(chair):  # noqa: F811
     staff = chair.staff
     staff.add(NAME, "nurse", NAME_PIN, SecretKind.PIN, staff.find(ADMIN), chair.clock.now().wall)
@@ -49,11 +35,11 @@ def test_the_lock_bar_shows_a_nurses_name_and_the_lock_reason_as_written(chair):
     reason = f"{NAME}'s account is disabled: ask an administrator."
     chair.controller.lock_now(reason)
     assert chair.controller.locked and bar.isVisible()
-    assert shown(bar.reason) == reason
+    assert drawn(bar.reason) == reason
     # Step 2: she signs in: her name, and the nurse she takes over from, as written.
     assert sign_in(chair, NAME, NAME_PIN) == f"Signed in as {NAME}: you have taken the session " \
                                             f"over from {ANA}."
-    assert shown(bar.message) == bar.message.text()
+    assert drawn(bar.message) == bar.message.text()
     assert bar.message.textFormat() == PLAIN and bar.reason.textFormat() == PLAIN
 
 
@@ -63,18 +49,18 @@ def test_the_staff_administration_shows_names_as_written(qtbot, log, monkeypatch
     dialog = StaffAdminDialog(staff, ManualClock(NOW), admin)
     qtbot.addWidget(dialog)
     # The heading names the administrator signed in.
-    assert shown(dialog.heading) == "Staff accounts — signed in as Ada <B> (administrator)"
+    assert drawn(dialog.heading) == "Staff accounts — signed in as Ada <B> (administrator)"
     # An account added: the message names it as typed.
     dialog.name.setText(NAME)
     dialog.role_boxes["nurse"].setChecked(True)
     dialog.secret.setText(NAME_PIN)
     dialog.again.setText(NAME_PIN)
     dialog.add_button.click()
-    assert shown(dialog.message).startswith(f"{NAME} (nurse) was added as account ")
+    assert drawn(dialog.message).startswith(f"{NAME} (nurse) was added as account ")
     # Its history, in the history box: "by Ada <B>" as written.
     boxes: list[str] = []
     monkeypatch.setattr(QtWidgets.QMessageBox, "exec",
-                        lambda box: boxes.append(drawn(box.text(), box.textFormat())) or 0)
+                        lambda box: boxes.append(drawn_text(box.text(), box.textFormat())) or 0)
     dialog.select(staff.find(NAME).id)
     dialog.history_button.click()
     [history] = boxes
@@ -108,7 +94,7 @@ def test_the_resume_offer_shows_the_patient_as_written(tmp_path: Path, qtbot,
     open_session(db, patient=ROOM)   # an identifier typed with "<B>" in it
     window, _ = console_on(db, qtbot, ManualClock(START + timedelta(minutes=5)), cleanups)
     [offer] = window.findChildren(QtWidgets.QFrame, "resume_offer")
-    texts = [shown(label) for label in offer.findChildren(QtWidgets.QLabel)]
+    texts = [drawn(label) for label in offer.findChildren(QtWidgets.QLabel)]
     assert any(t.startswith(f"A session was left open: {ROOM} · ") for t in texts), texts
 
 
@@ -116,7 +102,7 @@ def test_a_note_in_the_events_list_reads_as_written_on_hover(chair):  # noqa: F8
     note = f"moved to {ROOM}; <s>cold</s> warm"
     chair.controller.note(note)
     rows = [chair.window.events.item(r) for r in range(chair.window.events.count())]
-    tips = [drawn(item.toolTip()) for item in rows if note in item.text()]
+    tips = [drawn_text(item.toolTip()) for item in rows if note in item.text()]
     assert tips and all(note in tip for tip in tips), tips
 
 
@@ -125,4 +111,4 @@ def test_a_question_shows_the_words_it_was_built_from_as_written(qtbot):
     qtbot.addWidget(parent)
     message = f"Hand the chair in {ROOM} over to {NAME}?"
     box, _yes = question_box(parent, "Question", message, "Yes", "No")
-    assert drawn(box.text(), box.textFormat()) == message
+    assert drawn_text(box.text(), box.textFormat()) == message
