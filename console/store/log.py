@@ -30,7 +30,7 @@ import struct
 import sys
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -1838,12 +1838,15 @@ class EventLog:
         ]
 
     @_classified
-    def events(self, session_id: int) -> list[tuple[int, EventRecord]]:
-        """A session's other events in id order."""
+    def events(self, session_id: int,
+               kinds: Collection[str] | None = None) -> list[tuple[int, EventRecord]]:
+        """A session's other events in id order; only those of `kinds` when given (a resume
+        looking for one kind reads that kind, not a long session's every event)."""
+        wanted = "" if kinds is None else f" AND kind IN ({', '.join('?' * len(kinds))})"
         rows = self.conn.execute(
             "SELECT id, session_id, at, kind, actor, detail FROM events "
-            "WHERE session_id = ? ORDER BY id",
-            [session_id],
+            f"WHERE session_id = ?{wanted} ORDER BY id",
+            [session_id, *(kinds or ())],
         ).fetchall()
         return [
             (r[0], EventRecord(session_id=r[1], at=parse_iso(r[2]), kind=r[3], actor=r[4],

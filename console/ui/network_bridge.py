@@ -166,9 +166,8 @@ class NetworkBridge(QtCore.QObject):
 
     def _applied_commands(self, controller: SessionController) -> list[str]:
         log = self.link.log
-        rows = log.events(controller.view.session_id)
-        return [str(r.detail.get("command")) for _, r in rows
-                if r.kind == "acknowledged_at_central"]
+        rows = log.events(controller.view.session_id, ("acknowledged_at_central",))
+        return [str(r.detail.get("command")) for _, r in rows]
 
     @QtCore.Slot()
     def _on_session_changed(self) -> None:
