@@ -28,7 +28,8 @@ Rules of the sweep:
 - The checks run on the sweep's own read-only connection (`queries.open_readonly`), never on the
   window's: its thread reads while the window's thread reads. `stop` interrupts a check under way
   and ends the thread; a log that cannot be opened stops the sweep with the reason
-  (`stopped_because`) and leaves every session unchecked (opening one still checks it).
+  (`stopped_because`) and leaves every session unchecked (opening one still checks it); so
+  does a bug in a check, its reason said where the checks are shown, not a thread dead in silence.
 - No check runs while the window works (`held`: opening a session, reading the list or a course,
   writing an export): the one under way is interrupted and made again afterwards. Measured on
   P6's log of 200 sessions on a 2-core machine: with the checks running beside it, opening a
@@ -133,6 +134,9 @@ class ChainSweep:
         self._conn: sqlite3.Connection | None = None  # guarded by _lock (opened by the checker)
         self._checking = False   # guarded by _lock: a check is under way (`step`)
         self._holds = 0          # guarded by _lock: the window's `held` blocks under way
+        # guarded by _lock: the check under way was interrupted by `held` (its hold may be over
+        # by the time the check sees SQLITE_INTERRUPT: the count alone took it for a bug).
+        self._interrupted = False
         self._thread: threading.Thread | None = None
 
     # ---- the window's side ----------------------------------------------------------------
@@ -180,6 +184,7 @@ class ChainSweep:
             self._holds += 1
             if self._checking and self._conn is not None:
                 self._conn.interrupt()
+                self._interrupted = True
         try:
             yield
         finally:
@@ -219,6 +224,7 @@ class ChainSweep:
             if self._stopping or self._holds:
                 return None
             self._checking = True   # from here a hold interrupts it
+            self._interrupted = False
         try:
             outcome: RecordCheck | None = RecordCheck.of(
                 queries.check_session_chain(conn, session_id))
@@ -226,7 +232,7 @@ class ChainSweep:
             outcome = None   # not in the log (any more): nothing to mark
         except (queries.UnreadableLogError, sqlite3.Error) as exc:
             with self._lock:
-                interrupted = self._stopping or self._holds > 0
+                interrupted = self._stopping or self._holds > 0 or self._interrupted
             if interrupted:
                 return None   # by stop() or held(): the session stays waiting
             if not isinstance(exc, queries.UnreadableLogError):
@@ -275,7 +281,12 @@ class ChainSweep:
                                     or (bool(self._queue) and self._holds == 0))
                 if self._stopping:
                     return
-            done = self.step()
+            try:
+                done = self.step()
+            except Exception as exc:   # a bug: said where the checks are shown, never silence
+                with self._lock:
+                    self._stopped_because = f"the check stopped on a fault ({exc!r})"
+                done = None
             with self._lock:
                 if self._stopping:
                     return

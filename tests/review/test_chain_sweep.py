@@ -168,3 +168,64 @@ def test_a_check_under_way_gives_way_to_the_window_and_is_made_again_after(copy)
     assert sweep.step() == surge
     assert sweep.result(surge).state is RecordState.UNCHANGED
     sweep.stop()
+
+
+def test_a_short_piece_of_the_window_s_work_mid_check_is_given_way_to(copy):
+    """The window reads something quick (held() entered and left) in the middle of a check: the
+    statement is interrupted, and by the time the check sees SQLite's interrupt the hold is over.
+    It gives way all the same and is made again; it had been taken for a bug, which ended the
+    sweep's thread and left every session after it "not yet checked" while the review was open
+    (a review)."""
+    path, facts = copy
+    surge = facts.ids["surge"]
+    worked: list[bool] = []
+
+    def opener(log: Path):
+        conn = queries.open_readonly(log)
+
+        def window_works_briefly() -> int:
+            if not worked:   # once, in the middle of the first check
+                worked.append(True)
+                with sweep.held():
+                    pass
+            return 0
+
+        conn.set_progress_handler(window_works_briefly, 1000)
+        return conn
+
+    sweep = ChainSweep(path, opener=opener)
+    sweep.want([surge])
+    assert sweep.step() is None               # interrupted: the session stays waiting
+    assert worked and sweep.pending() == [surge]
+    assert sweep.step() == surge              # made again, whole
+    assert sweep.result(surge).state is RecordState.UNCHANGED
+    sweep.stop()
+
+
+def test_a_fault_in_a_check_stops_the_sweep_with_its_reason_said(copy):
+    """A bug in a check ends the background checks with a reason the list shows ("not checked:
+    the check stopped on a fault …"), never a thread dead in silence with every session left
+    "not yet checked"."""
+    path, facts = copy
+    ids = list(facts.ids.values())
+
+    def opener(log: Path):
+        conn = queries.open_readonly(log)
+
+        def fault() -> int:
+            raise ZeroDivisionError("a bug")
+
+        conn.set_progress_handler(fault, 1000)
+        return conn
+
+    sweep = ChainSweep(path, opener=opener)
+    woken = threading.Event()
+    sweep.want(ids)
+    sweep.start(woken.set)
+    assert woken.wait(timeout=30)   # bounded wait for the thread, not a sleep
+    assert sweep._thread is not None
+    sweep._thread.join(timeout=30)
+    assert not sweep._thread.is_alive()
+    assert sweep.stopped_because is not None
+    assert sweep.stopped_because.startswith("the check stopped on a fault")
+    sweep.stop()
