@@ -275,10 +275,18 @@ def _bind_reaches(host: str, bind: str) -> None:
     there: --bind must be that address or every interface of its family (the review: --host
     10.0.0.5 --bind 10.0.0.6, or an IPv6 host on 0.0.0.0, and no chair could connect, nothing
     said). Mosquitto's `listener PORT ::` is IPv6 only (it sets IPV6_V6ONLY: 127.0.0.1 was
-    refused on it), so `::` is an IPv6 host's only. A host name is not looked up: its loopback
-    case is said (`_listens_here`)."""
+    refused on it), so `::` is an IPv6 host's only. A host name is not looked up, except
+    localhost: it dials loopback, which a --bind on a network address does not reach (the
+    review: `--host localhost --bind 192.0.2.2` wrote kits no chair could connect with)."""
     if not _is_ip(host):
-        return
+        listening = ipaddress.ip_address(bind)
+        if not is_loopback(host) or listening.is_loopback or listening.is_unspecified:
+            return
+        raise SetupError(f"--bind {bind} does not reach --host {host}: every chair's kit dials "
+                         f"{host} (this machine's loopback) and the broker would listen on "
+                         f"{bind} only, so no chair could connect; give --host and this "
+                         f"machine's name or address on the clinic network ({bind}), or --bind "
+                         "127.0.0.1, or leave --bind out (every interface)")
     dialled, listening = ipaddress.ip_address(host), ipaddress.ip_address(bind)
     if listening == dialled or (listening.is_unspecified
                                 and listening.version == dialled.version):

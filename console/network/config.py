@@ -284,11 +284,14 @@ IN_CLEAR_NOTE: Final = "UNENCRYPTED (allow_plaintext is on)"
 
 
 def crosses_in_clear(url: str | None) -> bool:
-    """`url` is plain MQTT or MLLP (mqtt://, mllp://) to a host that is not this machine."""
+    """`url` is plain MQTT or MLLP (mqtt://, mllp://) to a host that is not this machine. Read
+    stripped, as the bus's and the engine's parsers read it: a no-break space pasted before
+    "mqtt://" had left the status line's UNENCRYPTED out while the data went in clear (a
+    review)."""
     if not url:
         return False
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(url.strip())
         return parts.scheme in ("mqtt", "mllp") and not is_loopback(parts.hostname or "")
     except ValueError:
         return False

@@ -256,6 +256,13 @@ def test_the_broker_queue_is_sized_for_the_clinic(
      "--bind :: does not reach --host 10.0.0.5"),
     (["--chairs", "2", "--host", "10.0.0.5", "--bind", "127.0.0.1"],
      "--bind 127.0.0.1 does not reach --host 10.0.0.5"),
+    # localhost dials this machine's loopback: the kits had been written for a broker on
+    # 192.0.2.2 only, the note saying "chairs on other computers cannot connect" (a review).
+    (["--chairs", "2", "--host", "localhost", "--bind", "192.0.2.2"],
+     "--bind 192.0.2.2 does not reach --host localhost: every chair's kit dials localhost (this "
+     "machine's loopback) and the broker would listen on 192.0.2.2 only, so no chair could "
+     "connect; give --host and this machine's name or address on the clinic network "
+     "(192.0.2.2), or --bind 127.0.0.1, or leave --bind out (every interface)"),
     (["--chairs", "2", "--host", "fe80::1%eth0"],
      "--host 'fe80::1%eth0' is an IPv6 address with a scope (%eth0), which a certificate cannot "
      "name and other computers cannot dial: give the broker's host name (e.g. "

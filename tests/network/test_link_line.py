@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from console.clock import ManualClock
-from console.network.config import IN_CLEAR_NOTE, NetworkConfig
+from console.network.config import IN_CLEAR_NOTE, NetworkConfig, crosses_in_clear, load
 from console.network.link import NetworkLink
 from console.network.mllp_sender import SenderState, SenderStatus
 from console.network.mqtt_bus import BusState, BusStatus
@@ -96,3 +96,21 @@ def test_the_engine_state_and_its_count_come_before_its_errors(log: EventLog) ->
     assert report.state == (
         f"engine 192.0.2.10:6661: no connection, retrying in 2 s ({error}); 1 message not taken "
         f"since the start (last: AE 3 times); {IN_CLEAR_NOTE}")
+
+
+@pytest.mark.parametrize("pasted", ["\u00a0", " ", "\u2003"], ids=["no-break space", "space",
+                                                                  "em space"])
+def test_a_plain_address_pasted_with_a_space_before_it_is_said_unencrypted(
+        tmp_path: Path, log: EventLog, pasted: str) -> None:
+    """The bus and the engine read an address stripped, so one pasted from a web page with a
+    no-break space before "mqtt://" goes in clear to that machine: the status line says so (it
+    had left UNENCRYPTED out, a review), for the broker, the engine and the central's line."""
+    kit = tmp_path / "network.toml"
+    kit.write_text(f'[network]\nbroker = "{pasted}{BROKER}"\nchair = "chair-3"\n'
+                   f'forward = "{pasted}mllp://10.20.30.41:6661"\nallow_plaintext = true\n',
+                   encoding="utf-8")
+    loaded = load(kit)
+    link = NetworkLink(loaded, log, ManualClock(START), station=STATION)
+    assert IN_CLEAR_NOTE in link.pump().state
+    assert loaded.forward is not None and crosses_in_clear(loaded.forward)
+    assert crosses_in_clear(f"{pasted}{BROKER}")   # what the central station's line asks
