@@ -61,6 +61,7 @@ from devices.simulator.scenario import (
     builtin_names,
     check_duration,
     check_playable,
+    check_speed,
     load_builtin,
     load_scenario,
     replay_timeline,
@@ -167,7 +168,10 @@ def _list() -> str:
     for name in builtin_names():
         s = load_builtin(name)
         alarms = ", ".join(s.expect.alarms) or "none"
-        lines.append(f"{name:<24} {s.description}  [expected alarms: {alarms}]{_formats_note(s)}")
+        fastest = ("" if s.expect.max_speed is None
+                   else f"  [up to --speed {s.expect.max_speed:g}]")
+        lines.append(f"{name:<24} {s.description}  [expected alarms: {alarms}]{fastest}"
+                     f"{_formats_note(s)}")
     return "\n".join(lines)
 
 
@@ -212,6 +216,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     # What the format cannot play first: a shorter run would not bring it back.
     check_playable(scenario, args.format)
     check_duration(scenario, args.duration_minutes)
+    check_speed(scenario, args.speed)
     return scenario
 
 

@@ -20,6 +20,7 @@ A scenario file (see `scenarios/*.toml` for complete ones):
     [expect]
     text = "RR >= 25: resp_rate_high (medium) from about minute 16"
     alarms = ["resp_rate_high"]
+    max_speed = 3                      # optional: the fastest --speed that still brings them
 
 Step keys by action: ramp (metric, to, over_minutes), disconnect (seconds), probe_off
 (seconds), garbage (bytes), nul_bytes (bytes), truncated_frame and mid_frame (none). Every step
@@ -40,7 +41,9 @@ An expected alarm needs a format that sends its metric (`ALARM_METRICS`,
 expecting an RR, heart rate or blood pressure alarm is refused for it (`check_playable`), as a
 probe off is for `ansar-b`. A device that is asked (`answering.ANSWERING_FORMATS`) can only fall
 silent: a scenario expecting `device_lost`, or with bytes that are no frame, is refused for it
-(`encode.LINE_FAULT_FORMATS`).
+(`encode.LINE_FAULT_FORMATS`). An alarm the console times on its own clock (an absence, a
+sustained value) needs the scenario's event to last that long at the speed played: a file says
+so with `expect.max_speed`, and a faster `--speed` is refused (`check_speed`).
 
 The timeline is what the player plays: `(t_seconds, Write | Disconnect)` entries in time order,
 the same bytes for the same scenario, format, seed and start time; `stream_timeline` gives the
@@ -155,10 +158,16 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Expect:
-    """What the scenario should make the console do: prose, and condition names."""
+    """What the scenario should make the console do: prose, and condition names.
+
+    `max_speed`: the fastest `--speed` that still brings the alarms, or None (any). The console
+    times an absence ("No SpO2 for 30 s") or a sustained value on its own clock, which runs at
+    x1 whatever the simulator's speed: `probe-off`'s 90 s off the finger at x10 is 9 s to the
+    console, and its spo2_low never came (a QA review)."""
 
     text: str
     alarms: tuple[str, ...]
+    max_speed: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,7 +484,7 @@ class _Validator:
             raise self.fail("expect", "required: [expect] with text and alarms (alarms may be [])")
         if not isinstance(table, dict):
             raise self.fail("expect", "must be a table ([expect])")
-        self.unknown_keys(table, ("text", "alarms"), "expect.")
+        self.unknown_keys(table, ("text", "alarms", "max_speed"), "expect.")
         text = self.string(table, "text", "expect.")
         alarms = table.get("alarms")
         if not isinstance(alarms, list):
@@ -484,7 +493,26 @@ class _Validator:
             if name not in ALARM_CONDITIONS:
                 raise self.fail(f"expect.alarms[{i}]",
                                 f"unknown condition {value_shown(name)}; allowed: {', '.join(ALARM_CONDITIONS)}")
-        return Expect(text, tuple(alarms))
+        max_speed = (None if table.get("max_speed") is None
+                     else self.number(table, "max_speed", "expect.", low=0, strict_low=True))
+        return Expect(text, tuple(alarms), max_speed)
+
+
+def check_speed(scenario: Scenario, speed: float) -> None:
+    """Refuse a `--speed` above the scenario's `expect.max_speed` (`Expect`): played so, a QA
+    run would wait for an alarm the console is right not to raise.
+
+    Raises:
+        ScenarioError: names the alarms, the speed given and the fastest allowed.
+    """
+    fastest = scenario.expect.max_speed
+    if fastest is None or speed <= fastest:
+        return
+    raise ScenarioError(
+        scenario.source or scenario.name, "expect.max_speed",
+        f"{', '.join(scenario.expect.alarms)} needs --speed {fastest:g} or less: the console "
+        f"times it on its own clock, which --speed does not hasten, so at --speed {speed:g} the "
+        "scenario's event is too short to bring it")
 
 
 def check_playable(scenario: Scenario, fmt: str) -> None:

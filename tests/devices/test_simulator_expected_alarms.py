@@ -209,3 +209,47 @@ def test_the_list_says_which_formats_cannot_bring_a_scenarios_alarms(
         "tachycardia": "not with --format masimo]",
         "tachypnea": "not with --format masimo]",
     }
+
+
+def test_a_probe_off_lasts_each_shipped_protocols_spo2_absence_at_the_fastest_speed_allowed(
+) -> None:
+    """The console counts "No SpO2 for 30 s" on its own clock, which --speed does not hasten:
+    `probe-off` at --speed 10 held the probe off 9 s to the console, and QA waited for a
+    spo2_low the console was right not to raise (a QA review). Its `max_speed` keeps the 90 s
+    off at least every shipped protocol's SpO2 absence long."""
+    shipped = load_protocols([builtin_protocols_dir()])
+    absences = [rule.absent_seconds for protocol in shipped.protocols.values()
+                for rule in protocol.alarms
+                if rule.metric == "spo2" and rule.absent_seconds is not None]
+    assert absences
+    for name in builtin_names():
+        scenario = load_builtin(name)
+        for step in scenario.steps:
+            if step.action == "probe_off" and "spo2_low" in scenario.expect.alarms:
+                assert scenario.expect.max_speed is not None, name
+                assert step.seconds / scenario.expect.max_speed >= max(absences), name
+
+
+def test_a_speed_too_fast_for_the_alarm_promised_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["--scenario", "probe-off", "--speed", "10", "--no-wait"]) == 2
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1
+    assert said.startswith("infusion-sim: error: probe-off.toml: expect.max_speed: spo2_low needs "
+                           "--speed 3 or less: the console times it on its own clock")
+    assert cli.main(["--list"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines()
+                if line.startswith("probe-off"))
+    assert "[expected alarms: spo2_low]  [up to --speed 3]" in line
+
+
+def test_a_scenario_file_says_its_fastest_speed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    shipped = Path(cli.__file__).parent / "scenarios" / "probe-off.toml"
+    path = tmp_path / "slow.toml"
+    path.write_text(shipped.read_text(encoding="utf-8").replace("max_speed = 3", "max_speed = 0"),
+                    encoding="utf-8")
+    assert cli.main(["--scenario-file", str(path), "--no-wait"]) == 2
+    assert "expect.max_speed: must be > 0, got 0" in capsys.readouterr().err
