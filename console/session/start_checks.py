@@ -11,8 +11,9 @@ The rules, and where each lived before this module (screen: console/ui/start_scr
 `build` in console/ui/app.py):
 
 - patient: required (screen; CLI "give --protocol, --patient, --weight and --nurse"); at most 64
-  characters (screen); a placeholder-looking identifier ("unknown", "test1", "n/a", "xxx") must be
-  confirmed (screen only: the CLI took any); readable text (`not_utf8`; nowhere: a traceback).
+  characters (screen); a placeholder-looking identifier ("unknown", "test1", "n/a", "xxx", or
+  one without a letter or digit) must be confirmed (screen only: the CLI took any); readable
+  text (`not_utf8`; nowhere: a traceback).
 - weight: required (screen; CLI); a number as a typed vital is read, a decimal comma read as a
   point (screen; the CLI left it to argparse: "invalid float value", no comma; "7_5" and "1e2",
   which Python's `float` took, are refused: `entry.typed_number`); 1–400 kg (screen; CLI
@@ -24,7 +25,9 @@ The rules, and where each lived before this module (screen: console/ui/start_scr
   was fixed at its start). The box had come preselected at the first dose (56 mg), so Start
   alone started a patient whose course was at 84 mg at 56 mg. The command line asks `--dose-mg`
   itself (console/ui/app.py `_chosen_dose`), once it knows the start is not a resume.
-- nurse: required (screen; CLI); readable text (`check_nurse`; nowhere: a traceback).
+- nurse: required (screen; CLI); readable text (`check_nurse`; nowhere: a traceback); at most 64
+  characters, something visible and no control or invisible character, as the patient
+  identifier (nowhere: a zero-width space or a tab was logged as the nurse).
 - device: a port or URL that is not empty, none at all meaning manual entry only (screen only); a
   port path that does not exist now is said, not refused: the session keeps trying it (screen);
   one that is not a full path and is not there ("ttyUSB0", "dev/ttyUSB0") is refused, naming the
@@ -68,6 +71,7 @@ if TYPE_CHECKING:
     from devices.profiles import Catalogue, Profile
 
 __all__ = [
+    "MAX_NURSE_NAME_LENGTH",
     "MAX_PATIENT_ID_LENGTH",
     "MAX_SESSION_NUMBER",
     "PLAUSIBLE_WEIGHT_KG",
@@ -98,6 +102,8 @@ PLAUSIBLE_WEIGHT_KG = (30.0, 250.0)
 real, so it must be confirmed; inside the hard range it is still allowed."""
 MAX_PATIENT_ID_LENGTH = 64
 """Identifiers go into the log and into export file names; an MRN is far shorter."""
+MAX_NURSE_NAME_LENGTH = 64
+"""The nurse's name is the actor of every record and is printed in the header and exports."""
 MAX_SESSION_NUMBER = 999
 NOT_UTF8 = "is not readable text (its bytes are not UTF-8): type it again in a UTF-8 terminal."
 """After "The identifier " or "The name ": a value typed with bytes that are not UTF-8."""
@@ -125,12 +131,19 @@ _ADDRESSES = ("a port path (e.g. /dev/ttyUSB0), socket://HOST:PORT, udp://HOST:P
               "cp2110://)")
 
 # Identifiers typed when the real one is not at hand. Accepting one silently would file the
-# session under a shared pseudo-patient, so it must be confirmed on purpose.
+# session under a shared pseudo-patient, so it must be confirmed on purpose. Matched once dots,
+# spaces, hyphens and underscores are dropped (`looks_like_placeholder`): "N.A." and "x x" are
+# "n/a" and "x"; a trailing "patient" ("unknown patient") is the same stand-in.
 _PLACEHOLDER_ID = re.compile(
-    r"(unknown|unk|test\d*|patient\d*|none|null|nil|n/?a|x+|\?+|-+|0+|anon(ymous)?|demo|tbd|"
-    r"tmp|temp|dummy|sample|no ?name|john ?doe|jane ?doe)",
+    r"(unknown|unk|test\d*|patient\d*|none|null|nil|n/?a|x+|0+|anon(ymous)?|demo|tbd|"
+    r"tmp|temp|dummy|sample|noname|johndoe|janedoe)(patient)?",
     re.IGNORECASE,
 )
+_PLACEHOLDER_SEPARATORS = frozenset("._-")
+# Format characters a name written in some scripts needs (the zero-width non-joiner of a Persian
+# name, the joiner of an Indic one, the direction marks of a right-to-left one): staff accounts
+# keep them (console/identity/staff.py), so the nurse's name may hold them too.
+_NAME_FORMAT_CHARACTERS = frozenset("\u200c\u200d\u200e\u200f")
 
 
 class Field(enum.Enum):
@@ -249,8 +262,17 @@ def parse_weight(text: str) -> float | None:
 
 
 def looks_like_placeholder(patient_id: str) -> bool:
-    """Whether an identifier looks like a stand-in ("unknown", "test1", "n/a", "xxx", "?")."""
-    return _PLACEHOLDER_ID.fullmatch(patient_id.strip()) is not None
+    """Whether an identifier looks like a stand-in ("unknown", "test1", "n/a", "xxx", "?").
+
+    Any spelling of one: without a letter or a digit (".", "...", "_", "*"), or a stand-in word
+    once dots, spaces, hyphens and underscores are dropped ("N.A.", "x x", "unknown patient").
+    Each had started unasked, and every patient typed so shared one course (and the session left
+    open under it was resumed for the next)."""
+    if not any(char.isalnum() for char in patient_id):
+        return True
+    squeezed = "".join(char for char in patient_id
+                       if not (char.isspace() or char in _PLACEHOLDER_SEPARATORS))
+    return _PLACEHOLDER_ID.fullmatch(squeezed) is not None
 
 
 def weight_text(kg: float) -> str:
@@ -304,21 +326,41 @@ def not_utf8(text: str) -> bool:
 
 def check_nurse(typed: str, required: bool = True) -> Problem | None:
     """The nurse's name as typed: required (unless not `required`: a resume or a demo has a
-    nurse without --nurse), and readable text (`not_utf8`)."""
-    if not typed.strip():
+    nurse without --nurse), readable text (`not_utf8`), something visible, at most
+    `MAX_NURSE_NAME_LENGTH` characters and no control or invisible character (as the patient
+    identifier). The name is the actor of every record: a zero-width space pasted from a form,
+    or a tab, had started a session whose record names nobody a clinician can read."""
+    text = typed.strip()
+    if not text:
         return (Problem(Field.NURSE, Kind.MISSING,
                         "Required: the name of the nurse running this session.")
                 if required else None)
-    if not_utf8(typed):
+    if not_utf8(text):
         return Problem(Field.NURSE, Kind.REFUSED, f"The name {NOT_UTF8}")
+    if not "".join(c for c in text if unicodedata.category(c) != "Cf").strip():
+        # Typed, yet it shows nothing: missing even where no name is required (a demo, a resume
+        # would record it).
+        return Problem(Field.NURSE, Kind.MISSING,
+                       f"The name shows nothing: it holds only invisible characters "
+                       f"({_first_control(text)}). Type the name of the nurse running this "
+                       "session.")
+    if len(text) > MAX_NURSE_NAME_LENGTH:
+        return Problem(Field.NURSE, Kind.REFUSED,
+                       f"The name is {len(text)} characters long; at most "
+                       f"{MAX_NURSE_NAME_LENGTH} are allowed. Type the nurse's name.")
+    hidden = _first_control(text, allowed=_NAME_FORMAT_CHARACTERS)
+    if hidden is not None:
+        return Problem(Field.NURSE, Kind.REFUSED,
+                       f"The name contains a control or invisible character ({hidden}); only "
+                       "visible characters are allowed. Type the nurse's name again.")
     return None
 
 
-def _first_control(text: str) -> str | None:
-    """The first control or invisible formatting character in `text`, as 'U+0001 at position
-    4' (positions counted from 1), or None."""
+def _first_control(text: str, allowed: frozenset[str] = frozenset()) -> str | None:
+    """The first control or invisible formatting character in `text` that is not in `allowed`,
+    as 'U+0001 at position 4' (positions counted from 1), or None."""
     for index, char in enumerate(text, 1):
-        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+        if char not in allowed and unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
             return f"U+{ord(char):04X} at position {index}"
     return None
 
