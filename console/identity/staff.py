@@ -392,6 +392,11 @@ def _text(value: str, what: str, limit: int) -> str:
     value = unicodedata.normalize("NFC", value.strip())
     if not value:
         raise IdentityError(f"the {what} is empty: give one")
+    if not "".join(ch for ch in value if unicodedata.category(ch) != "Cf").strip():
+        # Format characters only (a zero-width space pasted from a form): kept, it showed
+        # nothing in signatures, the review and exports (a review).
+        raise IdentityError(f"the {what} shows nothing: it holds only invisible characters "
+                            f"(U+{ord(value[0]):04X} at character 1): type the {what}")
     if len(value) > limit:
         raise IdentityError(f"the {what} has {len(value)} characters; at most {limit} are "
                             "allowed")

@@ -91,6 +91,10 @@ def test_find_by_badge_or_name_ignoring_case_and_spaces(staff: Staff, nurse: Acc
     ("Ann Other", "Ana Nurse", "a badge id may not contain spaces"),
     ("Ann Other", "ana", None),
     ("  ", None, "the name is empty: give one"),
+    ("\u200b", None, "the name shows nothing: it holds only invisible characters (U+200B at "
+                 "character 1): type the name"),
+    ("\u200d \ufeff", None, "the name shows nothing"),
+    ("Ann Other", "\u200b", "the badge id shows nothing"),
     ("A\x07B", None, "the name holds a control character (U+0007) at character 2"),
 ])
 def test_names_and_badges_are_unique_among_active_accounts(staff: Staff, admin: Account,
