@@ -124,6 +124,7 @@ _NEXT_STEP: Final = {
     "permission": "check the owner and permissions of the file and its folder",
     "not-a-file": "give the path of a file, not of a folder",
     "io": "check the disk",
+    "size-limit": "raise or remove the file size limit set on this program (ulimit -f, LimitFSIZE)",
     "moved": ("put it back there with its -wal and -shm files (the records held are written into "
               "it), or choose another file with --db at the next start"),
 }

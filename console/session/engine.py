@@ -245,6 +245,7 @@ _LOG_CAUSES = {
     "permission": "permission denied",
     "not-a-file": "the path is not a file",
     "io": "disk input/output error",
+    "size-limit": "the log reached this program's file size limit",
     "read-only-wal": "its write-ahead file cannot be written",
     "emptied": "the file holds no session log",
     "orphaned-wal": "its write-ahead file is there without it",

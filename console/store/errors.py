@@ -23,6 +23,7 @@ from typing import Final, Literal
 Cause = Literal[
     "read-only", "locked", "disk-full", "corrupt", "not-a-log", "newer-schema", "permission",
     "not-a-file", "io", "read-only-wal", "emptied", "orphaned-wal", "moved", "two-names",
+    "size-limit",
 ]
 
 # The command-line option that chooses another log file; every message ends with it as a way out.
@@ -76,6 +77,14 @@ _MESSAGES: Final[dict[Cause, str]] = {
     "io": (
         "Cannot use the session log {path}: the disk reported an input/output error. "
         "Check the disk and its connection, or " + _OTHER_FILE + "."
+    ),
+    # A limit on the size of files this program writes (`ulimit -f`, systemd's LimitFSIZE): the
+    # write fails with EFBIG, which SQLite reports as an I/O error; "check the disk" sent IT to
+    # hardware that was sound (a review).
+    "size-limit": (
+        "Cannot write the session log {path}: the log has reached the largest file this "
+        "program may write (a limit set on it: `ulimit -f`, or LimitFSIZE in a systemd unit). "
+        "Raise or remove that limit and the records held are written, or " + _OTHER_FILE + "."
     ),
     # Reading a log whose write-ahead file still holds rows needs SQLite's -shm file beside it
     # (sqlite.org/wal.html, "Read-Only Databases"); on a read-only disk or folder it cannot be

@@ -23,6 +23,7 @@ import itertools
 import json
 import math
 import os
+import resource
 import secrets
 import sqlite3
 import stat
@@ -1202,6 +1203,8 @@ def _refine(error: LogError, path: Path) -> LogError:
         if os.access(file, os.F_OK) and not os.access(file, os.W_OK):
             return LogError(path, "read-only", error.detail)
     if error.cause == "io":
+        if _at_size_limit(path):
+            return LogError(path, "size-limit", error.detail)
         try:
             space = os.statvfs(_real(path).parent)
         except OSError:
@@ -1209,6 +1212,21 @@ def _refine(error: LogError, path: Path) -> LogError:
         if space.f_bavail * space.f_frsize < _NEARLY_FULL_BYTES:
             return LogError(path, "disk-full", error.detail)
     return error
+
+
+def _at_size_limit(path: Path) -> bool:
+    """The log or its write-ahead file is within a page of this process's file size limit
+    (RLIMIT_FSIZE): a write past it fails with EFBIG, which SQLite reports as an I/O error."""
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit == resource.RLIM_INFINITY:
+        return False
+    for file in (path, wal_of(path)):
+        try:
+            if os.stat(file).st_size + _NEARLY_FULL_BYTES >= limit:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def log_path_is(path: Path, question: Callable[[Path], bool]) -> bool:
