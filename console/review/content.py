@@ -907,13 +907,14 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
     """The alarm timeline: one row per occurrence, in the order raised."""
     zoned = spans_zone_change(detail, tz)
     not_applied = _not_applied_at_central(detail.events)
+    clocks = detail.logged_clocks() if detail.audio_pauses else ({}, {})
     rows = []
     for episode in detail.alarms:
         if is_reminder(episode) and not include_reminders:
             continue
         ack, to_ack = _response(episode, tz, zoned, not_applied.get(episode.occurrence, ()))
         to_ack += _while_stopped(episode, detail.restarts)
-        paused = _paused(episode, detail.audio_pauses, tz, zoned)
+        paused = _paused(episode, detail.audio_pauses, tz, zoned, clocks)
         priority = episode.priority
         label = priority.upper() if priority == "high" else priority
         message = episode.message
@@ -939,25 +940,63 @@ def alarm_rows(detail: SessionDetail, tz: tzinfo | None,
 
 
 def _paused(episode: AlarmEpisode, pauses: Sequence[AudioPause], tz: tzinfo | None,
-            zoned: bool) -> str:
+            zoned: bool, clocks: tuple[Mapping[int, int], Mapping[int, int]]) -> str:
     """The "Audio paused" cell: first a pause already running when the alarm was raised, which
     held it silent ("silent under pause of 09:35:10 nurse.ana until 09:37:10"; the cell was
     empty, read as an alarm that sounded from its raise: a review audit), then the pauses
     pressed while it was on ("09:36:30 nurse.ana"). An alarm that breaks through a pause ends
-    it at its raise (`audio_resumed`), so one that sounded is not said to be silent."""
-    raised, end = episode.raised_at, episode.cleared_at
+    it at its raise (`audio_resumed`), so one that sounded is not said to be silent.
+
+    Placed against the alarm's raise and end in the order the console logged them (`clocks`:
+    `SessionDetail.logged_clocks`), not by their times alone: NTP setting the clock back while
+    the alarm was on read a pause pressed then as one that had kept it silent, or dropped it
+    from its row (a review). The times shown stay as logged."""
+    event_clocks, row_clocks = clocks
+    raising = next((s for s in episode.steps if s.transition == "raised"),
+                   episode.steps[0] if episode.steps else None)
+    ending = next((s for s in reversed(episode.steps) if s.transition == "cleared"), None)
+    raised = _logged_at(row_clocks, raising, episode.raised_at)
+    end = (_logged_at(row_clocks, ending, episode.cleared_at)
+           if episode.cleared_at is not None else None)
+
+    def at(event_id: int, when: datetime) -> tuple[int | None, datetime]:
+        return event_clocks.get(event_id) if event_id else None, when
+
     parts = []
     if not is_reminder(episode):   # a reminder makes no sound to hold
         for p in pauses:
-            if p.paused_at < raised and (p.resumed_at is None or p.resumed_at > raised):
+            resumed = (at(p.resumed_event_id, p.resumed_at) if p.resumed_at is not None
+                       else None)
+            if (_logged_before(at(p.event_id, p.paused_at), raised)
+                    and (resumed is None or _logged_before(raised, resumed))):
                 until = (f" until {hhmm(p.resumed_at, tz, seconds=True, zoned=zoned)}"
                          if p.resumed_at is not None else "")
                 parts.append(f"silent under pause of "
                              f"{hhmm(p.paused_at, tz, seconds=True, zoned=zoned)} "
                              f"{p.paused_by}{until}")
+    # Pressed at the raise's or the end's instant (on one clock): pressed while it was on.
     parts.extend(f"{hhmm(p.paused_at, tz, seconds=True, zoned=zoned)} {p.paused_by}"
-                 for p in pauses if raised <= p.paused_at and (end is None or p.paused_at <= end))
+                 for p in pauses
+                 if not _logged_before(at(p.event_id, p.paused_at), raised)
+                 and (end is None or not _logged_before(end, at(p.event_id, p.paused_at))))
     return ", ".join(parts) or NONE
+
+
+def _logged_at(row_clocks: Mapping[int, int], step: AlarmStep | None,
+               when: datetime) -> tuple[int | None, datetime]:
+    """An alarm row's place for `_logged_before`: the clock it was logged on (None: not
+    known) and its time."""
+    return (row_clocks.get(step.id) if step is not None else None), when
+
+
+def _logged_before(first: tuple[int | None, datetime], then: tuple[int | None, datetime]) -> bool:
+    """Whether the record `first` (its clock, its time) was logged before `then`: on two clocks
+    by theirs (`SessionDetail.logged_clocks`), on one, or where either is not known, by their
+    times. At one instant on one clock, neither came before the other."""
+    (first_clock, first_at), (then_clock, then_at) = first, then
+    if first_clock is not None and then_clock is not None and first_clock != then_clock:
+        return first_clock < then_clock
+    return first_at < then_at
 
 
 def _while_stopped(episode: AlarmEpisode, restarts: Sequence[Restart]) -> str:

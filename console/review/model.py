@@ -300,6 +300,10 @@ class AudioPause:
             `AudioPause` and shares that resume time.
         resume_message: why audio resumed (`Audio pause ended`, or a new alarm broke through); ''
             when not resumed.
+        event_id: the id of its `audio_paused` event (0: not known), which places it among the
+            alarm rows (`SessionDetail.logged_clocks`) where a clock step made its time come
+            twice.
+        resumed_event_id: the id of that `audio_resumed` event (0: none, or not known).
     """
 
     paused_at: datetime
@@ -307,6 +311,8 @@ class AudioPause:
     message: str
     resumed_at: datetime | None
     resume_message: str
+    event_id: int = 0
+    resumed_event_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -845,6 +851,30 @@ class SessionDetail:
         alarm raised before it listed after it and after its own acknowledgement. Where the log
         does not place its alarm rows (an older console's steps or restarts count none) they
         are merged by their times alone."""
+        events, alarm_rows, event_clocks, row_clocks = self._clocks()
+        Keyed = tuple[tuple[int, datetime, int], LoggedEvent | tuple[AlarmEpisode, AlarmStep]]
+        by_event: list[Keyed] = [((c, *record_order(e.at, "event", e.kind)), e)
+                                 for c, e in zip(event_clocks, events)]
+        by_row: list[Keyed] = [((c, *record_order(s.at, "alarm")), (ep, s))
+                               for c, (ep, s) in zip(row_clocks, alarm_rows)]
+        # A merge, not a sort: each table stays in its own commit order whatever its times.
+        return [row for _, row in merge(by_event, by_row, key=lambda k: k[0])]
+
+    def logged_clocks(self) -> tuple[dict[int, int], dict[int, int]]:
+        """The clock each event and each alarm row was logged on, by event id and by alarm row
+        id: the id of the last clock step or restart logged before it (`SESSION_START_ID`:
+        none was), as `logged_rows` merges them. Two records on one clock are in the order of
+        their times; on two, in the order of those clocks, whatever their times (a step back
+        makes the same times come twice). Every one `SESSION_START_ID` where the log does not
+        place its alarm rows: their times alone order them."""
+        events, alarm_rows, event_clocks, row_clocks = self._clocks()
+        return ({e.id: c for c, e in zip(event_clocks, events)},
+                {s.id: c for c, (_, s) in zip(row_clocks, alarm_rows)})
+
+    def _clocks(self) -> tuple[list[LoggedEvent], list[tuple[AlarmEpisode, AlarmStep]],
+                               list[int], list[int]]:
+        """The events (by id), the alarm rows (by id) and the clock each was logged on
+        (`logged_clocks`), in those orders."""
         events = sorted(self.events, key=lambda e: e.id)
         alarm_rows = sorted(((a, s) for a in self.alarms for s in a.steps),
                             key=lambda row: row[1].id)
@@ -860,15 +890,8 @@ class SessionDetail:
             n = bisect_right(marks, event_id)
             return marks[n - 1] if n else SESSION_START_ID
 
-        Keyed = tuple[tuple[int, datetime, int], LoggedEvent | tuple[AlarmEpisode, AlarmStep]]
-        by_event: list[Keyed] = [((clock_of(e.id), *record_order(e.at, "event", e.kind)), e)
-                                 for e in events]
-        by_row: list[Keyed] = [
-            ((a if placed and a is not None else SESSION_START_ID,
-              *record_order(s.at, "alarm")), (ep, s))
-            for a, (ep, s) in zip(after, alarm_rows)]
-        # A merge, not a sort: each table stays in its own commit order whatever its times.
-        return [row for _, row in merge(by_event, by_row, key=lambda k: k[0])]
+        return (events, alarm_rows, [clock_of(e.id) for e in events],
+                [a if placed and a is not None else SESSION_START_ID for a in after])
 
     def hand_overs(self) -> list[LoggedEvent]:
         """The session's hand-overs (events `handed_over` {from, to}, by the nurse taking

@@ -1334,12 +1334,13 @@ def _from_events(events: Sequence[LoggedEvent], ended: datetime | None) -> dict[
         elif kind == "audio_paused":
             pauses.append({"paused_at": e.at, "paused_by": e.actor,
                            "message": str(d.get("message", "")), "resumed_at": None,
-                           "resume_message": ""})
+                           "resume_message": "", "event_id": e.id})
         elif kind == "audio_resumed":
             for pause in pauses:
                 if pause["resumed_at"] is None:
                     pause["resumed_at"] = e.at
                     pause["resume_message"] = str(d.get("message", ""))
+                    pause["resumed_event_id"] = e.id
         elif kind in ("discharged", "session_ended"):
             finish = finish or e.at
             finish_event = finish_event or e.id
