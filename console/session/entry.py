@@ -84,13 +84,16 @@ def check_number(m: Metric, value: float, shown: str | None = None) -> Verdict:
             m.name, f"{m.label} {shown} {m.unit} is outside the allowed range {m.describe_range()}."
         )
     if not m.is_plausible(value):
-        low, high = (m.format(v) for v in m.plausible)
         return NeedsConfirmation(
             m.name, value,   # the question names the value it records, not the text as typed
-            f"{m.label} {m.format(value)} {m.unit} is unusual (expected {low}–{high} {m.unit}). "
-            "Confirm to record it as measured.",
+            f"{_unusual(m, value, m.label)}. Confirm to record it as measured.",
         )
     return Accepted(m.name, value)
+
+
+def _unusual(m: Metric, value: float, label: str) -> str:
+    low, high = (m.format(v) for v in m.plausible)
+    return f"{label} {m.format(value)} {m.unit} is unusual (expected {low}–{high} {m.unit})"
 
 
 PULSE_PRESSURE_PLAUSIBLE = (20, 100)
@@ -119,20 +122,29 @@ def check_bp(text: str) -> list[Verdict]:
         return [Rejected("bp_diastolic", f"Diastolic {diastolic:.0f} must be lower than systolic "
                          f"{systolic:.0f}: check the order, for example 128/84.")]
     question = pulse_pressure_question(systolic, diastolic)
-    if question is not None and all(isinstance(v, Accepted) for v in verdicts):
-        # Each value plausible alone, the pair not: 250/40 (for 150/40, or 250/140) was recorded
-        # without a question (a nurse walk on X). Asked once, of the pair, on its systolic.
-        verdicts[0] = NeedsConfirmation("bp_systolic", systolic, question)
+    if question is not None:
+        # The pair unusual: 250/40 (for 150/40, or 250/140) was recorded without a question (a
+        # nurse walk on X). Asked once, of the pair, on its systolic; a half unusual alone
+        # carries the same question, which names it (255/40, a slip for 255/140, was asked only
+        # of its 255, and the 40 recorded unasked). A Yes confirms both halves.
+        verdicts = [NeedsConfirmation(v.metric, v.value, question)
+                    if v.metric == "bp_systolic" or isinstance(v, NeedsConfirmation) else v
+                    for v in verdicts if not isinstance(v, Rejected)]
     return verdicts
 
 
 def pulse_pressure_question(systolic: float, diastolic: float) -> str | None:
     """The question a BP pair whose pulse pressure is unusual asks (`PULSE_PRESSURE_PLAUSIBLE`),
-    or None when it is usual. Asked of two values each plausible alone (`check_bp`); a
-    confirmed answer is passed with both values, logged confirmed (`EntryPanel`, `SessionEngine.enter_manual`)."""
+    or None when it is usual; it names a half unusual alone too, so one question asks it all
+    (`check_bp`). A confirmed answer is passed with both values, logged confirmed (`EntryPanel`,
+    `SessionEngine.enter_manual`)."""
     low, high = PULSE_PRESSURE_PLAUSIBLE
     if low <= systolic - diastolic <= high:
         return None
-    return (f"BP {systolic:.0f}/{diastolic:.0f} mmHg: a pulse pressure of "
-            f"{systolic - diastolic:.0f} mmHg is unusual (expected {low}–{high} mmHg); check "
-            "for a slipped digit. Confirm to record it as measured.")
+    halves = [metric(name) for name in ("bp_systolic", "bp_diastolic")]
+    unusual = "".join(f"{_unusual(m, value, m.short_label.lower())}, "
+                      for m, value in zip(halves, (systolic, diastolic))
+                      if not m.is_plausible(value))
+    return (f"BP {systolic:.0f}/{diastolic:.0f} mmHg: {unusual}{'and ' if unusual else ''}a "
+            f"pulse pressure of {systolic - diastolic:.0f} mmHg is unusual (expected "
+            f"{low}–{high} mmHg); check for a slipped digit. Confirm to record it as measured.")

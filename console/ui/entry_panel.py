@@ -455,6 +455,8 @@ class EntryPanel(QtWidgets.QGroupBox):
         replacing: dict[str, frozenset[int]] = {}   # a value: the alarms her Yes replaces
         for verdict in entries:
             own = verdict.message if isinstance(verdict, NeedsConfirmation) else None
+            if own is not None and own == pair_question and verdict.metric in doubted:
+                own = None   # both halves carry the pair's question: her Yes answered it
             engine_question = self.controller.view.manual_question(verdict.metric, verdict.value)
             # The alarms on screen as she is asked (before the dialog lets the monitor move on).
             asked_about = (self._vital_alarms(verdict.metric) if engine_question is not None
