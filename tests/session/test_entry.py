@@ -124,8 +124,9 @@ def test_a_bp_asked_nothing_is_logged_unconfirmed():
 
 
 def test_a_systolic_confirmed_alone_confirms_nothing_of_its_diastolic():
-    # 255 is asked about alone ("Systolic BP 255 mmHg is unusual"); the form asks nothing of
-    # the pair then, so its diastolic was not doubted.
+    # The engine logs confirmed only the values it is told were confirmed: a systolic
+    # confirmed alone leaves its diastolic undoubted (the form asks of 255/40 as a pair and
+    # passes both: tests/ui/test_entry_bp_pair_beside_an_unusual_half.py).
     s = Session()
     assert isinstance(check_bp("255/40")[0], NeedsConfirmation)
     s.manual("bp_systolic", 255, confirmed=True)
