@@ -375,6 +375,17 @@ class AlarmBoard:
         if words is not None:
             occurrence.message, occurrence.threshold = words.message, words.threshold
 
+    def reword_corrected(self, condition: str, held: Raise | None) -> None:
+        """A correction of its vital's latest value while the vital is missing (the engine's
+        `correct` leaves its conditions to the absence): what the corrected value holds
+        (`held`), at the priority the occurrence shows, is its words, as any value at that
+        priority words it (`_change`) and a restart's replay of the correction does (engine
+        `_reworded`). Live it had gone on naming the SpO2 89 held high after the 97 that
+        followed was corrected to 90."""
+        occurrence = self._by_condition.get(condition)
+        if occurrence is not None and held is not None and held.priority == occurrence.priority:
+            occurrence.message, occurrence.threshold = held.message, held.threshold
+
     def _ends_later(self, occurrence: Occurrence) -> bool:
         """An alarm of the patient the nurse has acknowledged ends `ACKNOWLEDGED_END_SECONDS`
         after its values came back inside. So does one its reminder sounded again (`seen`,

@@ -490,6 +490,10 @@ class _State:
     typed: dict[int, Latest] = field(default_factory=dict)
     # Rows already corrected: the correction's value and wall time, by the corrected row's id.
     corrected: dict[int, tuple[float, datetime]] = field(default_factory=dict)
+    # Corrections entered in error, by vital: when their measurement came and when they were
+    # made, on the monotonic clock (`SessionEngine._corrected_unlike_a_replay`).
+    corrections_taken_back: dict[str, tuple[tuple[float, float], ...]] = field(
+        default_factory=dict)
     # Observations noted with a button ("Vomiting"), by text: each episode that stands (its
     # time, and its event's row id: None at a restart, whose events come without ids), in the
     # order noted. One entered in error (`void_observation`) leaves them.
@@ -547,6 +551,7 @@ class _State:
                        rows={k: list(v) for k, v in self.rows.items()}, voided=set(self.voided),
                        typed=dict(self.typed),
                        corrected=dict(self.corrected), observed=dict(self.observed),
+                       corrections_taken_back=dict(self.corrections_taken_back),
                        unticked=dict(self.unticked))
 
 
@@ -1986,9 +1991,14 @@ class SessionEngine:
         # apnoea had ended "its value was corrected to 13 breaths/min", unseen, not latched).
         missing = frozenset(t.condition for t in self._trackers.values()
                             if t.metric == metric_name and t.absent)
+        # What its correction holds, of a vital missing now: the words of an alarm at that
+        # priority (`AlarmBoard.reword_corrected`).
+        reworded = (self._held_by(metric_name, gone, value)
+                    if latest and missing and gone is not None else {})
         with self._step(now) as step:
             self._state.corrected[observation_id] = (value, now.wall)
-            self._trackers_before.pop(metric_name, None)   # its history is rewritten (below)
+            if latest or index is None:
+                self._trackers_before.pop(metric_name, None)   # its history is rewritten (below)
             if index is not None and gone is not None:
                 rows.pop(index)   # it counts nowhere now: the correction stands for it
                 baseline = self._state.baseline.get(metric_name)
@@ -2011,10 +2021,19 @@ class SessionEngine:
                     taken.extend(self._evaluate(metric_name, value, now, source=MANUAL,
                                                 missing=missing))
                     records.extend(_ended_because(taken, metric_name, why))
+                    for condition in missing:
+                        self.board.reword_corrected(condition, reworded.get(condition))
                 else:
                     records.extend(self._take_back_latched(metric_name, gone, rows[index:], why,
                                                            now))
+                    # An older row's correction changes no rule, so the trackers kept before
+                    # each later value stand, as a restart's replay has them: dropped, a later
+                    # value entered in error could not be taken back as if never come (a 200
+                    # stayed "confirmed by a repeat reading" by it, its repeat never asked).
+                    # A baseline it moved judges the standing value again: their history then
+                    # is rewritten.
                     if self._state.baseline.get(metric_name) != baseline:
+                        self._trackers_before.pop(metric_name, None)
                         records.extend(self._rejudge_standing(metric_name, now, missing))
             elif (older := self._alone_raised(metric_name, observation_id)) is not None:
                 # A typed value no longer among the kept ones, every one of which came after it:
@@ -2212,15 +2231,26 @@ class SessionEngine:
                 rows[-1] = (rows[-1][0], previous)
                 self._state.latest[metric_name] = previous
                 later = [rows[-1]]
+            self._note_correction_taken_back(metric_name, gone)
+            if self._corrected_unlike_a_replay(
+                    rows, gone, self._state.corrections_taken_back.get(metric_name, ())):
+                # The trackers kept from `gone` on cannot be put back as a restart's replay
+                # would have them: the fallbacks below, as when they are no longer kept.
+                self._trackers_before[metric_name] = deque(
+                    (entry for entry in self._trackers_before.get(metric_name, ())
+                     if entry[0] < gone.at.mono), maxlen=KEEP_ROWS)
             rebuilt = self._as_if_never(metric_name, gone, later, now)
             if rebuilt is None:
                 # The trackers kept since `gone` came were fed it: put back later, they brought
                 # back what it held (a correction to 112 entered in error, then the value after
                 # it too: "Diastolic BP 112" raised live, none after a restart). Dropped, as
                 # `correct` drops them; those kept before it stand.
+                # A correction no tracker was fed (of an older row: kept from before it on,
+                # none kept at it) leaves them: it fed none of them, as at a restart.
                 kept = self._trackers_before.get(metric_name, ())
-                self._trackers_before[metric_name] = deque(
-                    (entry for entry in kept if entry[0] < gone.at.mono), maxlen=KEEP_ROWS)
+                if gone.measured is None or not any(entry[0] < gone.at.mono for entry in kept):
+                    self._trackers_before[metric_name] = deque(
+                        (entry for entry in kept if entry[0] < gone.at.mono), maxlen=KEEP_ROWS)
                 if latest:   # too old to put back: the one before, fed now
                     rebuilt = self._feed_previous(metric_name, previous, now, missing=missing,
                                                   own_time=gone.measured is None)
@@ -2258,6 +2288,36 @@ class SessionEngine:
                 step.records.extend(self._heart_rate_without_pulse(now))
             step.records.extend(self._prompts(now))
         return Outcome(True)
+
+    def _note_correction_taken_back(self, metric_name: str, gone: Latest) -> None:
+        """`gone`, entered in error, is a correction: when its measurement came and when it
+        was corrected, for `_corrected_unlike_a_replay`."""
+        if gone.measured is not None:
+            state = self._state
+            state.corrections_taken_back[metric_name] = (
+                *state.corrections_taken_back.get(metric_name, ()),
+                (gone.measured.mono, gone.at.mono))
+
+    @staticmethod
+    def _corrected_unlike_a_replay(rows: Sequence[tuple[int, Latest]], gone: Latest,
+                               taken_back: Sequence[tuple[float, float]]) -> bool:
+        """`gone` (entered in error; `rows`: the vital's values without it) came between a
+        measurement and a correction of it made later (one that stands, or `taken_back`: the
+        measured and corrected times of those entered in error), and no value that stands
+        did: a restart's replay, which skips `gone`, takes that correction as of the latest
+        value (`_replay_correction`), not in the older row's place as `correct` took it live.
+        The trackers kept before `gone` were fed the value corrected away: put back, a typed
+        250 corrected to 150 under a cuff's 230 came back with the 230 taken back.
+        So too when a later measurement was corrected in an older row's place: the replay fed
+        its value as measured, and `_as_if_never` would feed the correction's (a systolic
+        corrected to 214 asked a repeat no restart asked)."""
+        corrections = [kept for _, kept in rows if kept.measured is not None]
+        if any(kept.taken.mono > gone.at.mono for kept in corrections):
+            return True
+        spans = [*((kept.taken.mono, kept.at.mono) for kept in corrections), *taken_back]
+        return any(measured < gone.at.mono < corrected
+                   and not any(measured < other.taken.mono < corrected for _, other in rows)
+                   for measured, corrected in spans)
 
     def _revive_superseded(self, rows: list[tuple[int, Latest]], gone: Latest) -> int | None:
         """The late cuffs that came after `gone` (entered in error) and were history only
@@ -2571,9 +2631,11 @@ class SessionEngine:
                               words[current.condition])
         return out
 
-    def _held_by(self, metric_name: str, value: Latest) -> dict[str, Raise | None]:
+    def _held_by(self, metric_name: str, value: Latest,
+                 corrected: float | None = None) -> dict[str, Raise | None]:
         """What `value` held, per condition of its vital: fed to copies of its trackers as they
-        were before it (kept for `void`); {} when they are no longer kept."""
+        were before it (kept for `void`); {} when they are no longer kept. `corrected`: what
+        its correction to that value, typed, would have held in its place."""
         kept = _kept_for(self._trackers_before.get(metric_name, ()), value)
         if kept is None:
             return {}
@@ -2582,8 +2644,11 @@ class SessionEngine:
         held: dict[str, Raise | None] = {}
         for tracker in kept[0]:
             twin = tracker.clone()
-            twin.on_value(value.reading.value, baseline, value.at, value.reading.source,
-                          mark=beyond_mark(value.reading.flags))
+            if corrected is not None:
+                twin.on_value(corrected, baseline, value.at, MANUAL)
+            else:
+                twin.on_value(value.reading.value, baseline, value.at, value.reading.source,
+                              mark=beyond_mark(value.reading.flags))
             held[twin.condition] = twin.held()
         return held
 
@@ -2877,7 +2942,8 @@ class SessionEngine:
         index = next((i for i, (row, _) in enumerate(rows) if row == obs.corrects), None)
         latest = index is not None and index == len(rows) - 1
         after_t0 = rows[index][1].after_t0 if index is not None else self._state.t0_reached
-        self._trackers_before.pop(obs.metric, None)   # as `correct`
+        if latest or index is None:
+            self._trackers_before.pop(obs.metric, None)   # as `correct`
         if obs.corrects is not None:   # `correct` refuses it again, as live
             self._state.corrected[obs.corrects] = (obs.value, obs.received_at)
             self._measured_row[row_id] = self._measured_row.get(obs.corrects, obs.corrects)
@@ -2890,6 +2956,8 @@ class SessionEngine:
                                                    gone.taken, gone.after_first_device,
                                                    placed=gone.placed)))
                 standing = self._standing_for_baseline(obs.metric)
+                if self._state.baseline.get(obs.metric) != baseline:
+                    self._trackers_before.pop(obs.metric, None)   # as `correct`
                 if standing is not None and self._state.baseline.get(obs.metric) != baseline:
                     self._replay_trackers(standing.reading, at, at_t0=not standing.after_t0,
                                           after_t0=standing.after_t0,
@@ -2920,6 +2988,7 @@ class SessionEngine:
             rows[-1] = (rows[-1][0], replace(rows[-1][1], superseded=False))
             revived = True
         kept = _kept_for(self._trackers_before.get(metric_name, ()), gone)
+        self._note_correction_taken_back(metric_name, gone)
         if index == len(rows) and kept is not None:
             # It was the latest: its trackers and its "Repeat" check as they were before it,
             # as `void` puts them back (`_as_if_never`). Fed the value before it again here, a
