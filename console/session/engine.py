@@ -129,6 +129,7 @@ from console.session.entry import (
     Verdict,
     check_bp,
     check_number,
+    pulse_pressure_question,
 )
 from console.session.holding import HeldFile, HeldWrites, LeftHeld, left_held, reading_key
 from console.session.protocol_record import PROTOCOL_IN_FORCE, protocol_detail, protocol_in_force
@@ -2102,11 +2103,11 @@ class SessionEngine:
         wrong = next((v for v in paired if isinstance(v, Rejected)), None)
         if wrong is not None:
             return Rejected(metric_name, wrong.message)
-        question = next((v for v in paired if isinstance(v, NeedsConfirmation)), None)
-        # The pulse pressure is asked, as in the form, of two values each plausible alone.
-        if (isinstance(verdict, Accepted) and question is not None
-                and isinstance(check_number(metric(other), pair.reading.value), Accepted)):
-            return NeedsConfirmation(metric_name, value, question.message)
+        # The pulse pressure is asked as the form asks it: in one question with a half unusual
+        # alone (140/90 with its diastolic corrected to 20 had been asked of the 20 only).
+        question = pulse_pressure_question(systolic, diastolic)
+        if question is not None:
+            return NeedsConfirmation(metric_name, value, question)
         return verdict
 
     def _typed_standing(self, metric_name: str) -> Iterator[Latest]:

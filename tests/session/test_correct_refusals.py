@@ -85,6 +85,22 @@ def test_a_bp_half_is_corrected_by_the_forms_pair_rules():
     assert correct(s, systolic, "bp_systolic", 200, confirmed=True) == Accepted("bp_systolic", 200)
 
 
+def test_a_bp_half_corrected_to_a_value_unusual_alone_is_asked_of_the_pair_too():
+    # The form asks 140/20 in one question naming the 20 and the pulse pressure; a correction
+    # of 140/90's diastolic to 20 had been asked of the 20 only, the slipped digit unsaid.
+    s = Session()
+    typed(s, "bp_systolic", 140)
+    diastolic = typed(s, "bp_diastolic", 90)
+    s.t(120)
+    asked = correct(s, diastolic, "bp_diastolic", 20)
+    assert asked == NeedsConfirmation(
+        "bp_diastolic", 20,
+        "BP 140/20 mmHg: diastolic 20 mmHg is unusual (expected 30–150 mmHg), and a pulse "
+        "pressure of 120 mmHg is unusual (expected 20–100 mmHg); check for a slipped digit. "
+        "Confirm to record it as measured.")
+    assert corrections(s) == []
+
+
 def test_a_half_typed_alone_is_corrected_as_the_value_alone():
     s = Session()
     systolic = typed(s, "bp_systolic", 128)
