@@ -1174,12 +1174,24 @@ class SessionEngine:
         the nurse re-enters or Support reads. Not the log's own "Session log unavailable" alarm
         changes (nobody re-enters them), nor a monitor's reading the log has (in `observations`,
         the session's as logged: sent again, same source, channel, metric, value and measured
-        time). A monitor's readings the log lacks are said apart: each was answered "not
-        stored" (AE) and the monitor sends it again (re-entered by hand as the alarm asked, they
-        were logged twice)."""
+        time), nor what a restart writes again on its own (below): a restart held behind a log
+        still refusing writes had its resume, its own unsaved-records alarm and the speaker's
+        and monitor's state counted as "4 alarm changes, 4 other entries" to re-enter, hiding
+        the one alarm change lost. A monitor's readings the log lacks are said apart: each was
+        answered "not stored" (AE) and the monitor sends it again (re-entered by hand as the
+        alarm asked, they were logged twice)."""
         logged = {key for o in observations if (key := reading_key(o)) is not None}
+        # A restart's own: the alarm changes of the technical conditions it evaluates afresh
+        # (README, "A restart restores every alarm": the log's and a console fault, ended; the
+        # monitor's link and the speaker, watched again; the clock against the log; this very
+        # alarm), and the events of its resume and of what it watches.
+        conditions = {LOG_UNAVAILABLE, CONSOLE_FAULT, DEVICE_LOST, DEVICE_STALE,
+                      AUDIO_UNAVAILABLE, CLOCK_BEHIND, UNSAVED_RECORDS}
+        kinds = {SESSION_RESUMED, UNSAVED_FOUND, "audio_status", "device_state", "log_restored",
+                 AUDIO_RESUMED}
         left = [f for f in left_held([log_path.parent, *self.spare_folders], log_path,
-                                     self.session_id, logged, not_counted={LOG_UNAVAILABLE})
+                                     self.session_id, logged, not_counted=conditions,
+                                     not_counted_events=kinds)
                 if not _written_by_its_run(f, events)]
         # Each file as its event names it (`path_text`: a Latin-1 folder's byte escaped, which
         # the log can hold; as such the event was refused and the resume raised).

@@ -363,7 +363,8 @@ again; …"): read back for its short form (conditions.py) and its nurse (deiden
 
 def left_held(folders: Iterable[Path], log: Path, session_id: int,
               logged: Collection[ReadingKey] = (),
-              not_counted: Collection[str] = ()) -> list[LeftHeld]:
+              not_counted: Collection[str] = (),
+              not_counted_events: Collection[str] = ()) -> list[LeftHeld]:
     """The unsaved-records files in `folders` (where `HeldFile` writes them: the log's folder,
     then the spare ones) that hold records of session `session_id` of the log at `log`, by
     file name.
@@ -376,9 +377,13 @@ def left_held(folders: Iterable[Path], log: Path, session_id: int,
     unreadable file or line is passed over: nothing in it can be told of this session.
 
     Not counted as missing: a device reading whose key (`reading_key`) is in `logged` (the
-    monitor sent it again and the log has it), and the alarm changes of the conditions in
-    `not_counted` (the log's own "Session log unavailable": nobody re-enters it). A file with
-    nothing else is not returned."""
+    monitor sent it again and the log has it), the alarm changes of the conditions in
+    `not_counted` and the events of the kinds in `not_counted_events`: the console's own
+    bookkeeping, which nobody re-enters ("Session log unavailable"; a restart held behind a log
+    still refusing writes: its `session_resumed`, its own unsaved-records alarm, the speaker's
+    and the monitor's state, all written again by the next restart on its own). Counted, they
+    had hidden the one alarm change lost among "4 alarm changes, 4 other entries", more with
+    every restart. A file with nothing else is not returned (it stays for Support)."""
     ours = str(real_path(log))
     seen: set[Path] = set()
     found: list[LeftHeld] = []
@@ -391,14 +396,14 @@ def left_held(folders: Iterable[Path], log: Path, session_id: int,
             if path in seen:
                 continue
             seen.add(path)
-            left = _left_in(path, ours, session_id, logged, not_counted)
+            left = _left_in(path, ours, session_id, logged, not_counted, not_counted_events)
             if left is not None:
                 found.append(left)
     return sorted(found, key=lambda left: left.path.name)
 
 
 def _left_in(path: Path, log: str, session_id: int, logged: Collection[ReadingKey],
-             not_counted: Collection[str]) -> LeftHeld | None:
+             not_counted: Collection[str], not_counted_events: Collection[str]) -> LeftHeld | None:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -426,7 +431,7 @@ def _left_in(path: Path, log: str, session_id: int, logged: Collection[ReadingKe
         elif kind == "AlarmTransition":
             if item.get("condition") not in not_counted:
                 alarm_changes += 1
-        else:
+        elif kind != "EventRecord" or item.get("kind") not in not_counted_events:
             other += 1
         if kind == "EventRecord" and item.get("kind") == "discharged":
             discharged = (at, str(item.get("actor", "")))
