@@ -1181,17 +1181,19 @@ class SessionEngine:
         answered "not stored" (AE) and the monitor sends it again (re-entered by hand as the
         alarm asked, they were logged twice)."""
         logged = {key for o in observations if (key := reading_key(o)) is not None}
-        # A restart's own: the alarm changes of the technical conditions it evaluates afresh
-        # (README, "A restart restores every alarm": the log's and a console fault, ended; the
-        # monitor's link and the speaker, watched again; the clock against the log; this very
-        # alarm), and the events of its resume and of what it watches.
-        conditions = {LOG_UNAVAILABLE, CONSOLE_FAULT, DEVICE_LOST, DEVICE_STALE,
-                      AUDIO_UNAVAILABLE, CLOCK_BEHIND, UNSAVED_RECORDS}
-        kinds = {SESSION_RESUMED, UNSAVED_FOUND, "audio_status", "device_state", "log_restored",
-                 AUDIO_RESUMED}
+        # Bookkeeping: the log's own alarm, this very alarm and a resume's events; and, at a
+        # restart (holding `RESUME_OWN_SECONDS`), what it evaluates afresh (README, "A restart
+        # restores every alarm": a console fault ended, the monitor's link and the speaker
+        # watched again, the clock against the log). Live, those are episodes: counted.
         left = [f for f in left_held([log_path.parent, *self.spare_folders], log_path,
-                                     self.session_id, logged, not_counted=conditions,
-                                     not_counted_events=kinds)
+                                     self.session_id, logged,
+                                     not_counted={LOG_UNAVAILABLE, UNSAVED_RECORDS},
+                                     not_counted_events={SESSION_RESUMED, UNSAVED_FOUND,
+                                                         "log_restored"},
+                                     at_resume={CONSOLE_FAULT, DEVICE_LOST, DEVICE_STALE,
+                                                AUDIO_UNAVAILABLE, CLOCK_BEHIND},
+                                     at_resume_events={"audio_status", "device_state",
+                                                       AUDIO_RESUMED})
                 if not _written_by_its_run(f, events)]
         # Each file as its event names it (`path_text`: a Latin-1 folder's byte escaped, which
         # the log can hold; as such the event was refused and the resume raised).

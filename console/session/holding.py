@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from console.paths import append_private_file, write_private_file
-from console.records import ObservationRecord, Record, Recorder
+from console.records import SESSION_RESUMED, ObservationRecord, Record, Recorder
 from console.store.errors import LogError
 from devices.reading import MANUAL, Reading
 
@@ -66,6 +66,10 @@ def observation_key(record: Record) -> ReadingKey | None:
 
 RETRY_SECONDS = 2.0
 """Time between attempts to write what is held (monotonic seconds)."""
+
+RESUME_OWN_SECONDS = 30.0
+"""How long after a restart's `session_resumed` the speaker's and the monitor's state it logs
+are its own finding (the audio probe, the port opened), not an episode of the session."""
 
 
 class HeldWrites:
@@ -364,7 +368,9 @@ again; …"): read back for its short form (conditions.py) and its nurse (deiden
 def left_held(folders: Iterable[Path], log: Path, session_id: int,
               logged: Collection[ReadingKey] = (),
               not_counted: Collection[str] = (),
-              not_counted_events: Collection[str] = ()) -> list[LeftHeld]:
+              not_counted_events: Collection[str] = (),
+              at_resume: Collection[str] = (),
+              at_resume_events: Collection[str] = ()) -> list[LeftHeld]:
     """The unsaved-records files in `folders` (where `HeldFile` writes them: the log's folder,
     then the spare ones) that hold records of session `session_id` of the log at `log`, by
     file name.
@@ -379,11 +385,16 @@ def left_held(folders: Iterable[Path], log: Path, session_id: int,
     Not counted as missing: a device reading whose key (`reading_key`) is in `logged` (the
     monitor sent it again and the log has it), the alarm changes of the conditions in
     `not_counted` and the events of the kinds in `not_counted_events`: the console's own
-    bookkeeping, which nobody re-enters ("Session log unavailable"; a restart held behind a log
-    still refusing writes: its `session_resumed`, its own unsaved-records alarm, the speaker's
-    and the monitor's state, all written again by the next restart on its own). Counted, they
-    had hidden the one alarm change lost among "4 alarm changes, 4 other entries", more with
-    every restart. A file with nothing else is not returned (it stays for Support)."""
+    bookkeeping, which nobody re-enters ("Session log unavailable"; a restart's
+    `session_resumed`, its own unsaved-records alarm); and the alarm changes of `at_resume` and
+    events of `at_resume_events` within `RESUME_OWN_SECONDS` after a `session_resumed` line of
+    the file: the speaker's and the monitor's state a restart held behind a log still refusing
+    writes found on its own, and the next restart finds again. Counted, they had hidden the one
+    alarm change lost among "4 alarm changes, 4 other entries", more with every restart. The
+    same conditions live (a monitor lost, the speaker failing, a console fault during the
+    outage) count: they are what happened to the patient's monitoring (a review: left out by
+    condition, a file of only those was named nowhere). A file with nothing counted is not
+    returned (it stays for Support)."""
     ours = str(real_path(log))
     seen: set[Path] = set()
     found: list[LeftHeld] = []
@@ -396,14 +407,16 @@ def left_held(folders: Iterable[Path], log: Path, session_id: int,
             if path in seen:
                 continue
             seen.add(path)
-            left = _left_in(path, ours, session_id, logged, not_counted, not_counted_events)
+            left = _left_in(path, ours, session_id, logged, not_counted, not_counted_events,
+                            at_resume, at_resume_events)
             if left is not None:
                 found.append(left)
     return sorted(found, key=lambda left: left.path.name)
 
 
 def _left_in(path: Path, log: str, session_id: int, logged: Collection[ReadingKey],
-             not_counted: Collection[str], not_counted_events: Collection[str]) -> LeftHeld | None:
+             not_counted: Collection[str], not_counted_events: Collection[str],
+             at_resume: Collection[str], at_resume_events: Collection[str]) -> LeftHeld | None:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -411,6 +424,7 @@ def _left_in(path: Path, log: str, session_id: int, logged: Collection[ReadingKe
     typed = monitor = alarm_changes = other = 0
     last: datetime | None = None
     discharged: tuple[datetime, str] | None = None
+    resumed: datetime | None = None   # the last `session_resumed` line's time, lines in order
     for line in text.splitlines():
         try:
             item: Any = json.loads(line)
@@ -423,15 +437,21 @@ def _left_in(path: Path, log: str, session_id: int, logged: Collection[ReadingKe
         except (ValueError, KeyError, TypeError):
             continue
         last = at if last is None else max(last, at)
+        event = item.get("kind") if kind == "EventRecord" else None
+        if event == SESSION_RESUMED:
+            resumed = at
+        at_a_resume = (resumed is not None
+                       and (at - resumed).total_seconds() <= RESUME_OWN_SECONDS)
         if kind == "ObservationRecord":
             if typed_in:
                 typed += 1
             elif key is None or key not in logged:
                 monitor += 1
         elif kind == "AlarmTransition":
-            if item.get("condition") not in not_counted:
+            condition = item.get("condition")
+            if condition not in not_counted and not (at_a_resume and condition in at_resume):
                 alarm_changes += 1
-        elif kind != "EventRecord" or item.get("kind") not in not_counted_events:
+        elif event not in not_counted_events and not (at_a_resume and event in at_resume_events):
             other += 1
         if kind == "EventRecord" and item.get("kind") == "discharged":
             discharged = (at, str(item.get("actor", "")))
