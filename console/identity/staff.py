@@ -361,7 +361,7 @@ def _folded(text: str) -> str:
 _DIRECTION_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _refused_as(ch: str) -> str | None:
+def refused_in_staff_text(ch: str) -> str | None:
     """What a character refused in staff text is called, else None.
 
     Only what harms is refused: `isprintable()` had refused every format character and every
@@ -385,7 +385,7 @@ def _text(value: str, what: str, limit: int) -> str:
     patient ids are).
 
     Raises:
-        IdentityError: empty, longer than `limit`, or holding a character `_refused_as` names
+        IdentityError: empty, longer than `limit`, or holding a character `refused_in_staff_text` names
             (the message names it by its code point: most cannot be seen).
     """
     value = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in value)
@@ -401,7 +401,7 @@ def _text(value: str, what: str, limit: int) -> str:
         raise IdentityError(f"the {what} has {len(value)} characters; at most {limit} are "
                             "allowed")
     for place, ch in enumerate(value, start=1):
-        refused = _refused_as(ch)
+        refused = refused_in_staff_text(ch)
         if refused is not None:
             raise IdentityError(f"the {what} holds {refused} (U+{ord(ch):04X}) at character "
                                 f"{place}: type the {what} again without it")

@@ -62,6 +62,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from console.identity.staff import NAME_MAX, refused_in_staff_text
 from console.session.entry import typed_number
 from devices.formats import FORMATS
 from protocols.loader import ProtocolError
@@ -102,8 +103,9 @@ PLAUSIBLE_WEIGHT_KG = (30.0, 250.0)
 real, so it must be confirmed; inside the hard range it is still allowed."""
 MAX_PATIENT_ID_LENGTH = 64
 """Identifiers go into the log and into export file names; an MRN is far shorter."""
-MAX_NURSE_NAME_LENGTH = 64
-"""The nurse's name is the actor of every record and is printed in the header and exports."""
+MAX_NURSE_NAME_LENGTH = NAME_MAX
+"""The nurse's name is the actor of every record: as long as a staff account's name may be (a
+64 had refused a 71-character double-barrelled name its account held, a review)."""
 MAX_SESSION_NUMBER = 999
 NOT_UTF8 = "is not readable text (its bytes are not UTF-8): type it again in a UTF-8 terminal."
 """After "The identifier " or "The name ": a value typed with bytes that are not UTF-8."""
@@ -140,10 +142,6 @@ _PLACEHOLDER_ID = re.compile(
     re.IGNORECASE,
 )
 _PLACEHOLDER_SEPARATORS = frozenset("._-")
-# Format characters a name written in some scripts needs (the zero-width non-joiner of a Persian
-# name, the joiner of an Indic one, the direction marks of a right-to-left one): staff accounts
-# keep them (console/identity/staff.py), so the nurse's name may hold them too.
-_NAME_FORMAT_CHARACTERS = frozenset("\u200c\u200d\u200e\u200f")
 
 
 class Field(enum.Enum):
@@ -348,19 +346,23 @@ def check_nurse(typed: str, required: bool = True) -> Problem | None:
         return Problem(Field.NURSE, Kind.REFUSED,
                        f"The name is {len(text)} characters long; at most "
                        f"{MAX_NURSE_NAME_LENGTH} are allowed. Type the nurse's name.")
-    hidden = _first_control(text, allowed=_NAME_FORMAT_CHARACTERS)
+    # The characters a staff account's name may not hold (a name's script may need its
+    # joiners, marks and soft hyphens: the nurse signs in under the name her account holds).
+    hidden = next((f"{what} (U+{ord(char):04X} at position {place})"
+                   for place, char in enumerate(text, 1)
+                   if (what := refused_in_staff_text(char)) is not None), None)
     if hidden is not None:
         return Problem(Field.NURSE, Kind.REFUSED,
-                       f"The name contains a control or invisible character ({hidden}); only "
-                       "visible characters are allowed. Type the nurse's name again.")
+                       f"The name contains {hidden}; only visible characters are allowed. "
+                       "Type the nurse's name again.")
     return None
 
 
-def _first_control(text: str, allowed: frozenset[str] = frozenset()) -> str | None:
-    """The first control or invisible formatting character in `text` that is not in `allowed`,
-    as 'U+0001 at position 4' (positions counted from 1), or None."""
+def _first_control(text: str) -> str | None:
+    """The first control or invisible formatting character in `text`, as 'U+0001 at position
+    4' (positions counted from 1), or None."""
     for index, char in enumerate(text, 1):
-        if char not in allowed and unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
             return f"U+{ord(char):04X} at position {index}"
     return None
 
