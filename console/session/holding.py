@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from console.paths import append_private_file, write_private_file
-from console.records import SESSION_RESUMED, ObservationRecord, Record, Recorder
+from console.records import CLEARED, SESSION_RESUMED, ObservationRecord, Record, Recorder
 from console.store.errors import LogError
 from devices.reading import MANUAL, Reading
 
@@ -68,8 +68,8 @@ RETRY_SECONDS = 2.0
 """Time between attempts to write what is held (monotonic seconds)."""
 
 RESUME_OWN_SECONDS = 30.0
-"""How long after a restart's `session_resumed` the speaker's and the monitor's state it logs
-are its own finding (the audio probe, the port opened), not an episode of the session."""
+"""How long after a restart's `session_resumed` its first report of the speaker and the
+monitor's port is its own finding (the audio probe, the port opened): `_a_restarts_own`."""
 
 
 class HeldWrites:
@@ -386,15 +386,14 @@ def left_held(folders: Iterable[Path], log: Path, session_id: int,
     monitor sent it again and the log has it), the alarm changes of the conditions in
     `not_counted` and the events of the kinds in `not_counted_events`: the console's own
     bookkeeping, which nobody re-enters ("Session log unavailable"; a restart's
-    `session_resumed`, its own unsaved-records alarm); and the alarm changes of `at_resume` and
-    events of `at_resume_events` within `RESUME_OWN_SECONDS` after a `session_resumed` line of
-    the file: the speaker's and the monitor's state a restart held behind a log still refusing
-    writes found on its own, and the next restart finds again. Counted, they had hidden the one
-    alarm change lost among "4 alarm changes, 4 other entries", more with every restart. The
-    same conditions live (a monitor lost, the speaker failing, a console fault during the
-    outage) count: they are what happened to the patient's monitoring (a review: left out by
-    condition, a file of only those was named nowhere). A file with nothing counted is not
-    returned (it stays for Support)."""
+    `session_resumed`, its own unsaved-records alarm); and what a restart found again on its own
+    of the conditions in `at_resume` and the events of `at_resume_events` (`_a_restarts_own`:
+    the ends at its resume, its first report of the port and the speaker). Counted, they had
+    hidden the one alarm change lost among "4 alarm changes, 4 other entries", more with every
+    restart. The same conditions live (a monitor lost, the speaker failing, a console fault
+    during the outage) count: they are what happened to the patient's monitoring (a review:
+    left out by condition, a file of only those was named nowhere). A file with nothing counted
+    is not returned (it stays for Support)."""
     ours = str(real_path(log))
     seen: set[Path] = set()
     found: list[LeftHeld] = []
@@ -421,43 +420,77 @@ def _left_in(path: Path, log: str, session_id: int, logged: Collection[ReadingKe
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    typed = monitor = alarm_changes = other = 0
-    last: datetime | None = None
-    discharged: tuple[datetime, str] | None = None
-    resumed: datetime | None = None   # the last `session_resumed` line's time, lines in order
+    lines: list[tuple[Any, str, datetime]] = []
     for line in text.splitlines():
         try:
             item: Any = json.loads(line)
             kind = str(item["type"])
             if item.get(HELD_LOG) != log or item["session_id"] != session_id:
                 continue
-            at = datetime.fromisoformat(item[_RECORD_TIME[kind]])
+            lines.append((item, kind, datetime.fromisoformat(item[_RECORD_TIME[kind]])))
+        except (ValueError, KeyError, TypeError):
+            continue
+    own = _a_restarts_own(lines, at_resume, at_resume_events)
+    typed = monitor = alarm_changes = other = 0
+    last: datetime | None = None
+    discharged: tuple[datetime, str] | None = None
+    for index, (item, kind, at) in enumerate(lines):
+        try:
             typed_in = kind == "ObservationRecord" and item["source"] == MANUAL
             key = _line_key(item) if kind == "ObservationRecord" and not typed_in else None
         except (ValueError, KeyError, TypeError):
             continue
         last = at if last is None else max(last, at)
         event = item.get("kind") if kind == "EventRecord" else None
-        if event == SESSION_RESUMED:
-            resumed = at
-        at_a_resume = (resumed is not None
-                       and (at - resumed).total_seconds() <= RESUME_OWN_SECONDS)
         if kind == "ObservationRecord":
             if typed_in:
                 typed += 1
             elif key is None or key not in logged:
                 monitor += 1
         elif kind == "AlarmTransition":
-            condition = item.get("condition")
-            if condition not in not_counted and not (at_a_resume and condition in at_resume):
+            if item.get("condition") not in not_counted and index not in own:
                 alarm_changes += 1
-        elif event not in not_counted_events and not (at_a_resume and event in at_resume_events):
+        elif event not in not_counted_events and index not in own:
             other += 1
-        if kind == "EventRecord" and item.get("kind") == "discharged":
+        if event == "discharged":
             discharged = (at, str(item.get("actor", "")))
     if last is None or not typed + monitor + alarm_changes + other:
         return None
     return LeftHeld(path, typed, monitor, alarm_changes, other, last, discharged)
+
+
+def _a_restarts_own(lines: Sequence[tuple[Any, str, datetime]], at_resume: Collection[str],
+                    at_resume_events: Collection[str]) -> set[int]:
+    """The lines (by index) a restart wrote on its own of what it evaluates afresh: those of
+    its resume's instant (the conditions it ends are written just before its `session_resumed`
+    line, at its time), and within `RESUME_OWN_SECONDS` after it its first report of each
+    kind of `at_resume_events` (the port opened, the speaker probed) and the ends of
+    `at_resume` conditions (the speaker found working). A raise or an acknowledgement in
+    that window is an episode of the session, counted: a monitor pulled 10 s after a restart
+    had been left out; so is everything timed before the resume (a clock set back after it
+    had made every later line the restart's own, a review)."""
+    resumes = [at for item, kind, at in lines
+               if kind == "EventRecord" and item.get("kind") == SESSION_RESUMED]
+    own: set[int] = set()
+    reported: set[str] = set()
+    since: datetime | None = None   # the last resume before the line, lines in order
+    for index, (item, kind, at) in enumerate(lines):
+        event = item.get("kind") if kind == "EventRecord" else None
+        if event == SESSION_RESUMED:
+            since, reported = at, set()
+        condition = item.get("condition") if kind == "AlarmTransition" else None
+        ours = condition in at_resume or event in at_resume_events
+        if not ours:
+            continue
+        if at in resumes:
+            own.add(index)
+        elif since is not None and 0 <= (at - since).total_seconds() <= RESUME_OWN_SECONDS:
+            if condition is not None and item.get("transition") == CLEARED:
+                own.add(index)
+            elif event is not None and event not in reported:
+                reported.add(event)
+                own.add(index)
+    return own
 
 
 def _line_key(item: Any) -> ReadingKey | None:
