@@ -271,8 +271,9 @@ def _bind(value: str) -> str:
 
 
 def _bind_reaches(host: str, bind: str) -> None:
-    """SetupError when the chairs dial --host, an IP address, and the broker would not listen
-    there: --bind must be that address or every interface of its family (the review: --host
+    """SetupError when the chairs dial --host, an IP address or localhost, and the broker
+    would not listen there: --bind must be that address or every interface of its family (the
+    review: --host
     10.0.0.5 --bind 10.0.0.6, or an IPv6 host on 0.0.0.0, and no chair could connect, nothing
     said). Mosquitto's `listener PORT ::` is IPv6 only (it sets IPV6_V6ONLY: 127.0.0.1 was
     refused on it), so `::` is an IPv6 host's only. A host name is not looked up, except
@@ -284,7 +285,7 @@ def _bind_reaches(host: str, bind: str) -> None:
             return
         raise SetupError(f"--bind {bind} does not reach --host {host}: every chair's kit dials "
                          f"{host} (this machine's loopback) and the broker would listen on "
-                         f"{bind} only, so no chair could connect; give --host and this "
+                         f"{bind} only, so no chair could connect; give --host this "
                          f"machine's name or address on the clinic network ({bind}), or --bind "
                          "127.0.0.1, or leave --bind out (every interface)")
     dialled, listening = ipaddress.ip_address(host), ipaddress.ip_address(bind)

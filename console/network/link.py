@@ -495,7 +495,7 @@ class NetworkLink:
         words = network[-1].message
         raised = next(t.at for t in network if t.occurrence == network[-1].occurrence)
         central: datetime | None = raised if "central station" in words.lower() else None
-        statuses = [e for _, e in self._log.events(session_id) if e.kind == "network_status"]
+        statuses = [e for _, e in self._log.events(session_id, ("network_status",))]
         if statuses and isinstance(statuses[-1].detail.get("problem"), str):
             words, central = statuses[-1].detail["problem"], None
             for event in statuses:   # since the last event that did not speak of the central

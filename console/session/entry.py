@@ -129,7 +129,7 @@ def check_bp(text: str) -> list[Verdict]:
         # of its 255, and the 40 recorded unasked). A Yes confirms both halves.
         verdicts = [NeedsConfirmation(v.metric, v.value, question)
                     if v.metric == "bp_systolic" or isinstance(v, NeedsConfirmation) else v
-                    for v in verdicts if not isinstance(v, Rejected)]
+                    for v in verdicts if not isinstance(v, Rejected)]   # none: returned above
     return verdicts
 
 

@@ -25,9 +25,9 @@ The rules, and where each lived before this module (screen: console/ui/start_scr
   was fixed at its start). The box had come preselected at the first dose (56 mg), so Start
   alone started a patient whose course was at 84 mg at 56 mg. The command line asks `--dose-mg`
   itself (console/ui/app.py `_chosen_dose`), once it knows the start is not a resume.
-- nurse: required (screen; CLI); readable text (`check_nurse`; nowhere: a traceback); at most 64
-  characters, something visible and no control or invisible character, as the patient
-  identifier (nowhere: a zero-width space or a tab was logged as the nurse).
+- nurse: required (screen; CLI); readable text (`check_nurse`; nowhere: a traceback);
+  something visible, and a staff account's name rules (`refused_in_staff_text`, at most
+  `NAME_MAX` characters composed) (nowhere: a zero-width space or a tab was logged as the nurse).
 - device: a port or URL that is not empty, none at all meaning manual entry only (screen only); a
   port path that does not exist now is said, not refused: the session keeps trying it (screen);
   one that is not a full path and is not there ("ttyUSB0", "dev/ttyUSB0") is refused, naming the
@@ -324,10 +324,11 @@ def not_utf8(text: str) -> bool:
 
 def check_nurse(typed: str, required: bool = True) -> Problem | None:
     """The nurse's name as typed: required (unless not `required`: a resume or a demo has a
-    nurse without --nurse), readable text (`not_utf8`), something visible, at most
-    `MAX_NURSE_NAME_LENGTH` characters and no control or invisible character (as the patient
-    identifier). The name is the actor of every record: a zero-width space pasted from a form,
-    or a tab, had started a session whose record names nobody a clinician can read."""
+    nurse without --nurse), readable text (`not_utf8`), something visible, and a staff
+    account's name rules: at most `MAX_NURSE_NAME_LENGTH` characters composed (NFC, as an
+    account keeps its name: accents pasted decomposed count once), none `refused_in_staff_text`.
+    The name is the actor of every record: a zero-width space pasted from a form, or a tab,
+    had started a session whose record names nobody a clinician can read."""
     text = typed.strip()
     if not text:
         return (Problem(Field.NURSE, Kind.MISSING,
@@ -342,9 +343,10 @@ def check_nurse(typed: str, required: bool = True) -> Problem | None:
                        f"The name shows nothing: it holds only invisible characters "
                        f"({_first_control(text)}). Type the name of the nurse running this "
                        "session.")
-    if len(text) > MAX_NURSE_NAME_LENGTH:
+    length = len(unicodedata.normalize("NFC", text))
+    if length > MAX_NURSE_NAME_LENGTH:
         return Problem(Field.NURSE, Kind.REFUSED,
-                       f"The name is {len(text)} characters long; at most "
+                       f"The name is {length} characters long; at most "
                        f"{MAX_NURSE_NAME_LENGTH} are allowed. Type the nurse's name.")
     # The characters a staff account's name may not hold (a name's script may need its
     # joiners, marks and soft hyphens: the nurse signs in under the name her account holds).
@@ -353,8 +355,7 @@ def check_nurse(typed: str, required: bool = True) -> Problem | None:
                    if (what := refused_in_staff_text(char)) is not None), None)
     if hidden is not None:
         return Problem(Field.NURSE, Kind.REFUSED,
-                       f"The name contains {hidden}; only visible characters are allowed. "
-                       "Type the nurse's name again.")
+                       f"The name contains {hidden}. Type the nurse's name again without it.")
     return None
 
 

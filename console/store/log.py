@@ -23,7 +23,6 @@ import itertools
 import json
 import math
 import os
-import resource
 import secrets
 import sqlite3
 import stat
@@ -97,6 +96,10 @@ try:
     import fcntl
 except ImportError:   # Windows: no POSIX locks to look at (`_open_elsewhere`)
     fcntl = None  # type: ignore[assignment]
+try:
+    import resource
+except ImportError:   # Windows: no file size limit to name (`_at_size_limit`)
+    resource = None  # type: ignore[assignment]
 
 DEFAULT_BUSY_TIMEOUT_MS: Final = 2000
 
@@ -1215,8 +1218,11 @@ def _refine(error: LogError, path: Path) -> LogError:
 
 
 def _at_size_limit(path: Path) -> bool:
-    """The log or its write-ahead file is within a page of this process's file size limit
-    (RLIMIT_FSIZE): a write past it fails with EFBIG, which SQLite reports as an I/O error."""
+    """The log or its write-ahead file is within `_NEARLY_FULL_BYTES` of this process's file
+    size limit (RLIMIT_FSIZE): a write past it fails with EFBIG, which SQLite reports as an I/O
+    error."""
+    if resource is None:
+        return False
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     if limit == resource.RLIM_INFINITY:
         return False

@@ -261,7 +261,7 @@ def test_the_broker_queue_is_sized_for_the_clinic(
     (["--chairs", "2", "--host", "localhost", "--bind", "192.0.2.2"],
      "--bind 192.0.2.2 does not reach --host localhost: every chair's kit dials localhost (this "
      "machine's loopback) and the broker would listen on 192.0.2.2 only, so no chair could "
-     "connect; give --host and this machine's name or address on the clinic network "
+     "connect; give --host this machine's name or address on the clinic network "
      "(192.0.2.2), or --bind 127.0.0.1, or leave --bind out (every interface)"),
     (["--chairs", "2", "--host", "fe80::1%eth0"],
      "--host 'fe80::1%eth0' is an IPv6 address with a scope (%eth0), which a certificate cannot "

@@ -1,5 +1,5 @@
 """The discharge gate holds a systolic far below its baseline as one far above, and counts the
-whole wait after an infusion still running. A bug planted in either went unseen (a review)."""
+whole wait after an infusion still running. No test held either (a review)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Which session a start meets and how it counts the course go by the protocol: a session left
 open under another protocol is not resumed, an uninstalled protocol's session is of another
-course, and a session's last care is the one before its first late resume. A bug planted in
-each went unseen (a review)."""
+course, and a session's last care is the one before its first late resume. No test held
+them (a review)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A sustained limit counts readings that came one after another (README): once the ECG heart
 rate stopped counting (the pulse took over), a heart rate that comes starts the 5-minute count
-again; a bug that carried the old count on went unseen (a review)."""
+again; no test held it (a review)."""
 
 from __future__ import annotations
 

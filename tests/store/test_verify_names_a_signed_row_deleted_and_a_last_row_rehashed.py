@@ -2,7 +2,7 @@
 and made again): a signed record deleted with the chain head set back ("the signed events
 row N is missing"), and the last row of a table edited with its own hash made again (the
 chain head the log recorded differs). No test had removed a signed row or rehashed a last
-one, so a check dropped from either went unseen (a review)."""
+one (a review)."""
 from __future__ import annotations
 
 import sqlite3

@@ -43,8 +43,8 @@ def test_a_pasted_tab_in_the_name_leaves_start_disabled_naming_it(screen):
     screen.nurse_edit.insert("Ana\tLima")
     assert not screen.start_button.isEnabled()
     assert screen.nurse_message.text() == (
-        "The name contains a control character (U+0009 at position 4); only "
-        "visible characters are allowed. Type the nurse's name again.")
+        "The name contains a control character (U+0009 at position 4). Type the nurse's name "
+        "again without it.")
     screen.nurse_edit.setText("Ana Lima")
     assert screen.start_button.isEnabled() and screen.nurse_message.text() == ""
 
@@ -52,8 +52,8 @@ def test_a_pasted_tab_in_the_name_leaves_start_disabled_naming_it(screen):
 @pytest.mark.parametrize(("nurse", "said"), [
     ("\u200b", "--nurse: The name shows nothing: it holds only invisible characters "
                "(U+200B at position 1). Type the name of the nurse running this session."),
-    ("Ana\x01", "--nurse: The name contains a control character (U+0001 at position 4); "
-                "only visible characters are allowed. Type the nurse's name again."),
+    ("Ana\x01", "--nurse: The name contains a control character (U+0001 at position 4). "
+                "Type the nurse's name again without it."),
 ])
 def test_the_command_line_refuses_it_and_logs_no_session(tmp_path, qtbot, nurse, said):
     db = tmp_path / "log.sqlite3"
