@@ -459,12 +459,31 @@ def _left_in(path: Path, log: str, session_id: int, logged: Collection[ReadingKe
     return LeftHeld(path, typed, monitor, alarm_changes, other, last, discharged)
 
 
+# The port's states a restart reports on its own as its link starts (devices/transport.py: the
+# port opened, then its first good frame): each its first report after a resume. A link lost or
+# stale after a resume is an episode.
+_LINK_STARTING: Final = frozenset({"connecting", "connected"})
+
+
+def _report_of(item: Any) -> str | None:
+    """What a restart's first report is of: the event's kind, and for the port each state of
+    its start (`_LINK_STARTING`); None for any other state of the port (lost, stale): an
+    episode, never the restart's own."""
+    kind = str(item.get("kind"))
+    if kind != "device_state":
+        return kind
+    detail = item.get("detail")
+    state = detail.get("state") if isinstance(detail, dict) else None
+    return f"{kind}:{state}" if state in _LINK_STARTING else None
+
+
 def _a_restarts_own(lines: Sequence[tuple[Any, str, datetime]], at_resume: Collection[str],
                     at_resume_events: Collection[str]) -> set[int]:
     """The lines (by index) a restart wrote on its own of what it evaluates afresh: those of
     its resume's instant (the conditions it ends are written just before its `session_resumed`
     line, at its time), and within `RESUME_OWN_SECONDS` after it its first report of each
-    kind of `at_resume_events` (the port opened, the speaker probed) and the ends of
+    kind of `at_resume_events` (`_report_of`: the port opening, then connected; the speaker
+    probed) and the ends of
     `at_resume` conditions (the speaker found working). A raise or an acknowledgement in
     that window is an episode of the session, counted: a monitor pulled 10 s after a restart
     had been left out; so is everything timed before the resume (a clock set back after it
@@ -487,8 +506,9 @@ def _a_restarts_own(lines: Sequence[tuple[Any, str, datetime]], at_resume: Colle
         elif since is not None and 0 <= (at - since).total_seconds() <= RESUME_OWN_SECONDS:
             if condition is not None and item.get("transition") == CLEARED:
                 own.add(index)
-            elif event is not None and event not in reported:
-                reported.add(event)
+            elif (event is not None and (report := _report_of(item)) is not None
+                  and report not in reported):
+                reported.add(report)
                 own.add(index)
     return own
 
