@@ -345,8 +345,7 @@ def _same(text: str) -> str:
     compatibility caseless match, section 3.13 D146): "Ａｎａ Ｎｕｒｓｅ" typed in an input
     method's full-width mode prints as "Ana Nurse" and was a second active account of that
     name (a review). Only the comparison: a name is kept as typed (`_text`)."""
-    shown = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    folded = " ".join(unicodedata.normalize("NFKC", shown).split()).casefold()
+    folded = " ".join(unicodedata.normalize("NFKC", without_format(text)).split()).casefold()
     return unicodedata.normalize("NFKC", folded)
 
 
@@ -359,6 +358,12 @@ def _folded(text: str) -> str:
 # ("Ana \u202eesruN" shows "Ana Nurse"), which a name that signs must not; a name in a
 # right-to-left script needs none (the direction marks LRM and RLM are kept).
 _DIRECTION_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def without_format(text: str) -> str:
+    """`text` without its invisible format characters (Unicode category Cf: joiners, direction
+    marks, a zero-width space, a soft hyphen): what shows of a name."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 def refused_in_staff_text(ch: str) -> str | None:
@@ -385,14 +390,15 @@ def _text(value: str, what: str, limit: int) -> str:
     patient ids are).
 
     Raises:
-        IdentityError: empty, longer than `limit`, or holding a character `refused_in_staff_text` names
+        IdentityError: empty, showing nothing, longer than `limit`, or holding a character
+            `refused_in_staff_text` names
             (the message names it by its code point: most cannot be seen).
     """
     value = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in value)
     value = unicodedata.normalize("NFC", value.strip())
     if not value:
         raise IdentityError(f"the {what} is empty: give one")
-    if not "".join(ch for ch in value if unicodedata.category(ch) != "Cf").strip():
+    if not without_format(value).strip():
         # Format characters only (a zero-width space pasted from a form): kept, it showed
         # nothing in signatures, the review and exports (a review).
         raise IdentityError(f"the {what} shows nothing: it holds only invisible characters "

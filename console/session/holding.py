@@ -483,13 +483,12 @@ def _a_restarts_own(lines: Sequence[tuple[Any, str, datetime]], at_resume: Colle
     its resume's instant (the conditions it ends are written just before its `session_resumed`
     line, at its time), and within `RESUME_OWN_SECONDS` after it its first report of each
     kind of `at_resume_events` (`_report_of`: the port opening, then connected; the speaker
-    probed) and the ends of
-    `at_resume` conditions (the speaker found working). A raise or an acknowledgement in
-    that window is an episode of the session, counted: a monitor pulled 10 s after a restart
-    had been left out; so is everything timed before the resume (a clock set back after it
-    had made every later line the restart's own, a review)."""
-    resumes = [at for item, kind, at in lines
-               if kind == "EventRecord" and item.get("kind") == SESSION_RESUMED]
+    probed) and the ends of `at_resume` conditions (the speaker found working). A raise or an
+    acknowledgement in that window is an episode of the session, counted: a monitor pulled
+    10 s after a restart had been left out; so is everything timed before the resume (a clock
+    set back after it had made every later line the restart's own, a review)."""
+    resumes = {at for item, kind, at in lines
+               if kind == "EventRecord" and item.get("kind") == SESSION_RESUMED}
     own: set[int] = set()
     reported: set[str] = set()
     since: datetime | None = None   # the last resume before the line, lines in order

@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from console.identity.staff import NAME_MAX, refused_in_staff_text
+from console.identity.staff import NAME_MAX, refused_in_staff_text, without_format
 from console.session.entry import typed_number
 from devices.formats import FORMATS
 from protocols.loader import ProtocolError
@@ -336,7 +336,7 @@ def check_nurse(typed: str, required: bool = True) -> Problem | None:
                 if required else None)
     if not_utf8(text):
         return Problem(Field.NURSE, Kind.REFUSED, f"The name {NOT_UTF8}")
-    if not "".join(c for c in text if unicodedata.category(c) != "Cf").strip():
+    if not without_format(text).strip():
         # Typed, yet it shows nothing: missing even where no name is required (a demo, a resume
         # would record it).
         return Problem(Field.NURSE, Kind.MISSING,

@@ -38,7 +38,7 @@ from PySide6 import QtCore, QtWidgets
 from console import collector_hold
 from console.clock import Clock, SystemClock
 from console.paths import default_db_path
-from console.records import ENGINE, Recorder
+from console.records import ENGINE, SESSION_RESUMED, Recorder
 from console.session.start_checks import (
     RESUME_WITHIN_HOURS,
     Field,
@@ -966,7 +966,8 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
     # another name was read as HL7, and that logged for every later restart: review 44). A
     # demo's simulated monitor, and the monitor given none, are `MainWindow.resume`'s.
     named = getattr(args, "format", None) is not None or getattr(args, "device_profile", None)
-    last = device_read_last(row, [event for _, event in log.events(row.id)])
+    resumes = log.events(row.id, (SESSION_RESUMED,))   # where the session read last
+    last = device_read_last(row, [event for _, event in resumes])
     monitor, option = _monitor(args) if named else ((last[1] if last else "hl7"), "")
     if named:
         _say_monitor_problems(monitor, option, args.device)

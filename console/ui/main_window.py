@@ -1306,9 +1306,8 @@ class MainWindow(QtWidgets.QMainWindow):
             LogError: the log refused the read.
         """
         nurse = row.nurse
-        for _, event in self.log.events(row.id):
-            if event.kind == "handed_over":
-                nurse = str(event.detail.get("to") or nurse)
+        for _, event in self.log.events(row.id, ("handed_over",)):
+            nurse = str(event.detail.get("to") or nurse)
         return nurse
 
     def _resume_offered(self, row: SessionRow, pressed: str) -> None:

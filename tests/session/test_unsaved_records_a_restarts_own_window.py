@@ -10,34 +10,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from console.clock import Moment
-from console.records import SessionOpened
-from console.session.engine import SessionEngine
-from console.store import EventLog
-from tests.session.helpers import iv_protocol
 from tests.session.test_resume_as_live import LoggedSession
 from tests.session.test_unsaved_records_at_restart import (  # noqa: F401 - fixture
-    Locked, log_in, resumed, spare_folder, unsaved_alarm)
+    log_in, resumed, spare_folder, unsaved_alarm)
+from tests.session.test_unsaved_records_not_the_restarts_own import resumed_locked
 
 
 def restart_locked(s: LoggedSession) -> Path:
-    """Killed and started again 60 s later with the log still locked; returns its held file
-    (created by the first held write)."""
-    log: EventLog = s.recorder   # type: ignore[assignment]
-    before = set(log.path.parent.glob("unsaved-records-*.jsonl"))
-    row = log.session(s.engine.session_id)
-    logged = log.observations(row.id)
-    now = s.clock.advance(60)
-    s.engine = SessionEngine.resume(
-        iv_protocol(), Locked(log), row.id,
-        SessionOpened(row.patient_id, row.protocol_id, row.protocol_version, row.session_number,
-                      row.nurse, row.weight_kg, row.started_at, row.demo, row.details),
-        [r for _, r in logged], [r for _, r in log.events(row.id)],
-        [r for _, r in log.alarm_events(row.id)], now, actor="nurse.ana",
-        observation_ids=[i for i, _ in logged], reads_device=True, reports_audio=True,
-        log_path=log.path)
-    s.engine.device_state_changed("connected", s.now())
-    (own,) = set(log.path.parent.glob("unsaved-records-*.jsonl")) - before
-    return own
+    """Killed and started again 60 s later with the log still locked, its monitor connected at
+    once; returns its held file."""
+    return resumed_locked(s, lambda: s.engine.device_state_changed("connected", s.now()))
 
 
 def test_a_live_monitor_loss_after_a_clock_step_back_is_said_at_the_restart(tmp_path):

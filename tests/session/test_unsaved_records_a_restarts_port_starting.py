@@ -9,38 +9,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.records import SessionOpened
-from console.session.engine import SessionEngine
-from console.store import EventLog
-from tests.session.helpers import iv_protocol
 from tests.session.test_resume_as_live import LoggedSession
 from tests.session.test_unsaved_records_at_restart import (  # noqa: F401 - fixture
-    Locked, found_events, log_in, resumed, spare_folder, unsaved_alarm)
-from tests.session.test_unsaved_records_not_the_restarts_own import hr_high_held_at_a_kill
+    log_in, resumed, spare_folder, unsaved_alarm)
+from tests.session.test_unsaved_records_not_the_restarts_own import (
+    hr_high_held_at_a_kill, resumed_locked)
 
 
 def restarted_while_locked_real_port(s: LoggedSession) -> Path:
-    log: EventLog = s.recorder   # type: ignore[assignment]
-    before = set(log.path.parent.glob("unsaved-records-*.jsonl"))
-    row = log.session(s.engine.session_id)
-    logged = log.observations(row.id)
-    now = s.clock.advance(60)
-    s.engine = SessionEngine.resume(
-        iv_protocol(), Locked(log), row.id,
-        SessionOpened(row.patient_id, row.protocol_id, row.protocol_version, row.session_number,
-                      row.nurse, row.weight_kg, row.started_at, row.demo, row.details),
-        [r for _, r in logged], [r for _, r in log.events(row.id)],
-        [r for _, r in log.alarm_events(row.id)], now, actor="nurse.ana",
-        observation_ids=[i for i, _ in logged], reads_device=True, reports_audio=True,
-        log_path=log.path)
-    s.clock.advance(1)   # the window shown, the transport started: the port opens
-    s.engine.device_state_changed("connecting", s.now())   # the port opened
-    s.clock.advance(1)
-    s.engine.device_state_changed("connected", s.now())    # its first good frame
-    s.engine.audio_status(True, s.now())
-    s.t(s.now().mono - s.origin + 3)
-    (own,) = set(log.path.parent.glob("unsaved-records-*.jsonl")) - before
-    return own
+    """As `restarted_while_locked`, its port reporting as the real transport does."""
+    def port_starts() -> None:
+        s.clock.advance(1)   # the window shown, the transport started: the port opens
+        s.engine.device_state_changed("connecting", s.now())   # the port opened
+        s.clock.advance(1)
+        s.engine.device_state_changed("connected", s.now())    # its first good frame
+        s.engine.audio_status(True, s.now())
+        s.t(s.now().mono - s.origin + 3)
+    return resumed_locked(s, port_starts)
 
 
 def test_a_restarts_port_connecting_then_connected_is_not_counted(tmp_path: Path) -> None:

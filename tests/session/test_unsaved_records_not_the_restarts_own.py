@@ -10,6 +10,7 @@ while the log stayed unwritable."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from console.records import SessionOpened
@@ -37,9 +38,10 @@ def hr_high_held_at_a_kill(s: LoggedSession) -> Path:
     return held
 
 
-def restarted_while_locked(s: LoggedSession) -> Path:
-    """Started again with the log still locked: the resume, the monitor's link and the speaker
-    working again are held, and the console is killed again. Returns that restart's file."""
+def resumed_locked(s: LoggedSession, then: Callable[[], None]) -> Path:
+    """Started again 60 s later with the log still locked, reading its monitor and reporting its
+    speaker as the window does; `then`: what happens before it is killed again. Everything it
+    writes is held: returns the unsaved-records file its run made."""
     log: EventLog = s.recorder   # type: ignore[assignment]
     before = set(log.path.parent.glob("unsaved-records-*.jsonl"))
     row = log.session(s.engine.session_id)
@@ -53,12 +55,20 @@ def restarted_while_locked(s: LoggedSession) -> Path:
         [r for _, r in log.alarm_events(row.id)], now, actor="nurse.ana",
         observation_ids=[i for i, _ in logged], reads_device=True, reports_audio=True,
         log_path=log.path)
-    s.engine.device_state_changed("connected", s.now())
-    s.engine.audio_status(True, s.now())
-    s.t(s.now().mono - s.origin + 3)   # a few ticks held
-    assert s.engine.unsaved > 0
+    then()
     (own,) = set(log.path.parent.glob("unsaved-records-*.jsonl")) - before
     return own
+
+
+def restarted_while_locked(s: LoggedSession) -> Path:
+    """Started again with the log still locked: the resume, the monitor's link and the speaker
+    working again are held, and the console is killed again. Returns that restart's file."""
+    def link_and_speaker_back() -> None:
+        s.engine.device_state_changed("connected", s.now())
+        s.engine.audio_status(True, s.now())
+        s.t(s.now().mono - s.origin + 3)   # a few ticks held
+        assert s.engine.unsaved > 0
+    return resumed_locked(s, link_and_speaker_back)
 
 
 def test_a_restart_on_a_locked_log_then_one_on_a_free_log_counts_only_what_was_lost(
