@@ -1914,15 +1914,16 @@ class EventLog:
         ]
 
     @_classified
-    def events(self, session_id: int,
-               kinds: Collection[str] | None = None) -> list[tuple[int, EventRecord]]:
+    def events(self, session_id: int, kinds: Collection[str] | None = None,
+               after_id: int = 0) -> list[tuple[int, EventRecord]]:
         """A session's other events in id order; only those of `kinds` when given (a resume
-        looking for one kind reads that kind, not a long session's every event)."""
+        looking for one kind reads that kind, not a long session's every event), only those
+        after row `after_id` when given (as `observations`)."""
         wanted = "" if kinds is None else f" AND kind IN ({', '.join('?' * len(kinds))})"
         rows = self.conn.execute(
             "SELECT id, session_id, at, kind, actor, detail FROM events "
-            f"WHERE session_id = ?{wanted} ORDER BY id",
-            [session_id, *(kinds or ())],
+            f"WHERE session_id = ? AND id > ?{wanted} ORDER BY id",
+            [session_id, after_id, *(kinds or ())],
         ).fetchall()
         return [
             (r[0], EventRecord(session_id=r[1], at=parse_iso(r[2]), kind=r[3], actor=r[4],

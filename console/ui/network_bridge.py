@@ -242,9 +242,10 @@ class NetworkBridge(QtCore.QObject):
                 self._trend = TrendPoints(view.session_id, view.started.wall)
             rows = self.link.log.observations(view.session_id, after_id=self._trend.last_id)
             # The events say where the device lines break (an unplug, a restart): the central
-            # breaks them there too (chair_status.TrendPoints).
-            points = self._trend.add(rows, view.entered_in_error,
-                                     self.link.log.events(view.session_id), self.clock.now().wall)
+            # breaks them there too (chair_status.TrendPoints). Only those logged since the last
+            # period: a two-hour session's events are not read again every 30 s on this thread.
+            events = self.link.log.events(view.session_id, after_id=self._trend.last_event_id)
+            points = self._trend.add(rows, view.entered_in_error, events, self.clock.now().wall)
             self.link.publish_trend(build_trend(config.chair, view.session_id,
                                                 self.clock.now().wall, points,
                                                 monitor_clock_off=self._trend.monitor_clock_off,
