@@ -144,7 +144,13 @@ from devices.reading import (
     AGE_UNKNOWN, DEMO_OR_TEST, MANUAL, Reading, beyond_mark, is_cuff_pulse, is_cuff_pulse_metric,
     is_nibp_metric, is_nibp_value, is_patient_value,
 )
-from devices.stream import IMPOSSIBLE_BP, NOT_MONITORED, NOT_READ, OUT_OF_HARD_RANGE
+from devices.stream import (
+    IMPOSSIBLE_BP,
+    NOT_MONITORED,
+    NOT_READ,
+    OUT_OF_HARD_RANGE,
+    pressures_in_order,
+)
 from protocols.model import (
     ChecklistItem, DoseMode, Phase, PhaseKind, Priority, Protocol, pre_dose_phases, yes_no,
 )
@@ -4860,9 +4866,12 @@ def _without_impossible_bp(
         readings: Sequence[Reading]) -> tuple[list[Reading], list[tuple[str, list[Reading]]]]:
     """`readings` without the device NIBP measurements whose diastolic is not below their
     systolic (80/125: a cuff artefact or swapped rows; typed, the same pair is refused,
-    `check_bp`), and each such measurement: its words and its values dropped. A measurement is
-    one source, message and time: its pair, its mean pressure and the cuff's pulse go together
-    (the mean of an 80/125 had been logged and charted as the patient's MAP of 110)."""
+    `check_bp`), or, each pressure sent once, not diastolic < mean < systolic (the decoders'
+    rule, `pressures_in_order`: an HL7 cuff whose rows carry their own OBX-14 is left to this
+    judgement, and its 120/80 with a mean of 80 was logged as the patient's MAP), and each such
+    measurement: its words and its values dropped. A measurement is one source, message and
+    time: its pair, its mean pressure and the cuff's pulse go together (the mean of an 80/125
+    had been logged and charted as the patient's MAP of 110)."""
     measurements: dict[tuple[str, str, datetime], list[Reading]] = {}
     for r in readings:
         if is_nibp_value(r) and r.source != MANUAL:
@@ -4877,6 +4886,13 @@ def _without_impossible_bp(
                     [r for r in parts if r.metric == "bp_systolic"],
                     [r for r in parts if r.metric == "bp_diastolic"], strict=False)
                 if diastolic.value >= systolic.value]
+        pressures = [r for r in parts if r.metric in BP_METRICS]
+        sent = {r.metric: r.value for r in pressures}
+        if not said and len(sent) == len(pressures) and not pressures_in_order(sent):
+            shown = "/".join(f"{sent[m]:g}" if m in sent else "-" for m in BP_METRICS[:2])
+            mean = f"{sent['bp_mean']:g}" if "bp_mean" in sent else "-"
+            said = [f"NIBP {shown} ({mean}) mmHg from {parts[0].source}: "
+                    "not diastolic < mean < systolic"]
         if said:
             out |= {id(r) for r in parts}
             found.append(("; ".join(said), parts))

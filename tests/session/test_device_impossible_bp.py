@@ -14,21 +14,26 @@ from tests.session.helpers import Session
 from tests.session.test_resume import resume
 
 
-def _nibp(stamp: datetime, systolic: int, diastolic: int, control_id: str) -> bytes:
+def _nibp(stamp: datetime, systolic: int, diastolic: int, control_id: str,
+          mean: int | None = None) -> bytes:
     at = stamp.strftime("%Y%m%d%H%M%S+0000")
+    mean_row = "" if mean is None else (
+        f"OBX|4|NM|150023^MDC_PRESS_BLD_NONINV_MEAN^MDC|1.1.9.150023|{mean}|"
+        f"266016^MDC_DIM_MMHG^MDC|||||R|||{at}\r")
     return (f"MSH|^~\\&|MON||||{at}||ORU^R01|{control_id}|P|2.6\r"
             f"OBR|1|||NIBP|||{at}\r"
             f"OBX|1|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.1.9.150021|{systolic}|"
             f"266016^MDC_DIM_MMHG^MDC|||||R|||{at}\r"
             f"OBX|2|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.1.9.150022|{diastolic}|"
-            f"266016^MDC_DIM_MMHG^MDC|||||R|||{at}\r"
+            f"266016^MDC_DIM_MMHG^MDC|||||R|||{at}\r{mean_row}"
             f"OBX|3|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.150456|97|"
             f"262688^MDC_DIM_PERCENT^MDC|||||R|||{at}\r").encode()
 
 
-def monitor_sends(s: Session, systolic: int, diastolic: int, control_id: str) -> bool:
+def monitor_sends(s: Session, systolic: int, diastolic: int, control_id: str,
+                  mean: int | None = None) -> bool:
     now = s.now()
-    result = decode_message(_nibp(now.wall, systolic, diastolic, control_id), now.wall)
+    result = decode_message(_nibp(now.wall, systolic, diastolic, control_id, mean), now.wall)
     return feed.apply(s.engine, DeviceEvent(
         EventKind.DATA, "/dev/ttyUSB0", now.wall, now.mono, readings=tuple(result.readings),
         dropped=tuple(result.dropped), frames=result.frames), now)
@@ -72,3 +77,20 @@ def test_a_plausible_device_bp_is_logged_as_before() -> None:
     assert monitor_sends(s, 125, 80, "M1")
     assert logged(s, "bp_systolic") == [125] and logged(s, "bp_diastolic") == [80]
     assert s.shown() == [] and s.recorder.events("device_dropped") == []
+
+
+def test_a_device_cuff_whose_mean_is_not_between_its_pressures_is_an_impossible_value() -> None:
+    """Rows each timed by their own OBX-14 are judged here, not by the decoder: a mean equal to
+    the diastolic (120/80, mean 80: a digit lost, a cuff artefact) was logged and charted as
+    the patient's MAP, where the same cuff timed by its OBR-7 is dropped as impossible."""
+    s = Session()
+    s.to_infusion()
+    s.engine.device_state_changed("connected", s.now())
+    assert monitor_sends(s, 120, 80, "M1", mean=80)
+    assert logged(s, "bp_mean") == [] and logged(s, "bp_systolic") == []
+    assert [(c, p) for c, p, _ in s.shown()] == [("device_implausible", "medium")]
+    [row] = s.engine.alarms()
+    assert "NIBP 120/80 (80) mmHg" in row.detail and "not diastolic < mean < systolic" in row.detail
+    s.t(s.now().mono - s.origin + 60)
+    assert monitor_sends(s, 122, 78, "M2", mean=93)   # the next cuff, whole: logged as sent
+    assert logged(s, "bp_mean") == [93] and logged(s, "bp_systolic") == [122]
