@@ -13,6 +13,8 @@ from pathlib import Path
 from console.export.rems import rems_form, render_text
 from console.review.queries import load_session, open_readonly
 from console.store import EventLog
+from protocols.loader import builtin_protocols_dir
+from tests.review import scenarios
 from tests.review.scenarios import Driver
 
 START = datetime(2026, 3, 6, 9, 55, tzinfo=UTC)
@@ -80,3 +82,30 @@ def test_an_alarm_raised_high_reads_high(tmp_path):
     present, evidence, _ = pressure_evidence(path, session)
     assert present is True
     assert evidence.endswith(" at 10:05 (high)") and "medium" not in evidence
+
+
+def test_a_clinics_low_blood_pressure_alarm_is_no_increased_blood_pressure(tmp_path, monkeypatch):
+    """A clinic's own protocol may alarm on a low systolic (hypotension after the dose): that
+    alarm is a BP alarm but no "Increased blood pressure", which the draft answers "No" from the
+    pressures measured; counted, the form would tell the regulator the opposite of what
+    happened."""
+    edited = tmp_path / "protocols"
+    edited.mkdir()
+    text = (builtin_protocols_dir() / "esketamine.toml").read_text(encoding="utf-8")
+    (edited / "esketamine.toml").write_text(text + (
+        '\n[[alarms]]\nmetric = "bp_systolic"\npriority = "medium"\ndirection = "low"\n'
+        'below = 90\nsource = "clinic protocol: hypotension after the dose"\n'),
+        encoding="utf-8")
+    monkeypatch.setattr(scenarios, "builtin_protocols_dir", lambda: edited)
+    path = tmp_path / "log.sqlite3"
+    log, r = dosed(path)
+    r.at(10); r.manual(bp_systolic=84, bp_diastolic=52)       # 10:05: the low alarm
+    assert "bp_systolic_low" in [a.condition for a in r.engine.alarms()]
+    r.at(10.5); r.ack_all()
+    r.at(20); r.manual(bp_systolic=118, bp_diastolic=76)
+    session = r.id
+    log.close()
+    present, evidence, lines = pressure_evidence(path, session)
+    assert present is False
+    assert "84" not in evidence and "low" not in evidence.lower()
+    assert any(line.startswith("  Increased blood pressure (BP high alarm): No") for line in lines)
