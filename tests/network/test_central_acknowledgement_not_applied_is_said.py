@@ -29,7 +29,7 @@ class _Link:
         self.config = types.SimpleNamespace(chair="chair-1", room="Room 1", patient_shown="id",
                                             quiet_room=False)
         self.log = types.SimpleNamespace(observations=lambda *_, **__: [],
-                                         events=lambda *_: [])
+                                         events=lambda *_, **__: [])
 
     def pump(self) -> LinkReport:
         commands, self.commands = self.commands, []
