@@ -99,6 +99,9 @@ that rises above the priority it was silenced at sounds again):
   memory in order (duplicates told apart there) and tried again, all in one transaction, every
   RETRY_S on the station's clock (`tick`); the alarm stands until they are all written, saying
   how many wait;
+- a chair whose statuses are of a newer schema version: "chair-1 sends status version 2; this
+  station reads 1: update the central station", medium, or as urgent as the alarm known open
+  there (its PCD-04s, read here), naming it; in place of its loss (`_unreadable_alarm`);
 - low, steady: the speaker does not work ("Audio unavailable: visual only").
 Among them the highest priority comes first, then the newest (when this station found each; a
 chair's loss from when it was found gone, which the log keeps across a restart), as the
@@ -113,7 +116,11 @@ reason) and changes nothing; so is a status with a number or time no card can dr
 elapsed time, an integer too large for a float, a vital's time out of range), which had stopped
 every card from drawing. A trend snapshot's points outside its session (before its start, or
 after the chair's clock now: `_trend_window`) are left out, the message counted with its reason,
-the rest drawn.
+the rest drawn. Each text a card shows is cut to TEXT_LIMIT on arrival, counted so, the rest of
+its message taken (`_cut_status`, `_cut_report`); a message over MAX_PAYLOAD_BYTES is refused
+whole. A status of a newer schema version makes its chair unreadable (`_newer_status`): the
+station's own alarm, as urgent as the alarm known open there, until a status it reads comes.
+Every refusal goes into the central log (`refused` rows, rate-limited: `_note_refusal`).
 
 Across chairs, "the newest alarm" (the trend strip's, F2's) is the one this station heard of last,
 by its own clock (`_across_key`); within a chair, the chair's own time orders, as at the bedside.
@@ -156,7 +163,8 @@ from devices.reading import is_nibp_metric
 from protocols.model import Priority
 from protocols.vitals import metric
 
-__all__ = ["ACK_CONFIRM_S", "BUS_ALARM_S", "RETRY_S", "AckTarget", "AlarmLine", "Board", "CardView",
+__all__ = ["ACK_CONFIRM_S", "BUS_ALARM_S", "MAX_PAYLOAD_BYTES", "REFUSED_LOG_S", "RETRY_S",
+           "TEXT_LIMIT", "AckTarget", "AlarmLine", "Board", "CardView",
            "ChairAlarm", "CheckedStore", "Publisher", "ReceivedStore", "StationAlarm", "TrendData",
            "VitalView"]
 
@@ -201,6 +209,25 @@ CHECK_S: Final = 1.0
 """How often the tick looks whether the log's file is still the one at its path (a stat of its
 folder while nothing changed there: console/store/in_place.py), as each batch does before its
 COMMIT (`CentralLog.batch`)."""
+
+TEXT_LIMIT: Final = 200
+"""The most characters of a chair's text a card keeps (room, patient, protocol and phase names,
+alarm words, a Last Will's reason): a card line shows some 60 at 1920 wide and its tooltip the
+rest, and no room, label or alarm text of a clinic comes near it. One is cut to it on arrival
+(`_cut`), the rest of its message taken: a status whose patient label was 4 MB held the window's
+thread 6-10 s at each refresh (its label measured the whole text), and another chair's new high
+alarm was drawn and sounded that much later (a review)."""
+MAX_PAYLOAD_BYTES: Final = 8 * 1024 * 1024
+"""A chair's message larger than this is refused whole (`receive`): a status is a few kB, a PCD
+message less, and the largest trend snapshot a chair builds (chair_status.build_trend: every
+series at 1,500 points, a break every 10 s of an 8-hour session) under 1 MB. Parsing one of
+tens of MB on the window's thread would stop the station for every chair."""
+REFUSED_LOG_S: Final = 600.0
+"""A chair's refusals of one reason go into the central log (`refused` rows: `_note_refusal`),
+the first at once, then how many more came, at most once this often: they went nowhere (a
+review), and a row a second from a chair sending garbage every second would fill the disk."""
+MAX_REFUSAL_KINDS: Final = 1000
+"""(chair, reason) pairs whose refusals are counted in memory; the oldest written out beyond."""
 
 PRIORITIES: Final[Mapping[str, Priority]] = {
     "info": Priority.INFO, "low": Priority.LOW, "medium": Priority.MEDIUM, "high": Priority.HIGH}
@@ -472,6 +499,27 @@ class _CentralAck:
     priority: Priority
     at_mono: float
     command_id: str   # "" for a latched alarm silenced here only (no command: see acknowledge)
+
+
+@dataclass(slots=True)
+class _Unreadable:
+    """A chair whose statuses are of a newer schema version than this station reads
+    (`Board._newer_status`): the station's alarm until a status it can read comes."""
+
+    version: int
+    since: datetime      # this station's clock: its first such status refused
+    last_mono: float     # when its last such status came
+
+
+@dataclass(slots=True)
+class _Refusals:
+    """One chair's refusals of one reason, as the central log has them (`Board._note_refusal`)."""
+
+    topic: str
+    reason: str          # the last
+    count: int           # refused since the last row written
+    since: datetime      # the first of `count` (this station's clock)
+    written_mono: float  # when the last row was written
 
 
 @dataclass(slots=True)
@@ -763,6 +811,10 @@ class Board:
         # Chairs whose last status in the log had no session open (`restore`): a Last Will the
         # broker kept for one is of a chair heard idle (`_on_status`).
         self._idle_in_log: set[str] = set()
+        # Chairs whose statuses are of a newer version (`_newer_status`), by name.
+        self._unreadable: dict[str, _Unreadable] = {}
+        # Refusals by (chair, reason) while their count waits for the log (`_note_refusal`).
+        self._refusals: OrderedDict[tuple[str, str], _Refusals] = OrderedDict()
         self.on_change: Callable[[], None] | None = None
 
     # ---- input -------------------------------------------------------------------------------
@@ -780,10 +832,16 @@ class Board:
         restart, its old alarm sounding as now, for another 10 s (a code review)."""
         where = bus_topics.parse_chair_topic(topic, self.prefix)
         if where is None:
-            self._ignore(f"{topic}: {bus_topics.chair_topic_problem(topic, self.prefix)}")
+            self._ignore(f"{topic}: {bus_topics.chair_topic_problem(topic, self.prefix)}",
+                         now, topic=topic[:200])
             return
         if where.kind in ("command", "confirm"):
             return   # what central stations send (our own come back to us): nothing to show
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            self._ignore(f"{topic}: a message of {len(payload):,} bytes, refused: a chair's "
+                         f"messages are far smaller (the limit is {MAX_PAYLOAD_BYTES:,} bytes)",
+                         now, where.chair, topic)
+            return
         try:
             if where.kind == "status":
                 self._on_status(where.chair, payload, now, retained, held_s or 0)
@@ -793,10 +851,12 @@ class Board:
                 self._on_pcd01(where.chair, payload, now)
             elif where.kind == "trend":
                 self._on_trend(where.chair, payload, now)
-        except (_Bad, PcdError) as exc:
-            self._ignore(f"{topic}: {exc}")
+        except _Bad as exc:
+            self._ignore(f"{topic}: {exc}", now, where.chair, topic, exc.detail)
+        except PcdError as exc:
+            self._ignore(f"{topic}: {exc}", now, where.chair, topic)
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-            self._ignore(f"{topic}: {type(exc).__name__}: {exc}")
+            self._ignore(f"{topic}: {type(exc).__name__}: {exc}", now, where.chair, topic)
 
     def restore(self, words: Mapping[str, list[tuple[str, datetime, str]]],
                 now: Moment) -> None:
@@ -874,6 +934,12 @@ class Board:
         found later comes after a status, which ends the silence: `_on_status`). Held until
         the loss is found again after the restart (`tick`)."""
         key = str(action.detail.get("alarm", ""))
+        unread = self._unreadable.get(key.removeprefix("unreadable:")) \
+            if key.startswith("unreadable:") else None
+        if unread is not None:
+            if action.at >= unread.since:   # silenced while its statuses were as unreadable
+                self._silenced_before[key] = priority
+            return
         chair = self.chairs.get(key.removeprefix("chair:")) if key.startswith("chair:") else None
         if chair is None or chair.status_wall is None or action.at < chair.status_wall:
             return
@@ -881,6 +947,9 @@ class Board:
 
     def _restore_chair(self, name: str, rows: list[tuple[str, datetime, str]],
                        now: Moment) -> None:
+        if not any(kind == "status" for kind, _, _ in rows):
+            self._restore_unreadable(name, rows, now)
+            return
         first = next((i for i, row in enumerate(rows) if row[0] != "pcd04"), len(rows))
         earlier, rows = rows[:first], rows[first:]
         if not rows or rows[0][0] != "status":
@@ -896,7 +965,7 @@ class Board:
         for _, at, payload in earlier:
             # Marked only (another session's marks go with the status's session change).
             try:
-                report = read_pcd04(payload)
+                report, _ = _cut_report(read_pcd04(payload))
             except PcdError as exc:
                 self._ignore(f"central log, chair {name}: {type(exc).__name__}: {exc}")
                 continue
@@ -935,9 +1004,11 @@ class Board:
                     self._on_status(name, payload.encode("utf-8"), now)
                     lost_at = at
                 elif kind == "pcd04":
-                    report = read_pcd04(payload)
+                    report, _ = _cut_report(read_pcd04(payload))
                     self._apply_pcd04(self._chair(name, now), report, now)
                     last_heard = max(last_heard, _sent_by(chair, report.header, at))
+                elif kind == "refused":
+                    self._restore_refused(name, at, payload, now)
                 elif kind == "pcd01":   # the newest (CentralLog.last_words): heard then
                     last_heard = max(last_heard,
                                      _sent_by(chair, read_pcd01(payload, at).header, at))
@@ -958,6 +1029,35 @@ class Board:
         chair.offline_since = None if chair.online else max(lost_at, last_heard)
         chair.unconfirmed.clear()   # confirmed, or not, by the station that showed them
         chair.logged = self._summary(chair, *self._seen(chair, now))   # what the log says
+
+    def _restore_refused(self, name: str, at: datetime, payload: str, now: Moment) -> None:
+        """A `refused` row of the log: one of a newer status version makes the chair unreadable
+        again (`_newer_status`) as of then, until a status read after it (`_on_status`)."""
+        version = json.loads(payload).get("version")
+        if isinstance(version, int) and not isinstance(version, bool):
+            self._newer_status(name, version, at, now.mono - (now.wall - at).total_seconds())
+
+    def _restore_unreadable(self, name: str, rows: list[tuple[str, datetime, str]],
+                            now: Moment) -> None:
+        """A chair never read here, its statuses of a newer version (`CentralLog.last_words`
+        gives its `refused` and PCD-04 rows): unreadable again, its alarms from its PCD-04s,
+        so a restart keeps the station alarm at the priority it had (a high alarm it sent)."""
+        for kind, at, payload in rows:
+            self._restored_at = at
+            try:
+                if kind == "refused":
+                    self._restore_refused(name, at, payload, now)
+                elif kind == "pcd04":
+                    report, _ = _cut_report(read_pcd04(payload))
+                    self._apply_pcd04(self._chair(name, now), report, now)
+            except (PcdError, KeyError, TypeError, ValueError, AttributeError,
+                    OverflowError) as exc:
+                self._ignore(f"central log, chair {name}: {type(exc).__name__}: {exc}")
+        self._restored_at = None
+        if name not in self._unreadable:
+            self.chairs.pop(name, None)   # no longer unreadable: nothing at risk to show
+        elif name in self.chairs:
+            self.chairs[name].unconfirmed.clear()
 
     def set_bus(self, connected: bool, text: str, now: Moment, blind: str = "") -> None:
         """The bus client's state: receiving the chairs or not, and the status line's words for
@@ -1011,6 +1111,14 @@ class Board:
         file still the one at its path (every CHECK_S), and while it fails the rows held
         written (every RETRY_S: `write_held`)."""
         self._look_after_log(now)
+        self._write_refusals(now)
+        for name, unread in list(self._unreadable.items()):
+            # Its statuses stopped long ago (its console closed: its farewell is of its version
+            # too) and no alarm of it is open here: over. One open stays (a nurse silences it).
+            chair = self.chairs.get(name)
+            if now.mono - unread.last_mono > CLOSED_CARD_S \
+                    and (chair is None or self._highest(chair) is None):
+                del self._unreadable[name]
         for chair in self.chairs.values():
             if not self._connected(chair, now) and chair.offline_since is None:
                 chair.offline_since = chair.status_wall
@@ -1338,13 +1446,24 @@ class Board:
         the chair is connected it would say nothing new: dropped."""
         obj = bus_topics.decode(payload)
         if obj is None:
-            raise _Bad("not a status of this schema (JSON object with v=1)")
+            version = _newer_version(payload)
+            if version is None:
+                raise _Bad("not a status of this schema (JSON object with v=1)")
+            self._newer_status(name, version, now.wall, now.mono)
+            raise _Bad(f"not a status of this schema (JSON object with v=1): status version "
+                       f"{version}; this station reads {bus_topics.SCHEMA_VERSION}: update the "
+                       "central station", {"version": version})
         if obj.get("chair", name) != name:
             raise _Bad(f"status names chair {obj.get('chair')!r}")
+        self._unreadable.pop(name, None)   # it speaks this station's version (again)
         online = obj.get("online")
         if not isinstance(online, bool):
             raise _Bad("status without online true/false")
+        obj, cuts = _cut_status(obj)
+        topic = bus_topics.chair_topic(name, "status", self.prefix)
         if not online:   # the Last Will (or a chair signing off)
+            if cuts:
+                self._ignore(_cut_reason(topic, cuts), now, name, topic)
             chair = self._chair(name, now)
             self._take_room(chair, obj)
             if not chair.heard and name in self._idle_in_log:
@@ -1389,6 +1508,8 @@ class Board:
         if not isinstance(vitals, dict):
             raise _Bad("status vitals is not an object")
         _check_drawable(session, vitals)
+        if cuts:   # taken, its long texts cut: said as a message partly ignored
+            self._ignore(_cut_reason(topic, cuts), now, name, topic)
         chair = self._chair(name, now)
         seq = obj.get("seq") if isinstance(obj.get("seq"), int) \
             and not isinstance(obj.get("seq"), bool) else None
@@ -1491,6 +1612,34 @@ class Board:
         for control_id in chair.unconfirmed:   # shown from now on: confirmed now
             self._confirm(name, control_id, now)
         chair.unconfirmed.clear()
+
+    def _newer_status(self, name: str, version: int, at: datetime, mono: float) -> None:
+        """A status of `name` refused for its newer schema version, come at `at` (`mono`): the
+        chair is heard but cannot be read, its alarms with it, so it is the station's own alarm
+        until a status this station reads comes (`_station_conditions`). Only counted, a chair
+        updated before the central was never heard: its high alarm's PCD-04 read and logged, its
+        card a grey "No connection (no status yet)", nothing sounding (a review)."""
+        known = self._unreadable.get(name)
+        if known is None or known.version != version:
+            self._unreadable[name] = _Unreadable(version, at, mono)
+        else:
+            known.last_mono = max(known.last_mono, mono)
+
+    def _unreadable_alarm(self, name: str, unread: _Unreadable) -> tuple[str, Priority, str]:
+        """A chair whose statuses are of a newer version: medium, or as urgent as the alarm open
+        there as far as this station knows (its PCD-04s, its last status read), named as a
+        chair's loss names it (IEC 60601-1-8: a failure of the distributed alarm system is
+        itself an alarm condition, its priority the risk it carries)."""
+        chair = self.chairs.get(name)
+        top = self._highest(chair) if chair is not None else None
+        who = f"{name} ({chair.room})" if chair is not None and chair.room \
+            and chair.room != name else name
+        text = (f"{who} sends status version {unread.version}; this station reads "
+                f"{bus_topics.SCHEMA_VERSION}: update the central station")
+        if top is not None:
+            text += f"; {_last_heard_text(top)}"
+        priority = max(Priority.MEDIUM, top.priority) if top is not None else Priority.MEDIUM
+        return (f"unreadable:{name}", priority, text)
 
     @staticmethod
     def _take_room(chair: _Chair, obj: dict[str, Any]) -> None:
@@ -1670,7 +1819,10 @@ class Board:
 
     def _on_pcd04(self, name: str, payload: bytes, now: Moment) -> None:
         text = _text(payload)
-        report = read_pcd04(text)
+        report, cuts = _cut_report(read_pcd04(text))
+        if cuts:   # its alarm taken, its long texts cut (logged whole below)
+            topic = bus_topics.chair_topic(name, "pcd04", self.prefix)
+            self._ignore(_cut_reason(topic, cuts), now, name, topic)
         chair = self._chair(name, now)
         new = self._keep(report.control_id, name, "pcd04", now, text)
         if new:
@@ -1942,20 +2094,22 @@ class Board:
         if outside:
             # The rest of the snapshot is drawn: one bad point must not cost a session's trend.
             what, t = outside[0]
+            topic = bus_topics.chair_topic(name, "trend", self.prefix)
             self._ignore(
-                f"{bus_topics.chair_topic(name, 'trend', self.prefix)}: trend series {what!r} "
+                f"{topic}: trend series {what!r} "
                 f"has a point at {_epoch_text(t)}, outside the session (allowed "
                 f"{_epoch_text(first)} to {_epoch_text(last)}, the chair's clock now plus "
-                f"{SKEW_LIMIT_S + AHEAD_S:g} s); {len(outside)} point(s) left out, the rest drawn")
+                f"{SKEW_LIMIT_S + AHEAD_S:g} s); {len(outside)} point(s) left out, the rest drawn",
+                now, name, topic)
         raw_breaks = obj.get("breaks", [])   # absent from an older chair's snapshot
         raw_breaks = raw_breaks if isinstance(raw_breaks, list) else [raw_breaks]
         breaks = [float(t) for t in raw_breaks if isinstance(t, (int, float))
                   and not isinstance(t, bool) and first <= t <= last]
         if len(breaks) < len(raw_breaks):
             # The points are drawn all the same: a line joined where it broke, no more.
-            self._ignore(f"{bus_topics.chair_topic(name, 'trend', self.prefix)}: "
-                         f"{len(raw_breaks) - len(breaks)} trend break(s) not a time within "
-                         "the session, left out")
+            topic = bus_topics.chair_topic(name, "trend", self.prefix)
+            self._ignore(f"{topic}: {len(raw_breaks) - len(breaks)} trend break(s) not a time "
+                         "within the session, left out", now, name, topic)
         chair = self._chair(name, now)
         chair.trend_session = session
         chair.snapshot = snapshot
@@ -2144,9 +2298,54 @@ class Board:
         else:
             chair.logged = summary
 
-    def _ignore(self, reason: str) -> None:
+    def _ignore(self, reason: str, now: Moment | None = None, chair: str = "", topic: str = "",
+                detail: Mapping[str, Any] | None = None) -> None:
+        """Count a message refused (or partly: a text cut, a trend's points left out), with its
+        reason; with `now`, also into the central log (`_note_refusal`), not while the log is
+        replayed (`restore`: its rows are there already)."""
         self.ignored += 1
         self.last_ignored = reason[:300]
+        if now is not None and not self._restoring:
+            self._note_refusal(chair, topic, reason[:300], now, detail or {})
+
+    def _note_refusal(self, chair: str, topic: str, reason: str, now: Moment,
+                      detail: Mapping[str, Any]) -> None:
+        """A `refused` row in the central log, per chair and reason: the first at once, then
+        how many more came, at most once every REFUSED_LOG_S (`_write_refusals`). The reason's
+        numbers do not make a new one (a trend's times, a message's size)."""
+        key = (chair, re.sub(r"\d+", "#", reason.removeprefix(topic))[:80])
+        known = self._refusals.get(key)
+        if known is not None:
+            known.count += 1
+            known.reason, known.topic = reason, topic
+            self._refusals.move_to_end(key)
+            return
+        self._write_refusal(chair, topic, reason, 1, now.wall, now, detail)
+        self._refusals[key] = _Refusals(topic, reason, 0, now.wall, now.mono)
+        while len(self._refusals) > MAX_REFUSAL_KINDS:
+            (old_chair, _), oldest = self._refusals.popitem(last=False)
+            if oldest.count:
+                self._write_refusal(old_chair, oldest.topic, oldest.reason, oldest.count,
+                                    oldest.since, now, {})
+
+    def _write_refusals(self, now: Moment) -> None:
+        """Each chair's refusals counted since its last row, once REFUSED_LOG_S has passed
+        (`tick`); a reason none came of for as long is forgotten (the next is a first again)."""
+        for key, known in list(self._refusals.items()):
+            if now.mono - known.written_mono < REFUSED_LOG_S:
+                continue
+            if known.count:
+                self._write_refusal(key[0], known.topic, known.reason, known.count, known.since,
+                                    now, {})
+                known.count, known.since, known.written_mono = 0, now.wall, now.mono
+            else:
+                del self._refusals[key]
+
+    def _write_refusal(self, chair: str, topic: str, reason: str, count: int, since: datetime,
+                       now: Moment, detail: Mapping[str, Any]) -> None:
+        body = json.dumps({"topic": topic, "reason": reason, "count": count,
+                           "since": iso(since), **detail}, ensure_ascii=False)
+        self._write(_Received((None, chair, "refused", now.wall, body)), now)
 
     # ---- rules -------------------------------------------------------------------------------
 
@@ -2285,10 +2484,14 @@ class Board:
                        "the log takes them; ") if held else ""
             found.append(("log", Priority.MEDIUM,
                           f"Central log unavailable: {waiting}{self.log_problem}"))
+        for name, unread in self._unreadable.items():
+            found.append(self._unreadable_alarm(name, unread))
         for name, chair in self.chairs.items():
             if self._twinned(chair, now):
                 found.append(self._twin_alarm(name, chair))
-            if self._lost(chair, now):
+            # A chair whose statuses cannot be read is unheard, not lost: its own alarm above
+            # says why, at the priority its loss would have.
+            if self._lost(chair, now) and name not in self._unreadable:
                 last = self._last_heard(chair)
                 found.append((f"chair:{name}",
                               max(Priority.MEDIUM, last.priority) if last else Priority.MEDIUM,
@@ -2370,7 +2573,12 @@ class Board:
         connection_text = ""
         if not connected:
             since = chair.offline_since or chair.status_wall
-            if chair.will_reason:
+            unread = self._unreadable.get(chair.name)
+            if unread is not None:
+                # Heard, its statuses refused: "no status yet" sent the nurse to its network.
+                reason = (f"its statuses cannot be read: version {unread.version}, this station "
+                          f"reads {bus_topics.SCHEMA_VERSION}")
+            elif chair.will_reason:
                 # Its Last Will (or farewell) came before: its reason still holds, whatever
                 # this station's bus does since ("connection lost" read "this station is not
                 # connected to the clinic bus" through an outage here: a review).
@@ -2503,7 +2711,12 @@ class Board:
 
 
 class _Bad(ValueError):
-    """A message that is not what its topic promises."""
+    """A message that is not what its topic promises; `detail`: what the central log's
+    `refused` row says of it beyond the reason (a newer status's `version`)."""
+
+    def __init__(self, reason: str, detail: Mapping[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.detail: Mapping[str, Any] = detail or {}
 
 
 def _station_line(top: StationAlarm, alarms: list[StationAlarm]) -> AlarmLine:
@@ -2631,6 +2844,73 @@ def _open_alarms(status: Mapping[tuple[int, int], ChairAlarm],
             text=report.text, state=_state_of(report),
             raised_at=before.raised_at if before else report.at, as_of=report.at, room=room)
     return list(merged.values())
+
+
+def _cut(value: Any, what: str, cuts: list[str]) -> Any:
+    """`value` cut to TEXT_LIMIT characters when it is a longer text, the cut said in `cuts`."""
+    if not isinstance(value, str) or len(value) <= TEXT_LIMIT:
+        return value
+    cuts.append(f"a {len(value):,}-character {what}")
+    return value[:TEXT_LIMIT - 1] + "…"
+
+
+def _cut_status(obj: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A status with every text a card shows cut to TEXT_LIMIT (`_cut`), and what was cut; the
+    rest as it came (its alarms still show: a refused status shows none)."""
+    cuts: list[str] = []
+    out = dict(obj)
+    for key in ("room", "reason"):
+        if key in out:
+            out[key] = _cut(out[key], key, cuts)
+    if isinstance(out.get("session"), dict):
+        session = out["session"] = dict(out["session"])
+        for key in ("patient", "protocol", "protocol_name", "phase", "phase_name"):
+            if key in session:
+                session[key] = _cut(session[key], f"session {key}", cuts)
+    if isinstance(out.get("alarms"), list):
+        alarms: list[Any] = []
+        for item in out["alarms"]:
+            if isinstance(item, dict):
+                item = dict(item)
+                for key in ("text", "category"):
+                    if key in item:
+                        item[key] = _cut(item[key], f"alarm {key}", cuts)
+            alarms.append(item)
+        out["alarms"] = alarms
+    return out, cuts
+
+
+def _cut_report(report: AlertReport) -> tuple[AlertReport, list[str]]:
+    """A PCD-04 with its alarm text, condition and room cut to TEXT_LIMIT (`_cut`), and what
+    was cut."""
+    cuts: list[str] = []
+    text = _cut(report.text, "alarm text", cuts)
+    condition = _cut(report.condition, "alarm condition", cuts)
+    room = _cut(report.header.room, "room", cuts)
+    if not cuts:
+        return report, cuts
+    return replace(report, text=text, condition=condition,
+                   header=replace(report.header, room=room)), cuts
+
+
+def _cut_reason(topic: str, cuts: list[str]) -> str:
+    """Why a message taken counts as partly ignored: its texts cut (`_cut`)."""
+    return (f"{topic}: {'; '.join(cuts[:3])}{'; …' if len(cuts) > 3 else ''} cut to "
+            f"{TEXT_LIMIT} characters (no card shows more); the rest of the message taken")
+
+
+def _newer_version(payload: bytes) -> int | None:
+    """The schema version of a JSON object of a version newer than this station reads, or
+    None (not JSON, not an object, no such version)."""
+    try:
+        obj = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    version = obj.get("v") if isinstance(obj, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool) \
+            and version > bus_topics.SCHEMA_VERSION:
+        return version
+    return None
 
 
 def _state_of(report: AlertReport) -> str:

@@ -14,7 +14,11 @@ tables are in console/store/schema.py):
         a restart, when the broker hands a persistent session what it queued meanwhile.
         Chair status messages (every 2 s from every chair) are not stored each time: the station
         stores one (control_id NULL) only when a chair goes online or offline or its highest
-        alarm changes (the board decides; kind `status` or `will`).
+        alarm changes (the board decides; kind `status` or `will`). A message the board refused
+        (or took with a text cut) is a `refused` row (control_id NULL; payload JSON: its `topic`,
+        `reason`, `count` and `since`, and a newer status's `version`): per chair and reason the
+        first at once, then the count of those since, at most once every 10 min (board.py
+        `REFUSED_LOG_S`).
     meta(key, value)
         `uid`: six random hex digits made with the file (in the station's command ids).
     actions(id, at, nurse, chair, session, occurrence, kind, detail)
@@ -367,10 +371,14 @@ class CentralLog:
             for chair in chairs:
                 rows = [_received(r) for r in self.conn.execute(
                     f"{_SELECT_RECEIVED} WHERE chair = ? AND received_at >= ? "
-                    "AND kind IN ('status', 'will', 'stale', 'pcd04') ORDER BY id",
+                    "AND kind IN ('status', 'will', 'stale', 'pcd04', 'refused') ORDER BY id",
                     [chair, iso(since)])]
                 starts = [i for i, r in enumerate(rows) if r.kind == "status" and _online(r)]
-                if starts:
+                if not starts and any(_newer(r) for r in rows):
+                    # Heard, never read: its statuses of a newer version (board.py
+                    # `Board._restore_unreadable`), its alarms from its PCD-04s.
+                    found[chair] = [r for r in rows if r.kind in ("pcd04", "refused")]
+                elif starts:
                     earlier = [r for r in rows[:starts[-1]] if r.kind == "pcd04"]
                     found[chair] = earlier + rows[starts[-1]:]
                     newest = self._newest_pcd01(chair)
@@ -458,6 +466,17 @@ def _online(row: Received) -> bool:
     except ValueError:
         return False
     return isinstance(obj, dict) and obj.get("online") is True
+
+
+def _newer(row: Received) -> bool:
+    """A `refused` row of a chair's status of a newer schema version (it names the version)."""
+    if row.kind != "refused":
+        return False
+    try:
+        obj = json.loads(row.payload)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and isinstance(obj.get("version"), int)
 
 
 def _error(exc: BaseException, path: Path) -> CentralLogError:
