@@ -29,6 +29,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from protocols.text_rules import refused_in_text
 from protocols.vitals import (
     BP_METRICS,
     CONTINUOUS,
@@ -49,6 +50,7 @@ from protocols.model import (
     PhaseKind,
     Priority,
     Protocol,
+    WEIGHT_RANGE_KG,
     VitalsCheck,
     dosing_run,
 )
@@ -80,6 +82,13 @@ MAX_LIST = 100
 ID_PATTERN = re.compile(r"[a-z0-9-]+")
 FIELD_PATTERN = re.compile(r"[a-z0-9_]+")
 MAX_ID_LENGTH = 64
+MAX_NAME_LENGTH = 80
+# A protocol's name is a line of the start screen's list, the live header and the central's card
+# (as long as a staff name may be: console/identity/staff.py NAME_MAX); the shipped ones are
+# under 60 characters.
+MAX_VERSION_LENGTH = 32
+# A version is a number or a date with a word or two ("2025-03", "1.6 draft 2"), shown beside the
+# name and recorded with every session.
 
 # Above 2 mg/kg racemic ketamine is anaesthetic-induction territory, not a monitored psychiatric
 # infusion (0.5 mg/kg is the default, clinical-defaults.md); a larger figure is far more likely a
@@ -122,9 +131,9 @@ _LABEL_OBSERVATION = (
 # Upper bounds on the other numbers. Each refuses a figure no clinic means (a unit or decimal-point
 # slip) and that would otherwise load quietly and change what the console does: a check that never
 # comes due, an alarm that never escalates, a pump rate off by a factor of a thousand.
-MAX_WEIGHT_KG = 400.0
-"""The heaviest weight the console accepts (console/session/start_checks.WEIGHT_RANGE_KG; the
-loader may not import the console). A dose cap no weight can reach caps nothing."""
+MIN_WEIGHT_KG, MAX_WEIGHT_KG = WEIGHT_RANGE_KG
+# The lightest and heaviest weights a dose is computed for: a dose cap no weight reaches caps
+# nothing, and one below the lightest weight's dose caps every dose.
 BAG_VOLUME_ML = (10.0, 1000.0)
 # From a 10 mL syringe to a 1 L bag: ketamine is diluted in a 50 or 100 mL bag or syringe
 # (protocols/iv-ketamine.toml: 100 mL). 0.001 or 1000000 is a unit slip, and the pump rate shown
@@ -770,11 +779,13 @@ class _Table:
     """
 
     def __init__(
-        self, path: Path, key: str, data: Mapping[str, object], allowed: Collection[str]
+        self, path: Path, key: str, data: Mapping[str, object], allowed: Collection[str],
+        *, authoring: bool = True,
     ) -> None:
         self.path = path
         self.key = key
         self.data = data
+        self.authoring = authoring   # `_Parser.authoring`: a new file, not a text that ran
         for name in data:
             if name not in allowed:
                 raise self.error(name, _unknown_key_reason(name, allowed))
@@ -794,8 +805,14 @@ class _Table:
             raise self.error(name, "missing required key")
         return self.data[name]
 
-    def text(self, name: str, *, default: str | None = None) -> str:
-        """Non-empty text; `default` makes the key optional."""
+    def text(
+        self, name: str, *, default: str | None = None, limit: int | None = None,
+        lines: bool = False,
+    ) -> str:
+        """Non-empty text; `default` makes the key optional. A new file's text is at most `limit`
+        characters and holds no character `refused_in_text` names (as staff names: it shows on
+        the screens, the PDF and the listing), a line break only where `lines` allows it (a
+        paragraph written as a TOML multi-line string)."""
         if name not in self.data and default is not None:
             return default
         value = self.raw(name)
@@ -803,7 +820,28 @@ class _Table:
             raise self.error(name, f"expected text, got {_type_name(value)}")
         if not value.strip():
             raise self.error(name, "must not be empty")
+        if self.authoring:   # a text that ran is read as it ran
+            self.check_shown(name, value, limit=limit, lines=lines)
         return value
+
+    def check_shown(self, name: str, value: str, *, limit: int | None, lines: bool) -> None:
+        """A text as a new file may give it (`text`)."""
+        if limit is not None and len(value) > limit:
+            raise self.error(name, f"{len(value)} characters; at most {limit} are allowed (it"
+                                   " shows on the start screen, the live header and the PDF)")
+        for place, ch in enumerate(value, start=1):
+            if lines and ch == "\n":
+                continue
+            refused = refused_in_text(ch)
+            if refused is not None:
+                # Named by code point: most cannot be seen.
+                raise self.error(
+                    name,
+                    f"holds {refused} (U+{ord(ch):04X}) at character {place}: the texts of a"
+                    " protocol show on the screens, the PDF and the listing, where it cannot be"
+                    " seen or breaks the line; write the text without it (only a description or"
+                    " a source may break its lines)",
+                )
 
     def choice(self, name: str, choices: Collection[str]) -> str:
         """Text that must be one of `choices`; a missing key says which are allowed."""
@@ -895,14 +933,14 @@ class _Table:
             key = f"{self.sub(name)}[{index}]"
             if not isinstance(item, dict):
                 raise ProtocolError(self.path, key, f"expected a table, got {_type_name(item)}")
-            opened.append(_Table(self.path, key, item, allowed))
+            opened.append(_Table(self.path, key, item, allowed, authoring=self.authoring))
         return opened
 
     def table(self, name: str, allowed: Collection[str]) -> _Table:
         value = self.raw(name)
         if not isinstance(value, dict):
             raise self.error(name, f"expected a table, got {_type_name(value)}")
-        return _Table(self.path, self.sub(name), value, allowed)
+        return _Table(self.path, self.sub(name), value, allowed, authoring=self.authoring)
 
 
 def _check_number(
@@ -987,12 +1025,12 @@ class _Parser:
         self.protocol_id: str | None = None   # once read: refusals name it (ProtocolError)
 
     def protocol(self, data: Mapping[str, object]) -> Protocol:
-        top = _Table(self.path, "", data, TOP_KEYS)
+        top = _Table(self.path, "", data, TOP_KEYS, authoring=self.authoring)
         protocol_id = self.protocol_id = top.identifier("id")
-        version = top.text("version")
-        name = top.text("name")
+        version = self.version(top)
+        name = top.text("name", limit=MAX_NAME_LENGTH)
         route = top.choice("route", ROUTES)
-        description = top.text("description", default="")
+        description = top.text("description", default="", lines=True)
         course = top.whole("course_sessions", 1, 1000) if top.has("course_sessions") else 1
         rems_fields = self.rems_fields(top) if top.has("rems_fields") else ()
         dose = self.dose(top.table("dose", (*DOSE_COMMON_KEYS, *_all_dose_keys())), route)
@@ -1023,16 +1061,28 @@ class _Parser:
             sources=dict(self.sources),
         )
 
+    def version(self, top: _Table) -> str:
+        """The version, which every session records. A new file's has no space around it: "1.6 "
+        reads as 1.6 wherever it shows, and replaced an installed 1.6 (protocols FILE compares
+        the texts: list_tool.py) as another version."""
+        version = top.text("version", limit=MAX_VERSION_LENGTH)
+        if self.authoring and version != version.strip():
+            shown = version.strip()
+            raise top.error("version", f"{version!r} has a space before or after it: write"
+                                       f" {shown!r} (every session records the version, and it"
+                                       f" reads as {shown!r} wherever it shows)")
+        return version
+
     # -- sources ---------------------------------------------------------------------------
 
     def required_source(self, table: _Table, display_key: str) -> str:
         """Every default shown to a nurse says where it came from, so `source` is required."""
-        source = table.text("source")
+        source = table.text("source", lines=True)
         self.sources[display_key] = source
         return source
 
     def optional_source(self, table: _Table, display_key: str) -> str:
-        source = table.text("source", default="")
+        source = table.text("source", default="", lines=True)
         if source:
             self.sources[display_key] = source
         return source
@@ -1095,19 +1145,38 @@ class _Parser:
         )
         # No dose of this mg/kg exceeds it: a cap above it is a typo (6000 for 60.00).
         ceiling = mg_per_kg * MAX_WEIGHT_KG
+        max_mg = table.optional_limited(
+            "max_mg", ceiling, "mg",
+            f"{_fmt(mg_per_kg)} mg/kg × {_fmt(MAX_WEIGHT_KG)} kg (the heaviest weight the"
+            " console accepts) is the largest dose, so a higher cap caps nothing; check the"
+            " decimal point",
+        )
+        if max_mg is not None and self.authoring:
+            self.check_cap_above_every_dose(table, mg_per_kg, max_mg, ceiling)
         return Dose(
             mode=DoseMode.WEIGHT,
             source=source,
             mg_per_kg=mg_per_kg,
             infusion_minutes=self.infusion_minutes(table, bag),
             bag_volume_ml=bag,
-            max_mg=table.optional_limited(
-                "max_mg", ceiling, "mg",
-                f"{_fmt(mg_per_kg)} mg/kg × {_fmt(MAX_WEIGHT_KG)} kg (the heaviest weight the"
-                " console accepts) is the largest dose, so a higher cap caps nothing; check the"
-                " decimal point",
-            ),
+            max_mg=max_mg,
         )
+
+    def check_cap_above_every_dose(
+        self, table: _Table, mg_per_kg: float, max_mg: float, ceiling: float
+    ) -> None:
+        """A cap below the lightest patient's dose caps every dose: 60 mg written as 0.06 (in
+        grams) loaded, and every session's dose was 0.06 mg whatever the weight. Not judged on a
+        text that ran (`authoring`): its sessions' doses were logged under it."""
+        floor = mg_per_kg * MIN_WEIGHT_KG
+        if max_mg < floor:
+            raise table.error(
+                "max_mg",
+                f"{_amount(max_mg, 'mg')} is below {_amount(floor, 'mg')}, the dose of"
+                f" {_fmt(mg_per_kg)} mg/kg × {_fmt(MIN_WEIGHT_KG)} kg (the lightest weight the"
+                " console takes): it caps every dose; check the unit (mg, not g) and the decimal"
+                f" point; allowed: {_fmt(floor)}–{_amount(ceiling, 'mg')}",
+            )
 
     def infusion_minutes(self, table: _Table, bag_ml: float) -> float:
         """The infusion's length: from MIN_INFUSION_MINUTES (a bolus is no infusion) to 720."""

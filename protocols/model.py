@@ -16,6 +16,11 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+WEIGHT_RANGE_KG = (1.0, 400.0)
+"""The weights a dose is computed for (the start screen and `--weight`: a weight outside it is
+refused, confirmed or not). Here, not in the console, so that the loader judges a dose cap by the
+same range (a cap no weight reaches caps nothing; one below the lightest caps every dose)."""
+
 
 class Priority(enum.IntEnum):
     """Alarm priorities after IEC 60601-1-8; INFO is a prompt (never red, never flashing)."""

@@ -81,14 +81,44 @@ COMMON_PASSWORDS: Final = frozenset({
 })
 
 
+RUN_MIN: Final = 4
+"""The shortest run a secret made of runs is refused for ("1234abcd", NIST's example): shorter
+ones ("aaabbbccc") would refuse secrets no stranger tries first."""
+
+
 def guessable(secret: str) -> bool:
     """One character repeated ("0000", "aaaaaaaa"), a straight run up or down ("1234",
-    "987654", "abcdefgh"), or a common password: what a stranger at the chair tries first."""
+    "987654", "abcdefgh"), a secret made only of such runs of `RUN_MIN` or more ("1234abcd",
+    "00001111"), or a common password: what a stranger at the chair tries first."""
     lowered = secret.lower()
-    if len(set(lowered)) == 1 or lowered in COMMON_PASSWORDS:
-        return True
-    steps = {ord(b) - ord(a) for a, b in zip(lowered, lowered[1:])}
-    return steps in ({1}, {-1})
+    return _run(lowered) or lowered in COMMON_PASSWORDS or _made_of_runs(lowered)
+
+
+def _made_of_runs(secret: str) -> bool:
+    """Whether `secret` splits into runs (`_run`) of at least `RUN_MIN` characters each.
+    Any split counts, not only the longest runs first: "12345555" is 1234 then 5555."""
+    # ends[i]: the first i characters split so. From each such end, every run that starts
+    # there is followed as far as its step (0, +1 or -1) holds.
+    ends = [True] + [False] * len(secret)
+    for start in range(len(secret)):
+        if not ends[start]:
+            continue
+        step: int | None = None
+        for end in range(start + 1, len(secret)):
+            gap = ord(secret[end]) - ord(secret[end - 1])
+            if gap != (step if step is not None else gap) or gap not in (0, 1, -1):
+                break
+            step = gap
+            if end + 1 - start >= RUN_MIN:
+                ends[end + 1] = True
+    return ends[len(secret)]
+
+
+def _run(piece: str) -> bool:
+    """One character repeated, or counting up or down one by one (a piece of one character is
+    one)."""
+    steps = {ord(b) - ord(a) for a, b in zip(piece, piece[1:])}
+    return steps <= {0} or steps in ({1}, {-1})
 
 
 def check_secret(secret: str, kind: SecretKind) -> None:
@@ -115,8 +145,10 @@ def check_secret(secret: str, kind: SecretKind) -> None:
             raise SecretError(f"a PIN has at most {PIN_MAX_DIGITS} digits; this one has "
                               f"{len(secret)}: make it a password instead")
         if guessable(secret):
-            raise SecretError("a PIN of one digit repeated, or of digits counting up or down "
-                              "one by one, is the first a stranger tries: choose another")
+            raise SecretError(_of_runs("PIN", "digits", "digit", "0000, 1234 or 9876")
+                              if _of_runs_only(secret)
+                              else "a PIN of one digit repeated, or of digits counting up or "
+                              "down one by one, is the first a stranger tries: choose another")
         return
     if len(secret) < PASSWORD_MIN_CHARACTERS:
         raise SecretError(f"a password needs at least {PASSWORD_MIN_CHARACTERS} characters; "
@@ -127,9 +159,24 @@ def check_secret(secret: str, kind: SecretKind) -> None:
     if not secret.strip():
         raise SecretError("a password may not be only spaces")
     if guessable(secret):
-        raise SecretError("a password of one character repeated, of characters counting up or "
-                          "down one by one, or among the commonest passwords is the first a "
+        raise SecretError(_of_runs("password", "characters", "character", "1111, abcd or 4321")
+                          if _of_runs_only(secret)
+                          else "a password of one character repeated, of characters counting up "
+                          "or down one by one, or among the commonest passwords is the first a "
                           "stranger tries: choose another")
+
+
+def _of_runs_only(secret: str) -> bool:
+    """Guessable only as made of several runs: its refusal says so, not "one repeated"."""
+    lowered = secret.lower()
+    return not _run(lowered) and lowered not in COMMON_PASSWORDS and _made_of_runs(lowered)
+
+
+def _of_runs(kind: str, plural: str, one: str, example: str) -> str:
+    # Its example is pieces of 4, never a whole secret: a refusal never quotes the secret.
+    return (f"a {kind} made only of runs of {RUN_MIN} or more {plural}, each one {one} repeated "
+            f"or counting up or down one by one (as {example}), is the first a stranger tries: "
+            "choose another")
 
 
 class SecretHasher(Protocol):

@@ -87,6 +87,7 @@ from console.identity.secrets import Argon2Hasher, SecretHasher, SecretKind, che
 from console.store import EventLog, LogError
 from console.store import identity_store as store
 from console.store.identity_store import Attempt, StaffRow
+from protocols.text_rules import refused_in_text
 
 LOCK_AFTER: Final = 5                       # wrong secrets in a row
 LOCK_FOR: Final = timedelta(minutes=5)
@@ -354,12 +355,6 @@ def _folded(text: str) -> str:
     return unicodedata.normalize("NFC", text.strip().casefold())
 
 
-# Direction embeddings, overrides and isolates: they make text show other than it is stored
-# ("Ana \u202eesruN" shows "Ana Nurse"), which a name that signs must not; a name in a
-# right-to-left script needs none (the direction marks LRM and RLM are kept).
-_DIRECTION_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def without_format(text: str) -> str:
     """`text` without its invisible format characters (Unicode category Cf: joiners, direction
     marks, a zero-width space, a soft hyphen): what shows of a name."""
@@ -367,21 +362,9 @@ def without_format(text: str) -> str:
 
 
 def refused_in_staff_text(ch: str) -> str | None:
-    """What a character refused in staff text is called, else None.
-
-    Only what harms is refused: `isprintable()` had refused every format character and every
-    space but " ", so a no-break space pasted from a spreadsheet and the zero-width non-joiner of
-    a Persian name were called control characters."""
-    category = unicodedata.category(ch)
-    if category == "Cc":
-        return "a control character"
-    if category in ("Zl", "Zp"):
-        return "a line or paragraph separator"
-    if ch in _DIRECTION_CONTROLS:
-        return "a text direction control"
-    if category == "Cs":
-        return "a character that is not text"   # half a surrogate pair: bytes not UTF-8
-    return None
+    """What a character refused in staff text is called, else None: the rule a protocol's texts
+    follow too (protocols/text_rules.py)."""
+    return refused_in_text(ch)
 
 
 def _text(value: str, what: str, limit: int) -> str:

@@ -66,7 +66,7 @@ from console.identity.staff import NAME_MAX, refused_in_staff_text, without_form
 from console.session.entry import typed_number
 from devices.formats import FORMATS
 from protocols.loader import ProtocolError
-from protocols.model import DoseMode, Protocol
+from protocols.model import WEIGHT_RANGE_KG, DoseMode, Protocol
 
 if TYPE_CHECKING:
     from devices.profiles import Catalogue, Profile
@@ -96,8 +96,6 @@ __all__ = [
     "weight_text",
 ]
 
-WEIGHT_RANGE_KG = (1.0, 400.0)
-"""Hard range: a weight outside it is refused, confirmed or not."""
 PLAUSIBLE_WEIGHT_KG = (30.0, 250.0)
 """Outside this an adult clinic's weight is far more likely a typo (7.2 for 72, lb for kg) than
 real, so it must be confirmed; inside the hard range it is still allowed."""

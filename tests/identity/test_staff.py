@@ -58,7 +58,7 @@ def test_accounts_are_rows_of_the_staff_table(db: Path, staff: Staff, admin: Acc
 
 def test_roles_are_stored_in_one_order_whatever_order_they_are_given(staff: Staff,
                                                                      admin: Account) -> None:
-    both = staff.add("Pat Prescriber", ["prescriber", "NURSE"], "55551234", "pin", admin, t(1))
+    both = staff.add("Pat Prescriber", ["prescriber", "NURSE"], "50751234", "pin", admin, t(1))
     assert both.roles_text == "nurse prescriber"
 
 
@@ -70,7 +70,7 @@ def test_roles_are_stored_in_one_order_whatever_order_they_are_given(staff: Staf
 def test_unknown_or_missing_roles_are_refused(staff: Staff, admin: Account, roles: str,
                                               message: str) -> None:
     with pytest.raises(IdentityError) as refused:
-        staff.add("Someone", roles, "55551234", "pin", admin, t(1))
+        staff.add("Someone", roles, "50751234", "pin", admin, t(1))
     assert str(refused.value) == message
 
 
@@ -102,10 +102,10 @@ def test_names_and_badges_are_unique_among_active_accounts(staff: Staff, admin: 
                                                           badge: str | None,
                                                           message: str | None) -> None:
     if message is None:
-        assert staff.add(name, "nurse", "55551234", "pin", admin, t(2), badge=badge).badge == badge
+        assert staff.add(name, "nurse", "50751234", "pin", admin, t(2), badge=badge).badge == badge
         return
     with pytest.raises(IdentityError) as refused:
-        staff.add(name, "nurse", "55551234", "pin", admin, t(2), badge=badge)
+        staff.add(name, "nurse", "50751234", "pin", admin, t(2), badge=badge)
     assert str(refused.value).startswith(message)
     assert len(staff.list()) == 2
 
@@ -113,11 +113,11 @@ def test_names_and_badges_are_unique_among_active_accounts(staff: Staff, admin: 
 def test_a_name_typed_decomposed_is_the_same_name(staff: Staff, admin: Account) -> None:
     # "Zoë" with a combining diaeresis made a second active "Zoë Nurse": two people signed
     # alike, and the one who typed her name (composed) reached the other's PIN count.
-    zoe = staff.add("Zo\u00eb Nurse", "nurse", "55551234", "pin", admin, t(2))
+    zoe = staff.add("Zo\u00eb Nurse", "nurse", "50751234", "pin", admin, t(2))
     with pytest.raises(IdentityError, match="already named 'Zoë Nurse'"):
-        staff.add("Zoe\u0308 Nurse", "nurse", "55554321", "pin", admin, t(3))
+        staff.add("Zoe\u0308 Nurse", "nurse", "50754321", "pin", admin, t(3))
     assert staff.find("ZOE\u0308 NURSE") == zoe
-    later = staff.add("Zoe\u0308 Other", "nurse", "55556789", "pin", admin, t(4))
+    later = staff.add("Zoe\u0308 Other", "nurse", "50756789", "pin", admin, t(4))
     assert later.name == "Zo\u00eb Other"   # kept composed, as patient identifiers are
 
 
@@ -133,11 +133,11 @@ def test_a_weak_secret_is_refused_before_anything_is_written(db: Path, staff: St
 def test_only_an_active_administrator_manages_staff(staff: Staff, admin: Account,
                                                     nurse: Account) -> None:
     with pytest.raises(NotPermittedError) as refused:
-        staff.add("Ben Nurse", "nurse", "55551234", "pin", nurse, t(2))
+        staff.add("Ben Nurse", "nurse", "50751234", "pin", nurse, t(2))
     assert str(refused.value) == ("Ana Nurse (nurse) may not manage staff accounts: it needs the "
                                   "administrator role")
     with pytest.raises(NotPermittedError, match="needs an administrator's sign-in"):
-        staff.add("Ben Nurse", "nurse", "55551234", "pin", None, t(2))
+        staff.add("Ben Nurse", "nurse", "50751234", "pin", None, t(2))
     with pytest.raises(NotPermittedError):
         staff.disable(admin, nurse, "no reason", t(2))
     with pytest.raises(NotPermittedError):
@@ -146,10 +146,10 @@ def test_only_an_active_administrator_manages_staff(staff: Staff, admin: Account
 
 def test_a_disabled_administrator_is_refused_even_holding_an_old_account_copy(
         staff: Staff, admin: Account) -> None:
-    second = staff.add("Bo Admin", "administrator", "55551234", "pin", admin, t(1))
+    second = staff.add("Bo Admin", "administrator", "50751234", "pin", admin, t(1))
     staff.disable(second, admin, "left the clinic", t(2))
     with pytest.raises(NotPermittedError, match="Bo Admin's account is disabled"):
-        staff.add("Ben Nurse", "nurse", "55551234", "pin", second, t(3))   # `second` is stale
+        staff.add("Ben Nurse", "nurse", "50751234", "pin", second, t(3))   # `second` is stale
 
 
 def test_disable_writes_a_new_version_and_keeps_the_history(db: Path, staff: Staff,
@@ -164,7 +164,7 @@ def test_disable_writes_a_new_version_and_keeps_the_history(db: Path, staff: Sta
     with pytest.raises(IdentityError, match="already disabled"):
         staff.disable(nurse, admin, "again", t(61))
     # Her name and badge are free again for a new, active account.
-    again = staff.add(NURSE, "nurse", "55551234", "pin", admin, t(62), badge=NURSE_BADGE)
+    again = staff.add(NURSE, "nurse", "50751234", "pin", admin, t(62), badge=NURSE_BADGE)
     assert again.id != nurse.id and staff.find(NURSE) == again
 
 
@@ -187,7 +187,7 @@ def test_reset_gives_a_new_secret_and_may_change_its_kind(staff: Staff, admin: A
     assert not staff.sign_in(NURSE, NURSE_PIN, t(6)).ok
     assert staff.sign_in(NURSE, "a long password", t(7)).ok
     with pytest.raises(UnknownAccountError, match="there is no account 99"):
-        staff.reset(99, "55551234", admin, t(8))
+        staff.reset(99, "50751234", admin, t(8))
 
 
 def test_accounts_survive_reopening_the_log(db: Path, staff: Staff, admin: Account,
