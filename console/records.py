@@ -73,6 +73,7 @@ LATCHED = "latched"            # a high alarm's condition ended unseen: it stays
 RETURNED = "returned"          # a latched alarm's condition came back lower: active again
 CLEARED = "cleared"            # the condition no longer holds
 REMINDED = "reminded"          # an acknowledged alarm still present sounds again
+UPDATED = "updated"            # a value's alarm now its vital's absence, same priority
 
 
 @dataclass(frozen=True, slots=True)

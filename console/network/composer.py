@@ -71,6 +71,7 @@ from console.records import (
     LATCHED,
     REMINDED,
     RESET,
+    UPDATED,
     AlarmTransition,
     EventRecord,
     ObservationRecord,
@@ -98,6 +99,10 @@ _MAX_CORRECTIONS = 64
 
 # A PCD-04 to build: the step, and the ACM state and inactivation it leaves (None: as implied).
 _Step = tuple[AlarmTransition, AlertState | None, Inactivation | None]
+
+# An alarm's words changed at its priority (`UPDATED`): sent as PCD-04's "update" phase, which
+# pcd.py gives a de-escalation; its state and inactivation are the composer's (`_facets`).
+_UPDATE_PHASE_OF = DEESCALATED
 
 
 @dataclass(slots=True)
@@ -222,6 +227,8 @@ class _AlarmMemory:
                 and keeps_acknowledgement(up_to, priority)):
             # As it was, re-prioritised.
             occurrences[step.occurrence] = replace(before, last=step, before_escalation=undo)
+        elif step.transition == UPDATED:   # as it was, in new words
+            occurrences[step.occurrence] = replace(before, last=step, before_escalation=None)
         else:   # raised, escalated, reminded, returned: active again, not acknowledged
             occurrences[step.occurrence] = _Open(step, acknowledged_up_to=up_to,
                                                  before_escalation=undo)
@@ -540,6 +547,8 @@ class PcdComposer:
         now = self._alarms.learn(step)
         if now is None:
             return step, None, None
+        if step.transition == UPDATED:
+            step = replace(step, transition=_UPDATE_PHASE_OF)
         return (step, *_facets(now, self._alarms.paused(step.session_id)))
 
     def _pause_steps(self, event: EventRecord, said: set[int]) -> list[_Step]:

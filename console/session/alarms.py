@@ -17,7 +17,8 @@ States of one occurrence (`AlarmState`):
 Rules:
 - When a condition clears: ACKNOWLEDGED or not-latching ACTIVE occurrences end (`cleared`; one of
   the patient the nurse has acknowledged, reminded since or not, once its values have stayed
-  inside `ACKNOWLEDGED_END_SECONDS`: `_ends_later`); an ACTIVE high-priority physiological
+  inside `ACKNOWLEDGED_END_SECONDS`: `_ends_later`; by their times, a tick that came late
+  included); an ACTIVE high-priority physiological
   occurrence that nobody has acknowledged becomes LATCHED (one
   re-sounded by a reminder after an acknowledgement does not latch), logged as `latched` at the
   moment its condition ended, so the record tells how long the excursion lasted apart from when
@@ -35,6 +36,9 @@ Rules:
   acknowledged. A condition that ends because its vital's last value no longer counts (the vital
   missing, `end_uncounted`) ends at once, saying so, or latches; a new cause of a condition
   standing (another bug: the Console fault, `renew`) is a new alarm, as the absence above.
+- A value's occurrence whose vital goes missing at its priority (RR 7, then no RR for 20 s,
+  both high) goes on as it is, in the absence's words, logged `updated` (`UPDATED`): the one
+  change of words at one priority that writes a row (a value's own row says the others).
 - Latched, an occurrence holds nothing below its priority now (`current`): its row says no
   value "now", live as after a restart.
 - A value taken back (entered in error, or corrected: the engine's `_fall_back`) is told with
@@ -75,6 +79,7 @@ from console.records import (
     REMINDED,
     RESET,
     RETURNED,
+    UPDATED,
     AlarmTransition,
     EventRecord,
 )
@@ -94,6 +99,7 @@ LATCHING_EVENTS = frozenset({DEVICE_CHANGED, UNSAVED_RECORDS})
 latches until a nurse at the bedside resets it, as an unseen high excursion does."""
 
 Change = AlarmTransition | EventRecord
+
 
 DEFAULT_PAUSE_SECONDS = 120.0
 DEFAULT_REMINDER_SECONDS = 150.0   # "re-sounds after 2-3 min while it persists"
@@ -285,7 +291,13 @@ class AlarmBoard:
             return self._clear(occurrence, now, latch)
         if occurrence is None:
             return self._raise(condition, category, held, now)
-        self._ending.pop(condition, None)   # back out before its end: the same alarm
+        inside_since = self._ending.pop(condition, None)   # back out before its end: the same
+        if inside_since is not None and now.mono - inside_since.mono >= ACKNOWLEDGED_END_SECONDS:
+            # Its end came first, only the tick that ends it came late (a busy or suspended
+            # machine): ended as `tick` ends it, and what holds now is a new alarm, sounding.
+            # Kept on, a new apnoea after a breath was silent, acknowledged; a restart ended it.
+            return [*self._end_back_inside(occurrence, inside_since, now),
+                    *self._raise(condition, category, held, now)]
         if self._absence_takes_over(occurrence, held):
             # A new alarm, not the acknowledged one going on (`_absence_takes_over`): the
             # acknowledged occurrence ends saying what followed it, the absence is raised.
@@ -426,6 +438,8 @@ class AlarmBoard:
     def _change(self, occurrence: Occurrence, held: Raise, now: Moment) -> list[Change]:
         if another_value(held, occurrence.current, occurrence.value):
             occurrence.before_escalation = None   # another value stands now: its escalation stays
+        went_missing = (occurrence.category == PHYSIOLOGICAL and occurrence.value is not None
+                        and held.value is None)
         occurrence.current = held.priority
         occurrence.value = held.value
         occurrence.detail = held.detail
@@ -433,6 +447,8 @@ class AlarmBoard:
         if held.priority == occurrence.priority:
             # Same priority: no transition, but the row reads the current value, not the first.
             occurrence.message, occurrence.threshold = held.message, held.threshold
+            if went_missing:   # the log says the absence, as no later value can (`UPDATED`)
+                return [self._transition(occurrence, UPDATED, now)]
         if held.priority > occurrence.priority:
             occurrence.before_escalation = (occurrence.priority, occurrence.message,
                                             occurrence.threshold, occurrence.state,
@@ -471,6 +487,13 @@ class AlarmBoard:
             self._latched.append(occurrence)
             return [self._transition(occurrence, LATCHED, now)]
         return [self._transition(occurrence, CLEARED, now, message=message)]
+
+    def _end_back_inside(self, occurrence: Occurrence, since: Moment,
+                         now: Moment) -> list[Change]:
+        """End an acknowledged occurrence whose values came back inside at `since`
+        (`_ends_later`), saying so."""
+        return self._clear(occurrence, now, message=(
+            f"{occurrence.message} (back inside its limits since {clock_time(since.wall)})"))
 
     def _end_latched(self, condition: str, now: Moment, reason: str) -> list[Change]:
         out: list[Change] = []
@@ -605,10 +628,7 @@ class AlarmBoard:
             out.append(self._end_pause(now, "Audio pause ended"))
         for condition, since in list(self._ending.items()):
             if now.mono - since.mono >= ACKNOWLEDGED_END_SECONDS:
-                occurrence = self._by_condition[condition]
-                out.extend(self._clear(occurrence, now, message=(
-                    f"{occurrence.message} (back inside its limits since "
-                    f"{clock_time(since.wall)})")))
+                out.extend(self._end_back_inside(self._by_condition[condition], since, now))
         if self.reminder_seconds is not None:
             for occurrence in self._by_condition.values():
                 if (

@@ -94,6 +94,7 @@ from console.records import (
     RESET,
     RETURNED,
     SESSION_RESUMED,
+    UPDATED,
     AlarmTransition,
     EventRecord,
     ObservationRecord,
@@ -1097,7 +1098,7 @@ class SessionEngine:
         # was raised means breathing was counted again (a latched apnoea waiting for its reset),
         # and the restart's own silence is not the patient's.
         stated = {t.occurrence: at.mono for t, at in zip(alarm_events, rows_at, strict=True)
-                  if t.transition in (RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED)}
+                  if t.transition in (RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED, UPDATED)}
         for o in restored:
             tracker = engine._trackers.get(o.condition)
             if (o.category != PHYSIOLOGICAL or o.value is not None or tracker is None
@@ -2589,7 +2590,11 @@ class SessionEngine:
         # 182 after it had asked its own (review 44).
         name = _repeat_check(metric_name)
         put_back = self._repeat_before(metric_name, gone, repeat)
-        if put_back is not None and put_back.check.asked_by and not any(
+        # A value that stands again waits for it (`confirm_pending`): owed, as a restart's
+        # replay keeps it (`_withdraw_unasked_repeat`). A 181 standing again once the 166
+        # after it was taken back lost its repeat live, the 214 that had asked it corrected.
+        waits = gone.measured is None and any(t.confirm_pending for t in before)
+        if put_back is not None and put_back.check.asked_by and not waits and not any(
                 self._still_asks(metric_name, kept, put_back.check.asked_by)
                 for _, kept in self._state.rows.get(metric_name, ())):
             # Asked only by values that no longer stand (a 194 whose correction is `gone`, which
@@ -5209,13 +5214,14 @@ def _open_occurrences(alarm_events: Sequence[AlarmTransition], moments: Sequence
             occurrence.state, occurrence.silenced_at = AlarmState.ACTIVE, None
             if t.transition == ESCALATED:
                 occurrence.seen = False
-        if t.transition in (RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED, LATCHED):
+        if t.transition in (RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED, LATCHED, UPDATED):
             # An `acknowledged` row says what the nurse acknowledged too: an apnoea that took
             # over an unseen RR 7 at its priority (no row of its own) and was acknowledged came
             # back as RR 7's value alarm, and the absence then took it over as a new alarm
             # (`AlarmBoard._absence_takes_over`), sounding though acknowledged live. So does a
             # `latched` row: an unseen SpO2 90 that fell to 80 and recovered came back as
-            # "SpO2 90 %", the excursion to review read as borderline (review 44).
+            # "SpO2 90 %", the excursion to review read as borderline (review 44). An `updated`
+            # row is the absence that took over its value at its priority (`UPDATED`).
             occurrence.message, occurrence.value, occurrence.threshold = (
                 t.message, t.value, t.threshold)
             occurrence.current_message, occurrence.current_threshold = t.message, t.threshold

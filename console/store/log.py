@@ -52,6 +52,7 @@ from console.records import (
     RESET,
     RETURNED,
     SESSION_RESUMED,
+    UPDATED,
     AlarmTransition,
     EventRecord,
     ObservationRecord,
@@ -115,7 +116,7 @@ PRIORITIES: Final = frozenset({"info", "low", "medium", "high"})
 CATEGORIES: Final = frozenset({"physiological", "technical", "prompt"})
 TRANSITIONS: Final = frozenset(
     {RAISED, ESCALATED, DEESCALATED, ACKNOWLEDGED, REMINDED, AUDIO_PAUSED, AUDIO_RESUMED, RESET,
-     LATCHED, RETURNED, CLEARED}
+     LATCHED, RETURNED, CLEARED, UPDATED}
 )
 
 
