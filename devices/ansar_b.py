@@ -21,9 +21,12 @@ the monitor sends it again in its next frame); one with a value marked missing (
 is read without it. The NIBP record is repeated in every frame until
 the next cuff measurement, with no measurement time or counter (devices.md: "NIBP is repeated in
 every message ...: deduplicate ...; never present it as 'now'"). `AnsarBDecoder` therefore reports
-an NIBP (and its cuff pulse) once, in the frame where the record's status and triple first appear,
-and drops each repeat as `nibp-repeat` (counted by `decode`; stream.NOTHING_NEW): the console shows it
-from when it first came. The NIBP record of the stream's first frame is a measurement taken before
+an NIBP (and its cuff pulse) once, timed at the frame where the record's status and triple first
+appear, and drops each repeat as `nibp-repeat` (counted by `decode`; stream.NOTHING_NEW): the
+console shows it from when it first came. A record one field apart from the one before waits for
+the next frame (`HeldNibp`): a byte changed on the line can leave a plausible cuff (121/75 read as
+121/65), and when the next frame brings the record before back, the changed one is dropped as
+damaged. The NIBP record of the stream's first frame is a measurement taken before
 the console connected, at a time nothing tells (minutes or hours before, perhaps the previous
 patient's): its readings carry the `AGE_UNKNOWN` flag, and the tile shows them stale with the time
 unknown; no trend draws them. A later change of the record is a measurement the console saw come, so its receive time
@@ -37,6 +40,7 @@ a hint.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from protocols.vitals import MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT
@@ -47,6 +51,7 @@ from devices.stream import (
     NOT_MONITORED,
     DecodeResult,
     Dropped,
+    NibpRows,
     UnplacedNibp,
     nibp_rows,
     outside_hard_range,
@@ -68,6 +73,7 @@ _NOT_SHOWN = {"ETCO2": "EtCO2", "P1": "invasive pressure 1 (not NIBP)",
 _NO_VALUE = frozenset({"", "-", "--", "---", "?"})
 _NO_FLAGS: frozenset[str] = frozenset()
 _ON_MONITOR_AT_CONNECT = frozenset({AGE_UNKNOWN})
+_NOT_READ = "the record is not read (the monitor sends it again in its next frame)"
 
 
 class NibpRepeats(UnplacedNibp):
@@ -90,8 +96,80 @@ class NibpRepeats(UnplacedNibp):
     """
 
 
+@dataclass(frozen=True, slots=True)
+class _Changed:
+    """An NIBP record unlike the one before it, read in one frame: its `sent` (f0..f3), its
+    readings (timed at that frame), its `values` for `UnplacedNibp.is_repeat`, and the record
+    before it (None: none)."""
+
+    sent: tuple[str, ...]
+    record: DecodeResult
+    values: tuple[str, NibpRows]
+    before: object
+
+
+@dataclass(slots=True)
+class HeldNibp:
+    """An Ivy's changed NIBP record, held one frame before it is reported (the line has no
+    checksum, and a changed byte can leave a plausible cuff: 121/75/92 read as 121/65/92).
+
+    Rules: a record that differs from the one before it in one field (status, systolic,
+    diastolic or mean: `_one_field_apart`), a new cuff or that record with a byte changed on
+    the line, waits for the next frame's NIBP record. If that brings the record before it back
+    (A, B, A), B was A damaged: dropped (`bad-frame`, counted; the monitor sent A again) and A
+    stays one measurement. Otherwise B is reported, timed at its own frame, and that record is
+    judged as any. A record that differs in more fields is no single changed byte: a new cuff,
+    reported at once. The stream's end (`AnsarBDecoder.flush`: the port closed) reports what
+    is held, so a cuff is never lost. The first record of a connection is reported at once, of
+    unknown age (nothing came before it to compare); when the next is one field apart, that one
+    is of unknown age too (`first_once`: either may be the other damaged). A damaged record
+    (`_damaged_nibp`) leaves what is held as it is.
+
+    It belongs to one decoder (a stream between an open and a close): an ANSAR-B frame comes
+    every second and carries no acknowledgement, so nothing waits on it but the next frame.
+    """
+
+    # The changed record waiting for the next frame's; None when none waits.
+    waiting: _Changed | None = None
+    # The last record was the connection's first with values, shown in one frame so far.
+    first_once: bool = False
+
+    def hold(self, changed: _Changed) -> None:
+        self.waiting = changed
+
+    def settle(self, result: DecodeResult, nibp: UnplacedNibp,
+               sent: tuple[str, ...]) -> bool:
+        """The next whole record (`sent`) came: report or drop what waits into `result`.
+        Returns `first_once` as it was (the record before `sent` seen in one frame only)."""
+        first_once, self.first_once = self.first_once, False
+        waiting, self.waiting = self.waiting, None
+        if waiting is None:
+            return first_once
+        if sent == waiting.before:
+            result.dropped.append(Dropped(
+                "bad-frame", f"NIBP={';'.join(waiting.sent)}: shown in one frame only, between "
+                f"two of NIBP={';'.join(sent)} (a byte changed on the line); {_NOT_READ}"))
+            return False
+        self.report(result, nibp, waiting)
+        return False
+
+    def flush(self, result: DecodeResult, nibp: UnplacedNibp) -> None:
+        """The stream ended: what waits is reported (nothing after it can say it was damaged)."""
+        waiting, self.waiting = self.waiting, None
+        if waiting is not None:
+            self.report(result, nibp, waiting)
+
+    @staticmethod
+    def report(result: DecodeResult, nibp: UnplacedNibp, changed: _Changed) -> None:
+        if nibp.is_repeat("NIBP", changed.sent, result, changed.values):
+            return   # taken meanwhile (cannot happen while it waits: the memory saw it not)
+        result.readings.extend(changed.record.readings)
+        result.dropped.extend(changed.record.dropped)
+
+
 def decode_records(block: bytes, received_at: datetime, *, source_hint: str = "",
-                   nibp: UnplacedNibp | None = None) -> DecodeResult:
+                   nibp: UnplacedNibp | None = None, held: HeldNibp | None = None
+                   ) -> DecodeResult:
     """Decode one frame's ASCII record block.
 
     Args:
@@ -101,6 +179,8 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
         nibp: the stream's NIBP memory; a repeated NIBP record is dropped as `nibp-repeat`, the
             stream's first one is flagged `AGE_UNKNOWN`. None decodes every NIBP record as a
             first one (one frame on its own).
+        held: the stream's `HeldNibp` (with `nibp`): a changed NIBP record is reported from the
+            next frame, or dropped as damaged. None reports it in its own frame.
 
     Returns:
         Readings in record order and what was dropped (`frames` is 1).
@@ -140,17 +220,33 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
             # sends the record again in its next frame.
             result.dropped.append(damaged)
             continue
+        sent = tuple(f.strip() for f in (fields + [""] * 4)[:4])   # f0..f3 (NibpRepeats)
+        empty = all(f.strip() in _NO_VALUE for f in sent[1:4])
+        near = False
+        if held is not None and nibp is not None:
+            first_once = held.settle(result, nibp, sent)
+            near = not empty and _one_field_apart(sent, nibp.last(label))
+            if first_once and near:
+                # The first record with values was shown in one frame only: it may have been
+                # this one changed on the line, so this one may be the cuff on the monitor at
+                # connect too (its age unknown).
+                flags = _ON_MONITOR_AT_CONNECT
+            held.first_once = not nibp.values_seen and not empty
         record = DecodeResult()
         _read_record(record, label, fields, flags, received_at, source)
-        sent = tuple(f.strip() for f in (fields + [""] * 4)[:4])   # f0..f3 (NibpRepeats)
         # After "Restart and resume" the source's cuff in the session's log stands for the frame
         # before, compared by the pressures the rule names (an Ivy still showing it had it
         # logged again, "measured at an unknown time").
         pressures = nibp_rows(r for r in record.readings if not is_cuff_pulse(r))
+        if held is not None and nibp is not None and nibp.values_seen and near:
+            # What one byte changed on the line can make of the record before: reported once
+            # the next frame does not bring that record back.
+            held.hold(_Changed(sent, record, (source, pressures), nibp.last(label)))
+            continue
         repeat = nibp is not None and nibp.is_repeat(label, sent, result, (source, pressures))
         if nibp is not None:
             nibp.values_seen = True
-        if all(f.strip() in _NO_VALUE for f in (fields + [""] * 4)[1:4]):
+        if empty:
             # No systolic, diastolic or mean: no cuff measurement yet (the monitor sends the
             # record empty until the first). Nothing to report or repeat (QA: the sim's
             # empty records were counted as nibp-repeat).
@@ -166,6 +262,16 @@ def decode_records(block: bytes, received_at: datetime, *, source_hint: str = ""
     return result
 
 
+def _one_field_apart(sent: tuple[str, ...], before: object) -> bool:
+    """True when `sent` (f0..f3) differs from the record `before` in exactly one field: all one
+    byte changed, lost or added on the line can do to a record that still reads as a cuff (a
+    lost or added `;` runs two fields together or shifts them: out of range, or a field
+    emptied). A record that differs in two or more is a new cuff."""
+    if not isinstance(before, tuple) or len(before) != len(sent):
+        return False
+    return sum(1 for a, b in zip(sent, before) if a != b) == 1
+
+
 def _damaged_nibp(fields: list[str], rest: str) -> Dropped | None:
     """Why an NIBP record cannot be one cuff measurement as sent (a byte lost or changed on the
     line), or None: f0 a status number, f1-f3 each a number in its hard range or the monitor's
@@ -176,7 +282,7 @@ def _damaged_nibp(fields: list[str], rest: str) -> Dropped | None:
     systolic 210 without its diastolic a high BP as any."""
     sent = [f.strip() for f in (fields + [""] * 4)[:4]]
     where = f"NIBP={rest[:40]}"
-    not_read = "the record is not read (the monitor sends it again in its next frame)"
+    not_read = _NOT_READ
     if not sent[0].isdigit():
         return Dropped("bad-frame", f"{where}: status {sent[0][:10]!r} is not a number; {not_read}")
     pressures = sent[1:]
@@ -238,5 +344,13 @@ class AnsarBDecoder(FramedDecoder):
     def __init__(self, source_hint: str = "", nibp: UnplacedNibp | None = None) -> None:
         if nibp is None:
             nibp = NibpRepeats()
+        self._nibp = nibp
+        self._held = HeldNibp()
         super().__init__(AnsarBFramer(), lambda frame, received_at: decode_records(
-            frame.data, received_at, source_hint=source_hint, nibp=nibp))
+            frame.data, received_at, source_hint=source_hint, nibp=nibp, held=self._held))
+
+    def flush(self, received_at: datetime) -> DecodeResult:
+        """End of stream: the last frames, then the changed NIBP record still held (`HeldNibp`)."""
+        result = super().flush(received_at)
+        self._held.flush(result, self._nibp)
+        return result

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, TypeAlias, runtime_checkable
 
 from protocols.vitals import METRICS
@@ -196,7 +196,7 @@ class UnplacedNibp:
             self._logged = {source: nibp_rows(rows) for source, (_, rows) in newest.items()}
 
     def is_repeat(self, channel: object, sent: object, result: DecodeResult | None = None,
-                  values: tuple[str, NibpRows] | None = None) -> bool:
+                  values: tuple[str, NibpRows] | None = None, at: datetime | None = None) -> bool:
         """True when `channel` sends what it sent last time; remembers it, and gives `result`
         the undo for when its readings are not taken.
 
@@ -204,7 +204,13 @@ class UnplacedNibp:
         rule compares (an IntelliVue handle holds the pressures or the cuff pulse; an Ivy's rule
         leaves its pulse field out). When `channel` has sent nothing to this memory yet, its
         source's newest measurement in the session's log (`resume`) is what it sent last: the
-        same rows of those vitals are a repeat."""
+        same rows of those vitals are a repeat.
+
+        `at`: when `sent` was received, for a stream that cannot hold back what it sent (an HL7
+        message is answered once its rows are stored). What `channel` sent before the last,
+        sent again less than `CUFF_BACK_WITHIN` after the last first came, is that measurement
+        repeated too: the last was that record changed on the line (no checksum), since no cuff
+        measures that fast."""
         with self._lock:
             recent = self._recent.get(channel)
             if recent is None:
@@ -213,13 +219,26 @@ class UnplacedNibp:
                     recent.append(_Sent(sent))   # logged before the restart: nothing to undo
             if recent and recent[-1].sent == sent:
                 return True
-            place = _Sent(sent)
+            if (at is not None and len(recent) > 1 and recent[-2].sent == sent
+                    and recent[-1].at is not None and at - recent[-1].at < CUFF_BACK_WITHIN):
+                # Back as the last again (nothing to undo: nothing new was reported), so its
+                # next repeats are repeats however long it stays.
+                recent.append(_Sent(sent, at))
+                del recent[:-_RECENT_KEPT]
+                return True
+            place = _Sent(sent, at)
             recent.append(place)
             del recent[:-_RECENT_KEPT]
             seen = self.values_seen
         if result is not None:
             result.undo.append(lambda: self._forget(channel, place, seen))
         return False
+
+    def last(self, channel: object) -> object:
+        """What `channel` sent last to this memory (None: nothing yet); remembers nothing."""
+        with self._lock:
+            recent = self._recent.get(channel)
+            return recent[-1].sent if recent else None
 
     def _logged_rows(self, source: str, rows: NibpRows) -> NibpRows:
         """The rows of `source`'s newest logged measurement of the vitals `rows` hold."""
@@ -247,6 +266,15 @@ class _Sent:
     that sent the same are two places."""
 
     sent: object
+    at: datetime | None = None   # when it first came (`is_repeat`'s `at`)
+
+
+CUFF_BACK_WITHIN = timedelta(seconds=10)
+"""How soon a measurement sent before the last, sent again, is that one repeated (`is_repeat`'s
+`at`), not a new one: no cuff measures in under 10 s (it inflates above the systolic and deflates
+over several beats: 20-40 s for an adult, about 15 s for the fastest modes), while a monitor
+repeats its cuff in every message (1-5 s). A record changed on the line in one message (121/75
+read as 121/65) then comes back in the next: it had been logged as a third cuff "measured now"."""
 
 
 _RECENT_KEPT = 16

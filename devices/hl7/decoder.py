@@ -69,6 +69,11 @@ whole, the memory left as it was. A value the monitor marks missing (OBX-11 X, e
 damage: the cuff is its other values. A message damaged on the line (`damage`, an OBX-11 no sender
 writes, or a cuff dropped whole for its own rows) is read only in part: answered AE (the copy sent
 again brings the cuff whole) and dropped as `damaged-message` ("Monitor message not read").
+A cuff repeated in every message and changed on the line to a plausible one (120/80 read as 120/70)
+cannot be told from a new cuff in its own message, which is answered once stored (its value is not
+held back): it is logged as sent. The cuff before it, sent again within `CUFF_BACK_WITHIN` (10 s:
+no cuff measures that fast), is that measurement repeated (`UnplacedNibp.is_repeat`'s `at`): it had
+been logged a second time, "measured now".
 The cuff's pulse rate (149546) is a row of that measurement: flagged `NIBP` (reading.NIBP_PULSE)
 and kept by the same rule (it had been a new pulse reading in every message).
 
@@ -911,7 +916,8 @@ class _Observations:
             self.unplaced.is_repeat(key, sent)
             return
         # After a restart, the source's cuff in the session's log stands for the message before.
-        if not self.unplaced.is_repeat(key, sent, self.result, (self.msg.source, sent)):
+        if not self.unplaced.is_repeat(key, sent, self.result, (self.msg.source, sent),
+                                       self.received_at):
             if not self.unplaced.values_seen:   # set by this message only after (`run`)
                 # The first cuff of this connection: a Comen resends its last one, perhaps taken
                 # during the downtime or on the previous patient, stamped now. Of unknown age, as
@@ -944,7 +950,7 @@ class _Observations:
         # After a restart, the source's cuff in the session's log (which keeps no stamp as sent)
         # stands for the message before when its values are these.
         if self.unplaced.is_repeat(self.msg.source, sent, self.result,
-                                   (self.msg.source, nibp_rows(readings))):
+                                   (self.msg.source, nibp_rows(readings)), self.received_at):
             notices = [notice for _, _, notice in self.untimed_nibp if notice is not None]
             self.result.dropped = [d for d in self.result.dropped
                                    if not any(d is notice for notice in notices)]
