@@ -75,6 +75,9 @@ def show(window, qtbot, size) -> None:
     QtCore.QCoreApplication.processEvents()
 
 
+_TOP_DOWN = {"bp_systolic": 0, "bp_mean": 1, "bp_diastolic": 2}
+
+
 def edge_values(trend, level: str) -> dict[str, float]:
     """Whole values at the top (or bottom) edge of each panel's scale as shown now, in the order
     the vitals of a panel keep (systolic above mean above diastolic; HR and pulse together)."""
@@ -86,7 +89,9 @@ def edge_values(trend, level: str) -> dict[str, float]:
         inset = max(INSET, SYMBOL_ROOM_PX / plot.getViewBox().boundingRect().height()) * span
         edge = math.floor(high - inset) if level == "top" else math.ceil(low + inset)
         step = 1 if span < 60 else 2
-        for k, name in enumerate(panel.metrics):
+        # From the top down: a cuff's mean lies between its pressures (one whose mean is below
+        # its diastolic is no cuff measurement, dropped as impossible).
+        for k, name in enumerate(sorted(panel.metrics, key=lambda n: _TOP_DOWN.get(n, 0))):
             offset = k * step if level == "top" else (len(panel.metrics) - 1 - k) * step
             value = edge - offset if level == "top" else edge + offset
             values[name] = float(min(max(value, metric(name).hard[0]), metric(name).hard[1]))
