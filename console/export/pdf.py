@@ -224,7 +224,8 @@ def render_trend(detail: SessionDetail, protocol: Protocol | None,
                                  detail.summary.started_at, demo=detail.summary.demo)
     try:
         if detail.summary.ended_at is not None:
-            plot.set_now(rc.minutes_since(detail.summary.ended_at, detail.summary.started_at))
+            # On the points' axis, the logged clock steps left out (as the review's window).
+            plot.set_now(plot.feed.minutes_at(detail.summary.ended_at))
             plot.refresh()
         # Paper has no use for the view buttons; the legend stays.
         plot.follow_button.setVisible(False)

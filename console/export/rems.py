@@ -121,7 +121,7 @@ from console.review.model import (
     SessionDetail, SessionSignatures, SignatureEntry,
 )
 from console.review import content as rc   # Qt-free: the PDF's own date and time formats
-from console.review.clock_steps import (
+from console.session.clock_steps import (
     AFTER_EVERY_EVENT, event_seconds_between, logged_seconds, seconds_to_time_range,
 )
 from console.session.device_rest import device_number

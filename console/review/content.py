@@ -42,12 +42,12 @@ from console.session.alarms import SESSION_ENDED
 from console.clock import format_duration
 from console.export.protocol_file import find_protocol
 from console.records import AlarmTransition, EventRecord, ObservationRecord
-from console.review.clock_steps import (
+from console.session.clock_steps import (
     AFTER_EVERY_EVENT, SESSION_START_ID, LoggedAt, LoggedStep, RowPlaces, is_unknown,
     logged_between, logged_seconds, seconds_to_time,
 )
 from console.session.course import earlier_in_course, route_words
-from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
+from console.session.clock_marks import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.session.schedule import timed_checks
 from console.session.trend_feed import SAME_STEP_SECONDS, before_the_session
 from console.review.integrity import RecordCheck, RecordState
@@ -287,9 +287,9 @@ def number(value: float | None, decimals: int = 0) -> str:
 
 
 def minutes_since(when: datetime, start: datetime) -> float:
-    """Wall-clock minutes from `start` to `when`, a logged clock step and all: the trend's axis
-    (`console.session.trend_feed` places by wall time). A record's minutes as the console's
-    timers ran are `record_minutes`."""
+    """Wall-clock minutes from `start` to `when`, a logged clock step and all (the course's
+    trend draws by wall time). A record's minutes as the console's timers ran are
+    `record_minutes`; the session trend's axis is `TrendFeed.minutes_at`."""
     return (when - start).total_seconds() / 60.0
 
 
@@ -2058,14 +2058,17 @@ def trend_inputs(detail: SessionDetail) -> tuple[
         observations.sort(key=lambda x: x[1].received_at)
     events = [(e.id, EventRecord(sid, e.at, e.kind, e.actor, dict(e.detail)))
               for e in detail.events]
-    alarms: list[tuple[int, AlarmTransition]] = []
-    for episode in detail.alarms:
-        for i, step in enumerate(episode.steps):
-            alarms.append((i, AlarmTransition(
-                session_id=sid, occurrence=episode.occurrence, condition=episode.condition,
-                category=episode.category, priority=step.priority, transition=step.transition,
-                at=step.at, message=step.message, value=step.value,
-                threshold=episode.threshold, actor=step.actor)))
+    # The alarm rows with their ids, in id (log) order: after a clock step the trend places
+    # each among the steps by the rows logged before it, which no step moves (`TrendFeed.load`);
+    # numbered per episode, an alarm marker was placed by its time, either side of a step back.
+    alarms = sorted(
+        ((step.id, AlarmTransition(
+            session_id=sid, occurrence=episode.occurrence, condition=episode.condition,
+            category=episode.category, priority=step.priority, transition=step.transition,
+            at=step.at, message=step.message, value=step.value,
+            threshold=episode.threshold, actor=step.actor))
+         for episode in detail.alarms for step in episode.steps),
+        key=lambda item: item[0])
     return observations, events, alarms
 
 

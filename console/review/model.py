@@ -23,12 +23,13 @@ from heapq import merge
 from typing import Any, Final
 
 from console.records import SESSION_RESUMED
-from console.review.clock_steps import (
+from console.session.clock_steps import (
     AFTER_EVERY_EVENT, SESSION_START_ID, AlarmRow, ClockStep, LoggedAt, LoggedStep, RowPlaces,
     logged_seconds, logged_steps, seconds_between, session_seconds,
 )
 from console.session.device_rest import beyond_text, device_number, early_text
-from console.session.engine import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVED_AT
+from console.session.engine import OBSERVED_AT
+from console.session.clock_marks import ALARM_ROWS_BEFORE, CLOCK_STEPPED
 from console.session.journal import event_text
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from console.session.signing import (

@@ -43,7 +43,7 @@ from console.clock import IsoParser, iso, parse_iso
 from console.records import (
     AUDIO_RESUMED, BASELINE_SET, SESSION_RESUMED, EventRecord, ObservationRecord,
 )
-from console.review.clock_steps import (
+from console.session.clock_steps import (
     AFTER_EVERY_EVENT, SESSION_LENGTH_KINDS, SESSION_START_ID, AlarmRow,
     ClockStep, LoggedAt, LoggedStep, is_unknown, logged_seconds, logged_steps, seconds_between,
     seconds_to_time, session_seconds,
@@ -98,9 +98,9 @@ from console.store.log import (
 from console.session.device_rest import device_number
 from console.session.trend_feed import (
     LINE_BREAK_KINDS, SAME_STEP_SECONDS, TrendFeed, before_the_session)
-from console.session.engine import (
-    ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE, OBSERVED_AT)
-from console.session.engine import logged_count, run_reached
+from console.session.engine import OBSERVED_AT
+from console.session.clock_marks import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
+from console.session.clock_marks import logged_count, run_reached
 from console.session.protocol_record import PROTOCOL_IN_FORCE, logged_protocol
 from console.store.errors import RESTORE_STEP, check_openable, not_an_sqlite_file, sqlite_words
 from console.store.wal_check import shm_of, wal_damage, wal_of

@@ -120,6 +120,14 @@ from console.session.alarms import (
     keeps_acknowledgement,
 )
 from console.session import device_rest
+from console.session.clock_marks import (
+    ALARM_ROWS_BEFORE,
+    CLOCK_BEHIND_TOLERANCE_SECONDS,
+    CLOCK_STEPPED,
+    OBSERVATIONS_BEFORE,
+    logged_count,
+    run_reached,
+)
 from console.session.dosing import devices_ticked
 from console.session.conditions import (
     GOES_WITH, STALE_MANUAL_SECONDS, ConditionTracker, trackers_for)
@@ -194,9 +202,6 @@ HL7 senders resend at once, at most 3 times)."""
 UNREADABLE_HOLD_SECONDS = 60.0
 """How long "monitor message not read" stands after the last such message (then it ends)."""
 CLOCK_BEHIND = "clock_behind"
-CLOCK_BEHIND_TOLERANCE_SECONDS = 10.0
-"""A clock this much behind the log at a restart is an alarm; less is a clock being set."""
-CLOCK_STEPPED = "clock_stepped"
 LOG_RESTORED_FILE = "file"
 """The key of a `log_restored` event naming the unsaved-records file of the records it wrote
 (their copy, `HeldFile`; None when no folder took one): a restart knows by it that the log has
@@ -204,16 +209,6 @@ that file's records (`_written_by_its_run`). An older console's event has no suc
 UNSAVED_FOUND = "unsaved_records_found"
 """The event of an unsaved-records file a restart found (`_unsaved_left`): its path (`file`) and
 what it holds of the session; a file an event of the session names is not raised again."""
-OBSERVATIONS_BEFORE = "observations_before"
-"""The detail key of `phase_started`, `clock_stepped`, `device_state` and `session_resumed`: how
-many of the session's observation rows were logged before the event (held in memory ones too: they
-reach the log before anything later, in order). A restart places the event among the readings by
-it: their times cannot say it once the wall clock has stepped (`SessionEngine.resume`)."""
-ALARM_ROWS_BEFORE = "alarm_rows_before"
-"""The detail key of `clock_stepped` and `session_resumed`: how many of the session's alarm rows
-were logged before the event (held ones too), to place it among them as `OBSERVATIONS_BEFORE`
-among the readings: after a step back, rows logged after it carry earlier times than rows logged
-before it."""
 DEVICE_SIMULATED = "device_simulated"
 """The detail key of `session_resumed`: the monitor it logged is a simulated one this console
 started for a demo (gone with the console: the next resume starts a new one)."""
@@ -284,40 +279,9 @@ def _placed(event: EventRecord, key: str = OBSERVATIONS_BEFORE) -> int | None:
     return logged_count(event.detail.get(key))
 
 
-def logged_count(value: object) -> int | None:
-    """A count an event's detail logged (`OBSERVATIONS_BEFORE`, `ALARM_ROWS_BEFORE`), or None
-    where it is not one (an older log, a damaged detail)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _not_after(at: Moment, now: Moment) -> Moment:
     """`at`, or `now` on the monotonic clock when `at` would be later (its stamp kept)."""
     return at if at.mono <= now.mono else Moment(now.mono, at.wall)
-
-
-def run_reached(gaps: Sequence[float | None], step_s: float) -> int:
-    """The first run a clock step moves (an index into `gaps`, each run's clock against the
-    log's newest time when it started, None where unknown; the last run is the step's own):
-    it reaches back through the restarts it does not correct, not across one whose clock it
-    put right or one that did not say (`corrects_restart`). One rule for the engine's replay
-    and the review's times (`console.review.queries`)."""
-    reach = len(gaps) - 1
-    while (gap := gaps[reach]) is not None and not corrects_restart(step_s, gap):
-        reach -= 1
-    return reach
-
-
-def corrects_restart(step_s: float, gap_s: float) -> bool:
-    """A clock step puts right the clock a restart found `gap_s` from the log's newest time
-    (negative: behind it): behind, and stepped forward by at least as much; or ahead by more
-    than its downtime could be, and stepped back by no more than that. Else the clock the step
-    corrected was the earlier run's too (a restart at once, then NTP an hour forward)."""
-    tolerance = CLOCK_BEHIND_TOLERANCE_SECONDS
-    if gap_s < -tolerance:
-        return step_s >= -gap_s - tolerance
-    if gap_s > tolerance:
-        return step_s < 0 and -step_s <= gap_s + tolerance
-    return False
 
 
 def _ended_by_restart(condition: str) -> str:

@@ -49,6 +49,15 @@ Where a value sits on the time axis (`TrendFeed.placed_at`):
   through `SessionView.device_clock`): the tile had judged a cuff by the device's latest HR
   whenever it came, "measured 08:55 · 6 min ago" beside the trend's "Monitor clock 5 min
   behind".
+- The station's clock stepped (NTP correcting a fast clock, `clock_stepped`): every time is
+  put on the clock the session started on, as the console's timers ran and the review counts
+  minutes (`console.session.clock_steps.logged_seconds`; a record is placed among the steps by
+  the log's order, which no step moves). By wall time, NTP setting a clock 60 min fast back
+  30 min into a session drew every later reading an hour in the past, before the session's
+  start and off the follow view: an SpO2 falling to 89 was not seen on the trend for an hour;
+  a clock set forward drew an hour of nothing. A monitor's measured time is trusted only
+  within a minute of the console's receive time (the clock skew rule below), so it is on the
+  console's clock of that moment and moves with it.
 - A value whose age is unknown (`AGE_UNKNOWN`: an ANSAR-B NIBP found on the monitor when the
   console connected, perhaps hours old, perhaps the previous patient's) has no place on a time
   axis and is not drawn: its receive time would show it as measured then, and after a restart it
@@ -85,6 +94,7 @@ over each other (`spread_labels`, `stack_labels`).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -107,6 +117,21 @@ from console.records import (
     SessionEnded,
 )
 from console.session.alarms import priority_marks
+from console.session.clock_marks import (
+    ALARM_ROWS_BEFORE,
+    CLOCK_STEPPED,
+    OBSERVATIONS_BEFORE,
+    logged_count,
+)
+from console.session.clock_steps import (
+    SESSION_START_ID,
+    LoggedAt,
+    LoggedStep,
+    is_unknown,
+    logged_seconds,
+    logged_steps,
+    seconds_to_time,
+)
 from console.session.conditions import STALE_MANUAL_SECONDS
 from console.session.device_rest import device_number
 from devices.reading import (
@@ -395,6 +420,51 @@ def breaks_lines(event: EventRecord) -> bool:
         event.kind != "device_state" or event.detail.get("state") != "connected")
 
 
+@dataclass(frozen=True, slots=True)
+class _ClockEvent:
+    """A clock step or a restart as `clock_steps.logged_steps` reads it: its place among the
+    session's clock events for an id (the order is all their rule needs)."""
+
+    id: int
+    record: EventRecord
+
+    @property
+    def at(self) -> datetime:
+        return self.record.at
+
+    @property
+    def kind(self) -> str:
+        return self.record.kind
+
+    @property
+    def detail(self) -> Mapping[str, Any]:
+        return self.record.detail
+
+
+def _is_clock_event(event: EventRecord) -> bool:
+    """A clock step or a restart: what places the records after it on another clock."""
+    return event.kind in (CLOCK_STEPPED, SESSION_RESUMED)
+
+
+def _places(clock_events: Sequence[EventRecord], key: str, ids: Sequence[int | None],
+            first: int) -> list[int | None]:
+    """Where each of a table's rows came among the clock events (how many came before it,
+    counted from `first`), given as the log returns them (`ids`: the session's rows of the
+    table, every one in id order): by the rows each event counted before it (`key`,
+    `clock_steps.RowPlaces`), which no clock step moves. None for every row where that is not
+    known (an older log's events do not count them; rows not in id order are not all of
+    them): each is then placed by its time (`TrendFeed._minutes`)."""
+    counts = [logged_count(event.detail.get(key)) for event in clock_events]
+    known = all(count is not None for count in counts) and all(
+        a is not None and b is not None and a < b for a, b in zip(ids, ids[1:]))
+    if not clock_events:
+        return [first] * len(ids)
+    if not known or None in ids:
+        return [None] * len(ids)
+    marks = sorted(count for count in counts if count is not None)   # rising already
+    return [first + bisect_right(marks, n) for n in range(len(ids))]
+
+
 class _Points:
     """Growable columns of one series, kept in time order (clip-to-view searches x)."""
 
@@ -547,6 +617,18 @@ class TrendFeed:
         # Values a monitor sent beyond its range, vital -> (receive minutes, value, "<" or ">"):
         # the alarm a value raised says it as the tile does (`_beyond_mark_of`).
         self._beyond: dict[str, list[tuple[float, float, str]]] = {}
+        # The station's clock steps and the restarts they may reach back to, as logged
+        # (`clock_stepped`, `session_resumed`), in log order; each record's place among them
+        # (`_at`: how many came before it) puts its time on the clock the session started on.
+        self._clock_events: list[_ClockEvent] = []
+        self._clock_steps: tuple[LoggedStep, ...] = ()
+        self._shifts: dict[int, float] = {}   # seconds, by place (`_shift_s`)
+        self._at: int | None = 0
+        self._loading = False
+        self.needs_reload = False
+        """Points already drawn must move: a step put right the clock of a restart after
+        them, which a feed given records one by one cannot place again (`_note_clock_event`);
+        the session is to be read again (`load`)."""
 
     # ---- input ---------------------------------------------------------------------------------
 
@@ -568,11 +650,39 @@ class TrendFeed:
         alarms: Iterable[AlarmTransition | tuple[int, AlarmTransition]] = (),
     ) -> None:
         """A logged session (or its part so far), as the log returns it: observations with their
-        row ids in id order; events and alarm transitions with or without their ids."""
-        for row, record in observations:
-            self._add(record, row)
-        for item in [*events, *alarms]:
-            self._add(item[1] if isinstance(item, tuple) else item, -2)
+        row ids in id order; events (in id order) and alarm transitions with or without their
+        ids. After a logged clock step, the session's every observation row and every alarm
+        row, with their ids, place each among the steps by the log's order (`_places`);
+        others are placed by their times."""
+        rows = list(observations)
+        listed = [item[1] if isinstance(item, tuple) else item for item in events]
+        numbered = [item if isinstance(item, tuple) else (None, item) for item in alarms]
+        transitions = [t for _, t in numbered]
+        first = len(self._clock_events)
+        clock_events = [e for e in listed if _is_clock_event(e)]
+        self._loading = True   # every record is placed below, none before its steps are known
+        for event in clock_events:
+            self._note_clock_event(event)
+        # Each record placed among the clock events by the rows each logged before it
+        # (`_places`): after a step back the same times came twice.
+        row_places = _places(clock_events, OBSERVATIONS_BEFORE, [i for i, _ in rows], first)
+        alarm_places = _places(clock_events, ALARM_ROWS_BEFORE, [i for i, _ in numbered],
+                               first)
+        try:
+            for (row, record), at in zip(rows, row_places):
+                self._at = at
+                self._add(record, row)
+            place = first
+            for event in listed:
+                place += _is_clock_event(event)   # an event is on the clock after itself
+                self._at = place
+                self._add(event, -2)
+            for transition, at in zip(transitions, alarm_places):
+                self._at = at
+                self._add(transition, -2)
+        finally:
+            self._loading = False
+            self._at = len(self._clock_events)
 
     def add_point(self, metric: str, minutes: float, value: float, manual: bool) -> None:
         """One plain value at a given minute (no record, no placement rule): for synthetic
@@ -608,6 +718,9 @@ class TrendFeed:
             self.reached(record.received_at)
             self._add_observation(record, row)
         elif isinstance(record, EventRecord):
+            if not self._loading and _is_clock_event(record):
+                self._note_clock_event(record)
+                self._at = len(self._clock_events)
             self.reached(record.at)
             self._add_event(record)
         elif isinstance(record, AlarmTransition):
@@ -892,7 +1005,55 @@ class TrendFeed:
         return where
 
     def _minutes(self, when: datetime) -> float:
-        return (when - self.started_at).total_seconds() / 60.0
+        """Minutes since the session opened of a time logged where the record now added was
+        (`_at`): on the clock the session started on, as the console's timers ran. A record
+        the log does not place among the steps (`_at` None) is placed by its time, as the
+        review places it (`clock_steps.seconds_to_time`), at its wall time where a step back
+        leaves it either side."""
+        seconds = (when - self.started_at).total_seconds()
+        if self._at is not None:
+            return (seconds + self._shift_s(self._at)) / 60.0
+        if self._clock_steps:
+            placed = seconds_to_time(LoggedAt(self.started_at, SESSION_START_ID), when,
+                                     self._clock_steps)
+            if not is_unknown(placed):
+                return placed / 60.0
+        return seconds / 60.0
+
+    def minutes_at(self, when: datetime) -> float:
+        """The minute of the axis of a time logged after every record given so far (the
+        session's end, the window's clock): the clock steps logged left out, as the points'."""
+        return ((when - self.started_at).total_seconds()
+                + self._shift_s(len(self._clock_events))) / 60.0
+
+    def _shift_s(self, at: int) -> float:
+        """What to add to a wall time logged after the first `at` clock events to put it on
+        the clock the session started on: the review's rule (`clock_steps.logged_seconds`:
+        each step moves what its run logged before it, across no restart whose clock it put
+        right), so that the live trend, the review's minutes and the engine's timers agree. Wall
+        time counted from the start had drawn every reading after NTP set a fast clock back an
+        hour at an hour before it was taken, off the follow view (a review)."""
+        if not self._clock_steps:
+            return 0.0
+        shift = self._shifts.get(at)
+        if shift is None:
+            start = self.started_at
+            shift = self._shifts[at] = logged_seconds(start, SESSION_START_ID, start, at,
+                                                      self._clock_steps)
+        return shift
+
+    def _note_clock_event(self, event: EventRecord) -> None:
+        """A clock step or a restart, in log order (`_clock_events`, numbered from 1)."""
+        self._clock_events.append(_ClockEvent(len(self._clock_events) + 1, event))
+        steps = logged_steps(self._clock_events)
+        if len(steps) != len(self._clock_steps):
+            self._shifts.clear()
+            new = steps[-1]
+            # A step that put right only a restart's clock moves what that run logged: a feed
+            # given records one by one has placed them already (a reading of the log does not).
+            if not self._loading and new.reach_id != 0:
+                self.needs_reload = True
+        self._clock_steps = steps
 
     # ---- output --------------------------------------------------------------------------------
 

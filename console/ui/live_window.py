@@ -18,8 +18,9 @@ from datetime import datetime
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import format_duration
-from console.records import ObservationRecord
+from console.records import EventRecord, ObservationRecord
 from console.session.dosing import devices_rest_kept, devices_ticked, dose_line
+from console.session.clock_marks import CLOCK_STEPPED
 from console.session.journal import Journal
 from console.store import EventLog
 from console.ui import theme
@@ -297,7 +298,10 @@ class LiveWindow(QtWidgets.QWidget):
         # A cuff waiting for its device's clock is judged on the tiles' clock, not at the next
         # record (`TrendFeed.reached`): the tile and the trend say the same at every refresh.
         self.trend.feed.reached(now.wall)
-        self.trend.set_now((now.wall - engine.started.wall).total_seconds() / 60)
+        # The session's minute as its timers run (monotonic), where the trend places the
+        # values (`TrendFeed.minutes_at`): wall time less the start stood still for an hour
+        # after NTP set a fast clock back an hour, the follow view with it.
+        self.trend.set_now(times.elapsed_s / 60)
         self.trend.refresh()
         self.checklist.refresh()
         self.events.refresh()
@@ -336,7 +340,10 @@ class LiveWindow(QtWidgets.QWidget):
         row it replaces). The journal keeps only its newest 5,000 records (~14 minutes at 1 Hz ×
         6 vitals): when it forgot records the trend was not given yet (a long session resumed:
         its pre-session, T0 and peak were missing, issue 11 item 6), the whole session is read
-        from the log instead, and a corrected value not in the journal is looked up there.
+        from the log instead, and a corrected value not in the journal is looked up there. So
+        is a session whose clock stepped where the journal's order does not place its records
+        among the steps (a resumed session's history, in time order; a step that put right the
+        clock of a restart: `TrendFeed.needs_reload`).
         """
         journal, feed = self.journal, self.trend.feed
         log = journal.inner
@@ -344,7 +351,18 @@ class LiveWindow(QtWidgets.QWidget):
         # it forgot needs the log (a new session, or a resumed one of under 5,000 records, is
         # drawn from the journal alone: P7).
         forgot = journal.total - self._seen > len(journal.entries)
-        if isinstance(log, EventLog) and forgot:
+        rows = [] if forgot else journal.added_since_with_ids(self._seen)
+        # A resumed session's history comes in time order, not the log's: after a clock step
+        # its times do not say which records came before the step (a clock set back made the
+        # same times come twice), the log's order does (`TrendFeed.load`).
+        from_log = forgot or (self._seen == 0 and any(
+            isinstance(r, EventRecord) and r.kind == CLOCK_STEPPED for _, r in rows))
+        added = not from_log
+        if added:
+            feed.add_rows(rows)
+            # A step that put right the clock of a restart moves points drawn before it.
+            from_log = feed.needs_reload
+        if isinstance(log, EventLog) and from_log:
             import sqlite3
 
             from console.review.queries import observation_by_id
@@ -365,7 +383,7 @@ class LiveWindow(QtWidgets.QWidget):
             except LogError:   # the log cannot be read now: what the journal still holds
                 fresh.add_rows(journal.added_since_with_ids(0))
             self.trend.set_feed(fresh)
-        else:
+        elif not added:
             feed.add_rows(journal.added_since_with_ids(self._seen))
         self._seen = journal.total
 

@@ -1118,7 +1118,10 @@ class SessionDetailPage(QtWidgets.QWidget):
                                            detail.summary.started_at, demo=detail.summary.demo)
         end = detail.summary.ended_at
         if end is not None:
-            self.trend.set_now(rc.minutes_since(end, detail.summary.started_at))
+            # The end on the axis the points are on, the logged clock steps left out: by wall
+            # time the whole-session view ran an hour past the last value after NTP set the
+            # clock forward.
+            self.trend.set_now(self.trend.feed.minutes_at(end))
             self.trend.refresh()
         self._trend_layout.addWidget(self.trend)
 

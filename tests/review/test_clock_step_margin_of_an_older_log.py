@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from console.review.clock_steps import ClockStep, seconds_between
+from console.session.clock_steps import ClockStep, seconds_between
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ it, `ALARM_ROWS_BEFORE`). The engine, live and after a restart, knows the answer
 after the alarm. The review and its PDF read the logged wall times alone: an hour forward read as
 an hour-long response ("1:00 h", an alarm an audit flags as missed); a minute back shortened 80 s
 to "20 s". The steps logged between the two alarm rows are taken off (one rule,
-`console.review.clock_steps.seconds_between`, for the review, the PDF and `seconds_to_acknowledge`);
+`console.session.clock_steps.seconds_between`, for the review, the PDF and `seconds_to_acknowledge`);
 a step an older console logged without saying where it came among the alarm rows makes the time
 unknown when it may lie between them.
 """
@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from console.clock import Moment
-from console.review.clock_steps import ClockStep, seconds_between
+from console.session.clock_steps import ClockStep, seconds_between
 from console.review.content import ALARM_COLUMNS, alarm_rows, seconds_to_ack
 from console.review.model import AlarmStep
 from console.review.queries import load_session

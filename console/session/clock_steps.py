@@ -1,8 +1,9 @@
-"""How long between two alarm rows when the station's clock was stepped in between: one rule for
-the review, its PDF and `AlarmEpisode.seconds_to_acknowledge` (no SQL, no Qt).
+"""How long between two logged records when the station's clock was stepped in between: one rule
+for the live trend (`trend_feed`), the review, its PDF and `AlarmEpisode.seconds_to_acknowledge`
+(no SQL, no Qt).
 
 The engine logs each wall-clock step it sees (NTP, a corrected RTC) as a `clock_stepped` event
-with `step_s` and, since f0d39d0, how many of the session's alarm rows were logged before it
+with `step_s` and how many of the session's alarm rows were logged before it
 (`ALARM_ROWS_BEFORE`). Alarm rows carry the wall time they were logged at: a medium alarm
 acknowledged 10 s after it was raised, NTP setting the clock an hour forward in between, read
 "1:00 h" to acknowledge (an alarm an audit flags as missed); one set back a minute shortened 80 s
@@ -18,7 +19,7 @@ from datetime import datetime
 from typing import Any, Final, Protocol
 
 from console.records import SESSION_RESUMED
-from console.session.engine import CLOCK_STEPPED, logged_count, run_reached
+from console.session.clock_marks import CLOCK_STEPPED, logged_count, run_reached
 
 SESSION_ENDED: Final = "session_ended"
 UNKNOWN_SECONDS: Final = math.nan
