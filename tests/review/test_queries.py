@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from console.review import content as rc
 from console.review.model import SessionFilter
 from console.review.queries import (
     MissingLogError,
@@ -339,6 +340,22 @@ def test_course_rows_compare_the_sessions_of_one_patient(conn, ids):
     assert (second.peak_systolic, second.peak_systolic_minute) == (141.0, 35.0)
     assert (second.max_hallucinations, second.max_fatigue, second.min_moaas) == (None, None, 5.0)
     assert second.minutes_to_discharge == 77.0
+
+
+def test_a_course_marks_against_the_gate_only_a_discharge_that_overrode_it(conn, ids):
+    """The surge session's observation was ended early by an override, and its discharge then
+    passed the gate: its course column must not read "⚠ against the gate", as if the patient had
+    been sent home early (a clinician comparing sessions reads that as a poor recovery). Only an
+    override of the discharge itself marks it (the quiet session had no override at all)."""
+    overrides = conn.execute(
+        "SELECT json_extract(detail, '$.action') FROM events WHERE session_id = ? "
+        "AND kind = 'override'", [ids["surge"]]).fetchall()
+    assert overrides and ("discharge",) not in overrides, overrides
+    first, second = load_course(conn, "MRN-4711")
+    assert first.session_id == ids["surge"]
+    assert (first.against_gate, second.against_gate) == (False, False)
+    cell = rc.course_cells(first, UTC)["discharge"]
+    assert cell.startswith("80") and "against the gate" not in cell, cell
 
 
 def test_course_of_a_patient_without_sessions_is_empty_and_demo_is_left_out(conn):

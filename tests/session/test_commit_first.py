@@ -112,10 +112,16 @@ def test_a_message_the_log_cannot_take_is_held_and_reported_as_not_saved():
 
 
 def test_an_ended_session_refuses_every_write():
+    """A discharged session's record is closed (README): nothing the console is asked afterwards,
+    not even a hand-over to another nurse, lands after `session_ended` or changes who the record
+    names as its nurse."""
     s = Session()
     s.to_infusion()
     s.engine.discharge("nurse.ana", s.now(), override_reason="test: end early")
     rows = len(s.recorder.records)
+    handed = s.engine.hand_over("nurse.bo", s.now())
+    assert not handed.done and handed.message == ENDED
+    assert s.engine.nurse == "nurse.ana"
     verdict = s.manual("bp_systolic", 150)
     assert getattr(verdict, "message", "") == ENDED
     assert s.engine.note("after", "nurse.ana", s.now()).message == ENDED

@@ -267,6 +267,23 @@ def test_prescriber_override_discharges_and_logs_the_reason():
     assert "No modified Aldrete score recorded (needs ≥9)" in override.detail["blockers"]
 
 
+def test_a_discharge_against_the_gate_with_a_reason_of_only_spaces_is_refused():
+    """A prescriber override is logged with a reason (clinical-defaults.md, alarm behaviour 9): a
+    reason field left as spaces is no reason, so the discharge is refused with what blocks it, as
+    with no reason at all, and the record stays open rather than closing on an empty override."""
+    s = Session()
+    s.to_infusion()
+    start = s.now().mono - s.origin
+    to_discharge_phase(s, start)
+    blockers = s.engine.discharge_blockers(s.now())
+    assert blockers   # no Aldrete yet, T0 + 120 min not reached
+    refused = s.engine.discharge("dr.lee", s.now(), override_reason="   ")
+    assert not refused.done and refused.reasons == tuple(blockers)
+    assert not s.engine.discharged
+    assert s.recorder.events("override") == []
+    assert s.recorder.events("discharge_refused")[-1].detail["reasons"] == list(blockers)
+
+
 def test_the_planned_time_prompt_ends_with_its_phase():
     s = Session()
     s.to_infusion()

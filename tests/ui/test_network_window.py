@@ -118,6 +118,63 @@ def test_the_chair_status_follows_its_alarms_on_the_bus(started, tmp_path, broke
             "stale": False, "alarm": "high"}
 
 
+def _alarm_states(status: dict, occurrence: int) -> list[str]:
+    return [a.get("state") for a in status.get("alarms") or [] if a.get("occurrence") == occurrence]
+
+
+def test_an_acknowledgement_at_the_bedside_reaches_the_central_at_once(
+        started, tmp_path, broker, qtbot, monkeypatch):
+    """The bedside nurse acknowledges a high alarm: the chair's status says so at once, not at
+    its next periodic status. An acknowledgement changes no alarm's id or priority; left to the
+    period, the central station goes on sounding, and offering Acknowledge, for an alarm the
+    nurse at the chair has already answered."""
+    # No periodic status during this test: only the one a change sends can say it.
+    monkeypatch.setattr(topics, "STATUS_PERIOD_S", 3600.0)
+    with statuses_of(broker, "chair-2") as heard:
+        window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2"))
+        controller = window.controller
+        qtbot.waitUntil(lambda: any(s.get("online") for s in heard), timeout=10000)
+        controller.enter_manual_row("bp_systolic", 210, confirmed=True)
+        alarm = next(o for o in controller.view.alarms() if o.condition == "bp_systolic_high")
+        qtbot.waitUntil(lambda: any(_alarm_states(s, alarm.id) == ["active"] for s in heard),
+                        timeout=10000)
+        assert controller.acknowledge(alarm.id).done
+        qtbot.waitUntil(lambda: any(_alarm_states(s, alarm.id) == ["acknowledged"]
+                                    for s in heard), timeout=5000)
+
+
+def test_a_value_taken_back_at_the_bedside_leaves_the_central_trend(
+        tmp_path, broker, stopped_as_run_does, qtbot, monkeypatch):
+    """A heart rate of 150 typed by mistake and marked entered in error at the bedside leaves the
+    central station's trend too, as it leaves the bedside's: the central nurse must not read a
+    tachycardia the chair has taken back for the rest of the session."""
+    monkeypatch.setattr(topics, "TREND_PERIOD_S", 0.0)   # a trend at every pump, not every 30 s
+    trends: list[dict] = []
+    central = BusClient(BusConfig(broker.url), client_id="central-trend", clock=ManualClock(),
+                        on_message=lambda topic, payload: trends.append(topics.decode(payload) or {}))
+    central.subscribe(topics.chair_topic("chair-2", "trend"))
+    central.start()
+
+    def heart_rates() -> list[float]:
+        series = (trends[-1].get("series") or {}) if trends else {}
+        return [value for _at, value in series.get("heart_rate", [])]
+
+    try:
+        # Stopped as the app stops (`stopped_as_run_does`): a trend at every pump would otherwise
+        # read the closed log on the turn of the loop `started` gives after its cleanups.
+        window = stopped_as_run_does(options(tmp_path, *SESSION, "--broker", broker.url,
+                                             "--chair", "chair-2"))
+        controller = window.controller
+        verdict, row = controller.enter_manual_row("heart_rate", 150, confirmed=True)
+        assert row is not None, verdict
+        qtbot.waitUntil(lambda: 150 in heart_rates(), timeout=10000)
+        assert controller.void(row, "heart_rate", "typed in the wrong box").done
+        qtbot.waitUntil(lambda: trends[-1].get("series") is not None and 150 not in heart_rates(),
+                        timeout=10000)
+    finally:
+        central.stop(timeout=1.0)
+
+
 def test_the_bedside_shows_its_alarm_before_the_network_is_told(started, tmp_path, broker, qtbot):
     """Commit, change state, notify: the nurse's window hears of the alarm first, the transports
     after that turn of the loop (console/network/link.py `hand_off`), and they do get it."""
@@ -170,6 +227,23 @@ def test_the_nurse_reads_whether_the_quiet_room_tones_are_soft_and_the_sounder_f
         assert not sounder.quiet
     finally:
         central.stop(timeout=1.0)
+
+
+def test_a_quiet_room_chair_without_a_central_tells_the_bus_its_tones_are_at_full_volume(
+        started, tmp_path, broker, qtbot):
+    """The chair's status tells the central station what the bedside plays: a quiet-room chair
+    with no central station confirming plays full-volume tones, and its status says "full", as
+    its status line does. Saying "quiet", a central card would read "soft bedside tones" for a
+    chair that is sounding at full volume."""
+    with statuses_of(broker, "chair-2") as heard:
+        window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2",
+                                 "--quiet-room"))
+        qtbot.waitUntil(lambda: "quiet room: full volume" in _line(window), timeout=10000)
+        assert window.sounder is not None and not window.sounder.quiet
+        qtbot.waitUntil(lambda: any(s.get("online") and s.get("session") for s in heard),
+                        timeout=10000)
+        in_session = [s for s in heard if s.get("online") and s.get("session")]
+        assert {s.get("audio") for s in in_session} == {"full"}, in_session
 
 
 def left_with_a_network_alarm(tmp_path: Path) -> tuple[int, int]:

@@ -4,10 +4,15 @@ stored and printed in the review and the PDF)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from console.cli import gui_parser
 from console.ui.app import build
 from console.ui.audio import RecordingAudioOut
+from console.ui.start_screen import StartRequest
+from devices.transport import ConnectionState
 from tests.ui.conftest import Answers
+from tests.ui.test_two_chairs import built, cleanups, stop  # noqa: F401 - the fixture
 
 
 def start(tmp_path, qtbot, cleanups):
@@ -64,6 +69,24 @@ def test_an_ended_session_is_read_only_and_new_session_returns_to_the_start_scre
     finally:
         for cleanup in reversed(cleanups):
             cleanup()
+
+
+def test_a_discharge_lets_go_of_the_monitor(tmp_path: Path, qtbot, cleanups) -> None:  # noqa: F811
+    """An ended session reads nothing more: at the discharge its monitor's port is closed and its
+    reader stopped. Left open, the port (opened exclusive) stays held by a closed record, and
+    the chair's next patient's session cannot open its monitor."""
+    window = built(gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3")]), qtbot,
+                   cleanups)
+    window.start_screen.start_requested.emit(
+        StartRequest("MRN-9", 60.0, "iv-ketamine", None, 1, "bo", "loop://", "nihon-kohden-pvm"))
+    controller = window.controller
+    connection = controller.connection
+    assert connection is not None and connection.is_running   # the monitor is read
+    assert controller.discharge(override_reason="transfer to ward").done
+    # The discharge waits for the reader to end (`DeviceConnection.stop` joins it).
+    assert not connection.is_running
+    assert connection.state is ConnectionState.STOPPED
+    stop(cleanups)
 
 
 def test_the_window_fills_its_screen_and_a_kiosk_takes_it_all(tmp_path, qtbot):
