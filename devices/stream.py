@@ -220,7 +220,8 @@ class UnplacedNibp:
             if recent and recent[-1].sent == sent:
                 return True
             if (at is not None and len(recent) > 1 and recent[-2].sent == sent
-                    and recent[-1].at is not None and at - recent[-1].at < CUFF_BACK_WITHIN):
+                    and recent[-1].at is not None
+                    and timedelta(0) <= at - recent[-1].at < CUFF_BACK_WITHIN):
                 # Back as the last again (nothing to undo: nothing new was reported), so its
                 # next repeats are repeats however long it stays.
                 recent.append(_Sent(sent, at))
@@ -274,7 +275,9 @@ CUFF_BACK_WITHIN = timedelta(seconds=10)
 `at`), not a new one: no cuff measures in under 10 s (it inflates above the systolic and deflates
 over several beats: 20-40 s for an adult, about 15 s for the fastest modes), while a monitor
 repeats its cuff in every message (1-5 s). A record changed on the line in one message (121/75
-read as 121/65) then comes back in the next: it had been logged as a third cuff "measured now"."""
+read as 121/65) then comes back in the next: it had been logged as a third cuff "measured now".
+Judged on receive times, never across a clock set back (a negative gap): a real new cuff, equal to
+the one before the last, came after NTP stepped the clock back and was dropped as a repeat."""
 
 
 _RECENT_KEPT = 16

@@ -22,10 +22,12 @@ T0 = datetime(2024, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 MMHG = "266016^MDC_DIM_MMHG^MDC"
 
 
-def _message(decoder: HL7Decoder, second: float, dia: int, cuff_stamp: str = "") -> DecodeResult:
+def _message(decoder: HL7Decoder, second: float, dia: int, cuff_stamp: str = "",
+             clock_set: timedelta = timedelta(0)) -> DecodeResult:
     """One message at `second` after T0: heart rate and the cuff 120/`dia`/93. Its cuff rows
     carry `cuff_stamp` as OBX-14 ("" none: the group's OBR-7, the message's time; "message":
-    the message's time, as a Comen writes it)."""
+    the message's time, as a Comen writes it). `clock_set`: how far the console's clock was set
+    since T0 (NTP), its receive time moved by as much."""
     at = (T0 + timedelta(seconds=second)).strftime("%Y%m%d%H%M%S") + "+0000"
     stamp = at if cuff_stamp == "message" else cuff_stamp
     cuff = f"{MMHG}|||||R|||{stamp}"
@@ -37,7 +39,7 @@ def _message(decoder: HL7Decoder, second: float, dia: int, cuff_stamp: str = "")
             f"OBX|3|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.1.9.150022|{dia}|{cuff}",
             f"OBX|4|NM|150023^MDC_PRESS_BLD_NONINV_MEAN^MDC|1.1.9.150023|93|{cuff}"]
     return decoder.feed(b"\x0b" + "\r".join(rows).encode() + b"\r\x1c\r",
-                        T0 + timedelta(seconds=second, milliseconds=300))
+                        T0 + timedelta(seconds=second, milliseconds=300) + clock_set)
 
 
 def _cuff(result: DecodeResult) -> list[tuple[str, float]]:
@@ -75,3 +77,17 @@ def test_the_old_cuff_back_after_a_changed_message_whose_commit_failed_is_a_repe
     for undo in changed.undo:
         undo()
     assert [_cuff(first), _cuff(_message(decoder, 2, 80, "message"))] == [A, []]
+
+
+def test_a_real_new_cuff_after_the_clock_was_set_back_is_a_new_measurement() -> None:
+    """NTP sets the console's clock back an hour between two real cuffs: the receive times then
+    run backwards, and "sent again within 10 s" must not read a negative gap as a short one. A
+    real 120/80 measured five minutes after a real 120/70 was dropped as a repeat for the hour
+    the step lasted, never logged (a review)."""
+    decoder = HL7Decoder()
+    back = -timedelta(hours=1)
+    cuffs = [_cuff(_message(decoder, 0, 80, "message")),
+             _cuff(_message(decoder, 60, 70, "message")),
+             _cuff(_message(decoder, 360, 80, "message", clock_set=back)),
+             _cuff(_message(decoder, 361, 80, "message", clock_set=back))]
+    assert cuffs == [A, B, A, []]
