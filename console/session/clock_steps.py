@@ -19,7 +19,12 @@ from datetime import datetime
 from typing import Any, Final, Protocol
 
 from console.records import SESSION_RESUMED
-from console.session.clock_marks import CLOCK_STEPPED, logged_count, run_reached
+from console.session.clock_marks import (
+    CLOCK_STEPPED,
+    corrects_restart,
+    logged_count,
+    run_reached,
+)
 
 SESSION_ENDED: Final = "session_ended"
 UNKNOWN_SECONDS: Final = math.nan
@@ -165,6 +170,14 @@ class LoggedStep:
     step_s: float
     reach_id: int = 0
     reach_at: datetime | None = None
+    restart_behind: bool = False
+    """Not a step: a restart (`reach_id`) whose clock was behind the log, which no step has
+    put right (yet). The console counted its timers as if the restart came at once, and so
+    are the records its run logged (up to `event_id`, the next restart's) placed: by
+    `step_s`, the clock's lag. By their wall times alone, an SpO2 falling to 88 after a
+    restart an hour behind was drawn before the session's start, never on the follow view
+    (a review). Placed by the log's order only (`logged_seconds`): by time, records on the
+    clock behind the log cannot be told from those logged before the restart."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +207,30 @@ def logged_steps(events: Iterable[SessionEvent]) -> tuple[LoggedStep, ...]:
             step_s = float(step) if isinstance(step, int | float) else 0.0
             reach = run_reached([gap for _, _, gap in runs], step_s)
             out.append(LoggedStep(e.id, e.at, step_s, runs[reach][0], runs[reach][1]))
+    return tuple(out)
+
+
+def placed_steps(events: Iterable[SessionEvent]) -> tuple[LoggedStep, ...]:
+    """`logged_steps`, and each restart behind the log that no step put right (yet) as the
+    engine's timers count its run (`LoggedStep.restart_behind`): the trend's placing."""
+    listed = tuple(events)
+    out = list(logged_steps(listed))
+    runs: list[tuple[int, datetime, float | None]] = []
+    corrected: set[int] = set()   # the runs whose restart's clock a step put right
+    for e in listed:
+        if e.kind == SESSION_RESUMED:
+            gap = e.detail.get("clock_gap_s")
+            runs.append((e.id, e.at, float(gap) if isinstance(gap, int | float) else None))
+        elif e.kind == CLOCK_STEPPED and runs and (gap := runs[-1][2]) is not None:
+            step = e.detail.get("step_s", 0.0)
+            if corrects_restart(float(step) if isinstance(step, int | float) else 0.0, gap):
+                corrected.add(len(runs) - 1)
+    # Any lag: the engine counts from the log's newest time whenever the clock reads earlier
+    # (`SessionEngine.resume`), until a step puts its clock right.
+    for n, (run_id, run_at, gap) in enumerate(runs):
+        if gap is not None and gap < 0 and n not in corrected:
+            end = runs[n + 1][0] if n + 1 < len(runs) else AFTER_EVERY_EVENT
+            out.append(LoggedStep(end, run_at, -gap, run_id, run_at, restart_behind=True))
     return tuple(out)
 
 
@@ -279,6 +316,8 @@ def seconds_to_time_range(first: AlarmRow, at: datetime,
     placed = tuple(steps)
     low = high = 0.0
     for step in placed:
+        if step.restart_behind:
+            continue   # placed by the log's order only
         if step.reach_at is not None and at < step.reach_at:
             continue   # logged before the restart whose clock the step corrected
         before = _before_step(step, at)

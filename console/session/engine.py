@@ -125,6 +125,7 @@ from console.session.clock_marks import (
     CLOCK_BEHIND_TOLERANCE_SECONDS,
     CLOCK_STEPPED,
     OBSERVATIONS_BEFORE,
+    corrects_restart,
     logged_count,
     run_reached,
 )
@@ -441,6 +442,10 @@ class _State:
     unreadable_at: float | None = None     # mono time of the last message the decoder failed on
     implausible_at: float | None = None    # mono time of the last impossible value a device sent
     clock_behind_until: datetime | None = None   # the log's newest time, while the clock is behind
+    # This run's restart: its monotonic time, its clock against the log's newest time
+    # (`clock_gap_s`), and how far behind the log its timers were counted from (the restart
+    # counted as at once), until a step corrects it (`_restart_corrected`).
+    restart_clock: tuple[float, float, float] | None = None
     # The wall clock minus the monotonic one, in seconds, as of the last step seen (None until
     # the first action): a change of more than CLOCK_STEP_SECONDS is a clock step (`_clock_step`).
     wall_offset: float | None = None
@@ -1108,6 +1113,8 @@ class SessionEngine:
             if log_path is not None:
                 step.records.extend(engine._unsaved_left(log_path, events, alarm_events, now,
                                                          observations))
+            gap_s = (now.wall - newest_logged).total_seconds()
+            state.restart_clock = (now.mono, gap_s, max(0.0, -gap_s))
             if (newest_logged - now.wall).total_seconds() > CLOCK_BEHIND_TOLERANCE_SECONDS:
                 state.clock_behind_until = newest_logged
                 step.records.extend(engine.board.update(CLOCK_BEHIND, TECHNICAL, Raise(
@@ -4521,6 +4528,7 @@ class SessionEngine:
         if abs(step_s) <= CLOCK_STEP_SECONDS:
             self._state.wall_offset = known   # small moves add up until they make a step
             return []
+        self._restart_corrected(step_s)
         before = now.wall - timedelta(seconds=step_s)
         message = (f"Station clock set {'forward' if step_s > 0 else 'back'} "
                    f"{format_span(abs(step_s))} (from {clock_time(before)} to "
@@ -4529,6 +4537,34 @@ class SessionEngine:
             "step_s": round(step_s, 3), "message": message,
             OBSERVATIONS_BEFORE: self._state.observations_logged,   # the readings it moves
             ALARM_ROWS_BEFORE: self._state.alarm_rows_logged})]     # and the alarm rows
+
+    def _restart_corrected(self, step_s: float) -> None:
+        """A live step that puts right the clock this run's restart found wrong against the log
+        (`corrects_restart`) moves what the restart rebuilt from the log as a replay of the log
+        moves it (`resume`: the step moves this run's records onto the corrected clock, not the
+        earlier runs'): a clock an hour ahead at the restart had counted the hour as downtime,
+        and "Elapsed", T0's timers and the discharge gate kept it live (the gate open an hour
+        early) until the next restart took it back. One behind had the restart counted as at
+        once: its real downtime comes back."""
+        restart = self._state.restart_clock
+        if restart is None:
+            return
+        at, gap, behind = restart
+        if not corrects_restart(step_s, gap):
+            return
+        self._state.restart_clock = (at, gap, 0.0)   # a second step moves by itself only
+        shift = behind - step_s
+
+        def moved(moment: Moment | None) -> Moment | None:
+            return moment if moment is None or moment.mono >= at else Moment(
+                moment.mono + shift, moment.wall)
+
+        state = self._state
+        self.started = moved(self.started) or self.started
+        state.phase_started = moved(state.phase_started) or state.phase_started
+        state.t0, state.dosing_ended = moved(state.t0), moved(state.dosing_ended)
+        state.ticks = {key: tick if tick.mono >= at else replace(tick, mono=tick.mono + shift)
+                       for key, tick in state.ticks.items()}
 
     @contextlib.contextmanager
     def _step(self, now: Moment) -> Iterator[_Step]:
@@ -4540,12 +4576,14 @@ class SessionEngine:
         step = _Step()
         board, schedule, state = self.board.clone(), self.schedule.clone(), self._state.clone()
         trackers = {name: tracker.clone() for name, tracker in self._trackers.items()}
+        started = self.started   # a step correcting the restart's clock moves it
         try:
             step.records.extend(self._clock_step(now))   # before anything timed by the new clock
             yield step
             ids = self._commit(step.records, now)
         except BaseException:
             self.board, self.schedule, self._trackers, self._state = board, schedule, trackers, state
+            self.started = started
             raise
         step.ids, step.saved = ids or [], ids is not None
         # Written or held, in order either way (held ones reach the log before anything later).

@@ -129,7 +129,7 @@ from console.session.clock_steps import (
     LoggedStep,
     is_unknown,
     logged_seconds,
-    logged_steps,
+    placed_steps,
     seconds_to_time,
 )
 from console.session.conditions import STALE_MANUAL_SECONDS
@@ -1045,13 +1045,17 @@ class TrendFeed:
     def _note_clock_event(self, event: EventRecord) -> None:
         """A clock step or a restart, in log order (`_clock_events`, numbered from 1)."""
         self._clock_events.append(_ClockEvent(len(self._clock_events) + 1, event))
-        steps = logged_steps(self._clock_events)
-        if len(steps) != len(self._clock_steps):
+        steps = placed_steps(self._clock_events)
+        if steps != self._clock_steps:
             self._shifts.clear()
-            new = steps[-1]
             # A step that put right only a restart's clock moves what that run logged: a feed
-            # given records one by one has placed them already (a reading of the log does not).
-            if not self._loading and new.reach_id != 0:
+            # given records one by one has placed them already (a reading of the log does
+            # not). A restart behind the log (`LoggedStep.restart_behind`) moves only what comes
+            # after it: nothing placed yet.
+            new = len(self._clock_events)
+            changed = [step for step in set(steps) ^ set(self._clock_steps)
+                       if not (step.restart_behind and step.reach_id == new)]
+            if not self._loading and any(step.reach_id != 0 for step in changed):
                 self.needs_reload = True
         self._clock_steps = steps
 

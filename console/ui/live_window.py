@@ -294,14 +294,16 @@ class LiveWindow(QtWidgets.QWidget):
             else f"color:{t.muted_text};"))
         self._show_ended(engine.ended_at)
         self.tiles.update_from(engine, now)
-        self._feed_trend()
+        reloaded = self._feed_trend()
         # A cuff waiting for its device's clock is judged on the tiles' clock, not at the next
         # record (`TrendFeed.reached`): the tile and the trend say the same at every refresh.
         self.trend.feed.reached(now.wall)
         # The session's minute as its timers run (monotonic), where the trend places the
         # values (`TrendFeed.minutes_at`): wall time less the start stood still for an hour
-        # after NTP set a fast clock back an hour, the follow view with it.
-        self.trend.set_now(times.elapsed_s / 60)
+        # after NTP set a fast clock back an hour, the follow view with it. The feed read
+        # again has its minutes as the timers count them now (a step put a restart's clock
+        # right): the follow view may go back with it.
+        self.trend.set_now(times.elapsed_s / 60, reloaded)
         self.trend.refresh()
         self.checklist.refresh()
         self.events.refresh()
@@ -333,8 +335,9 @@ class LiveWindow(QtWidgets.QWidget):
             # left the ended record for the start page. Tabbed to, New session takes Return.
             self.ended.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
-    def _feed_trend(self) -> None:
-        """Hand the trend's feed what was committed since the last refresh.
+    def _feed_trend(self) -> bool:
+        """Hand the trend's feed what was committed since the last refresh; True when the
+        session was read again from the log (a new feed).
 
         The journal's new records with their row ids, in commit order (a correction names the
         row it replaces). The journal keeps only its newest 5,000 records (~14 minutes at 1 Hz ×
@@ -383,9 +386,12 @@ class LiveWindow(QtWidgets.QWidget):
             except LogError:   # the log cannot be read now: what the journal still holds
                 fresh.add_rows(journal.added_since_with_ids(0))
             self.trend.set_feed(fresh)
-        elif not added:
+            self._seen = journal.total
+            return True
+        if not added:
             feed.add_rows(journal.added_since_with_ids(self._seen))
         self._seen = journal.total
+        return False
 
 
 def _restyle(widget: QtWidgets.QWidget, sheet: str) -> None:

@@ -827,10 +827,12 @@ class TrendPlot(QtWidgets.QWidget):
         """Place the metric's baseline-relative limits at baseline + rise (shown from then on)."""
         self.feed.set_baseline(metric, value)
 
-    def set_now(self, minutes: float) -> None:
+    def set_now(self, minutes: float, reloaded: bool = False) -> None:
         """Tell the plot the session's current minute, so the follow view keeps moving (and a
-        silent device shows as empty time) even when no value arrives."""
-        if minutes > self._now:
+        silent device shows as empty time) even when no value arrives. Back only with a feed
+        read again (`reloaded`): a step that put right a restart's clock moved the session's
+        minutes, and a follow view kept an hour ahead showed none of the new values."""
+        if minutes > self._now or (reloaded and minutes != self._now):
             self._now = minutes
             self._view_dirty = True
 
