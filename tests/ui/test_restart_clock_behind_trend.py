@@ -17,29 +17,14 @@ import pytest
 from console.clock import Moment
 from console.review import content as rc
 from console.review.queries import load_session
-from devices.reading import Reading
-from protocols.vitals import metric
 from tests.ui.conftest import live, shown_live_window  # noqa: F401
-
-
-def feed(controller, clock, value):
-    now = clock.now()
-    controller._engine.ingest(Reading("spo2", value, metric("spo2").unit, now.wall, now.wall,
-                                      "hl7:SIM"), now)
-    controller.tick()
+from tests.ui.test_trend_after_clock_set_back import feed, resumed_window
 
 
 def _restart_with_clock_off(live, qtbot, off: timedelta):
     """30 minutes of SpO2 98, then the console restarted 30 s later with its clock `off`
     against the log: (resumed controller, its window, engine)."""
-    from console.records import SessionOpened
-    from console.session.engine import SessionEngine
-    from console.session.journal import Journal, when
-    from console.ui.controller import SessionController
-    from console.ui.live_window import LiveWindow
-    from tests.ui.conftest import Answers
-
-    controller, _journal, clock, log = live
+    controller, _journal, clock, _log = live
     window = shown_live_window(qtbot, live, (1366, 768))
     for _ in range(30):
         clock.advance(60); feed(controller, clock, 98)
@@ -47,26 +32,7 @@ def _restart_with_clock_off(live, qtbot, off: timedelta):
     controller.stop()
     now = clock.now()
     clock._now = Moment(now.mono + 30, now.wall + timedelta(seconds=30) + off)
-    row = log.session(controller.view.session_id)
-    logged = log.observations(row.id)
-    events, alarm_events = log.events(row.id), log.alarm_events(row.id)
-    journal = Journal(log)
-    history = sorted([*logged, *((None, r) for _, r in events),
-                      *((None, r) for _, r in alarm_events)], key=lambda pair: when(pair[1]))
-    journal.preload([r for _, r in history], [i for i, _ in history])
-    engine = SessionEngine.resume(
-        controller._engine.protocol, journal, row.id,
-        SessionOpened(row.patient_id, row.protocol_id, row.protocol_version, row.session_number,
-                      row.nurse, row.weight_kg, row.started_at, row.demo, row.details),
-        [r for _, r in logged], [r for _, r in events], [r for _, r in alarm_events],
-        clock.now(), observation_ids=[i for i, _ in logged])
-    resumed = SessionController(engine, clock)
-    w2 = LiveWindow(resumed, journal, Answers(), Answers())
-    qtbot.addWidget(w2)
-    w2.resize(1366, 768)
-    w2.show()
-    w2.refresh()
-    return resumed, w2, engine
+    return resumed_window(live, qtbot)
 
 
 def _at_88(feed):

@@ -125,10 +125,10 @@ def test_a_restart_draws_the_session_where_the_live_trend_did(live, qtbot):
     assert list(v[keep]) == before[1]
 
 
-def test_a_session_resumed_after_the_clock_was_set_back_draws_its_readings_in_order(
-        live, qtbot, tmp_path):
-    # The console restarts 30 min after NTP set the clock back an hour: the window opens on the
-    # session's history (in time order, as the main window gives it) and reads on.
+def resumed_window(live, qtbot):
+    """The `live` session's console stopped and started again on its log at the clock's now,
+    as the main window resumes one (its history handed over in time order): (the resumed
+    controller, its window shown at 1366x768, its engine)."""
     from console.records import SessionOpened
     from console.session.engine import SessionEngine
     from console.session.journal import Journal, when
@@ -137,9 +137,6 @@ def test_a_session_resumed_after_the_clock_was_set_back_draws_its_readings_in_or
     from tests.ui.conftest import Answers
 
     controller, _journal, clock, log = live
-    _session_with_step(live, qtbot, -60)
-    controller.stop()
-    clock.advance(30)
     row = log.session(controller.view.session_id)
     logged = log.observations(row.id)
     events, alarm_events = log.events(row.id), log.alarm_events(row.id)
@@ -154,12 +151,24 @@ def test_a_session_resumed_after_the_clock_was_set_back_draws_its_readings_in_or
         [r for _, r in logged], [r for _, r in events], [r for _, r in alarm_events],
         clock.now(), observation_ids=[i for i, _ in logged])
     resumed = SessionController(engine, clock)
+    window = LiveWindow(resumed, journal, Answers(), Answers())
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    window.refresh()
+    return resumed, window, engine
+
+
+def test_a_session_resumed_after_the_clock_was_set_back_draws_its_readings_in_order(
+        live, qtbot, tmp_path):
+    # The console restarts 30 min after NTP set the clock back an hour: the window opens on the
+    # session's history (in time order, as the main window gives it) and reads on.
+    controller, _journal, clock, log = live
+    _session_with_step(live, qtbot, -60)
+    controller.stop()
+    clock.advance(30)
+    resumed, window, _engine = resumed_window(live, qtbot)
     try:
-        window = LiveWindow(resumed, journal, Answers(), Answers())
-        qtbot.addWidget(window)
-        window.resize(1366, 768)
-        window.show()
-        window.refresh()
         for _ in range(3):
             clock.advance(60); feed(resumed, clock, 88)
         window.refresh()
