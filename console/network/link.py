@@ -1177,6 +1177,11 @@ class NetworkLink:
         state, _, cause = detail.partition("; ")
         return state, cause
 
+    def _messages_waiting(self) -> int:
+        """Messages not yet confirmed by a destination they go to: one message waiting for the
+        bus and the engine is one (the sum read "4 to send" for two readings)."""
+        return len(self._bus_waiting.keys() | {row for row, _ in self._engine_waiting.values()})
+
     def state_text(self) -> str:
         parts = []
         if self.bus is not None:
@@ -1185,7 +1190,7 @@ class NetworkLink:
         if self.mllp is not None:
             status_m = self._mllp_status or self.mllp.status()
             parts.append(f"engine {self.mllp.peer}: {self._engine_words(status_m)}")
-        waiting = len(self._bus_waiting) + len(self._engine_waiting)
+        waiting = self._messages_waiting()
         if waiting:
             parts.append(f"{waiting} to send")
         if self.plaintext:
@@ -1215,7 +1220,7 @@ class NetworkLink:
             shown.append(f"engine {self.mllp.peer}: {doing}")
             causes += [f"engine: {error}" if error else "",
                        f"last not taken: {last}" if last else ""]
-        waiting = len(self._bus_waiting) + len(self._engine_waiting)
+        waiting = self._messages_waiting()
         if waiting:
             shown.append(f"{waiting} to send")
         if self.plaintext:

@@ -28,7 +28,7 @@ from devices.reading import Reading
 from protocols.model import Priority
 from protocols.vitals import metric
 from tests.mosquitto import Broker, wait_until
-from tests.network.conftest import MakeClient
+from tests.network.conftest import MakeClient, reserve_port
 from tests.network.mllp_peer import HOST, MllpPeer, Reply, always
 from tests.session.helpers import START, iv_protocol
 
@@ -777,6 +777,24 @@ def test_a_clean_stop_lets_the_engine_take_what_is_due_first(
         assert log.undelivered("engine") == []
     finally:
         log.close()
+
+
+def test_the_status_line_counts_each_message_once_though_it_waits_for_the_bus_and_the_engine(
+        chairs: Callable[..., Chair], reserved_port: int) -> None:
+    # Nobody listens on either port: every message waits for both destinations. IT reading
+    # "4 to send" for two readings looked for two messages that do not exist.
+    with reserve_port() as broker_port:
+        chair = chairs(NetworkConfig(broker=f"mqtt://{HOST}:{broker_port}",
+                                     forward=f"mllp://{HOST}:{reserved_port}",
+                                     chair="chair-3", room="Room 3"))
+        committed = len(chair.outbox_ids())
+        chair.reading("heart_rate", 61)
+        chair.reading("heart_rate", 62)
+        chair.pump()
+        messages = len(chair.outbox_ids())
+        assert messages > committed
+        assert f"{messages} to send" in chair.link.state_text()
+        assert f"{messages} to send" in chair.link.line_text()
 
 
 def test_a_pump_that_runs_after_stop_publishes_nothing_and_raises_nothing(
