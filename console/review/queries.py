@@ -796,20 +796,32 @@ def _alarms_taken_back(conn: sqlite3.Connection, session_id: int) -> dict[int, s
     the alarm marked: a nurse's typed copy of the monitor's HR 135, voided as a duplicate 1.5 s
     after the monitor's 135 raised its alarm, had marked the monitor's real alarm "value entered
     in error" when any same value within 2 s counted (a review audit)."""
-    fates: dict[int, str] = {}
-    for corrects, name, value in conn.execute(
-        "SELECT corrects, metric, value FROM observations INDEXED BY observations_corrects "
+    corrected_by: dict[int, tuple[int, str]] = {}   # row -> (the row correcting it, its value)
+    for row_id, corrects, name, value in conn.execute(
+        "SELECT id, corrects, metric, value FROM observations INDEXED BY observations_corrects "
         "WHERE corrects IS NOT NULL AND session_id = ?", [session_id]
     ):
         m = METRICS.get(name)
         shown = f"{m.format(value)} {m.unit}" if m is not None else f"{value:g}"
-        fates[int(corrects)] = f"value corrected to {shown}"
-    for (observation,) in conn.execute(
+        corrected_by[int(corrects)] = (int(row_id), shown)
+    voided = {int(observation) for (observation,) in conn.execute(
         "SELECT json_extract(detail, '$.observation') FROM events "
         "WHERE session_id = ? AND kind = 'entered_in_error'", [session_id]
-    ):
-        if observation is not None:
-            fates[int(observation)] = ENTERED_IN_ERROR
+    ) if observation is not None}
+    fates: dict[int, str] = {}
+    for row_id in corrected_by:
+        # The value the measurement ended as: a correction corrected again, or taken back (a
+        # MOAA/S 2 corrected to 4, the 4 then entered in error, read "corrected to 4": a
+        # clinician took 4 as the patient's score, which counts nowhere).
+        last, seen = row_id, {row_id}
+        while last in corrected_by and corrected_by[last][0] not in seen:
+            shown = corrected_by[last][1]
+            last = corrected_by[last][0]
+            seen.add(last)
+        fates[row_id] = (f"value corrected to {shown}, which was entered in error"
+                         if last in voided else f"value corrected to {shown}")
+    for observation in voided:
+        fates[observation] = ENTERED_IN_ERROR
     if not fates:
         return {}
     # A monitor's value is stamped when the port read it, its alarm when the engine took it: a

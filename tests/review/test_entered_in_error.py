@@ -85,6 +85,32 @@ def test_a_monitor_value_taken_back_and_an_escalation_by_a_typed_one_are_marked(
                c.endswith("[escalated by a value corrected to 150 mmHg]") for c in cells), cells
 
 
+def test_an_alarm_names_the_value_its_measurement_ended_as(tmp_path):
+    # A MOAA/S 2 corrected to 4, the 4 then entered in error, read "[value corrected to 4
+    # score]": a clinician took 4 as the patient's score, which counts nowhere. A systolic
+    # corrected twice named the first correction, not the value that stands.
+    s = logged_session(tmp_path, nurse="nurse.ana")
+    engine, clock = s.engine, s.clock
+    typo = engine.enter_manual_row("moaas", 2, "nurse.ana", clock.advance(60))[1]
+    assert typo is not None and engine.correct(typo, "moaas", 4, "nurse.ana", clock.advance(5),
+                                               "misclick")
+    fix = engine._state.rows["moaas"][-1][0]
+    assert engine.void(fix, "moaas", "nurse.ana", clock.advance(5),
+                       "scored the wrong patient").done
+    typo = engine.enter_manual_row("bp_systolic", 250, "nurse.ana", clock.advance(60))[1]
+    assert typo is not None and engine.correct(typo, "bp_systolic", 160, "nurse.ana",
+                                               clock.advance(5), "typed 250 for 160")
+    fix = engine._state.rows["bp_systolic"][-1][0]
+    assert engine.correct(fix, "bp_systolic", 150, "nurse.ana", clock.advance(5),
+                          "cuff read 150")
+    cells = [r.cells[1] for r in rc.alarm_rows(s.detail(), UTC)]
+    assert any(c.startswith("Sedation (MOAA/S) 2") and
+               c.endswith("[value corrected to 4 score, which was entered in error]")
+               for c in cells), cells
+    assert any(c.startswith("Systolic BP 250") and c.endswith("[value corrected to 150 mmHg]")
+               for c in cells), cells
+
+
 def test_the_trend_marks_an_alarm_a_value_taken_back_raised(tmp_path):
     # The alarm table and the course marked it; the trend's marker band still read the wrong
     # value as the patient's ("Systolic 240", red; "Sedation (MOAA/S) 1 score", red).
