@@ -196,6 +196,10 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
         # The chair's rule: a name DNS cannot carry ended the bus's thread for good.
         check_broker_host(args.broker, host, labels["broker"])
         bus_topics.check_name(args.name, labels["name"])
+        if args.password_file is not None and not args.username:
+            # As a chair's account is its chair's name (network.config): a password with no
+            # account was never sent, and the broker refused the station for good (a review).
+            args.username = args.name
         if args.username:
             # A chair's account (or another desk's) sees one chair or none: the broker's rules
             # (the clinic IT audit: `--name desk9 --username chair-1` showed Room 1 alone).

@@ -63,6 +63,22 @@ def test_a_chairs_account_at_the_central_station_is_refused(tmp_path: Path) -> N
     assert apply_config(_args(tmp_path, "--name", "desk9", "--username", hub)).username == hub
 
 
+def test_a_password_without_an_account_is_the_stations_own_account(tmp_path: Path) -> None:
+    """A password file with no user name was never sent (the bus client sends credentials only
+    with an account): the broker refused the station "not authorised" for good, its board empty.
+    As a chair's account is its chair's name, the station's is its own name."""
+    (tmp_path / "central.toml").write_text(
+        '[central]\nbroker = "mqtts://broker.clinic.lan:8883"\nname = "desk"\n'
+        'password_file = "desk.password"\n', encoding="utf-8")
+    assert apply_config(_args(tmp_path)).username == "desk"
+    assert apply_config(_args(tmp_path, "--name", "desk9")).username == "desk9"
+    (tmp_path / "central.toml").write_text(
+        '[central]\nbroker = "mqtts://broker.clinic.lan:8883"\n', encoding="utf-8")
+    args = apply_config(_args(tmp_path, "--name", "desk2", "--password-file", "pw"))
+    assert (args.username, args.password_file) == ("desk2", Path("pw"))
+    assert apply_config(_args(tmp_path, "--name", "desk2")).username is None   # no password
+
+
 def test_the_menu_entries_start_the_console_and_the_central_station() -> None:
     entries = {}
     for path in sorted(DESKTOP.glob("*.desktop")):
