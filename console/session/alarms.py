@@ -261,6 +261,9 @@ class AlarmBoard:
         self._latched: list[Occurrence] = []     # cleared conditions still latched on screen
         self._pause_until: float | None = None   # mono time; set only while a pause runs
         self._ending: dict[str, Moment] = {}     # acknowledged, back inside since (condition)
+        # The occurrences a restart put back (`restore`), timed from the log on a clock a later
+        # step may correct (`restart_corrected`).
+        self._restored: frozenset[int] = frozenset()
 
     def clone(self) -> AlarmBoard:
         """An independent copy (the engine's per-step snapshot)."""
@@ -269,7 +272,31 @@ class AlarmBoard:
         twin._latched = [replace(o) for o in self._latched]
         twin._pause_until = self._pause_until
         twin._ending = dict(self._ending)
+        twin._restored = self._restored
         return twin
+
+    def restart_corrected(self, at: float, shift: float) -> None:
+        """A step put right the clock of the restart at mono `at`: the alarms it put back move by
+        `shift` seconds, as a replay of the log times them (`SessionEngine._restart_corrected`):
+        their age, their acknowledgement (when its reminder sounds), their values back inside
+        since. After a restart an hour ahead, an acknowledged alarm read an hour older and was
+        reminded at once. What happened after the restart stays. Once only."""
+        def moved(mono: float) -> float:
+            return mono + shift if mono <= at else mono
+
+        for occurrence in [*self._by_condition.values(), *self._latched]:
+            if occurrence.id not in self._restored:
+                continue
+            occurrence.raised_at = Moment(moved(occurrence.raised_at.mono),
+                                          occurrence.raised_at.wall)
+            if occurrence.silenced_at is not None:
+                occurrence.silenced_at = moved(occurrence.silenced_at)
+            if (before := occurrence.before_escalation) is not None and before[4] is not None:
+                occurrence.before_escalation = (*before[:4], moved(before[4]), before[5])
+        self._ending = {condition: since if since.mono >= at or condition not in {
+            o.condition for o in self._by_condition.values() if o.id in self._restored}
+            else Moment(since.mono + shift, since.wall) for condition, since in self._ending.items()}
+        self._restored = frozenset()
 
     # ---- condition updates -------------------------------------------------------------------
 
@@ -536,6 +563,7 @@ class AlarmBoard:
                 ended.append(occurrence)
                 continue
             restored.append(occurrence)
+            self._restored |= {occurrence.id}
             self._next_id = max(self._next_id, occurrence.id + 1)
             if occurrence.state is AlarmState.LATCHED:
                 self._latched.append(occurrence)

@@ -1115,6 +1115,7 @@ class SessionEngine:
                                                          observations))
             gap_s = (now.wall - newest_logged).total_seconds()
             state.restart_clock = (now.mono, gap_s, max(0.0, -gap_s))
+            engine.schedule.restarted(now.mono)   # its slots timed from the log, as the above
             if (newest_logged - now.wall).total_seconds() > CLOCK_BEHIND_TOLERANCE_SECONDS:
                 state.clock_behind_until = newest_logged
                 step.records.extend(engine.board.update(CLOCK_BEHIND, TECHNICAL, Raise(
@@ -4565,6 +4566,10 @@ class SessionEngine:
         state.t0, state.dosing_ended = moved(state.t0), moved(state.dosing_ended)
         state.ticks = {key: tick if tick.mono >= at else replace(tick, mono=tick.mono + shift)
                        for key, tick in state.ticks.items()}
+        # The due checks and the alarms it put back, by the same shift: left, a check read an
+        # hour more overdue than a replay says after a restart an hour ahead.
+        self.schedule.restart_corrected(shift)
+        self.board.restart_corrected(at, shift)
 
     @contextlib.contextmanager
     def _step(self, now: Moment) -> Iterator[_Step]:

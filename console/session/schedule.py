@@ -58,6 +58,11 @@ class _Check:
     # later one while it was still owed (`add_one_off`): it is owed while one of them stands
     # (`SessionEngine._withdraw_unasked_repeat`).
     asked_by: tuple[tuple[float, float], ...] = ()
+    # Its `due` (and `grid`) count from the log as a restart rebuilt it, on a clock a later
+    # step may correct (`Schedule.restart_corrected`): from a phase start, T0 or a reading the
+    # restart replayed, or from a slot so timed.
+    rebuilt: bool = False
+    grid_rebuilt: bool = False
     # Every vital it names, alternatives too, flattened once: asked of every check at every
     # reading (P2).
     metrics: tuple[str, ...] = field(init=False)
@@ -124,7 +129,13 @@ class _Milestone:
 
     at: float
     before: Schedule
-    apply: Callable[[Schedule], None]   # the milestone, passed on the schedule given
+    # The milestone, passed on the schedule given with its times (`moments`: kept apart, for a
+    # step correcting a restart's clock to move them, `Schedule.restart_corrected`).
+    apply: Callable[[Schedule, tuple[Moment | None, ...]], None]
+    moments: tuple[Moment | None, ...]
+
+    def pass_on(self, schedule: Schedule) -> None:
+        self.apply(schedule, self.moments)
 
     def follows(self, metric_name: str, came: float, counted_from: float) -> bool:
         """A reading of `metric_name` that came at mono `came`, counted from `counted_from`,
@@ -198,6 +209,12 @@ def timed_names(check: VitalsCheck) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _at(moment: Moment | None) -> Moment:
+    """A milestone's time that is always given (`Schedule._pass`)."""
+    assert moment is not None
+    return moment
+
+
 def timed_checks(phases: Sequence[Phase]) -> tuple[VitalsCheck, ...]:
     """The checks of `phases` at fixed times after T0, in protocol order."""
     return tuple(c for p in phases for c in p.checks if c.at_minutes_after_t0)
@@ -222,6 +239,10 @@ class Schedule:
         # Every phase start and first dose so far, in order, each with the schedule before it
         # (`take_back_value`).
         self._milestones: tuple[_Milestone, ...] = ()
+        # A restart's monotonic time, while its clock is not yet corrected: what counts from
+        # before it (or from it: the log's newest time, a clock behind) was rebuilt from the log
+        # (`restarted`).
+        self._restart_at: float | None = None
 
     def clone(self) -> Schedule:
         """An independent copy (the engine's per-step snapshot)."""
@@ -239,7 +260,55 @@ class Schedule:
         twin._reported = set(self._reported)
         twin._done = set(self._done)
         twin._received = dict(self._received)
+        twin._restart_at = self._restart_at
         return twin
+
+    def restarted(self, at: float) -> None:
+        """The schedule was rebuilt from the log by a restart at mono `at`, on a clock that may be
+        wrong: every time so far counts from the log (`restart_corrected`)."""
+        self._restart_at = at
+        for check in self._checks.values():
+            check.rebuilt = check.grid_rebuilt = True
+
+    def _from_log(self, mono: float) -> bool:
+        """A time at mono `mono` was rebuilt by the restart (`restarted`), not yet corrected."""
+        return self._restart_at is not None and mono <= self._restart_at
+
+    def restart_corrected(self, shift: float) -> None:
+        """A step put right the clock of the restart (`restarted`): what it rebuilt from the log,
+        and the slots timed from it, move by `shift` seconds, as a replay of the log places
+        them (`SessionEngine._restart_corrected`, which moves T0 and the phase start by as
+        much): left, the checks an hour more overdue than the replay says after a restart an
+        hour ahead, 30 s late after one behind. Once only: a later step moves nothing."""
+        at = self._restart_at
+        if at is None:
+            return
+
+        def moved(mono: float) -> float:
+            return mono + shift if mono <= at else mono
+
+        for check in self._checks.values():
+            if check.rebuilt:
+                check.due = Moment(check.due.mono + shift, check.due.wall)
+            if check.grid is not None and check.grid_rebuilt:
+                check.grid = Moment(check.grid.mono + shift, check.grid.wall)
+            check.rebuilt = check.grid_rebuilt = False
+            check.seen = {m: moved(t) for m, t in check.seen.items()}
+            check.recent_from = {m: moved(t) for m, t in check.recent_from.items()}
+            check.asked_by = tuple((moved(t), value) for t, value in check.asked_by)
+        self._received = {m: tuple(moved(t) for t in times)
+                          for m, times in self._received.items()}
+        if self._dose_awaited is not None and self._dose_awaited.mono <= at:
+            self._dose_awaited = Moment(self._dose_awaited.mono + shift, self._dose_awaited.wall)
+        milestones = []
+        for milestone in self._milestones:   # shared with clones: replaced, never changed
+            before = milestone.before._bare()
+            before.restart_corrected(shift)
+            milestones.append(replace(milestone, at=moved(milestone.at), before=before, moments=tuple(
+                None if m is None else Moment(moved(m.mono), m.wall)
+                for m in milestone.moments)))
+        self._milestones = tuple(milestones)
+        self._restart_at = None
 
     def done(self, name: str) -> bool:
         """True once the one-off check `name` has had a reading of each of its metrics."""
@@ -259,7 +328,7 @@ class Schedule:
         lived in Observation only, and a nurse still on the nasal devices' screen at T+50 was
         asked nothing (review 42). Nasal devices' dosing phase at T0: they wait for device 1
         (`first_dose_given`); a later phase asks them from T0, device 1 given or not."""
-        self._pass(phase_start, lambda s: s.start_phase(phase, phase_start, t0))
+        self._pass(lambda s, m: s.start_phase(phase, _at(m[0]), m[1]), phase_start, t0)
         ending: list[_Check] = []
         if phase.kind is not PhaseKind.DISCHARGE:
             ending = [c for c in self._checks.values()
@@ -289,14 +358,17 @@ class Schedule:
         minutes after the dose (review 45); kept when already due, device 1 given 45 minutes
         after T0 had it asked before the dose and met by a BP 5 minutes after it, and no BP
         was asked 40 minutes after the dose (review 46)."""
-        self._pass(now, lambda s: s.first_dose_given(first_dose, now))
+        self._pass(lambda s, m: s.first_dose_given(_at(m[1]), _at(m[0])), now, first_dose)
         self._dose_awaited = None
         for check in self._timed:
             self._add_timed(check, first_dose, now, keep_asked=False)
 
-    def _pass(self, at: Moment, apply: Callable[[Schedule], None]) -> None:
-        """Note the milestone `apply` at `at`, with the schedule as it is before it."""
-        self._milestones = (*self._milestones, _Milestone(at.mono, self._bare(), apply))
+    def _pass(self, apply: Callable[[Schedule, tuple[Moment | None, ...]], None], at: Moment,
+              *moments: Moment | None) -> None:
+        """Note the milestone `apply` at `at` (given `at` and `moments`), with the schedule as it
+        is before it."""
+        self._milestones = (*self._milestones,
+                            _Milestone(at.mono, self._bare(), apply, (at, *moments)))
 
     def _waits(self, check: _Check) -> bool:
         """`check` is timed from a dose not yet given (the first device awaited): not asked,
@@ -319,9 +391,11 @@ class Schedule:
                 continue
             if pending is None:
                 self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early,
-                                            escalate, None, timed=True)
+                                            escalate, None, timed=True,
+                                            rebuilt=self._from_log(anchor.mono))
             elif not keep_asked or pending.due.mono > phase_start.mono:   # on to the dose's time
                 pending.due = anchor.plus(minutes * 60)
+                pending.rebuilt = self._from_log(anchor.mono)
                 pending.seen = {m: at for m, at in pending.seen.items() if pending.takes(m, at)}
 
     def _add_recurring(self, check: VitalsCheck, phase_start: Moment,
@@ -347,18 +421,24 @@ class Schedule:
             # and stood asking for nothing ("BP and HR ()", medium), the heart rate it had asked
             # for no longer ending it (a review).
             taken = _Check(check.name, check.metrics, owed.due, early, escalate, every,
-                           grid=first)
+                           grid=first, rebuilt=owed.rebuilt,
+                           grid_rebuilt=self._from_log(phase_start.mono))
             taken.seen = {m: at for m, at in owed.seen.items() if m in taken.metrics}
             if taken.met():
                 self._advance(taken)
             self._checks[check.name] = taken
         elif sooner is not None:
+            # (timed as the ended checks' slots, or as the phase start where it takes their place)
+            rebuilt = (self._from_log(phase_start.mono) if sooner[0] is phase_start
+                       else any(c.rebuilt for c in ending))
             self._checks[check.name] = self._sooner_check(
-                _Check(check.name, check.metrics, sooner[0], early, escalate, every),
+                _Check(check.name, check.metrics, sooner[0], early, escalate, every,
+                       rebuilt=rebuilt),
                 phase_start, sooner[1])
         else:
             self._checks[check.name] = _Check(check.name, check.metrics, first, early,
-                                              escalate, every)
+                                              escalate, every,
+                                              rebuilt=self._from_log(phase_start.mono))
 
     def _sooner_check(self, check: _Check, phase_start: Moment, owed: frozenset[str]) -> _Check:
         """`check` at its sooner slot S, then on from the vitals met there (`_advance`). S asks
@@ -391,7 +471,8 @@ class Schedule:
         if check is None:
             self._checks[name] = _Check(name, tuple((m,) for m in metrics), due,
                                         cuff_cycle_jitter_s(repeat_s), escalate_after_s, None,
-                                        asked_by=asked)
+                                        asked_by=asked,
+                                        rebuilt=self._from_log(due.mono - repeat_s))
         elif check.every_s is None:
             check.asked_by = (*check.asked_by, *asked)
 
@@ -563,8 +644,8 @@ class Schedule:
             passed = milestones[i]
             milestones[i] = replace(passed, before=rebuilt._bare())
             as_live = passed.before._bare()
-            passed.apply(as_live)
-            passed.apply(rebuilt)
+            passed.pass_on(as_live)
+            passed.pass_on(rebuilt)
             changed = frozenset(name for name in as_live._names() | rebuilt._names()
                                 if as_live._as_it_is(name) != rebuilt._as_it_is(name))
             after = milestones[i + 1] if i + 1 < len(milestones) else None
@@ -646,8 +727,7 @@ class Schedule:
             return
         self._advance(check)
 
-    @staticmethod
-    def _advance(check: _Check) -> None:
+    def _advance(self, check: _Check) -> None:
         """A recurring check met: on to the next slot (met late, one interval after the vital
         taken first), and past it only when every vital it lists was measured inside its own
         window too. Past every slot whose window had opened by the last reading, a T+10 check
@@ -660,10 +740,13 @@ class Schedule:
                 # own slots, an infusion stopped at T+5 asked all six vitals at T+15 and again
                 # at T+20 (a review of the change).
                 earliest = min(check.seen.values())
+                if earliest + every > check.due.mono:   # timed from that vital
+                    check.rebuilt = self._from_log(earliest)
                 check.due = check.due.plus(max(earliest + every, check.due.mono)
                                            - check.due.mono)
             elif check.grid is not None:   # an owed check met: on to the phase's own slots
                 check.due, check.grid = check.grid, None
+                check.rebuilt, check.grid_rebuilt = check.grid_rebuilt, False
             else:
                 # Met late, the next slot is one interval after the vital taken first, as a
                 # sooner slot's; met on time, the grid stands. On the grid, a cuff cycling every
@@ -671,6 +754,8 @@ class Schedule:
                 # the next, whose window could not take the next cuff: a medium "Vitals overdue"
                 # every cycle, no BP gap over 10 min (a review).
                 earliest = min(check.seen.values())
+                if earliest + every - check.due.mono > every:   # timed from that vital
+                    check.rebuilt = self._from_log(earliest)
                 check.due = check.due.plus(max(every, earliest + every - check.due.mono))
             check.recent_from = {}   # a sooner slot's recent vitals count for it alone
             opens = check.due.mono - check.early_s
