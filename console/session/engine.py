@@ -3193,7 +3193,7 @@ class SessionEngine:
         self._note_trackers_before(name, value, now)
         if name == "pulse_rate" and self.ecg_heart_rate_current(now):
             return self._rest_pulse_rules(now)
-        out: list[Record] = []
+        fed: list[tuple[ConditionTracker, bool]] = []
         for tracker in self._trackers.values():
             if tracker.metric != name or tracker.condition in skip:
                 continue
@@ -3206,6 +3206,14 @@ class SessionEngine:
             if carried:   # as `_as_if_never`: the absence that stands is no value taken back
                 self._absence_time(tracker, self._state.device_state,
                                    self._state.connected_since, now, missing=True)
+            fed.append((tracker, carried))
+        # The board hears what ends before what is raised: a heart rate from 45 to 115 under a
+        # pause for the bradycardia raised the tachycardia while the bradycardia still counted
+        # as held silent, and the new alarm stayed silent for the rest of the pause (a review;
+        # the other way round it sounded, the high rules coming first).
+        fed.sort(key=lambda pair: pair[0].held() is not None)
+        out: list[Record] = []
+        for tracker, carried in fed:
             out.extend(self.board.update(tracker.condition, PHYSIOLOGICAL, tracker.held(), now,
                                          latch or carried))
         return out
