@@ -802,8 +802,10 @@ class SessionController(QtCore.QObject):
 
     def local_only(self, signal: AudioSignal) -> bool:
         """`signal` (`audio`'s) sounds a console fault the engine could not take, which no
-        central station hears of nor confirms (`FallbackFaults.local_only`): full volume."""
-        return self._fallback.local_only(signal)
+        central station hears of nor confirms (`FallbackFaults.local_only`), or the engine
+        holds records the log cannot take: an alarm among them is in no outbox, so no central
+        is sent it nor confirms it (README "Quiet room"). Full volume either way."""
+        return self._fallback.local_only(signal) or self._engine.unsaved > 0
 
     def _report_once(self, call: str, exc: Exception) -> bool:
         """A bug in what decides the alarm area or the tone (the engine's `call`), reported once

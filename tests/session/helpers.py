@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from console.clock import ManualClock, Moment
 from console.records import AlarmTransition, EventRecord, ObservationRecord, Record, SessionOpened
 from console.session.engine import Patient, SessionEngine
+from console.store.errors import LogError
 from protocols.vitals import metric
 from devices.reading import Reading
 from protocols.model import (
@@ -45,6 +47,14 @@ def type_attested(engine: SessionEngine, item: ChecklistItem, actor: str, now: M
     """Type into `engine` the values `item` attests that have none yet (`attested`)."""
     for name, value in attested(item, engine.latest):
         engine.enter_manual(name, value, actor, now)
+
+
+class LockedLog:
+    """A session log another program holds locked: every write is refused (the engine holds
+    what it commits in memory: `SessionEngine.unsaved`)."""
+
+    def write(self, records: Sequence[Record]) -> list[int]:
+        raise LogError(Path("/clinic/log.sqlite3"), "locked", "database is locked")
 
 
 class MemoryRecorder:

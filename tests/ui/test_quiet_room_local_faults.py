@@ -13,7 +13,7 @@ import pytest
 
 from console.ui.audio import AlarmSounder, RecordingAudioOut
 from console.ui.controller import SessionController
-from tests.session.helpers import Session
+from tests.session.helpers import LockedLog, Session
 
 
 class Bug(Exception):
@@ -80,3 +80,22 @@ def test_a_fault_sounds_at_full_volume_while_the_engine_cannot_say_what_sounds(
     monkeypatch.setattr(s.engine, "audio", broken)
     controller.console_fault("Bug: engine broken")
     assert names(out)[-1] == "high.wav"
+
+
+def test_an_alarm_held_by_a_locked_log_sounds_at_full_volume_in_a_quiet_room() -> None:
+    # Held in memory, its PCD-04 is in no outbox: no central is sent it nor confirms it, and it
+    # played 12 dB softer for as long as the log stayed locked (a review).
+    s, controller, out, _sounder = quiet_room()
+    s.t(10)
+    s.manual("heart_rate", 115)   # logged, sent to the central: soft
+    controller.changed.emit()
+    assert names(out) == ["medium-quiet.wav"]
+    s.engine.writes.recorder = LockedLog()
+    s.t(20)
+    s.manual("spo2", 84)          # held: the log is locked
+    controller.changed.emit()
+    assert s.engine.unsaved
+    assert names(out)[-1] == "high.wav"
+    high = next(o for o in controller.view.alarms() if o.condition == "spo2_low")
+    assert controller.acknowledge(high.id).done   # held too: full volume still
+    assert names(out)[-1] == "medium.wav"
