@@ -97,9 +97,6 @@ def build_status(view: SessionView | None, now: Moment, *, chair: str, room: str
         status["audio"] = "unavailable"
     elif paused:
         status["audio"] = "paused"
-    elif audio == "quiet" and view.unsaved:
-        # Records the log cannot take sound at full volume (`SessionController.local_only`).
-        status["audio"] = "full"
     status["highest"] = priority_name(alarms[0].priority) if alarms else None
     occurrences = view.alarms()
     vitals: dict[str, Any] = {}

@@ -712,8 +712,10 @@ class NetworkLink:
 
     # --- the GUI thread's turn ------------------------------------------------------------------
 
-    def pump(self) -> LinkReport:
-        """Take what the transports reported: write deliveries, collect commands, judge health."""
+    def pump(self, held: bool = False) -> LinkReport:
+        """Take what the transports reported: write deliveries, collect commands, judge health.
+        `held`: the engine holds records the log cannot take (`SessionEngine.unsaved`): an alarm
+        among them is in no outbox, so no central confirms it: full volume (README, quiet room)."""
         self._delivery_woke = False
         self.hand_off()   # in case the app's deferred turn has not come yet
         commands = self._drain()
@@ -780,7 +782,7 @@ class NetworkLink:
             # Soft tones only while the bus is up: a lost connection confirms nothing, and
             # the central stays "online" to this chair until its will arrives through it
             # (README, quiet room: "the moment ... the bus is down ... full volume").
-            quiet_allowed = not parts and self._bus_connected()
+            quiet_allowed = not parts and self._bus_connected() and not held
         problem = None
         if parts:
             top = max(p for p, _, _ in parts)

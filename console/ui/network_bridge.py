@@ -190,8 +190,8 @@ class NetworkBridge(QtCore.QObject):
 
     @QtCore.Slot()
     def pump(self) -> None:
-        report = self.link.pump()
         controller = self.controller
+        report = self.link.pump(held=controller is not None and controller.view.unsaved > 0)
         for command in report.commands:
             # Each one not applied is said in the console's log, as the link says one too old
             # (link.py `_read_message`); the engine also records its refusals in the session's

@@ -6,7 +6,7 @@ from console.network.chair_status import TrendPoints, build_status, build_trend
 from console.records import ObservationRecord
 from console.session.tile_view import BP_TILE, tile_stale, tile_view
 from devices.reading import AGE_UNKNOWN
-from tests.session.helpers import START, LockedLog, Session
+from tests.session.helpers import START, Session
 
 
 def _status(s: Session, patient_shown: str = "id") -> dict[str, object]:
@@ -255,18 +255,6 @@ def test_the_status_says_a_dead_speaker_and_an_audio_pause_as_such() -> None:
     assert _status(s)["audio"] == "unavailable"
     s.engine.audio_status(True, s.now())
     assert _status(s)["audio"] == "full"
-
-
-def test_a_quiet_room_chair_holding_records_the_log_cannot_take_says_full_volume() -> None:
-    # Its bedside plays them at full volume (no central is sent them): the status said "quiet".
-    s = Session()
-    assert build_status(s.engine, s.now(), chair="chair-3", room="Room 3", patient_shown="id",
-                        audio="quiet", network="ok", seq=1)["audio"] == "quiet"
-    s.engine.writes.recorder = LockedLog()
-    s.device("bp_systolic", 205)   # high, held
-    assert s.engine.unsaved
-    assert build_status(s.engine, s.now(), chair="chair-3", room="Room 3", patient_shown="id",
-                        audio="quiet", network="ok", seq=1)["audio"] == "full"
 
 
 def test_the_snapshot_says_where_the_device_lines_break_once_per_gap() -> None:
