@@ -2234,6 +2234,8 @@ class SessionEngine:
                     (entry for entry in self._trackers_before.get(metric_name, ())
                      if entry[0] < gone.at.mono), maxlen=KEEP_ROWS)
             rebuilt = self._as_if_never(metric_name, gone, later, now)
+            if rebuilt is None and later and self._asked_the_repeat(metric_name, gone):
+                rebuilt = self._as_if_never(metric_name, gone, later, now, asker=True)
             if rebuilt is None:
                 # The trackers kept since `gone` came were fed it: put back later, they brought
                 # back what it held (a correction to 112 entered in error, then the value after
@@ -2478,9 +2480,14 @@ class SessionEngine:
         if any(t.metric == metric_name and t.confirm_pending for t in self._trackers.values()):
             return
         repeat = self.schedule.one_off(_repeat_check(metric_name))
-        if repeat is not None and any(
-                self._still_asks(metric_name, kept, repeat.check.asked_by)
-                for _, kept in self._state.rows.get(metric_name, ())):
+        rows = self._state.rows.get(metric_name, ())
+        standing = () if repeat is None else tuple(
+            asked for asked in repeat.check.asked_by
+            if any(self._still_asks(metric_name, kept, (asked,)) for _, kept in rows))
+        if standing:
+            # Timed from the first that stands: a typed 185 corrected to 120 had left the
+            # repeat the 208 after it asked at the 185's time, 35 s early (a differential fuzzer).
+            self.schedule.asked_by_standing(_repeat_check(metric_name), standing)
             return
         self.schedule.drop_one_off(_repeat_check(metric_name))
 
@@ -2536,7 +2543,7 @@ class SessionEngine:
         return out
 
     def _as_if_never(self, metric_name: str, gone: Latest, later: Sequence[tuple[int, Latest]],
-                     now: Moment) -> list[Record] | None:
+                     now: Moment, asker: bool = False) -> list[Record] | None:
         """The vital's trackers as if `gone` (entered in error) had never come, as a restart's
         replay has them (it skips such a value): as they were before it, then fed the values
         that came after it and stand (`later`), each at its own time; then the board at `now`
@@ -2546,8 +2553,11 @@ class SessionEngine:
         the repeat's 5 minutes: medium live, high after a restart (R10). None when the
         trackers before `gone` are no longer kept, or a correction of the vital came since (a
         restart's replay then takes the correction as the latest value's: `correct` forgets
-        them)."""
+        them). `asker`: `gone` asked its vital's repeat and the trackers before it are no longer
+        kept: they are taken as none of its values had come (`_asked_the_repeat`)."""
         kept = _kept_for(self._trackers_before.get(metric_name, ()), gone)
+        if kept is None and asker:
+            kept = (self._trackers_anew(metric_name), None)
         if kept is None:
             return None
         before, repeat = kept
@@ -2628,6 +2638,25 @@ class SessionEngine:
             self.board.reword(current.condition, taken_back.get(current.condition),
                               words[current.condition])
         return out
+
+    def _asked_the_repeat(self, metric_name: str, gone: Latest) -> bool:
+        """`gone` (a plain value entered in error) asked its vital's "Repeat" check, still owed.
+        Its rule did not hold for the value before it (that value would have asked), so the
+        trackers before it are as if the vital had no value (`_trackers_anew`): fed the values
+        after it, as a restart's replay (which skips it) feeds them, the first of them that
+        breaks the rule asks the repeat. Left to the fallbacks (`void`), the rule's pending
+        confirmation kept the repeat timed from the typo: prompted a minute early live, timed
+        from the 190 typed a minute after it after a restart (a differential fuzzer)."""
+        repeat = self.schedule.one_off(_repeat_check(metric_name))
+        return (gone.measured is None and repeat is not None
+                and (gone.at.mono, gone.reading.value) in repeat.check.asked_by)
+
+    def _trackers_anew(self, metric_name: str) -> tuple[ConditionTracker, ...]:
+        """The vital's trackers with no value judged (a vital gone missing stays so)."""
+        trackers = tuple(t.clone() for t in self._trackers.values() if t.metric == metric_name)
+        for tracker in trackers:
+            tracker.forget_values()
+        return trackers
 
     def _held_by(self, metric_name: str, value: Latest,
                  corrected: float | None = None) -> dict[str, Raise | None]:

@@ -476,6 +476,19 @@ class Schedule:
         elif check.every_s is None:
             check.asked_by = (*check.asked_by, *asked)
 
+    def asked_by_standing(self, name: str, standing: tuple[tuple[float, float], ...]) -> None:
+        """The one-off check `name` is owed to the readings `standing` alone, of those that asked
+        it (`_Check.asked_by`, the others taken back or corrected): timed from the first of them,
+        as a restart's replay, which never counts the others, asks it."""
+        check = self._checks.get(name)
+        if check is None or check.every_s is not None or not check.asked_by:
+            return
+        first, now_first = check.asked_by[0][0], standing[0][0]
+        check.asked_by = standing
+        if now_first > first:
+            check.due = check.due.plus(now_first - first)
+            check.rebuilt = self._from_log(now_first)
+
     def one_off(self, name: str) -> Counted | None:
         """The one-off check `name` as it stands now (a copy), or None: what `put_back_one_off`
         puts back when a value entered in error is taken back."""
