@@ -16,6 +16,19 @@ additions"). `rems_form(detail)` fills them from the log:
   complete by hand invited the entry of a device never given (an esketamine review). None
   ticked and the phase left with a reason reads "56 planned; no device recorded given", no
   device, time or lot to complete by hand (it had asked for both devices, the reason left out);
+- a session never dosed: ended (discharged or stopped) with no device ticked, whether or not T0
+  was reached (the dose held on its pre-dose pressure, or declined). Its draft says first that
+  no dose was given (`NO_DOSE_DRAFT`; the JSON's `"no_dose_given": true`), its dose line "56
+  planned; never given" (the review's words for a dose never given), its pressures all "before
+  dose" (the hold was decided on them), and nothing of an administration or of the monitoring
+  after one (devices, times, lots, total minutes, the BPs after the dose, the adverse events)
+  is asked by hand: it had read "Blood pressure before dose: NOT RECORDED" beside the 162/100
+  the hold was decided on, "Dose (mg): 56", and asked for both devices, their times and lots
+  (a review);
+- the nurse: every nurse who had the chair, in order, with the time each took it over (the
+  review's hand-overs, `SessionDetail.nurses`): "nurse.ana, then nurse.bea from 09:20"; the
+  form's "Healthcare Provider Conducting Patient Monitoring" had read only the nurse who
+  started the session;
 - observation start = the first device as recorded given: the first device tick in the log's
   order, as the engine takes it by its monotonic clock (`SessionEngine._first_dose`; review 45:
   by wall time, NTP setting the clock back 10 min between device 1 at 10:20 and device 2
@@ -107,7 +120,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
@@ -200,6 +213,19 @@ class DeviceDose:
     item: str
     at: datetime
     note: str
+
+
+@dataclass(frozen=True, slots=True)
+class NurseOnDuty:
+    """A nurse who had the chair (`SessionDetail.nurses`).
+
+    Attributes:
+        name: the nurse's account.
+        since: when they took the session over; None for the nurse who started it.
+    """
+
+    name: str
+    since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,15 +382,17 @@ class PreDoseBp:
     Attributes:
         threshold: the protocol's pre-dose threshold; None when the protocol in force sets none
             (or its file is not found).
-        readings: every pair before the dose, in time order (none when no dose was given).
+        readings: every pair before the dose, in time order (none before a dose still to
+            come; every pair of a session ended never dosed).
         decisions: the prescribers' decisions logged before the dose, in time order.
         decision_needed: the dose went ahead on a pressure at or above the threshold (the last
-            reading reaches it); None when that cannot be said (no threshold, no reading).
+            reading reaches it); None when that cannot be said (no threshold, no reading) or no
+            dose was given.
         decided: a decision was logged at or after that last reading (the engine asks for a
             new decision when the gate is reached after one), as the console's timers ran (the
             log's order, the clock steps logged between left out); None when a decision may
             be either side of it (a step back the reading lies either side of: its time came
-            twice) and none is after it by both readings.
+            twice) and none is after it by both readings, or when no dose was given.
     """
 
     threshold: BpThreshold | None
@@ -393,11 +421,13 @@ class RemsForm:
             a session across a change of offset, "CEST (UTC+02:00), then CET (UTC+01:00) from
             03:00 CEST" (`content.session_zone`).
         protocol: protocol id and version.
-        nurse: who ran the session.
+        nurse: who started the session.
+        nurses: every nurse who had the chair, in order, with when each took it over
+            (`NurseOnDuty`; the first is `nurse`).
         rems_enrolment_confirmed: the enrolment item was ticked.
         concomitant_medications_reviewed: the concomitant-medications item was ticked.
         concomitant_medications_note: the note typed with that tick.
-        dose_mg: the dose given.
+        dose_mg: the dose given (planned, when `no_dose_given`).
         devices_needed: how many devices that dose is, or None when not known.
         devices: the devices ticked, in the order the console logged them.
         observation_start: the first device (T0 when none came after it), or None when no dose
@@ -429,6 +459,9 @@ class RemsForm:
             UTC and `time_zone` names both zones.
         demo: a demo session's (simulated values, `SessionSummary.demo`): the text says so
             first (`DEMO_DRAFT`), the JSON starts with `"demo": true` (absent otherwise).
+        no_dose_given: the session ended with no device ticked: the text says so first
+            (`NO_DOSE_DRAFT`), the JSON has `"no_dose_given": true` (absent otherwise); its
+            pressures are all before the dose, and nothing after a dose is asked by hand.
     """
 
     session_id: int
@@ -466,6 +499,8 @@ class RemsForm:
     devices_left_reason: str | None = None
     zoned: bool = False
     demo: bool = False
+    no_dose_given: bool = False
+    nurses: tuple[NurseOnDuty, ...] = ()
 
     def missing_words(self) -> list[str]:
         """`missing` as the form's readers say it ("device 3", "device lot numbers"), not the
@@ -478,10 +513,12 @@ class RemsForm:
         first (`"demo": true`), then a running session's draft says so, as its text does (its
         JSON had only `"discharged": false` to tell it from a finished one's)."""
         values = {key: _jsonable(value) for key, value in asdict(self).items()
-                  if key not in ("zoned", "demo")}
+                  if key not in ("zoned", "demo", "no_dose_given")}
         heading: dict[str, Any] = {"demo": True} if self.demo else {}
         if self.observation_end is None:
             heading["draft"] = RUNNING_DRAFT
+        if self.no_dose_given:
+            heading["no_dose_given"] = True
         return {**heading, **values}
 
 
@@ -491,6 +528,13 @@ RUNNING_DRAFT = ("SESSION STILL RUNNING: not discharged yet; a draft of a sessio
 # patient data", the CSV `demo` = 1, FHIR the label HTEST; the form goes to the regulator, and
 # its draft read as a real patient's (a REMS draft review).
 DEMO_DRAFT = "DEMO SESSION: simulated data, not patient data — not for submission"
+# A session ended with no device given: said first, as the dose line says it ("never given",
+# the review's words), so the draft is not read as the record of an administration.
+NO_DOSE_DRAFT = ("NO DOSE GIVEN: the session ended with no device recorded given; the fields of "
+                 "an administration and of the monitoring after it have nothing to report and "
+                 "are not asked for below")
+# Where a field of the administration or after it stands in the draft of a session never dosed.
+NO_DOSE = "not applicable (no dose given)"
 
 
 def is_rems_protocol(protocol_id: str, protocol: Protocol | None = None) -> bool:
@@ -548,9 +592,13 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     left_reason = (_devices_left_reason(detail, devices_phase)
                    if devices_phase is not None and needed is not None and len(devices) < needed
                    else None)
+    # Ended with no device ticked (the devices are the dose), T0 reached or not: never dosed.
+    # Held on its pre-dose BP before T0, the draft had read that BP "NOT RECORDED", "Dose (mg):
+    # 56" and asked for both devices by hand (a review). A running session's may still come.
+    never_dosed = (not devices and end is not None and devices_phase is not None)
     # Some of the dose's devices ticked, or the phase left with none: the others were not given
     # as far as the log says (the dose line says so, to check), not values the log lacks.
-    devices_missing = (() if devices or left_reason is not None else
+    devices_missing = (() if devices or left_reason is not None or never_dosed else
                        tuple(name for name in _device_items(needed) if name not in ticked))
     # The pressures where the review's vitals table shows them (`content.placed_series`): a
     # corrected value at its measurement's time. By the time each row was received, a 250/90
@@ -562,7 +610,9 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     # the phase made a BP 30 minutes after the dose the form's "about 40 minutes after" one.
     # Times from the dose as the console's timers ran: net of the wall-clock steps it logged
     # (review 45: NTP setting a fast clock back 30 min made 125 monitored minutes "95").
-    clock = _DoseClock(detail, t0, device_ticks[0] if device_ticks else None)
+    # Never dosed: no dose to count from (T0 without a device is no administration).
+    clock = _DoseClock(detail, None if never_dosed else t0,
+                       device_ticks[0] if device_ticks else None)
     dosed = clock.dose_at
     placed = rc.placed_series(detail)
     pairs = _bp_pairs(placed.get("bp_systolic"), placed.get("bp_diastolic"),
@@ -602,10 +652,15 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         return True
 
     before = [p for p in pairs if dosed is None or before_dose(p)]
-    bp_before = before[-1] if before and dosed is not None else None
-    pre_dose = pre_dose_bp(detail, before if dosed is not None else [], protocol, signatures,
+    # Never dosed, every pressure is before the dose: the decision to hold was made on them.
+    judged = dosed is not None or never_dosed
+    bp_before = before[-1] if before and judged else None
+    pre_dose = pre_dose_bp(detail, before if judged else [], protocol, signatures,
                            dosed, clock.dose_event,
                            lambda at: clock.reading_seconds("bp_systolic", at))
+    if never_dosed:
+        # No dose went ahead on them: no decision to dose past the threshold is asked for.
+        pre_dose = replace(pre_dose, decision_needed=None, decided=None)
     # The BP that met the console's T+40 check, however late: the checklist's "REMS form fields
     # complete" waits for that check, so the form it attests has this BP (review 45).
     opens = t40_check_opens(protocol)
@@ -774,7 +829,7 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                   if every else "")
         return "; ".join(filter(None, (otherwise, voided)))
 
-    adverse = (
+    adverse: tuple[AdverseEvent, ...] = (
         answered("sedation", sedated, scored("moaas"), scale_evidence(sedated, "MOAA/S"),
                  scale_evidence(sedation(unplaced), "MOAA/S"),
                  scale_evidence([x for x in unplaced if x.metric == "moaas"], "MOAA/S")),
@@ -817,6 +872,9 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                  scale_evidence([x for x in unplaced if x.metric == "hallucinations"],
                                 "hallucinations")),
     )
+    if never_dosed:
+        # Nothing is after a dose never given (an alarm before it is no adverse event of it).
+        adverse = tuple(AdverseEvent(e.name, None) for e in adverse)
     answers = {e.name: e.present for e in adverse}
     enrol = ticks.get(("pre", "rems-enrolment")) or by_item.get("rems-enrolment")
     meds = ticks.get(("pre", "concomitant-medications")) or by_item.get("concomitant-medications")
@@ -832,15 +890,21 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
                                else devices),
         **answers_typed,
     }
-    if not devices and left_reason is not None:
+    if not devices and (left_reason is not None or never_dosed):
         # No device given, said on the dose line: no time or lot to complete by hand.
         del values["device_times"], values["device_lot_numbers"]
+    if never_dosed:
+        # Of an administration and the monitoring after it: nothing to complete by hand.
+        for name in ("observation_start", "total_monitoring_minutes", "bp_t_plus_40",
+                     "bp_pre_discharge", "rems_evaluation_minutes"):
+            del values[name]
     return RemsForm(
         session_id=s.id, patient_id=s.patient_id, session_number=s.session_number,
         session_date=day.isoformat(),
         time_zone=(rc.session_zone(detail, tz) if zoned
                    else rc.zone_named(rc.local(s.started_at, tz))),
         protocol=f"{s.protocol_id} {s.protocol_version}", nurse=s.nurse,
+        nurses=tuple(NurseOnDuty(name, since) for name, since in detail.nurses()),
         rems_enrolment_confirmed=enrol is not None,
         concomitant_medications_reviewed=meds is not None,
         concomitant_medications_note=meds.note if meds is not None else "",
@@ -857,11 +921,13 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
         pre_dose_bp=pre_dose,
         devices_left_reason=left_reason,
         missing=(*(name for name, value in values.items() if value is None),
-                 *pre_dose.missing(),
+                 *(pre_dose.missing() if not never_dosed else ()),
                  *devices_missing,
-                 *(f"{e.name}_{_why_not_answered(e)}" for e in adverse if e.present is None)),
+                 *(f"{e.name}_{_why_not_answered(e)}" for e in adverse
+                   if e.present is None and not never_dosed)),
         zoned=zoned,
         demo=s.demo,
+        no_dose_given=never_dosed,
     )
 
 
@@ -1410,7 +1476,9 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
                              for r in p.readings)
         decision = "Prescriber's decision on the blood pressure before dose: "
         last = p.readings[-1] if p.readings else None
-        if form.observation_start is None:
+        if form.no_dose_given:
+            decision += NO_DOSE
+        elif form.observation_start is None:
             decision += "NOT KNOWN (no dose given)"
         elif last is None:
             decision += "NOT KNOWN (no blood pressure recorded before the dose)"
@@ -1457,8 +1525,19 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
                 f"{signature}")
 
     def answer(name: str, flag: bool | None) -> str:
+        if form.no_dose_given:
+            return NO_DOSE
         event = next((e for e in form.adverse_events if e.name == name), None)
         return _answer(event) if event is not None else _yes(flag)
+
+    def after_dose(text: str) -> str:
+        # A field of the administration or after it, in the draft of a session never dosed.
+        return NO_DOSE if form.no_dose_given else text
+
+    def nurses() -> str:
+        # Every nurse who had the chair, as the review's header names them (`nurses_text`).
+        return ", then ".join(n.name if n.since is None else f"{n.name} from {t(n.since)}"
+                              for n in form.nurses) or form.nurse
 
     override = form.discharge_override
     against = (rc.against_gate(override, t(form.observation_end), form.total_monitoring_minutes)
@@ -1466,7 +1545,8 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
 
     demo = [DEMO_DRAFT] if form.demo else []
     running = [RUNNING_DRAFT] if form.observation_end is None else []
-    headings = [*demo, *running, ""] if demo or running else []
+    undosed = [NO_DOSE_DRAFT] if form.no_dose_given else []
+    headings = [*demo, *running, *undosed, ""] if demo or running or undosed else []
     lines = [
         *headings,
         "SPRAVATO (esketamine) REMS - Patient Monitoring Form: values from the session log",
@@ -1479,7 +1559,7 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         f"Time zone: {form.time_zone}; every time below is local time"
         + (" and carries its zone" if form.zoned else ""),
         f"Protocol: {form.protocol}",
-        f"Nurse: {form.nurse}",
+        f"Nurse: {nurses()}",
         f"REMS enrolment confirmed: {_yes(form.rems_enrolment_confirmed)}",
         f"Concomitant medications reviewed: {_yes(form.concomitant_medications_reviewed)}"
         + (f" ({form.concomitant_medications_note})" if form.concomitant_medications_note else ""),
@@ -1490,11 +1570,18 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
         # dose is not what the patient had, and the form goes to the regulator.
         lines[-1] += (f" planned; {len(form.devices)} devices recorded given: CHECK the dose "
                       "given before submitting")
+    if form.no_dose_given:
+        # The review's words for a dose never given; why, where the nurse logged it.
+        lines[-1] = ("Dose (mg): " + (f"{form.dose_mg:g} planned; never given"
+                                      if form.dose_mg is not None else "none given")
+                     + (f" (devices' phase left with the reason: {form.devices_left_reason})"
+                        if form.devices_left_reason else ""))
     # Fewer devices recorded given than the dose; none given only when the devices' phase was
     # left with a reason (else the devices may still come, and are asked for below).
     short = (form.devices_needed is not None and len(form.devices) < form.devices_needed
-             and (bool(form.devices) or form.devices_left_reason is not None))
-    if short and form.dose_mg is not None and form.devices_needed:
+             and (bool(form.devices) or form.devices_left_reason is not None
+                  or form.no_dose_given))
+    if short and form.dose_mg is not None and form.devices_needed and not form.no_dose_given:
         # What the log says was given, the plan beside it, and why the devices stopped where
         # the nurse said it.
         count = len(form.devices)
@@ -1518,24 +1605,27 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
             lines.append(f"{label}: given at {t(d.at)}"
                          + (f"; lot/note: {d.note}" if d.note else "; lot: NOT RECORDED"))
     if not given and not needed:
-        lines.append("Devices: NOT RECORDED")
+        lines.append("Devices: " + ("none given" if form.no_dose_given else "NOT RECORDED"))
     total = form.total_monitoring_minutes
+    evaluation = form.rems_evaluation_minutes
     lines += [
-        f"Start of observation (first device, T0): {t(form.observation_start)}",
+        "Start of observation (first device, T0): " + after_dose(t(form.observation_start)),
         f"End of observation (discharge): {t(form.observation_end)}",
-        f"Total monitoring time (minutes): {total:g}" if total is not None
-        else "Total monitoring time (minutes): NOT RECORDED",
+        "Total monitoring time (minutes): "
+        + after_dose(f"{total:g}" if total is not None else "NOT RECORDED"),
         *([against] if against else []),
         f"Blood pressure before dose: {bp_text(form.bp_before_dose)}",
         *(pre_dose_lines(form.pre_dose_bp) if form.pre_dose_bp is not None else []),
-        f"Blood pressure about 40 minutes after dose: {about_40(form.bp_t_plus_40)}",
-        f"Blood pressure before discharge: {before_discharge(form.bp_pre_discharge)}",
+        "Blood pressure about 40 minutes after dose: " + after_dose(about_40(form.bp_t_plus_40)),
+        "Blood pressure before discharge: "
+        + after_dose(before_discharge(form.bp_pre_discharge)),
         "Vital signs in acceptable range before administration: "
         + _typed(form.vitals_acceptable_before),
         "Vital signs in acceptable range before treatment session completion: "
         + _typed(form.vitals_acceptable_after),
         "REMS evaluation question (ready to leave without the 2-hour minimum, minutes from the "
-        f"first device): {_as_typed(form.rems_evaluation_minutes)}",
+        "first device): " + (_as_typed(evaluation) if evaluation is not None
+                             else after_dose(_as_typed(evaluation))),
         f"Sedation: {answer('sedation', form.sedation)}"
         + (f" (lowest MOAA/S {form.lowest_moaas:g})" if form.lowest_moaas is not None else ""),
         f"Dissociation: {answer('dissociation', form.dissociation)}"
@@ -1545,7 +1635,8 @@ def render_text(form: RemsForm, tz: tzinfo | None = None) -> str:
     ]
     for event in form.adverse_events:
         evidence = f" - {event.evidence}" if event.evidence else ""
-        lines.append(f"  {_LABELS.get(event.name, event.name)}: {_answer(event)}{evidence}")
+        lines.append(f"  {_LABELS.get(event.name, event.name)}: "
+                     f"{after_dose(_answer(event))}{evidence}")
     lines.append(f"Discharged: {_yes(form.discharged)}"
                  + (", against the discharge gate (see under the total monitoring time)"
                     if against else ""))
