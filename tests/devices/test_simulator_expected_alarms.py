@@ -34,6 +34,9 @@ from protocols.loader import builtin_protocols_dir, load_protocols
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 OFFERED = (*FORMAT_NAMES, *ANSWERING_FORMATS)
+# How much longer than an alarm's absence a scenario's event lasts to the console at its fastest
+# speed: the console's half-second tick and the monitor's next frame (5 s) fit in it.
+ABSENCE_MARGIN_S = 10.0
 """Every `infusion-sim --format` choice."""
 CARRIERS = ("hl7, ansar-b, philips-efficia, draeger-gateway, mindray-gateway, intellivue, "
             "intellivue-lan, mindray-bedside")
@@ -227,7 +230,11 @@ def test_a_probe_off_lasts_each_shipped_protocols_spo2_absence_at_the_fastest_sp
         for step in scenario.steps:
             if step.action == "probe_off" and "spo2_low" in scenario.expect.alarms:
                 assert scenario.expect.max_speed is not None, name
-                assert step.seconds / scenario.expect.max_speed >= max(absences), name
+                # By a margin: the console judges an absence at its half-second tick, and the
+                # probe's next value ends it (at --speed 3, 90 s were 30.3 s: a run in three
+                # raised nothing, a QA review).
+                margin = ABSENCE_MARGIN_S
+                assert step.seconds / scenario.expect.max_speed >= max(absences) + margin, name
 
 
 def test_a_speed_too_fast_for_the_alarm_promised_is_refused_in_one_line(
@@ -237,11 +244,11 @@ def test_a_speed_too_fast_for_the_alarm_promised_is_refused_in_one_line(
     said = capsys.readouterr().err
     assert said.count("\n") == 1
     assert said.startswith("infusion-sim: error: probe-off.toml: expect.max_speed: spo2_low needs "
-                           "--speed 3 or less: the console times it on its own clock")
+                           "--speed 2 or less: the console times it on its own clock")
     assert cli.main(["--list"]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines()
                 if line.startswith("probe-off"))
-    assert "[expected alarms: spo2_low]  [up to --speed 3]" in line
+    assert "[expected alarms: spo2_low]  [up to --speed 2]" in line
 
 
 def test_a_scenario_file_says_its_fastest_speed(
@@ -249,7 +256,7 @@ def test_a_scenario_file_says_its_fastest_speed(
 ) -> None:
     shipped = Path(cli.__file__).parent / "scenarios" / "probe-off.toml"
     path = tmp_path / "slow.toml"
-    path.write_text(shipped.read_text(encoding="utf-8").replace("max_speed = 3", "max_speed = 0"),
+    path.write_text(shipped.read_text(encoding="utf-8").replace("max_speed = 2", "max_speed = 0"),
                     encoding="utf-8")
     assert cli.main(["--scenario-file", str(path), "--no-wait"]) == 2
     assert "expect.max_speed: must be > 0, got 0" in capsys.readouterr().err
