@@ -100,7 +100,7 @@ from console.session.trend_feed import (
     LINE_BREAK_KINDS, SAME_STEP_SECONDS, TrendFeed, before_the_session)
 from console.session.engine import OBSERVED_AT
 from console.session.clock_marks import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
-from console.session.clock_marks import logged_count, run_reached
+from console.session.clock_marks import RunClocks, logged_count
 from console.session.protocol_record import PROTOCOL_IN_FORCE, logged_protocol
 from console.store.errors import RESTORE_STEP, check_openable, not_an_sqlite_file, sqlite_words
 from console.store.wal_check import shm_of, wal_damage, wal_of
@@ -909,7 +909,8 @@ def _clock_steps(
     """The session's wall-clock steps, each placed after the alarm row its `ALARM_ROWS_BEFORE`
     counts to and reaching back as the engine's replay moves rows (`SessionEngine.resume`):
     through the restarts it does not correct (`run_reached`), not across one whose clock it
-    put right or an older log's restart, which did not say how its clock met the log."""
+    put right (the first step to do so: `RunClocks`) or an older log's restart, which did not
+    say how its clock met the log."""
 
     ids = [r for r, _ in rows]
 
@@ -917,7 +918,8 @@ def _clock_steps(
         return _last_row(ids, before)
 
     out: list[_SessionClockStep] = []
-    runs: list[tuple[int, float | None]] = [(0, None)]   # alarm rows before each run, its gap
+    runs: list[int] = [0]   # the alarm rows before each run
+    clocks = RunClocks()    # each run's gap, and the restarts a step put right (once each)
     for at_text, kind, text in conn.execute(
         "SELECT at, kind, detail FROM events WHERE session_id = ? "
         "AND kind IN ('session_resumed', ?) ORDER BY id", [session_id, CLOCK_STEPPED],
@@ -926,14 +928,14 @@ def _clock_steps(
         before = logged_count(detail.get(ALARM_ROWS_BEFORE))
         if kind == SESSION_RESUMED:
             gap = detail.get("clock_gap_s")
-            runs.append((before if before is not None else sum(t < at for _, t in rows),
-                         float(gap) if isinstance(gap, int | float) else None))
+            runs.append(before if before is not None else sum(t < at for _, t in rows))
+            clocks.restarted(float(gap) if isinstance(gap, int | float) else None)
             continue
         step_s = detail.get("step_s", 0.0)
         step_s = float(step_s) if isinstance(step_s, int | float) else 0.0
-        reach = run_reached([gap for _, gap in runs], step_s)
+        reach = clocks.stepped(step_s)
         out.append(_SessionClockStep(at, step_s, row_id(before) if before is not None else None,
-                                     row_id(runs[reach][0])))
+                                     row_id(runs[reach])))
     return out
 
 

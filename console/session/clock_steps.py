@@ -19,12 +19,7 @@ from datetime import datetime
 from typing import Any, Final, Protocol
 
 from console.records import SESSION_RESUMED
-from console.session.clock_marks import (
-    CLOCK_STEPPED,
-    corrects_restart,
-    logged_count,
-    run_reached,
-)
+from console.session.clock_marks import CLOCK_STEPPED, RunClocks, logged_count
 
 SESSION_ENDED: Final = "session_ended"
 UNKNOWN_SECONDS: Final = math.nan
@@ -159,8 +154,8 @@ class LoggedStep:
         step_s: the wall clock's move, seconds (negative: back).
         reach_id: the id of the first event it moves: the events from it up to `event_id`
             were logged on the clock it put right (0: from the session's start). Not across a
-            restart whose clock it corrected (`console.session.engine.run_reached`, the engine's
-            own rule for its replay).
+            restart whose clock it corrected (`console.session.clock_marks.run_reached`, the
+            engine's own rule for its replay).
         reach_at: that first event's time (None: the session's start), to place a record known
             only by its time.
     """
@@ -196,40 +191,42 @@ SESSION_START_ID: Final = 0
 def logged_steps(events: Iterable[SessionEvent]) -> tuple[LoggedStep, ...]:
     """The session's wall-clock steps among its `events` (in id order), each with the run of
     the console it reaches back to (`run_reached`, as the review's alarm times)."""
+    return _read_steps(events)[0]
+
+
+def _read_steps(events: Iterable[SessionEvent]) -> tuple[
+        tuple[LoggedStep, ...], list[tuple[int, datetime, float | None, bool]]]:
+    """`logged_steps`, and each restart among `events` (its event id, time, clock gap and
+    whether a step put its clock right: `RunClocks`, at most once per restart)."""
     out: list[LoggedStep] = []
+    clocks = RunClocks()
     runs: list[tuple[int, datetime | None, float | None]] = [(0, None, None)]
     for e in events:
         if e.kind == SESSION_RESUMED:
             gap = e.detail.get("clock_gap_s")
             runs.append((e.id, e.at, float(gap) if isinstance(gap, int | float) else None))
+            clocks.restarted(runs[-1][2])
         elif e.kind == CLOCK_STEPPED:
             step = e.detail.get("step_s", 0.0)
             step_s = float(step) if isinstance(step, int | float) else 0.0
-            reach = run_reached([gap for _, _, gap in runs], step_s)
+            reach = clocks.stepped(step_s)
             out.append(LoggedStep(e.id, e.at, step_s, runs[reach][0], runs[reach][1]))
-    return tuple(out)
+    restarts = [(run_id, at, gap, clocks.corrected(n))
+                for n, (run_id, at, gap) in enumerate(runs) if at is not None]
+    return tuple(out), restarts
 
 
 def placed_steps(events: Iterable[SessionEvent]) -> tuple[LoggedStep, ...]:
     """`logged_steps`, and each restart behind the log that no step put right (yet) as the
     engine's timers count its run (`LoggedStep.restart_behind`): the trend's placing."""
-    listed = tuple(events)
-    out = list(logged_steps(listed))
-    runs: list[tuple[int, datetime, float | None]] = []
-    corrected: set[int] = set()   # the runs whose restart's clock a step put right
-    for e in listed:
-        if e.kind == SESSION_RESUMED:
-            gap = e.detail.get("clock_gap_s")
-            runs.append((e.id, e.at, float(gap) if isinstance(gap, int | float) else None))
-        elif e.kind == CLOCK_STEPPED and runs and (gap := runs[-1][2]) is not None:
-            step = e.detail.get("step_s", 0.0)
-            if corrects_restart(float(step) if isinstance(step, int | float) else 0.0, gap):
-                corrected.add(len(runs) - 1)
+    steps, restarts = _read_steps(events)
+    out = list(steps)
     # Any lag: the engine counts from the log's newest time whenever the clock reads earlier
-    # (`SessionEngine.resume`), until a step puts its clock right.
-    for n, (run_id, run_at, gap) in enumerate(runs):
-        if gap is not None and gap < 0 and n not in corrected:
-            end = runs[n + 1][0] if n + 1 < len(runs) else AFTER_EVERY_EVENT
+    # (`SessionEngine.resume`), until a step puts its clock right (the one `logged_steps`
+    # reaches it by: later steps are the clock's own).
+    for n, (run_id, run_at, gap, corrected) in enumerate(restarts):
+        if gap is not None and gap < 0 and not corrected:
+            end = restarts[n + 1][0] if n + 1 < len(restarts) else AFTER_EVERY_EVENT
             out.append(LoggedStep(end, run_at, -gap, run_id, run_at, restart_behind=True))
     return tuple(out)
 

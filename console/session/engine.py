@@ -125,9 +125,9 @@ from console.session.clock_marks import (
     CLOCK_BEHIND_TOLERANCE_SECONDS,
     CLOCK_STEPPED,
     OBSERVATIONS_BEFORE,
+    RunClocks,
     corrects_restart,
     logged_count,
-    run_reached,
 )
 from console.session.dosing import devices_ticked
 from console.session.conditions import (
@@ -732,6 +732,7 @@ class SessionEngine:
         # a review), and its clock against the log's newest time when it started (None:
         # unknown).
         runs: list[tuple[int, int, int, float | None]] = [(-1, 0, 0, None)]
+        clocks = RunClocks()   # which restart a step corrects: each at most once
         for i, e in enumerate(events):
             if e.kind == SESSION_RESUMED:
                 gap = e.detail.get("clock_gap_s")
@@ -744,9 +745,10 @@ class SessionEngine:
                     rows_place = sum(t.at < e.at for t in alarm_events)
                 runs.append((i, place, rows_place,
                              float(gap) if isinstance(gap, int | float) else None))
+                clocks.restarted(runs[-1][3])
             elif e.kind == CLOCK_STEPPED:
                 step_s = float(e.detail.get("step_s", 0.0))
-                reach = run_reached([run[3] for run in runs], step_s)
+                reach = clocks.stepped(step_s)
                 steps.append((i, runs[reach][0], step_s))
                 first, before = runs[reach][1], _placed(e)
                 if before is not None:
@@ -4590,7 +4592,10 @@ class SessionEngine:
         at, gap, behind = restart
         if not corrects_restart(step_s, gap):
             return
-        self._state.restart_clock = (at, gap, 0.0)   # a second step moves by itself only
+        # Put right once: a later step is the clock's own, which the timers run on through
+        # (the clock falling back an hour and NTP putting it right again had moved T0 an hour
+        # early), as a replay reads it (`RunClocks`).
+        self._state.restart_clock = None
         shift = behind - step_s
 
         def moved(moment: Moment | None) -> Moment | None:
