@@ -414,6 +414,13 @@ def main(argv: list[str] | None = None) -> int:
     _paths_printable()
     if argv and argv[0] in SUBCOMMANDS:
         return _subcommand(argv[0], SUBCOMMANDS[argv[0]], argv[1:])
+    if argv and not argv[0].startswith("-"):
+        # The window takes options only (no positional argument), so a first word that is no
+        # option is a command mistyped: argparse said "unrecognized arguments: verfy", naming
+        # no command (as `network bogus` names its own).
+        print(f"{PROG}: unknown command {argv[0]!r}; the commands are: "
+              f"{', '.join(SUBCOMMANDS)} ({PROG} --help)", file=sys.stderr)
+        return 2
     try:
         return _window(argv)
     except KeyboardInterrupt:

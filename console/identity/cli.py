@@ -264,11 +264,13 @@ def _first_account(args: argparse.Namespace, db: Path) -> int:
         try:
             log = EventLog.open(building, VERSION)
         except LogError as exc:
-            raise CommandFailure(str(exc)) from exc
+            raise CommandFailure(str(_named_as_given(exc, building, db))) from exc
         said: list[str] = []   # printed once the log is in place, not before (a CLI review)
         try:
             status = _staff_command(args, log, shown_as=db, created=True, say=said.append)
-        except (IdentityError, InputError, LogError) as exc:
+        except LogError as exc:
+            raise CommandFailure(str(_named_as_given(exc, building, db))) from exc
+        except (IdentityError, InputError) as exc:
             raise CommandFailure(str(exc)) from exc
         finally:
             log.close()   # the last connection: SQLite folds its -wal into the file
@@ -290,6 +292,16 @@ def _first_account(args: argparse.Namespace, db: Path) -> int:
     finally:
         remove_built(building)
         _remove_folders(new_folders, keep=real)
+
+
+def _named_as_given(exc: LogError, building: Path, db: Path) -> LogError:
+    """`exc` naming `db`, the log given, when it names the hidden file the log is built under
+    (as `EventLog._build` does): a read-only folder or a full disk named
+    ".sessions.sqlite3.new-9151", a file clinic IT could not find."""
+    if exc.path != building:
+        return exc
+    return LogError(db, exc.cause, exc.detail.replace(str(building), str(db)),
+                    folder_read_only=exc.folder_read_only)
 
 
 def _remove_folders(new_folders: Sequence[Path], keep: Path) -> None:

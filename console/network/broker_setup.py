@@ -451,8 +451,43 @@ def _write_passwd(path: Path, passwords: dict[str, str]) -> None:
     # `mosquitto_passwd -U` hashes a file of user:password lines in place, so no password is on
     # a command line (where `ps` shows it), as with `-b`.
     _write_private(path, "".join(f"{user}:{pw}\n" for user, pw in passwords.items()))
-    _run(["mosquitto_passwd", "-U", str(path)], "hashing the passwords")
+    _step(["mosquitto_passwd", "-U", str(path)], "hashing the passwords", path)
     path.chmod(0o600)
+
+
+def _step(command: list[str], what: str, *writes: Path) -> None:
+    """Run `command` (`_run`), then check that each file it `writes` holds something. On a full
+    disk openssl writes an empty key and exits 0: the set-up went on, and the next step said
+    "Could not read CA private key" (a review). A step that fails or writes nothing on a disk
+    with no space left says so, naming the file; otherwise the tool's own words."""
+    try:
+        _run(command, what)
+    except SetupError:
+        _refuse_if_full(writes)
+        raise
+    for path in writes:
+        if not _holds_something(path):
+            _refuse_if_full((path,))
+            raise SetupError(f"{what}: {command[0]} wrote nothing to {path}")
+
+
+def _holds_something(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _refuse_if_full(paths: tuple[Path, ...]) -> None:
+    """Raise "cannot write PATH: the disk is full" for the first of `paths` whose disk has no
+    space left (statvfs), the files not written first."""
+    for path in sorted(paths, key=_holds_something):
+        try:
+            disk = os.statvfs(path.parent)
+        except OSError:
+            continue
+        if disk.f_bavail == 0:
+            raise SetupError(f"cannot write {path}: the disk is full")
 
 
 def _run(command: list[str], what: str) -> None:
@@ -517,17 +552,17 @@ def make_certificates(folder: Path, host: str,
         sign = ["openssl", "ca", "-batch", "-config", str(config), "-name", "signing",
                 "-rand_serial", "-notext", "-keyfile", str(ca_key),
                 "-startdate", _asn1_time(dates.valid_from)]
-        _run(["openssl", "req", "-new", "-config", str(config), *ec, "-keyout", str(ca_key),
-              "-out", str(ca_csr), "-subj", "/O=Infusion console/CN=Clinic bus test CA"],
-             "making the test CA")
-        _run([*sign, "-selfsign", "-enddate", _asn1_time(dates.ca_expires), "-extensions",
-              "ca_cert", "-in", str(ca_csr), "-out", str(ca_crt)], "making the test CA")
-        _run(["openssl", "req", "-new", "-config", str(config), *ec, "-keyout", str(key),
-              "-out", str(csr), "-subj", f"/O=Infusion console/CN={SERVER_CN}"],
-             "making the broker's key")
-        _run([*sign, "-cert", str(ca_crt), "-enddate", _asn1_time(dates.server_expires),
-              "-extensions", "server_cert", "-in", str(csr), "-out", str(crt)],
-             "signing the broker's certificate")
+        _step(["openssl", "req", "-new", "-config", str(config), *ec, "-keyout", str(ca_key),
+               "-out", str(ca_csr), "-subj", "/O=Infusion console/CN=Clinic bus test CA"],
+              "making the test CA", ca_key, ca_csr)
+        _step([*sign, "-selfsign", "-enddate", _asn1_time(dates.ca_expires), "-extensions",
+               "ca_cert", "-in", str(ca_csr), "-out", str(ca_crt)], "making the test CA", ca_crt)
+        _step(["openssl", "req", "-new", "-config", str(config), *ec, "-keyout", str(key),
+               "-out", str(csr), "-subj", f"/O=Infusion console/CN={SERVER_CN}"],
+              "making the broker's key", key, csr)
+        _step([*sign, "-cert", str(ca_crt), "-enddate", _asn1_time(dates.server_expires),
+               "-extensions", "server_cert", "-in", str(csr), "-out", str(crt)],
+              "signing the broker's certificate", crt)
     for private in (ca_key, key):
         private.chmod(0o600)
     return ca_crt, crt, key

@@ -651,6 +651,14 @@ def _refuse_resume_with_session_options(args: argparse.Namespace) -> None:
     Raises:
         StartError: naming the option and the two ways on.
     """
+    if args.demo:
+        # It was dropped: `--resume 1 --demo` resumed a patient's session on its real monitor,
+        # the resume in her record. Whether a session is a demo is its log's; "Restart and
+        # resume" never gives --demo (`_NOT_RELAUNCHED`).
+        raise StartError(f"--demo: --resume {args.resume} carries on session {args.resume} as "
+                         "its log holds it, a demo or a patient's (a demo session resumed plays "
+                         "its simulated monitor again); leave --demo out, or leave --resume out "
+                         "to start a demo")
     for option, attribute in _LOGGED:
         shown = _given(args, attribute)
         if shown is None:
@@ -959,6 +967,13 @@ def _resume_by_id(window: MainWindow, log: EventLog, args: argparse.Namespace,
     if row.ended_at is not None:
         raise StartError(f"--resume {args.resume}: that session ended "
                          f"{row.ended_at.astimezone():%d %b %Y at %H:%M}; nothing to resume")
+    if args.scenario is not None and not row.demo:
+        # Said, not refused: "Restart and resume" gives a demo's --scenario again for whatever
+        # session the console runs (`relaunch_resume_options`), a patient's started after the
+        # demo too, and a refused restart leaves her session's alarms nowhere.
+        print(f"infusion-console: --scenario {args.scenario} is not used: session {row.id} of "
+              f"{row.patient_id} is no demo (a scenario plays the demo's simulated monitor); it "
+              "is resumed on its own monitor", file=sys.stderr)
     # No device check here: a resume is refused only when there is nothing to resume. A session
     # that was running must come back on screen, its alarms with it; a monitor that cannot be
     # opened is then the "Device disconnected" technical alarm, and the nurse can type vitals.
