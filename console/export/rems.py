@@ -661,6 +661,13 @@ def rems_form(detail: SessionDetail, tz: tzinfo | None = None,
     if never_dosed:
         # No dose went ahead on them: no decision to dose past the threshold is asked for.
         pre_dose = replace(pre_dose, decision_needed=None, decided=None)
+        # The pressure the hold was decided on: the last that reached the gate, not a recheck
+        # before the patient went home (162/100 held, 128/80 20 min later read "before dose:
+        # 128/80", a normal pressure on the form of a dose held for it: a review).
+        gate = pre_dose.threshold
+        reached = [p for p in before if gate is not None and gate.reached(p.systolic,
+                                                                           p.diastolic)]
+        bp_before = reached[-1] if reached else bp_before
     # The BP that met the console's T+40 check, however late: the checklist's "REMS form fields
     # complete" waits for that check, so the form it attests has this BP (review 45).
     opens = t40_check_opens(protocol)

@@ -153,3 +153,25 @@ def test_without_a_hand_over_the_nurse_line_is_as_before(tmp_path: Path) -> None
     session = r.id
     log.close()
     assert "Nurse: nurse.ben" in render_text(form_of(tmp_path, session), tz=UTC).splitlines()
+
+
+def test_the_bp_before_a_held_dose_is_the_one_the_hold_was_decided_on(tmp_path: Path) -> None:
+    # Rechecked 128/80 before the patient went home: the draft read "Blood pressure before
+    # dose: 128/80", a normal pressure on the form of a dose held for hypertension (a review).
+    r = Run(tmp_path, "esketamine", chosen_mg=56)
+    r.manual(bp_systolic=162, bp_diastolic=100, heart_rate=70, spo2=98, resp_rate=14, moaas=5,
+             dissociation=0)
+    assert not r.engine.tick_item("bp-before-dose", NURSE, r.now()).done   # not approved
+    r.at(20)
+    r.manual(bp_systolic=128, bp_diastolic=80)
+    r.at(25)
+    assert r.engine.discharge(NURSE, r.now(), override_reason=HOLD).done
+    conn = open_readonly(r.db)
+    try:
+        detail = load_session(conn, r.engine.session_id)
+    finally:
+        conn.close()
+    text = render_text(rems_form(detail, tz=UTC), UTC)
+    line = next(x for x in text.splitlines() if x.startswith("Blood pressure before dose:"))
+    assert line.startswith("Blood pressure before dose: 162/100"), line
+    assert "128/80" in text   # still listed among the pressures before the dose
