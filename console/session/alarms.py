@@ -700,13 +700,11 @@ class AlarmBoard:
         """Any physiological or technical alarm active, unacknowledged or latched (prompts aside)."""
         return any(o.category != PROMPT for o in self.occurrences())
 
-    def _sounding_priority(self, now: Moment,
-                           excluding: Occurrence | None = None) -> Priority | None:
+    def _sounding_priority(self, now: Moment) -> Priority | None:
         """The highest priority that sounds (or that a running pause holds silent)."""
         sounding = [
             o.priority for o in self.occurrences()
             if o.state is not AlarmState.ACKNOWLEDGED and o.priority > Priority.INFO
-            and o is not excluding
         ]
         return max(sounding) if sounding else None
 
@@ -716,7 +714,13 @@ class AlarmBoard:
         priority = occurrence.priority
         if self._pause_until is None or priority <= Priority.INFO:
             return []
-        silenced = self._sounding_priority(now, excluding=occurrence)
+        # One whose values are back inside, waiting to end (`_ends_later`), is held silent no
+        # more: a reminded bradycardia under F3, its rate swinging to 115, kept the tachycardia
+        # silent for the rest of the pause (a review).
+        silenced = max((o.priority for o in self.occurrences()
+                        if o.state is not AlarmState.ACKNOWLEDGED and o.priority > Priority.INFO
+                        and o is not occurrence and o.condition not in self._ending),
+                       default=None)
         if silenced is None or priority > silenced:
             return [self._end_pause(now, f"Audio pause ended: new {priority.label}-priority alarm")]
         return []
