@@ -38,14 +38,22 @@ item, and a refusal's red text squeezed the list to one row and was itself clipp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.clock import Moment
 from console.session import device_rest
-from console.session.engine import EARLY_DEVICE, EXTRA_DEVICE, GATE_APPROVAL, REQUIRED_OPEN, Tick
+from console.session.engine import (
+    EARLY_DEVICE,
+    EXTRA_DEVICE,
+    GATE_APPROVAL,
+    PRESCRIBER_REVIEW,
+    REQUIRED_OPEN,
+    Latest,
+    Tick,
+)
 from console.session.lock import ChairAction
 from console.ui.dialog_place import place_below_alarms
 from console.ui.markup import plain_tip
@@ -58,7 +66,8 @@ from console.ui.entry_panel import (
     ElidedLabel,
     question_box,
 )
-from protocols.model import ChecklistItem, DoseMode, PhaseKind
+from protocols.model import ChecklistItem, DoseMode, PhaseKind, pre_dose_phases
+from protocols.vitals import metric
 
 ROW_LINES = 2          # a row wraps to two lines at most, then elides
 ITEM_ID_ROLE = QtCore.Qt.ItemDataRole.UserRole
@@ -94,6 +103,26 @@ def refusal_text(heading: str, reasons: list[str], question: str) -> str:
         if len(items) > LISTED_ITEMS:
             lines.append(f"    and {len(items) - LISTED_ITEMS} more, unticked in the checklist")
     return "\n".join(lines) + "\n\n" + question
+
+
+def not_approved_words(gate: Sequence[tuple[str, float]],
+                       latest: Callable[[str], Latest | None]) -> str:
+    """The line under the checklist when the prescriber does not approve dosing over the gate
+    `gate` ((vital, limit), as a gate item holds it): its values and its limits as the gate's
+    question gives them, "Not ticked: BP 152/96 (gate ≥141/≥91) not approved.". Two lines of
+    the panel at 1366x768 hold about 50 characters: the question's own words were cut there
+    before they said the item stayed unticked."""
+    values = []
+    for name, _limit in gate:
+        now = latest(name)
+        values.append("—" if now is None else metric(name).format(now.reading.value))
+    limits = [f"≥{limit:g}" for _, limit in gate]
+    if tuple(name for name, _ in gate) == ("bp_systolic", "bp_diastolic"):
+        said = f"BP {'/'.join(values)} (gate {'/'.join(limits)})"
+    else:
+        said = ", ".join(f"{metric(name).short_label} {value} (gate {limit})"
+                         for (name, _), value, limit in zip(gate, values, limits, strict=True))
+    return f"Not ticked: {said} not approved."
 
 
 class Asker(Protocol):
@@ -539,10 +568,22 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                                                     early_reason=early_reason)
         if not outcome.done and outcome.asks == GATE_APPROVAL:   # a value over the dosing gate
             decision = self.asker.ask(GATE_APPROVAL, outcome.message, action=PRESCRIBER_APPROVES)
-            if decision:
-                outcome = self.controller.tick_item(item_id, gate_decision=decision, note=note,
-                                                    early_reason=early_reason,
-                                                    extra_reason=extra_reason)
+            if not decision:
+                # Cancel: the prescriber does not approve. Said as the panel's other cancelled
+                # questions are: the question's own words had stood here, cut at 1366x768
+                # before they said the item stayed unticked.
+                self._report(False, not_approved_words(self._gate_of(item),
+                                                       self.controller.view.latest))
+                # In full on hover: who did not approve, and what waits for it.
+                over = outcome.message.split(f": {PRESCRIBER_REVIEW}", 1)[0]
+                self.message.setToolTip(plain_tip(
+                    f"Not ticked: no prescriber approval for {over}. Dosing waits until a "
+                    "prescriber approves: tick the item again to record their approval."))
+                self.refresh()   # unticked again, in place
+                return
+            outcome = self.controller.tick_item(item_id, gate_decision=decision, note=note,
+                                                early_reason=early_reason,
+                                                extra_reason=extra_reason)
         # A "no" is logged but holds the gate: said in its row's warning colour, not as a tick.
         held = outcome.done and item is not None and item.answered_no(note)
         self._report(outcome.done, outcome.message, ANSWERED_NO_COLOUR if held else None)
@@ -658,6 +699,14 @@ class ChecklistPanel(QtWidgets.QGroupBox):
                     self._report(False, "Not discharged: " + outcome.message)
         if outcome.done:
             self._report(True, "Discharged: the session has ended.")
+
+    def _gate_of(self, item: ChecklistItem | None) -> tuple[tuple[str, float], ...]:
+        """The gate a tick asked the prescriber about: the item's own, or, for the first nasal
+        device, the pre-dose gate it passes once more (`SessionEngine.tick_item`)."""
+        if item is not None and item.gate:
+            return item.gate
+        phases = pre_dose_phases(self.controller.view.protocol.phases)
+        return next((i.gate for phase in phases for i in phase.checklist if i.gate), ())
 
     def _typed_counts_after(self, moment: str) -> str:
         """What the entry form holds typed and not recorded, as the last paragraph of the

@@ -320,8 +320,10 @@ class LiveWindow(QtWidgets.QWidget):
         self.ended_text.setText(f"Session ended at {ended_at.astimezone():%H:%M} (discharged): "
                                 + said)
         ending = self.ended.isHidden()
-        self.ended.show()
+        # The timers line goes before the banner comes: Qt lays the window out at the show, and
+        # with both in it a 1366x768 window grew to 788 px (its bottom row off the screen).
         self.timers.hide()
+        self.ended.show()
         self.lock_button.hide()   # nothing to lock: `_on_lock_clicked`
         self.lock_shortcut.setEnabled(False)
         # The alarm area disables itself with nothing left to act on (`AlarmBar`): a console

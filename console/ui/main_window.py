@@ -612,8 +612,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controller, self.live = None, None
         self.setWindowTitle(TITLE)
         self.session_closed.emit()
-        self.menuBar().show()
+        # The menu bar comes back once the start page has taken the ended session's place: shown
+        # above the live window (which needs every row of 1366x768), it grew the window to 774 px
+        # for the next patient's whole session (a window never shrinks back by itself).
         self.show_start_page()
+        self.menuBar().show()
         self.statusBar().setStyleSheet("")
         self.statusBar().showMessage(f"Session log: {self.log.path}")
         self.statusBar().show()
@@ -701,9 +704,10 @@ class MainWindow(QtWidgets.QMainWindow):
         column.setSpacing(0)
         column.addWidget(self.fault_bar)
         column.addWidget(self.live, 1)
-        self.setCentralWidget(page)
-        # The live window needs every row of a 1366x768 screen; review stays on Ctrl+R.
+        # The live window needs every row of a 1366x768 screen; review stays on Ctrl+R. The menu
+        # bar goes before the live window comes: laid out with both, the window grows past it.
         self.menuBar().hide()
+        self.setCentralWidget(page)
         controller.start()
         self._on_session_changed()
         return self.live
