@@ -11,7 +11,9 @@ trend's BP panel, so a diastolic reads against a systolic at a glance.
 
 Each session has a colour and a symbol (`SESSION_STYLES`), the same in every panel and in the
 legend; its values are a 2-px line (a device's line breaks where the trend's does), and the values
-measured one at a time (typed, an NIBP cuff) are its symbol as well. The colours are light, for the
+measured one at a time (typed, an NIBP cuff) are its symbol as well, as is a value alone on its line
+(`trend.lone_points`: a line of one point draws nothing, and session 1's only pulse, a monitor's
+81, left its Pulse panel empty). The colours are light, for the
 black plots the trends use in both themes, and none is an alarm colour (red, amber, cyan), which
 the limits' dashed lines keep. The limits' values are written in each panel's title in their
 priority's colour, where no curve can run over them.
@@ -32,7 +34,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from console.review.course_trend import CourseLimit, CourseTrend, relative_limits_text
+from console.review.course_trend import (
+    CourseLimit,
+    CourseTrend,
+    VitalTrace,
+    relative_limits_text,
+)
 from console.ui.markup import escape, plain_tip
 from console.ui.trend import (
     FONT_POINTS,
@@ -41,6 +48,7 @@ from console.ui.trend import (
     PANELS,
     PRIORITY_COLOURS,
     LimitLine,
+    lone_points,
     reduced_curve,
 )
 from protocols.model import Priority
@@ -273,12 +281,13 @@ class CourseTrendView(QtWidgets.QWidget):
                 trace = session.vitals.get(metric)
                 if trace is None:
                     line.setData(np.empty(0), np.empty(0))
-                    marks.setData(np.empty(0), np.empty(0))
+                    marked = (np.empty(0), np.empty(0))
                 else:
                     line.setData(trace.minutes, trace.values)
-                    marks.setData(trace.measured_minutes, trace.measured_values)
+                    marked = _marked(trace)
+                marks.setData(*marked)
                 line.setVisible(trace is not None)
-                marks.setVisible(trace is not None and trace.measured_values.size > 0)
+                marks.setVisible(marked[0].size > 0)
             for index in range(len(trend.sessions), len(panel.lines)):
                 panel.lines[index].setVisible(False)
                 panel.marks[index].setVisible(False)
@@ -358,7 +367,7 @@ class CourseTrendView(QtWidgets.QWidget):
         self.key.setText(
             # The axis and the tab say "T0"; a sixth session's row took the line that said
             # what T0 is, at 1366x768.
-            "Symbols: readings taken one at a time (typed, NIBP). Dashed: "
+            "Symbols: readings taken one at a time (typed, NIBP), lone values. Dashed: "
             f'<span style="color:{high}">high</span> and '
             f'<span style="color:{medium}">medium</span> alarm limits, values in the titles.')
 
@@ -405,7 +414,8 @@ class CourseTrendView(QtWidgets.QWidget):
         return _given(self.panels[metric].lines, index)
 
     def measured(self, metric: str, index: int) -> tuple[np.ndarray, np.ndarray]:
-        """The `index`-th session's symbols (values measured one at a time) in `metric`'s panel."""
+        """The `index`-th session's symbols in `metric`'s panel: the values measured one at a time
+        and those alone on its line (`_marked`)."""
         return _given(self.panels[metric].marks, index)
 
     def limit_values(self, metric: str) -> list[float]:
@@ -444,6 +454,17 @@ def _title_html(metric: str, limits: Sequence[CourseLimit]) -> str:
         f'<span style="color:{PRIORITY_COLOURS[x.priority]}">{escape(x.text)}</span>'
         for x in limits)
     return f"<b>{escape(name)}</b> {escape(unit)}" + (f"&nbsp;&nbsp; {shown}" if shown else "")
+
+
+def _marked(trace: VitalTrace) -> tuple[np.ndarray, np.ndarray]:
+    """A session's symbols in a panel: its values measured one at a time, then its line's lone
+    values (`lone_points`) that are not one of those already (a typed value is on the line too)."""
+    lone = lone_points(trace.values)
+    t, v = trace.minutes[lone], trace.values[lone]
+    marked = ((t[:, None] == trace.measured_minutes[None, :])
+              & (v[:, None] == trace.measured_values[None, :])).any(axis=1)
+    return (np.concatenate([trace.measured_minutes, t[~marked]]),
+            np.concatenate([trace.measured_values, v[~marked]]))
 
 
 def _given(items: Sequence[pg.PlotDataItem], index: int) -> tuple[np.ndarray, np.ndarray]:
