@@ -50,7 +50,9 @@ class RunClocks:
     """The runs of a session's console as its log tells them, read in order: each restart's
     clock against the log's newest time (`clock_gap_s`) and whether a step has put it right.
     Each run's restart error is corrected at most once, by the first step that corrects it
-    (`run_reached`); the engine's replay, the review and the trend read the log with it."""
+    (`run_reached`); the engine's replay, the review and the trend read the log with it, and
+    the engine live, with its own restart last, to move what its restart rebuilt as the replay
+    would (`SessionEngine._restart_corrected`)."""
 
     def __init__(self) -> None:
         self._gaps: list[float | None] = [None]   # the session's start: its clock not judged
@@ -72,6 +74,13 @@ class RunClocks:
     def corrected(self, run: int) -> bool:
         """Whether a step has put right the clock of the run `run` (an index as `stepped`)."""
         return run in self._corrected
+
+    def copy(self) -> RunClocks:
+        """An independent copy: the live engine steps a copy, so that the state a failed step
+        rolls back to keeps the restarts it had corrected (`SessionEngine._restart_corrected`)."""
+        twin = RunClocks()
+        twin._gaps, twin._corrected = list(self._gaps), set(self._corrected)
+        return twin
 
 
 def corrects_restart(step_s: float, gap_s: float) -> bool:

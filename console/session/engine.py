@@ -126,7 +126,6 @@ from console.session.clock_marks import (
     CLOCK_STEPPED,
     OBSERVATIONS_BEFORE,
     RunClocks,
-    corrects_restart,
     logged_count,
 )
 from console.session.dosing import devices_ticked
@@ -442,10 +441,13 @@ class _State:
     unreadable_at: float | None = None     # mono time of the last message the decoder failed on
     implausible_at: float | None = None    # mono time of the last impossible value a device sent
     clock_behind_until: datetime | None = None   # the log's newest time, while the clock is behind
-    # This run's restart: its monotonic time, its clock against the log's newest time
-    # (`clock_gap_s`), and how far behind the log its timers were counted from (the restart
-    # counted as at once), until a step corrects it (`_restart_corrected`).
-    restart_clock: tuple[float, float, float] | None = None
+    # The session's runs as this run's restart read them from the log, its own last: their
+    # clocks (`RunClocks`: which restart a step corrects), where each began on the monotonic
+    # clock as the restart placed it (the session's start: -inf), and how far behind the log
+    # this run's timers were counted from (the restart counted as at once); a step correcting
+    # a restart's clock moves what came before that restart (`_restart_corrected`). Never
+    # changed in place: `_step` rolls back by a shallow clone.
+    restart_clock: tuple[RunClocks, tuple[float, ...], float] | None = None
     # The wall clock minus the monotonic one, in seconds, as of the last step seen (None until
     # the first action): a change of more than CLOCK_STEP_SECONDS is a clock step (`_clock_step`).
     wall_offset: float | None = None
@@ -1116,7 +1118,10 @@ class SessionEngine:
                 step.records.extend(engine._unsaved_left(log_path, events, alarm_events, now,
                                                          observations))
             gap_s = (now.wall - newest_logged).total_seconds()
-            state.restart_clock = (now.mono, gap_s, max(0.0, -gap_s))
+            clocks.restarted(gap_s)   # this run's, after those the log tells
+            state.restart_clock = (clocks, (
+                -math.inf, *(moment(events[run[0]].at, shift_of(run[0])).mono
+                             for run in runs[1:]), now.mono), max(0.0, -gap_s))
             engine.schedule.restarted(now.mono)   # its slots timed from the log, as the above
             if (newest_logged - now.wall).total_seconds() > CLOCK_BEHIND_TOLERANCE_SECONDS:
                 state.clock_behind_until = newest_logged
@@ -4579,24 +4584,36 @@ class SessionEngine:
             ALARM_ROWS_BEFORE: self._state.alarm_rows_logged})]     # and the alarm rows
 
     def _restart_corrected(self, step_s: float) -> None:
-        """A live step that puts right the clock this run's restart found wrong against the log
-        (`corrects_restart`) moves what the restart rebuilt from the log as a replay of the log
-        moves it (`resume`: the step moves this run's records onto the corrected clock, not the
-        earlier runs'): a clock an hour ahead at the restart had counted the hour as downtime,
-        and "Elapsed", T0's timers and the discharge gate kept it live (the gate open an hour
-        early) until the next restart took it back. One behind had the restart counted as at
-        once: its real downtime comes back."""
+        """A live step that puts right the clock a restart found wrong against the log moves
+        what this run's restart rebuilt from the log as a replay of the log moves it (`resume`:
+        the step moves the runs from the restart it corrects on, not the earlier ones): a clock
+        an hour ahead at the restart had counted the hour as downtime, and "Elapsed", T0's
+        timers and the discharge gate kept it live (the gate open an hour early) until the next
+        restart took it back. One behind had the restart counted as at once: its real downtime
+        comes back. The restart it corrects is the replay's (`RunClocks.stepped`): this run's,
+        or an earlier one a restart since did not find wrong (the station restarting again on
+        the same wrong clock before NTP: the step reaches back through the second restart to
+        the first, and the gate had opened 20 min early)."""
         restart = self._state.restart_clock
         if restart is None:
             return
-        at, gap, behind = restart
-        if not corrects_restart(step_s, gap):
-            return
+        known, starts, behind = restart
+        clocks = known.copy()
+        reach = clocks.stepped(step_s)
+        self._state.restart_clock = (clocks, starts, behind)
         # Put right once: a later step is the clock's own, which the timers run on through
         # (the clock falling back an hour and NTP putting it right again had moved T0 an hour
-        # early), as a replay reads it (`RunClocks`).
-        self._state.restart_clock = None
-        shift = behind - step_s
+        # early), as a replay reads it (`RunClocks`). A step stopped by an older log's restart,
+        # which did not say its clock, corrects nothing here.
+        if not clocks.corrected(reach) or known.corrected(reach):
+            return
+        own = reach == len(starts) - 1
+        # This run's restart: what it rebuilt, up to it; an earlier one: what came before that
+        # restart, not the restart's own records (its run moves with the step, as live).
+        at = starts[reach] if own else math.nextafter(starts[reach], -math.inf)
+        shift = (behind if own else 0.0) - step_s
+        self._state.restart_clock = (clocks, tuple(
+            start + shift if start < at else start for start in starts), behind)
 
         def moved(moment: Moment | None) -> Moment | None:
             return moment if moment is None or moment.mono >= at else Moment(
@@ -4610,7 +4627,7 @@ class SessionEngine:
                        for key, tick in state.ticks.items()}
         # The due checks and the alarms it put back, by the same shift: left, a check read an
         # hour more overdue than a replay says after a restart an hour ahead.
-        self.schedule.restart_corrected(shift)
+        self.schedule.restart_corrected(shift, at)
         self.board.restart_corrected(at, shift)
 
     @contextlib.contextmanager

@@ -58,11 +58,14 @@ class _Check:
     # later one while it was still owed (`add_one_off`): it is owed while one of them stands
     # (`SessionEngine._withdraw_unasked_repeat`).
     asked_by: tuple[tuple[float, float], ...] = ()
-    # Its `due` (and `grid`) count from the log as a restart rebuilt it, on a clock a later
-    # step may correct (`Schedule.restart_corrected`): from a phase start, T0 or a reading the
-    # restart replayed, or from a slot so timed.
-    rebuilt: bool = False
-    grid_rebuilt: bool = False
+    # The monotonic time its `due` (and `grid`) count from: a phase start, T0 or a reading, or
+    # that of a slot so timed (None: not known). One a restart rebuilt from the log is on a
+    # clock a later step may correct, and moves with what came when it did
+    # (`Schedule.restart_corrected`): a check met between two restarts stays where it is when
+    # the step corrects the first one's clock.
+    # (not what the check asks: two checks alike but for it are the same to the nurse)
+    counts_from: float | None = field(default=None, compare=False)
+    grid_counts_from: float | None = field(default=None, compare=False)
     # Every vital it names, alternatives too, flattened once: asked of every check at every
     # reading (P2).
     metrics: tuple[str, ...] = field(init=False)
@@ -267,32 +270,30 @@ class Schedule:
         """The schedule was rebuilt from the log by a restart at mono `at`, on a clock that may be
         wrong: every time so far counts from the log (`restart_corrected`)."""
         self._restart_at = at
-        for check in self._checks.values():
-            check.rebuilt = check.grid_rebuilt = True
 
-    def _from_log(self, mono: float) -> bool:
-        """A time at mono `mono` was rebuilt by the restart (`restarted`), not yet corrected."""
-        return self._restart_at is not None and mono <= self._restart_at
-
-    def restart_corrected(self, shift: float) -> None:
-        """A step put right the clock of the restart (`restarted`): what it rebuilt from the log,
-        and the slots timed from it, move by `shift` seconds, as a replay of the log places
-        them (`SessionEngine._restart_corrected`, which moves T0 and the phase start by as
-        much): left, the checks an hour more overdue than the replay says after a restart an
+    def restart_corrected(self, shift: float, at: float | None = None) -> None:
+        """A step put right the clock of the restart (`restarted`), or of an earlier one it
+        reached back to (what came up to mono `at`, before that restart): what it rebuilt from
+        the log, and the slots timed from it, move by `shift` seconds, as a replay of the log
+        places them (`SessionEngine._restart_corrected`, which moves T0 and the phase start by
+        as much): left, the checks an hour more overdue than the replay says after a restart an
         hour ahead, 30 s late after one behind. Once only: a later step moves nothing."""
-        at = self._restart_at
-        if at is None:
+        if self._restart_at is None:
             return
+        at = self._restart_at if at is None else min(at, self._restart_at)
 
         def moved(mono: float) -> float:
             return mono + shift if mono <= at else mono
 
+        def counted_before(mono: float | None) -> bool:
+            return mono is not None and mono <= at
+
         for check in self._checks.values():
-            if check.rebuilt:
+            if counted_before(check.counts_from):
                 check.due = Moment(check.due.mono + shift, check.due.wall)
-            if check.grid is not None and check.grid_rebuilt:
+            if check.grid is not None and counted_before(check.grid_counts_from):
                 check.grid = Moment(check.grid.mono + shift, check.grid.wall)
-            check.rebuilt = check.grid_rebuilt = False
+            check.counts_from = check.grid_counts_from = None
             check.seen = {m: moved(t) for m, t in check.seen.items()}
             check.recent_from = {m: moved(t) for m, t in check.recent_from.items()}
             check.asked_by = tuple((moved(t), value) for t, value in check.asked_by)
@@ -303,7 +304,7 @@ class Schedule:
         milestones = []
         for milestone in self._milestones:   # shared with clones: replaced, never changed
             before = milestone.before._bare()
-            before.restart_corrected(shift)
+            before.restart_corrected(shift, at)
             milestones.append(replace(milestone, at=moved(milestone.at), before=before, moments=tuple(
                 None if m is None else Moment(moved(m.mono), m.wall)
                 for m in milestone.moments)))
@@ -392,10 +393,10 @@ class Schedule:
             if pending is None:
                 self._checks[name] = _Check(name, check.metrics, anchor.plus(minutes * 60), early,
                                             escalate, None, timed=True,
-                                            rebuilt=self._from_log(anchor.mono))
+                                            counts_from=anchor.mono)
             elif not keep_asked or pending.due.mono > phase_start.mono:   # on to the dose's time
                 pending.due = anchor.plus(minutes * 60)
-                pending.rebuilt = self._from_log(anchor.mono)
+                pending.counts_from = anchor.mono
                 pending.seen = {m: at for m, at in pending.seen.items() if pending.takes(m, at)}
 
     def _add_recurring(self, check: VitalsCheck, phase_start: Moment,
@@ -421,24 +422,24 @@ class Schedule:
             # and stood asking for nothing ("BP and HR ()", medium), the heart rate it had asked
             # for no longer ending it (a review).
             taken = _Check(check.name, check.metrics, owed.due, early, escalate, every,
-                           grid=first, rebuilt=owed.rebuilt,
-                           grid_rebuilt=self._from_log(phase_start.mono))
+                           grid=first, counts_from=owed.counts_from,
+                           grid_counts_from=phase_start.mono)
             taken.seen = {m: at for m, at in owed.seen.items() if m in taken.metrics}
             if taken.met():
                 self._advance(taken)
             self._checks[check.name] = taken
         elif sooner is not None:
             # (timed as the ended checks' slots, or as the phase start where it takes their place)
-            rebuilt = (self._from_log(phase_start.mono) if sooner[0] is phase_start
-                       else any(c.rebuilt for c in ending))
+            counts_from = (phase_start.mono if sooner[0] is phase_start else min(
+                (c.counts_from for c in ending if c.counts_from is not None), default=None))
             self._checks[check.name] = self._sooner_check(
                 _Check(check.name, check.metrics, sooner[0], early, escalate, every,
-                       rebuilt=rebuilt),
+                       counts_from=counts_from),
                 phase_start, sooner[1])
         else:
             self._checks[check.name] = _Check(check.name, check.metrics, first, early,
                                               escalate, every,
-                                              rebuilt=self._from_log(phase_start.mono))
+                                              counts_from=phase_start.mono)
 
     def _sooner_check(self, check: _Check, phase_start: Moment, owed: frozenset[str]) -> _Check:
         """`check` at its sooner slot S, then on from the vitals met there (`_advance`). S asks
@@ -472,7 +473,7 @@ class Schedule:
             self._checks[name] = _Check(name, tuple((m,) for m in metrics), due,
                                         cuff_cycle_jitter_s(repeat_s), escalate_after_s, None,
                                         asked_by=asked,
-                                        rebuilt=self._from_log(due.mono - repeat_s))
+                                        counts_from=due.mono - repeat_s)
         elif check.every_s is None:
             check.asked_by = (*check.asked_by, *asked)
 
@@ -487,7 +488,7 @@ class Schedule:
         check.asked_by = standing
         if now_first > first:
             check.due = check.due.plus(now_first - first)
-            check.rebuilt = self._from_log(now_first)
+            check.counts_from = now_first
 
     def one_off(self, name: str) -> Counted | None:
         """The one-off check `name` as it stands now (a copy), or None: what `put_back_one_off`
@@ -754,12 +755,12 @@ class Schedule:
                 # at T+20 (a review of the change).
                 earliest = min(check.seen.values())
                 if earliest + every > check.due.mono:   # timed from that vital
-                    check.rebuilt = self._from_log(earliest)
+                    check.counts_from = earliest
                 check.due = check.due.plus(max(earliest + every, check.due.mono)
                                            - check.due.mono)
             elif check.grid is not None:   # an owed check met: on to the phase's own slots
                 check.due, check.grid = check.grid, None
-                check.rebuilt, check.grid_rebuilt = check.grid_rebuilt, False
+                check.counts_from, check.grid_counts_from = check.grid_counts_from, None
             else:
                 # Met late, the next slot is one interval after the vital taken first, as a
                 # sooner slot's; met on time, the grid stands. On the grid, a cuff cycling every
@@ -768,7 +769,7 @@ class Schedule:
                 # every cycle, no BP gap over 10 min (a review).
                 earliest = min(check.seen.values())
                 if earliest + every - check.due.mono > every:   # timed from that vital
-                    check.rebuilt = self._from_log(earliest)
+                    check.counts_from = earliest
                 check.due = check.due.plus(max(every, earliest + every - check.due.mono))
             check.recent_from = {}   # a sooner slot's recent vitals count for it alone
             opens = check.due.mono - check.early_s
