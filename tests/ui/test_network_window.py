@@ -410,9 +410,9 @@ def test_a_stopped_console_runs_no_pump_into_its_closed_log(tmp_path, qtbot):
         calls: list[str] = []
         link_pump, link_wake = link.pump, link.wake
 
-        def pump():
+        def pump(held: bool = False):
             calls.append("pump")
-            return link_pump()
+            return link_pump(held)
 
         def wake():
             calls.append("wake")
