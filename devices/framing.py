@@ -7,8 +7,10 @@ Three framings, one per device format:
   `flush` a last segment without its CR or LF was cut by the end of the stream and is dropped,
   and so is a segment the next message's header (or `0x0B MSH|`) starts inside: the sender
   restarted mid-message; that message is marked `cut` and its dropped row is a CUT_MESSAGE, read
-  only in part). Inside a message, a 0x0B not followed by `MSH|` is field data (a vertical tab
-  typed in a name); between messages it is noise, dropped as `garbage`. An MLLP frame that meets
+  only in part). On a quiet line (`MllpFramer.quiet`) a bare message ends after its last
+  segment, or, quiet QUIET_CUT_SECONDS inside one, is read without that row (a CUT_MESSAGE too).
+  Inside a message, a 0x0B not followed by `MSH|` is field data (a vertical tab typed in a
+  name); between messages it is noise, dropped as `garbage`. An MLLP frame that meets
   the next message (`MSH|` at a segment start, or `0x0B MSH|`) before its 0x1C is dropped as
   `truncated-frame` and the stream read on from there.
 - `LineFramer`: one record per line (Masimo ASCII): CR, LF or CR LF; NUL bytes stripped.
@@ -51,6 +53,13 @@ ANSAR_B_END = b"\xfe"
 MAX_ANSAR_B_RECORDS = 4096
 # Garbage kept while waiting for a frame start: only the tail that could be the start of one.
 _MAX_GARBAGE = 64 * 1024
+QUIET_CUT_SECONDS = 2.0
+"""A bare HL7 message held this long on a quiet line inside a segment (no CR or LF after its
+last bytes) was cut there: its whole segments are read, answered AE, and the cut row dropped
+(`MllpFramer.quiet`). Held for the next message instead, a sender that sent nothing more got no
+answer and its readings were never read (the IPF sample ends so). Four times the 0.5 s that
+ends a message after a segment, so a sender pausing inside a row is still joined whole; well
+under the 10 s a sender waits for its ACK (network.md: Smile CDR), so the AE reaches it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,17 +332,19 @@ def _header_inside_segment(buffer: bytes, pos: int, end: int) -> int:
 
 _CUT_BY_END_OF_STREAM = "the stream ends inside a segment (no CR or LF after it)"
 _CUT_BY_NEXT_MESSAGE = "row cut by the next message's MSH (no CR or LF before it)"
+_CUT_BY_QUIET = f"row cut by a {QUIET_CUT_SECONDS:g} s quiet on the line (no CR or LF after it)"
 
 
 def _without_cut_segment(message: bytes, out: Split, where: str,
                          reason: str = "truncated-frame") -> bytes:
     """A bare message without its last segment when that has no terminator: the end of the
-    stream or the next message's header (`where` says which) came inside it, so its last field
-    may be cut (QA: a capture cut after `|80|266016^MDC_DIM_MMHG` gave a whole-looking diastolic
-    row, and the mean row after it was never mentioned). Reported as `reason`: `truncated-frame`
-    at the end of the stream; CUT_MESSAGE when the next message cut it, a row of a message the
-    console reads and answers, so a technical alarm as the rest of a paused message is (it had
-    been a count only, a diastolic lost without a word). b"" when nothing whole is left."""
+    stream, the next message's header or a long quiet on the line (`where` says which) came
+    inside it, so its last field may be cut (QA: a capture cut after `|80|266016^MDC_DIM_MMHG`
+    gave a whole-looking diastolic row, and the mean row after it was never mentioned). Reported
+    as `reason`: `truncated-frame` at the end of the stream; CUT_MESSAGE when the next message
+    or the quiet cut it, a row of a message the console reads and answers, so a technical alarm
+    as the rest of a paused message is (it had been a count only, a diastolic lost without a
+    word). b"" when nothing whole is left."""
     body = message.rstrip(b"\t \x00")
     if not body or body[-1:] in (b"\r", b"\n"):
         return message
@@ -346,8 +357,8 @@ def _without_cut_segment(message: bytes, out: Split, where: str,
         f"{_preview(segment[:70], 70)}...{_preview(segment[-40:], 40)}"
     if reason == CUT_MESSAGE:
         # The row first: the alarm's detail shows the start of this text only.
-        out.dropped.append(Dropped(reason, f"{where}, not read: {shown}; {kept} (the sender "
-                                   "started again mid-message?)"))
+        guess = " (the sender started again mid-message?)" if where == _CUT_BY_NEXT_MESSAGE else ""
+        out.dropped.append(Dropped(reason, f"{where}, not read: {shown}; {kept}{guess}"))
     else:
         out.dropped.append(Dropped(reason, f"{where}: dropped, as its last field may be "
                                    f"cut and what followed it is lost; {kept}: {shown}"))
@@ -401,23 +412,47 @@ class MllpFramer:
         self._taken_at_quiet = False
         return result
 
-    def quiet(self) -> Split:
+    def quiet(self, seconds: float = 0.0) -> Split:
         """The line has gone quiet: a bare message whose last segment has ended is whole.
 
         Bare HL7 marks no end: a message was taken only when the next one began, so a sender
         that waits for its ACK got none, and a monitor sending every few minutes (NIBP alone)
         alarmed that late (a QA run: SpO2 85 raised 15 s late, with a false "no data" alarm
-        meanwhile). An MLLP frame, or a bare message cut inside a segment, still waits. NUL,
-        tab or space after the last terminator is padding (serial adapters add NULs, devices.md),
-        not a segment begun: a message padded so had waited for the next one.
+        meanwhile). An MLLP frame still waits. NUL, tab or space after the last terminator is
+        padding (serial adapters add NULs, devices.md), not a segment begun: a message padded so
+        had waited for the next one. A bare message cut inside a segment waits QUIET_CUT_SECONDS
+        for the rest of its row, then is read without it, as `_cut_at_quiet` says.
+
+        Args:
+            seconds: how long the line has been quiet since its last bytes.
         """
         held = self._buffer
-        if (not held.lstrip(b"\r\n\t \x00").startswith(b"MSH|")
-                or not held.rstrip(b"\t \x00").endswith((b"\r", b"\n"))):
+        if not held.lstrip(b"\r\n\t \x00").startswith(b"MSH|"):
             return Split(rest=held)
+        if not held.rstrip(b"\t \x00").endswith((b"\r", b"\n")):
+            if seconds < QUIET_CUT_SECONDS:
+                return Split(rest=held)
+            return self._cut_at_quiet()
         whole = self.flush()
         self._taken_at_quiet = bool(whole.frames)
         return whole
+
+    def _cut_at_quiet(self) -> Split:
+        """The held bare message, quiet QUIET_CUT_SECONDS inside its last segment: its whole
+        segments are the message, the row without its CR or LF is dropped (its last field may be
+        cut). Marked `cut`, so its answer is AE, never AA, and the drop is a CUT_MESSAGE, which
+        raises "Monitor message not read": a row of a message the console reads and answers.
+        `push` left one bare message alone held (blanks before it aside): anything ending it
+        (the next header, 0x0B MSH|, 0x1C) would have been framed there."""
+        held = self._buffer
+        whole = held[held.find(b"MSH|"):]
+        out = Split()
+        message = _without_cut_segment(whole, out, _CUT_BY_QUIET, CUT_MESSAGE)
+        if message:
+            out.frames.append(Frame(message, cut=message != whole))
+        self._buffer = b""
+        self._taken_at_quiet = bool(out.frames)
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -619,12 +654,13 @@ class FramedDecoder:
         """End of stream: decode what the framer can complete without a terminator."""
         return self._run(self._framer.flush, received_at)
 
-    def quiet(self, received_at: datetime) -> DecodeResult:
-        """The line went quiet (`QUIET_END_SECONDS`): decode a frame that ends by silence."""
+    def quiet(self, received_at: datetime, seconds: float = 0.0) -> DecodeResult:
+        """The line has been quiet `seconds` (`QUIET_END_SECONDS`, then QUIET_CUT_SECONDS):
+        decode a frame that ends by silence (`MllpFramer.quiet`)."""
         framer = self._framer
         if not isinstance(framer, MllpFramer):
             return DecodeResult()
-        return self._run(framer.quiet, received_at)
+        return self._run(lambda: framer.quiet(seconds), received_at)
 
     def _run(self, step: Callable[[], Split], received_at: datetime) -> DecodeResult:
         result = DecodeResult()

@@ -113,6 +113,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
+from devices.framing import QUIET_CUT_SECONDS
 from devices.reading import Reading
 from devices.stream import (
     DECODER_ERROR,
@@ -143,7 +144,8 @@ READ_TIMEOUT_SECONDS = 0.1
 QUIET_END_SECONDS = 0.5
 """A line quiet this long after bytes came ends a frame that only silence ends (bare HL7,
 `MllpFramer.quiet`): long beside a pause between a message's segments on a serial line, short
-beside a monitor's one message a second."""
+beside a monitor's one message a second. A bare message held inside a segment waits longer
+(`devices.framing.QUIET_CUT_SECONDS`)."""
 WRITE_TIMEOUT_SECONDS = 1.0
 """A reply write that cannot complete in this time means the peer is gone (or not draining)."""
 REPLY_WAIT_SECONDS = 10.0
@@ -491,6 +493,7 @@ class DeviceConnection:
         self._last_frame_mono = 0.0  # when the last good frame (or the open) happened
         self._bytes_since_frame = 0  # bytes read since then (garbage when it grows alone)
         self._bytes_at: float | None = None   # when bytes last came, until the quiet end is tried
+        self._quiet_next = QUIET_END_SECONDS   # how long a quiet the next quiet end waits for
         self._capture: BinaryIO | None = None
         # Answers owed to the device, in message order: (reply, its event's ticket or None for an
         # answer that does not wait, monotonic time it was owed). Worker thread only.
@@ -619,11 +622,18 @@ class DeviceConnection:
             result = decoder.feed(data, self._wall())
             self._report(result, now, self._owe(result.replies, now))
             self._bytes_at = now
-        elif self._bytes_at is not None and now - self._bytes_at >= QUIET_END_SECONDS:
-            self._bytes_at = None
+            self._quiet_next = QUIET_END_SECONDS
+        elif self._bytes_at is not None and now - self._bytes_at >= self._quiet_next:
+            quiet_for = now - self._bytes_at
+            # Tried twice: a message held whole ends at 0.5 s; one held inside a segment is read
+            # without that row at QUIET_CUT_SECONDS (it had waited for a next message for ever).
+            if quiet_for >= QUIET_CUT_SECONDS:
+                self._bytes_at = None
+            else:
+                self._quiet_next = QUIET_CUT_SECONDS
             quiet = getattr(self._decoder, "quiet", None)
             if quiet is not None:
-                result = quiet(self._wall())
+                result = quiet(self._wall(), quiet_for)
                 self._report(result, now, self._owe(result.replies, now))
         self._send_owed(port, now)
         self._send_outgoing(port, now)
