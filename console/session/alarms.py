@@ -654,9 +654,13 @@ class AlarmBoard:
         out: list[Change] = []
         if self._pause_until is not None and now.mono >= self._pause_until:
             out.append(self._end_pause(now, "Audio pause ended"))
+        ended = False
         for condition, since in list(self._ending.items()):
             if now.mono - since.mono >= ACKNOWLEDGED_END_SECONDS:
                 out.extend(self._end_back_inside(self._by_condition[condition], since, now))
+                ended = True
+        if ended:
+            out.extend(self._raised_under_pause(now))
         if self.reminder_seconds is not None:
             for occurrence in self._by_condition.values():
                 if (
@@ -700,13 +704,30 @@ class AlarmBoard:
         """Any physiological or technical alarm active, unacknowledged or latched (prompts aside)."""
         return any(o.category != PROMPT for o in self.occurrences())
 
-    def _sounding_priority(self, now: Moment) -> Priority | None:
+    def _sounding_priority(self, now: Moment,
+                           excluding: Occurrence | None = None) -> Priority | None:
         """The highest priority that sounds (or that a running pause holds silent)."""
         sounding = [
             o.priority for o in self.occurrences()
             if o.state is not AlarmState.ACKNOWLEDGED and o.priority > Priority.INFO
+            and o is not excluding
         ]
         return max(sounding) if sounding else None
+
+    def _raised_under_pause(self, now: Moment) -> list[Change]:
+        """An alarm ended under a running pause: the highest one raised since the pause began
+        breaks through now if nothing still held silent outranks it (`_break_through`), as it
+        would have at its raise. A reminded bradycardia under F3 waits its 10 s to end once the
+        rate swings to 115 (`_ends_later`): the tachycardia raised then had stayed silent for
+        the rest of the pause (a review). One rule with what sounds (`_sounding_priority`): a
+        high alarm waiting so still outranks a new medium one, and sounds when the pause ends."""
+        if self._pause_until is None:
+            return []
+        since = self._pause_until - self.pause_seconds
+        raised = next((o for o in self.occurrences()
+                       if o.raised_at.mono >= since and o.state is not AlarmState.ACKNOWLEDGED
+                       and o.priority > Priority.INFO), None)
+        return [] if raised is None else self._break_through(raised, now)
 
     def _break_through(self, occurrence: Occurrence, now: Moment) -> list[Change]:
         """End a running pause for `occurrence` (just raised or escalated) when it is higher than
@@ -714,13 +735,7 @@ class AlarmBoard:
         priority = occurrence.priority
         if self._pause_until is None or priority <= Priority.INFO:
             return []
-        # One whose values are back inside, waiting to end (`_ends_later`), is held silent no
-        # more: a reminded bradycardia under F3, its rate swinging to 115, kept the tachycardia
-        # silent for the rest of the pause (a review).
-        silenced = max((o.priority for o in self.occurrences()
-                        if o.state is not AlarmState.ACKNOWLEDGED and o.priority > Priority.INFO
-                        and o is not occurrence and o.condition not in self._ending),
-                       default=None)
+        silenced = self._sounding_priority(now, excluding=occurrence)
         if silenced is None or priority > silenced:
             return [self._end_pause(now, f"Audio pause ended: new {priority.label}-priority alarm")]
         return []
