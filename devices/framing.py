@@ -9,6 +9,8 @@ Three framings, one per device format:
   restarted mid-message; that message is marked `cut` and its dropped row is a CUT_MESSAGE, read
   only in part). On a quiet line (`MllpFramer.quiet`) a bare message ends after its last
   segment, or, quiet QUIET_CUT_SECONDS inside one, is read without that row (a CUT_MESSAGE too).
+  Bytes after a message taken at a quiet, up to the next message's start, are its rows not read
+  (CUT_MESSAGE), said at the next message start or the next quiet, whichever comes first.
   Inside a message, a 0x0B not followed by `MSH|` is field data (a vertical tab typed in a
   name); between messages it is noise, dropped as `garbage`. An MLLP frame that meets
   the next message (`MSH|` at a segment start, or `0x0B MSH|`) before its 0x1C is dropped as
@@ -106,10 +108,15 @@ def _garbage(data: bytes, why: str) -> Dropped:
     return Dropped("garbage", f"{len(data)} bytes {why}: {_preview(data)}")
 
 
-def _cut(data: bytes) -> Dropped:
-    """Report the rest of a bare message taken whole at a pause (`split_mllp` rest_of_message)."""
-    return Dropped(CUT_MESSAGE, f"{_segment_count(data)} segment(s) after a 0.5 s pause inside a "
-                   f"message, not read (the part before it was): {_preview(data, 120)}")
+def _cut(data: bytes, after: str) -> Dropped:
+    """Report the rest of a bare message taken at a quiet (`split_mllp` rest_of_message): rows
+    from a segment id on, or from inside the row the quiet cut. The rows come first in the
+    text: the alarm's detail shows its start only."""
+    count = _segment_count(data)
+    rows = f"{count} segment(s)" if _SEGMENT_ROW.match(data) else "the end of a cut row" + (
+        f" and {count - 1} segment(s)" if count > 1 else "")
+    return Dropped(CUT_MESSAGE, f"{rows} after {after}, not read: {_preview(data, 120)}; "
+                   "they came after their message was taken")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,7 +143,7 @@ _STANDARD_HEADER = b"MSH|^~\\&|"
 
 
 def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAME, *,
-               whole_at_end: bool = False, rest_of_message: bool = False,
+               whole_at_end: bool = False, rest_of_message: str = "",
                envelope_only: bool = False) -> Split:
     """Split HL7 messages out of `buffer`, with or without MLLP envelopes.
 
@@ -149,9 +156,10 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
         max_frame: longest message kept; longer ones are dropped as `frame-too-long`.
         whole_at_end: the end of `buffer` is the end of a message (one UDP datagram), so a
             last segment without a terminator is whole.
-        rest_of_message: the message before `buffer` was taken whole at a pause (bare HL7):
-            segment rows at its start, before any message start, are that message's rest,
-            dropped as CUT_MESSAGE (an alarm), not as garbage.
+        rest_of_message: the message before `buffer` was taken at a quiet (bare HL7), whole
+            or without a row the quiet cut; says how (`MllpFramer.quiet`): the bytes at its
+            start, before any message start, are that message's rest, whether they begin at a
+            segment id or inside the cut row, dropped as CUT_MESSAGE (an alarm), not as garbage.
         envelope_only: every 0x0B opens a frame, whatever follows it: an interface engine's
             answer over MLLP (`console.network.mllp_sender`), which may be an MSA alone or an
             MSH with its own field separator (MSH-1 is any character), and which no line noise
@@ -169,8 +177,9 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
             tail = buffer[pos:]
             if final:
                 if tail.strip(b"\r\n\t \x00"):
-                    out.dropped.append(_cut(tail) if rest_of_message and pos == 0 else
-                                       _garbage(tail, "without a frame start at end of stream"))
+                    out.dropped.append(
+                        _cut(tail, rest_of_message) if pos == 0 and _rest(rest_of_message, tail)
+                        else _garbage(tail, "without a frame start at end of stream"))
                 pos = n
                 break
             # Keep only what could be the beginning of "MSH|"; the rest can never start a frame.
@@ -182,10 +191,12 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
         junk = buffer[pos:start]
         if junk.strip(b"\r\n\t \x00"):
             # Typically the tail of a frame the capture or connection started in the middle of;
-            # right after a message taken at a pause, segment rows are that message's rest.
-            cut = rest_of_message and pos == 0 and _SEGMENT_ROW.match(junk)
-            out.dropped.append(_cut(junk) if cut else
-                               _garbage(junk, "before a frame start (stream began mid-frame?)"))
+            # right after a message taken at a quiet, it is that message's rest: after a cut
+            # at the long quiet it starts inside the cut row (an RR 7 row after it had been
+            # counted as garbage, no alarm).
+            out.dropped.append(
+                _cut(junk, rest_of_message) if pos == 0 and _rest(rest_of_message, junk) else
+                _garbage(junk, "before a frame start (stream began mid-frame?)"))
         pos = start
         if buffer[pos : pos + 1] == MLLP_START:
             pos, done = _take_mllp(buffer, pos, final, max_frame, out)
@@ -195,6 +206,18 @@ def split_mllp(buffer: bytes, final: bool = False, max_frame: int = MAX_HL7_FRAM
             break
     out.rest = buffer[pos:]
     return out
+
+
+def _rest(after: str, data: bytes) -> bool:
+    """Whether `data`, before any message start, is the rest of a message taken at a quiet
+    (`after` says how, "" when the last message was not): anything but blanks and envelope
+    bytes (a stray 0x1C is no row)."""
+    return bool(after) and bool(data.strip(b"\r\n\t \x00\x0b\x1c"))
+
+
+def _start_tail(data: bytes) -> int:
+    """How many bytes at the end of `data` may be the start of the next "MSH|" (0 to 3)."""
+    return next((n for n in (3, 2, 1) if data.endswith(b"MSH|"[:n])), 0)
 
 
 def _frame_start(buffer: bytes, pos: int, envelope_only: bool = False) -> int:
@@ -333,6 +356,9 @@ def _header_inside_segment(buffer: bytes, pos: int, end: int) -> int:
 _CUT_BY_END_OF_STREAM = "the stream ends inside a segment (no CR or LF after it)"
 _CUT_BY_NEXT_MESSAGE = "row cut by the next message's MSH (no CR or LF before it)"
 _CUT_BY_QUIET = f"row cut by a {QUIET_CUT_SECONDS:g} s quiet on the line (no CR or LF after it)"
+# How the message before a rest was taken at a quiet (`MllpFramer.quiet`), for its drop's text.
+_TAKEN_WHOLE = "a 0.5 s pause inside a message"
+_TAKEN_CUT = f"a {QUIET_CUT_SECONDS:g} s quiet inside a row"
 
 
 def _without_cut_segment(message: bytes, out: Split, where: str,
@@ -387,7 +413,9 @@ class MllpFramer:
         self._max = max_frame
         self._whole_at_end = whole_at_end
         self._envelope_only = envelope_only
-        self._taken_at_quiet = False   # the last message was taken whole at a pause (`quiet`)
+        # How the last message was taken at a quiet ("" when it was not): the bytes after it,
+        # up to the next message's start, are its rows not read (`split_mllp` rest_of_message).
+        self._taken_at_quiet = ""
 
     @property
     def pending(self) -> bytes:
@@ -396,11 +424,13 @@ class MllpFramer:
 
     def push(self, data: bytes) -> Split:
         """Add `data` and return the frames it completed."""
-        result = split_mllp(self._buffer + data, final=False, max_frame=self._max,
+        buffer = self._buffer + data
+        result = split_mllp(buffer, final=False, max_frame=self._max,
                             rest_of_message=self._taken_at_quiet,
                             envelope_only=self._envelope_only)
         self._buffer = result.rest
-        self._taken_at_quiet = self._taken_at_quiet and not (result.frames or result.dropped)
+        if _frame_start(buffer, 0, self._envelope_only) >= 0:
+            self._taken_at_quiet = ""   # the next message has begun: what follows is its own
         return result
 
     def flush(self) -> Split:
@@ -409,7 +439,7 @@ class MllpFramer:
                             whole_at_end=self._whole_at_end, rest_of_message=self._taken_at_quiet,
                             envelope_only=self._envelope_only)
         self._buffer = b""
-        self._taken_at_quiet = False
+        self._taken_at_quiet = ""
         return result
 
     def quiet(self, seconds: float = 0.0) -> Split:
@@ -421,21 +451,45 @@ class MllpFramer:
         meanwhile). An MLLP frame still waits. NUL, tab or space after the last terminator is
         padding (serial adapters add NULs, devices.md), not a segment begun: a message padded so
         had waited for the next one. A bare message cut inside a segment waits QUIET_CUT_SECONDS
-        for the rest of its row, then is read without it, as `_cut_at_quiet` says.
+        for the rest of its row, then is read without it, as `_cut_at_quiet` says. Bytes held
+        with no message start are said at the same quiets, as `_leftover_at_quiet` says.
 
         Args:
             seconds: how long the line has been quiet since its last bytes.
         """
         held = self._buffer
+        if _frame_start(held, 0, self._envelope_only) < 0:
+            return self._leftover_at_quiet(seconds)
         if not held.lstrip(b"\r\n\t \x00").startswith(b"MSH|"):
-            return Split(rest=held)
+            return Split(rest=held)   # an open MLLP frame ends at its 0x1C
         if not held.rstrip(b"\t \x00").endswith((b"\r", b"\n")):
             if seconds < QUIET_CUT_SECONDS:
                 return Split(rest=held)
             return self._cut_at_quiet()
         whole = self.flush()
-        self._taken_at_quiet = bool(whole.frames)
+        self._taken_at_quiet = _TAKEN_WHOLE if whole.frames else ""
         return whole
+
+    def _leftover_at_quiet(self, seconds: float) -> Split:
+        """Held bytes with no message start, on a quiet line: dropped now, not when a next
+        message comes (one may never come: rows of a message taken at a quiet had been held
+        without a word, an RR 7 among them). After a message taken at a quiet they are its
+        rows not read, a CUT_MESSAGE (the alarm); else noise, `garbage` as ever. Ending inside a
+        row they wait QUIET_CUT_SECONDS, as a message does, so a row the sender is still
+        sending is said once. A tail that may begin the next "MSH|" is kept for it. Nothing is
+        answered for them: they carry no MSH-10 (their message's answer, AE or AA, went)."""
+        held = self._buffer
+        keep = _start_tail(held)
+        junk = held[:len(held) - keep]
+        if not junk.strip(b"\r\n\t \x00"):
+            return Split(rest=held)
+        if not junk.rstrip(b"\t \x00").endswith((b"\r", b"\n")) and seconds < QUIET_CUT_SECONDS:
+            return Split(rest=held)
+        self._buffer = held[len(junk):]
+        after = self._taken_at_quiet
+        return Split(rest=self._buffer, dropped=[
+            _cut(junk, after) if _rest(after, junk) else
+            _garbage(junk, "without a frame start (0x0B or MSH|), then a quiet line")])
 
     def _cut_at_quiet(self) -> Split:
         """The held bare message, quiet QUIET_CUT_SECONDS inside its last segment: its whole
@@ -451,7 +505,8 @@ class MllpFramer:
         if message:
             out.frames.append(Frame(message, cut=message != whole))
         self._buffer = b""
-        self._taken_at_quiet = bool(out.frames)
+        # Even when nothing of it was whole (its MSH row cut): its rows may still come.
+        self._taken_at_quiet = _TAKEN_CUT
         return out
 
 
