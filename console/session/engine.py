@@ -2653,9 +2653,11 @@ class SessionEngine:
         after it, as a restart's replay (which skips it) feeds them, the first of them that
         breaks the rule asks the repeat. Left to the fallbacks (`void`), the rule's pending
         confirmation kept the repeat timed from the typo: prompted a minute early live, timed
-        from the 190 typed a minute after it after a restart (a differential fuzzer)."""
+        from the 190 typed a minute after it after a restart (a differential fuzzer). A
+        correction entered in error takes the value it corrected with it (a replay skips
+        both): the same, else the repeat stayed timed from them, up to a minute early live."""
         repeat = self.schedule.one_off(_repeat_check(metric_name))
-        return (gone.measured is None and repeat is not None
+        return (repeat is not None
                 and (gone.at.mono, gone.reading.value) in repeat.check.asked_by)
 
     def _trackers_anew(self, metric_name: str) -> tuple[ConditionTracker, ...]:
