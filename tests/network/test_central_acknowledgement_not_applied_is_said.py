@@ -16,7 +16,7 @@ import pytest
 from console.network.link import Command, LinkReport
 from console.ui.controller import SessionController
 from console.ui.network_bridge import NetworkBridge
-from tests.session.helpers import Session
+from tests.session.helpers import LockedLog, Session
 
 
 class _Link:
@@ -24,6 +24,7 @@ class _Link:
 
     def __init__(self) -> None:
         self.commands: list[Command] = []
+        self.held: bool | None = None   # what the last pump was told of records held back
         self.status_seq = 1
         self.published: list[object] = []
         self.config = types.SimpleNamespace(chair="chair-1", room="Room 1", patient_shown="id",
@@ -31,7 +32,8 @@ class _Link:
         self.log = types.SimpleNamespace(observations=lambda *_, **__: [],
                                          events=lambda *_, **__: [])
 
-    def pump(self) -> LinkReport:
+    def pump(self, held: bool = False) -> LinkReport:
+        self.held = held
         commands, self.commands = self.commands, []
         return LinkReport(None, "connected", commands)
 
@@ -98,3 +100,15 @@ def test_a_central_acknowledgement_while_no_session_is_open_is_said(chair, caplo
     with caplog.at_level(logging.WARNING, logger="console.ui.network_bridge"):
         bridge.pump()
     assert "desk-mem-3" in caplog.text and "no session is open" in caplog.text, caplog.text
+
+
+def test_the_pump_tells_the_link_of_records_the_log_cannot_take(chair):
+    # The link allows quiet-room soft tones only while nothing is held back (an alarm held in
+    # memory is in no outbox): the bridge must say so at each pump (a review).
+    s, _, link, bridge = chair
+    bridge.pump()
+    assert link.held is False
+    s.engine.writes.recorder = LockedLog()
+    s.t(60); s.device("spo2", 84)    # held: the log is locked
+    bridge.pump()
+    assert link.held is True
