@@ -6,43 +6,13 @@ restart, which skips the typo, timed it from the real value.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from console.session.entry import Accepted
 from console.store import EventLog
 from tests.session.test_resume_as_live import LoggedSession, restart
-
-NURSE = "nurse.ana"
-REPEAT = "Repeat Systolic BP"
-MIN = 60
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[EventLog]:
-    opened = EventLog.open(tmp_path / "sessions.sqlite3", "test")
-    yield opened
-    opened.close()
-
-
-def repeat_due(s: LoggedSession) -> list[tuple[str, int]]:
-    return [(d.name, round(d.due_in_s)) for d in s.engine.due(s.now()) if d.name == REPEAT]
-
-
-def repeat_alarm(s: LoggedSession) -> list[tuple[str, str]]:
-    return [(o.priority.label, o.state.value) for o in s.engine.alarms()
-            if o.condition == "vitals_due:" + REPEAT]
-
-
-def typed(s: LoggedSession, value: float) -> int:
-    _, row = s.engine.enter_manual_row("bp_systolic", value, NURSE, s.now())
-    return row
-
-
-def void(s: LoggedSession, row: int) -> None:
-    assert s.engine.void(row, "bp_systolic", NURSE, s.now(), reason="another patient's").done
+from tests.session.test_restart_matches_live_repeat_after_void import (  # the helpers of its kind
+    MIN, NURSE, REPEAT, log, repeat_alarm, repeat_due, typed, void)  # noqa: F401 - the fixture
 
 
 @pytest.mark.parametrize("restarted", [False, True], ids=["live", "restarted"])

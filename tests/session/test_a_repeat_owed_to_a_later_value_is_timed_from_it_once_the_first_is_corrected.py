@@ -5,34 +5,13 @@ a later value entered in error moved it live only (a differential fuzzer).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from console.session.entry import Accepted
 from console.store import EventLog
 from tests.session.test_resume_as_live import LoggedSession, restart
-
-NURSE = "nurse.ana"
-REPEAT = "Repeat Systolic BP"
-MIN = 60
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[EventLog]:
-    opened = EventLog.open(tmp_path / "sessions.sqlite3", "test")
-    yield opened
-    opened.close()
-
-
-def repeat_due(s: LoggedSession) -> list[tuple[str, int]]:
-    return [(d.name, round(d.due_in_s)) for d in s.engine.due(s.now()) if d.name == REPEAT]
-
-
-def repeat_alarm(s: LoggedSession) -> list[tuple[str, str]]:
-    return [(o.priority.label, o.state.value) for o in s.engine.alarms()
-            if o.condition == "vitals_due:" + REPEAT]
+from tests.session.test_restart_matches_live_repeat_after_void import (  # the helpers of its kind
+    MIN, NURSE, REPEAT, log, repeat_alarm, repeat_due)  # noqa: F401 - the fixture
 
 
 @pytest.mark.parametrize("restarted", [False, True], ids=["live", "restarted"])
