@@ -2197,7 +2197,11 @@ def _deleted_before(conn: sqlite3.Connection, table: str, row_id: int) -> str:
 def _diagnosis(conn: sqlite3.Connection, table: str, row_id: int, expected: str | None) -> str:
     """What differs about a row whose content does not give its stored hash (`verify`'s words):
     when the next row chains onto the hash its content gives, only its row_hash was altered; for
-    the last row the chain head in meta answers (chain.py's `_diagnose`)."""
+    the last row the chain head in meta answers (chain.py's `_diagnose`); a row past the end
+    the head records was added, not edited (`chain.added_after`)."""
+    head = read_head(conn, table)
+    if head is not None and row_id > head[0] and _stored_hash(conn, table, head[0]) == head[1]:
+        return chain.added_after(table, head[0])
     if expected is not None:
         after = _chained_values(conn, table, row_id + 1)
         next_stored = _stored_hash(conn, table, row_id + 1) if after is not None else None

@@ -212,6 +212,11 @@ def hash_altered(table: str, row_id: int) -> str:
             "still matches the chain)")
 
 
+def added_after(table: str, last_id: int) -> str:
+    """Say that rows past the last one the log recorded (its chain head) were added."""
+    return f"{table}: rows after {last_id} were added outside the console"
+
+
 def _unhashable(table: str, row_id: int) -> str:
     """Say that a row holds a value of a kind the console never writes."""
     return (
@@ -277,10 +282,7 @@ def _check_head(table: str, last: Head, head: Head | None) -> _Bad | None:
             f"console (the log recorded its last row as {head[0]})",
         )
     if head[0] < last[0]:
-        return _Bad(
-            head[0] + 1,
-            f"{table}: rows after {head[0]} were added outside the console",
-        )
+        return _Bad(head[0] + 1, added_after(table, head[0]))
     return _Bad(last[0], f"{table} row {last[0]}: differs from the chain head the log recorded")
 
 
@@ -334,6 +336,11 @@ def _check_table(conn: sqlite3.Connection, table: str,
         checked, last, bad = _walk(iter(cursor), table, head)
     finally:
         cursor.close()
+    if bad is not None and head is not None and last == head and bad.row_id == head[0] + 1:
+        # The chain is whole up to the end the log recorded: what follows was added, not
+        # edited (a made-up reading after the last row read "edited", and an auditor looked
+        # for a real reading changed: a review).
+        return checked, _Bad(head[0] + 1, added_after(table, head[0]))
     return checked, bad or _check_head(table, last, head)
 
 
