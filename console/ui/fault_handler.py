@@ -24,8 +24,11 @@ window; there is no patient alarm to raise.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import site
 import sys
+import sysconfig
 import tempfile
 import threading
 import traceback
@@ -50,11 +53,40 @@ def write_crash_file(folder: Path, text: str, stamp: datetime | None = None) -> 
     return write_private_file((folder, Path(tempfile.gettempdir())), name, text)
 
 
+_OWN_CODE = tuple(str(Path(__file__).resolve().parents[2] / package) + os.sep
+                  for package in ("console", "devices", "protocols"))
+"""The console's own code: where a fault is placed when its traceback passes through it."""
+_LIBRARIES = tuple({os.path.realpath(folder) + os.sep
+                    for folder in (*(sysconfig.get_paths().get(name) for name in
+                                     ("stdlib", "platstdlib", "purelib", "platlib")),
+                                   *site.getsitepackages()) if folder})
+"""Python's own library and the installed packages: code a bug of the console passes through."""
+
+
+@functools.lru_cache(maxsize=512)
+def _is_own(filename: str) -> bool:
+    """The console's packages, or code that is no library's (a script, a test's planted bug);
+    never `<frozen ...>` code."""
+    path = os.path.realpath(filename)
+    return path.startswith(_OWN_CODE) or (not filename.startswith("<")
+                                          and not path.startswith(_LIBRARIES))
+
+
 def _innermost(exc: BaseException) -> TracebackType | None:
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
+    """Where the bug is: the innermost frame in the console's own code (`_is_own`), else the
+    innermost.
+
+    Not the innermost alone: two different bugs ending in one library line (json's encoder,
+    which every detail goes through) were one fault, the second a silent repeat, and the
+    alarm named the library's line, not the console's."""
+    tb, own = exc.__traceback__, None
+    while tb is not None:
+        if _is_own(tb.tb_frame.f_code.co_filename):
+            own = tb
+        if tb.tb_next is None:
+            break
         tb = tb.tb_next
-    return tb
+    return own or tb
 
 
 def _crash_path(crash: Path | None) -> str:
@@ -67,7 +99,8 @@ SUMMARY_LENGTH = 160   # a fault's summary at most (the `console_fault` row keep
 
 
 def summary_of(exc: BaseException) -> str:
-    """One line for the alarm: the exception type and its message, and where it was raised.
+    """One line for the alarm: the exception type and its message, and where it was raised
+    (in the console's own code when it went through it: `_innermost`).
 
     A long message is cut, never the place: two bugs whose messages start alike were one
     summary, so the engine took the second for the first (silent once acknowledged) and the
@@ -84,9 +117,9 @@ def summary_of(exc: BaseException) -> str:
 
 
 def fault_key(exc: BaseException) -> str:
-    """The same bug, whatever its message: the exception type and the line that raised it (a
-    bug raising `KeyError: 1001`, `1002`, ... at every tick wrote a crash file and a log row
-    twice a second)."""
+    """The same bug, whatever its message: the exception type and the console's line that raised
+    it (`_innermost`; a bug raising `KeyError: 1001`, `1002`, ... at every tick wrote a crash
+    file and a log row twice a second)."""
     tb = _innermost(exc)
     where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "no traceback"
     return f"{type(exc).__module__}.{type(exc).__qualname__} at {where}"

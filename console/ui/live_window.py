@@ -13,6 +13,7 @@ Layout (works at 1366×768 and 1920×1080):
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -169,7 +170,18 @@ class LiveWindow(QtWidgets.QWidget):
                 app.installEventFilter(ActivityFilter(controller.note_activity, self))
         self._on_lock_changed(controller.locked)
         theme.signals().changed.connect(self._on_theme_changed)
-        self.refresh()
+        self._first_draw()
+
+    def _first_draw(self) -> None:
+        """The first `refresh`, its bug handled as a slot's is: Qt hands an exception raised in
+        a slot to `sys.excepthook` (the fault handler: the Console fault alarm) and carries on.
+        Raised out of `__init__`, it had left no window and no tone for the alarms just
+        restored, and `--resume` ended in a traceback (README: a bug becomes a technical alarm,
+        never silence)."""
+        try:
+            self.refresh()
+        except Exception as exc:  # noqa: BLE001 - every bug is the fault handler's
+            sys.excepthook(type(exc), exc, exc.__traceback__)
 
     @QtCore.Slot()
     def _on_lock_clicked(self) -> None:

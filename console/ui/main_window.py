@@ -687,12 +687,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.new_alarms = NewAlarmWatch()   # occurrence ids are the new session's own
         if self.fault_handler is not None:
             self.fault_handler.attach(controller)
-        self.live = LiveWindow(controller, journal, self.confirmer, self.asker)
-        self.live.new_session_requested.connect(self._on_new_session_requested)
-        self.setWindowTitle(DEMO_TITLE if engine.demo else TITLE)
+        # Sounding and the console's session before the live window is built: a bug in
+        # building it is a Console fault of this session, and it sounded nowhere (`_on_fault`
+        # said no session) when the window's first draw failed.
         self.sounder.bind(controller)
         self.controller = controller
         self.cleanups.append(controller.stop)
+        self.live = LiveWindow(controller, journal, self.confirmer, self.asker)
+        self.live.new_session_requested.connect(self._on_new_session_requested)
+        self.setWindowTitle(DEMO_TITLE if engine.demo else TITLE)
         self.session_opened.emit(controller)
         if self.shown_log is not None:   # after the live window: it copies what was just drawn
             self.shown = ShownLog(self.shown_log, journal, controller, self)
