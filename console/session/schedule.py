@@ -741,7 +741,8 @@ class Schedule:
             return
         self._advance(check)
 
-    def _advance(self, check: _Check) -> None:
+    @staticmethod
+    def _advance(check: _Check) -> None:
         """A recurring check met: on to the next slot (met late, one interval after the vital
         taken first), and past it only when every vital it lists was measured inside its own
         window too. Past every slot whose window had opened by the last reading, a T+10 check

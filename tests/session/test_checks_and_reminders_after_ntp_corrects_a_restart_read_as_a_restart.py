@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -31,16 +30,14 @@ from console.store import EventLog
 from protocols.loader import builtin_protocols_dir, load_protocol
 from protocols.model import Protocol
 from tests.session.helpers import iv_protocol
-from tests.session.test_resume_as_live import NURSE, LoggedSession, log  # noqa: F401
+from tests.session.test_resume_as_live import NURSE, LoggedSession, log, set_wall  # noqa: F401
 
 HOUR = 3600.0
 MIN = 60
 ESKETAMINE = load_protocol(builtin_protocols_dir() / "esketamine.toml")
 
 
-def _set_wall(s: LoggedSession, seconds: float) -> None:
-    now = s.clock.now()
-    s.clock._now = Moment(now.mono, now.wall + timedelta(seconds=seconds))
+_set_wall = set_wall
 
 
 def _restart(s: LoggedSession, protocol: Protocol, after_seconds: float) -> None:

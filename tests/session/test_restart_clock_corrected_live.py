@@ -7,20 +7,15 @@ gate opens an hour early until the next restart."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from console.clock import Moment
 from console.store import EventLog
-from tests.session.test_resume_as_live import LoggedSession, log, restart  # noqa: F401
+from tests.session.test_resume_as_live import LoggedSession, log, restart, set_wall  # noqa: F401
 
 HOUR = 3600.0
 
 
-def _set_wall(s: LoggedSession, seconds: float) -> None:
-    now = s.clock.now()
-    s.clock._now = Moment(now.mono, now.wall + timedelta(seconds=seconds))
+_set_wall = set_wall
 
 
 def _what_the_nurse_reads(s: LoggedSession) -> tuple[float, float, float | None, float | None,

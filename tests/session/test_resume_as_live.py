@@ -9,11 +9,12 @@ observations with their row ids, the events, the alarm rows).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from console.clock import ManualClock
+from console.clock import ManualClock, Moment
 from console.records import SessionOpened
 from console.session.alarms import Occurrence
 from console.session.engine import Patient, SessionEngine
@@ -44,21 +45,28 @@ def log(tmp_path: Path) -> Iterator[EventLog]:
     opened.close()
 
 
-def restart(s: LoggedSession, after_seconds: float, reads_device: bool = False) -> SessionEngine:
+def restart(s: LoggedSession, after_seconds: float, reads_device: bool = False,
+            protocol: Protocol | None = None) -> SessionEngine:
     """The console killed and started again `after_seconds` later, reading the session back
-    from its log."""
+    from its log (run under `protocol`, the test protocol when None)."""
     log: EventLog = s.recorder   # type: ignore[assignment]
     now = s.clock.advance(after_seconds)
     row = log.session(s.engine.session_id)
     logged = log.observations(row.id)
     s.engine = SessionEngine.resume(
-        iv_protocol(), log, row.id,
+        protocol or iv_protocol(), log, row.id,
         SessionOpened(row.patient_id, row.protocol_id, row.protocol_version, row.session_number,
                       row.nurse, row.weight_kg, row.started_at, row.demo, row.details),
         [r for _, r in logged], [r for _, r in log.events(row.id)],
         [r for _, r in log.alarm_events(row.id)], now,
         observation_ids=[i for i, _ in logged], reads_device=reads_device)
     return s.engine
+
+
+def set_wall(s: LoggedSession, seconds: float) -> None:
+    """The station's wall clock stepped by `seconds` (NTP, a nurse), the monotonic one not."""
+    now = s.clock.now()
+    s.clock._now = Moment(now.mono, now.wall + timedelta(seconds=seconds))
 
 
 def alarms(engine: SessionEngine, condition: str) -> list[Occurrence]:

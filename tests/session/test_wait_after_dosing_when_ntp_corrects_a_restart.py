@@ -8,17 +8,13 @@ has no such wait, so the dosing's end was never read)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 import pytest
 
-from console.clock import Moment
-from console.records import SessionOpened
-from console.session.engine import SessionEngine
 from console.store import EventLog
 from protocols.model import DischargeGate, Protocol
 from tests.session.helpers import iv_protocol
-from tests.session.test_resume_as_live import LoggedSession, log  # noqa: F401
+from tests.session.test_resume_as_live import LoggedSession, log, restart, set_wall  # noqa: F401
 
 HOUR = 3600.0
 
@@ -31,22 +27,10 @@ def _waiting_protocol() -> Protocol:
 
 def _restart(s: LoggedSession, after_seconds: float) -> None:
     """The console killed and started again, reading the session back from its log."""
-    log: EventLog = s.recorder   # type: ignore[assignment]
-    now = s.clock.advance(after_seconds)
-    row = log.session(s.engine.session_id)
-    logged = log.observations(row.id)
-    s.engine = SessionEngine.resume(
-        _waiting_protocol(), log, row.id,
-        SessionOpened(row.patient_id, row.protocol_id, row.protocol_version, row.session_number,
-                      row.nurse, row.weight_kg, row.started_at, row.demo, row.details),
-        [r for _, r in logged], [r for _, r in log.events(row.id)],
-        [r for _, r in log.alarm_events(row.id)], now,
-        observation_ids=[i for i, _ in logged])
+    restart(s, after_seconds, protocol=_waiting_protocol())
 
 
-def _set_wall(s: LoggedSession, seconds: float) -> None:
-    now = s.clock.now()
-    s.clock._now = Moment(now.mono, now.wall + timedelta(seconds=seconds))
+_set_wall = set_wall
 
 
 def _the_gates_wait(s: LoggedSession) -> tuple[list[str], float | None, float | None]:
