@@ -764,10 +764,16 @@ class TrendPlot(QtWidgets.QWidget):
         dot.setCapStyle(QtCore.Qt.PenCapStyle.SquareCap)
         self.overview_typed_hr = _pairs(plot, dot)
         self.overview_lines: dict[str, pg.PlotDataItem] = {}
+        # A line's lone values (`lone_points`) as dots of a typed HR's size: a monitor's HR alone
+        # between silences, the pulse of an SpO2 alarm just before a restart, was in no strip.
+        self.overview_lone: dict[str, pg.PlotCurveItem] = {}
         for name in OVERVIEW_SERIES:
             item = plot.plot(pen=pg.mkPen(VITAL_COLOURS[name], width=1), antialias=False)
             _reduce(item)   # the strip is the whole session: clipping keeps it all
             self.overview_lines[name] = item
+            lone = pg.mkPen(VITAL_COLOURS[name], width=OVERVIEW_TYPED_DOT_PX)
+            lone.setCapStyle(QtCore.Qt.PenCapStyle.SquareCap)
+            self.overview_lone[name] = _pairs(plot, lone)
         self.overview_alarms = {
             style: _pairs(plot, pg.mkPen(_marker_colour(style), width=1))
             for style in ("alarm:high", "alarm:medium")
@@ -788,7 +794,7 @@ class TrendPlot(QtWidgets.QWidget):
         """The whole-session strip's items that draw its values and alarm ticks."""
         return [self.overview_bars, self.overview_manual_bars, self.overview_typed_hr,
                 *(item.curve for item in self.overview_lines.values()),
-                *self.overview_alarms.values()]
+                *self.overview_lone.values(), *self.overview_alarms.values()]
 
     def _add_thresholds(self, rule: AlarmRule) -> None:
         if rule.metric not in self._panel_of:
@@ -1301,20 +1307,18 @@ class TrendPlot(QtWidgets.QWidget):
         if self.feed.bp_continuous():
             self.overview_bars.setData(np.empty(0), np.empty(0))
             for name in ("bp_systolic", "bp_diastolic"):
-                self.overview_lines[name].setData(*self.feed.series(name, False))
+                self._strip_line(name, *self.feed.series(name, False))
         else:
             self.overview_bars.setData(*_bar_points(self.feed.bp_bars(manual=False)))
             for name in ("bp_systolic", "bp_diastolic"):
-                self.overview_lines[name].setData(np.empty(0), np.empty(0))
+                self._strip_line(name, np.empty(0), np.empty(0))
         # The oximeter's pulse where no ECG sends a heart rate: the chair counts it as the HR (a
         # check's ("heart_rate", "pulse_rate"), protocols/model.py `VitalsCheck`), and an SpO2 +
         # NIBP monitor's strip had no line. Typed BP and HR too: a manual-only chair's was empty.
         hr = "heart_rate" if self.feed.count("heart_rate", False) else "pulse_rate"
         for name in ("heart_rate", "pulse_rate"):
-            t, v = self.feed.series(name, False) if name == hr else (np.empty(0), np.empty(0))
-            self.overview_lines[name].setData(t, v)
-            # An empty item still costs a visit per paint (as `_draw_series` hides its own).
-            self.overview_lines[name].setVisible(bool(t.size))
+            self._strip_line(name, *(self.feed.series(name, False) if name == hr
+                                     else (np.empty(0), np.empty(0))))
         for item, (t, v) in ((self.overview_manual_bars,
                               _bar_points(self.feed.bp_bars(manual=True))),
                              (self.overview_typed_hr,
@@ -1338,6 +1342,15 @@ class TrendPlot(QtWidgets.QWidget):
         self.overview_caption.set(f"{first:g}–{end:g} min", "#e0e0e0")
         self.overview_caption.setPos(2.0, 0.0)
         self._overview_dirty = False
+
+    def _strip_line(self, name: str, t: np.ndarray, v: np.ndarray) -> None:
+        """One device line of the whole-session strip, its lone values as dots."""
+        lone = lone_points(v)
+        for item, data in ((self.overview_lines[name], (t, v)),
+                           (self.overview_lone[name], _dot_points(t[lone], v[lone]))):
+            item.setData(*data)
+            # An empty item still costs a visit per paint (as `_draw_series` hides its own).
+            item.setVisible(bool(data[0].size))
 
     def _overview_y_range(self, hr: str) -> tuple[float, float]:
         """The strip's scale: `OVERVIEW_CORE` widened to 5 % beyond every value of its vitals
@@ -1374,9 +1387,10 @@ class TrendPlot(QtWidgets.QWidget):
         keep = np.isfinite(y)
         return np.asarray(x)[keep], np.asarray(y)[keep]
 
-    def lone_data(self, metric: str) -> tuple[list[float], list[float]]:
-        """The device values of `metric` drawn as lone dots: (minutes, values)."""
-        item = self._lone_items.get(metric)
+    def lone_data(self, metric: str, strip: bool = False) -> tuple[list[float], list[float]]:
+        """The device values of `metric` drawn as lone dots, in its panel or in the whole-session
+        `strip`: (minutes, values)."""
+        item = self.overview_lone.get(metric) if strip else self._lone_items.get(metric)
         if item is None or not item.isVisible():
             return [], []
         x, y = item.getData()

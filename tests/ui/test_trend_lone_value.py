@@ -119,3 +119,44 @@ def test_a_value_joined_to_a_neighbour_is_no_dot_and_one_left_alone_becomes_one(
 ])
 def test_lone_points_are_the_finite_values_with_no_finite_neighbour(values, lone):
     assert lone_points(np.asarray(values, dtype=np.float64)).tolist() == lone
+
+
+def strip_pixels_near(trend: TrendPlot, minutes: float, value: float, name: str) -> int:
+    """Pixels of `name`'s colour within 3 px of (`minutes`, `value`) in the whole-session strip."""
+    box = trend.overview_plot.getViewBox()
+    at = trend.overview.mapFromScene(box.mapViewToScene(QtGui.QVector2D(minutes, value).toPointF()))
+    image = trend.overview.grab().toImage()
+    want = QtGui.QColor(VITAL_COLOURS[name])
+
+    def near(c: QtGui.QColor) -> bool:
+        return (abs(c.red() - want.red()) + abs(c.green() - want.green())
+                + abs(c.blue() - want.blue())) < 60
+
+    return sum(1 for dx in range(-3, 4) for dy in range(-3, 4)
+               if 0 <= at.x() + dx < image.width() and 0 <= at.y() + dy < image.height()
+               and near(image.pixelColor(at.x() + dx, at.y() + dy)))
+
+
+@pytest.mark.parametrize("name", ["heart_rate", "pulse_rate"])
+def test_a_heart_rate_alone_between_silences_is_a_dot_in_the_whole_session_strip(qtbot, name):
+    # A monitor's HR 38 (a high alarm) at minute 4 with 5 minutes of silence on either side; the
+    # oximeter's pulse is the strip's HR where no ECG sends one. The strip had drawn nothing of
+    # it: a line of one point. At minute 40 the follow band (the last 15 min) is clear of it.
+    trend = TrendPlot(load_protocol(builtin_protocols_dir() / "iv-ketamine.toml"))
+    qtbot.addWidget(trend)
+    trend.resize(565, 420)
+    trend.show()
+    qtbot.waitExposed(trend)
+    for second in range(0, 60, 10):
+        trend.add_reading(name, 75.0, second / 60, manual=False)
+    trend.add_reading(name, 38.0, 4.0, manual=False)
+    for second in range(0, 60, 10):
+        trend.add_reading(name, 80.0, 9.0 + second / 60, manual=False)
+    trend.set_now(40.0)
+    trend.refresh()
+    qtbot.wait(50)
+    assert trend.lone_data(name, strip=True) == ([4.0], [38.0])
+    assert strip_pixels_near(trend, 4.0, 38.0, name) > 0, "the lone HR 38 in the strip"
+    assert strip_pixels_near(trend, 4.0, 80.0, name) == 0   # nothing where no value was
+    x, _ = trend.overview_lines[name].getData()
+    assert x is not None and len(x)   # the lines themselves are still drawn
