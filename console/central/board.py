@@ -1332,8 +1332,11 @@ class Board:
         rule, never an alarm the nurse could not see.
         """
         c = self.chairs.get(chair)
-        if c is None or not self._connected(c, now):
+        if c is None:
             return f"{chair}: no connection, nothing sent"
+        if not self._connected(c, now):   # gone quiet since its card was drawn (up to 250 ms)
+            return (f"{self._title(c)}: no connection to the chair: nothing sent; "
+                    "acknowledge at the chair")
         if not self.bus_connected:
             # The chair's last status is still recent, but nothing sent now reaches it: the bus
             # client held the command until its next connect, however much later, and the chair
