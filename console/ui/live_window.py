@@ -192,9 +192,13 @@ class LiveWindow(QtWidgets.QWidget):
 
     @QtCore.Slot(bool)
     def _on_lock_changed(self, locked: bool) -> None:
-        """Locked: the sign-in form in the entry form's place; only the alarm area acts."""
-        self.entry.setVisible(not locked)
-        self.lock_bar.setVisible(locked)
+        """Locked: the sign-in form in the entry form's place; only the alarm area acts. The
+        part that leaves is hidden before the one that comes is shown: both in the layout for a
+        moment grew the window to 836 px at 1366x768 at every sign-in on the lock bar, the
+        form's last rows off the screen for the rest of the session (a review)."""
+        leaving, coming = (self.entry, self.lock_bar) if locked else (self.lock_bar, self.entry)
+        leaving.setVisible(False)
+        coming.setVisible(True)
         for widget in (self.entry, self.side, self.lock_button):
             widget.setEnabled(not locked)
         if locked:

@@ -115,16 +115,22 @@ class LockBar(QtWidgets.QFrame):
         self._show_reason(self.controller.lock_reason)
         self.message.setText(HINT)
         self.secret.clear()
+        self.name.clear()   # a PIN typed there before is not left on a locked screen
         self.name.setFocus()
 
     def _on_sign_in_clicked(self) -> None:
         answer = self.controller.sign_in(self.name.text(), self.secret.text())
         self.secret.clear()
+        # The name too, whatever the answer: the focus starts in it, and a PIN typed there at
+        # once stayed readable on the locked station after its refusal (a review). Every
+        # refusal, not only an unknown name's: which names exist is not told.
+        self.name.clear()
         self.message.setText(answer.message)
         if answer.ok:
             self._show_reason("")   # an allowed account is at the chair: the reason is past
-            self.name.clear()
             self.signed_in.emit(answer)
+        else:
+            self.name.setFocus()
 
     def _show_reason(self, reason: str) -> None:
         self.reason.setText(reason)
