@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Final
 
-__all__ = ["DIRECTION_CONTROLS", "refused_in_text"]
+__all__ = ["DIRECTION_CONTROLS", "isolated", "refused_in_text"]
 
 # Direction embeddings, overrides and isolates: they make text show other than it is stored
 # ("Ana \u202eesruN" shows "Ana Nurse"), which a name that signs must not; a name in a
@@ -33,3 +33,15 @@ def refused_in_text(ch: str) -> str | None:
     if category == "Cs":
         return "a character that is not text"   # half a surrogate pair: bytes not UTF-8
     return None
+
+
+def isolated(text: str) -> str:
+    """`text` (a staff name) in a first-strong isolate (U+2068 ... U+2069) when it holds a
+    letter written right to left, for a line that puts it beside another with only neutral
+    characters between: "Handed over: A → B" with two Hebrew names was laid out as one
+    right-to-left run, and read as B handing over to A (a review). The line keeps its own
+    direction; a name in a left-to-right script is left as it is (nothing invisible added to
+    what a clinician copies)."""
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        return f"\u2068{text}\u2069"
+    return text

@@ -355,10 +355,22 @@ def _folded(text: str) -> str:
     return unicodedata.normalize("NFC", text.strip().casefold())
 
 
+# The default-ignorable code points outside category Cf (Unicode's DerivedCoreProperties):
+# fillers and variation selectors that show nothing either. "Ana Nurse" + U+FE0F was a second
+# active "Ana Nurse", and a name of U+3164 alone a blank one (a review).
+_IGNORABLE_NOT_CF: Final = frozenset(
+    chr(code) for first, last in ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5),
+                                  (0x180B, 0x180D), (0x180F, 0x180F), (0x3164, 0x3164),
+                                  (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xE0100, 0xE01EF))
+    for code in range(first, last + 1))
+
+
 def without_format(text: str) -> str:
-    """`text` without its invisible format characters (Unicode category Cf: joiners, direction
-    marks, a zero-width space, a soft hyphen): what shows of a name."""
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    """`text` without what shows nothing (Unicode category Cf: joiners, direction marks, a
+    zero-width space, a soft hyphen; and the other default-ignorable code points, a variation
+    selector, a Hangul filler): what shows of a name."""
+    return "".join(ch for ch in text
+                   if unicodedata.category(ch) != "Cf" and ch not in _IGNORABLE_NOT_CF)
 
 
 def refused_in_staff_text(ch: str) -> str | None:

@@ -42,6 +42,7 @@ from console.session.signing import (
 )
 from console.store.log import REVIEW_NOTE_KIND
 from protocols.model import Protocol
+from protocols.text_rules import isolated
 from protocols.vitals import METRICS
 
 # Alarm priorities from highest to lowest, as stored in alarm_events.priority.
@@ -1139,7 +1140,7 @@ def describe_event(kind: str, detail: Mapping[str, Any],
     if kind == SESSION_RESUMED:
         return f"Session resumed in phase {d.get('phase')}"
     if kind == HANDED_OVER:
-        return f"Handed over: {d.get('from')} → {d.get('to')}"
+        return f"Handed over: {isolated(str(d.get('from')))} → {isolated(str(d.get('to')))}"
     if kind == CONSOLE_CLOSED:   # the gap that follows was chosen, not a fault
         return ((f"Console stopped by the system ({d['signal']})" if d.get("signal")
                  else "Console closed by the nurse")

@@ -30,6 +30,7 @@ from console.session.device_rest import beyond_text, early_text
 from console.session.engine import OBSERVED_AT
 from console.session.protocol_record import PROTOCOL_IN_FORCE
 from devices.reading import AGE_UNKNOWN, MANUAL, NIBP_PULSE
+from protocols.text_rules import isolated
 from protocols.vitals import METRICS, Kind, scale_words
 
 
@@ -247,7 +248,8 @@ def _worded(kind: str, d: Mapping[str, Any], journal: Journal | None) -> str | N
             "message", "Station clock set: the session's timers run on unchanged")),
         # The review window's words for the same row (console/review/model.py
         # `describe_event`); the list read "handed_over: {'from': …}", a Python dict.
-        "handed_over": lambda: f"Handed over: {d.get('from')} → {d.get('to')}",
+        "handed_over": lambda: (f"Handed over: {isolated(str(d.get('from')))} → "
+                                f"{isolated(str(d.get('to')))}"),
         # The alarm's words (engine `_monitor_identity`), with the monitors it names.
         "monitor_changed": lambda: f"Another monitor is sending: {d.get('to')} (was {d.get('from')})",
     }

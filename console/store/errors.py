@@ -20,6 +20,8 @@ import sqlite3
 from pathlib import Path
 from typing import Final, Literal
 
+from protocols.text_rules import refused_in_text
+
 Cause = Literal[
     "read-only", "locked", "disk-full", "corrupt", "not-a-log", "newer-schema", "permission",
     "not-a-file", "io", "read-only-wal", "emptied", "orphaned-wal", "moved", "two-names",
@@ -360,7 +362,10 @@ def one_line(text: str, limit: int = 240) -> str:
 
 
 def printable(text: str) -> str:
-    """`text` with every character that does not print as "?": a line break or an escape
-    sequence, and a byte of a file name that is not UTF-8 (a Latin-1 folder "S\xe9ance"): its
-    surrogate escape cannot be written as UTF-8."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
+    """`text` with every character refused in a text shown to staff as "?"
+    (`protocols.text_rules.refused_in_text`): a line break or an escape sequence, a direction
+    control, and a byte of a file name that is not UTF-8 (a Latin-1 folder "S\xe9ance"): its
+    surrogate escape cannot be written as UTF-8. What a name keeps prints as it is: by
+    `isprintable()` the zero-width non-joiner of a Persian name was a "?" in the access log (a
+    review), the name an auditor searches for."""
+    return "".join("?" if refused_in_text(ch) else ch for ch in text)
