@@ -10,6 +10,9 @@ With --protocol and --patient of a session still open in the log, that session i
     infusion-console decode --format hl7|masimo|ansar-b|intellivue FILE
     infusion-console devices                                          (monitors it can read)
     infusion-console verify [--db PATH]      (exit 1: a row edited outside; 3: the file damaged)
+    infusion-console backup [--db PATH] [--replace] DEST   (a consistent copy, a console writing
+                                             the log or not; exit 2: nothing written; 3: the
+                                             log damaged)
     infusion-console export SESSION_ID (--pdf FILE | --csv DIR | --fhir FILE | --rems FILE)
                             --account NAME [--secret-fd N]
                             [--deidentify] [--db PATH] [--page-size A4|Letter]
@@ -210,6 +213,12 @@ def _version_damage(db: Path) -> str | None:
     return problem.message
 
 
+def _backup(argv: list[str]) -> int:
+    from console.backup_command import backup_main
+
+    return backup_main(argv)
+
+
 def _export(argv: list[str]) -> int:
     from console.export.cli import main as export_main
 
@@ -272,6 +281,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
     "devices": _devices,
     "protocols": _protocols,
     "verify": _verify,
+    "backup": _backup,
     "export": _export,
     "review": _review,
     "central": _central,

@@ -9,7 +9,7 @@ import pytest
 from console.cli import main
 
 UNKNOWN = ("infusion-console: unknown command {word!r}; the commands are: decode, devices, "
-           "protocols, verify, export, review, central, network, staff, access-log "
+           "protocols, verify, backup, export, review, central, network, staff, access-log "
            "(infusion-console --help)\n")
 
 

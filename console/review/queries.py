@@ -315,10 +315,20 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     with nothing written the WAL is empty, so its checkpoint writes nothing to the file. With
     a -wal there already (a console writing, or one that crashed) `mode=ro` stays: the files
     were there, and a read-write close could checkpoint its rows into the file.
+
+    A file this user may not write (a write-protected copy, restored with `cp -p` from a
+    read-only archive) with no -wal beside it is opened `immutable` at once: `mode=ro` left an
+    empty -wal and a -shm beside it, write-protected as the file, that no connection of this
+    user could remove (and the console, started on the log once made writable, was refused as
+    read-only for that -shm). No console of this user can be writing a file it cannot write,
+    and every committed row is in the file.
     """
     # Bytes: a path that is not UTF-8 (a Latin-1 folder, "S\xe9ance") holds a surrogate
     # escape that quote() cannot encode as text; its bytes are what SQLite opens.
     uri = f"file:{quote(os.fsencode(path.resolve()))}"
+    if _write_protected_alone(path):
+        return _configured(sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True,
+                                           isolation_level=None, check_same_thread=False))
     if _closed_cleanly_in_writable_folder(path):
         try:
             return _configured(sqlite3.connect(uri + "?mode=rw", uri=True, isolation_level=None,
@@ -344,6 +354,11 @@ def _closed_cleanly_in_writable_folder(path: Path) -> bool:
     may write the file and its folder (the -wal and -shm a read creates can be removed)."""
     return (not wal_of(path).exists()
             and os.access(path, os.W_OK) and os.access(wal_of(path).parent, os.W_OK))
+
+
+def _write_protected_alone(path: Path) -> bool:
+    """No -wal beside the log, and this user may not write the file."""
+    return not os.path.lexists(wal_of(path)) and not os.access(path, os.W_OK)
 
 
 def _folder_takes_no_shm(path: Path) -> bool:

@@ -1105,16 +1105,27 @@ def _make_private(path: Path) -> None:
     read-only disk) is left as it is: opening it for writing is then refused as read-only, which
     says what to do (an export of an audit copy said "make it 0600", which its owner could not).
 
+    This user's own -wal and -shm follow a log this user may write: made 0600 when they are
+    not writable. SQLite makes them with the log's mode, so a refused start on a write-protected
+    copy (an earlier console's) left a 0444 -shm that kept the log refused as read-only once
+    made writable as told, naming the log and not the -shm.
+
     Raises:
         LogError: another user's file that others may read and this user cannot change: named
             with its mode (the console does not write patient data into it as it is).
     """
+    log_writable = os.access(path, os.W_OK)
     for file in (path, wal_of(path), shm_of(path)):
         try:
             status = file.stat()
         except FileNotFoundError:
             continue
         mode = stat.S_IMODE(status.st_mode)
+        if file != path and log_writable and status.st_uid == os.geteuid() \
+                and not mode & stat.S_IWUSR:
+            with contextlib.suppress(OSError):   # else refused as read-only when written
+                os.chmod(file, 0o600)
+            continue
         if not mode & 0o077:
             continue
         try:
@@ -1126,6 +1137,31 @@ def _make_private(path: Path) -> None:
             raise LogError(path, cause, f"{file.name} is mode {mode:04o}: other users of this "
                            "computer may read it, and this user cannot make it 0600 "
                            f"({exc.strerror}); its owner can, with chmod 600") from exc
+
+
+def _side_files(path: Path) -> tuple[FileId | None, FileId | None]:
+    """The log's -wal and -shm as they are now (None: not there)."""
+    return file_id(wal_of(path)), file_id(shm_of(path))
+
+
+def _remove_sides_made(path: Path, before: tuple[FileId | None, FileId | None]) -> None:
+    """After a refused open, remove the -wal (only while empty) that it made, and the -shm it
+    made once no -wal is beside it: SQLite leaves them when it cannot write the log, with the
+    log's mode, and a write-protected copy kept a 0444 -shm that refused the log once made
+    writable as told (and `verify` promises a copy as it found it). Files there before, or
+    while another process has the log open (it may have made them meanwhile), are left as they
+    are. Never raises."""
+    with contextlib.suppress(OSError):
+        log = file_id(path)
+        if (log is not None and _OPEN_HERE.get(log, 0)) or _shared_elsewhere(path):
+            return
+        wal, shm = wal_of(path), shm_of(path)
+        if before[0] is None and file_id(wal) is not None:
+            if os.stat(wal).st_size:
+                return   # frames written: not ours to delete (and the -shm indexes them)
+            wal.unlink()
+        if before[1] is None and file_id(shm) is not None and file_id(wal) is None:
+            shm.unlink()
 
 
 def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
@@ -1417,6 +1453,7 @@ class EventLog:
                 raise LogError(path, "corrupt", damage.message)
             if not new:
                 _refuse_foreign_wal(path)
+            sides_before = _side_files(path)
             conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise _refine(classify(exc, path), path) from exc
@@ -1426,6 +1463,7 @@ class EventLog:
             files = (file_id(path), file_id(wal_of(path)), file_id(shm_of(path)))
         except BaseException as exc:
             conn.close()
+            _remove_sides_made(path, sides_before)
             if not_an_sqlite_file(exc, path):
                 raise LogError(path, "not-a-log",
                                "the file does not start with the SQLite header") from exc
