@@ -78,11 +78,12 @@ def test_messages_are_committed_with_their_records_and_queued_after(log: EventLo
     stored = log.conn.execute("SELECT control_id, message FROM outbox ORDER BY id").fetchall()
     assert [c for c, _ in stored] == [row.control_id for row in queued]
     assert "heart_rate=80" in stored[0][1] and "heart_rate=81" in stored[1][1]
-    # Control ids are unique per log file and per opening of it: its random uid, four hex
-    # digits drawn at the opening, and the row id.
+    # Control ids are unique per log file and per opening of it: its random uid, eight hex
+    # digits drawn at the opening (four repeated a lost opening's once in 65,536 after a
+    # restore: a review), and the row id.
     uid = log.conn.execute("SELECT value FROM meta WHERE key = 'log_uid'").fetchone()[0]
     first, second = (row.control_id for row in queued)
-    assert re.fullmatch(rf"{uid}-[0-9a-f]{{4}}-1", first) and second == first[:-1] + "2"
+    assert re.fullmatch(rf"{uid}-[0-9a-f]{{8}}-1", first) and second == first[:-1] + "2"
 
 
 def test_a_log_restored_from_a_backup_never_gives_a_sent_control_id_to_another_message(
