@@ -32,6 +32,13 @@ oximeter's pulse."""
 DEMO_OR_TEST: Final = frozenset({"DEMO", "TEST"})
 """The flags of a monitor's demonstration or test values: never the patient's."""
 
+OTHER_CHANNEL: Final = "OTHER_CHANNEL"
+"""The flag the console (not a decoder) sets on a value of a vital its monitor sent on two
+channels of one message (two SpO2 probes; capnography's RR beside the impedance RR) other than the
+one judged, the worse by the alarm rules (console/session/channels.py). Logged and exported as
+sent; no tile, trend, review table or alarm takes it: a normal channel never ends the alarm of
+the other."""
+
 
 def not_patient_flags(demo: bool) -> frozenset[str]:
     """The flags that keep a reading off the patient's values (the live trend, the review's

@@ -104,7 +104,9 @@ from console.session.clock_marks import RunClocks, logged_count
 from console.session.protocol_record import PROTOCOL_IN_FORCE, logged_protocol
 from console.store.errors import RESTORE_STEP, check_openable, not_an_sqlite_file, sqlite_words
 from console.store.wal_check import shm_of, wal_damage, wal_of
-from devices.reading import MANUAL, is_nibp_metric, is_patient_value, not_patient_flags
+from devices.reading import (
+    MANUAL, OTHER_CHANNEL, is_nibp_metric, is_patient_value, not_patient_flags,
+)
 from protocols.model import Protocol
 from protocols.vitals import BP_METRICS, METRICS, SCALES, VITALS
 
@@ -1033,8 +1035,10 @@ def _observations(
         [session_id],
     ).fetchall()
     placing = _placing(rows, started, corrected)
-    if corrected:
-        rows = [r for r in rows if r[1] not in corrected]
+    # A vital's other channel beside the one judged (console/session/channels.py) places the
+    # clock as the trend's does, but is no value of the table: the tile's and the trend's.
+    rows = [r for r in rows if r[1] not in corrected
+            and (not r[10] or OTHER_CHANNEL not in r[10].split())]
     rows.sort(key=itemgetter(0))   # stable: id order within each metric
     times: dict[str, datetime] = {}
     offsets: dict[str, float] = {}
@@ -1524,8 +1528,8 @@ def _load_course(
         placed = _trend_placing(values, started, demo)
         best: dict[str, tuple[float, datetime, str]] = {}   # vital -> (value, placed, mark)
         for v in values:
-            if v.metric not in wanted or v.id in corrected:
-                continue
+            if v.metric not in wanted or v.id in corrected or OTHER_CHANNEL in v.flags:
+                continue   # another channel's beside the one judged: not the vital's value
             if _passes(v.value, v.beyond, best.get(v.metric), v.metric in _COURSE_MAX):
                 # Placed only when it would be the peak: most rows never are.
                 at, received = placed(v)

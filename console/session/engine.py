@@ -128,6 +128,7 @@ from console.session.clock_marks import (
     RunClocks,
     logged_count,
 )
+from console.session.channels import judged_alone, worst
 from console.session.dosing import devices_ticked
 from console.session.conditions import (
     GOES_WITH, STALE_MANUAL_SECONDS, ConditionTracker, trackers_for)
@@ -150,8 +151,8 @@ from console.session.trend_feed import CUFF_WAIT_S, SAME_STEP_SECONDS, DeviceClo
 from console.store.errors import LogError
 from protocols.vitals import BP_METRICS, DISSOCIATION_PRESENT_ABOVE, metric
 from devices.reading import (
-    AGE_UNKNOWN, DEMO_OR_TEST, MANUAL, Reading, beyond_mark, is_cuff_pulse, is_cuff_pulse_metric,
-    is_nibp_metric, is_nibp_value, is_patient_value,
+    AGE_UNKNOWN, DEMO_OR_TEST, MANUAL, OTHER_CHANNEL, Reading, beyond_mark, is_cuff_pulse,
+    is_cuff_pulse_metric, is_nibp_metric, is_nibp_value, is_patient_value,
 )
 from devices.stream import (
     IMPOSSIBLE_BP,
@@ -980,6 +981,8 @@ class SessionEngine:
             if reading.is_demo_or_test:
                 continue
             engine._note_logged(row_id, obs, at)   # as `_keep_rows` noted it live
+            if OTHER_CHANNEL in obs.flags:
+                continue   # never judged live (`judged_alone`): not the vital's value, as live
             if voided and obs.corrects is None:
                 engine._note_taken_back(reading, at)
                 if obs.source != MANUAL and not is_nibp_value(reading):
@@ -1551,6 +1554,10 @@ class SessionEngine:
         # A message's heart rate before its pulse rate: the pulse's rules rest beside an ECG
         # heart rate of the same message too (`ecg_heart_rate_current`).
         readings = sorted(readings, key=lambda r: r.metric == "pulse_rate")
+        # One vital on two channels (two SpO2 probes, capnography's RR beside the impedance
+        # RR): the worse value is judged, the other is logged flagged OTHER_CHANNEL. Judged one
+        # after the other, the normal channel ended the other's alarm every second.
+        readings = judged_alone(readings, self._worst_channel)
         say_dropped = bool(dropped or warnings) and not self._said_before(device, dropped,
                                                                           warnings, example)
 
@@ -1620,7 +1627,8 @@ class SessionEngine:
         self._note_messages(readings)   # held ones too, as `ingest_message`
         rowed = [r for r in step.records if isinstance(r, ObservationRecord)]
         for record in rowed:
-            if record.flags & DEMO_OR_TEST or is_cuff_pulse_metric(record.metric, record.flags):
+            if (record.flags & DEMO_OR_TEST or OTHER_CHANNEL in record.flags
+                    or is_cuff_pulse_metric(record.metric, record.flags)):
                 continue
             try:
                 with self._step(now) as part:
@@ -1821,9 +1829,19 @@ class SessionEngine:
         if reading.source != MANUAL:
             records.extend(self._monitor_identity(reading, now))
         self._note_clock(reading)
-        if not reading.is_demo_or_test:
+        if not reading.is_demo_or_test and OTHER_CHANNEL not in reading.flags:
             records.extend(self._accept(reading, now, evaluate))
         return records
+
+    def _worst_channel(self, name: str, values: Sequence[float]) -> int:
+        """Which of `values`, one vital's channels in one message, its alarm rules judge
+        (`channels.worst`): by the values and the baseline as the trackers judge them, as
+        shown (`ConditionTracker.on_value`)."""
+        shown = metric(name).as_shown
+        baseline = self._baseline_for(name)
+        return worst([shown(value) for value in values],
+                     [rule for rule in self.protocol.alarms if rule.metric == name],
+                     None if baseline is None else shown(baseline))
 
     def _note_clock(self, reading: Reading) -> None:
         """Let a logged value's times count towards its device's clock, as the trend counts
@@ -4669,6 +4687,8 @@ class SessionEngine:
             if isinstance(record, ObservationRecord) and not record.flags & DEMO_OR_TEST:
                 row_id = step.ids[index] if index < len(step.ids) else None   # None: held
                 self._note_logged(row_id, record, now)
+                if OTHER_CHANNEL in record.flags:
+                    continue   # never the vital's value (`judged_alone`): none to fall back to
                 if row_id is not None:
                     self._remember_row(row_id, record, now)
                 else:

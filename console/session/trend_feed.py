@@ -136,6 +136,7 @@ from console.session.conditions import STALE_MANUAL_SECONDS
 from console.session.device_rest import device_number
 from devices.reading import (
     AGE_UNKNOWN,
+    OTHER_CHANNEL,
     beyond_mark,
     is_cuff_pulse_metric,
     is_nibp_metric,
@@ -731,8 +732,9 @@ class TrendFeed:
             self._ended = self._minutes(record.ended_at)
 
     def _add_observation(self, rec: ObservationRecord, row: int) -> None:
+        other = OTHER_CHANNEL in rec.flags
         mark = beyond_mark(rec.flags)
-        if mark:   # noted whether drawn or not: its alarm stands either way
+        if mark and not other:   # noted whether drawn or not: its alarm stands either way
             self._beyond.setdefault(rec.metric, []).append(
                 (self._minutes(rec.received_at), rec.value, mark))
         if not is_patient_value(rec.flags, self.demo):
@@ -743,6 +745,11 @@ class TrendFeed:
         if device >= 0:
             self._skew(self._clocks.note(rec.source, rec.metric, rec.measured_at,
                                          rec.received_at, self.started_at, rec.flags))
+        if other:
+            # The vital's other channel beside the one judged (console/session/channels.py):
+            # its clock counts, as the engine's (`_note_clock`), but the line is the tile's
+            # value; drawn too it zigzagged 85/97 every second.
+            return
         minutes = self._minutes(self._placed_at(rec))
         received = self._minutes(rec.received_at)
         if rec.corrects is not None:
