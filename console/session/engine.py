@@ -558,7 +558,8 @@ class SessionEngine:
         self.protocol = protocol
         self.recorder = recorder
         self.writes = HeldWrites(recorder)   # holds records in memory while the log cannot take them
-        self.held_file = HeldFile()          # ... and copies them to a file as they are held
+        # ... and copies them to a file as they are held, each line naming this session's start
+        self.held_file = HeldFile(started=started.wall)
         self.spare_folders: list[Path] = [Path(tempfile.gettempdir())]
         # What a monitor sends that this console does not show, already logged (`_said_before`).
         self._not_monitored_said: set[tuple[str, tuple[tuple[str, int], ...], str]] = set()
@@ -1174,6 +1175,7 @@ class SessionEngine:
         # restart (holding `RESUME_OWN_SECONDS`), what it evaluates afresh (README, "A restart
         # restores every alarm": a console fault ended, the monitor's link and the speaker
         # watched again, the clock against the log). Live, those are episodes: counted.
+        # The session's start as its row has it: a restored log's next session reuses an id.
         left = [f for f in left_held([log_path.parent, *self.spare_folders], log_path,
                                      self.session_id, logged,
                                      not_counted={LOG_UNAVAILABLE, UNSAVED_RECORDS},
@@ -1182,7 +1184,8 @@ class SessionEngine:
                                      at_resume={CONSOLE_FAULT, DEVICE_LOST, DEVICE_STALE,
                                                 AUDIO_UNAVAILABLE, CLOCK_BEHIND},
                                      at_resume_events={"audio_status", "device_state",
-                                                       AUDIO_RESUMED})
+                                                       AUDIO_RESUMED},
+                                     started=self.started.wall)
                 if not _written_by_its_run(f, events)]
         # Each file as its event names it (`path_text`: a Latin-1 folder's byte escaped, which
         # the log can hold; as such the event was refused and the resume raised).

@@ -35,6 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+from console.clock import iso
 from console.paths import append_private_file, write_private_file
 from console.records import CLEARED, SESSION_RESUMED, ObservationRecord, Record, Recorder
 from console.store.errors import LogError
@@ -199,13 +200,20 @@ HELD_LOG: Final = "held_from_log"
 """The key of each line naming the log its record was for (its real path): a file in a folder
 that several logs share (two chairs' logs, the temporary folder) is known as this log's by it.
 Lines of an older console have none: read as before, but tied to no log (`left_held`)."""
+HELD_SESSION_STARTED: Final = "held_from_session_started"
+"""The key of each line naming the session its record was for beyond its id: the session's
+start as the log stores it (`iso`). A log restored from a backup numbers its sessions again from
+the backup's, so the next patient's session gets the id of a session the backup lacks, and took
+that session's file, another patient's records, as its own (`left_held`). A backup of the same
+session keeps its start: its own file is still found. Lines of an older console have none."""
 _RECORD_TIME: Final = {"ObservationRecord": "received_at", "AlarmTransition": "at",
                        "EventRecord": "at", "SessionEnded": "ended_at"}
 
 
-def _line(record: Record, log: str | None = None) -> str:
+def _line(record: Record, log: str | None = None, started: str | None = None) -> str:
     return json.dumps({"type": type(record).__name__,
                        **({HELD_LOG: log} if log is not None else {}),
+                       **({HELD_SESSION_STARTED: started} if started is not None else {}),
                        **{k: _plain(v) for k, v in asdict(record).items()}},
                       ensure_ascii=False, sort_keys=True) + "\n"
 
@@ -222,8 +230,9 @@ class HeldFile:
     a name another console sharing the folder took is followed by another there,
     `write_private_file`). Once the held records reach the log the file is removed; at a clean
     stop it is what remains. Support reads it and re-enters what matters; the log is never
-    patched from it automatically. Each line names the log (`HELD_LOG`), so that a restart of
-    the session finds what it lacks (`left_held`).
+    patched from it automatically. Each line names the log (`HELD_LOG`) and the session's start
+    (`HELD_SESSION_STARTED`, `started`: the session's, one file per engine), so that a restart
+    of the session finds what it lacks (`left_held`), and no other session does.
 
     Each hold's file has a name no other hold had: the `log_restored` note that its records
     reached the log names it, and a restart knows the file by that name alone (engine
@@ -232,9 +241,12 @@ class HeldFile:
     earlier, written hold's name, and its records, in no log, were taken for written.
     """
 
-    def __init__(self, retry_seconds: float = RETRY_SECONDS) -> None:
+    def __init__(self, retry_seconds: float = RETRY_SECONDS,
+                 started: datetime | None = None) -> None:
         self.path: Path | None = None
         self.retry_seconds = retry_seconds
+        # The session's start as its log row has it (milliseconds, UTC): named in each line.
+        self._started = iso(started) if started is not None else None
         self._log: tuple[Path, str] | None = None   # the log as given, and its real path
         self._lines: list[str] = []   # each held record encoded once, in order
         self._first: Record | None = None   # the held record the file began with (while `_lines`)
@@ -262,7 +274,7 @@ class HeldFile:
             self._forget()
         if not self._lines and held:
             self._first = held[0]
-        self._lines.extend(_line(r, named) for r in held[len(self._lines):])
+        self._lines.extend(_line(r, named, self._started) for r in held[len(self._lines):])
         if self._copied == len(self._lines) or (mono < self._next_try and not force):
             return self.path
         text = "".join(self._lines[self._copied:])
@@ -370,17 +382,26 @@ def left_held(folders: Iterable[Path], log: Path, session_id: int,
               not_counted: Collection[str] = (),
               not_counted_events: Collection[str] = (),
               at_resume: Collection[str] = (),
-              at_resume_events: Collection[str] = ()) -> list[LeftHeld]:
+              at_resume_events: Collection[str] = (),
+              started: datetime | None = None) -> list[LeftHeld]:
     """The unsaved-records files in `folders` (where `HeldFile` writes them: the log's folder,
-    then the spare ones) that hold records of session `session_id` of the log at `log`, by
-    file name.
+    then the spare ones) that hold records of session `session_id` of the log at `log`, begun
+    at `started` (its row's start; None: not known, every line of the id taken, a look at
+    the folders only: a restart passes it), by file name.
 
-    A line is this session's when it names this log (`HELD_LOG`) and its session id is this
-    session's: every log numbers its sessions from 1, and the temporary folder, or a folder
-    two chairs' logs share, holds files of other logs with the same session id. A line of an
-    older console names no log and is not taken: it cannot be told from another log's (files
-    of test sessions numbered 1 at the very same times lay in the temporary folder). An
-    unreadable file or line is passed over: nothing in it can be told of this session.
+    A line is this session's when it names this log (`HELD_LOG`), its session id is this
+    session's and it names this session's start (`HELD_SESSION_STARTED`): every log numbers its
+    sessions from 1, and the temporary folder, or a folder two chairs' logs share, holds files
+    of other logs with the same session id; a log restored from a backup gives the id of a
+    session the backup lacks to the next patient's, whose restart had taken that session's
+    file, another patient's held discharge and typed values, as hers. A line of an older
+    console that names the log but no start is taken by log and id unless it is dated before
+    `started`: a record of this session is not older than its start; taken, such a line
+    is another patient's; one the clock set back past the start dated so stays in the file for
+    Support, unsaid (the lesser harm, and only for an older console's file). A line that names
+    no log is not taken: it cannot be told from another log's (files of test sessions numbered
+    1 at the very same times lay in the temporary folder). An unreadable file or line is
+    passed over: nothing in it can be told of this session.
 
     Not counted as missing: a device reading whose key (`reading_key`) is in `logged` (the
     monitor sent it again and the log has it), the alarm changes of the conditions in
@@ -395,6 +416,7 @@ def left_held(folders: Iterable[Path], log: Path, session_id: int,
     left out by condition, a file of only those was named nowhere). A file with nothing counted
     is not returned (it stays for Support)."""
     ours = str(real_path(log))
+    session = (session_id, None if started is None else (iso(started), started))
     seen: set[Path] = set()
     found: list[LeftHeld] = []
     for folder in folders:
@@ -406,20 +428,22 @@ def left_held(folders: Iterable[Path], log: Path, session_id: int,
             if path in seen:
                 continue
             seen.add(path)
-            left = _left_in(path, ours, session_id, logged, not_counted, not_counted_events,
+            left = _left_in(path, ours, session, logged, not_counted, not_counted_events,
                             at_resume, at_resume_events)
             if left is not None:
                 found.append(left)
     return sorted(found, key=lambda left: left.path.name)
 
 
-def _left_in(path: Path, log: str, session_id: int, logged: Collection[ReadingKey],
+def _left_in(path: Path, log: str, session: tuple[int, tuple[str, datetime] | None],
+             logged: Collection[ReadingKey],
              not_counted: Collection[str], not_counted_events: Collection[str],
              at_resume: Collection[str], at_resume_events: Collection[str]) -> LeftHeld | None:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+    session_id, started = session
     lines: list[tuple[Any, str, datetime]] = []
     for line in text.splitlines():
         try:
@@ -427,7 +451,10 @@ def _left_in(path: Path, log: str, session_id: int, logged: Collection[ReadingKe
             kind = str(item["type"])
             if item.get(HELD_LOG) != log or item["session_id"] != session_id:
                 continue
-            lines.append((item, kind, datetime.fromisoformat(item[_RECORD_TIME[kind]])))
+            at = datetime.fromisoformat(item[_RECORD_TIME[kind]])
+            if started is not None and not _of_session(item, at, *started):
+                continue
+            lines.append((item, kind, at))
         except (ValueError, KeyError, TypeError):
             continue
     own = _a_restarts_own(lines, at_resume, at_resume_events)
@@ -457,6 +484,16 @@ def _left_in(path: Path, log: str, session_id: int, logged: Collection[ReadingKe
     if last is None or not typed + monitor + alarm_changes + other:
         return None
     return LeftHeld(path, typed, monitor, alarm_changes, other, last, discharged)
+
+
+def _of_session(item: Any, at: datetime, started_text: str, started: datetime) -> bool:
+    """A line of the session's log and id is of the session begun at `started` (`started_text`
+    as its log row has it), `left_held`: by the start it names (another is the start of another
+    session that had the id, in a log restored from a backup), or, an older console's line that
+    names none, unless it is dated before that start."""
+    if HELD_SESSION_STARTED in item:
+        return bool(item[HELD_SESSION_STARTED] == started_text)
+    return at >= started
 
 
 # The port's states a restart reports on its own as its link starts (devices/transport.py: the
