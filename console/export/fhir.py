@@ -78,7 +78,7 @@ from console.records import ObservationRecord
 from console.review.model import Observation, SessionDetail, SessionSummary
 from console.review.queries import rows_before_the_session
 from console.session.trend_feed import SKEW_LIMIT_S, TrendFeed, clock_offset
-from devices.reading import beyond_mark, is_cuff_pulse_metric, is_patient_value
+from devices.reading import OTHER_CHANNEL, beyond_mark, is_cuff_pulse_metric, is_patient_value
 from protocols.vitals import METRICS
 
 PATIENT_SYSTEM: Final = "urn:infusion-console:patient-id"
@@ -202,7 +202,10 @@ def build_bundle(detail: SessionDetail, pseudonymised: bool = False) -> dict[str
     entries = [(patient_url, patient), (encounter_url, encounter)]
     # A monitor's TEST or DEMO value and an NIBP of unknown age are not the patient's readings
     # (the live trend and the report leave them out): an EHR would file them as such.
-    patient_values = [o for o in detail.observations if is_patient_value(o.flags, s.demo)]
+    # Nor a vital's other channel beside the one judged (console/session/channels.py): a second
+    # SpO2 of the same instant, 97 beside the 85 that alarmed, would be filed as the patient's.
+    patient_values = [o for o in detail.observations if is_patient_value(o.flags, s.demo)
+                      and OTHER_CHANNEL not in o.flags]
     # Nor is a value placed further before the session than its trend starts, by the review's
     # rule (`queries.before_the_session`): a monitor's last cuff, the previous patient's 196/104
     # of 3 h before, had been filed as this patient's BP, dated before the Encounter.

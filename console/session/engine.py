@@ -463,6 +463,9 @@ class _State:
     # The newest committed values of each metric with their row ids (what `void` can take back).
     rows: dict[str, list[tuple[int, Latest]]] = field(default_factory=dict)
     voided: set[int] = field(default_factory=set)   # rows entered in error
+    # Rows of a vital's other channel beside the one judged (`judged_alone`): they count
+    # nowhere, so nothing of them is corrected or taken back (`uncorrectable`).
+    other_channel: set[int] = field(default_factory=set)
     # Every value typed by hand (a correction as the measurement it stands for,
     # `_standing_for`), by row id, for the whole session: they are few, and a correction can name
     # one long gone from `rows` (a 1 Hz oximeter pushes a typed SpO2 out of them in 20 s, a 5-min
@@ -529,6 +532,7 @@ class _State:
                        last_sent=dict(self.last_sent),
                        absence_restored=set(self.absence_restored),
                        rows={k: list(v) for k, v in self.rows.items()}, voided=set(self.voided),
+                       other_channel=set(self.other_channel),
                        typed=dict(self.typed),
                        corrected=dict(self.corrected), observed=dict(self.observed),
                        corrections_taken_back=dict(self.corrections_taken_back),
@@ -605,6 +609,7 @@ class SessionEngine:
         # a typed one for the session with its place (`_note_logged`). Kept by the row ids the
         # held records get when the log takes them (`_held_written`), matched by record.
         self._held_rows: list[tuple[ObservationRecord, Latest]] = []
+        self._held_other: list[ObservationRecord] = []   # held rows flagged OTHER_CHANNEL
         self._typed_held: list[tuple[ObservationRecord, int, Latest]] = []
         # Resume only: per condition, the last value replayed at each priority, and (None) the
         # last at any (its replayed mono time, what it held): a value changes an alarm's value,
@@ -983,7 +988,11 @@ class SessionEngine:
                 continue
             engine._note_logged(row_id, obs, at)   # as `_keep_rows` noted it live
             if OTHER_CHANNEL in obs.flags:
+                if row_id is not None:
+                    state.other_channel.add(row_id)
                 continue   # never judged live (`judged_alone`): not the vital's value, as live
+            if obs.corrects is not None and obs.corrects in state.other_channel:
+                continue   # a correction of one counts nowhere either, as live (`correct`)
             if voided and obs.corrects is None:
                 engine._note_taken_back(reading, at)
                 if obs.source != MANUAL and not is_nibp_value(reading):
@@ -2090,6 +2099,12 @@ class SessionEngine:
         if observation_id in self._state.voided:
             return (f"This {m.label} value was entered in error: it counts nowhere. Record the "
                     "right value as a new one.")
+        if observation_id in self._state.other_channel:
+            # Corrected, it had changed nothing live and become the standing value after a
+            # restart, the judged probe's 85 and its high alarm put aside (a review).
+            return (f"This {m.label} value came from the monitor's other channel, beside the one "
+                    "judged (the worse of the two): it counts nowhere, so there is nothing of it "
+                    "to correct or take back.")
         if observation_id in self._state.corrected:
             value, at = self._state.corrected[observation_id]
             return (f"This {m.label} value was corrected to {m.format(value)} {m.unit} at "
@@ -4691,7 +4706,13 @@ class SessionEngine:
                 row_id = step.ids[index] if index < len(step.ids) else None   # None: held
                 self._note_logged(row_id, record, now)
                 if OTHER_CHANNEL in record.flags:
-                    continue   # never the vital's value (`judged_alone`): none to fall back to
+                    # Never the vital's value (`judged_alone`): none to fall back to, and
+                    # nothing of it to correct or take back (`uncorrectable`).
+                    if row_id is not None:
+                        self._state.other_channel.add(row_id)
+                    else:
+                        self._held_other.append(record)
+                    continue
                 if row_id is not None:
                     self._remember_row(row_id, record, now)
                 else:
@@ -4735,6 +4756,9 @@ class SessionEngine:
                 self._typed_place[row_id] = place
                 self._state.typed[row_id] = typed
         self._held_rows = [entry for entry in self._held_rows if id(entry[0]) not in ids]
+        self._state.other_channel.update(ids[id(record)] for record in self._held_other
+                                         if id(record) in ids)
+        self._held_other = [record for record in self._held_other if id(record) not in ids]
         self._typed_held = [entry for entry in self._typed_held if id(entry[0]) not in ids]
 
     def _alone_raised(self, metric_name: str, row_id: int) -> Latest | None:

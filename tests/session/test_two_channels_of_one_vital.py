@@ -27,10 +27,12 @@ import pytest
 
 from console.clock import ManualClock, Moment
 from console.export.csv_export import write_session_csv
+from console.export.fhir import build_bundle
 from console.records import SessionOpened
 from console.review.queries import load_course, load_session, open_readonly
 from console.session.channels import score, worst
 from console.session.engine import Patient, SessionEngine
+from console.session.entry import Rejected
 from console.session.trend_feed import TrendFeed
 from console.store import EventLog
 from devices.hl7.decoder import decode_message
@@ -114,7 +116,8 @@ class Chair:
                           row.details),
             [r for _, r in self.log.observations(session)],
             [r for _, r in self.log.events(session)],
-            [r for _, r in self.log.alarm_events(session)], self.clock.now())
+            [r for _, r in self.log.alarm_events(session)], self.clock.now(),
+            observation_ids=[i for i, _ in self.log.observations(session)])   # as the console
 
 
 def _protocol() -> Protocol:
@@ -291,3 +294,46 @@ def test_a_rise_above_the_baseline_counts_while_a_baseline_stands():
     # 120 it is 5 beyond +40, 150 is not.
     assert worst((150, 165), BP_RULES, None) == 1
     assert score(165, BP_RULES, 120) > score(150, BP_RULES, 120) > score(150, BP_RULES, None)
+
+
+def _flagged_row(chair: Chair) -> int:
+    return [i for i, r in chair.log.observations(chair.engine.session_id)
+            if r.metric == "spo2" and OTHER_CHANNEL in r.flags][-1]
+
+
+def test_the_other_channels_value_is_neither_corrected_nor_taken_back(chair):
+    # It counts nowhere: a correction of the other probe's 97 had changed nothing live and
+    # become the standing SpO2 after a restart (tile 96, the high alarm "latched" while the
+    # judged probe read 85), and "Entered in error" said it "came before the last 20 values"
+    # (a review).
+    for _ in range(3):
+        chair.message(TWO_PROBES)
+    flagged = _flagged_row(chair)
+    said = chair.engine.void_refusal(flagged, "spo2")
+    assert said is not None and "other channel" in said and "came before" not in said, said
+    refused = chair.engine.correct(flagged, "spo2", 96, "ana", chair.clock.now(),
+                                   "probe re-checked")
+    assert isinstance(refused, Rejected) and refused.message == said, refused
+    live = chair.alarms(), chair.tile("spo2")
+    assert live == ([("spo2_low", "high", "active", "SpO2 85 %, limit ≤90")], 85)
+    chair.restart()
+    assert (chair.alarms(), chair.tile("spo2")) == live
+    # Known as such after the restart too.
+    assert chair.engine.uncorrectable(_flagged_row(chair), "spo2") == said
+
+
+def test_the_fhir_bundle_files_the_judged_value_only(chair):
+    for _ in range(3):
+        chair.message(TWO_PROBES)
+    session = chair.engine.session_id
+    chair.log.close()
+    conn = open_readonly(chair.path)
+    try:
+        detail = load_session(conn, session, with_observations=True)
+    finally:
+        conn.close()
+    chair.log = EventLog.open(chair.path, "test")
+    spo2 = sorted(e["resource"]["valueQuantity"]["value"] for e in build_bundle(detail)["entry"]
+                  if e["resource"]["resourceType"] == "Observation"
+                  and e["resource"]["code"].get("text") == "SpO2")
+    assert spo2 == [85, 85, 85]   # the other probe's 97 is no second SpO2 of the patient
