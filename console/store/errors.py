@@ -301,13 +301,26 @@ def classify(exc: BaseException, path: Path) -> LogError:
         return exc
     if isinstance(exc, OSError):
         cause = _BY_ERRNO.get(exc.errno or 0, "io")
-        return LogError(path, cause, exc.strerror or str(exc))
+        return LogError(path, _full_if_no_room(cause, path), exc.strerror or str(exc))
     if isinstance(exc, sqlite3.Error):
         name = getattr(exc, "sqlite_errorname", "")
         detail = f"SQLite: {sqlite_words(exc)}" + (f" [{name}]" if name else "")
-        return LogError(path, _sqlite_cause(exc) or "io", detail,
+        return LogError(path, _full_if_no_room(_sqlite_cause(exc) or "io", path), detail,
                         folder_read_only=name == "SQLITE_READONLY_DIRECTORY")
     return LogError(path, "io", f"{type(exc).__name__}: {exc}")
+
+
+def _full_if_no_room(cause: Cause, path: Path) -> Cause:
+    """An I/O failure on a disk with no room left is the disk being full: opening a WAL log on
+    a full disk fails making its -shm, SQLITE_IOERR_SHMSIZE, which read "(io): check the disk"
+    at a restart, the cause and its fix ("free space") unnamed (a review)."""
+    if cause != "io":
+        return cause
+    try:
+        room = os.statvfs(path.parent)
+    except OSError:
+        return cause
+    return "disk-full" if room.f_bavail == 0 else cause
 
 
 def damage_next_steps(path: Path) -> str:
