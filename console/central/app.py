@@ -592,7 +592,7 @@ def main(argv: list[str]) -> int:
         collector_hold.release()
     station.faults.install()
     try:
-        return _exec_until_signal(app, station.window)
+        return run_until_stopped(app, station)
     finally:
         station.close()
         station.faults.uninstall()
@@ -605,26 +605,47 @@ def main(argv: list[str]) -> int:
             shiboken6.delete(station.window)
 
 
-def _exec_until_signal(app: Any, window: Any) -> int:
+def run_until_stopped(app: Any, station: Station) -> int:
+    """Run the station's window until it closes or SIGTERM/SIGINT arrives; a signal's stop is
+    logged as a close by `system` naming the signal and the chairs watched, as the bedside logs
+    it ("Console stopped by the system (SIGTERM)"): the station's log had no trace of why the
+    central went silent (a review)."""
+    stopped: list[str] = []
+    code = _exec_until_signal(app, station.window, stopped)
+    if stopped:
+        station.board.closed_by("system", station.clock.now(), signal=stopped[0])
+    return code
+
+
+def _exec_until_signal(app: Any, window: Any, stopped: list[str]) -> int:
     """Show `window` and run Qt's loop until it quits or SIGTERM/SIGINT arrives (a clean end:
-    the station says goodbye on the bus). As console/ui/app.py's, without importing the bedside
-    window's modules."""
+    the station says goodbye on the bus), the signal's name appended to `stopped`. As
+    console/ui/app.py's, without importing the bedside window's modules. The signals' handlers
+    before it are put back after."""
     import signal  # noqa: PLC0415
 
     from PySide6 import QtCore  # noqa: PLC0415
 
     from console.ui.gui_collector import collecting_on_this_thread  # noqa: PLC0415
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: QtCore.QTimer.singleShot(0, app.quit))
+    def stop(signum: int, _frame: object) -> None:
+        stopped.append(signal.Signals(signum).name)
+        QtCore.QTimer.singleShot(0, app.quit)
+
+    before = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
     wake = QtCore.QTimer()   # Python looks at signals only between bytecodes
     wake.timeout.connect(lambda: None)
     wake.start(250)
     # Cycles collected on this thread only: the bus's reader thread allocates with every chair's
     # message, and a collection there could free a closed trend window (console/ui/gui_collector.py).
-    with collecting_on_this_thread():
-        present(window)
-        return int(app.exec())
+    try:
+        with collecting_on_this_thread():
+            present(window)
+            return int(app.exec())
+    finally:
+        wake.stop()
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 def present(window: Any) -> None:

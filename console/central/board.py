@@ -2226,10 +2226,12 @@ class Board:
                 found.append(self._title(chair) + (f", {_last_heard_text(last)}" if last else ""))
         return found
 
-    def closed_by(self, nurse: str, now: Moment) -> None:
-        """The station's nurse closed it while it watched chairs: logged, with which."""
+    def closed_by(self, nurse: str, now: Moment, signal: str | None = None) -> None:
+        """The station's nurse closed it while it watched chairs, or the system stopped it
+        (`signal`, e.g. "SIGTERM", `nurse` "system"): logged, with the chairs watched."""
         self._record_action(now, nurse, "", None, None, "closed",
-                            {"station": self.station, "watched": self.watched(now)})
+                            {"station": self.station, "watched": self.watched(now),
+                             **({"signal": signal} if signal is not None else {})})
 
     def _record_action(self, now: Moment, nurse: str, chair: str, session: int | None,
                        occurrence: int | None, kind: str, detail: dict[str, Any]) -> str:
