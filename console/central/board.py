@@ -159,7 +159,7 @@ from console.session.alarm_area import more_text
 from console.session.alarms import AlarmState, priority_marks
 from console.session.conditions import short_text
 from console.session.trend_feed import SKEW_LIMIT_S, clock_offset, series_of
-from devices.reading import is_nibp_metric
+from devices.reading import OTHER_CHANNEL, is_nibp_metric
 from protocols.model import Priority
 from protocols.vitals import metric
 
@@ -2178,6 +2178,11 @@ class Board:
             return obs.measured_at if trusted else None
 
         for obs in report.observations:
+            if OTHER_CHANNEL in obs.flags:
+                # The vital's other channel (two SpO2 probes), not the value the chair judged: a
+                # PCD-01 carries both at one time, and the one read last took the point (97
+                # drawn beside a chair alarming at 85).
+                continue
             at = (measured(obs) or committed).timestamp()
             # The cuff's pulse apart from the pulse line, as at the bedside.
             if not math.isfinite(obs.value):
@@ -2189,7 +2194,7 @@ class Board:
             # the snapshot too until the chair's next one, which no longer has it. A monitor
             # value drawn at its own commit, which the withdrawal does not say, waits for that.
             when = measured(obs)
-            if when is None:
+            if when is None or OTHER_CHANNEL in obs.flags:   # never drawn
                 continue
             series = series_of(obs.metric, obs.flags, obs.manual)
             for points in (chair.recent.get(series), chair.snapshot.get(series)):

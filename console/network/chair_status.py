@@ -32,7 +32,7 @@ from console.session.trend_feed import (
 from console.session.view import SessionView
 from console.network.bus_topics import VITALS
 from console.records import EventRecord, ObservationRecord
-from devices.reading import AGE_UNKNOWN
+from devices.reading import AGE_UNKNOWN, OTHER_CHANNEL
 from protocols.model import Priority
 
 _PRIORITY_NAMES = {Priority.HIGH: "high", Priority.MEDIUM: "medium", Priority.LOW: "low"}
@@ -143,7 +143,8 @@ class TrendPoints:
     where the bedside's trend places it (`TrendFeed.placed_at`: a typed value and a monitor's
     NIBP at their measured time, other monitor values when received, all of a monitor's at
     their receive time once its clock is found off), a correction replacing the value it
-    corrects, a value of unknown age left out. The monitor's own times drew a session over the
+    corrects, a value of unknown age and a vital's other channel (`OTHER_CHANNEL`, beside the
+    one judged) left out. The monitor's own times drew a session over the
     wrong minutes at the central when its clock was off (a charge nurse's walk). Fed with the
     rows logged since the last call, so a two-hour session is not read again every 30 s on the
     window's thread. The session's events give the times its device lines break (`breaks`,
@@ -184,6 +185,10 @@ class TrendPoints:
             if AGE_UNKNOWN in r.flags:
                 continue   # no time to place it at (trend_feed.py: the same rule at the bedside)
             self._clocks.note_clock(r.source, r.measured_at, r.received_at, r.metric, r.flags)
+            if OTHER_CHANNEL in r.flags:
+                # A vital's other channel beside the one judged: its clock counts, its value is
+                # not the trend's (trend_feed.py); sent, a central drew 97 beside an alarm at 85.
+                continue
             point = self._stands_for.get(r.corrects, r.corrects) if r.corrects is not None else None
             if point is not None and point in self._points:   # a correction of a correction too
                 measured, _old = self._points[point]

@@ -15,7 +15,8 @@ PCD-01, `pcd01()`: ORU^R01^ORU_R01, one message per committed batch of observati
     OBR|1||<control id>^<app>^<equipment id>^<id type>|182777000^monitoring of patient^SNOMED-CT|||
         <first measured>|<last measured>
     OBX|n|NM|<MDC code>^<MDC name>^MDC|<channel>|<value>|<MDC unit>^<name>^MDC^<UCUM>^<UCUM>^UCUM|
-        <range>|<flags>|||F or C|||<measured at>||<nurse, manual only>|AMEAS or MMEAS|<equipment>
+        <range>|<flags>|||F or C|||<measured at>||<nurse, manual only>|AMEAS or MMEAS
+        [~OTHER_CHANNEL^...^99ICN]|<equipment>
 
 - MSH-15 NE, MSH-16 AL, MSH-18 UNICODE UTF-8 and MSH-21 as in the IHE PCD-01 samples and in the
   simulator's encoder (devices/simulator/encode.py), which the console's own decoder reads.
@@ -63,6 +64,16 @@ PCD-01, `pcd01()`: ORU^R01^ORU_R01, one message per committed batch of observati
   the measurement it stands for.
 - OBX-16 (responsible observer) is the nurse for manual values; OBX-17 AMEAS (device) or MMEAS
   (typed by a nurse), the IHE PCD observation-method codes.
+- A vital the monitor sent on two channels of one message (two SpO2 probes; capnography's RR
+  beside the impedance RR) goes as sent, each value on its own OBX-4 (an engine may want both),
+  and the one not judged (the `OTHER_CHANNEL` flag, console/session/channels.py) says so in a
+  second repetition of OBX-17: `AMEAS^auto-measurement^MDC~OTHER_CHANNEL^other channel, not the
+  vital's judged value^99ICN`. OBX-17 (CWE, repeating in v2.6) is how the value was obtained, a
+  field IHE PCD consumers already read for AMEAS/MMEAS, and a local code (table 0396 `99zzz`)
+  is what HL7 offers where MDC has none; AMEAS stays first, so a reader of the first repetition
+  reads what it always did. Not OBX-8: table 0078 has no such flag, and an engine checking it
+  refuses a code of its own. Unmarked, a central's trend drew the other probe's 97 all along
+  beside a chair alarming at 85 (pcd_read.py maps the mark back to the flag).
 - OBX-18 is the monitor's EUI-64 when the reading came in HL7 with one in MSH-3, otherwise this
   console (it measured nothing itself, but it is the equipment that vouches for the value).
 
@@ -187,7 +198,7 @@ from console.records import (
 )
 from devices.framing import MLLP_END, MLLP_START, MLLP_TRAILER
 from devices.hl7 import codes
-from devices.reading import MANUAL, is_cuff_pulse_metric
+from devices.reading import MANUAL, OTHER_CHANNEL, is_cuff_pulse_metric
 from protocols.vitals import METRICS, MMHG, PER_MIN_BEATS, PER_MIN_BREATHS, PERCENT, Kind, metric
 
 ENCODING = "^~\\&"
@@ -288,6 +299,11 @@ _PRIORITY = "68484^MDC_ATTR_ALARM_PRIORITY^MDC"
 _ALERT_TYPE = "68485^MDC_ATTR_ALERT_TYPE^MDC"
 _AUTO_MEASUREMENT = "AMEAS^auto-measurement^MDC"
 _MANUAL_MEASUREMENT = "MMEAS^manual-measurement^MDC"
+OTHER_CHANNEL_METHOD = "OTHER_CHANNEL"
+"""OBX-17's local code (system `LOCAL_SYSTEM`) of a vital's value sent beside the one judged, on
+another channel of the monitor's message (module docstring; pcd_read.py reads it back)."""
+_OTHER_CHANNEL = (f"~{OTHER_CHANNEL_METHOD}^other channel, not the vital's judged value"
+                  f"^{LOCAL_SYSTEM}")
 # Record flags that make a PCD-01 a training message (MSH-11 T).
 _TRAINING_FLAGS = frozenset({"DEMO", "TEST"})
 # HL7 table 0078 abnormal flags a device may send in OBX-8 and we pass on.
@@ -704,11 +720,14 @@ class _Told:
 
 def _told(record: ObservationRecord) -> _Told:
     manual = record.source == MANUAL
+    method = _MANUAL_MEASUREMENT if manual else _AUTO_MEASUREMENT
+    if record.flags and OTHER_CHANNEL in record.flags:
+        method += _OTHER_CHANNEL   # not the vital's value (module docstring)
     return _Told(
         value=_number(record.value),
         observed=hl7_time(record.measured_at) if record.measured_at is not None else "",
         observer=escape(record.entered_by) if manual else "",
-        method=_MANUAL_MEASUREMENT if manual else _AUTO_MEASUREMENT,
+        method=method,
     )
 
 

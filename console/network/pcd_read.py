@@ -12,7 +12,10 @@ dataclasses out. Pure functions, no clock, no transport, no Qt.
   the ACM supplement allows.
 - `read_pcd01(text, received_at)` -> `ObservationReport`: the header as above and every
   observation the console's own decoder (devices/hl7) accepts, with OBX-17 (MMEAS = typed by a
-  nurse) matched to each by its OBX-4 path. Rows the decoder drops (the scales' local codes,
+  nurse) matched to each by its OBX-4 path; a value OBX-17 marks as a vital's other channel
+  (`OTHER_CHANNEL^...^99ICN` beside AMEAS, pcd.py: the monitor sent the vital twice, and this
+  one is not the value the chair judged) carries the `OTHER_CHANNEL` flag, as in the chair's
+  log: it is never the chair's value on a trend. Rows the decoder drops (the scales' local codes,
   which have no MDC term) are counted, not raised. A row posted as wrong (OBX-11 W, or D
   deleted: HL7 table 0085) is a value taken back (a value entered in error at the chair,
   pcd.py), read as the decoder would read it as a result and kept apart (`withdrawn`): never
@@ -35,8 +38,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from console.network.pcd import TERMS, AlertState, EventPhase, Inactivation
+from console.network.pcd import (
+    LOCAL_SYSTEM, OTHER_CHANNEL_METHOD, TERMS, AlertState, EventPhase, Inactivation,
+)
 from devices.hl7.decoder import decode_message, parse_timestamp
+from devices.reading import OTHER_CHANNEL
 from devices.stream import DECODER_ERROR
 
 __all__ = ["AlertReport", "Header", "Observation", "ObservationReport", "PcdError", "message_type",
@@ -149,7 +155,8 @@ class Observation:
         measured_at: OBX-14, or OBR-7 when a row has none (the decoder's rule); None if neither.
         manual: OBX-17 is MMEAS: typed by a nurse.
         channel: OBX-4.
-        flags: the decoder's flags (`NIBP`: the pulse rate an NIBP cuff measured).
+        flags: the decoder's flags (`NIBP`: the pulse rate an NIBP cuff measured), and
+            `OTHER_CHANNEL` where OBX-17 marks the value as a vital's other channel, not judged.
     """
 
     metric: str
@@ -397,11 +404,11 @@ def read_pcd01(text: str, received_at: datetime) -> ObservationReport:
     """
     d, segments = _split(text)
     header = _header(d, segments, "ORU^R01^ORU_R01")
-    methods: dict[str, str] = {}
+    methods: dict[str, _Method] = {}
     wrong: list[int] = []   # the OBX rows posted as wrong (their index among the segments)
     for index, row in enumerate(segments):
         if row[0] == "OBX":
-            methods[unescape(_get(row, 4), d).strip()] = _component(_get(row, 17), d, 1).strip()
+            methods[unescape(_get(row, 4), d).strip()] = _method(_get(row, 17), d)
             if _get(row, 11).strip().upper() in _WRONG:
                 wrong.append(index)
     observations = _decoded(text, received_at, methods)
@@ -419,14 +426,37 @@ def read_pcd01(text: str, received_at: datetime) -> ObservationReport:
                              max(0, rows - len(observations) - len(withdrawn)), withdrawn)
 
 
+@dataclass(frozen=True, slots=True)
+class _Method:
+    """What one OBX-17 says: typed by a nurse; a vital's other channel, not the one judged."""
+
+    manual: bool = False
+    other_channel: bool = False
+
+
+_NO_METHOD = _Method()
+
+
+def _method(value: str, d: _Delimiters) -> _Method:
+    """OBX-17: its first repetition's code (AMEAS / MMEAS), and whether any repetition is
+    pcd.py's local `OTHER_CHANNEL` code."""
+    codes = [(_component(r, d, 1).strip(), _component(r, d, 3).strip())
+             for r in value.split(d.repetition)]
+    return _Method(codes[0][0] == MANUAL_METHOD,
+                   (OTHER_CHANNEL_METHOD, LOCAL_SYSTEM) in codes)
+
+
 def _decoded(text: str, received_at: datetime,
-             methods: dict[str, str]) -> tuple[Observation, ...]:
+             methods: dict[str, _Method]) -> tuple[Observation, ...]:
     """The observations the console's decoder reads in `text`; `methods`: OBX-17 by OBX-4."""
     result = decode_message(text.encode("utf-8"), received_at)
     fatal = [x for x in result.dropped if x.reason in (DECODER_ERROR, "bad-frame")]
     if fatal:
         raise PcdError(f"the decoder could not read it: {fatal[0].detail}")
-    return tuple(
-        Observation(r.metric, r.value, r.unit, r.measured_at,
-                    methods.get(r.channel.strip(), "") == MANUAL_METHOD, r.channel, r.flags)
-        for r in result.readings)
+    found: list[Observation] = []
+    for r in result.readings:
+        method = methods.get(r.channel.strip(), _NO_METHOD)
+        flags = r.flags | {OTHER_CHANNEL} if method.other_channel else r.flags
+        found.append(Observation(r.metric, r.value, r.unit, r.measured_at, method.manual,
+                                 r.channel, flags))
+    return tuple(found)
