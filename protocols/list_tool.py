@@ -212,10 +212,14 @@ def _replacing(path: Path, protocol: Protocol, replaced: _Installed) -> tuple[st
 
 
 def _holders(found: LoadResult, protocol_id: str) -> list[Path]:
-    """The files that give `protocol_id`, loaded or refused for it."""
+    """The files that give `protocol_id`, loaded or refused for it. Not a file the folder never
+    reads (`ProtocolError.not_read`: a dated subfolder's old copy, clinic-iv.toml.txt): it
+    takes no id from a file copied in, and had refused the clinic's new version of its
+    protocol, advising a new id that every launcher's --protocol and the course would miss."""
     loaded = found.protocols.get(protocol_id)
     return ([Path(loaded.path)] if loaded is not None else []) + \
-        [error.path for error in found.errors if error.protocol_id == protocol_id]
+        [error.path for error in found.errors
+         if error.protocol_id == protocol_id and not error.not_read]
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

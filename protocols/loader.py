@@ -25,7 +25,7 @@ import re
 import stat
 import sys
 import tomllib
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -240,6 +240,8 @@ class ProtocolError(Exception):
         reason: what is wrong and, where it helps, what is allowed.
         protocol_id: the `id` the file gives, when it was read before the problem (None
             otherwise): what a user who chose the refused protocol typed.
+        not_read: a file the folder never reads as a protocol (in a subfolder, or misnamed):
+            it gives its id to no one, and names it only so it is not missed.
     """
 
     def __init__(
@@ -253,6 +255,7 @@ class ProtocolError(Exception):
         self.key = key
         self.reason = reason
         self.protocol_id: str | None = None
+        self.not_read = False
 
     def __str__(self) -> str:
         return f"{self.file}: {self.key}: {self.reason}"
@@ -436,6 +439,7 @@ def _in_subfolder(path: Path, directory: Path) -> ProtocolError:
     # The name alone would not say where it is: `2026/titration.toml`, from the folder.
     error.file = str(path.relative_to(directory))
     error.protocol_id = _id_in_file(path)
+    error.not_read = True
     return error
 
 
@@ -444,6 +448,7 @@ def _misnamed(path: Path) -> ProtocolError:
     error = ProtocolError(path, "(file)", f"not read: a protocol file's name ends in .toml, in "
                                           f"lower case; rename it {stem}.toml")
     error.protocol_id = _id_in_file(path)
+    error.not_read = True
     return error
 
 
@@ -611,7 +616,7 @@ def _parse_toml(path: Path, raw: bytes) -> dict[str, object]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _toml_error(path, exc) from None
+        raise _toml_error(path, exc, text) from None
     except ValueError:
         # Not a TOMLDecodeError: tomllib reads a whole number with int(), which refuses more
         # than 4300 digits (sys.get_int_max_str_digits); it ended every protocol's loading.
@@ -682,14 +687,151 @@ _NEEDS = (
 _TOML_POSITION = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)\s*$")
 
 
-def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> ProtocolError:
-    """Turn tomllib's message ('Invalid value (at line 3, column 9)') into key + reason."""
+def _toml_error(path: Path, exc: tomllib.TOMLDecodeError, text: str = "") -> ProtocolError:
+    """Turn tomllib's message ('Invalid value (at line 3, column 9)') into key + reason; a key
+    or a table written twice named, with its lines and what to do (`_written_twice`)."""
     message = str(exc)
     match = _TOML_POSITION.search(message)
     if match is None:
         return ProtocolError(path, "(file)", f"not valid TOML: {message}")
     position = f"line {match[1]}, column {match[2]}" if match[1] else "end of file"
-    return ProtocolError(path, position, f"not valid TOML: {message[: match.start()]}")
+    said = message[: match.start()]
+    if match[1] and said.startswith(_TWICE):
+        found = _written_twice(text.splitlines(), int(match[1]))
+        if found is not None:
+            return ProtocolError(path, *found)
+        # Not told apart: tomllib's words, and what they most likely mean.
+        said += " (a key or a table written twice?)"
+    return ProtocolError(path, position, f"not valid TOML: {said}")
+
+
+# tomllib's words for a key or a table given twice ("Cannot overwrite a value", "Cannot declare
+# ('discharge',) twice", "Cannot mutate immutable namespace ('alarms',)").
+_TWICE = ("Cannot overwrite", "Cannot declare", "Cannot mutate")
+# The lists of tables of a protocol, and what one of their entries is.
+_ENTRIES = {"alarms": "rule", "phases": "phase", "phases.checks": "check",
+            "phases.checklist": "item"}
+_KEY_PART = re.compile(r"""\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*""")
+_HEADER = re.compile(r"\s*(\[\[?)([^\[\]]*)(\]\]?)\s*(?:#.*)?")
+
+
+def _written_twice(lines: Sequence[str], at: int) -> tuple[str, str] | None:
+    """(key, reason) for the key or table written twice that tomllib stopped at, line `at`:
+    ("dose.mg_per_kg", "written twice (lines 22 and 23): keep one"), `[alarms]` beside
+    `[[alarms]]`, a table declared twice; None when it cannot be told (tomllib's words stay).
+
+    The file's lines are read up to line `at`, statement by statement (`_statements`: a long
+    text's lines and a list's continued lines are none), tracking the table each key is in; an
+    entry of a list of tables is named as the other refusals name it (`alarms[3]`)."""
+    keys: dict[str, int] = {}              # "alarms[3].priority" -> its line
+    headers: dict[str, tuple[int, bool]] = {}   # "phases[1].x" -> its first line, if [[ ]]
+    counts: dict[str, int] = {}            # entries of each list of tables so far
+    latest: dict[tuple[str, ...], str] = {}     # a list of tables -> its last entry's name
+    table = ""
+    for number, line in _statements(lines[:at]):
+        header = _HEADER.fullmatch(line)
+        if header is not None and line.lstrip().startswith("["):
+            path = _key_path(header[2])
+            double = header[1] == "[[" and header[3] == "]]"
+            if path is None or (header[1] == "[[") != (header[3] == "]]"):
+                return None
+            plain = ".".join(path)
+            name = _named(path[:-1], latest) + ("." if len(path) > 1 else "") + path[-1]
+            before = headers.get(name)
+            if number == at:
+                if before is None:
+                    return None
+                first, was_double = before
+                if was_double != double:
+                    forms = ("[[{0}]]", "[{0}]") if was_double else ("[{0}]", "[[{0}]]")
+                    entry = _ENTRIES.get(plain, "entry")
+                    return name, (f"written {forms[0].format(plain)} at line {first} and "
+                                  f"{forms[1].format(plain)} at line {number}: write "
+                                  f"[[{plain}]] for each {entry}")
+                if not double:
+                    return name, (f"[{plain}] written twice (lines {first} and {number}): write"
+                                  " it once, with all its keys under it")
+                return None
+            headers.setdefault(name, (number, double))
+            if double:
+                count = counts[name] = counts.get(name, -1) + 1
+                latest[path] = table = f"{name}[{count}]"
+            else:
+                table = name
+            continue
+        key = _key_path(line.split("=", 1)[0]) if "=" in line else None
+        if key is None:
+            if number == at:
+                return None
+            continue
+        full = (f"{table}." if table else "") + ".".join(key)
+        if number == at:
+            return None if full not in keys else (
+                full, f"written twice (lines {keys[full]} and {number}): keep one")
+        keys.setdefault(full, number)
+    return None
+
+
+def _named(path: tuple[str, ...], latest: Mapping[tuple[str, ...], str]) -> str:
+    """A table's name as the refusals give it: `phases[1].checks` for [[phases.checks]] in the
+    second phase."""
+    name = ""
+    for k, part in enumerate(path):
+        name = latest.get(path[: k + 1], f"{name}.{part}" if name else part)
+    return name
+
+
+def _key_path(text: str) -> tuple[str, ...] | None:
+    """`dose.mg_per_kg`, `"mg_per_kg"` -> its parts; None for what is no key."""
+    parts = []
+    for part in text.split("."):
+        match = _KEY_PART.fullmatch(part)
+        if match is None:
+            return None   # a quoted part holding a dot, or no key at all: not told
+        parts.append(next(g for g in match.groups() if g is not None))
+    return tuple(parts)
+
+
+def _statements(lines: Sequence[str]) -> Iterator[tuple[int, str]]:
+    """(line number, line) of each line that starts a statement: not a line inside a long text
+    (three quotes) nor a list continued from the line before, nor a comment or blank."""
+    quote = ""   # the long text's delimiter while in one
+    depth = 0    # brackets of a value still open
+    for number, line in enumerate(lines, start=1):
+        if not quote and depth == 0 and line.strip() and not line.lstrip().startswith("#"):
+            yield number, line
+        k = 0
+        while k < len(line):
+            if quote:
+                if line.startswith(quote, k) and not (quote == '"""' and _escaped(line, k)):
+                    k += 3
+                    quote = ""
+                else:
+                    k += 1
+                continue
+            char = line[k]
+            if char == "#":
+                break
+            if line.startswith('"""', k) or line.startswith("'''", k):
+                quote = line[k:k + 3]
+                k += 3
+            elif char in "\"'":
+                end = k + 1
+                while end < len(line) and line[end] != char:
+                    end += 2 if char == '"' and line[end] == "\\" else 1
+                k = end + 1
+            else:
+                depth += (char in "[{") - (char in "]}")
+                k += 1
+        depth = max(depth, 0)
+
+
+def _escaped(line: str, k: int) -> bool:
+    """The character at `k` follows an odd run of backslashes (escaped in a basic string)."""
+    run = 0
+    while k - run - 1 >= 0 and line[k - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
 
 
 # --------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from console.session.clock_steps import (
     logged_between, logged_seconds, seconds_to_time,
 )
 from console.session.course import earlier_in_course, route_words
+from console.session.protocol_record import digest
 from console.session.clock_marks import ALARM_ROWS_BEFORE, CLOCK_STEPPED, OBSERVATIONS_BEFORE
 from console.session.schedule import timed_checks
 from console.session.trend_feed import SAME_STEP_SECONDS, before_the_session
@@ -1902,10 +1903,11 @@ def _peak(value: float | None, minute: float | None, t0: float | None, beyond: s
     return text
 
 
-def course_cells(row: CourseRow, tz: tzinfo | None,
-                 check: RecordCheck | None = None) -> dict[str, str]:
+def course_cells(row: CourseRow, tz: tzinfo | None, check: RecordCheck | None = None,
+                 previous: CourseRow | None = None) -> dict[str, str]:
     """figure key -> the text of one session's column (`check`: its record against the hash
-    chain, `record_cell`; None: not yet checked)."""
+    chain, `record_cell`; None: not yet checked; `previous`: the column before it, whose
+    protocol its own is held to, `course_protocol`)."""
     to_discharge = NONE
     if row.minutes_to_discharge is not None:
         to_discharge = f"{row.minutes_to_discharge:g}"
@@ -1917,7 +1919,7 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
         "record": record[0],
         # No weekday, and "(2 values taken back)": six sessions side by side at 1366x768 too.
         "date": f"{local(row.started_at, tz):%d %b %Y} {hhmm(row.started_at, tz)}",
-        "protocol": row.protocol_id,
+        "protocol": course_protocol(row, previous),
         "dose": _course_dose(row),
         "weight": NONE if row.weight_kg is None else f"{row.weight_kg:g} kg",
         "peak_systolic": _peak(row.peak_systolic, row.peak_systolic_minute, row.t0_minute,
@@ -1947,6 +1949,32 @@ def course_cells(row: CourseRow, tz: tzinfo | None,
         "discharge": to_discharge + (" ⚠ against the gate" if row.against_gate else ""),
         "restarts": _course_restarts(row.restarts),
     }
+
+
+RULES_CHANGED = "⚠ rules changed"
+
+
+def course_protocol(row: CourseRow, previous: CourseRow | None = None) -> str:
+    """"clinic-iv 1.7", the protocol and version the session logged at its start, and "⚠ rules
+    changed" after it when its text is not the previous column's (`previous`). The id alone
+    read "clinic-iv" in every column of a course whose session 3 ran under version 1.7's lower
+    SpO2 limit (a review): what makes sessions not comparable is said where they are compared.
+    A file edited without a new version is a change too: the texts are compared, not the
+    versions."""
+    version = row.protocol.version if row.protocol is not None else row.protocol_version
+    text = f"{row.protocol_id} {version}" if version else row.protocol_id
+    if previous is not None and _rules_of(previous) != _rules_of(row):
+        text += f" {RULES_CHANGED}"
+    return text
+
+
+def _rules_of(row: CourseRow) -> str:
+    """The protocol a session ran under as `course_trend` tells them apart: its logged text's
+    SHA-256; its id and version when it logged no text (an older console's session)."""
+    if row.protocol is not None and row.protocol.text:
+        return digest(row.protocol.text)
+    version = row.protocol.version if row.protocol is not None else row.protocol_version
+    return f"{row.protocol_id} {version}"
 
 
 def _course_dose(row: CourseRow) -> str:

@@ -17,8 +17,10 @@ are none (a demo session's other values still draw, its legend says "demo").
 
 Alarm limits are the single-session trend's: the fixed limits of the protocol each session logged
 at its start (the installed file for a session that logged none), each text as it ran, a file
-edited without a new version too. A limit relative to the
-baseline differs from one session to the next: it is not drawn, and `relative_limits_text` says so.
+edited without a new version too. A limit that is not every session's (a version 1.7 lowered
+SpO2's ≤90 to ≤86 mid-course) is named with the sessions it was theirs (`session_limits_text`).
+A limit relative to the baseline differs from one session to the next: it is not drawn, and
+`relative_limits_text` says so.
 """
 
 from __future__ import annotations
@@ -91,12 +93,14 @@ class SessionTrace:
 
 @dataclass(frozen=True, slots=True)
 class CourseLimit:
-    """A fixed alarm limit of a protocol the course ran under: "≥180" in the priority's colour."""
+    """A fixed alarm limit of a protocol the course ran under: "≥180" in the priority's colour;
+    `sessions`, the numbers of the sessions whose protocol has it (empty: not known)."""
 
     metric: str
     sign: str
     value: float
     priority: Priority
+    sessions: tuple[int, ...] = ()
 
     @property
     def text(self) -> str:
@@ -111,11 +115,13 @@ class CourseTrend:
         sessions: oldest first, as the course table's columns.
         limits: fixed limits, one per metric, sign and value (the higher priority kept).
         relative_limits: (metric, rise) of the limits relative to the baseline, not drawn.
+        mixed: the sessions ran under more than one protocol text (`_protocol_key`).
     """
 
     sessions: tuple[SessionTrace, ...]
     limits: tuple[CourseLimit, ...] = ()
     relative_limits: tuple[tuple[str, float], ...] = ()
+    mixed: bool = False
 
     def metrics(self) -> tuple[str, ...]:
         """The vitals drawn, in `DRAWN_VITALS`' order."""
@@ -168,6 +174,7 @@ def load_course_trend(conn: sqlite3.Connection, course: Sequence[CourseRow],
     """
     traces = []
     protocols: dict[str, Protocol] = {}
+    numbers: dict[str, list[int]] = {}   # the sessions that ran each of them
     for row in course:
         kept = known if known is not None and not row.still_open else None
         found = kept.get(row.session_id) if kept is not None else None
@@ -179,10 +186,13 @@ def load_course_trend(conn: sqlite3.Connection, course: Sequence[CourseRow],
                 kept[row.session_id] = found
         trace, protocol = found
         if protocol is not None:
-            protocols.setdefault(_protocol_key(protocol), protocol)
+            key = _protocol_key(protocol)
+            protocols.setdefault(key, protocol)
+            numbers.setdefault(key, []).append(row.session_number)
         traces.append(replace(trace, row=row))   # the course's figures as read now
-    limits, relative = course_limits(protocols.values())
-    return CourseTrend(tuple(traces), limits, relative)
+    limits, relative = course_limits(protocols.values(),
+                                     [tuple(numbers[key]) for key in protocols])
+    return CourseTrend(tuple(traces), limits, relative, mixed=len(protocols) > 1)
 
 
 def _protocol_key(protocol: Protocol) -> str:
@@ -247,23 +257,26 @@ def _trace(row: CourseRow, observations: Sequence[tuple[int, ObservationRecord]]
     return SessionTrace(row, t0 is not None, vitals)
 
 
-def course_limits(protocols: Iterable[Protocol]) -> tuple[tuple[CourseLimit, ...],
-                                                          tuple[tuple[str, float], ...]]:
+def course_limits(protocols: Iterable[Protocol], sessions: Sequence[tuple[int, ...]] = ()
+                  ) -> tuple[tuple[CourseLimit, ...], tuple[tuple[str, float], ...]]:
     """The fixed limits of the course's protocols on the vitals drawn, and (metric, rise) of
     the limits relative to the baseline. A limit at one metric, sign and value is one line in
     the higher priority's colour (a protocol version that raised a limit's priority mid-course:
-    as the single trend labels lines at one value)."""
+    as the single trend labels lines at one value). `sessions`: the session numbers that ran
+    each protocol, in their order, kept with each limit (`CourseLimit.sessions`)."""
     fixed: dict[tuple[str, str, float], CourseLimit] = {}
     relative: set[tuple[str, float]] = set()
-    for protocol in protocols:
+    for index, protocol in enumerate(protocols):
+        ran = sessions[index] if index < len(sessions) else ()
         for rule in protocol.alarms:
             if rule.metric not in DRAWN_VITALS:
                 continue
             for sign, value in rule.fixed_limits():
                 key = (rule.metric, sign, float(value))
                 known = fixed.get(key)
-                if known is None or rule.priority > known.priority:
-                    fixed[key] = CourseLimit(rule.metric, sign, float(value), rule.priority)
+                had = tuple(sorted({*(known.sessions if known else ()), *ran}))
+                priority = rule.priority if known is None else max(rule.priority, known.priority)
+                fixed[key] = CourseLimit(rule.metric, sign, float(value), priority, had)
             if rule.rise_above_baseline is not None:
                 relative.add((rule.metric, float(rule.rise_above_baseline)))
     order = {name: i for i, name in enumerate(DRAWN_VITALS)}
@@ -278,6 +291,45 @@ def legend_text(trace: SessionTrace, header: str, tz: tzinfo | None) -> str:
     panel-sized legend at 1366x768."""
     text = f"{header} · {rc.local(trace.row.started_at, tz):%d %b %Y}"
     return text if trace.from_t0 else f"{text} · {NO_T0}"
+
+
+def session_limits_text(trend: CourseTrend) -> str:
+    """The limits drawn that were not every session's, each with the sessions it was theirs:
+    "Limits of some sessions only: SpO2 ≤90 (sessions 1–2), ≤86 (session 3)." ('' when the
+    sessions ran under one protocol text). The course drew ≤90 and ≤86 as its limits without
+    saying that session 3 ran under the lower one (a review). Short: it is written in the
+    legend's cell, under the sessions' names."""
+    if not trend.mixed:
+        return ""
+    every = {s.row.session_number for s in trend.sessions}
+    named: dict[str, list[str]] = {}
+    for limit in trend.limits:
+        if limit.sessions and set(limit.sessions) != every:
+            named.setdefault(limit.metric, []).append(
+                f"{limit.text} ({_sessions_text(limit.sessions)})")
+    if not named:
+        return ""
+    parts = "; ".join(f"{METRICS[m].short_label}{' BP' if m in BP_METRICS else ''} "
+                      f"{', '.join(texts)}" for m, texts in named.items())
+    return f"Limits of some sessions only: {parts}."
+
+
+def _sessions_text(numbers: Sequence[int]) -> str:
+    """"session 3", "sessions 1–2", "sessions 1, 3–5": runs of numbers joined."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    text = ", ".join(f"{r[0]}" if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+    return f"session{'s' if len(numbers) > 1 else ''} {text}"
+
+
+def limits_note(trend: CourseTrend) -> str:
+    """What the legend's cell says of the limits: whose each is when they differ
+    (`session_limits_text`), and those not drawn (`relative_limits_text`)."""
+    return " ".join(t for t in (session_limits_text(trend), relative_limits_text(trend)) if t)
 
 
 def reading_text(sessions: int) -> str:

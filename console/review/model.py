@@ -939,6 +939,8 @@ class CourseRow:
         session_number: the patient's session number.
         started_at: when the session started (its date is the course date).
         protocol_id: protocol used.
+        protocol_version: its version as the session row logged it at the start (what the
+            course names when the session logged no protocol text, `protocol`).
         dose_mg: dose confirmed at the start.
         t0_minute: minutes from start to the first dose, or None: T0, or for nasal devices the
             first device recorded given when that came later (`first_dose_row`, as the
@@ -1020,6 +1022,7 @@ class CourseRow:
     weight_kg: float | None = None
     beyond: tuple[tuple[str, str], ...] = ()
     first_dose_at: datetime | None = None
+    protocol_version: str = ""
 
 
 def first_dose_row(t0: AlarmRow, devices: Iterable[AlarmRow],

@@ -1579,7 +1579,7 @@ def _load_course(
                               if e.taken_back and e.priority == "high") if taken_back else 0
         out.append(CourseRow(
             session_id=session_id, session_number=row[4], started_at=started,
-            protocol_id=row[2], dose_mg=_dose(json.loads(row[10])),
+            protocol_id=row[2], protocol_version=row[3], dose_mg=_dose(json.loads(row[10])),
             t0_minute=t0_minute, first_dose_at=dose[0].at if dose is not None else None,
             peak_systolic=value("bp_systolic"), peak_systolic_minute=minute("bp_systolic"),
             peak_diastolic=value("bp_diastolic"), peak_diastolic_minute=minute("bp_diastolic"),

@@ -38,7 +38,7 @@ from console.review.course_trend import (
     CourseLimit,
     CourseTrend,
     VitalTrace,
-    relative_limits_text,
+    limits_note,
 )
 from console.ui.markup import escape, plain_tip
 from console.ui.trend import (
@@ -295,7 +295,7 @@ class CourseTrendView(QtWidgets.QWidget):
             self._draw_limits(panel, trend)
         self._draw_ranges(trend, metrics)
         self.set_legend(legend)
-        self.note.setText(relative_limits_text(trend))
+        self.note.setText(limits_note(trend))
         self.note.setVisible(bool(self.note.text()))
         self._write_titles()
 

@@ -293,7 +293,10 @@ class CourseModel(RowsModel):
 
     def _table(self) -> list[tuple[str, ...]]:
         keys = [k for k, _ in rc.COURSE_FIGURES]
-        cells_by_session = [rc.course_cells(r, self.tz, self._check(r)) for r in self.course]
+        # Each column held to the one before it: "⚠ rules changed" (`course_protocol`).
+        cells_by_session = [rc.course_cells(r, self.tz, self._check(r),
+                                            self.course[k - 1] if k else None)
+                            for k, r in enumerate(self.course)]
         return [tuple(cells[k] for cells in cells_by_session) for k in keys]
 
     def _course_colours(self) -> dict[tuple[int, int], tuple[str, str]]:
