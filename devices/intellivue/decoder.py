@@ -45,6 +45,19 @@ it), and what this decoder sends is one datagram per message.
 Readings: `source` is `intellivue:<system id>` once the MDS-create event named the monitor (else
 `intellivue:<source_hint>`); `channel` is `<id name>:<object handle>`; NBP (and its pulse) has its
 own measured time (see `numerics`), the other vitals have none (the poll is "now").
+
+One poll, one message: the monitor splits a poll's reply into linked results (1 first, 2 middle,
+3 last, then the final RORS), and on the LAN each is a datagram of its own, i.e. a transport event
+and an `ingest_message` of its own. The numerics of the poll in flight (readings, drops and NIBP
+undo alike) are kept until its final result and handed on together in one DecodeResult, so the
+console judges one vital's two channels side by side (capnography's airway RR 0x5012 beside the
+impedance RR 0x500A; console/session/channels.py): handed on part by part, an airway RR 6 in one
+part and an impedance RR 14 in the next raised and cleared the low RR alarm every second. A final
+result that never comes (a lost datagram) holds them no longer than the first part of another
+poll's reply, the line's quiet (`quiet`, the transport's QUIET_END_SECONDS after the last bytes)
+or the end of the stream (`flush`), whichever comes first: handed on then, never dropped, and
+once. A reply to no poll of ours in flight (a capture read by `decode`, a late reply) is handed
+on as it comes: no final result is awaited for it.
 """
 
 from __future__ import annotations
@@ -155,6 +168,10 @@ class IntelliVueDecoder:
         self._in_flight_values = 0
         self._last_poll = 0.0
         self.polls_sent = 0
+        # The numerics of the poll whose reply has not ended (its invoke id; None: none held),
+        # handed on together at its final result (see "One poll, one message").
+        self._parts_of: int | None = None
+        self._parts = DecodeResult()
 
     # ------------------------------------------------------------------ state, for the owner
 
@@ -201,10 +218,38 @@ class IntelliVueDecoder:
         return self._messages([f.data for f in split.frames], received_at, split)
 
     def flush(self, received_at: datetime) -> DecodeResult:
-        """End of stream: drop a frame left open (serial); nothing to do on UDP."""
+        """End of stream: drop a frame left open (serial); hand on the numerics of a poll whose
+        final result never came."""
         if self._framer is None:
-            return DecodeResult()
-        return self._messages([], received_at, self._framer.flush())
+            result = DecodeResult()
+        else:
+            result = self._messages([], received_at, self._framer.flush())
+        self._hand_on(result)
+        return result
+
+    def quiet(self, received_at: datetime, seconds: float = 0.0) -> DecodeResult:
+        """The line has been quiet `seconds` since its last bytes (the transport asks at its
+        QUIET_END_SECONDS, then again later): the numerics of a poll whose final result has not
+        come are handed on now. The monitor sends a reply's parts back to back, so a quiet after
+        a part means its final result was lost; waiting for the next poll's reply instead, a low
+        value would wait up to POLL_REPLY_WAIT_SECONDS more for its alarm.
+
+        Args:
+            received_at: host wall time now (UTC, aware); not needed here.
+            seconds: how long the line has been quiet; any quiet will do.
+
+        Returns:
+            The held numerics (empty when none are held)."""
+        result = DecodeResult()
+        self._hand_on(result)
+        return result
+
+    def _hand_on(self, result: DecodeResult) -> None:
+        """Put the held numerics of a poll into `result`, once."""
+        if self._parts_of is None:
+            return
+        parts, self._parts, self._parts_of = self._parts, DecodeResult(), None
+        result.extend(parts)
 
     def _messages(self, messages: list[bytes], received_at: datetime, split: Split) -> DecodeResult:
         result = DecodeResult()
@@ -386,6 +431,8 @@ class IntelliVueDecoder:
                                               f"{env.command:#06x}"))
                 if env.invoke_id == self._in_flight:
                     self._in_flight = None
+                if env.invoke_id == self._parts_of:
+                    self._hand_on(result)   # the poll ended so: no final result will come
         except Malformed as exc:
             result.dropped.append(Dropped("malformed-message", f"invoke {env.invoke_id}: {exc}"))
 
@@ -410,18 +457,30 @@ class IntelliVueDecoder:
         reply = read_poll_reply(env)
         if reply is None:
             return  # another action's result
+        if self._parts_of is not None and reply.invoke_id != self._parts_of:
+            self._hand_on(result)   # another poll's reply: the held one's final result was lost
         ours = reply.invoke_id == self._in_flight
         if reply.object_type == (ids.PARTITION_OBJECT, ids.CLASS_NUMERIC):
             where = f"poll {reply.poll_number}"
             numerics = decode_observations(reply.poll_info, received_at, source=self.source,
                                            where=where, clock=self._clock,
                                            unplaced=self._unplaced)
-            result.extend(numerics.result)
+            if reply.invoke_id in (self._in_flight, self._parts_of):
+                # Kept until the final result: the poll's values reach the console as one
+                # message.
+                self._parts_of = reply.invoke_id
+                self._parts.extend(numerics.result)
+            else:
+                # No poll of ours waits for it (a capture read by `decode`, a late reply): no
+                # final result of ours to wait for.
+                result.extend(numerics.result)
             if ours:
                 self._in_flight_values += numerics.values
         elif reply.object_type == (ids.PARTITION_OBJECT, ids.CLASS_WAVE):
             result.dropped.append(Dropped("waveform-skipped", f"poll {reply.poll_number}: reply "
                                           "for real-time waves (object class 9), not numerics"))
+        if reply.final:
+            self._hand_on(result)
         if ours and reply.final:
             self._in_flight = None
             if self._in_flight_values == 0 and self._phase is Phase.POLLING:
