@@ -135,6 +135,14 @@ def _check_dest(db: Path, dest: Path, replace: bool) -> None:
             if os.path.samefile(dest, db):
                 raise CommandFailure(f"{dest} is the session log itself: give the backup "
                                      "another file; nothing was written")
+            # The log's own side files too: its -wal replaced under a running console left the
+            # console writing into the unlinked old one, and a crash lost the open session (a
+            # review).
+            for side in ("-wal", "-shm", "-journal"):
+                twin = db.with_name(db.name + side)
+                if os.path.lexists(twin) and os.path.samefile(dest, twin):
+                    raise CommandFailure(f"{dest} is the session log's {side} file: give the "
+                                         "backup another file; nothing was written")
         if not replace:
             raise CommandFailure(f"{dest} already exists: nothing was written; give a new "
                                  "name (a dated one for a nightly backup), or --replace to "

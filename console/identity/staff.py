@@ -358,10 +358,13 @@ def _folded(text: str) -> str:
 # The default-ignorable code points outside category Cf (Unicode's DerivedCoreProperties):
 # fillers and variation selectors that show nothing either. "Ana Nurse" + U+FE0F was a second
 # active "Ana Nurse", and a name of U+3164 alone a blank one (a review).
+# The unassigned ones (category Cn: U+2065, U+FFF0-FFF8, and the rest of the tags and selectors'
+# planes) draw as nothing as well: "Ana Nurse" + U+2065 was a second active "Ana Nurse" too.
 _IGNORABLE_NOT_CF: Final = frozenset(
     chr(code) for first, last in ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5),
-                                  (0x180B, 0x180D), (0x180F, 0x180F), (0x3164, 0x3164),
-                                  (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xE0100, 0xE01EF))
+                                  (0x180B, 0x180D), (0x180F, 0x180F), (0x2065, 0x2065),
+                                  (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0),
+                                  (0xFFF0, 0xFFF8), (0xE0000, 0xE0FFF))
     for code in range(first, last + 1))
 
 
