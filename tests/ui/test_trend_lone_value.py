@@ -32,20 +32,24 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MONITOR = "hl7:MONITOR"
 
 
-def pixels_near(trend: TrendPlot, minutes: float, value: float, name: str) -> int:
-    """Pixels of `name`'s colour within 6 px of (`minutes`, `value`) on `trend`."""
-    panel = trend.panels[trend._panel_of[name]]
-    scene = panel.plot.getViewBox().mapViewToScene(QtGui.QVector2D(minutes, value).toPointF())
-    at = trend.graphics.mapFromScene(scene)
-    image = trend.graphics.grab().toImage()
+def pixels_near(trend: TrendPlot, minutes: float, value: float, name: str,
+                strip: bool = False) -> int:
+    """Pixels of `name`'s colour near (`minutes`, `value`) on `trend`: within 6 px in its panel,
+    3 px in the whole-session `strip` (46 px tall)."""
+    plot, widget, reach = ((trend.overview_plot, trend.overview, 3) if strip
+                           else (trend.panels[trend._panel_of[name]].plot, trend.graphics, 6))
+    scene = plot.getViewBox().mapViewToScene(QtGui.QVector2D(minutes, value).toPointF())
+    at = widget.mapFromScene(scene)
+    image = widget.grab().toImage()
     want = QtGui.QColor(VITAL_COLOURS[name])
 
     def near(c: QtGui.QColor) -> bool:
         return (abs(c.red() - want.red()) + abs(c.green() - want.green())
                 + abs(c.blue() - want.blue())) < 60
 
-    return sum(1 for dx in range(-6, 7) for dy in range(-6, 7)
-               if near(image.pixelColor(at.x() + dx, at.y() + dy)))
+    return sum(1 for dx in range(-reach, reach + 1) for dy in range(-reach, reach + 1)
+               if 0 <= at.x() + dx < image.width() and 0 <= at.y() + dy < image.height()
+               and near(image.pixelColor(at.x() + dx, at.y() + dy)))
 
 
 def test_a_monitor_value_alone_before_a_silence_is_drawn_on_the_live_trend(tmp_path, qtbot):
@@ -121,22 +125,6 @@ def test_lone_points_are_the_finite_values_with_no_finite_neighbour(values, lone
     assert lone_points(np.asarray(values, dtype=np.float64)).tolist() == lone
 
 
-def strip_pixels_near(trend: TrendPlot, minutes: float, value: float, name: str) -> int:
-    """Pixels of `name`'s colour within 3 px of (`minutes`, `value`) in the whole-session strip."""
-    box = trend.overview_plot.getViewBox()
-    at = trend.overview.mapFromScene(box.mapViewToScene(QtGui.QVector2D(minutes, value).toPointF()))
-    image = trend.overview.grab().toImage()
-    want = QtGui.QColor(VITAL_COLOURS[name])
-
-    def near(c: QtGui.QColor) -> bool:
-        return (abs(c.red() - want.red()) + abs(c.green() - want.green())
-                + abs(c.blue() - want.blue())) < 60
-
-    return sum(1 for dx in range(-3, 4) for dy in range(-3, 4)
-               if 0 <= at.x() + dx < image.width() and 0 <= at.y() + dy < image.height()
-               and near(image.pixelColor(at.x() + dx, at.y() + dy)))
-
-
 @pytest.mark.parametrize("name", ["heart_rate", "pulse_rate"])
 def test_a_heart_rate_alone_between_silences_is_a_dot_in_the_whole_session_strip(qtbot, name):
     # A monitor's HR 38 (a high alarm) at minute 4 with 5 minutes of silence on either side; the
@@ -156,7 +144,7 @@ def test_a_heart_rate_alone_between_silences_is_a_dot_in_the_whole_session_strip
     trend.refresh()
     qtbot.wait(50)
     assert trend.lone_data(name, strip=True) == ([4.0], [38.0])
-    assert strip_pixels_near(trend, 4.0, 38.0, name) > 0, "the lone HR 38 in the strip"
-    assert strip_pixels_near(trend, 4.0, 80.0, name) == 0   # nothing where no value was
+    assert pixels_near(trend, 4.0, 38.0, name, strip=True) > 0, "the lone HR 38 in the strip"
+    assert pixels_near(trend, 4.0, 80.0, name, strip=True) == 0   # nothing where no value was
     x, _ = trend.overview_lines[name].getData()
     assert x is not None and len(x)   # the lines themselves are still drawn
