@@ -122,6 +122,10 @@ class LiveWindow(QtWidgets.QWidget):
         self.checklist.typed_unrecorded = self.entry.unsaved_words
 
         self.lock_bar = LockBar(controller)
+        # Signed in on it, the keyboard in the vitals form (what Ctrl+E does): it fell to the
+        # next widget, the trend's "Last 15 min" on X, and a BP typed at once went nowhere (a
+        # walk). Only then: an alarm bringing the window forward keeps it out of the form.
+        self.lock_bar.signed_in.connect(lambda _answer: self.entry.focus_entry())
         self.lock_bar.hide()
         side = QtWidgets.QTabWidget()
         self.side = side

@@ -18,7 +18,8 @@ from tests.ui.test_lock_screen import (  # noqa: F401 - `chair` is a fixture
 )
 
 
-def test_the_console_still_fits_1366x768_after_a_lock_and_a_sign_in(qtbot, tmp_path):
+def test_after_a_lock_and_a_sign_in_the_console_fits_1366x768_and_the_keys_go_to_the_form(
+        qtbot, tmp_path):
     db = tmp_path / "log.sqlite3"
     log = EventLog.open(db, "test")
     add_accounts(log, fast_hasher())
@@ -36,6 +37,7 @@ def test_the_console_still_fits_1366x768_after_a_lock_and_a_sign_in(qtbot, tmp_p
         window.resize(1366, 768)
         window.show()
         qtbot.waitExposed(window)
+        window.activateWindow()
         live = window.live
         assert window.height() == 768 and not live.controller.locked   # fits at the start
         # Ana leaves the chair (Lock); Ben signs in on the lock bar and takes the session over.
@@ -43,14 +45,23 @@ def test_the_console_still_fits_1366x768_after_a_lock_and_a_sign_in(qtbot, tmp_p
         assert live.controller.locked
         qtbot.wait(50)
         assert window.height() == 768
-        live.lock_bar.name.setText(BEN)
-        live.lock_bar.secret.setText(BEN_PIN)
-        live.lock_bar.button.click()
+        # As at the chair: his badge or name, Return, his PIN, Return.
+        bar = live.lock_bar
+        bar.name.setFocus()
+        qtbot.keyClicks(bar.name, BEN)
+        qtbot.keyClick(bar.name, QtCore.Qt.Key.Key_Return)
+        qtbot.keyClicks(bar.secret, BEN_PIN)
+        qtbot.keyClick(bar.secret, QtCore.Qt.Key.Key_Return)
         assert not live.controller.locked
         qtbot.wait(50)
         # The vitals form's last row (Note, Record) on the screen: it had grown to 836 px.
         entry_bottom = live.entry.mapTo(window, live.entry.rect().bottomLeft()).y()
         assert (window.height(), entry_bottom < 768) == (768, True), entry_bottom
+        # The keyboard where a nurse who has just signed in types: the vitals form. It fell to
+        # the next widget (the trend's "Last 15 min" on X, "Lock" offscreen: a walk), and a BP
+        # typed at once went nowhere.
+        focused = window.focusWidget()
+        assert focused is live.entry.fields["bp"], focused
     finally:
         for cleanup in reversed(cleanups):
             cleanup()
