@@ -17,7 +17,8 @@ the device stops answering for their duration, which the console must show as "n
 (device_stale) after its profile's watchdog, so a scenario expecting device_lost is refused too.
 Everything else a scenario says (its ramps, NIBP cycle and duration) holds, but a `probe_off`
 step: these devices cannot send one yet, so a scenario with it is refused before a port opens
-(`scenario.check_playable`), never played without.
+(`scenario.check_playable`), never played without. So is a vital on a second channel
+(`[second_channel]`) but capnography's airway RR on an IntelliVue (`SECOND_CHANNEL_FORMATS`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from devices.simulator.encode import DEFAULT_IDENTITY, DeviceIdentity
-from devices.simulator.physiology import Physiology, Sample
+from devices.simulator.physiology import Physiology, Sample, with_second_channels
 from devices.simulator.scenario import Scenario, check_playable, load_builtin
 from devices.simulator.sinks import POLL_SECONDS, PlayerStats, PtySink, StallRule
 
@@ -374,7 +375,8 @@ def answer_in_thread(scenario: Scenario | str = "normal", fmt: str = "intellivue
     responder = new_responder(fmt, bed, t0_wall, identity)
     port = _open_port(served_on, monotonic)
     body = Physiology(chosen.baseline, chosen.ramps(), seed, chosen.nibp_interval_minutes * 60)
-    samples = list(body.samples(duration_s))
+    samples = [with_second_channels(sample, chosen.second_channels)
+               for sample in body.samples(duration_s)]
     silences = [(s.at_s, s.at_s + s.seconds) for s in chosen.steps
                 if s.action == "disconnect" and s.at_s < duration_s]
     handle = AnsweringHandle(port.path)

@@ -20,6 +20,11 @@ formats in `PROBE_OFF_FORMATS` send every frame as usual with the oximeter's val
   sensor off the patient).
 - `ansar-b` cannot send it (no capture or document shows what an Ivy 450C sends then):
   `scenario.check_playable` refuses such a scenario for it.
+
+A vital on a second channel (`SECOND_CHANNEL_FORMATS`): `hl7` sends a second SpO2 probe as a
+second 150456 row on OBX-4 1.2.2.1 (both probes' rows "no value" while the probe is off), and
+with capnography the scenario's RR as MDC_AWAY_RESP_RATE 151570 (OBX-4 1.4.1.1) after the
+chest-impedance MDC_RESP_RATE 151562 row, which then carries `Sample.chest_rr`.
 - `ansar-b`: Ivy 450C ANSAR-B frames: 0xFF `ANSAR-B ` + 400 waveform bytes + CR-terminated
   records + 0xFE.
 
@@ -42,6 +47,15 @@ from devices.simulator.physiology import Nibp, Sample
 FORMAT_NAMES: tuple[str, ...] = ("hl7", "masimo", "ansar-b")
 PROBE_OFF_FORMATS: tuple[str, ...] = ("hl7", "masimo")
 """The formats whose encoder can send an oximeter probe off (`Sample.probe_on` False)."""
+SECOND_CHANNEL_FORMATS: dict[str, tuple[str, ...]] = {
+    # A Masimo line has one SpO2 and no RR, an ANSAR-B frame one record of each; the polled HL7
+    # devices and the Mindray bedside answer with one of each.
+    "spo2": ("hl7",),
+    "resp_rate": ("hl7", "intellivue", "intellivue-lan"),
+}
+"""The formats that send a vital on a second channel (a scenario's `[second_channel]`,
+`Sample.spo2_probe2`, `Sample.chest_rr`): hl7 a second SpO2 probe on its own OBX-4 and the
+airway RR (151570) beside the impedance RR; the IntelliVue the airway RR numeric (0x5012)."""
 LINE_FAULT_FORMATS: tuple[str, ...] = FORMAT_NAMES
 """The devices that play a line's faults: a port that disappears (`disconnect`, device_lost)
 and bytes that are no frame (`garbage`, `nul_bytes`, `truncated_frame`, `mid_frame`). The devices
@@ -210,8 +224,19 @@ class Hl7Encoder:
             _Obx("147842^MDC_ECG_HEART_RATE^MDC", "1.1.1.1", str(sample.heart_rate), _BPM, "50^110", at),
             _Obx("149530^MDC_PULS_OXIM_PULS_RATE^MDC", "1.2.1.2", pulse, _BPM, "50^110", at, status),
             _Obx("150456^MDC_PULS_OXIM_SAT_O2^MDC", "1.2.1.1", spo2, _PCT, "94^100", at, status),
-            _Obx("151562^MDC_RESP_RATE^MDC", "1.1.2.1", str(sample.resp_rate), _RPM, "12^24", at),
         ]
+        if sample.spo2_probe2 is not None:   # a second probe: its own channel, 1.2.2
+            probe2 = str(sample.spo2_probe2) if sample.probe_on else ""
+            rows.append(_Obx("150456^MDC_PULS_OXIM_SAT_O2^MDC", "1.2.2.1", probe2, _PCT, "94^100",
+                             at, status))
+        if sample.chest_rr is None:
+            rows.append(_Obx("151562^MDC_RESP_RATE^MDC", "1.1.2.1", str(sample.resp_rate), _RPM,
+                             "12^24", at))
+        else:   # capnography (VMD 4): the airway RR is the scenario's, the chest's beside it
+            rows.append(_Obx("151562^MDC_RESP_RATE^MDC", "1.1.2.1", str(sample.chest_rr), _RPM,
+                             "12^24", at))
+            rows.append(_Obx("151570^MDC_AWAY_RESP_RATE^MDC", "1.4.1.1", str(sample.resp_rate),
+                             _RPM, "12^24", at))
         if sample.nibp is not None:
             rows.extend(_nibp_rows(sample.nibp, start))
         segments = [

@@ -8,10 +8,11 @@ time, and gets back what the monitor sends. It plays the conversation the decode
   0.5 s minimum poll period and 996-byte messages, followed at once by the MDS-create event;
 - polls before that event is confirmed are ignored (as a monitor does);
 - an extended poll for numerics (object class 6) is answered with the sample's HR (ECG), pulse
-  rate (pleth), SpO2, RR and the NBP compound with its own time stamp: the first poll after
-  association with labels only, as a real monitor does; `observations_per_message` splits the
-  reply into linked results (1 first, 2 middle, 3 last) followed by an empty final result, as
-  in the sample capture; a poll for another class gets an empty final result;
+  rate (pleth), SpO2, RR (with a `chest_rr`, capnography: that on the impedance RR 0x500A and the
+  sample's RR on the airway RR 0x5012) and the NBP compound with its own time stamp: the first
+  poll after association with labels only, as a real monitor does; `observations_per_message`
+  splits the reply into linked results (1 first, 2 middle, 3 last) followed by an empty final
+  result, as in the sample capture; a poll for another class gets an empty final result;
 - a release request is answered with a release response; `release()` makes the monitor end the
   association itself.
 
@@ -71,7 +72,7 @@ NUMERICS_CONTEXT = 1
 
 DEFAULT_LABELS: dict[str, str] = {
     "heart_rate": "HR", "pulse_rate": "Pulse", "spo2": "SpO\u2082", "resp_rate": "RR",
-    "nbp": "NBP",
+    "airway_rr": "awRR", "nbp": "NBP",
 }
 """Labels shown on the monitor; they only decorate (a test swaps in Cyrillic ones)."""
 
@@ -82,6 +83,9 @@ _NUMERICS: tuple[tuple[str, int, int, int], ...] = (
     ("spo2", 0x8400, 0x4BB8, ids.UNIT_PERCENT),
     ("resp_rate", 0x82D6, 0x500A, ids.UNIT_RESP_PER_MIN),
 )
+_AIRWAY_RR = ("airway_rr", 0x82E0, 0x5012, ids.UNIT_RESP_PER_MIN)
+"""Capnography's airway RR (MDC 151570), sent after the impedance RR when the sample has a
+`chest_rr` (a scenario's `[second_channel.resp_rate]`)."""
 _NBP_HANDLE = 0x8272
 _NBP_MEMBERS = (0x4A05, 0x4A06, 0x4A07)
 _UNSET_TIME = b"\xff" * 8
@@ -227,12 +231,18 @@ class IntelliVueMonitor:
 
     def _observations(self, sample: Sample, at: datetime, labels_only: bool) -> list[bytes]:
         out = []
-        for metric, handle, physio_id, unit in _NUMERICS:
+        chest_rr = getattr(sample, "chest_rr", None)
+        numerics = [*_NUMERICS, _AIRWAY_RR] if chest_rr is not None else list(_NUMERICS)
+        for metric, handle, physio_id, unit in numerics:
             attributes = [ava(ids.ATTR_HANDLE, struct.pack(">H", handle)),
                           ava(ids.ATTR_LABEL, struct.pack(">HH", ids.PARTITION_SCADA, physio_id)),
                           ava(ids.ATTR_LABEL_STRING, label_string(self.labels[metric]))]
             if not labels_only:
-                value = float(getattr(sample, metric))
+                # With capnography the scenario's RR is the airway's; the impedance counts the
+                # chest (`Sample.chest_rr`).
+                value = float(chest_rr if metric == "resp_rate" and chest_rr is not None
+                              else sample.resp_rate if metric == "airway_rr"
+                              else getattr(sample, metric))
                 attributes.append(ava(ids.ATTR_NUMERIC, numeric_value(
                     physio_id, 0, unit, encode_float(value))))
             out.append(observation(handle, attributes))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from protocols.vitals import METRICS
 
@@ -86,6 +86,11 @@ class Sample:
     `probe_on` False: the pulse oximeter's probe is off the patient (a scenario's `probe_off`
     step), so the monitor has no SpO2 and no oximeter pulse rate to send; `spo2` and
     `pulse_rate` are still the patient's, for after the probe is back.
+
+    A vital on a second channel (a scenario's `[second_channel]`, `with_second_channels`):
+    `spo2_probe2`, a second pulse-oximeter probe's SpO2 beside `spo2` (both "no value" while the
+    probe is off); `chest_rr`, the chest-impedance RR of a monitor with capnography, whose
+    `resp_rate` is then the airway RR (breaths that move air). None: no such channel.
     """
 
     t: float
@@ -95,6 +100,8 @@ class Sample:
     spo2: int
     nibp: Nibp | None
     probe_on: bool = True
+    spo2_probe2: int | None = None
+    chest_rr: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +195,36 @@ class Physiology:
         diastolic = min(_clamp("bp_diastolic", dia_v), systolic - PULSE_PRESSURE_MIN)
         mean = _clamp("bp_mean", diastolic + (systolic - diastolic) / 3)
         return Nibp(t, systolic, diastolic, mean)
+
+
+SECOND_CHANNELS: dict[str, str] = {
+    # vital -> what its second channel is, beside the scenario's own value of it
+    "spo2": "a second pulse-oximeter probe",
+    "resp_rate": "the chest-impedance RR beside capnography's airway RR",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SecondChannel:
+    """A vital's second channel: the scenario's value plus `offset`, or `value` fixed (an
+    obstructed airway: the chest keeps moving at 14 while no air moves). No jitter of its own,
+    so the patient's seeded values are the same with it as without."""
+
+    offset: float = 0.0
+    value: float | None = None
+
+    def of(self, metric: str, first: int) -> int:
+        return _clamp(metric, self.value if self.value is not None else first + self.offset)
+
+
+def with_second_channels(sample: Sample, channels: Mapping[str, SecondChannel]) -> Sample:
+    """`sample` with the second channel of each vital in `channels` (keys of SECOND_CHANNELS)."""
+    if not channels:
+        return sample
+    probe2, chest = channels.get("spo2"), channels.get("resp_rate")
+    return replace(sample,
+                   spo2_probe2=None if probe2 is None else probe2.of("spo2", sample.spo2),
+                   chest_rr=None if chest is None else chest.of("resp_rate", sample.resp_rate))
 
 
 PULSE_PRESSURE_MIN = 10

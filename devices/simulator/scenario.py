@@ -10,6 +10,9 @@ A scenario file (see `scenarios/*.toml` for complete ones):
     [baseline]                         # optional keys: bp_systolic, bp_diastolic, heart_rate,
     resp_rate = 14                     # resp_rate, spo2 (missing ones take the defaults)
 
+    [second_channel.resp_rate]         # optional: one vital on two channels (below)
+    value = 14                         # or offset = -3 (from the scenario's value)
+
     [[steps]]                          # any number, any order
     at_minute = 10
     action = "ramp"                    # ramp | disconnect | probe_off | garbage | nul_bytes |
@@ -35,6 +38,16 @@ format's own "no value" and the rest (ECG heart rate, RR, NIBP) as usual. Only t
 `devices.simulator.encode.PROBE_OFF_FORMATS` can play it (hl7: the two OBX rows with an empty
 OBX-5 and OBX-11 `X`; masimo: `SPO2=---% BPM=---` with the Sensor Off exception bit); a scenario
 with the step is refused for any other format (`check_playable`), never played without it.
+
+`[second_channel.spo2]` and `[second_channel.resp_rate]`: the monitor sends the vital on a
+second channel in every frame, beside the scenario's own value, as the console's
+console/session/channels.py judges them (the worse one): a second SpO2 probe (hl7: OBX-4
+1.2.2.1 beside 1.2.1.1), and the chest-impedance RR (151562, IntelliVue 0x500A) beside
+capnography's airway RR (151570, 0x5012), which is then the scenario's `resp_rate` (what moves
+air: an obstructed airway drops it while the chest keeps moving). `value` fixes the second
+channel, `offset` makes it follow the scenario's value. Only the formats in
+`devices.simulator.encode.SECOND_CHANNEL_FORMATS` carry it; any other refuses the scenario
+(`check_playable`). A timeline's `truths` hold the scenario's own values (the first channel).
 
 An expected alarm needs a format that sends its metric (`ALARM_METRICS`,
 `devices.simulator.encode.SENT_METRICS`): `masimo` sends SpO2 and pulse only, so a scenario
@@ -69,6 +82,7 @@ from devices.simulator.encode import (
     DEFAULT_IDENTITY,
     LINE_FAULT_FORMATS,
     PROBE_OFF_FORMATS,
+    SECOND_CHANNEL_FORMATS,
     SENT_METRICS,
     DeviceIdentity,
     new_encoder,
@@ -78,10 +92,13 @@ from devices.simulator.physiology import (
     DERIVED,
     PULSE_PRESSURE_MIN,
     RAMPABLE,
+    SECOND_CHANNELS,
     Physiology,
     Ramp,
     Sample,
+    SecondChannel,
     first_cuff_reading_s,
+    with_second_channels,
 )
 
 ACTIONS: dict[str, tuple[str, ...]] = {
@@ -112,7 +129,7 @@ ALARM_CONDITIONS: tuple[str, ...] = tuple(ALARM_METRICS)
 BYTE_FAULTS = frozenset({"garbage", "nul_bytes", "truncated_frame", "mid_frame"})
 
 TOP_LEVEL_KEYS = ("name", "description", "duration_minutes", "nibp_interval_minutes", "baseline",
-                  "steps", "expect")
+                  "second_channel", "steps", "expect")
 DEFAULT_NIBP_INTERVAL_MINUTES = 5.0
 MAX_DURATION_MINUTES = 24 * 60
 MAX_FAULT_BYTES = 65536
@@ -180,6 +197,8 @@ class Scenario:
     steps: tuple[Step, ...]
     expect: Expect
     source: str = ""
+    second_channels: Mapping[str, SecondChannel] = field(default_factory=dict)
+    """vital -> its second channel (`[second_channel.spo2]`, `[second_channel.resp_rate]`)."""
 
     def ramps(self) -> list[Ramp]:
         return [Ramp(s.at_s, s.metric, s.to, s.over_s) for s in self.steps if s.action == "ramp"]
@@ -315,6 +334,7 @@ class _Validator:
         nibp = self.number(data, "nibp_interval_minutes", "", low=0, strict_low=True, high=120,
                            default=DEFAULT_NIBP_INTERVAL_MINUTES)
         baseline = self.baseline(data.get("baseline", {}))
+        second = self.second_channels(data.get("second_channel", {}))
         raw_steps = data.get("steps", [])
         if not isinstance(raw_steps, list):
             raise self.fail("steps", "must be an array of tables ([[steps]])")
@@ -323,7 +343,7 @@ class _Validator:
         self.pressures_apart(steps, baseline, nibp)
         expect = self.expect(data.get("expect"))
         return Scenario(name, description, duration, nibp, baseline,
-                        tuple(sorted(steps, key=lambda s: s.at_s)), expect, self.source)
+                        tuple(sorted(steps, key=lambda s: s.at_s)), expect, self.source, second)
 
     def pressures_apart(self, steps: tuple[Step, ...], baseline: Mapping[str, float],
                         nibp_minutes: float) -> None:
@@ -394,6 +414,35 @@ class _Validator:
         if out.get("spo2", BASELINE_SPO2_LOW) < BASELINE_SPO2_LOW:
             raise self.fail("baseline.spo2", f"a percentage of at least {BASELINE_SPO2_LOW} "
                             f"at the start (97, not 0.97), got {out['spo2']:g}")
+        return out
+
+    def second_channels(self, table: Any) -> dict[str, SecondChannel]:
+        """`[second_channel.VITAL]` tables: each `offset` (from the scenario's value) or `value`
+        (fixed), not both: one of them given twice would leave a QA guessing which is sent."""
+        if not isinstance(table, dict):
+            raise self.fail("second_channel", "must be a table ([second_channel.spo2], "
+                            "[second_channel.resp_rate])")
+        self.unknown_keys(table, SECOND_CHANNELS, "second_channel.")
+        out: dict[str, SecondChannel] = {}
+        for vital, given in table.items():
+            where = f"second_channel.{vital}."
+            if not isinstance(given, dict):
+                raise self.fail(f"second_channel.{vital}",
+                                "must be a table with offset or value (e.g. value = 97)")
+            self.unknown_keys(given, ("offset", "value"), where)
+            if ("offset" in given) == ("value" in given):
+                raise self.fail(f"second_channel.{vital}",
+                                "give one of offset (from the scenario's value) or value (fixed)")
+            low, high = METRICS[vital].hard
+            if "value" in given:
+                value = self.number(given, "value", where, low=low, high=high)
+                if vital == "spo2" and value < BASELINE_SPO2_LOW:   # as `baseline` says it
+                    raise self.fail(f"{where}value", f"a percentage of at least "
+                                    f"{BASELINE_SPO2_LOW} (97, not 0.97), got {value:g}")
+                out[vital] = SecondChannel(value=value)
+            else:
+                out[vital] = SecondChannel(offset=self.number(given, "offset", where,
+                                                              low=low - high, high=high - low))
         return out
 
     def pressures_at_start(self, given: Mapping[str, float]) -> None:
@@ -524,6 +573,8 @@ def check_playable(scenario: Scenario, fmt: str) -> None:
     never raise resp_rate_high); played without, a QA run would wait for an alarm that never comes.
     A device that is asked keeps its port open and answers whole messages (`LINE_FAULT_FORMATS`):
     it plays no byte fault, and its `disconnect` is silence, device_stale, never device_lost.
+    A vital on a second channel needs a format that carries it (`SECOND_CHANNEL_FORMATS`):
+    played on one channel only, the console would judge a value the scenario does not promise.
 
     Raises:
         ScenarioError: names the step or the alarm, the format and the formats that can play it.
@@ -542,6 +593,13 @@ def check_playable(scenario: Scenario, fmt: str) -> None:
                 f"the {fmt} simulator answers whole messages and cannot send bytes that are no "
                 f"frame; formats that can: {', '.join(LINE_FAULT_FORMATS)} (give one of them with "
                 "--format)")
+    for vital in scenario.second_channels:
+        if fmt not in SECOND_CHANNEL_FORMATS[vital]:
+            raise ScenarioError(
+                scenario.source or scenario.name, f"second_channel.{vital}",
+                f"the {fmt} simulator cannot send {SECOND_CHANNELS[vital]} (one vital on two "
+                f"channels); formats that can: {', '.join(SECOND_CHANNEL_FORMATS[vital])} (give "
+                "one of them with --format)")
     if "device_lost" in scenario.expect.alarms and fmt not in LINE_FAULT_FORMATS:
         raise ScenarioError(
             scenario.source or scenario.name, "expect.alarms: device_lost",
@@ -855,6 +913,7 @@ def _made(played: StreamedTimeline) -> Iterator[tuple[TimelineEntry, Sample | No
     # by the file check and never played, without a word (review 39). Such steps are played at
     # their own times, a cut on the frame that would have come next.
     for sample in body.samples(duration_s + 1):
+        sample = with_second_channels(sample, scenario.second_channels)
         t = sample.t
         if t >= duration_s:
             for waiting in pending_cuts:   # its frame never came: the port was gone to the end

@@ -33,8 +33,9 @@ from devices.simulator.scenario import (
 from tests.devices.conftest import random_chunks
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-BUILTINS = ("desaturation", "disconnect", "garbage", "hypertensive-surge", "normal", "probe-off",
-            "respiratory-depression", "tachycardia", "tachypnea")
+BUILTINS = ("desaturation", "disconnect", "garbage", "hypertensive-surge", "normal",
+            "obstructed-airway", "probe-disagreement", "probe-off", "respiratory-depression",
+            "tachycardia", "tachypnea")
 
 
 def decode_all(data: bytes, fmt: str) -> list:  # type: ignore[type-arg]

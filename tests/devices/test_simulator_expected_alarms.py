@@ -19,7 +19,12 @@ import pytest
 from devices.formats import FORMATS
 from devices.simulator import cli
 from devices.simulator.answering import ANSWERING_FORMATS, answer_in_thread
-from devices.simulator.encode import FORMAT_NAMES, PROBE_OFF_FORMATS, SENT_METRICS
+from devices.simulator.encode import (
+    FORMAT_NAMES,
+    PROBE_OFF_FORMATS,
+    SECOND_CHANNEL_FORMATS,
+    SENT_METRICS,
+)
 from devices.simulator.player import start_in_thread
 from devices.simulator.scenario import (
     ALARM_METRICS,
@@ -99,6 +104,10 @@ def test_a_scenario_plays_in_a_format_only_when_the_format_can_bring_what_it_pro
             f"{scenario}.toml: expect.alarms: {condition}: needs {metric}, which the {fmt} "
             f"simulator does not send (only spo2, pulse_rate); formats that send {metric}: "
             f"{CARRIERS} (give one of them with --format)")
+    elif (vitals := load_builtin(scenario).second_channels) and any(
+            fmt not in SECOND_CHANNEL_FORMATS[vital] for vital in vitals):
+        # One vital on two channels: never played on one.
+        assert said is not None and "(one vital on two channels)" in said
     elif scenario == "probe-off" and fmt not in PROBE_OFF_FORMATS:
         assert said is not None and "cannot send a probe off" in said
     elif scenario == "disconnect" and fmt in ANSWERING_FORMATS:
@@ -207,6 +216,8 @@ def test_the_list_says_which_formats_cannot_bring_a_scenarios_alarms(
         "garbage": "only with --format hl7, masimo, ansar-b]",
         "hypertensive-surge": "not with --format masimo]",
         "normal": "",
+        "obstructed-airway": "only with --format hl7, intellivue, intellivue-lan]",
+        "probe-disagreement": "only with --format hl7]",
         "probe-off": "only with --format hl7, masimo]",
         "respiratory-depression": "not with --format masimo]",
         "tachycardia": "not with --format masimo]",
