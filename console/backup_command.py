@@ -127,6 +127,14 @@ def write_backup(db: Path, dest: Path, *, replace: bool = False, pages: int = ST
 def _check_dest(db: Path, dest: Path, replace: bool) -> None:
     """Refuse a DEST that cannot be written, before the log is read."""
     folder = dest.parent
+    # The log's own side files, there or not: its -wal replaced under a running console left
+    # the console writing into the unlinked old one, and a crash lost the open session; a
+    # backup named as its -journal was deleted by the next console to open the log (a review).
+    for side in ("-wal", "-shm", "-journal"):
+        twin = db.with_name(db.name + side)
+        if _same_path(dest, twin):
+            raise CommandFailure(f"{dest} is the session log's {side} file: give the backup "
+                                 "another file; nothing was written")
     if os.path.isdir(dest):
         raise CommandFailure(f"{dest} is a folder: give the backup's file name, e.g. "
                              f"{dest / ('backup-' + db.name)}; nothing was written")
@@ -135,14 +143,6 @@ def _check_dest(db: Path, dest: Path, replace: bool) -> None:
             if os.path.samefile(dest, db):
                 raise CommandFailure(f"{dest} is the session log itself: give the backup "
                                      "another file; nothing was written")
-            # The log's own side files too: its -wal replaced under a running console left the
-            # console writing into the unlinked old one, and a crash lost the open session (a
-            # review).
-            for side in ("-wal", "-shm", "-journal"):
-                twin = db.with_name(db.name + side)
-                if os.path.lexists(twin) and os.path.samefile(dest, twin):
-                    raise CommandFailure(f"{dest} is the session log's {side} file: give the "
-                                         "backup another file; nothing was written")
         if not replace:
             raise CommandFailure(f"{dest} already exists: nothing was written; give a new "
                                  "name (a dated one for a nightly backup), or --replace to "
@@ -150,6 +150,14 @@ def _check_dest(db: Path, dest: Path, replace: bool) -> None:
     if not os.path.isdir(folder):
         raise CommandFailure(f"cannot write the backup {dest}: its folder {folder} does not "
                              "exist; nothing was written")
+
+
+def _same_path(one: Path, other: Path) -> bool:
+    """`one` and `other` name one file: the same path resolved, or one file by its inode."""
+    with contextlib.suppress(OSError):
+        if os.path.samefile(one, other):
+            return True
+    return os.path.realpath(one) == os.path.realpath(other)
 
 
 def _dest_failure(dest: Path, cause: str) -> CommandFailure:

@@ -1961,20 +1961,25 @@ def course_protocol(row: CourseRow, previous: CourseRow | None = None) -> str:
     SpO2 limit (a review): what makes sessions not comparable is said where they are compared.
     A file edited without a new version is a change too: the texts are compared, not the
     versions."""
-    version = row.protocol.version if row.protocol is not None else row.protocol_version
-    text = f"{row.protocol_id} {version}" if version else row.protocol_id
-    if previous is not None and _rules_of(previous) != _rules_of(row):
+    text = f"{row.protocol_id} {_version(row)}" if _version(row) else row.protocol_id
+    if previous is not None and _rules_changed(previous, row):
         text += f" {RULES_CHANGED}"
     return text
 
 
-def _rules_of(row: CourseRow) -> str:
-    """The protocol a session ran under as `course_trend` tells them apart: its logged text's
-    SHA-256; its id and version when it logged no text (an older console's session)."""
-    if row.protocol is not None and row.protocol.text:
-        return digest(row.protocol.text)
-    version = row.protocol.version if row.protocol is not None else row.protocol_version
-    return f"{row.protocol_id} {version}"
+def _version(row: CourseRow) -> str:
+    return row.protocol.version if row.protocol is not None else row.protocol_version
+
+
+def _rules_changed(before: CourseRow, row: CourseRow) -> bool:
+    """The two sessions ran under other rules: their logged texts differ, or, when either
+    logged none (an older console's session), their ids or versions do. A text's digest against
+    an id and version always differed: "rules changed" stood beside a session between two of
+    one text, and after it (a review)."""
+    texts = [r.protocol.text if r.protocol is not None else "" for r in (before, row)]
+    if all(texts):
+        return digest(texts[0]) != digest(texts[1])
+    return (before.protocol_id, _version(before)) != (row.protocol_id, _version(row))
 
 
 def _course_dose(row: CourseRow) -> str:

@@ -94,10 +94,10 @@ def judged_alone(readings: Sequence[Reading],
     on each continuous value of a vital that its source sent on another channel beside the one
     judged: of each such group, `pick(metric, values)` gives the index of the one judged.
 
-    A group is one message's values of one vital from one source on different channels: where
-    the message has no id, a channel seen again starts the next group (a read that brought two
-    messages without ids, as a serial line sends them); with an id, one message however its
-    rows name their channels (a monitor leaving OBX-4 empty sends the airway RR and the
+    A group is one message's values of one vital from one source on different channels: a
+    channel seen again starts the next group (the same probe's newer value in one message; a
+    read that brought two messages without ids, as a serial line sends them), except channel ""
+    within a message with an id (a monitor leaving OBX-4 empty sends the airway RR and the
     impedance RR both on channel "": grouped by the channel, both were judged, one after the
     other, and the normal one ended the other's alarm: a review). NIBP values, typed ones, DEMO
     and TEST ones are never grouped.
@@ -110,7 +110,7 @@ def judged_alone(readings: Sequence[Reading],
             continue
         key = (reading.metric, reading.source, reading.message)
         group = open_groups.get(key)
-        if group is None or (not reading.message
+        if group is None or ((reading.channel or not reading.message)
                              and any(readings[i].channel == reading.channel for i in group)):
             group = open_groups[key] = [index]
             groups.append(group)
