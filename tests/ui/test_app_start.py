@@ -496,8 +496,8 @@ def test_unknown_demo_scenario_lists_the_built_in_ones(started, tmp_path):
     # Named once, each scenario once (the list was said twice, the simulator's and the app's).
     assert str(refused.value) == (
         "--scenario nope: not a built-in scenario; built-in scenarios: desaturation, disconnect, "
-        "garbage, hypertensive-surge, normal, probe-off, respiratory-depression, tachycardia, "
-        "tachypnea")
+        "garbage, hypertensive-surge, normal, obstructed-airway, probe-disagreement, probe-off, "
+        "respiratory-depression, tachycardia, tachypnea")
 
 
 @pytest.mark.parametrize("extra, message", [
