@@ -19,7 +19,7 @@ from console.records import SessionOpened
 from console.store import EventLog
 from devices.profiles import builtin_profiles_dir
 from protocols.loader import builtin_protocols_dir
-from console.ui.app import StartError, build
+from console.ui.app import StartError, build, dispose
 from console.ui.audio import RecordingAudioOut
 from console.ui.start_screen import StartRequest
 from tests.ui.conftest import Answers
@@ -31,7 +31,14 @@ def options(tmp_path, *extra):
 
 @pytest.fixture
 def started(qtbot):
-    """Builds the window as the app does, with recorded audio and answers; cleans up after."""
+    """Builds the window as the app does, with recorded audio and answers, and stops it as
+    `run()` does: the cleanups (the session, the bridge, the log), then the window disposed of,
+    with no turn of the loop in between. A cleanup that fails fails the test.
+
+    (Left to pytest-qt, the loop turned once more after the cleanups, which the app never does:
+    a bus client's last status, posted to the bridge while it stopped, then ran a pump into the
+    closed log, a teardown error under the suite's load.)
+    """
     cleanups = []
     alive = []   # the windows must outlive the test body: their controllers are stopped below
 
@@ -42,8 +49,12 @@ def started(qtbot):
         return window
 
     yield start
-    for cleanup in reversed(cleanups):
-        cleanup()
+    try:
+        for cleanup in reversed(cleanups):
+            cleanup()
+    finally:
+        for window in alive:
+            dispose(window)
 
 
 def test_command_line_session_opens_the_live_window_and_is_logged(started, tmp_path):

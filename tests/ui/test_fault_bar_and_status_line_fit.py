@@ -11,9 +11,9 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from console.ui.network_bridge import NetworkBridge
-from tests.ui.test_app_start import options
+from tests.ui.test_app_start import options, started  # noqa: F401 - the fixture
 from tests.ui.test_discharge_held_by_the_log import Locked
-from tests.ui.test_network_window import SESSION, stopped_as_run_does  # noqa: F401 - the fixture
+from tests.ui.test_network_window import SESSION
 
 SUMMARY = "ValueError: boom"
 NETWORK = ("--broker", "mqtt://127.0.0.1:9", "--chair", "chair-3", "--allow-plaintext")
@@ -38,8 +38,8 @@ def said(window: QtWidgets.QMainWindow, words: str) -> bool:
                for label in window.findChildren(QtWidgets.QLabel))
 
 
-def faulted(stopped_as_run_does, tmp_path, qtbot, size):  # noqa: F811
-    window = stopped_as_run_does(options(tmp_path, *SESSION, *NETWORK))
+def faulted(started, tmp_path, qtbot, size):  # noqa: F811
+    window = started(options(tmp_path, *SESSION, *NETWORK))
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
@@ -66,15 +66,15 @@ def all_in_sight(window, qtbot, size) -> None:
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def test_the_network_state_stays_in_sight_with_a_console_fault(
-        stopped_as_run_does, tmp_path, qtbot, size):  # noqa: F811
-    window = faulted(stopped_as_run_does, tmp_path, qtbot, size)
+        started, tmp_path, qtbot, size):  # noqa: F811
+    window = faulted(started, tmp_path, qtbot, size)
     all_in_sight(window, qtbot, size)
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def test_not_saved_stays_in_sight_with_a_console_fault_and_goes_once_saved(
-        stopped_as_run_does, tmp_path, qtbot, size):  # noqa: F811
-    window = faulted(stopped_as_run_does, tmp_path, qtbot, size)
+        started, tmp_path, qtbot, size):  # noqa: F811
+    window = faulted(started, tmp_path, qtbot, size)
     controller = window.controller
     lock = Locked(controller, window.log.path)   # another program holds the log
     lock.writes.retry_seconds = 0.0   # the app's own clock runs: the next tick tries again

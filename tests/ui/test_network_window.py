@@ -13,6 +13,7 @@ from PySide6 import QtWidgets
 
 from console.clock import ManualClock, SystemClock
 from console.network import bus_topics as topics
+from console.network.mllp_sender import control_id_of
 from console.network.mqtt_bus import BusClient, BusConfig, BusState, BusStatus
 from console.session.alarms import Raise
 from console.session.engine import NETWORK_UNCONFIRMED, Patient, SessionEngine
@@ -144,7 +145,7 @@ def test_an_acknowledgement_at_the_bedside_reaches_the_central_at_once(
 
 
 def test_a_value_taken_back_at_the_bedside_leaves_the_central_trend(
-        tmp_path, broker, stopped_as_run_does, qtbot, monkeypatch):
+        tmp_path, broker, started, qtbot, monkeypatch):
     """A heart rate of 150 typed by mistake and marked entered in error at the bedside leaves the
     central station's trend too, as it leaves the bedside's: the central nurse must not read a
     tachycardia the chair has taken back for the rest of the session."""
@@ -160,10 +161,9 @@ def test_a_value_taken_back_at_the_bedside_leaves_the_central_trend(
         return [value for _at, value in series.get("heart_rate", [])]
 
     try:
-        # Stopped as the app stops (`stopped_as_run_does`): a trend at every pump would otherwise
-        # read the closed log on the turn of the loop `started` gives after its cleanups.
-        window = stopped_as_run_does(options(tmp_path, *SESSION, "--broker", broker.url,
-                                             "--chair", "chair-2"))
+        # Stopped as the app stops (`started`): a trend at every pump would otherwise read the
+        # closed log on a turn of the loop after the cleanups.
+        window = started(options(tmp_path, *SESSION, "--broker", broker.url, "--chair", "chair-2"))
         controller = window.controller
         verdict, row = controller.enter_manual_row("heart_rate", 150, confirmed=True)
         assert row is not None, verdict
@@ -211,7 +211,21 @@ def test_the_nurse_reads_whether_the_quiet_room_tones_are_soft_and_the_sounder_f
     # No central station online: full volume, and the line says so (the alarm says why).
     qtbot.waitUntil(lambda: "quiet room: full volume" in _line(window), timeout=10000)
     assert not sounder.quiet
-    central = BusClient(BusConfig(broker.url), client_id="central-quiet", clock=ManualClock())
+    # Once the broker has relayed the chair's own status, no central is known online: the alarm.
+    qtbot.waitUntil(lambda: bool(network_alarms(window)), timeout=10000)
+    # A central station comes, as the real one: it confirms every alarm message it gets. Soft
+    # tones wait for its confirmation of that alarm's message, its presence alone is none
+    # (console/network/link.py `_central_came_online`).
+    central: BusClient | None = None
+
+    def confirm(_topic: str, payload: bytes) -> None:
+        assert central is not None
+        central.publish(topics.chair_topic("chair-2", "confirm"), topics.encode(
+            {"control_id": control_id_of(payload.decode("utf-8")), "station": "desk", "at": "x"}))
+
+    central = BusClient(BusConfig(broker.url), client_id="central-quiet", clock=ManualClock(),
+                        on_message=confirm)
+    central.subscribe(topics.chair_topic("chair-2", "pcd04"))
     central.start()
     try:
         central.publish(topics.central_status_topic("desk"), topics.encode({"online": True}),
@@ -318,31 +332,6 @@ def test_a_discharged_chair_says_so_and_after_new_session_says_no_session(
                         timeout=10000)
 
 
-@pytest.fixture
-def stopped_as_run_does(qtbot):
-    """Builds the window as the app does and stops it as `run()` does: the cleanups (the session,
-    the bridge, the log), then the window disposed of, with no turn of the loop in between.
-
-    (`started` lets pytest-qt turn the loop once more after the cleanups, which the app never
-    does: the bus client's last status, posted to the bridge while it stopped, then ran a pump
-    into the closed log, a teardown error about one run in seven.)
-    """
-    cleanups: list = []
-    windows: list[QtWidgets.QMainWindow] = []
-
-    def start(args):
-        window = build(args, cleanups, audio_out=RecordingAudioOut(), confirmer=Answers(),
-                       asker=Answers())
-        qtbot.addWidget(window)
-        windows.append(window)
-        return window
-
-    yield start
-    run_cleanups(cleanups)
-    for window in windows:
-        dispose(window)
-
-
 def _drawn_up_to(label: QtWidgets.QLabel, words: str) -> bool:
     """Whether the label draws `words` whole inside its width (left aligned, not cut)."""
     text = label.text()
@@ -369,11 +358,11 @@ BROKER_REFUSING = BusStatus(
     (BROKER_REFUSING, BROKER_REFUSING.detail.partition("; ")[2]),
 ], ids=["broker down", "broker refusing"])
 def test_unencrypted_and_the_quiet_room_state_stay_in_sight_while_the_bus_has_a_long_cause(
-        stopped_as_run_does, tmp_path, qtbot, status, cause):
+        started, tmp_path, qtbot, status, cause):
     # A quiet-room chair on plain MQTT to another machine, at 1366x768 (no broker there: the
     # status is the bus client's, given to the link as its reader gives it; given again should
     # the real client's own word about 10.20.30.40 come between, until the pump reads it last).
-    window = stopped_as_run_does(options(
+    window = started(options(
         tmp_path, *SESSION, "--broker", "mqtt://10.20.30.40:1883", "--chair", "chair-3",
         "--allow-plaintext", "--quiet-room"))
     window.resize(1366, 768)
