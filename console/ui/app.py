@@ -338,7 +338,8 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
 
         # pyserial empties the input buffer when it opens a port: play once the port is open.
         with _not_started():
-            window.open_session(make_demo, (demo.port_path, "hl7"), on_connecting=demo.go)
+            window.open_session_or_fallback(make_demo, (demo.port_path, "hl7"),
+                                            on_connecting=demo.go)
         return window
     if not session_now:
         _preset_monitor(window, args)
@@ -386,7 +387,7 @@ def build(args: argparse.Namespace, cleanups: list[Callable[[], None]],
                                   details={"device": args.device, "format": monitor})
 
     with _not_started():
-        window.open_session(make, device, identity=identity)
+        window.open_session_or_fallback(make, device, identity=identity)
     return window
 
 

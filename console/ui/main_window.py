@@ -41,6 +41,7 @@ from console.ui.elided_label import ElidedLabel
 from console.ui.entry_panel import UNSAVED_LOST, Confirmer, DialogConfirmer
 from console.ui.fault_handler import FaultHandler
 from console.ui.live_window import LiveWindow
+from console.ui.session_fallback import SessionFallback, discard_half_built, report
 from console.ui.shown_log import ShownLog
 from console.ui.window_front import TypeAheadGuard, bring_forward
 from console.version import VERSION
@@ -109,6 +110,11 @@ class SessionHasEnded(Exception):
     def __init__(self, row: SessionRow) -> None:
         self.row = row
         super().__init__(f"{session_words(row).capitalize()} {_ended_words(row)}")
+
+
+class SessionWindowNotBuilt(Exception):
+    """`MainWindow.open_session`: the session opened and runs, but its live window could not be
+    built (a bug): its fallback page (console/ui/session_fallback.py) shows its alarms."""
 
 
 class _WindowKeysFirst(QtCore.QObject):
@@ -184,7 +190,8 @@ class MainWindow(QtWidgets.QMainWindow):
     """Hosts the start screen, then one live session.
 
     Attributes:
-        controller / live: set once a session is open.
+        controller / live: set once a session is open (`live` None while `fallback` stands).
+        fallback: the page shown in place of a live window that could not be built (a bug).
         start_monitor: (port, monitor) every start screen opens with (`preset_start_monitor`:
             a chair's launcher's `--device` and `--format` / `--device-profile`); None: none.
         shown_log: where `--shown-log` copies what the window shows (None: no copy).
@@ -233,6 +240,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._network_state: QtWidgets.QWidget | None = None
         self._unsaved_line = ""   # the status line's NOT SAVED while records are held, else ''
         self.live: LiveWindow | None = None
+        self.fallback: SessionFallback | None = None
         self.sounder: AlarmSounder | None = None
         self.new_alarms = NewAlarmWatch()
         self.fronted = 0   # times an alarm brought this window to the front (for tests)
@@ -609,7 +617,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.controller.stop()
         if self.sounder is not None:
             self.sounder.unbind()   # its timer would go on reading the speaker for nobody
-        self.controller, self.live = None, None
+        self.controller, self.live, self.fallback = None, None, None
         self.setWindowTitle(TITLE)
         self.session_closed.emit()
         # The menu bar comes back once the start page has taken the ended session's place: shown
@@ -628,7 +636,26 @@ class MainWindow(QtWidgets.QMainWindow):
                      on_connecting: Callable[[], None] | None = None,
                      history: list[tuple[int | None, Record]] | None = None,
                      identity: ChairIdentity | None = None) -> LiveWindow:
-        """Open the live window on a new or resumed engine whose records go through a journal.
+        """`open_session_or_fallback`, for a caller that needs the live window.
+
+        Raises:
+            ClaimUnavailable: as `open_session_or_fallback`.
+            SessionWindowNotBuilt: the session opened and runs on its fallback page.
+        """
+        live = self.open_session_or_fallback(make_engine, device, on_connecting, history,
+                                             identity)
+        if live is None:
+            raise SessionWindowNotBuilt("the session window could not be built: the session "
+                                        "runs on its fallback page")
+        return live
+
+    def open_session_or_fallback(self, make_engine: EngineFactory, device: Device | None,
+                                 on_connecting: Callable[[], None] | None = None,
+                                 history: list[tuple[int | None, Record]] | None = None,
+                                 identity: ChairIdentity | None = None) -> LiveWindow | None:
+        """Open the live window on a new or resumed engine whose records go through a journal;
+        None when a bug kept the live window from being built: the session then runs on its
+        fallback page (`_open_engine`).
 
         `history`: what a resumed session had logged, so its event list and trend start full:
         (row id for observations, else None; record), in time order.
@@ -672,9 +699,15 @@ class MainWindow(QtWidgets.QMainWindow):
     def _open_engine(self, engine: SessionEngine, journal: Journal, device: Device | None,
                      on_connecting: Callable[[], None] | None,
                      identity: ChairIdentity | None,
-                     logged: Sequence[ObservationRecord] = ()) -> LiveWindow:
+                     logged: Sequence[ObservationRecord] = ()) -> LiveWindow | None:
         """`open_session`'s part after the claim: the controller, the live window, the sounder.
-        `logged`: a resumed session's observations, oldest first."""
+        `logged`: a resumed session's observations, oldest first.
+
+        A bug raised while the live window is built is the session's Console fault, and the
+        session opens all the same on a fallback page with its alarms (None returned): raised
+        out of here it had left the session's alarms nowhere, its timers stopped, and a
+        `--resume` ended in a traceback (README: a bug becomes a technical alarm, never
+        silence)."""
         # A demo session needs no account (issue 13): it never locks and signs nothing.
         chair = None if engine.demo else identity or self._chair_identity()
         controller = SessionController(engine, self.clock, self, identity=chair,
@@ -693,8 +726,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.sounder.bind(controller)
         self.controller = controller
         self.cleanups.append(controller.stop)
-        self.live = LiveWindow(controller, journal, self.confirmer, self.asker)
-        self.live.new_session_requested.connect(self._on_new_session_requested)
+        shown: QtWidgets.QWidget
+        try:
+            shown = self.live = LiveWindow(controller, journal, self.confirmer, self.asker)
+        except Exception as exc:  # noqa: BLE001 - every bug is the fault handler's
+            self.live = None
+            report(exc)   # the Console fault, raised, logged and sounded in this session
+            discard_half_built(exc, LiveWindow, keep=self)
+            shown = self.fallback = SessionFallback(controller, keep=self)
+        else:
+            self.fallback = None
+            self.live.new_session_requested.connect(self._on_new_session_requested)
         self.setWindowTitle(DEMO_TITLE if engine.demo else TITLE)
         self.session_opened.emit(controller)
         if self.shown_log is not None:   # after the live window: it copies what was just drawn
@@ -706,7 +748,7 @@ class MainWindow(QtWidgets.QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.fault_bar)
-        column.addWidget(self.live, 1)
+        column.addWidget(shown, 1)
         # The live window needs every row of a 1366x768 screen; review stays on Ctrl+R. The menu
         # bar goes before the live window comes: laid out with both, the window grows past it.
         self.menuBar().hide()
@@ -787,7 +829,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """An alarm calls (NewAlarmWatch): this window back over any other, the keyboard on the
         live window, never in the vitals form (console/ui/window_front.py)."""
         self.fronted += 1
-        self.type_ahead = bring_forward(self, self.live, lambda: self.clock.now().mono)
+        self.type_ahead = bring_forward(self, self.live or self.fallback,
+                                        lambda: self.clock.now().mono)
 
     def _on_start_requested(self, request: StartRequest) -> None:
         """Start: the session of this patient and protocol left open is resumed, as from the
@@ -860,7 +903,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 details={"device": request.device_url, "format": request.device_format},
             )
 
-        self._refusing(lambda: self.open_session(make, device, identity=identity),
+        self._refusing(lambda: self.open_session_or_fallback(make, device, identity=identity),
                        resuming=False)
 
     def _form_changed(self, patient_id: str) -> bool:
@@ -987,7 +1030,7 @@ class MainWindow(QtWidgets.QMainWindow):
             f"{patient_id} has {sessions}: start another session of {patient_id}?",
             "Start another session")
 
-    def _refusing(self, start: Callable[[], LiveWindow],
+    def _refusing(self, start: Callable[[], LiveWindow | None],
                   resuming: bool = True) -> LiveWindow | None:
         """Open a session, or say on the start page why the log refused it (no session starts).
         `resuming`: False for a new session, whose refused claim is "not started"."""
@@ -1139,11 +1182,14 @@ class MainWindow(QtWidgets.QMainWindow):
     def _say_not_closed(self, refused: str) -> None:
         """The close was refused by the lock or the account: said on the lock bar (the station
         is locked now), with the sign-in form ready."""
+        said = ("The console was not closed: closing it stops every alarm of the session. "
+                f"{refused.rstrip('.')}.")
         if self.live is None:
+            if self.fallback is not None:   # no lock bar on it: said on the page
+                self.fallback.say(said)
             return
         bar = self.live.lock_bar
-        bar.message.setText("The console was not closed: closing it stops every alarm of the "
-                            f"session. {refused.rstrip('.')}.")
+        bar.message.setText(said)
         bar.name.setFocus()
 
     def stopped_by_signal(self, signal_name: str) -> None:
@@ -1349,8 +1395,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def resume(self, row: SessionRow, device: Device | None = None, actor: str = ENGINE,
                on_connecting: Callable[[], None] | None = None,
-               nurse: str | None = None) -> LiveWindow:
-        """Resume a session left open: its phase, T0, timers and ticks come back from the log.
+               nurse: str | None = None) -> LiveWindow | None:
+        """Resume a session left open: its phase, T0, timers and ticks come back from the log;
+        its live window, or None when it runs on the fallback page (`_open_engine`).
 
         `device`: the port to read now (a monitor can come back under another name); default the
         one the session was started with. `actor`: who resumed it, logged with `session_resumed`.
@@ -1373,7 +1420,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _resume_claimed(self, row: SessionRow, device: Device | None, actor: str,
                         on_connecting: Callable[[], None] | None,
-                        nurse: str | None) -> LiveWindow:
+                        nurse: str | None) -> LiveWindow | None:
         # Read again under the claim: an offer stays on the start screen while another console
         # resumes and discharges its session; resumed from the old row, a session_resumed
         # followed its session_ended.
@@ -1416,7 +1463,8 @@ class MainWindow(QtWidgets.QMainWindow):
             [*logged, *((None, r) for r in events), *((None, r) for r in alarm_events)],
             key=lambda pair: when(pair[1]))
         try:
-            live = self.open_session(make, device, on_connecting=on_connecting, history=history)
+            live = self.open_session_or_fallback(make, device, on_connecting=on_connecting,
+                                                 history=history)
         except BaseException:
             if stop_demo is not None:
                 stop_demo()
