@@ -2269,16 +2269,22 @@ class SessionEngine:
                 self._state.latest[metric_name] = previous
                 later = [rows[-1]]
             self._note_correction_taken_back(metric_name, gone)
-            if self._corrected_unlike_a_replay(
-                    rows, gone, self._state.corrections_taken_back.get(metric_name, ())):
+            unlike = self._corrected_unlike_a_replay(
+                rows, gone, self._state.corrections_taken_back.get(metric_name, ()))
+            if unlike:
                 # The trackers kept from `gone` on cannot be put back as a restart's replay
                 # would have them: the fallbacks below, as when they are no longer kept.
                 self._trackers_before[metric_name] = deque(
                     (entry for entry in self._trackers_before.get(metric_name, ())
                      if entry[0] < gone.at.mono), maxlen=KEEP_ROWS)
             rebuilt = self._as_if_never(metric_name, gone, later, now)
-            if rebuilt is None and later and self._asked_the_repeat(metric_name, gone):
-                rebuilt = self._as_if_never(metric_name, gone, later, now, asker=True)
+            # Not where a correction came since `gone` that a replay takes otherwise
+            # (`_corrected_unlike_a_replay`): fed again in its row's place, it was judged anew.
+            if rebuilt is None and later and not unlike:
+                asked, before_asked = self._asked_the_repeat(metric_name, gone, later)
+                if asked:
+                    rebuilt = self._as_if_never(metric_name, gone, later, now, asker=True,
+                                                before_asked=before_asked)
             if rebuilt is None:
                 # The trackers kept since `gone` came were fed it: put back later, they brought
                 # back what it held (a correction to 112 entered in error, then the value after
@@ -2318,6 +2324,8 @@ class SessionEngine:
             if (rebuilt is None and not latest
                     and self._state.baseline.get(metric_name) != baseline):
                 rebuilt = self._rejudge_standing(metric_name, now, missing)   # as `correct`
+                if gone.measured is None:   # a correction's void is replayed in its place
+                    self._rejudge_askers(metric_name)
             step.records.extend(_ended_because(_undone_by(rebuilt or [], actor), metric_name, why))
             if metric_name == "heart_rate":
                 step.records.extend(self._pulse_without(gone, now))
@@ -2534,6 +2542,37 @@ class SessionEngine:
             return
         self.schedule.drop_one_off(_repeat_check(metric_name))
 
+    def _rejudge_askers(self, metric_name: str) -> None:
+        """A plain value entered in error moved the vital's baseline (`void`): the values after
+        T0 that asked its "Repeat" check ask it only if they break the rule against the new
+        baseline, as a restart's replay, which skips that value, judged them. Kept among the
+        askers, a 165 that asked only as 45 above a baseline of 120 entered in error (150
+        the baseline since) kept the repeat timed from it, minutes earlier than the 183's
+        after a restart (a differential fuzzer)."""
+        name = _repeat_check(metric_name)
+        repeat = self.schedule.one_off(name)
+        if repeat is None or not repeat.check.asked_by:
+            return
+        baseline = self._baseline_for(metric_name)
+        trackers = [t for t in self._trackers.values() if t.metric == metric_name]
+        rows = self._state.rows.get(metric_name, ())
+
+        def still(asked: tuple[float, float]) -> bool:
+            kept = next((kept for _, kept in rows
+                         if any((at.mono, kept.reading.value) == asked
+                                for at in (kept.at, kept.taken))), None)
+            if kept is None or not kept.after_t0:
+                return True   # judged before T0, or no longer kept: as it was asked
+            return any(t.asks_repeat(kept.reading.value, baseline) for t in trackers)
+
+        standing = tuple(asked for asked in repeat.check.asked_by if still(asked))
+        if standing == repeat.check.asked_by:
+            return
+        if standing:
+            self.schedule.asked_by_standing(name, standing)
+        elif not any(t.confirm_pending for t in trackers):
+            self.schedule.drop_one_off(name)
+
     def _still_asks(self, metric_name: str, kept: Latest,
                     asked_by: tuple[tuple[float, float], ...]) -> bool:
         """`kept` is a value that asked a repeat (`asked_by`: mono time and value), or a
@@ -2586,7 +2625,8 @@ class SessionEngine:
         return out
 
     def _as_if_never(self, metric_name: str, gone: Latest, later: Sequence[tuple[int, Latest]],
-                     now: Moment, asker: bool = False) -> list[Record] | None:
+                     now: Moment, asker: bool = False,
+                     before_asked: Counted | None = None) -> list[Record] | None:
         """The vital's trackers as if `gone` (entered in error) had never come, as a restart's
         replay has them (it skips such a value): as they were before it, then fed the values
         that came after it and stand (`later`), each at its own time; then the board at `now`
@@ -2597,10 +2637,11 @@ class SessionEngine:
         trackers before `gone` are no longer kept, or a correction of the vital came since (a
         restart's replay then takes the correction as the latest value's: `correct` forgets
         them). `asker`: `gone` asked its vital's repeat and the trackers before it are no longer
-        kept: they are taken as none of its values had come (`_asked_the_repeat`)."""
+        kept: they are taken as none of its values had come, the repeat as it was before `gone`
+        asked it (`before_asked`; `_asked_the_repeat`)."""
         kept = _kept_for(self._trackers_before.get(metric_name, ()), gone)
         if kept is None and asker:
-            kept = (self._trackers_anew(metric_name), None)
+            kept = (self._trackers_anew(metric_name), before_asked)
         if kept is None:
             return None
         before, repeat = kept
@@ -2682,19 +2723,44 @@ class SessionEngine:
                               words[current.condition])
         return out
 
-    def _asked_the_repeat(self, metric_name: str, gone: Latest) -> bool:
-        """`gone` (a plain value entered in error) asked its vital's "Repeat" check, still owed.
-        Its rule did not hold for the value before it (that value would have asked), so the
+    def _asked_the_repeat(self, metric_name: str, gone: Latest,
+                          later: Sequence[tuple[int, Latest]]) -> tuple[bool, Counted | None]:
+        """`gone` (a plain value entered in error) asked its vital's "Repeat" check, still owed
+        or met since by a value that stands (`later`); with the check as it was before `gone`
+        asked it when met (asked by values before it; None when `gone` asked it first). Its
+        rule did not hold for the value before it (that value would have asked), so the
         trackers before it are as if the vital had no value (`_trackers_anew`): fed the values
         after it, as a restart's replay (which skips it) feeds them, the first of them that
         breaks the rule asks the repeat. Left to the fallbacks (`void`), the rule's pending
         confirmation kept the repeat timed from the typo: prompted a minute early live, timed
         from the 190 typed a minute after it after a restart (a differential fuzzer). A
         correction entered in error takes the value it corrected with it (a replay skips
-        both): the same, else the repeat stayed timed from them, up to a minute early live."""
-        repeat = self.schedule.one_off(_repeat_check(metric_name))
-        return (repeat is not None
-                and (gone.at.mono, gone.reading.value) in repeat.check.asked_by)
+        both): the same, else the repeat stayed timed from them, up to a minute early live.
+        Met since, the value that met it stayed "confirmed by a repeat reading" by `gone` alone
+        once a correction of the baseline had left no trackers before `gone` (a review; README:
+        a value entered in error counts nowhere): a restart's replay asks its own repeat."""
+        name = _repeat_check(metric_name)
+        asked = (gone.at.mono, gone.reading.value)
+        owed = self.schedule.one_off(name)
+        if owed is not None and asked in owed.check.asked_by:
+            return True, None
+        # A correction since `gone` entered in error: the replay fed the measurement it stood
+        # for in its place (`_replay_void`), which `later` no longer holds; fed without it, a
+        # 130 that had ended the run was skipped and the 190 after it stayed "confirmed by a
+        # repeat reading" by the 186 before it, its own repeat withdrawn (a review).
+        if any(measured > gone.at.mono
+               for measured, _ in self._state.corrections_taken_back.get(metric_name, ())):
+            return False, None
+        met = (c for _, kept in later
+               for c in (self._counted_entry(kept) or (0.0, 0.0, ()))[2] if c.check.name == name)
+        repeat = next((c for c in met if asked in c.check.asked_by), None)
+        if repeat is None:
+            return False, None
+        earlier = repeat.check.asked_by[:repeat.check.asked_by.index(asked)]
+        if not earlier:
+            return True, None
+        return True, Counted(replace(repeat.check, asked_by=earlier,
+                                     seen=dict(repeat.check.seen)))
 
     def _trackers_anew(self, metric_name: str) -> tuple[ConditionTracker, ...]:
         """The vital's trackers with no value judged (a vital gone missing stays so)."""
