@@ -2681,6 +2681,15 @@ class SessionEngine:
             for condition, held in self._held_by(metric_name, value).items():
                 if held is not None and condition in words:
                     words[condition].append((value.at.mono, held))
+        if len(rows) > len(later):
+            # The trackers before `gone` hold the last value that stands before it, also where
+            # `_held_by` no longer finds it (a correction rewrote the trackers kept, feeding
+            # that value again): a correction entered in error while SpO2 was missing left the
+            # alarm reading its 90, a restart the 88 standing again (a random walk).
+            last = rows[len(rows) - len(later) - 1][1].at.mono
+            for tracker in before:
+                if (held := tracker.held()) is not None and held.value is not None:
+                    words[tracker.condition].append((last, held))
 
         def note_words(at: Moment) -> None:
             for condition, noted in words.items():
