@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from console.cli import gui_parser
 from console.clock import ManualClock
 from console.session.alarms import AlarmState
 from console.session.engine import CONSOLE_FAULT
 from console.ui import alarm_bar, live_window
-from console.ui.alarm_bar import AlarmBar
+from console.ui.alarm_bar import COLOURS, AlarmBar
 from console.ui.app import build
 from console.ui.audio import RecordingAudioOut
 from console.ui.fault_handler import FaultHandler
@@ -220,11 +220,47 @@ def test_the_session_runs_on_when_its_window_fails_to_build(console, tmp_path, q
     assert any("due" in row.lower() for row in shown_alarm_rows(window))
 
 
+def test_a_session_started_on_the_command_line_whose_window_fails_runs_on_the_fallback(
+        console, tmp_path, qtbot, monkeypatch) -> None:
+    """`infusion-console --protocol .. --patient ..`, as a chair's launcher starts it."""
+    window_fails_to_build(monkeypatch)
+    window, handler, audio = console(*SESSION)
+    assert_session_alarms_at_the_chair(window, handler, audio, tmp_path,
+                                       "planted: session window", spo2=False)
+    assert window.controller is not None and window.controller.timer.isActive()
+    said = said_on_screen(window)
+    assert "MRN-9 · IV" in said and "nurse ana" in said   # whose alarms these are
+    # A close refused (the station locked) is said on the page: it has no lock bar.
+    window._say_not_closed("Sign in to close the console.")
+    said = said_on_screen(window)
+    assert "The console was not closed" in said and "Sign in to close the console" in said
+
+
+def left_open_with_a_medium_then_a_high_alarm(tmp_path: Path, qtbot) -> int:
+    """A session left open with HR 115 (medium) raised, then SpO2 85 (high): its id."""
+    cleanups: list[Callable[[], None]] = []
+    args = gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3"), *SESSION])
+    window = build(args, cleanups, audio_out=RecordingAudioOut(), confirmer=Answers(),
+                   asker=Answers())
+    qtbot.addWidget(window)
+    try:
+        controller = window.controller
+        assert controller is not None
+        controller.enter_manual("heart_rate", 115, confirmed=True)
+        controller.enter_manual("spo2", 85, confirmed=True)
+        assert sorted(o.priority for o in controller.alarms(controller.clock.now())) == [
+            Priority.MEDIUM, Priority.HIGH]
+        return controller.view.session_id
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
+
+
 def test_an_alarm_area_that_cannot_be_built_leaves_the_alarms_in_a_plain_list(
         console, tmp_path, qtbot, monkeypatch) -> None:
-    """The alarm area itself is what fails: the session's alarms are listed plainly, F2 and F3
-    act on them."""
-    session = left_open_with_a_high_alarm(tmp_path, qtbot)
+    """The alarm area itself is what fails: the session's alarms are listed plainly, highest
+    first in their priority's colours, and F2 and F3 pressed act on them."""
+    session = left_open_with_a_medium_then_a_high_alarm(tmp_path, qtbot)
 
     def broken(self, *args, **kwargs):
         raise Bug("planted: alarm area")
@@ -235,17 +271,34 @@ def test_an_alarm_area_that_cannot_be_built_leaves_the_alarms_in_a_plain_list(
     listed = [view for view in window.findChildren(QtWidgets.QListWidget, "plain_alarms")
               if view.isVisible()]
     assert len(listed) == 1, "no alarm shown"
-    rows = [listed[0].item(i).text() for i in range(listed[0].count())]
-    assert any(row.startswith("*** Console fault: Bug: planted: alarm area") for row in rows)
-    assert any(row.startswith("*** SpO2 85") for row in rows), rows
+
+    def rows() -> list[str]:
+        return [listed[0].item(i).text() for i in range(listed[0].count())]
+
+    # The highs first, the newest of them first (the alarm area's order), the medium last.
+    assert rows()[0].startswith("*** Console fault: Bug: planted: alarm area"), rows()
+    assert rows()[1].startswith("*** SpO2 85"), rows()
+    assert rows()[2].startswith("** Heart rate 115"), rows()
+    background, text = COLOURS[Priority.HIGH]
+    assert listed[0].item(0).background().color() == QtGui.QColor(background)
+    assert listed[0].item(0).foreground().color() == QtGui.QColor(text)
     assert "The session window could not be built" in said_on_screen(window)
     assert audio.last is not None and audio.last.priority is Priority.HIGH
     controller = window.controller
     assert controller is not None
-    ack = window.findChild(QtWidgets.QPushButton, "plain_acknowledge")
-    assert ack is not None and ack.isVisible()
-    ack.click()
+    # F3 pressed pauses the audio and acknowledges nothing (the list takes no focus: the keys
+    # work from the window).
+    window.activateWindow()
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_F3)
+    now = controller.clock.now()
+    assert controller.audio(now).paused_seconds_left
+    assert window.findChild(QtWidgets.QPushButton, "plain_pause").text().startswith(
+        "Audio paused")
+    assert not any(o.state is AlarmState.ACKNOWLEDGED for o in controller.alarms(now))
+    # F2 pressed acknowledges every alarm listed.
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_F2)
     assert all(o.state is AlarmState.ACKNOWLEDGED
                for o in controller.alarms(controller.clock.now()))
-    rows = [listed[0].item(i).text() for i in range(listed[0].count())]
-    assert all(row.endswith("acknowledged") for row in rows), rows
+    assert all(row.endswith("acknowledged") for row in rows()), rows()
+    ack = window.findChild(QtWidgets.QPushButton, "plain_acknowledge")
+    assert ack is not None and ack.isVisible()
