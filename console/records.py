@@ -73,7 +73,7 @@ LATCHED = "latched"            # a high alarm's condition ended unseen: it stays
 RETURNED = "returned"          # a latched alarm's condition came back lower: active again
 CLEARED = "cleared"            # the condition no longer holds
 REMINDED = "reminded"          # an acknowledged alarm still present sounds again
-UPDATED = "updated"            # a value's alarm now its vital's absence, same priority
+UPDATED = "updated"            # new words at the same priority (an absence; a value taken back)
 
 
 @dataclass(frozen=True, slots=True)

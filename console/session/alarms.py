@@ -396,23 +396,45 @@ class AlarmBoard:
         return [occurrence]
 
     def reword(self, condition: str, taken_back: Raise | None,
-               standing: Sequence[tuple[float, Raise]]) -> None:
+               standing: Sequence[tuple[float, Raise]], now: Moment) -> list[Change]:
         """A value taken back (entered in error) whose words (`taken_back`: what it held) an
-        occurrence still shows (unseen and held high above what holds now, `_holds_high`):
-        it reads the last value that stands at its priority since it was raised (`standing`:
-        mono time and what each held, in order), as a restart's replay, which skips the value,
-        words it (engine `_reworded`). Live it had kept "SpO2 90 %, limit ≤90 · now 92" for the
-        typed 90 taken back, "SpO2 89 %" after a restart (an alarm review)."""
+        occurrence still shows (unseen and held high above what holds now, `_holds_high`, or
+        latched): it reads the last value that stands at its priority since it was raised
+        (`standing`: mono time and what each held, in order). Live it had kept "SpO2 90 %,
+        limit ≤90 · now 92" for the typed 90 taken back (an alarm review); a latched diastolic
+        122 entered in error came back "Diastolic BP 122" when the pressure rose again.
+        With no such value (every value that held it high was entered in error, its vital
+        missing since), an open occurrence reads what its condition holds now, the vital's
+        absence ("No SpO2 for 91 s"): it still sounds, as the silence warrants, and names no
+        value that counts nowhere (live had read the last value taken back, a restart the
+        first: a random walk). New words are logged `updated`, as an absence taking over an
+        alarm's words is: a restart's replay skips the value taken back and cannot tell which
+        words it held (an SpO2 85 entered in error had come back in a `latched` row's words in
+        place of the 89 that raised the alarm, a random walk)."""
         occurrence = self._by_condition.get(condition)
+        if occurrence is None:
+            occurrence = next((o for o in self._latched if o.condition == condition), None)
         if occurrence is None or taken_back is None or (
                 (occurrence.message, occurrence.threshold)
                 != (taken_back.message, taken_back.threshold)):
-            return
+            return []
         words = next((held for mono, held in reversed(standing)
                       if held.priority == occurrence.priority
                       and mono >= occurrence.raised_at.mono), None)
-        if words is not None:
-            occurrence.message, occurrence.threshold = words.message, words.threshold
+        if words is None:
+            if (occurrence.state is AlarmState.LATCHED or occurrence.value is not None
+                    or not occurrence.current_message):
+                return []
+            words = Raise(occurrence.current, occurrence.current_message, None,
+                          occurrence.current_threshold)
+        if (words.message, words.threshold) == (occurrence.message, occurrence.threshold):
+            return []
+        occurrence.message, occurrence.threshold = words.message, words.threshold
+        if occurrence.state is AlarmState.LATCHED:
+            # Its `latched` row's words are what a restart shows; "now" is its own words.
+            occurrence.current_message, occurrence.current_threshold = (words.message,
+                                                                        words.threshold)
+        return [self._transition(occurrence, UPDATED, now)]
 
     def reword_corrected(self, condition: str, held: Raise | None) -> None:
         """A correction of its vital's latest value while the vital is missing (the engine's

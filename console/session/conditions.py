@@ -304,6 +304,12 @@ class ConditionTracker:
         self._gone_with = why
         self._from_absence = None
 
+    @property
+    def value_held(self) -> Raise | None:
+        """What its last value holds, whether or not that value still counts (`held`): the
+        words an alarm held high through its vital's absence reads for it."""
+        return self._from_value
+
     def held(self) -> Raise | None:
         # Once an absence rule of the metric holds, the last value is that old and no longer
         # counted (a value that comes counts again, `on_value`): the absence is what holds,

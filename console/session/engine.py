@@ -2285,6 +2285,7 @@ class SessionEngine:
                 if asked:
                     rebuilt = self._as_if_never(metric_name, gone, later, now, asker=True,
                                                 before_asked=before_asked)
+            reworded = rebuilt is not None   # `_as_if_never` words the alarms anew
             if rebuilt is None:
                 # The trackers kept since `gone` came were fed it: put back later, they brought
                 # back what it held (a correction to 112 entered in error, then the value after
@@ -2327,6 +2328,8 @@ class SessionEngine:
                 if gone.measured is None:   # a correction's void is replayed in its place
                     self._rejudge_askers(metric_name)
             step.records.extend(_ended_because(_undone_by(rebuilt or [], actor), metric_name, why))
+            if not reworded:
+                step.records.extend(self._reword_without(metric_name, gone, now))
             if metric_name == "heart_rate":
                 step.records.extend(self._pulse_without(gone, now))
             if metric_name in ("heart_rate", "pulse_rate"):
@@ -2685,10 +2688,13 @@ class SessionEngine:
             # The trackers before `gone` hold the last value that stands before it, also where
             # `_held_by` no longer finds it (a correction rewrote the trackers kept, feeding
             # that value again): a correction entered in error while SpO2 was missing left the
-            # alarm reading its 90, a restart the 88 standing again (a random walk).
+            # alarm reading its 90, a restart the 88 standing again (a random walk). What that
+            # value holds, also where its vital went missing since (the absence holds now): an
+            # SpO2 84 entered in error after 30 s of silence had stayed the alarm's words live,
+            # the 89 before it after a restart (a random walk).
             last = rows[len(rows) - len(later) - 1][1].at.mono
             for tracker in before:
-                if (held := tracker.held()) is not None and held.value is not None:
+                if (held := tracker.value_held) is not None and held.value is not None:
                     words[tracker.condition].append((last, held))
 
         def note_words(at: Moment) -> None:
@@ -2728,8 +2734,10 @@ class SessionEngine:
             # unseen RR 11 escalated by the apnoea went back to "RR 11" till the next tick).
             out.extend(self.board.update(current.condition, PHYSIOLOGICAL, current.held(), now,
                                          latch=carried))
-            self.board.reword(current.condition, taken_back.get(current.condition),
-                              words[current.condition])
+            # Logged when it words the alarm anew (`AlarmBoard.reword`): a restart reads the
+            # words from the log, the value taken back skipped by its replay.
+            out.extend(self.board.reword(current.condition, taken_back.get(current.condition),
+                                         words[current.condition], now))
         return out
 
     def _asked_the_repeat(self, metric_name: str, gone: Latest,
@@ -2770,6 +2778,39 @@ class SessionEngine:
             return True, None
         return True, Counted(replace(repeat.check, asked_by=earlier,
                                      seen=dict(repeat.check.seen)))
+
+    def _reword_without(self, metric_name: str, gone: Latest, now: Moment) -> list[Record]:
+        """`void`'s fallbacks (the trackers before `gone` no longer kept): an alarm that still
+        reads `gone` (entered in error) reads the last value that stands at its priority since
+        it was raised, or, none known, its vital's absence (`AlarmBoard.reword`). What each
+        value holds is judged alone, by trackers with no value before it: a limit's words need
+        none (a sustained or confirmed one's differ, and are not found). Left alone, an SpO2 88
+        entered in error after the 90 before it was corrected to 97 went on naming the 88 live,
+        the 90 corrected away after a restart; an SpO2 84 that raised the alarm anew after 30 s
+        without SpO2, entered in error, went on naming the 84 live, after a restart the 90 of
+        the latched alarm it had ended (a random walk)."""
+        def alone(value: Latest) -> dict[str, Raise | None]:
+            baseline = (self._state.baseline.get(metric_name)
+                        if self._state.t0 is not None and value.after_t0 else None)
+            held: dict[str, Raise | None] = {}
+            for tracker in self._trackers_anew(metric_name):
+                tracker.on_value(value.reading.value, baseline, value.at, value.reading.source,
+                                 mark=beyond_mark(value.reading.flags))
+                held[tracker.condition] = tracker.value_held
+            return held
+
+        standing: dict[str, list[tuple[float, Raise]]] = {}
+        for _, kept in sorted(self._state.rows.get(metric_name, []),
+                              key=lambda row: row[1].at.mono):
+            if kept.superseded or kept.reading.is_demo_or_test:
+                continue
+            for condition, held in alone(kept).items():
+                if held is not None:
+                    standing.setdefault(condition, []).append((kept.at.mono, held))
+        out: list[Record] = []
+        for condition, held in alone(gone).items():
+            out.extend(self.board.reword(condition, held, standing.get(condition, ()), now))
+        return out
 
     def _trackers_anew(self, metric_name: str) -> tuple[ConditionTracker, ...]:
         """The vital's trackers with no value judged (a vital gone missing stays so)."""
