@@ -356,8 +356,13 @@ def test_ten_seconds_unconfirmed_is_a_low_alarm_a_minute_medium_and_delivery_end
     peer.listen()
     clock.advance(11)   # the sender (its worker, on real time) connects again after its back-off
     wait_until(lambda: (chair.pump(), chair.network_alarm() is None)[1], "the alarm to end")
-    kinds = [r.kind for _, r in chair.log.events(chair.engine.session_id)]
-    assert kinds.count("network_status") == 3   # low, medium, ended: one row per change
+    # One row per change: low, medium, then ended. A pump between the engine's confirmations
+    # may see the backlog half drained, the oldest message still waiting handed over 11 s ago:
+    # low again before the end (`_engine_wait`), never a rise.
+    priorities = [r.detail["priority"] for _, r in chair.log.events(chair.engine.session_id)
+                  if r.kind == "network_status"]
+    assert priorities[:2] == ["low", "medium"] and priorities[-1] is None, priorities
+    assert set(priorities[2:-1]) <= {"low"} and len(priorities) <= 4, priorities
 
 
 def test_a_network_alarm_standing_at_a_restart_stands_again_at_once(
