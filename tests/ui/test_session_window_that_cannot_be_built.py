@@ -70,9 +70,11 @@ def console(qtbot, tmp_path: Path) -> Iterator[Callable[..., tuple[MainWindow, F
             cleanup()
 
 
-def left_open_with_a_high_alarm(tmp_path: Path, qtbot, dosing: bool = False) -> int:
+def left_open_with_a_high_alarm(tmp_path: Path, qtbot, dosing: bool = False,
+                                medium_first: bool = False) -> int:
     """A session whose console stopped while SpO2 85 % (high) stood unacknowledged: its id.
-    `dosing`: T0 was given before (its vitals are then checked on a schedule)."""
+    `dosing`: T0 was given before (its vitals are then checked on a schedule). `medium_first`:
+    HR 115 (medium) was raised before it and stands too."""
     cleanups: list[Callable[[], None]] = []
     args = gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3"), *SESSION])
     window = build(args, cleanups, audio_out=RecordingAudioOut(), confirmer=Answers(),
@@ -84,6 +86,8 @@ def left_open_with_a_high_alarm(tmp_path: Path, qtbot, dosing: bool = False) -> 
         if dosing:
             ready_for_t0(controller)
             assert controller.advance_phase().done
+        if medium_first:
+            controller.enter_manual("heart_rate", 115, confirmed=True)
         controller.enter_manual("spo2", 85, confirmed=True)
         assert [o.priority for o in controller.alarms(controller.clock.now())
                 if o.condition == "spo2_low"] == [Priority.HIGH]
@@ -236,31 +240,11 @@ def test_a_session_started_on_the_command_line_whose_window_fails_runs_on_the_fa
     assert "The console was not closed" in said and "Sign in to close the console" in said
 
 
-def left_open_with_a_medium_then_a_high_alarm(tmp_path: Path, qtbot) -> int:
-    """A session left open with HR 115 (medium) raised, then SpO2 85 (high): its id."""
-    cleanups: list[Callable[[], None]] = []
-    args = gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3"), *SESSION])
-    window = build(args, cleanups, audio_out=RecordingAudioOut(), confirmer=Answers(),
-                   asker=Answers())
-    qtbot.addWidget(window)
-    try:
-        controller = window.controller
-        assert controller is not None
-        controller.enter_manual("heart_rate", 115, confirmed=True)
-        controller.enter_manual("spo2", 85, confirmed=True)
-        assert sorted(o.priority for o in controller.alarms(controller.clock.now())) == [
-            Priority.MEDIUM, Priority.HIGH]
-        return controller.view.session_id
-    finally:
-        for cleanup in reversed(cleanups):
-            cleanup()
-
-
 def test_an_alarm_area_that_cannot_be_built_leaves_the_alarms_in_a_plain_list(
         console, tmp_path, qtbot, monkeypatch) -> None:
     """The alarm area itself is what fails: the session's alarms are listed plainly, highest
     first in their priority's colours, and F2 and F3 pressed act on them."""
-    session = left_open_with_a_medium_then_a_high_alarm(tmp_path, qtbot)
+    session = left_open_with_a_high_alarm(tmp_path, qtbot, medium_first=True)
 
     def broken(self, *args, **kwargs):
         raise Bug("planted: alarm area")
