@@ -22,7 +22,7 @@ from console.session.alarms import AlarmState
 from console.session.engine import CONSOLE_FAULT
 from console.ui import alarm_bar, live_window
 from console.ui.alarm_bar import COLOURS, AlarmBar
-from console.ui.app import build
+from console.ui.app import build, dispose
 from console.ui.audio import RecordingAudioOut
 from console.ui.fault_handler import FaultHandler
 from console.ui.main_window import MainWindow
@@ -44,9 +44,12 @@ class Bug(Exception):
 def console(qtbot, tmp_path: Path) -> Iterator[Callable[..., tuple[MainWindow, FaultHandler,
                                                                    RecordingAudioOut]]]:
     """Builds the console as `infusion-console` does, with these options, its fault handler
-    installed; everything built is stopped at the end."""
+    installed; everything built is stopped at the end as `run()` stops it: the cleanups, then
+    the windows disposed of. (Not given to qtbot: pytest-qt closes and deletes its widgets
+    before a fixture's cleanups run, and the session's controller went with the window.)"""
     cleanups: list[Callable[[], None]] = []
     handlers: list[FaultHandler] = []
+    windows: list[MainWindow] = []
 
     def started(*options: str) -> tuple[MainWindow, FaultHandler, RecordingAudioOut]:
         handler = FaultHandler(tmp_path)
@@ -56,7 +59,7 @@ def console(qtbot, tmp_path: Path) -> Iterator[Callable[..., tuple[MainWindow, F
         args = gui_parser().parse_args(["--db", str(tmp_path / "log.sqlite3"), *options])
         window = build(args, cleanups, audio_out=audio, confirmer=Answers(), asker=Answers(),
                        fault_handler=handler)
-        qtbot.addWidget(window)
+        windows.append(window)
         window.show()
         QtWidgets.QApplication.processEvents()
         return window, handler, audio
@@ -66,8 +69,12 @@ def console(qtbot, tmp_path: Path) -> Iterator[Callable[..., tuple[MainWindow, F
     finally:
         for handler in reversed(handlers):
             handler.uninstall()
-        for cleanup in reversed(cleanups):
-            cleanup()
+        try:
+            for cleanup in reversed(cleanups):
+                cleanup()
+        finally:
+            for window in windows:
+                dispose(window)
 
 
 def left_open_with_a_high_alarm(tmp_path: Path, qtbot, dosing: bool = False,
