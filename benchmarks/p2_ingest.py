@@ -15,9 +15,11 @@ there, counted by python-hl7's parser and not by the console's decoder under tes
 OBX with a value, plus each distinct NIBP measurement once: the engine keeps a repeated NIBP
 value with the same measured time once).
 
-A flood is read in pieces of a few messages, and each read's messages are one `DeviceEvent`, so
-one transaction; each message's ACK is written once that transaction is committed. The JSON says
-how many commits that made (`commits`, `commits_per_s`, `messages_per_commit`): the figure is
+A flood is read in pieces of a few messages; what the reader decodes while the engine commits the
+event before is held and handed over as one `DeviceEvent` once that commit is done (group commit,
+devices/transport.py; at most `HELD_FRAMES_MAX` messages), so one transaction; each message's ACK
+is written once that transaction is committed. The JSON says how many commits that made
+(`commits`, `commits_per_s`, `messages_per_commit`, `commits_by_messages`): the figure is
 messages, not commits.
 
 Second row, in the same run: the same path fed by a monitor that sends each message only once

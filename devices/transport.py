@@ -82,6 +82,18 @@ on the owner. An answer nobody settles within `REPLY_WAIT_SECONDS` is dropped un
 resends on its own time-out: an unanswered message was not confirmed), and so is every answer
 still owed when the port closes.
 
+Group commit: while the owner has not settled the last DATA event it was handed (it is still
+committing it), what the next reads decode is held here and handed over as one DATA event when
+that verdict comes (`_take`), so a flood costs the log one sync per batch, not one per read
+(quality bar P2: a read of a pty carries ~3 messages, and the sync was most of their cost). The
+owner would have taken those reads only after that commit anyway (it works one event at a time),
+and the settle wakes this thread at once (`ReplyTicket`'s wake), so no reading waits longer than
+it did; each held message's ACK still follows the commit of its batch, in message order. Held at
+most `HELD_FRAMES_MAX` frames (one transaction stays short) and `HOLD_SECONDS` after the event
+before it was handed over (an owner that never settles, a test's queue, is handed each read after
+that); never on a port whose read cannot be woken (a `socket://` port: the read timeout would
+delay the batch); handed over before any state change, so events keep their order.
+
 Delivery: a callback, `on_event(DeviceEvent)`, called *from the worker thread*. It must not block
 (append to a queue, emit a Qt signal: a queued connection crosses to the GUI thread). A callback
 was chosen over an internal queue because the Qt layer turns it into a signal in one line and
@@ -160,6 +172,12 @@ fails as "port lost". A live converter answers probes whether or not its monitor
 BACKOFF_FIRST_SECONDS = 0.25
 BACKOFF_CAP_SECONDS = 2.0
 STOP_JOIN_SECONDS = 2.0
+HELD_FRAMES_MAX = 32
+"""Frames held at most while the owner commits (module docstring, group commit): a flood's batch
+reaches the cap at P2's pace (~0.7 ms a message: the GUI thread busy ~25 ms at a time), then each batch
+is one sync for 32 messages, where a read's ~3 had one each."""
+HOLD_SECONDS = 0.5
+"""How long after a DATA event was handed over the next reads are still held for its verdict."""
 
 
 class ConnectionState(enum.Enum):
@@ -197,6 +215,11 @@ class ReplyTicket:
             self._wake()
 
     @property
+    def wakes(self) -> bool:
+        """Its settle ends the worker's read at once (the worker may hold reads for it)."""
+        return self._wake is not None
+
+    @property
     def verdict(self) -> bool | None:
         """True (stored), False (not stored), or None while the owner has not said."""
         return self._stored if self._done.is_set() else None
@@ -207,7 +230,8 @@ class DeviceEvent:
     """What the transport tells its owner.
 
     Attributes:
-        kind: STATE (a transition) or DATA (what one read decoded).
+        kind: STATE (a transition) or DATA (what one read decoded, or the reads held while the
+            owner committed the event before: module docstring, group commit).
         url: the port as given by the owner.
         at: host wall time (UTC, aware).
         mono: host monotonic time, for durations.
@@ -498,6 +522,14 @@ class DeviceConnection:
         # Answers owed to the device, in message order: (reply, its event's ticket or None for an
         # answer that does not wait, monotonic time it was owed). Worker thread only.
         self._owed: deque[tuple[Reply, ReplyTicket | None, float]] = deque()
+        # Group commit (module docstring; worker thread only): the ticket of the last DATA event
+        # handed over whose settle wakes this thread, and when; what is held meanwhile.
+        self._in_flight: ReplyTicket | None = None
+        self._in_flight_mono = 0.0
+        self._held: DecodeResult | None = None
+        self._held_ticket: ReplyTicket | None = None
+        self._held_mono = 0.0
+        self._wakes = False   # the open port's read can be ended early (`_wake`)
         self._port_lock = threading.Lock()   # the port's closing vs another thread's wake-up
 
     # ---------------------------------------------------------------- owner API
@@ -580,6 +612,7 @@ class DeviceConnection:
             self._set_state(ConnectionState.DISCONNECTED, f"cannot open {self.url}: {_why(exc)}")
             return False
         self._port = port
+        self._wakes = getattr(port, "cancel_read", None) is not None
         self._nibp.new_connection()
         try:
             # Built at every (re)open, reading a profile's code map again: one refused now (a
@@ -619,8 +652,7 @@ class DeviceConnection:
             decoder = self._decoder
             if decoder is None:  # set whenever _port is; kept explicit for the type checker
                 return
-            result = decoder.feed(data, self._wall())
-            self._report(result, now, self._owe(result.replies, now))
+            self._take(decoder.feed(data, self._wall()), now)
             self._bytes_at = now
             self._quiet_next = QUIET_END_SECONDS
         elif self._bytes_at is not None and now - self._bytes_at >= self._quiet_next:
@@ -633,8 +665,9 @@ class DeviceConnection:
                 self._quiet_next = QUIET_CUT_SECONDS
             quiet = getattr(self._decoder, "quiet", None)
             if quiet is not None:
-                result = quiet(self._wall(), quiet_for)
-                self._report(result, now, self._owe(result.replies, now))
+                self._take(quiet(self._wall(), quiet_for), now)
+        if not self._owner_busy(now):
+            self._hand_held_over()
         self._send_owed(port, now)
         self._send_outgoing(port, now)
         if (
@@ -654,6 +687,46 @@ class DeviceConnection:
                 f"port lost: no valid frame for {2 * self.stale_after_seconds:g} s on a network "
                 "link, which may have dropped without a word (a converter power-cycled); "
                 "connecting again")
+
+    def _take(self, result: DecodeResult, now: float) -> None:
+        """What one read (or a quiet end) decoded: handed to the owner, or held while the owner
+        is still committing the event before (module docstring, group commit)."""
+        if self._held is not None and self._held.frames >= HELD_FRAMES_MAX:
+            self._hand_held_over()
+        if any(r.waits for r in result.replies) and (
+                self._held is not None or self._owner_busy(now)):
+            self._hold(result, now)
+        else:
+            self._hand_held_over()
+            self._report(result, now, self._owe(result.replies, now))
+        if not self._owner_busy(now):
+            self._hand_held_over()
+
+    def _owner_busy(self, now: float) -> bool:
+        """The owner has not yet settled the last event it was handed, and will wake this
+        thread when it does."""
+        ticket = self._in_flight
+        return (ticket is not None and ticket.verdict is None and self._wakes
+                and now - self._in_flight_mono < HOLD_SECONDS)
+
+    def _hold(self, result: DecodeResult, now: float) -> None:
+        """Keep `result` for the next event: its answers owed under that event's ticket, its
+        frames counted and fed to the watchdog now, as a read handed over at once is."""
+        if self._held is None or self._held_ticket is None:
+            self._held, self._held_ticket, self._held_mono = DecodeResult(), ReplyTicket(self._wake), now
+        self._held.extend(result)
+        for reply in result.replies:
+            self._owed.append((reply, self._held_ticket if reply.waits else None, now))
+        self._count(result)
+        self._frames_seen(result, now)
+
+    def _hand_held_over(self) -> None:
+        """Hand what is held to the owner as one DATA event (before any other event)."""
+        held, ticket = self._held, self._held_ticket
+        if held is None:
+            return
+        self._held = self._held_ticket = None
+        self._emit_data(held, self._held_mono, ticket)
 
     def _owe(self, replies: list[Reply], now: float) -> ReplyTicket | None:
         """Queue the answers of one read; return the ticket their owner settles, if any waits."""
@@ -703,16 +776,28 @@ class DeviceConnection:
             log.debug("closing conversation with %s: %s", self.url, exc)
 
     def _report(self, result: DecodeResult, now: float, ticket: ReplyTicket | None = None) -> None:
-        self.stats.frames += result.frames
-        self.stats.readings += len(result.readings)
-        self.stats.dropped += len(result.dropped)
+        self._count(result)
         if result.readings or result.dropped or result.frames:
             if ticket is None and result.undo:
                 # No answer waits (an Ivy, an IntelliVue), but the decoder's memory must learn a
                 # hand-over that failed (`_emit`): the ticket tells a failure before the owner
                 # settled from one after (undone then, a committed NIBP would be logged twice).
                 ticket = ReplyTicket()
-            self._emit(DeviceEvent.data(self.url, self._wall(), now, result, ticket))
+            self._emit_data(result, now, ticket)
+        self._frames_seen(result, now)
+
+    def _count(self, result: DecodeResult) -> None:
+        self.stats.frames += result.frames
+        self.stats.readings += len(result.readings)
+        self.stats.dropped += len(result.dropped)
+
+    def _emit_data(self, result: DecodeResult, mono: float, ticket: ReplyTicket | None) -> None:
+        if ticket is not None and ticket.wakes:   # what the next reads are held for
+            self._in_flight, self._in_flight_mono = ticket, self._mono()
+        self._emit(DeviceEvent.data(self.url, self._wall(), mono, result, ticket))
+
+    def _frames_seen(self, result: DecodeResult, now: float) -> None:
+        """The watchdog and CONNECTED: a good frame proves the device is there."""
         rejected = sum(d.reason in FRAME_REJECTIONS for d in result.dropped)
         if result.readings or result.frames > rejected:
             self._last_frame_mono = now
@@ -744,6 +829,7 @@ class DeviceConnection:
                     pass   # the port is going away: the read ends by itself
 
     def _close_port(self) -> None:
+        self._hand_held_over()   # decoded already: the owner commits it (its answers are dropped)
         with self._port_lock:
             port, self._port, self._decoder = self._port, None, None
             self._conversation = None
@@ -790,6 +876,7 @@ class DeviceConnection:
         previous = self._state
         if state is previous:
             return  # e.g. failed re-opens while already DISCONNECTED are not news
+        self._hand_held_over()   # what was read before the change is told before it
         self._state = state
         self._emit(
             DeviceEvent(

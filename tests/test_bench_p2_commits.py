@@ -1,4 +1,4 @@
-"""P2 says what a flood commits: a read's messages are one transaction, so its JSON gives the
+"""P2 says what a flood commits: a hand-over's messages are one transaction, so its JSON gives the
 commits as well as the messages, and the same run measures a monitor that waits for each ACK, as
 an HL7 sender does, one message a commit (review 48: the README read "one message is one
 transaction" under a figure of ~3 messages a commit). Tiny sizes: the tests judge what is

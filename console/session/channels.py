@@ -90,9 +90,10 @@ def worst(values: Sequence[float], rules: Sequence[AlarmRule], baseline: float |
 
 def judged_alone(readings: Sequence[Reading],
                  pick: Callable[[str, Sequence[float]], int]) -> Sequence[Reading]:
-    """`readings` (one message, or one read of the port, in order) with the `OTHER_CHANNEL` flag
-    on each continuous value of a vital that its source sent on another channel beside the one
-    judged: of each such group, `pick(metric, values)` gives the index of the one judged.
+    """`readings` (one message, or what the port's reads handed over at once, in order) with the
+    `OTHER_CHANNEL` flag on each continuous value of a vital that its source sent on another
+    channel beside the one judged: of each such group, `pick(metric, values)` gives the index of
+    the one judged.
 
     A group is one message's values of one vital from one source on different channels: a
     channel seen again starts the next group (the same probe's newer value in one message; a

@@ -1515,7 +1515,8 @@ class SessionEngine:
                        dropped: Mapping[str, int] | None = None, example: str = "",
                        device: str = "", *, warnings: Mapping[str, int] | None = None,
                        implausible: str = "") -> bool:
-        """Accept what one device message (or one read of the port) carried, in one transaction:
+        """Accept what one device message (or one read of the port, or the reads the transport
+        held while the one before was committed) carried, in one transaction:
         its readings with the decisions they cause, and a count of the values that could not be
         used (by reason, one example), so a drop is never lost and never costs a second commit
         (quality bar P2: one fsync per message, not one per value). `warnings` counts doubts

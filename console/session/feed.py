@@ -23,8 +23,9 @@ ENGINE_STATES = {
 def apply(engine: SessionEngine, event: DeviceEvent, now: Moment) -> bool:
     """Feed one transport event to the engine: readings, state changes, and what was dropped.
 
-    The readings of one read and the count of what was dropped (by reason, with the first
-    example) are one transaction, so nothing a device sent disappears without trace.
+    The readings of one event (one read of the port, or the reads held while the event before
+    was committed: devices/transport.py, group commit) and the count of what was dropped (by
+    reason, with the first example) are one transaction, so nothing a device sent disappears without trace.
 
     Returns:
         True when the event's content is committed to the log (its messages may be answered
