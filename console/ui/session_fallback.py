@@ -84,6 +84,13 @@ class PlainAlarms(QtWidgets.QWidget):
         font.setBold(True)
         self.list.setFont(font)
         self.list.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)   # F2/F3 work from anywhere
+        # A row is read whole, wrapped at the list's width: a Console fault's words ran past
+        # the right edge, its cause and "restart the console" cut off.
+        self.list.setWordWrap(True)
+        self.list.setTextElideMode(QtCore.Qt.TextElideMode.ElideNone)
+        self.list.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
+        self.list.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setSpacing(2)   # two rows of one colour stay two rows
         self.ack_button = QtWidgets.QPushButton("Acknowledge all (F2)")
         self.ack_button.setObjectName("plain_acknowledge")
         self.pause_button = QtWidgets.QPushButton()

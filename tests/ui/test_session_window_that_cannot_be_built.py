@@ -270,6 +270,18 @@ def test_an_alarm_area_that_cannot_be_built_leaves_the_alarms_in_a_plain_list(
     assert rows()[0].startswith("*** Console fault: Bug: planted: alarm area"), rows()
     assert rows()[1].startswith("*** SpO2 85"), rows()
     assert rows()[2].startswith("** Heart rate 115"), rows()
+    # Each row read whole at the width it has (the Console fault's words ran past the edge).
+    window.resize(1366, 768)
+    QtWidgets.QApplication.processEvents()
+    for i in range(listed[0].count()):
+        item = listed[0].item(i)
+        shown = listed[0].visualItemRect(item)
+        needed = QtGui.QFontMetrics(listed[0].font()).boundingRect(
+            QtCore.QRect(0, 0, shown.width(), 10_000),
+            int(QtCore.Qt.TextFlag.TextWordWrap), item.text())
+        assert shown.right() <= listed[0].viewport().width(), item.text()
+        assert needed.width() <= shown.width() and needed.height() <= shown.height(), \
+            (item.text(), needed, shown)
     background, text = COLOURS[Priority.HIGH]
     assert listed[0].item(0).background().color() == QtGui.QColor(background)
     assert listed[0].item(0).foreground().color() == QtGui.QColor(text)
