@@ -281,9 +281,11 @@ the one before the last, came after NTP stepped the clock back and was dropped a
 
 
 _RECENT_KEPT = 16
-"""Measurements kept per channel: far more than can wait for a commit at once (one a read). A
-commit that fails after sixteen newer ones came finds its measurement already out: nothing is
-forgotten, and that measurement is not sent again (a monitor repeats only its newest)."""
+"""Measurements kept per channel: more than can wait for a commit at once (a read's, or the reads
+held while one commits: at most `devices.transport.HELD_FRAMES_MAX` messages, a cuff's minutes
+apart). A commit that fails after sixteen newer ones came finds its measurement already out:
+nothing is forgotten, and that measurement is not sent again (a monitor repeats only its
+newest)."""
 
 
 def outside_hard_range(metric: str, value: float, where: str, shown: str) -> Dropped | None:

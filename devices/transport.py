@@ -88,11 +88,14 @@ that verdict comes (`_take`), so a flood costs the log one sync per batch, not o
 (quality bar P2: a read of a pty carries ~3 messages, and the sync was most of their cost). The
 owner would have taken those reads only after that commit anyway (it works one event at a time),
 and the settle wakes this thread at once (`ReplyTicket`'s wake), so no reading waits longer than
-it did; each held message's ACK still follows the commit of its batch, in message order. Held at
-most `HELD_FRAMES_MAX` frames (one transaction stays short) and `HOLD_SECONDS` after the event
-before it was handed over (an owner that never settles, a test's queue, is handed each read after
-that); never on a port whose read cannot be woken (a `socket://` port: the read timeout would
-delay the batch); handed over before any state change, so events keep their order.
+it did; each held message's ACK still follows the commit of its batch, in message order. A batch
+is handed over before a read would take it past `HELD_FRAMES_MAX` frames (one transaction stays
+short; a single read larger than that goes whole, as it did), and not held for an event unsettled
+`HOLD_SECONDS` after it was handed over: from then on each read goes as it comes until the owner
+settles that one (an owner that stalls, or a test's queue that settles late). Never held on a
+port whose wake can be missed (`_wake_is_kept`: a `socket://` port has none, and Windows cancels
+only a read in progress, so a settle while the reader decodes would leave the batch to the read
+timeout); handed over before any state change, so events keep their order.
 
 Delivery: a callback, `on_event(DeviceEvent)`, called *from the worker thread*. It must not block
 (append to a queue, emit a Qt signal: a queued connection crosses to the GUI thread). A callback
@@ -116,6 +119,7 @@ from __future__ import annotations
 import enum
 import errno
 import logging
+import sys
 import threading
 import time
 from collections import deque
@@ -174,8 +178,8 @@ BACKOFF_CAP_SECONDS = 2.0
 STOP_JOIN_SECONDS = 2.0
 HELD_FRAMES_MAX = 32
 """Frames held at most while the owner commits (module docstring, group commit): a flood's batch
-reaches the cap at P2's pace (~0.7 ms a message: the GUI thread busy ~25 ms at a time), then each batch
-is one sync for 32 messages, where a read's ~3 had one each."""
+reaches the cap at P2's pace (~0.7 ms a message: the GUI thread busy ~25 ms at a time), then
+each batch is one sync for 32 messages, where a read's ~3 had one each."""
 HOLD_SECONDS = 0.5
 """How long after a DATA event was handed over the next reads are still held for its verdict."""
 
@@ -419,6 +423,14 @@ def _keep_alive(sock: socket.socket) -> None:
         log.warning("TCP keep-alive not set on %s: %s", sock, exc)
 
 
+def _wake_is_kept(port: object) -> bool:
+    """The port's `cancel_read` ends the next read too when none is waiting (a posix port's
+    pipe, loop://'s queue, `devices.udp_port.UdpPort`'s socket pair), so a settle between two
+    reads is never missed. Windows' cancels only a read in progress (pyserial serialwin32), and a
+    `socket://` port has none."""
+    return sys.platform != "win32" and callable(getattr(port, "cancel_read", None))
+
+
 def resolve_format(fmt: str | FormatLike) -> FormatLike:
     """Return the format object for a format name (`devices.formats.FORMATS`) or a device
     profile name (`devices.profiles`), or `fmt` itself when it is already one.
@@ -526,6 +538,7 @@ class DeviceConnection:
         # handed over whose settle wakes this thread, and when; what is held meanwhile.
         self._in_flight: ReplyTicket | None = None
         self._in_flight_mono = 0.0
+        self._lapsed: ReplyTicket | None = None   # held for past HOLD_SECONDS, unsettled then
         self._held: DecodeResult | None = None
         self._held_ticket: ReplyTicket | None = None
         self._held_mono = 0.0
@@ -612,7 +625,7 @@ class DeviceConnection:
             self._set_state(ConnectionState.DISCONNECTED, f"cannot open {self.url}: {_why(exc)}")
             return False
         self._port = port
-        self._wakes = getattr(port, "cancel_read", None) is not None
+        self._wakes = _wake_is_kept(port)
         self._nibp.new_connection()
         try:
             # Built at every (re)open, reading a profile's code map again: one refused now (a
@@ -691,13 +704,13 @@ class DeviceConnection:
     def _take(self, result: DecodeResult, now: float) -> None:
         """What one read (or a quiet end) decoded: handed to the owner, or held while the owner
         is still committing the event before (module docstring, group commit)."""
-        if self._held is not None and self._held.frames >= HELD_FRAMES_MAX:
-            self._hand_held_over()
-        if any(r.waits for r in result.replies) and (
-                self._held is not None or self._owner_busy(now)):
+        if not (result.frames or result.readings or result.dropped or result.replies):
+            pass   # half a message, or a quiet turn: nothing to hand over, the batch stays held
+        elif self._held is not None or self._owner_busy(now):
+            if self._held is not None and self._held.frames + result.frames > HELD_FRAMES_MAX:
+                self._hand_held_over()   # the owner is handed that one: this read waits for it
             self._hold(result, now)
         else:
-            self._hand_held_over()
             self._report(result, now, self._owe(result.replies, now))
         if not self._owner_busy(now):
             self._hand_held_over()
@@ -706,8 +719,14 @@ class DeviceConnection:
         """The owner has not yet settled the last event it was handed, and will wake this
         thread when it does."""
         ticket = self._in_flight
-        return (ticket is not None and ticket.verdict is None and self._wakes
-                and now - self._in_flight_mono < HOLD_SECONDS)
+        if ticket is None or ticket.verdict is not None or not self._wakes:
+            return False
+        if now - self._in_flight_mono < HOLD_SECONDS:
+            return True
+        # Lapsed: nothing is held for a later event either until the owner settles this one
+        # (`_emit_data`), or a stalled owner would get a batch every HOLD_SECONDS.
+        self._in_flight, self._lapsed = None, ticket
+        return False
 
     def _hold(self, result: DecodeResult, now: float) -> None:
         """Keep `result` for the next event: its answers owed under that event's ticket, its
@@ -792,7 +811,9 @@ class DeviceConnection:
         self.stats.dropped += len(result.dropped)
 
     def _emit_data(self, result: DecodeResult, mono: float, ticket: ReplyTicket | None) -> None:
-        if ticket is not None and ticket.wakes:   # what the next reads are held for
+        if ticket is not None and ticket.wakes and (
+                self._lapsed is None or self._lapsed.verdict is not None):
+            self._lapsed = None   # what the next reads are held for
             self._in_flight, self._in_flight_mono = ticket, self._mono()
         self._emit(DeviceEvent.data(self.url, self._wall(), mono, result, ticket))
 
