@@ -330,6 +330,9 @@ class Latest:
     # (`SessionEngine._measured_at`); None: `at`. The BP tile shows the newest by it
     # (`tile_view.bp_measurement`).
     placed: float | None = None
+    # A correction: the value it took the place of (`SessionEngine._corrected_in_place`), which
+    # stood until the correction was made (`SessionEngine._heart_rate_current_then`).
+    replaced: Latest | None = None
 
     @property
     def taken(self) -> Moment:
@@ -2456,9 +2459,15 @@ class SessionEngine:
 
     def _heart_rate_current_then(self, at: Moment) -> bool:
         """`ecg_heart_rate_current` as of `at`, by the heart rate that stood then among those
-        that stand now (a later one does not count back)."""
-        then = [kept for _, kept in self._state.rows.get("heart_rate", [])
-                if kept.at.mono <= at.mono and not kept.superseded]
+        that stand now (a later one does not count back). A correction made after `at` had not
+        replaced its value yet: the value it replaced stood then, of its own time and source, as
+        a restart's replay (which takes the correction when it was made) has it. A monitor's
+        ECG heart rate corrected after a typed pulse of 127 had let the pulse alarm live once
+        the heart rates after it were entered in error, and rested it after a restart (a random
+        walk). From the correction on, it is a typed value, which rests no pulse rule."""
+        stood = (_stood_at(kept, at) for _, kept in self._state.rows.get("heart_rate", [])
+                 if not kept.superseded)
+        then = [kept for kept in stood if kept.at.mono <= at.mono]
         return bool(then) and _ecg_current(then[-1], at)
 
     def _untick_attested(self, metric_name: str, gone: Latest,
@@ -3143,7 +3152,7 @@ class SessionEngine:
             if not latest:
                 rows.insert(index, (row_id, Latest(_standing_for(reading, gone), at, after_t0,
                                                    gone.taken, gone.after_first_device,
-                                                   placed=gone.placed)))
+                                                   placed=gone.placed, replaced=gone)))
                 standing = self._standing_for_baseline(obs.metric)
                 if self._state.baseline.get(obs.metric) != baseline:
                     self._trackers_before.pop(obs.metric, None)   # as `correct`
@@ -4923,7 +4932,7 @@ class SessionEngine:
                 if gone is not None:
                     kept = replace(kept, reading=_standing_for(kept.reading, gone),
                                    measured=gone.taken, placed=gone.placed,
-                                   after_first_device=gone.after_first_device)
+                                   after_first_device=gone.after_first_device, replaced=gone)
                 rows[i] = (row, replace(kept, after_t0=after_t0))
 
     def _commit(self, records: Sequence[Record], now: Moment) -> list[int] | None:
@@ -5297,6 +5306,14 @@ def _ecg_current(heart: Latest, now: Moment) -> bool:
     """A monitor's heart rate (`heart`) still current at `now` (`ecg_heart_rate_current`): not
     typed, and come within ECG_HEART_RATE_SECONDS."""
     return heart.reading.source != MANUAL and now.mono - heart.at.mono <= ECG_HEART_RATE_SECONDS
+
+
+def _stood_at(kept: Latest, at: Moment) -> Latest:
+    """The value in `kept`'s place at `at`: `kept`, or for a correction made after `at` the
+    value it replaced (`Latest.replaced`), down a chain of corrections."""
+    while kept.replaced is not None and kept.at.mono > at.mono:
+        kept = kept.replaced
+    return kept
 
 
 def _standing_for(correction: Reading, gone: Latest) -> Reading:
