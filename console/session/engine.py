@@ -2274,7 +2274,7 @@ class SessionEngine:
                 later = [rows[-1]]
             self._note_correction_taken_back(metric_name, gone)
             unlike = self._corrected_unlike_a_replay(
-                rows, gone, self._state.corrections_taken_back.get(metric_name, ()))
+                metric_name, rows, gone, self._state.corrections_taken_back.get(metric_name, ()))
             if unlike:
                 # The trackers kept from `gone` on cannot be put back as a restart's replay
                 # would have them: the fallbacks below, as when they are no longer kept.
@@ -2352,9 +2352,8 @@ class SessionEngine:
                 *state.corrections_taken_back.get(metric_name, ()),
                 (gone.measured.mono, gone.at.mono))
 
-    @staticmethod
-    def _corrected_unlike_a_replay(rows: Sequence[tuple[int, Latest]], gone: Latest,
-                               taken_back: Sequence[tuple[float, float]]) -> bool:
+    def _corrected_unlike_a_replay(self, metric_name: str, rows: Sequence[tuple[int, Latest]],
+                                   gone: Latest, taken_back: Sequence[tuple[float, float]]) -> bool:
         """`gone` (entered in error; `rows`: the vital's values without it) came between a
         measurement and a correction of it made later (one that stands, or `taken_back`: the
         measured and corrected times of those entered in error), and no value that stands
@@ -2364,14 +2363,32 @@ class SessionEngine:
         250 corrected to 150 under a cuff's 230 came back with the 230 taken back.
         So too when a later measurement was corrected in an older row's place: the replay fed
         its value as measured, and `_as_if_never` would feed the correction's (a systolic
-        corrected to 214 asked a repeat no restart asked)."""
+        corrected to 214 asked a repeat no restart asked). Not a later measurement corrected
+        while it was the latest value (no value that stands came between) to one that asks no
+        repeat: the replay judges it as `_as_if_never` feeds it, in its row's place, its value
+        ending the repeat rules' wait whatever the values before it held. Taken as unlike, a
+        typed 199 entered in error after a cuff's 128 corrected to 138 left the repeat the 208
+        after them asked timed from the 199, 3 s early live (a random walk)."""
         corrections = [kept for _, kept in rows if kept.measured is not None]
-        if any(kept.taken.mono > gone.at.mono for kept in corrections):
+        if any(kept.taken.mono > gone.at.mono
+               and not self._corrected_as_latest_asking_none(metric_name, rows, kept)
+               for kept in corrections):
             return True
         spans = [*((kept.taken.mono, kept.at.mono) for kept in corrections), *taken_back]
         return any(measured < gone.at.mono < corrected
                    and not any(measured < other.taken.mono < corrected for _, other in rows)
                    for measured, corrected in spans)
+
+    def _corrected_as_latest_asking_none(self, metric_name: str,
+                                         rows: Sequence[tuple[int, Latest]],
+                                         kept: Latest) -> bool:
+        """`kept`, a correction, was made while its measurement was the vital's latest value
+        (none of `rows` came between), and its value breaks no rule that asks a repeat."""
+        if any(kept.taken.mono < other.taken.mono < kept.at.mono for _, other in rows):
+            return False
+        baseline = self._baseline_for(metric_name) if kept.after_t0 else None
+        return not any(t.metric == metric_name and t.asks_repeat(kept.reading.value, baseline)
+                       for t in self._trackers.values())
 
     def _revive_superseded(self, rows: list[tuple[int, Latest]], gone: Latest) -> int | None:
         """The late cuffs that came after `gone` (entered in error) and were history only
