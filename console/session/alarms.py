@@ -403,11 +403,12 @@ class AlarmBoard:
         (`standing`: mono time and what each held, in order). Live it had kept "SpO2 90 %,
         limit ≤90 · now 92" for the typed 90 taken back (an alarm review); a latched diastolic
         122 entered in error came back "Diastolic BP 122" when the pressure rose again.
-        With no such value (every value that held it high was entered in error, its vital
-        missing since), an open occurrence reads what its condition holds now, the vital's
-        absence ("No SpO2 for 91 s"): it still sounds, as the silence warrants, and names no
-        value that counts nowhere (live had read the last value taken back, a restart the
-        first: a random walk). New words are logged `updated`, as an absence taking over an
+        With no such value (every value that held it high was entered in error), an open
+        occurrence reads what its condition holds now: its vital's absence ("No SpO2 for 91
+        s"), or the value that stands, still held high till seen. It names no value that counts
+        nowhere: live had read the last value taken back, a restart the first; a systolic 205
+        entered in error went on naming the 205 over the 185 after it, live and after a
+        restart. New words are logged `updated`, as an absence taking over an
         alarm's words is: a restart's replay skips the value taken back and cannot tell which
         words it held (an SpO2 85 entered in error had come back in a `latched` row's words in
         place of the 89 that raised the alarm, a random walk)."""
@@ -422,8 +423,7 @@ class AlarmBoard:
                       if held.priority == occurrence.priority
                       and mono >= occurrence.raised_at.mono), None)
         if words is None:
-            if (occurrence.state is AlarmState.LATCHED or occurrence.value is not None
-                    or not occurrence.current_message):
+            if occurrence.state is AlarmState.LATCHED or not occurrence.current_message:
                 return []
             words = Raise(occurrence.current, occurrence.current_message, None,
                           occurrence.current_threshold)
