@@ -734,8 +734,7 @@ class DeviceConnection:
         if self._held is None or self._held_ticket is None:
             self._held, self._held_ticket, self._held_mono = DecodeResult(), ReplyTicket(self._wake), now
         self._held.extend(result)
-        for reply in result.replies:
-            self._owed.append((reply, self._held_ticket if reply.waits else None, now))
+        self._owe(result.replies, now, self._held_ticket)
         self._count(result)
         self._frames_seen(result, now)
 
@@ -747,9 +746,12 @@ class DeviceConnection:
         self._held = self._held_ticket = None
         self._emit_data(held, self._held_mono, ticket)
 
-    def _owe(self, replies: list[Reply], now: float) -> ReplyTicket | None:
-        """Queue the answers of one read; return the ticket their owner settles, if any waits."""
-        ticket = ReplyTicket(self._wake) if any(r.waits for r in replies) else None
+    def _owe(self, replies: list[Reply], now: float,
+             ticket: ReplyTicket | None = None) -> ReplyTicket | None:
+        """Queue the answers of one read under `ticket` (a held batch's), or else a ticket of
+        their own when any waits; return the ticket their owner settles, if any."""
+        if ticket is None and any(r.waits for r in replies):
+            ticket = ReplyTicket(self._wake)
         for reply in replies:
             self._owed.append((reply, ticket if reply.waits else None, now))
         return ticket

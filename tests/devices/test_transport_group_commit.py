@@ -51,6 +51,11 @@ class Line:
             assert time.monotonic() < deadline, "the reader did not decode what was sent"
             time.sleep(0.005)
 
+    def first_message(self, number: int) -> DeviceEvent:
+        """The monitor sends `number`; the owner is handed it and is still committing it."""
+        self.send(number)
+        return self.events.wait_for(lambda e: e.kind is EventKind.DATA, what="the first message")
+
     def send_part(self, data: bytes) -> None:
         """Bytes that complete no message, once the reader has read them."""
         received = self.conn.stats.bytes_received + len(data)
@@ -78,8 +83,7 @@ def test_messages_read_while_the_owner_commits_come_as_one_event_once_it_settles
     stoppers: list[Callable[[], object]]
 ) -> None:
     line = Line(stoppers)
-    line.send(70)
-    first = line.events.wait_for(lambda e: e.kind is EventKind.DATA, what="the first message")
+    first = line.first_message(70)
     line.send(71)
     line.send(72)
     # Still committing the first: the next two wait in the reader, not in the owner's queue.
@@ -98,8 +102,7 @@ def test_what_is_held_is_handed_over_before_a_change_of_state(
     stoppers: list[Callable[[], object]]
 ) -> None:
     line = Line(stoppers, stale_after=HOLD_SECONDS / 2)
-    line.send(70)
-    line.events.wait_for(lambda e: e.kind is EventKind.DATA, what="the first message")
+    line.first_message(70)
     line.send(71)
     line.clock[0] += HOLD_SECONDS / 2   # the line then quiet past the watchdog, the owner busy
     line.events.wait_state(ConnectionState.STALE)
@@ -113,8 +116,7 @@ def test_the_settle_itself_wakes_the_reader_to_hand_the_batch_over(
 ) -> None:
     # Reads that wait a minute: only the settle's wake can end the one under way.
     line = Line(stoppers, read_timeout=60.0)
-    line.send(70)
-    first = line.events.wait_for(lambda e: e.kind is EventKind.DATA, what="the first message")
+    first = line.first_message(70)
     line.send(71)
     first.settle(True)
     assert line.next_data() == [71.0]
@@ -124,8 +126,7 @@ def test_an_owner_that_does_not_settle_gets_each_read_as_it_comes_once_the_hold_
     stoppers: list[Callable[[], object]]
 ) -> None:
     line = Line(stoppers)
-    line.send(70)
-    first = line.events.wait_for(lambda e: e.kind is EventKind.DATA, what="the first message")
+    first = line.first_message(70)
     line.send(71)
     assert line.data_events() == [[70.0]]
     line.clock[0] += HOLD_SECONDS
@@ -147,8 +148,7 @@ def test_a_read_of_part_of_a_message_does_not_end_the_hold(
     stoppers: list[Callable[[], object]]
 ) -> None:
     line = Line(stoppers)
-    line.send(70)
-    line.events.wait_for(lambda e: e.kind is EventKind.DATA, what="the first message")
+    line.first_message(70)
     line.send(71)
     line.send_part(b"MSG 7")   # the next message begun
     assert line.data_events() == [[70.0]]
@@ -177,8 +177,7 @@ def test_a_batch_is_handed_over_at_its_cap_while_the_owner_is_still_committing(
     stoppers: list[Callable[[], object]]
 ) -> None:
     line = Line(stoppers)
-    line.send(1)
-    line.events.wait_for(lambda e: e.kind is EventKind.DATA, what="the first message")
+    line.first_message(1)
     line.send(*range(100, 100 + HELD_FRAMES_MAX))
     assert line.data_events() == [[1.0]]
     line.send(200)
@@ -191,8 +190,7 @@ def test_a_read_that_would_take_a_batch_past_its_cap_waits_for_the_next(
     stoppers: list[Callable[[], object]]
 ) -> None:
     line = Line(stoppers)
-    line.send(1)
-    first = line.events.wait_for(lambda e: e.kind is EventKind.DATA, what="the first message")
+    first = line.first_message(1)
     line.send(*range(100, 100 + HELD_FRAMES_MAX - 1))
     line.send(*range(200, 240))   # most likely one read of 40, itself past the cap
     first.settle(True)
@@ -225,8 +223,7 @@ def test_an_owners_bug_on_a_held_batch_has_each_of_its_messages_sent_again(
     faults: list[BaseException | None] = []
     monkeypatch.setattr(threading, "excepthook", lambda args: faults.append(args.exc_value))
     line = Line(stoppers, events=RaisingOn(72.0))
-    line.send(70)
-    first = line.events.wait_for(lambda e: e.kind is EventKind.DATA, what="the first message")
+    first = line.first_message(70)
     line.send(71)
     line.send(72)
     first.settle(True)
@@ -240,8 +237,7 @@ def test_what_is_held_reaches_the_owner_before_the_reader_stops(
     stoppers: list[Callable[[], object]]
 ) -> None:
     line = Line(stoppers)
-    line.send(70)
-    line.events.wait_for(lambda e: e.kind is EventKind.DATA, what="the first message")
+    line.first_message(70)
     line.send(71)
     assert line.conn.stop()
     line.events.wait_state(ConnectionState.STOPPED)
@@ -254,8 +250,7 @@ def test_what_is_held_comes_before_the_rest_of_a_line_that_ends(
     stoppers: list[Callable[[], object]]
 ) -> None:
     line = Line(stoppers)
-    line.send(70)
-    line.events.wait_for(lambda e: e.kind is EventKind.DATA, what="the first message")
+    line.first_message(70)
     line.send(71)
     line.send_part(b"MSG 7")   # cut off by the unplug
     line.sink.unplug()
